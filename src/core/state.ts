@@ -1,0 +1,105 @@
+/**
+ * The IAM state model shared by every stage: what the manifests ask for (desired) and what the account has
+ * (live) are both an `IamState`, so diffing, simulating and analyzing work on one vocabulary.
+ *
+ * Invariants: maps are keyed by `nameKey(name)` (IAM names are unique case-insensitively); every list is sorted
+ * and free of duplicates; ARNs are full ARNs; paths start and end with "/".
+ */
+import type { EntityKind } from './arn.js';
+import type { Policy, PolicyJson } from './policy.js';
+
+export type Tags = Readonly<Record<string, string>>;
+
+/** Inline policies by policy name. */
+export type InlinePolicies = Readonly<Record<string, Policy>>;
+
+/**
+ * Fields a source could not tell. `aws iam get-account-authorization-details` omits role descriptions, role
+ * maximum session durations and managed policy tags; a plan must not invent changes to what it cannot see.
+ */
+export type UnknownField = 'description' | 'maxSessionDuration' | 'tags';
+
+interface EntityBase {
+  readonly name: string;
+  readonly path: string;
+  readonly arn: string;
+  readonly unknown?: readonly UnknownField[];
+}
+
+export interface UserState extends EntityBase {
+  readonly kind: 'user';
+  /** Group names. */
+  readonly groups: readonly string[];
+  /** Attached managed policy ARNs. */
+  readonly managedPolicies: readonly string[];
+  readonly inlinePolicies: InlinePolicies;
+  /** ARN of the permissions boundary policy. */
+  readonly permissionsBoundary?: string;
+  readonly tags: Tags;
+}
+
+export interface GroupState extends EntityBase {
+  readonly kind: 'group';
+  readonly managedPolicies: readonly string[];
+  readonly inlinePolicies: InlinePolicies;
+}
+
+export interface RoleState extends EntityBase {
+  readonly kind: 'role';
+  readonly description?: string;
+  /** Seconds; IAM's default is 3600. */
+  readonly maxSessionDuration?: number;
+  readonly trustPolicy: Policy;
+  readonly managedPolicies: readonly string[];
+  readonly inlinePolicies: InlinePolicies;
+  readonly permissionsBoundary?: string;
+  readonly tags: Tags;
+}
+
+/** A customer managed policy of this account (the `Policy` and `Boundary` manifest kinds). */
+export interface ManagedPolicyState extends EntityBase {
+  readonly kind: 'policy';
+  readonly description?: string;
+  readonly document: Policy;
+  readonly tags: Tags;
+  /** How the manifests introduce it; IAM itself makes no difference between the two. */
+  readonly usage: 'policy' | 'boundary';
+}
+
+export type EntityState = UserState | GroupState | RoleState | ManagedPolicyState;
+
+/** A managed policy this account does not own (AWS managed, or another account's) whose document is known. */
+export interface ExternalPolicy {
+  readonly arn: string;
+  readonly name: string;
+  readonly document: PolicyJson;
+}
+
+export interface IamState {
+  readonly account: string;
+  readonly users: ReadonlyMap<string, UserState>;
+  readonly groups: ReadonlyMap<string, GroupState>;
+  readonly roles: ReadonlyMap<string, RoleState>;
+  readonly policies: ReadonlyMap<string, ManagedPolicyState>;
+  /** Documents of AWS managed and other accounts' policies, by ARN, where the source had them. */
+  readonly externalPolicies: ReadonlyMap<string, ExternalPolicy>;
+}
+
+export const DEFAULT_MAX_SESSION_DURATION = 3600;
+
+export function entitiesOf(state: IamState, kind: EntityKind): ReadonlyMap<string, EntityState> {
+  switch (kind) {
+    case 'user':
+      return state.users;
+    case 'group':
+      return state.groups;
+    case 'role':
+      return state.roles;
+    case 'policy':
+      return state.policies;
+  }
+}
+
+export function sortedUnique(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort();
+}

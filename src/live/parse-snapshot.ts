@@ -1,0 +1,319 @@
+/**
+ * Parses the JSON that `aws iam get-account-authorization-details` prints (or the raw API's pages merged) into
+ * the IAM state model. Pure: text in, `LiveState` out, `InputError` with precise places for malformed input.
+ *
+ * Accepts what real exports contain: documents as JSON objects (the CLI decodes them) or URL-encoded strings
+ * (the raw API and the JS SDK do not), every policy version of which only the default counts, and extra fields.
+ * Role `Description`/`MaxSessionDuration` and policy `Tags` are read when present (our AWS reader adds them);
+ * the AWS export lacks them, and then they are marked unknown rather than guessed.
+ */
+import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Node } from 'yaml';
+import { z } from 'zod';
+import { accountOfArn, isAwsManagedPolicyArn, nameKey } from '../core/arn.js';
+import { error, InputError, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
+import { fingerprintState } from '../core/fingerprint.js';
+import { isPlainObject, makePolicy, type Policy, type PolicyJson } from '../core/policy.js';
+import {
+  sortedUnique,
+  type ExternalPolicy,
+  type GroupState,
+  type IamState,
+  type ManagedPolicyState,
+  type RoleState,
+  type Tags,
+  type UnknownField,
+  type UserState,
+} from '../core/state.js';
+import type { LiveState } from './live-state.js';
+
+const PolicyDocumentField = z.union([z.string(), z.record(z.string(), z.unknown())]);
+const AttachedPolicy = z.object({ PolicyArn: z.string(), PolicyName: z.string().nullish() });
+const InlinePolicy = z.object({ PolicyName: z.string(), PolicyDocument: PolicyDocumentField });
+const Tag = z.object({ Key: z.string(), Value: z.string() });
+const Boundary = z.object({ PermissionsBoundaryArn: z.string() });
+
+const UserDetail = z.object({
+  UserName: z.string(),
+  Path: z.string(),
+  Arn: z.string(),
+  GroupList: z.array(z.string()).nullish(),
+  AttachedManagedPolicies: z.array(AttachedPolicy).nullish(),
+  UserPolicyList: z.array(InlinePolicy).nullish(),
+  PermissionsBoundary: Boundary.nullish(),
+  Tags: z.array(Tag).nullish(),
+});
+const GroupDetail = z.object({
+  GroupName: z.string(),
+  Path: z.string(),
+  Arn: z.string(),
+  AttachedManagedPolicies: z.array(AttachedPolicy).nullish(),
+  GroupPolicyList: z.array(InlinePolicy).nullish(),
+});
+const RoleDetail = z.object({
+  RoleName: z.string(),
+  Path: z.string(),
+  Arn: z.string(),
+  AssumeRolePolicyDocument: PolicyDocumentField,
+  AttachedManagedPolicies: z.array(AttachedPolicy).nullish(),
+  RolePolicyList: z.array(InlinePolicy).nullish(),
+  PermissionsBoundary: Boundary.nullish(),
+  Tags: z.array(Tag).nullish(),
+  Description: z.string().nullish(),
+  MaxSessionDuration: z.number().int().nullish(),
+});
+const PolicyVersion = z.object({
+  Document: PolicyDocumentField.nullish(),
+  VersionId: z.string().nullish(),
+  IsDefaultVersion: z.boolean().nullish(),
+});
+const ManagedPolicyDetail = z.object({
+  PolicyName: z.string(),
+  Arn: z.string(),
+  Path: z.string(),
+  DefaultVersionId: z.string().nullish(),
+  Description: z.string().nullish(),
+  AttachmentCount: z.number().nullish(),
+  PermissionsBoundaryUsageCount: z.number().nullish(),
+  PolicyVersionList: z.array(PolicyVersion),
+  Tags: z.array(Tag).nullish(),
+});
+const Snapshot = z.object({
+  UserDetailList: z.array(UserDetail),
+  GroupDetailList: z.array(GroupDetail),
+  RoleDetailList: z.array(RoleDetail),
+  Policies: z.array(ManagedPolicyDetail),
+});
+type Snapshot = z.infer<typeof Snapshot>;
+
+const HOW_TO_EXPORT = 'Export a snapshot with: aws iam get-account-authorization-details --output json > snapshot.json';
+
+export function parseSnapshot(file: string, text: string): LiveState {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const reason = (e as Error).message.split('\n')[0]!.replace(/, (\.\.\.)?".*$/, '');
+    throw new InputError([error('snapshot is not valid JSON', `${reason}. ${HOW_TO_EXPORT}`, jsonErrorLocation(file, text, e as Error))]);
+  }
+  if (!isPlainObject(json)) {
+    throw new InputError([error('snapshot must be a JSON object', `It should hold UserDetailList, GroupDetailList, RoleDetailList and Policies. ${HOW_TO_EXPORT}`, { file, line: 1, col: 1 })]);
+  }
+  const missing = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'].filter((k) => !(k in json));
+  if (missing.length > 0) {
+    throw new InputError([error(`snapshot lacks ${missing.join(', ')}`, `This does not look like get-account-authorization-details output (run it without --filter). ${HOW_TO_EXPORT}`, { file, line: 1, col: 1 })]);
+  }
+  const parsed = Snapshot.safeParse(json);
+  if (!parsed.success) {
+    const locate = locator(file, text);
+    throw new InputError(
+      parsed.error.issues.slice(0, 20).map((issue) => {
+        const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+        const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
+        const summary = missing ? `snapshot ${formatJsonPath(path.slice(0, -1))} lacks "${String(path[path.length - 1])}"` : `snapshot ${formatJsonPath(path)}: ${issue.message.replace('Invalid input: ', '')}`;
+        return error(summary, `The snapshot is malformed here. ${HOW_TO_EXPORT}`, locate(path));
+      }),
+    );
+  }
+  return buildLiveState(file, text, parsed.data);
+}
+
+function buildLiveState(file: string, text: string, snapshot: Snapshot): LiveState {
+  const problems: Diagnostic[] = [];
+  const notes: Diagnostic[] = [];
+  const locate = lazyLocator(file, text);
+  const document = (value: string | Record<string, unknown>, path: (string | number)[]): Policy => {
+    const decoded = decodeDocument(value);
+    if (!decoded) {
+      problems.push(error(`snapshot ${formatJsonPath(path)}: policy document is neither JSON nor URL-encoded JSON`, 'Re-export the snapshot; documents must be JSON objects or the URL-encoded strings the IAM API returns.', locate()(path)));
+      return makePolicy({});
+    }
+    return makePolicy(decoded);
+  };
+
+  const account = majorityAccount([
+    ...snapshot.UserDetailList.map((u) => u.Arn),
+    ...snapshot.GroupDetailList.map((g) => g.Arn),
+    ...snapshot.RoleDetailList.map((r) => r.Arn),
+    ...snapshot.Policies.map((p) => p.Arn).filter((a) => !isAwsManagedPolicyArn(a)),
+  ]);
+  if (account.others.length > 0) {
+    notes.push(warning(`snapshot mixes accounts: read as account ${account.id}`, `Entities of ${account.others.join(', ')} also appear; they are treated as part of ${account.id}.`, { file, line: 1, col: 1 }));
+  }
+
+  const users = new Map<string, UserState>();
+  snapshot.UserDetailList.forEach((u, i) => {
+    const at = ['UserDetailList', i];
+    addUnique(users, u.UserName, at, problems, locate, {
+      kind: 'user',
+      name: u.UserName,
+      path: u.Path,
+      arn: u.Arn,
+      groups: sortedUnique(u.GroupList ?? []),
+      managedPolicies: sortedUnique((u.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn)),
+      inlinePolicies: inline(u.UserPolicyList, [...at, 'UserPolicyList'], document),
+      ...(u.PermissionsBoundary ? { permissionsBoundary: u.PermissionsBoundary.PermissionsBoundaryArn } : {}),
+      tags: tagsOf(u.Tags),
+    });
+  });
+
+  const groups = new Map<string, GroupState>();
+  snapshot.GroupDetailList.forEach((g, i) => {
+    const at = ['GroupDetailList', i];
+    addUnique(groups, g.GroupName, at, problems, locate, {
+      kind: 'group',
+      name: g.GroupName,
+      path: g.Path,
+      arn: g.Arn,
+      managedPolicies: sortedUnique((g.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn)),
+      inlinePolicies: inline(g.GroupPolicyList, [...at, 'GroupPolicyList'], document),
+    });
+  });
+
+  const roles = new Map<string, RoleState>();
+  snapshot.RoleDetailList.forEach((r, i) => {
+    const at = ['RoleDetailList', i];
+    const unknown: UnknownField[] = [];
+    if (r.Description == null) unknown.push('description');
+    if (r.MaxSessionDuration == null) unknown.push('maxSessionDuration');
+    addUnique(roles, r.RoleName, at, problems, locate, {
+      kind: 'role',
+      name: r.RoleName,
+      path: r.Path,
+      arn: r.Arn,
+      ...(r.Description ? { description: r.Description } : {}),
+      ...(r.MaxSessionDuration != null ? { maxSessionDuration: r.MaxSessionDuration } : {}),
+      trustPolicy: document(r.AssumeRolePolicyDocument, [...at, 'AssumeRolePolicyDocument']),
+      managedPolicies: sortedUnique((r.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn)),
+      inlinePolicies: inline(r.RolePolicyList, [...at, 'RolePolicyList'], document),
+      ...(r.PermissionsBoundary ? { permissionsBoundary: r.PermissionsBoundary.PermissionsBoundaryArn } : {}),
+      tags: tagsOf(r.Tags),
+      ...(unknown.length ? { unknown } : {}),
+    });
+  });
+
+  const policies = new Map<string, ManagedPolicyState>();
+  const externalPolicies = new Map<string, ExternalPolicy>();
+  snapshot.Policies.forEach((p, i) => {
+    const at = ['Policies', i];
+    const versionIndex = p.PolicyVersionList.findIndex((v) => v.IsDefaultVersion === true || (p.DefaultVersionId != null && v.VersionId === p.DefaultVersionId && v.IsDefaultVersion !== false));
+    const version = p.PolicyVersionList[versionIndex];
+    if (!version?.Document) {
+      problems.push(error(`snapshot ${formatJsonPath(at)}: policy "${p.PolicyName}" has no default version document`, 'Each policy needs the version marked IsDefaultVersion: true with its Document. Re-export the snapshot.', locate()(at)));
+      return;
+    }
+    const policy = document(version.Document, [...at, 'PolicyVersionList', versionIndex, 'Document']);
+    if (isAwsManagedPolicyArn(p.Arn) || accountOfArn(p.Arn) !== account.id) {
+      externalPolicies.set(p.Arn, { arn: p.Arn, name: p.PolicyName, document: policy.document });
+      return;
+    }
+    const boundaryOnly = (p.PermissionsBoundaryUsageCount ?? 0) > 0 && (p.AttachmentCount ?? 0) === 0;
+    addUnique(policies, p.PolicyName, at, problems, locate, {
+      kind: 'policy',
+      name: p.PolicyName,
+      path: p.Path,
+      arn: p.Arn,
+      ...(p.Description ? { description: p.Description } : {}),
+      document: policy,
+      tags: tagsOf(p.Tags),
+      usage: boundaryOnly ? 'boundary' : 'policy',
+      ...(p.Tags == null ? { unknown: ['tags'] as UnknownField[] } : {}),
+    });
+  });
+
+  if (problems.length > 0) throw new InputError(problems);
+  const state: IamState = { account: account.id, users, groups, roles, policies, externalPolicies };
+  return { state, source: file, fingerprint: fingerprintState(state), notes };
+}
+
+function inline(list: readonly { PolicyName: string; PolicyDocument: string | Record<string, unknown> }[] | null | undefined, at: (string | number)[], document: (v: string | Record<string, unknown>, path: (string | number)[]) => Policy): Record<string, Policy> {
+  const out: Record<string, Policy> = {};
+  (list ?? []).forEach((p, i) => {
+    out[p.PolicyName] = document(p.PolicyDocument, [...at, i, 'PolicyDocument']);
+  });
+  return out;
+}
+
+function addUnique<T extends { name: string }>(map: Map<string, T>, name: string, at: (string | number)[], problems: Diagnostic[], locate: () => (path: (string | number)[]) => SourceLocation, entity: T): void {
+  const key = nameKey(name);
+  if (map.has(key)) {
+    problems.push(error(`snapshot ${formatJsonPath(at)}: "${name}" appears twice`, 'IAM names are unique case-insensitively; the snapshot is corrupt or concatenated from two exports.', locate()(at)));
+    return;
+  }
+  map.set(key, entity);
+}
+
+function tagsOf(tags: readonly { Key: string; Value: string }[] | null | undefined): Tags {
+  return Object.fromEntries([...(tags ?? [])].sort((a, b) => a.Key.localeCompare(b.Key)).map((t) => [t.Key, t.Value]));
+}
+
+/**
+ * A document as the CLI prints it (an object), as the raw API returns it (URL-encoded JSON text), or as plain
+ * JSON text. Undefined when it is none of these.
+ */
+export function decodeDocument(value: string | Record<string, unknown>): PolicyJson | undefined {
+  if (typeof value !== 'string') return value;
+  const attempts = [() => value, () => decodeURIComponent(value), () => decodeURIComponent(value.replace(/\+/g, ' '))];
+  for (const attempt of attempts) {
+    try {
+      const parsed: unknown = JSON.parse(attempt());
+      if (isPlainObject(parsed)) return parsed;
+    } catch {
+      // try the next decoding
+    }
+  }
+  return undefined;
+}
+
+function majorityAccount(arns: readonly string[]): { id: string; others: string[] } {
+  const counts = new Map<string, number>();
+  for (const arn of arns) {
+    const account = accountOfArn(arn);
+    if (account) counts.set(account, (counts.get(account) ?? 0) + 1);
+  }
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return { id: ranked[0]?.[0] ?? '', others: ranked.slice(1).map(([id]) => id) };
+}
+
+function formatJsonPath(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(top level)';
+}
+
+/**
+ * Where JSON.parse gave up. Node 20's messages often carry no position, so the YAML parser (which reads JSON)
+ * is asked too; failing both, the end of the text.
+ */
+function jsonErrorLocation(file: string, text: string, e: Error): SourceLocation {
+  const position = /position (\d+)/.exec(e.message);
+  const yamlError = position ? undefined : parseDocument(text).errors[0];
+  const offset = position ? Number(position[1]) : (yamlError?.pos[0] ?? text.length);
+  const before = text.slice(0, offset).split('\n');
+  return { file, line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1 };
+}
+
+/** Line and column of a JSON path, found by re-reading the text with positions; only done when reporting. */
+function locator(file: string, text: string): (path: readonly (string | number)[]) => SourceLocation {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  return (path) => {
+    let node: unknown = doc.contents;
+    let offset = 0;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        node = pair?.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        node = node.items[segment];
+      } else break;
+      const range = (node as Node | undefined)?.range;
+      if (!range) break;
+      offset = range[0];
+    }
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col };
+  };
+}
+
+function lazyLocator(file: string, text: string): () => (path: readonly (string | number)[]) => SourceLocation {
+  let cached: ((path: readonly (string | number)[]) => SourceLocation) | undefined;
+  return () => (cached ??= locator(file, text));
+}

@@ -1,0 +1,39 @@
+/** What the manifests ask for, normalised: the output of the manifest stage. */
+import type { EntityKind } from '../core/arn.js';
+import type { SourceLocation } from '../core/diagnostics.js';
+import type { IamState } from '../core/state.js';
+
+/** The `kind: Account` manifest with defaults filled in. */
+export interface AccountConfig {
+  readonly id: string;
+  readonly prune: boolean;
+  /** Paths this repo owns; an entity is owned when its path starts with one of them. */
+  readonly managedPaths: readonly string[];
+  /** ARNs the tool never modifies or deletes. */
+  readonly protected: readonly string[];
+  readonly at: SourceLocation;
+}
+
+/** An entity a manifest marks `deleted: true`. */
+export interface DeletedEntity {
+  readonly kind: EntityKind;
+  readonly name: string;
+  readonly at: SourceLocation;
+}
+
+export interface DesiredState {
+  readonly account: AccountConfig;
+  /** Every entity that should exist, with references resolved to ARNs and documents loaded. */
+  readonly state: IamState;
+  readonly deleted: readonly DeletedEntity[];
+  /** Where each entity is declared, by `sourceKey(kind, name)`. */
+  readonly sources: ReadonlyMap<string, SourceLocation>;
+}
+
+export function sourceKey(kind: EntityKind, name: string): string {
+  return `${kind}:${name.toLowerCase()}`;
+}
+
+export function isOwnedPath(account: AccountConfig, path: string): boolean {
+  return account.managedPaths.some((managed) => path.startsWith(managed));
+}

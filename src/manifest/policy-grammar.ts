@@ -1,0 +1,247 @@
+/**
+ * The policy grammar: what IAM itself would refuse (MalformedPolicyDocument), plus actions and services that
+ * the AWS catalog does not know (IAM accepts those silently, and a typo in an action is a grant that never works
+ * or a Deny that never denies). Problems carry a path inside the document; callers turn it into a location.
+ */
+import type { ActionCatalog } from '../catalog/action-catalog.js';
+import type { Severity } from '../core/diagnostics.js';
+import { isPlainObject } from '../core/policy.js';
+import { closestMatches, didYouMean } from '../core/suggest.js';
+import { compileWildcard, hasWildcard } from '../core/wildcard.js';
+import type { ValuePath } from './source-document.js';
+
+/** `identity`: attached to a user, group or role, or a managed policy; `trust`: a role's trust policy. */
+export type PolicyType = 'identity' | 'trust';
+
+export interface PolicyProblem {
+  readonly severity: Severity;
+  readonly summary: string;
+  readonly detail: string;
+  /** Path inside the document. */
+  readonly path: ValuePath;
+  /** Point at the key rather than the value (for fields that should not be there). */
+  readonly atKey?: boolean;
+}
+
+const TOP_LEVEL_KEYS = ['Version', 'Id', 'Statement'];
+const STATEMENT_KEYS = ['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'];
+const VERSIONS = ['2012-10-17', '2008-10-17'];
+const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
+
+const BASE_OPERATORS = [
+  'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
+  'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',
+  'DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals',
+  'Bool', 'BinaryEquals', 'IpAddress', 'NotIpAddress', 'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Null',
+];
+
+/** Every operator name IAM accepts: the base names, their `...IfExists` forms (not for Null), and set prefixes. */
+export const CONDITION_OPERATORS: ReadonlySet<string> = new Set(
+  BASE_OPERATORS.flatMap((op) => (op === 'Null' ? [op] : [op, `${op}IfExists`])).flatMap((op) =>
+    op === 'Null' ? [op] : [op, `ForAnyValue:${op}`, `ForAllValues:${op}`],
+  ),
+);
+
+export function checkPolicyDocument(document: unknown, type: PolicyType, catalog: ActionCatalog): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const report = (severity: Severity, path: ValuePath, summary: string, detail: string, atKey = false): void => {
+    problems.push({ severity, path, summary, detail, ...(atKey ? { atKey } : {}) });
+  };
+
+  if (!isPlainObject(document)) {
+    report('error', [], 'a policy document must be an object', 'Write it as a mapping with Version and Statement.');
+    return problems;
+  }
+  for (const key of Object.keys(document)) {
+    if (!TOP_LEVEL_KEYS.includes(key)) {
+      report('error', [key], `unknown policy element "${key}"`, `A policy document has only Version, Id and Statement.${didYouMean(key, TOP_LEVEL_KEYS)}`, true);
+    }
+  }
+  const version = document['Version'];
+  if (version === undefined) {
+    report('warning', [], 'policy has no Version', 'Add Version: "2012-10-17"; without it IAM uses 2008-10-17, where policy variables such as ${aws:username} are plain text.');
+  } else if (typeof version !== 'string' || !VERSIONS.includes(version)) {
+    report('error', ['Version'], `invalid policy Version ${JSON.stringify(version)}`, 'Use Version: "2012-10-17" (quoted, so YAML keeps it a string).');
+  }
+
+  const statementValue = document['Statement'];
+  if (statementValue === undefined) {
+    report('error', [], 'policy has no Statement', 'Add a Statement list with at least one statement.');
+    return problems;
+  }
+  const statements = Array.isArray(statementValue) ? statementValue : [statementValue];
+  const statementPath = (i: number): ValuePath => (Array.isArray(statementValue) ? ['Statement', i] : ['Statement']);
+  if (statements.length === 0) report('error', ['Statement'], 'Statement is empty', 'Add at least one statement.');
+
+  const sids = new Map<string, number>();
+  statements.forEach((statement, i) => {
+    const at = statementPath(i);
+    if (!isPlainObject(statement)) {
+      report('error', at, 'a statement must be an object', 'Write each statement as a mapping with Effect, Action and Resource.');
+      return;
+    }
+    checkStatement(statement, at, type, catalog, report);
+    const sid = statement['Sid'];
+    if (typeof sid === 'string' && sid !== '') {
+      const first = sids.get(sid);
+      if (first !== undefined) {
+        report('error', [...at, 'Sid'], `duplicate Sid "${sid}"`, `Statement ${first} already uses this Sid; IAM requires Sids to be unique within a policy.`);
+      } else {
+        sids.set(sid, i);
+      }
+    }
+  });
+  return problems;
+}
+
+type Report = (severity: Severity, path: ValuePath, summary: string, detail: string, atKey?: boolean) => void;
+
+function checkStatement(statement: Record<string, unknown>, at: ValuePath, type: PolicyType, catalog: ActionCatalog, report: Report): void {
+  for (const key of Object.keys(statement)) {
+    if (!STATEMENT_KEYS.includes(key)) {
+      report('error', [...at, key], `unknown statement element "${key}"`, `A statement has Sid, Effect, Action or NotAction, Resource or NotResource, Condition${type === 'trust' ? ' and Principal or NotPrincipal' : ''}.${didYouMean(key, STATEMENT_KEYS)}`, true);
+    }
+  }
+  const sid = statement['Sid'];
+  if (sid !== undefined && (typeof sid !== 'string' || !/^[A-Za-z0-9]*$/.test(sid))) {
+    report('error', [...at, 'Sid'], `invalid Sid ${JSON.stringify(sid)}`, 'A Sid may contain only letters and digits (A-Z, a-z, 0-9).');
+  }
+
+  const effect = statement['Effect'];
+  if (effect === undefined) {
+    report('error', at, 'statement has no Effect', 'Add Effect: Allow or Effect: Deny.');
+  } else if (effect !== 'Allow' && effect !== 'Deny') {
+    report('error', [...at, 'Effect'], `invalid Effect ${JSON.stringify(effect)}`, `Effect must be exactly "Allow" or "Deny".${typeof effect === 'string' ? didYouMean(effect, ['Allow', 'Deny']) : ''}`);
+  }
+
+  exactlyOne(statement, at, 'Action', 'NotAction', report, 'Add Action (the actions it applies to) or NotAction (all actions except these).');
+  for (const key of ['Action', 'NotAction'] as const) {
+    if (statement[key] !== undefined) checkActions(statement[key], [...at, key], type, catalog, report);
+  }
+
+  if (type === 'identity') {
+    exactlyOne(statement, at, 'Resource', 'NotResource', report, 'Add Resource (ARNs it applies to, or "*") or NotResource.');
+    for (const key of ['Principal', 'NotPrincipal'] as const) {
+      if (statement[key] !== undefined) {
+        report('error', [...at, key], `${key} is not allowed in an identity policy`, 'Principal belongs only in trust and resource policies; this policy applies to whoever it is attached to.', true);
+      }
+    }
+  } else {
+    exactlyOne(statement, at, 'Principal', 'NotPrincipal', report, 'Add Principal: who may assume the role, e.g. {Service: lambda.amazonaws.com}.');
+    for (const key of ['Resource', 'NotResource'] as const) {
+      if (statement[key] !== undefined) {
+        report('error', [...at, key], `${key} is not allowed in a trust policy`, 'A trust policy is about the role itself; remove this element.', true);
+      }
+    }
+    for (const key of ['Principal', 'NotPrincipal'] as const) {
+      if (statement[key] !== undefined) checkPrincipal(statement[key], [...at, key], report);
+    }
+  }
+  for (const key of ['Resource', 'NotResource'] as const) {
+    if (statement[key] !== undefined) checkResources(statement[key], [...at, key], report);
+  }
+  if (statement['Condition'] !== undefined) checkCondition(statement['Condition'], [...at, 'Condition'], report);
+}
+
+function exactlyOne(statement: Record<string, unknown>, at: ValuePath, a: string, b: string, report: Report, howToAdd: string): void {
+  const hasA = statement[a] !== undefined;
+  const hasB = statement[b] !== undefined;
+  if (hasA && hasB) {
+    report('error', [...at, b], `statement has both ${a} and ${b}`, `Use exactly one of ${a} and ${b}.`, true);
+  } else if (!hasA && !hasB) {
+    report('error', at, `statement has neither ${a} nor ${b}`, howToAdd);
+  }
+}
+
+/** A string or a non-empty list of strings; reports and returns undefined otherwise. */
+function stringsAt(value: unknown, at: ValuePath, what: string, report: Report): { value: string; path: ValuePath }[] | undefined {
+  if (typeof value === 'string') return [{ value, path: at }];
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) {
+    return value.map((v, i) => ({ value: v as string, path: [...at, i] }));
+  }
+  report('error', at, `${what} must be a string or a list of strings`, `Write ${what} as "value" or a list ["a", "b"].`);
+  return undefined;
+}
+
+function checkActions(value: unknown, at: ValuePath, type: PolicyType, catalog: ActionCatalog, report: Report): void {
+  const actions = stringsAt(value, at, String(at[at.length - 1]), report);
+  for (const { value: action, path } of actions ?? []) {
+    if (action === '*') continue;
+    const colon = action.indexOf(':');
+    if (colon <= 0 || colon === action.length - 1) {
+      report('error', path, `invalid action "${action}"`, 'An action is "service:ActionName" (e.g. "s3:GetObject"), may use * and ?, or is "*" alone.');
+      continue;
+    }
+    const service = action.slice(0, colon);
+    const name = action.slice(colon + 1);
+    if (!/^[A-Za-z0-9*?-]+$/.test(service) || !/^[A-Za-z0-9*?_-]+$/.test(name)) {
+      report('error', path, `invalid action "${action}"`, 'Service prefixes and action names contain only letters, digits, "-", "_" and the wildcards * and ?.');
+      continue;
+    }
+    const matchesService = compileWildcard(service, true);
+    const services = catalog.services.filter((s) => matchesService(s));
+    if (services.length === 0) {
+      report('error', path, `unknown service "${service}" in action "${action}"`, `The AWS catalog (${catalog.version}) has no service with this prefix.${didYouMean(service, catalog.services)}`);
+      continue;
+    }
+    const matchesName = compileWildcard(name, true);
+    const known = services.some((s) => (catalog.actionsOf(s) ?? []).some((a) => matchesName(a.name)));
+    if (!known) {
+      const names = services.flatMap((s) => (catalog.actionsOf(s) ?? []).map((a) => a.name));
+      const suggestions = hasWildcard(name) ? [] : closestMatches(name, names).map((n) => `${service}:${n}`);
+      const hint = suggestions.length ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : '';
+      report('error', path, `unknown action "${action}"`, `${hasWildcard(name) ? 'The pattern matches no action' : 'No such action'} of service "${service}" in the AWS catalog (${catalog.version}).${hint}`);
+      continue;
+    }
+    if (type === 'trust' && !services.includes('sts')) {
+      report('warning', path, `action "${action}" has no effect in a trust policy`, 'A trust policy governs sts actions such as sts:AssumeRole, sts:AssumeRoleWithWebIdentity, sts:TagSession.');
+    }
+  }
+}
+
+function checkResources(value: unknown, at: ValuePath, report: Report): void {
+  const resources = stringsAt(value, at, String(at[at.length - 1]), report);
+  for (const { value: resource, path } of resources ?? []) {
+    if (resource !== '*' && !resource.startsWith('arn:')) {
+      report('error', path, `invalid resource "${resource}"`, 'A resource is an ARN such as "arn:aws:s3:::my-bucket/*" (wildcards allowed), or "*".');
+    }
+  }
+}
+
+function checkPrincipal(value: unknown, at: ValuePath, report: Report): void {
+  if (value === '*') return;
+  if (!isPlainObject(value)) {
+    report('error', at, 'invalid Principal', 'Write Principal as "*" or a mapping such as {AWS: "arn:aws:iam::123456789012:root"} or {Service: "ec2.amazonaws.com"}.');
+    return;
+  }
+  for (const [type, ids] of Object.entries(value)) {
+    if (!PRINCIPAL_TYPES.includes(type)) {
+      report('error', [...at, type], `unknown principal type "${type}"`, `Principal types are AWS, Service, Federated and CanonicalUser.${didYouMean(type, PRINCIPAL_TYPES)}`, true);
+      continue;
+    }
+    stringsAt(ids, [...at, type], `Principal ${type}`, report);
+  }
+}
+
+function checkCondition(value: unknown, at: ValuePath, report: Report): void {
+  if (!isPlainObject(value)) {
+    report('error', at, 'Condition must be a mapping', 'Write Condition as {Operator: {conditionKey: value}}, e.g. {Bool: {"aws:MultiFactorAuthPresent": "true"}}.');
+    return;
+  }
+  for (const [operator, block] of Object.entries(value)) {
+    if (!CONDITION_OPERATORS.has(operator)) {
+      report('error', [...at, operator], `unknown condition operator "${operator}"`, `See the IAM condition operators (StringEquals, ArnLike, IpAddress, ... and their IfExists, ForAnyValue: and ForAllValues: forms).${didYouMean(operator, CONDITION_OPERATORS)}`, true);
+      continue;
+    }
+    if (!isPlainObject(block) || Object.keys(block).length === 0) {
+      report('error', [...at, operator], `condition ${operator} must map condition keys to values`, `Write it as ${operator}: {"aws:SourceIp": "10.0.0.0/8"}.`);
+      continue;
+    }
+    for (const [key, values] of Object.entries(block)) {
+      const items = Array.isArray(values) ? values : [values];
+      if (items.length === 0 || !items.every((v) => ['string', 'number', 'boolean'].includes(typeof v))) {
+        report('error', [...at, operator, key], `condition values of "${key}" must be strings, numbers or booleans`, 'Write one value or a non-empty list of values.');
+      }
+    }
+  }
+}

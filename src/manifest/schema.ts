@@ -1,0 +1,125 @@
+/**
+ * The manifest language as authored (one zod schema per `kind`). These are the shapes a person writes; the
+ * normaliser turns them into the `IamState` model. Unknown fields are errors (with a suggestion), since a
+ * misspelt `managedPolicy:` silently ignored would be a security bug.
+ */
+import { z } from 'zod';
+
+/** A policy document written inline (a YAML or JSON object); validated by the policy grammar, not here. */
+const PolicyDocument = z.record(z.string(), z.unknown()).describe('An IAM policy document (Version, Statement, ...).');
+
+/** An inline document, or `{documentFile: path}` naming a JSON file relative to the manifest. */
+const PolicyDocumentOrFile = PolicyDocument.describe(
+  'An IAM policy document, or {documentFile: relative/path.json} to read it from a JSON file.',
+);
+
+const Name = z.string().describe('The IAM name; unique per kind in the account, case-insensitively.');
+const IamPath = z.string().describe('The IAM path, e.g. "/" (default) or "/people/".');
+const Tags = z.record(z.string(), z.string()).describe('Tags: key -> value.');
+const Deleted = z.boolean().describe('true: the tool deletes this entity.');
+const PolicyRefs = z
+  .array(z.string())
+  .describe('Managed policies: the name of a Policy or Boundary manifest, or any policy ARN.');
+const InlinePolicies = z
+  .record(z.string(), PolicyDocumentOrFile)
+  .describe('Inline policies: policy name -> document.');
+const BoundaryRef = z.string().describe('Permissions boundary: a Boundary or Policy manifest name, or a policy ARN.');
+
+export const AccountManifest = z.strictObject({
+  kind: z.literal('Account'),
+  id: z.string().describe('The 12-digit AWS account id, quoted so that leading zeros survive.'),
+  prune: z.boolean().optional().describe('true: delete live entities under managedPaths that no manifest declares.'),
+  managedPaths: z.array(z.string()).optional().describe('IAM paths this repo owns (default ["/"], meaning all).'),
+  protected: z.array(z.string()).optional().describe('ARNs the tool must never modify or delete.'),
+});
+
+export const UserManifest = z.strictObject({
+  kind: z.literal('User'),
+  name: Name,
+  path: IamPath.optional(),
+  groups: z.array(z.string()).optional().describe('Names of Group manifests the user belongs to.'),
+  managedPolicies: PolicyRefs.optional(),
+  inlinePolicies: InlinePolicies.optional(),
+  permissionsBoundary: BoundaryRef.optional(),
+  tags: Tags.optional(),
+  deleted: Deleted.optional(),
+});
+
+export const GroupManifest = z.strictObject({
+  kind: z.literal('Group'),
+  name: Name,
+  path: IamPath.optional(),
+  managedPolicies: PolicyRefs.optional(),
+  inlinePolicies: InlinePolicies.optional(),
+  deleted: Deleted.optional(),
+});
+
+export const RoleManifest = z.strictObject({
+  kind: z.literal('Role'),
+  name: Name,
+  path: IamPath.optional(),
+  description: z.string().optional(),
+  maxSessionDuration: z.number().int().optional().describe('Seconds, 3600 (default) to 43200.'),
+  trustPolicy: PolicyDocumentOrFile.optional().describe('Who may assume the role (required unless deleted).'),
+  managedPolicies: PolicyRefs.optional(),
+  inlinePolicies: InlinePolicies.optional(),
+  permissionsBoundary: BoundaryRef.optional(),
+  tags: Tags.optional(),
+  deleted: Deleted.optional(),
+});
+
+const managedPolicyFields = {
+  name: Name,
+  path: IamPath.optional(),
+  description: z.string().optional(),
+  document: PolicyDocument.optional().describe('The policy document; exactly one of document and documentFile.'),
+  documentFile: z.string().optional().describe('Path of a JSON policy document, relative to this manifest.'),
+  tags: Tags.optional(),
+  deleted: Deleted.optional(),
+};
+
+export const PolicyManifest = z.strictObject({ kind: z.literal('Policy'), ...managedPolicyFields });
+export const BoundaryManifest = z.strictObject({ kind: z.literal('Boundary'), ...managedPolicyFields });
+
+export const SCHEMAS = {
+  Account: AccountManifest,
+  User: UserManifest,
+  Group: GroupManifest,
+  Role: RoleManifest,
+  Policy: PolicyManifest,
+  Boundary: BoundaryManifest,
+} as const;
+
+export type ManifestKind = keyof typeof SCHEMAS;
+export const MANIFEST_KINDS = Object.keys(SCHEMAS) as ManifestKind[];
+
+export type AccountManifest = z.infer<typeof AccountManifest>;
+export type UserManifest = z.infer<typeof UserManifest>;
+export type GroupManifest = z.infer<typeof GroupManifest>;
+export type RoleManifest = z.infer<typeof RoleManifest>;
+export type PolicyManifest = z.infer<typeof PolicyManifest>;
+export type BoundaryManifest = z.infer<typeof BoundaryManifest>;
+export type Manifest = AccountManifest | UserManifest | GroupManifest | RoleManifest | PolicyManifest | BoundaryManifest;
+
+/** Field names of a kind, for "did you mean" on unknown fields. */
+export function fieldsOf(kind: ManifestKind): string[] {
+  return Object.keys(SCHEMAS[kind].shape);
+}
+
+/** The JSON Schema of a manifest document (any kind), for editor completion through yaml-language-server. */
+export function manifestJsonSchema(): Record<string, unknown> {
+  const anyManifest = z.discriminatedUnion('kind', [
+    AccountManifest,
+    UserManifest,
+    GroupManifest,
+    RoleManifest,
+    PolicyManifest,
+    BoundaryManifest,
+  ]);
+  return {
+    ...z.toJSONSchema(anyManifest, { target: 'draft-7' }),
+    $id: 'https://github.com/iam-gitops/iam-gitops/schema/manifest.schema.json',
+    title: 'iam-gitops manifest',
+    description: 'One YAML document of an iam-gitops manifests folder: an Account, User, Group, Role, Policy or Boundary.',
+  };
+}

@@ -1,0 +1,312 @@
+/**
+ * diff(desired, live) -> Plan. Pure. Entities are matched by kind and name (case-insensitively, as IAM does);
+ * policies are compared by canonical key, so formatting, order and case that IAM ignores are never changes.
+ *
+ * Ownership rules, in the order they apply:
+ * - AWS-owned entities (service-linked roles, `/aws-reserved/`) are never touched and never listed.
+ * - Live entities outside the Account's managedPaths are never touched; a manifest that declares one is an error.
+ * - ARNs listed in `protected` are never modified or deleted; a change to one is reported as a warning and left out.
+ * - Live entities under managedPaths that no manifest declares are `unmanaged`, and deleted only with `prune: true`.
+ */
+import { isAwsManagedPolicyArn, isAwsOwnedPath, accountOfArn, type EntityKind } from '../core/arn.js';
+import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
+import { fingerprintState } from '../core/fingerprint.js';
+import type { Policy } from '../core/policy.js';
+import {
+  DEFAULT_MAX_SESSION_DURATION,
+  entitiesOf,
+  type EntityState,
+  type GroupState,
+  type InlinePolicies,
+  type ManagedPolicyState,
+  type RoleState,
+  type Tags,
+  type UnknownField,
+  type UserState,
+} from '../core/state.js';
+import { isOwnedPath, sourceKey, type DesiredState } from '../manifest/desired-state.js';
+import type { LiveState } from '../live/live-state.js';
+import type { Change, ChangeAction, ChangeDetail, Plan } from './plan.js';
+
+export interface PlanResult {
+  /** Absent when an error makes any plan misleading (wrong account, a manifest claiming an entity it may not own). */
+  readonly plan?: Plan;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Apply order of creates and updates; deletes run in the reverse order (members before what they belong to). */
+const KIND_ORDER: readonly EntityKind[] = ['policy', 'group', 'role', 'user'];
+
+export function diffStates(desired: DesiredState, live: LiveState): PlanResult {
+  const diagnostics: Diagnostic[] = [];
+  const account = desired.account;
+  const liveState = live.state;
+  if (liveState.account !== '' && liveState.account !== account.id) {
+    diagnostics.push(error(`the live state is of account ${liveState.account}, but the manifests are for ${account.id}`, `Check --state (read from ${live.source}) or the Account manifest's id; a plan across accounts would delete and recreate everything.`, account.at));
+    return { diagnostics };
+  }
+
+  const protectedArns = new Set(account.protected);
+  const upserts: Change[] = [];
+  const deletes: Change[] = [];
+  const unmanaged: string[] = [];
+  const unknownNotCompared = new Map<UnknownField, string[]>();
+
+  const ownershipProblem = (kind: EntityKind, liveEntity: EntityState, at: SourceLocation | undefined): boolean => {
+    if (isAwsOwnedPath(liveEntity.path)) {
+      diagnostics.push(error(`${kind} "${liveEntity.name}" is owned by AWS (path ${liveEntity.path})`, 'Service-linked and IAM Identity Center roles are managed by AWS; remove this manifest.', at));
+      return true;
+    }
+    if (!isOwnedPath(account, liveEntity.path)) {
+      diagnostics.push(error(`${kind} "${liveEntity.name}" exists at path ${liveEntity.path}, outside managedPaths`, `This repo owns only ${account.managedPaths.join(', ')}; the tool will not change ${liveEntity.arn}. Add its path to managedPaths to adopt it, or choose another name.`, at));
+      return true;
+    }
+    return false;
+  };
+  const isProtected = (arn: string, what: string, at: SourceLocation | undefined): boolean => {
+    if (!protectedArns.has(arn)) return false;
+    diagnostics.push(warning(`${arn} is protected: ${what} left out of the plan`, 'The Account manifest lists it under protected; remove it from there to let the tool change it.', at));
+    return true;
+  };
+
+  for (const kind of KIND_ORDER) {
+    const desiredEntities = entitiesOf(desired.state, kind);
+    const liveEntities = entitiesOf(liveState, kind);
+
+    for (const [key, want] of desiredEntities) {
+      const at = desired.sources.get(sourceKey(kind, want.name));
+      const have = liveEntities.get(key);
+      if (!have) {
+        upserts.push(change('create', want, `declared in ${formatAt(at)} and absent from live IAM`, at, createDetails(want)));
+        continue;
+      }
+      if (ownershipProblem(kind, have, at)) continue;
+      for (const field of have.unknown ?? []) {
+        if (specifies(want, field)) unknownNotCompared.set(field, [...(unknownNotCompared.get(field) ?? []), `${kind} ${want.name}`]);
+      }
+      const details = updateDetails(want, have);
+      if (details.length === 0) continue;
+      if (isProtected(have.arn, 'update', at)) continue;
+      upserts.push(change('update', want, `live IAM differs from ${formatAt(at)}`, at, details));
+    }
+
+    for (const gone of desired.deleted.filter((d) => d.kind === kind)) {
+      const have = liveEntities.get(gone.name.toLowerCase());
+      if (!have || ownershipProblem(kind, have, gone.at)) continue;
+      if (isProtected(have.arn, 'deletion', gone.at)) continue;
+      deletes.push(change('delete', have, `marked deleted: true in ${formatAt(gone.at)}`, gone.at, deleteDetails(have, liveState)));
+    }
+
+    for (const [key, have] of liveEntities) {
+      if (desiredEntities.has(key) || desired.deleted.some((d) => d.kind === kind && d.name.toLowerCase() === key)) continue;
+      if (isAwsOwnedPath(have.path) || !isOwnedPath(account, have.path)) continue;
+      if (!account.prune) {
+        unmanaged.push(have.arn);
+        continue;
+      }
+      if (isProtected(have.arn, 'deletion (prune)', account.at)) continue;
+      deletes.push(change('delete', have, 'not declared in any manifest, and the Account sets prune: true', undefined, deleteDetails(have, liveState)));
+    }
+  }
+
+  checkPolicyReferences(desired, live, diagnostics);
+  for (const [field, names] of unknownNotCompared) {
+    diagnostics.push(warning(`${field} not compared for ${names.length} ${names.length === 1 ? 'entity' : 'entities'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`, `The live source (${live.source}) does not hold ${field === 'tags' ? 'managed policy tags' : `role ${field === 'description' ? 'descriptions' : 'maximum session durations'}`}: get-account-authorization-details omits them. Plan against live AWS to compare them.`));
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+
+  // Deletes in reverse kind order: users leave groups and drop policies before those go.
+  deletes.sort((a, b) => KIND_ORDER.indexOf(b.kind) - KIND_ORDER.indexOf(a.kind) || a.name.localeCompare(b.name));
+  upserts.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
+  const changes = [...upserts, ...deletes];
+  const count = (action: ChangeAction): number => changes.filter((c) => c.action === action).length;
+  const plan: Plan = {
+    formatVersion: 1,
+    account: account.id,
+    changes,
+    unmanaged: unmanaged.sort(),
+    access: [],
+    trust: [],
+    findings: [],
+    summary: { create: count('create'), update: count('update'), delete: count('delete'), unmanaged: unmanaged.length },
+    live: { source: live.source, fingerprint: live.fingerprint },
+    desired: { fingerprint: fingerprintState(desired.state) },
+    diagnostics: [...live.notes, ...diagnostics],
+  };
+  return { plan, diagnostics: plan.diagnostics };
+}
+
+function change(action: ChangeAction, entity: EntityState, reason: string, at: SourceLocation | undefined, details: ChangeDetail[]): Change {
+  return { action, kind: entity.kind, name: entity.name, arn: entity.arn, path: entity.path, reason, ...(at ? { source: at } : {}), details };
+}
+
+function formatAt(at: SourceLocation | undefined): string {
+  return at ? `${at.file}:${at.line}` : 'the manifests';
+}
+
+/** Whether a desired entity sets a field to something the live source would have to tell us about. */
+function specifies(entity: EntityState, field: UnknownField): boolean {
+  switch (field) {
+    case 'description':
+      return 'description' in entity && entity.description !== undefined;
+    case 'maxSessionDuration':
+      return entity.kind === 'role' && (entity.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION) !== DEFAULT_MAX_SESSION_DURATION;
+    case 'tags':
+      return 'tags' in entity && Object.keys(entity.tags).length > 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Details
+
+function createDetails(entity: EntityState): ChangeDetail[] {
+  switch (entity.kind) {
+    case 'policy':
+      return [
+        { field: 'document', before: null, after: entity.document.document },
+        ...descriptionDetail(undefined, entity.description),
+        ...tagDetails({}, entity.tags),
+      ];
+    case 'group':
+      return principalDetails(emptyPrincipal, entity);
+    case 'role':
+      return [
+        { field: 'trustPolicy', before: null, after: entity.trustPolicy.document },
+        ...descriptionDetail(undefined, entity.description),
+        ...((entity.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION) !== DEFAULT_MAX_SESSION_DURATION
+          ? [{ field: 'maxSessionDuration' as const, before: null, after: entity.maxSessionDuration! }]
+          : []),
+        ...principalDetails(emptyPrincipal, entity),
+      ];
+    case 'user':
+      return principalDetails(emptyPrincipal, entity);
+  }
+}
+
+const emptyPrincipal = { managedPolicies: [], inlinePolicies: {}, tags: {}, groups: [] } as const;
+
+interface PrincipalLike {
+  readonly managedPolicies: readonly string[];
+  readonly inlinePolicies: InlinePolicies;
+  readonly permissionsBoundary?: string;
+  readonly tags?: Tags;
+  readonly groups?: readonly string[];
+}
+
+/** Details common to users, groups and roles: boundary, groups, attachments, inline policies, tags. */
+function principalDetails(have: PrincipalLike, want: PrincipalLike): ChangeDetail[] {
+  const details: ChangeDetail[] = [];
+  if ((have.permissionsBoundary ?? null) !== (want.permissionsBoundary ?? null)) {
+    details.push({ field: 'permissionsBoundary', before: have.permissionsBoundary ?? null, after: want.permissionsBoundary ?? null });
+  }
+  if (want.groups) {
+    const before = new Map((have.groups ?? []).map((g) => [g.toLowerCase(), g]));
+    const after = new Map(want.groups.map((g) => [g.toLowerCase(), g]));
+    for (const [key, name] of after) if (!before.has(key)) details.push({ field: 'group', group: name, op: 'add' });
+    for (const [key, name] of before) if (!after.has(key)) details.push({ field: 'group', group: name, op: 'remove' });
+  }
+  const attachedBefore = new Set(have.managedPolicies);
+  const attachedAfter = new Set(want.managedPolicies);
+  for (const arn of want.managedPolicies) if (!attachedBefore.has(arn)) details.push({ field: 'managedPolicy', arn, op: 'attach' });
+  for (const arn of have.managedPolicies) if (!attachedAfter.has(arn)) details.push({ field: 'managedPolicy', arn, op: 'detach' });
+  details.push(...inlineDetails(have.inlinePolicies, want.inlinePolicies));
+  if (want.tags) details.push(...tagDetails(have.tags ?? {}, want.tags));
+  return details;
+}
+
+function inlineDetails(before: InlinePolicies, after: InlinePolicies): ChangeDetail[] {
+  const details: ChangeDetail[] = [];
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  for (const name of names) {
+    const b: Policy | undefined = before[name];
+    const a: Policy | undefined = after[name];
+    if (b && a && b.key === a.key) continue;
+    details.push({ field: 'inlinePolicy', name, before: b?.document ?? null, after: a?.document ?? null });
+  }
+  return details;
+}
+
+function tagDetails(before: Tags, after: Tags): ChangeDetail[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  return keys
+    .filter((key) => before[key] !== after[key])
+    .map((key) => ({ field: 'tag' as const, key, before: before[key] ?? null, after: after[key] ?? null }));
+}
+
+function descriptionDetail(before: string | undefined, after: string | undefined): ChangeDetail[] {
+  return (before ?? null) === (after ?? null) ? [] : [{ field: 'description', before: before ?? null, after: after ?? null }];
+}
+
+function updateDetails(want: EntityState, have: EntityState): ChangeDetail[] {
+  const unknown = new Set(have.unknown ?? []);
+  const details: ChangeDetail[] = [];
+  if (want.path !== have.path) {
+    details.push({ field: 'path', before: have.path, after: want.path, replacement: want.kind === 'role' || want.kind === 'policy' });
+  }
+  switch (want.kind) {
+    case 'policy': {
+      const live = have as ManagedPolicyState;
+      if (want.document.key !== live.document.key) details.push({ field: 'document', before: live.document.document, after: want.document.document });
+      if (!unknown.has('description')) details.push(...descriptionDetail(live.description, want.description));
+      if (!unknown.has('tags')) details.push(...tagDetails(live.tags, want.tags));
+      return details;
+    }
+    case 'role': {
+      const live = have as RoleState;
+      if (want.trustPolicy.key !== live.trustPolicy.key) details.push({ field: 'trustPolicy', before: live.trustPolicy.document, after: want.trustPolicy.document });
+      if (!unknown.has('description')) details.push(...descriptionDetail(live.description, want.description));
+      const wantDuration = want.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION;
+      const haveDuration = live.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION;
+      if (!unknown.has('maxSessionDuration') && wantDuration !== haveDuration) {
+        details.push({ field: 'maxSessionDuration', before: haveDuration, after: wantDuration });
+      }
+      return [...details, ...principalDetails(live, want)];
+    }
+    case 'group':
+      return [...details, ...principalDetails(have as GroupState, want)];
+    case 'user':
+      return [...details, ...principalDetails(have as UserState, want)];
+  }
+}
+
+/** What goes with a deleted entity, so the reviewer sees the blast radius (including on unmanaged principals). */
+function deleteDetails(entity: EntityState, live: LiveState['state']): ChangeDetail[] {
+  switch (entity.kind) {
+    case 'group': {
+      const members = [...live.users.values()].filter((u) => u.groups.some((g) => g.toLowerCase() === entity.name.toLowerCase()));
+      return [
+        ...members.map((u) => ({ field: 'member' as const, user: u.name, op: 'remove' as const })),
+        ...principalDetails(entity, { managedPolicies: [], inlinePolicies: {} }),
+      ];
+    }
+    case 'policy': {
+      const details: ChangeDetail[] = [];
+      for (const principal of [...live.users.values(), ...live.groups.values(), ...live.roles.values()]) {
+        if (principal.managedPolicies.includes(entity.arn)) details.push({ field: 'attachment', principal: principal.arn, as: 'policy', op: 'detach' });
+        if ('permissionsBoundary' in principal && principal.permissionsBoundary === entity.arn) {
+          details.push({ field: 'attachment', principal: principal.arn, as: 'permissionsBoundary', op: 'detach' });
+        }
+      }
+      return details;
+    }
+    case 'user':
+    case 'role':
+      return principalDetails(entity, { managedPolicies: [], inlinePolicies: {}, ...(entity.kind === 'user' ? { groups: [] } : {}) });
+  }
+}
+
+/**
+ * A customer managed policy ARN of this account that neither the manifests nor live IAM have cannot be attached;
+ * say so now rather than at apply time.
+ */
+function checkPolicyReferences(desired: DesiredState, live: LiveState, diagnostics: Diagnostic[]): void {
+  const known = new Set([...desired.state.policies.values(), ...live.state.policies.values()].map((p) => p.arn));
+  for (const p of live.state.externalPolicies.keys()) known.add(p);
+  for (const principal of [...desired.state.users.values(), ...desired.state.groups.values(), ...desired.state.roles.values()]) {
+    const refs = [...principal.managedPolicies, ...('permissionsBoundary' in principal && principal.permissionsBoundary ? [principal.permissionsBoundary] : [])];
+    for (const arn of refs) {
+      if (known.has(arn) || isAwsManagedPolicyArn(arn) || accountOfArn(arn) !== desired.account.id) continue;
+      diagnostics.push(error(`${principal.kind} "${principal.name}" refers to ${arn}, which does not exist`, 'Neither the manifests nor live IAM have this customer managed policy. Declare it with kind: Policy, or fix the ARN.', desired.sources.get(sourceKey(principal.kind, principal.name))));
+    }
+  }
+}

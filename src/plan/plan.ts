@@ -1,0 +1,83 @@
+/**
+ * The plan: an ordered, explained change set, bound to the states it was computed from. It is a plain JSON value
+ * (`--format json` prints it as is; `apply` will read it back), so every field is data, never a class.
+ *
+ * Contract: `formatVersion: 1` with `account`, `changes`, `unmanaged`, `access`, `trust`, `findings` is read by
+ * other tools. Change it only by adding fields.
+ */
+import type { EntityKind } from '../core/arn.js';
+import type { Diagnostic, SourceLocation } from '../core/diagnostics.js';
+import type { PolicyJson } from '../core/policy.js';
+
+export type ChangeAction = 'create' | 'update' | 'delete';
+
+/**
+ * One sub-object of an entity that changes. For creates, every detail is an addition (`before: null`, `attach`,
+ * `add`); for deletes, the details say what goes with the entity. Policy documents are given as written
+ * (desired) and as read (live); renderers tidy them for display.
+ */
+export type ChangeDetail =
+  /** IAM moves users and groups to another path in place; roles and policies must be replaced. */
+  | { readonly field: 'path'; readonly before: string; readonly after: string; readonly replacement: boolean }
+  | { readonly field: 'description'; readonly before: string | null; readonly after: string | null }
+  | { readonly field: 'maxSessionDuration'; readonly before: number | null; readonly after: number }
+  | { readonly field: 'permissionsBoundary'; readonly before: string | null; readonly after: string | null }
+  | { readonly field: 'tag'; readonly key: string; readonly before: string | null; readonly after: string | null }
+  | { readonly field: 'inlinePolicy'; readonly name: string; readonly before: PolicyJson | null; readonly after: PolicyJson | null }
+  | { readonly field: 'managedPolicy'; readonly arn: string; readonly op: 'attach' | 'detach' }
+  /** On a user: membership of a group, by group name. */
+  | { readonly field: 'group'; readonly group: string; readonly op: 'add' | 'remove' }
+  /** On a deleted group: a member that leaves it (possibly a user this repo does not manage). */
+  | { readonly field: 'member'; readonly user: string; readonly op: 'remove' }
+  /** On a deleted policy: a principal it is detached from (possibly one this repo does not manage). */
+  | { readonly field: 'attachment'; readonly principal: string; readonly as: 'policy' | 'permissionsBoundary'; readonly op: 'detach' }
+  | { readonly field: 'trustPolicy'; readonly before: PolicyJson | null; readonly after: PolicyJson }
+  | { readonly field: 'document'; readonly before: PolicyJson | null; readonly after: PolicyJson };
+
+export type ChangeField = ChangeDetail['field'];
+
+export interface Change {
+  readonly action: ChangeAction;
+  readonly kind: EntityKind;
+  readonly name: string;
+  readonly arn: string;
+  /** The entity's path after the change (before it, for deletes). */
+  readonly path: string;
+  /** Why, in one sentence: which manifest asks for it, or which rule (prune). */
+  readonly reason: string;
+  /** The manifest that declares the entity, when one does. */
+  readonly source?: SourceLocation;
+  readonly details: readonly ChangeDetail[];
+}
+
+export interface PlanSummary {
+  readonly create: number;
+  readonly update: number;
+  readonly delete: number;
+  readonly unmanaged: number;
+}
+
+export interface Plan {
+  readonly formatVersion: 1;
+  readonly account: string;
+  /** In the order apply performs them: policies, groups, roles, users are created or updated; then deletes in reverse. */
+  readonly changes: readonly Change[];
+  /** ARNs of live entities under managedPaths that no manifest declares (deleted only with `prune: true`). */
+  readonly unmanaged: readonly string[];
+  /** Filled by the access-change analyzer. */
+  readonly access: readonly unknown[];
+  readonly trust: readonly unknown[];
+  readonly findings: readonly unknown[];
+  // --- added fields (formatVersion 1 stays readable by tools that ignore them) ---
+  readonly summary: PlanSummary;
+  /** The live state this plan was computed against; apply refuses the plan if live IAM no longer matches. */
+  readonly live: { readonly source: string; readonly fingerprint: string };
+  /** The desired state (manifests) it was computed from. */
+  readonly desired: { readonly fingerprint: string };
+  /** Warnings about what was not compared or not changed, and why. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.changes.length > 0;
+}

@@ -1,0 +1,45 @@
+/** The plan as a terminal reads it, in the manner of a careful terraform plan. Pure: plan in, string out. */
+import { formatDiagnostic } from '../core/diagnostics.js';
+import type { Change, Plan } from '../plan/plan.js';
+import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, type Mood } from './describe-change.js';
+import { NO_COLOR, type Palette } from './palette.js';
+
+export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal'): string {
+  const out: string[] = [];
+  out.push(colors.bold(`iam-gitops ${mood === 'drift' ? 'drift report' : 'plan'} for account ${plan.account}`) + colors.dim(` (live: ${plan.live.source})`));
+  out.push('');
+  if (plan.changes.length === 0) {
+    out.push(mood === 'drift' ? 'No drift: live IAM matches the manifests.' : 'No changes. Live IAM matches the manifests.');
+  } else {
+    out.push(`${colors.create('+ create')}   ${colors.update('~ update in place')}   ${colors.delete('- delete')}`);
+    out.push('');
+    for (const change of plan.changes) out.push(...renderChange(change, colors, mood), '');
+  }
+  if (plan.unmanaged.length > 0) {
+    out.push(colors.bold(`Unmanaged: ${plan.unmanaged.length} live ${plan.unmanaged.length === 1 ? 'entity' : 'entities'} under managedPaths that no manifest declares`) + colors.dim(' (left alone; prune: true would delete them):'));
+    for (const arn of plan.unmanaged) out.push(`    ${arn}`);
+    out.push('');
+  }
+  for (const d of plan.diagnostics) out.push(colors.warn(formatDiagnostic(d)));
+  if (plan.diagnostics.length > 0) out.push('');
+  const s = plan.summary;
+  out.push(colors.bold(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`) + (s.unmanaged ? ` ${s.unmanaged} unmanaged.` : ''));
+  return `${out.join('\n')}\n`;
+}
+
+function renderChange(change: Change, colors: Palette, mood: Mood): string[] {
+  const paint = colors[change.action];
+  const lines = [paint(`${ACTION_SIGN[change.action]} ${change.kind} ${change.name}`) + colors.dim(` ${actionPhrase(change.action, mood)}`)];
+  lines.push(colors.dim(`    ${change.arn}`));
+  for (const detail of change.details) {
+    const sign = detailSign(detail);
+    const color = sign === '+' ? colors.create : sign === '-' ? colors.delete : colors.update;
+    lines.push(color(`    ${sign} ${detailLine(detail)}`));
+    for (const line of documentLines(detail)) {
+      const text = `        ${line.sign === '@' ? '' : `${line.sign} `}${line.text}`;
+      lines.push(line.sign === '+' ? colors.create(text) : line.sign === '-' ? colors.delete(text) : colors.dim(text));
+    }
+  }
+  lines.push(colors.dim(`    # ${change.reason}`));
+  return lines;
+}
