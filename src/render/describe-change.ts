@@ -46,13 +46,13 @@ export function detailLine(detail: ChangeDetail): string {
     case 'path':
       return `path: ${detail.before} -> ${detail.after}${detail.replacement ? ' (forces replacement: IAM cannot move it, so it is deleted and created again)' : ''}`;
     case 'description':
-      return `description: ${quoteOrNone(detail.before)} -> ${quoteOrNone(detail.after)}`;
+      return settingLine('description', detail.before, detail.after);
     case 'maxSessionDuration':
       return `max session duration: ${detail.before === null ? 'default' : `${detail.before}s`} -> ${detail.after}s`;
     case 'permissionsBoundary':
       return `permissions boundary: ${detail.before ?? 'none'} -> ${detail.after ?? 'none'}`;
     case 'tag':
-      return `tag ${detail.key}: ${quoteOrNone(detail.before)} -> ${quoteOrNone(detail.after)}`;
+      return settingLine(`tag ${detail.key}`, detail.before, detail.after);
     case 'inlinePolicy':
       return `inline policy ${detail.name}`;
     case 'managedPolicy':
@@ -72,8 +72,11 @@ export function detailLine(detail: ChangeDetail): string {
   }
 }
 
-function quoteOrNone(value: string | null): string {
-  return value === null ? 'none' : JSON.stringify(value);
+/** `name = "new"` when set, `name (was "old")` when removed, `name: "old" -> "new"` when changed. */
+function settingLine(name: string, before: string | null, after: string | null): string {
+  if (before === null) return `${name} = ${JSON.stringify(after)}`;
+  if (after === null) return `${name} (was ${JSON.stringify(before)})`;
+  return `${name}: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`;
 }
 
 /** Lines of a policy document change: the whole document for a new one, a unified diff for a changed one. */
