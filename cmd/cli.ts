@@ -63,12 +63,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
       const warnings = result.diagnostics.length - errors;
       if (errors > 0 || !result.desired) {
-        io.stderr(`${options.manifests}: ${errors} ${errors === 1 ? 'error' : 'errors'}, ${warnings} ${warnings === 1 ? 'warning' : 'warnings'}\n`);
+        io.stderr(`${options.manifests}: ${count(errors, 'error')}, ${count(warnings, 'warning')}\n`);
         exitCode = EXIT_ERROR;
         return;
       }
       const s = result.desired.state;
-      io.stdout(`${options.manifests} is valid: account ${s.account}, ${s.users.size} users, ${s.groups.size} groups, ${s.roles.size} roles, ${s.policies.size} policies${result.desired.deleted.length ? `, ${result.desired.deleted.length} marked deleted` : ''}${warnings ? ` (${warnings} ${warnings === 1 ? 'warning' : 'warnings'})` : ''}.\n`);
+      const deleted = result.desired.deleted.length;
+      io.stdout(`${options.manifests} is valid: account ${s.account}, ${count(s.users.size, 'user')}, ${count(s.groups.size, 'group')}, ${count(s.roles.size, 'role')}, ${count(s.policies.size, 'policy', 'policies')}${deleted ? `, ${deleted} marked deleted` : ''}${warnings ? ` (${count(warnings, 'warning')})` : ''}.\n`);
     });
 
   program
@@ -146,6 +147,10 @@ function renderPlan(plan: Plan, format: Format, color: boolean): string {
     case 'text':
       return renderPlanText(plan, palette(color));
   }
+}
+
+function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
 }
 
 function writeOutput(file: string, text: string): void {

@@ -82,19 +82,23 @@ export function loadManifests(source: ManifestSource, catalog: ActionCatalog): M
   const diagnostics: Diagnostic[] = [];
   const accounts: Declared<AccountManifest>[] = [];
   const entities: Declared<EntityManifest>[] = [];
+  let invalidAccounts = 0;
 
   for (const file of source.files) {
     const parsed = parseSource(file.path, file.text);
     diagnostics.push(...parsed.diagnostics);
     for (const doc of parsed.documents) {
       const manifest = checkSchema(doc, diagnostics);
-      if (!manifest) continue;
+      if (!manifest) {
+        if (isPlainObject(doc.value) && doc.value['kind'] === 'Account') invalidAccounts++;
+        continue;
+      }
       if (manifest.kind === 'Account') accounts.push({ manifest, doc });
       else entities.push({ manifest, doc });
     }
   }
 
-  const account = resolveAccount(accounts, source.files, diagnostics);
+  const account = resolveAccount(accounts, invalidAccounts, source.files, diagnostics);
   const index = indexEntities(entities, diagnostics);
   const builder = new StateBuilder(account, index, source, catalog, diagnostics);
   const desired = account ? builder.build() : undefined;
@@ -123,22 +127,27 @@ function checkSchema(doc: SourceDocument, diagnostics: Diagnostic[]): z.infer<(t
   const schema = SCHEMAS[kind as ManifestKind];
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  for (const issue of result.error.issues) diagnostics.push(describeIssue(issue, kind as ManifestKind, doc));
+  for (const issue of result.error.issues) diagnostics.push(...describeIssue(issue, kind as ManifestKind, doc));
   return undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, kind: ManifestKind, doc: SourceDocument): Diagnostic {
+function describeIssue(issue: z.core.$ZodIssue, kind: ManifestKind, doc: SourceDocument): Diagnostic[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   const field = path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0] ?? '';
     const parentIsManifest = path.length === 0;
     const known = parentIsManifest ? fieldsOf(kind) : [];
-    const detail = parentIsManifest
-      ? `${kind} fields are: ${known.filter((f) => f !== 'kind').join(', ')}.${didYouMean(key, known)}`
-      : 'Remove this field.';
-    return error(`unknown field "${[...path, key].join('.')}" in ${kind}`, detail, doc.locate([...path, key], { key: true }));
+    return issue.keys.map((key) => {
+      const detail = parentIsManifest
+        ? `${kind} fields are: ${known.filter((f) => f !== 'kind').join(', ')}.${didYouMean(key, known)}`
+        : 'Remove this field.';
+      return error(`unknown field "${[...path, key].join('.')}" in ${kind}`, detail, doc.locate([...path, key], { key: true }));
+    });
   }
+  return [describeValueIssue(issue, path, field, kind, doc)];
+}
+
+function describeValueIssue(issue: z.core.$ZodIssue, path: ValuePath, field: string, kind: ManifestKind, doc: SourceDocument): Diagnostic {
   const value = valueAt(doc.value, path);
   if (issue.code === 'invalid_type') {
     if (value === undefined) {
@@ -185,13 +194,14 @@ function describeValue(value: unknown): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Account and names
 
-function resolveAccount(accounts: Declared<AccountManifest>[], files: readonly ManifestFile[], diagnostics: Diagnostic[]): AccountConfig | undefined {
+function resolveAccount(accounts: Declared<AccountManifest>[], invalidAccounts: number, files: readonly ManifestFile[], diagnostics: Diagnostic[]): AccountConfig | undefined {
   const [first, ...others] = accounts;
   for (const other of others) {
     diagnostics.push(error('a second Account manifest', `A manifests folder describes one account; the first is at ${formatAt(first!.doc.locate([]))}. Remove one of them.`, other.doc.locate([])));
   }
   if (!first) {
-    if (files.length > 0 || diagnostics.length === 0) {
+    // An Account that failed its schema was already reported; saying "no Account" too would mislead.
+    if (invalidAccounts === 0) {
       const at = files[0] ? { file: files[0].path, line: 1, col: 1 } : undefined;
       diagnostics.push(error('no Account manifest', 'Add a document with kind: Account, id: "123456789012" (your account id) to the manifests folder.', at));
     }
@@ -214,10 +224,13 @@ function formatAt(at: SourceLocation): string {
   return `${at.file}:${at.line}:${at.col}`;
 }
 
-function checkPath(path: string, doc: SourceDocument, at: ValuePath, diagnostics: Diagnostic[]): void {
+/** Reports an invalid IAM path; returns whether it is valid. */
+function checkPath(path: string, doc: SourceDocument, at: ValuePath, diagnostics: Diagnostic[]): boolean {
   if (path.length > limits.MAX_PATH_LENGTH || !limits.PATH_PATTERN.test(path)) {
     diagnostics.push(error(`invalid IAM path "${path}"`, 'A path starts and ends with "/", e.g. "/" or "/engineering/platform/", and has at most 512 printable ASCII characters.', doc.locate(at)));
+    return false;
   }
+  return true;
 }
 
 interface EntityIndex {
@@ -303,8 +316,8 @@ class StateBuilder {
     this.sources.set(sourceKey(kind, manifest.name), at);
     this.checkName(kind, manifest.name, doc);
     const path = manifest.path ?? '/';
-    checkPath(path, doc, ['path'], this.diagnostics);
-    if (!isOwnedPath(account, path)) {
+    const validPath = checkPath(path, doc, ['path'], this.diagnostics);
+    if (validPath && !isOwnedPath(account, path)) {
       this.diagnostics.push(error(`${manifest.kind} "${manifest.name}" has path "${path}", outside managedPaths`, `This repo owns only ${account.managedPaths.join(', ')} (the Account's managedPaths). Move the ${manifest.kind.toLowerCase()} under one of them or add its path there.`, doc.locate(manifest.path ? ['path'] : [])));
     }
     if (manifest.deleted) {
