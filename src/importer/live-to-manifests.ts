@@ -16,8 +16,6 @@ export interface ImportedFiles {
   readonly skipped: readonly string[];
 }
 
-const SCHEMA_COMMENT = '# yaml-language-server: $schema=https://raw.githubusercontent.com/iam-gitops/iam-gitops/main/schema/manifest.schema.json\n';
-
 export function importLiveState(live: LiveState): ImportedFiles {
   const state = live.state;
   const files = new Map<string, string>();
@@ -106,5 +104,5 @@ function inlineField(policies: InlinePolicies): { inlinePolicies?: Record<string
 }
 
 function render(manifest: Record<string, unknown>, header = ''): string {
-  return `${SCHEMA_COMMENT}${header}${stringify(manifest, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+  return `${header}${stringify(manifest, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

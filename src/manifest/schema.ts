@@ -118,7 +118,6 @@ export function manifestJsonSchema(): Record<string, unknown> {
   ]);
   return {
     ...z.toJSONSchema(anyManifest, { target: 'draft-7' }),
-    $id: 'https://github.com/iam-gitops/iam-gitops/schema/manifest.schema.json',
     title: 'iam-gitops manifest',
     description: 'One YAML document of an iam-gitops manifests folder: an Account, User, Group, Role, Policy or Boundary.',
   };
