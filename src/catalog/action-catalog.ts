@@ -2,7 +2,7 @@
  * The AWS action catalog as the pure stages see it: synchronous lookups over data loaded once by an adapter
  * (`loadActionCatalog`). Tests can build small catalogs with `catalogFromServices`.
  */
-import { compileWildcard } from '../core/wildcard.js';
+import { compileWildcard, hasWildcard } from '../core/wildcard.js';
 
 export type AccessLevel = 'List' | 'Read' | 'Write' | 'Permissions management' | 'Tagging';
 
@@ -19,28 +19,43 @@ export interface ActionCatalog {
   readonly services: readonly string[];
   /** The actions of a service (any case), or undefined for a service AWS does not have. */
   actionsOf(service: string): readonly CatalogAction[] | undefined;
+  /**
+   * The catalog actions an action pattern such as `s3:Get*` names, as `service:Name` (AWS's spelling), in
+   * catalog order; empty when it names none. Memoised: policies repeat the same patterns thousands of times.
+   */
+  expand(pattern: string): readonly string[];
 }
 
 export function catalogFromServices(version: string, services: Record<string, readonly CatalogAction[]>): ActionCatalog {
   const byService = new Map(Object.entries(services).map(([s, actions]) => [s.toLowerCase(), actions]));
-  return {
+  const sorted = [...byService.keys()].sort();
+  const expansions = new Map<string, readonly string[]>();
+  const catalog: ActionCatalog = {
     version,
-    services: [...byService.keys()].sort(),
+    services: sorted,
     actionsOf: (service) => byService.get(service.toLowerCase()),
+    expand(pattern) {
+      const key = pattern.toLowerCase();
+      let found = expansions.get(key);
+      if (!found) {
+        found = expandUncached(catalog, key);
+        expansions.set(key, found);
+      }
+      return found;
+    },
   };
+  return catalog;
 }
 
-/** The catalog actions an action pattern such as `s3:Get*` names, as `service:Name`. Empty for unknown ones. */
-export function expandActionPattern(catalog: ActionCatalog, pattern: string): string[] {
+function expandUncached(catalog: ActionCatalog, pattern: string): string[] {
   if (pattern === '*') return catalog.services.flatMap((s) => (catalog.actionsOf(s) ?? []).map((a) => `${s}:${a.name}`));
   const colon = pattern.indexOf(':');
   if (colon < 0) return [];
   const servicePattern = pattern.slice(0, colon);
   const matchesAction = compileWildcard(pattern.slice(colon + 1), true);
-  const matchesService = compileWildcard(servicePattern, true);
+  const services = hasWildcard(servicePattern) ? catalog.services.filter(compileWildcard(servicePattern, true)) : [servicePattern];
   const out: string[] = [];
-  for (const service of catalog.services) {
-    if (!matchesService(service)) continue;
+  for (const service of services) {
     for (const action of catalog.actionsOf(service) ?? []) {
       if (matchesAction(action.name)) out.push(`${service}:${action.name}`);
     }

@@ -26,8 +26,11 @@ export interface DesiredState {
   /** Every entity that should exist, with references resolved to ARNs and documents loaded. */
   readonly state: IamState;
   readonly deleted: readonly DeletedEntity[];
-  /** Where each entity is declared, by `sourceKey(kind, name)`. */
-  readonly sources: ReadonlyMap<string, SourceLocation>;
+  /**
+   * Where each entity is declared, by `sourceKey(kind, name)`. Computed on demand: finding a line means parsing
+   * the file again with positions, which only the few entities a plan reports on should pay for.
+   */
+  readonly sources: ReadonlyMap<string, () => SourceLocation>;
 }
 
 export function sourceKey(kind: EntityKind, name: string): string {

@@ -280,7 +280,7 @@ class StateBuilder {
   private readonly roles = new Map<string, RoleState>();
   private readonly policies = new Map<string, ManagedPolicyState>();
   private readonly deleted: DeletedEntity[] = [];
-  private readonly sources = new Map<string, SourceLocation>();
+  private readonly sources = new Map<string, () => SourceLocation>();
 
   constructor(
     private readonly account: AccountConfig | undefined,
@@ -312,8 +312,7 @@ class StateBuilder {
   /** Common checks; returns the normalised path, or undefined for an entity marked deleted. */
   private declare(account: AccountConfig, kind: EntityKind, entity: Declared<EntityManifest>): string | undefined {
     const { manifest, doc } = entity;
-    const at = doc.locate([]);
-    this.sources.set(sourceKey(kind, manifest.name), at);
+    this.sources.set(sourceKey(kind, manifest.name), () => doc.locate([]));
     this.checkName(kind, manifest.name, doc);
     const path = manifest.path ?? '/';
     const validPath = checkPath(path, doc, ['path'], this.diagnostics);
@@ -321,7 +320,7 @@ class StateBuilder {
       this.diagnostics.push(error(`${manifest.kind} "${manifest.name}" has path "${path}", outside managedPaths`, `This repo owns only ${account.managedPaths.join(', ')} (the Account's managedPaths). Move the ${manifest.kind.toLowerCase()} under one of them or add its path there.`, doc.locate(manifest.path ? ['path'] : [])));
     }
     if (manifest.deleted) {
-      this.deleted.push({ kind, name: manifest.name, at });
+      this.deleted.push({ kind, name: manifest.name, at: doc.locate([]) });
       return undefined;
     }
     return path;
@@ -353,7 +352,7 @@ class StateBuilder {
       if (found) {
         const size = policySize(found.document);
         if (size > limits.MAX_MANAGED_POLICY_SIZE) {
-          this.diagnostics.push(error(`managed policy "${manifest.name}" is ${size} characters, over IAM's limit of ${limits.MAX_MANAGED_POLICY_SIZE}`, 'White space is not counted. Split it into two policies, or use wildcards where they grant exactly what you mean.', found.at));
+          this.diagnostics.push(error(`managed policy "${manifest.name}" is ${size} characters, over IAM's limit of ${limits.MAX_MANAGED_POLICY_SIZE}`, 'White space is not counted. Split it into two policies, or use wildcards where they grant exactly what you mean.', found.locate()));
         }
         document = found.policy;
       }
@@ -402,7 +401,7 @@ class StateBuilder {
       if (found) {
         const size = policySize(found.document);
         if (size > limits.MAX_TRUST_POLICY_SIZE) {
-          this.diagnostics.push(error(`trust policy of role "${manifest.name}" is ${size} characters, over IAM's limit of ${limits.MAX_TRUST_POLICY_SIZE}`, 'White space is not counted. The quota can be raised to 4,096 through Service Quotas; otherwise merge statements.', found.at));
+          this.diagnostics.push(error(`trust policy of role "${manifest.name}" is ${size} characters, over IAM's limit of ${limits.MAX_TRUST_POLICY_SIZE}`, 'White space is not counted. The quota can be raised to 4,096 through Service Quotas; otherwise merge statements.', found.locate()));
         }
         trustPolicy = found.policy;
       }
@@ -566,7 +565,7 @@ class StateBuilder {
       this.diagnostics.push(p.severity === 'error' ? error(p.summary, p.detail, location) : warning(p.summary, p.detail, location));
     }
     if (problems.some((p) => p.severity === 'error')) return undefined;
-    return { policy: makePolicy(document), document, at: doc.locate(at) };
+    return { policy: makePolicy(document), document, locate: () => doc.locate(at) };
   }
 
   // --- small fields ----------------------------------------------------------------------------------------
@@ -600,5 +599,6 @@ interface CheckedDocument {
   readonly policy: Policy;
   /** The document as written, for size checks. */
   readonly document: PolicyJson;
-  readonly at: SourceLocation;
+  /** Where it is, found only when a problem needs reporting (locating means parsing the file again). */
+  readonly locate: () => SourceLocation;
 }

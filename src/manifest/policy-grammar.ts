@@ -178,22 +178,20 @@ function checkActions(value: unknown, at: ValuePath, type: PolicyType, catalog: 
       report('error', path, `invalid action "${action}"`, 'Service prefixes and action names contain only letters, digits, "-", "_" and the wildcards * and ?.');
       continue;
     }
-    const matchesService = compileWildcard(service, true);
-    const services = catalog.services.filter((s) => matchesService(s));
-    if (services.length === 0) {
+    const serviceKnown = hasWildcard(service) ? catalog.services.some(compileWildcard(service, true)) : catalog.actionsOf(service) !== undefined;
+    if (!serviceKnown) {
       report('error', path, `unknown service "${service}" in action "${action}"`, `The AWS catalog (${catalog.version}) has no service with this prefix.${didYouMean(service, catalog.services)}`);
       continue;
     }
-    const matchesName = compileWildcard(name, true);
-    const known = services.some((s) => (catalog.actionsOf(s) ?? []).some((a) => matchesName(a.name)));
-    if (!known) {
-      const names = services.flatMap((s) => (catalog.actionsOf(s) ?? []).map((a) => a.name));
-      const suggestions = hasWildcard(name) ? [] : closestMatches(name, names).map((n) => `${service}:${n}`);
+    const matches = catalog.expand(action);
+    if (matches.length === 0) {
+      const names = hasWildcard(service) || hasWildcard(name) ? [] : (catalog.actionsOf(service) ?? []).map((a) => a.name);
+      const suggestions = closestMatches(name, names).map((n) => `${service}:${n}`);
       const hint = suggestions.length ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : '';
       report('error', path, `unknown action "${action}"`, `${hasWildcard(name) ? 'The pattern matches no action' : 'No such action'} of service "${service}" in the AWS catalog (${catalog.version}).${hint}`);
       continue;
     }
-    if (type === 'trust' && !services.includes('sts')) {
+    if (type === 'trust' && !matches.some((m) => m.startsWith('sts:'))) {
       report('warning', path, `action "${action}" has no effect in a trust policy`, 'A trust policy governs sts actions such as sts:AssumeRole, sts:AssumeRoleWithWebIdentity, sts:TagSession.');
     }
   }

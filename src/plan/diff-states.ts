@@ -52,13 +52,14 @@ export function diffStates(desired: DesiredState, live: LiveState): PlanResult {
   const unmanaged: string[] = [];
   const unknownNotCompared = new Map<UnknownField, string[]>();
 
-  const ownershipProblem = (kind: EntityKind, liveEntity: EntityState, at: SourceLocation | undefined): boolean => {
+  /** `at` is called only to report: locating a manifest re-parses its file. */
+  const ownershipProblem = (kind: EntityKind, liveEntity: EntityState, at: () => SourceLocation | undefined): boolean => {
     if (isAwsOwnedPath(liveEntity.path)) {
-      diagnostics.push(error(`${kind} "${liveEntity.name}" is owned by AWS (path ${liveEntity.path})`, 'Service-linked and IAM Identity Center roles are managed by AWS; remove this manifest.', at));
+      diagnostics.push(error(`${kind} "${liveEntity.name}" is owned by AWS (path ${liveEntity.path})`, 'Service-linked and IAM Identity Center roles are managed by AWS; remove this manifest.', at()));
       return true;
     }
     if (!isOwnedPath(account, liveEntity.path)) {
-      diagnostics.push(error(`${kind} "${liveEntity.name}" exists at path ${liveEntity.path}, outside managedPaths`, `This repo owns only ${account.managedPaths.join(', ')}; the tool will not change ${liveEntity.arn}. Add its path to managedPaths to adopt it, or choose another name.`, at));
+      diagnostics.push(error(`${kind} "${liveEntity.name}" exists at path ${liveEntity.path}, outside managedPaths`, `This repo owns only ${account.managedPaths.join(', ')}; the tool will not change ${liveEntity.arn}. Add its path to managedPaths to adopt it, or choose another name.`, at()));
       return true;
     }
     return false;
@@ -74,10 +75,11 @@ export function diffStates(desired: DesiredState, live: LiveState): PlanResult {
     const liveEntities = entitiesOf(liveState, kind);
 
     for (const [key, want] of desiredEntities) {
-      const at = desired.sources.get(sourceKey(kind, want.name));
+      const at = (): SourceLocation | undefined => desired.sources.get(sourceKey(kind, want.name))?.();
       const have = liveEntities.get(key);
       if (!have) {
-        upserts.push(change('create', want, `declared in ${formatAt(at)} and absent from live IAM`, at, createDetails(want)));
+        const where = at();
+        upserts.push(change('create', want, `declared in ${formatAt(where)} and absent from live IAM`, where, createDetails(want)));
         continue;
       }
       if (ownershipProblem(kind, have, at)) continue;
@@ -86,13 +88,14 @@ export function diffStates(desired: DesiredState, live: LiveState): PlanResult {
       }
       const details = updateDetails(want, have);
       if (details.length === 0) continue;
-      if (isProtected(have.arn, 'update', at)) continue;
-      upserts.push(change('update', want, `live IAM differs from ${formatAt(at)}`, at, details));
+      const where = at();
+      if (isProtected(have.arn, 'update', where)) continue;
+      upserts.push(change('update', want, `live IAM differs from ${formatAt(where)}`, where, details));
     }
 
     for (const gone of desired.deleted.filter((d) => d.kind === kind)) {
       const have = liveEntities.get(gone.name.toLowerCase());
-      if (!have || ownershipProblem(kind, have, gone.at)) continue;
+      if (!have || ownershipProblem(kind, have, () => gone.at)) continue;
       if (isProtected(have.arn, 'deletion', gone.at)) continue;
       deletes.push(change('delete', have, `marked deleted: true in ${formatAt(gone.at)}`, gone.at, deleteDetails(have, liveState)));
     }
@@ -306,7 +309,7 @@ function checkPolicyReferences(desired: DesiredState, live: LiveState, diagnosti
     const refs = [...principal.managedPolicies, ...('permissionsBoundary' in principal && principal.permissionsBoundary ? [principal.permissionsBoundary] : [])];
     for (const arn of refs) {
       if (known.has(arn) || isAwsManagedPolicyArn(arn) || accountOfArn(arn) !== desired.account.id) continue;
-      diagnostics.push(error(`${principal.kind} "${principal.name}" refers to ${arn}, which does not exist`, 'Neither the manifests nor live IAM have this customer managed policy. Declare it with kind: Policy, or fix the ARN.', desired.sources.get(sourceKey(principal.kind, principal.name))));
+      diagnostics.push(error(`${principal.kind} "${principal.name}" refers to ${arn}, which does not exist`, 'Neither the manifests nor live IAM have this customer managed policy. Declare it with kind: Policy, or fix the ARN.', desired.sources.get(sourceKey(principal.kind, principal.name))?.()));
     }
   }
 }
