@@ -1,10 +1,11 @@
 /** The command line as users and CI meet it: exit codes, formats, colour, and errors without stack traces. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { main } from '../cmd/cli.js';
 import { manifestJsonSchema } from '../src/manifest/schema.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
@@ -39,6 +40,31 @@ describe('plan exit codes', () => {
     const run = await runCli(['plan', '--manifests', 'manifests', '--state', bad]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/bad\.json:1:\d+: error: snapshot is not valid JSON/);
+  });
+});
+
+describe('import of an empty account', () => {
+  it('refuses a snapshot that names no account, and writes nothing', async () => {
+    const empty = join(tmp, 'empty.json');
+    writeFileSync(empty, JSON.stringify({ UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] }));
+    const run = await runCli(['import', '--state', empty, '--out', join(tmp, 'nothing')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('cannot tell the account of');
+    expect(existsSync(join(tmp, 'nothing'))).toBe(false);
+  });
+});
+
+describe('internal errors', () => {
+  it('print one line and a hint, and the stack trace only with --debug', async () => {
+    const failing = (args: string[]) => {
+      let stderr = '';
+      return main(args, { stdout: () => { throw new Error('stdout closed'); }, stderr: (t) => { stderr += t; }, stdoutIsTty: false, env: {} }).then((code) => ({ code, stderr }));
+    };
+    const plain = await failing(['validate']);
+    expect(plain).toEqual({ code: 1, stderr: 'iam-gitops: internal error: stdout closed\nRun again with --debug for the stack trace, and please report it.\n' });
+    const debug = await failing(['--debug', 'validate']);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/internal error: stdout closed\nError: stdout closed\n\s+at /);
   });
 });
 
