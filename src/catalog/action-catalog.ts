@@ -10,6 +10,8 @@ export interface CatalogAction {
   /** As AWS spells it, e.g. `GetObject`. */
   readonly name: string;
   readonly accessLevel: AccessLevel;
+  /** The action takes no resource: policies grant it only with `Resource: "*"`. */
+  readonly wildcardOnly: boolean;
 }
 
 export interface ActionCatalog {
@@ -24,12 +26,16 @@ export interface ActionCatalog {
    * catalog order; empty when it names none. Memoised: policies repeat the same patterns thousands of times.
    */
   expand(pattern: string): readonly string[];
+  /** Whether `service:Action` is a catalog action that takes no resource. */
+  isWildcardOnly(action: string): boolean;
 }
 
 export function catalogFromServices(version: string, services: Record<string, readonly CatalogAction[]>): ActionCatalog {
   const byService = new Map(Object.entries(services).map(([s, actions]) => [s.toLowerCase(), actions]));
   const sorted = [...byService.keys()].sort();
   const expansions = new Map<string, readonly string[]>();
+  const wildcardOnly = new Set<string>();
+  for (const [service, actions] of byService) for (const a of actions) if (a.wildcardOnly) wildcardOnly.add(`${service}:${a.name.toLowerCase()}`);
   const catalog: ActionCatalog = {
     version,
     services: sorted,
@@ -43,6 +49,7 @@ export function catalogFromServices(version: string, services: Record<string, re
       }
       return found;
     },
+    isWildcardOnly: (action) => wildcardOnly.has(action.toLowerCase()),
   };
   return catalog;
 }

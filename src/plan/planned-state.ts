@@ -1,0 +1,29 @@
+/**
+ * The state IAM will be in after a plan is applied: live entities, with those the plan creates or updates taken
+ * from the manifests and those it deletes removed. Unmanaged and protected entities stay as they are live.
+ */
+import { nameKey, type EntityKind } from '../core/arn.js';
+import { entitiesOf, type EntityState, type IamState } from '../core/state.js';
+import type { DesiredState } from '../manifest/desired-state.js';
+import type { LiveState } from '../live/live-state.js';
+import type { Plan } from './plan.js';
+
+export function plannedState(live: LiveState, desired: DesiredState, plan: Plan): IamState {
+  const next = (kind: EntityKind): Map<string, EntityState> => {
+    const out = new Map(entitiesOf(live.state, kind));
+    for (const change of plan.changes.filter((c) => c.kind === kind)) {
+      const key = nameKey(change.name);
+      if (change.action === 'delete') out.delete(key);
+      else out.set(key, entitiesOf(desired.state, kind).get(key)!);
+    }
+    return out;
+  };
+  return {
+    account: desired.account.id,
+    users: next('user') as IamState['users'],
+    groups: next('group') as IamState['groups'],
+    roles: next('role') as IamState['roles'],
+    policies: next('policy') as IamState['policies'],
+    externalPolicies: live.state.externalPolicies,
+  };
+}
