@@ -7,7 +7,7 @@ import type { ActionCatalog } from '../catalog/action-catalog.js';
 import type { Severity } from '../core/diagnostics.js';
 import { isPlainObject } from '../core/policy.js';
 import { closestMatches, didYouMean } from '../core/suggest.js';
-import { compileWildcard, hasWildcard } from '../core/wildcard.js';
+import { hasWildcard } from '../core/wildcard.js';
 import type { ValuePath } from './source-document.js';
 
 /** `identity`: attached to a user, group or role, or a managed policy; `trust`: a role's trust policy. */
@@ -178,14 +178,17 @@ function checkActions(value: unknown, at: ValuePath, type: PolicyType, catalog: 
       report('error', path, `invalid action "${action}"`, 'Service prefixes and action names contain only letters, digits, "-", "_" and the wildcards * and ?.');
       continue;
     }
-    const serviceKnown = hasWildcard(service) ? catalog.services.some(compileWildcard(service, true)) : catalog.actionsOf(service) !== undefined;
-    if (!serviceKnown) {
+    if (hasWildcard(service)) {
+      report('error', path, `wildcard in the service prefix of "${action}"`, 'IAM compares the service prefix literally, so this matches no action. Name the service, e.g. "s3:Get*", or use "*" for every action.');
+      continue;
+    }
+    if (catalog.actionsOf(service) === undefined) {
       report('error', path, `unknown service "${service}" in action "${action}"`, `The AWS catalog (${catalog.version}) has no service with this prefix.${didYouMean(service, catalog.services)}`);
       continue;
     }
     const matches = catalog.expand(action);
     if (matches.length === 0) {
-      const names = hasWildcard(service) || hasWildcard(name) ? [] : (catalog.actionsOf(service) ?? []).map((a) => a.name);
+      const names = hasWildcard(name) ? [] : (catalog.actionsOf(service) ?? []).map((a) => a.name);
       const suggestions = closestMatches(name, names).map((n) => `${service}:${n}`);
       const hint = suggestions.length ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : '';
       report('error', path, `unknown action "${action}"`, `${hasWildcard(name) ? 'The pattern matches no action' : 'No such action'} of service "${service}" in the AWS catalog (${catalog.version}).${hint}`);
