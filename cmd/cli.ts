@@ -3,10 +3,13 @@
  * Exit codes: 0 success (no changes, or changes without --detailed-exitcode); 1 error; 2 changes present
  * (plan --detailed-exitcode) or high/critical findings (audit, later).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { formatDiagnostic, hasErrors, InputError, sortDiagnostics, type Diagnostic } from '../src/core/diagnostics.js';
+import { error, formatDiagnostic, hasErrors, InputError, sortDiagnostics, type Diagnostic } from '../src/core/diagnostics.js';
+import { checkRequest, parseContextFlags, parseRequestLines, type NumberedRequest } from '../src/evaluate/request-lines.js';
+import { simulate } from '../src/app/simulate.js';
+import { renderSimulationJsonLines, renderSimulationText } from '../src/render/simulation-results.js';
 import { SnapshotFileReader } from '../src/live/snapshot-file-reader.js';
 import { manifestJsonSchema } from '../src/manifest/schema.js';
 import { importToFolder, planChanges, validateManifestFolder } from '../src/app/use-cases.js';
@@ -111,6 +114,33 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     });
 
   program
+    .command('simulate')
+    .description('evaluate requests (who may do what on which resource) against live IAM, or against it with the manifests applied')
+    .requiredOption('--state <file>', 'live IAM: the JSON of `aws iam get-account-authorization-details`')
+    .option('--manifests <dir>', 'evaluate the state after applying these manifests instead of the live state')
+    .option('--requests <file>', 'JSON lines, one request each: {"principal", "action", "resource", "context"}')
+    .option('--principal <arn>', 'one request: the user or role ARN')
+    .option('--action <action>', 'one request: the action, e.g. s3:GetObject')
+    .option('--resource <arn>', 'one request: the resource ARN ("*" for actions that take no resource)', '*')
+    .option('--context <key=value>', 'one request: a condition key (repeat a key for a multi-valued key)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (options: { state: string; manifests?: string; requests?: string; principal?: string; action?: string; resource: string; context: string[]; format: 'text' | 'json' }) => {
+      const input = readSimulationRequests(options);
+      if (input.diagnostics.length) {
+        printDiagnostics(input.diagnostics);
+        exitCode = EXIT_ERROR;
+        return;
+      }
+      const outcome = await simulate(new SnapshotFileReader(options.state), options.manifests, input.requests, input.source);
+      printDiagnostics(outcome.diagnostics);
+      if (!outcome.results || hasErrors(outcome.diagnostics)) {
+        exitCode = EXIT_ERROR;
+        return;
+      }
+      io.stdout(options.format === 'json' ? renderSimulationJsonLines(outcome.results) : renderSimulationText(outcome.results, outcome.against, palette(useColor(program.opts()['color'] === false))));
+    });
+
+  program
     .command('schema')
     .description('print the JSON Schema of the manifest format (for yaml-language-server)')
     .option('--out <file>', 'write it to this file')
@@ -147,6 +177,27 @@ function renderPlan(plan: Plan, format: Format, color: boolean): string {
     case 'text':
       return renderPlanText(plan, palette(color));
   }
+}
+
+/** The requests of `simulate`: a JSON lines file, or one request from flags (not both). */
+function readSimulationRequests(options: { requests?: string; principal?: string; action?: string; resource: string; context: string[] }): { requests: NumberedRequest[]; diagnostics: Diagnostic[]; source: string } {
+  const single = options.principal !== undefined || options.action !== undefined;
+  const usage = (summary: string): { requests: NumberedRequest[]; diagnostics: Diagnostic[]; source: string } => ({
+    requests: [],
+    diagnostics: [error(summary, 'Pass --requests FILE.jsonl, or --principal ARN --action ACTION [--resource ARN] [--context key=value ...].')],
+    source: '',
+  });
+  if (options.requests !== undefined && single) return usage('give --requests or --principal/--action, not both');
+  if (options.requests !== undefined) {
+    if (!existsSync(options.requests)) return usage(`requests file "${options.requests}" does not exist`);
+    return { ...parseRequestLines(options.requests, readFileSync(options.requests, 'utf8')), source: options.requests };
+  }
+  if (!options.principal || !options.action) return usage('simulate needs requests');
+  const context = parseContextFlags(options.context);
+  if (typeof context === 'string') return usage(context);
+  const checked = checkRequest({ principal: options.principal, action: options.action, resource: options.resource, context });
+  if (typeof checked === 'string') return usage(checked);
+  return { requests: [{ line: 1, request: checked }], diagnostics: [], source: 'the command line' };
 }
 
 function count(n: number, singular: string, plural = `${singular}s`): string {
