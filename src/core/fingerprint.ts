@@ -1,6 +1,6 @@
 /** Content fingerprints: a plan records those of the states it was computed from, so apply can refuse a stale plan. */
 import { createHash } from 'node:crypto';
-import { stableStringify } from './policy.js';
+import { stableStringify, type Policy } from './policy.js';
 import type { EntityState, IamState } from './state.js';
 
 /** sha256 of the state's meaningful content; independent of key order, list order and document formatting. */
@@ -13,8 +13,17 @@ export function fingerprintState(state: IamState): string {
   return `sha256:${hash.digest('hex')}`;
 }
 
+/** The entity with each policy replaced by its canonical key, so formatting never changes a fingerprint. */
 function projectEntity(entity: EntityState): unknown {
-  const replacePolicies = (_key: string, value: unknown): unknown =>
-    value && typeof value === 'object' && 'key' in value && 'document' in value ? (value as { key: string }).key : value;
-  return JSON.parse(JSON.stringify(entity, replacePolicies));
+  const out: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(entity)) {
+    if (isPolicy(value)) out[field] = value.key;
+    else if (field === 'inlinePolicies') out[field] = Object.fromEntries(Object.entries(value as Record<string, Policy>).map(([n, p]) => [n, p.key]));
+    else out[field] = value;
+  }
+  return out;
+}
+
+function isPolicy(value: unknown): value is Policy {
+  return typeof value === 'object' && value !== null && 'document' in value && 'key' in value;
 }

@@ -14,8 +14,16 @@ export interface Policy {
   readonly key: string;
 }
 
+/** The key is computed on first use: evaluation needs only the document, diffing needs the key. */
 export function makePolicy(document: PolicyJson): Policy {
-  return { document, key: canonicalPolicyKey(document) };
+  let key: string | undefined;
+  return {
+    document,
+    get key() {
+      key ??= canonicalPolicyKey(document);
+      return key;
+    },
+  };
 }
 
 const LIST_FIELDS = ['Action', 'NotAction', 'Resource', 'NotResource'] as const;

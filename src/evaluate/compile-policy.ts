@@ -44,14 +44,26 @@ export function compilePolicy(name: string, document: PolicyJson): CompiledPolic
       ...(typeof statement['Sid'] === 'string' && statement['Sid'] !== '' ? { sid: statement['Sid'] } : {}),
       effect,
       actionMatches: compileActions(statement),
-      resourceMatches: compileResources(statement, effect, variables),
-      conditionHolds: compileConditions(statement['Condition'], variables),
+      // Most statements are ruled out by their actions; compile the rest only when a request gets that far.
+      resourceMatches: lazyResources(() => compileResources(statement, effect, variables)),
+      conditionHolds: lazyConditions(() => compileConditions(statement['Condition'], variables)),
     };
     const services = servicesOf(statement);
     if (services === 'any') anyService.push(compiled);
     else for (const service of services) byService.set(service, [...(byService.get(service) ?? []), compiled]);
   });
   return { name, byService, anyService };
+}
+
+/** Compiled on the first call (fixed arity: these run on every request, so no rest parameters). */
+function lazyResources(compile: () => CompiledStatement['resourceMatches']): CompiledStatement['resourceMatches'] {
+  let compiled: CompiledStatement['resourceMatches'] | undefined;
+  return (resource, context, wildcardOnly) => (compiled ??= compile())(resource, context, wildcardOnly);
+}
+
+function lazyConditions(compile: () => ConditionTest): ConditionTest {
+  let compiled: ConditionTest | undefined;
+  return (context) => (compiled ??= compile())(context);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,10 +1,22 @@
-/** A request context prepared once per request: keys lower-cased, since condition keys are case-insensitive. */
+/**
+ * A request context prepared for lookups: condition keys are case-insensitive, so keys are lower-cased, but only
+ * when a condition or policy variable first asks. Most statements are ruled out by action or resource before that.
+ */
 import type { RequestContext } from './types.js';
 
-export type PreparedContext = ReadonlyMap<string, string | readonly string[]>;
+export interface PreparedContext {
+  get(key: string): string | readonly string[] | undefined;
+  has(key: string): boolean;
+}
 
 export function prepareContext(context: RequestContext): PreparedContext {
-  const prepared = new Map<string, string | readonly string[]>();
-  for (const key of Object.keys(context)) prepared.set(key.toLowerCase(), context[key]!);
-  return prepared;
+  let map: Map<string, string | readonly string[]> | undefined;
+  const lowered = (): Map<string, string | readonly string[]> => {
+    if (!map) {
+      map = new Map();
+      for (const key of Object.keys(context)) map.set(key.toLowerCase(), context[key]!);
+    }
+    return map;
+  };
+  return { get: (key) => lowered().get(key), has: (key) => lowered().has(key) };
 }

@@ -4,9 +4,9 @@
  * the permissions boundary decides; otherwise the request needs an Allow from an identity policy and, when the
  * principal has a boundary, an Allow from the boundary too; otherwise it is implicitly denied.
  */
-import { prepareContext } from './context.js';
+import { prepareContext, type PreparedContext } from './context.js';
 import type { CompiledPolicy, CompiledStatement } from './compile-policy.js';
-import { prepareResource } from './resources.js';
+import { prepareResource, type PreparedResource } from './resources.js';
 import { serviceDecision } from './service-rules.js';
 import type { EvaluationRequest, EvaluationResult, MatchedStatement } from './types.js';
 
@@ -29,31 +29,83 @@ export function evaluate(principal: PrincipalPolicies, request: EvaluationReques
   const resource = prepareResource(request.resource);
   const context = prepareContext(request.context);
   const wildcardOnly = resource.isAll && options.isWildcardOnlyAction(request.action);
+  const index = indexOf(principal);
 
-  const matching = (policy: CompiledPolicy): CompiledStatement[] => {
-    const out: CompiledStatement[] = [];
-    const consider = (s: CompiledStatement): void => {
-      if (s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly) && s.conditionHolds(context)) out.push(s);
-    };
-    for (const s of policy.byService.get(service) ?? []) consider(s);
-    for (const s of policy.anyService) consider(s);
-    return out.sort((a, b) => a.index - b.index);
-  };
-
-  const identity = principal.identity.flatMap(matching);
-  const boundary = principal.boundary ? matching(principal.boundary) : [];
+  const identity = matchingStatements(index.identity.get(service), index.identityAny, service, action, resource, context, wildcardOnly);
+  const boundary = index.boundary ? matchingStatements(index.boundary.get(service), index.boundaryAny, service, action, resource, context, wildcardOnly) : NONE;
   const result = decide(principal, identity, boundary);
   const imposed = serviceDecision(`${service}:${action}`, request.resource, result.decision);
   return imposed && imposed !== result.decision ? { decision: imposed, matched: imposed === 'Allowed' ? [] : result.decision === 'ExplicitlyDenied' ? result.matched : [] } : result;
 }
 
+const NONE: readonly CompiledStatement[] = [];
+
+/** A principal's statements by service, merged across its policies; built on first use and kept with it. */
+interface PrincipalIndex {
+  readonly identity: ReadonlyMap<string, readonly CompiledStatement[]>;
+  readonly identityAny: readonly CompiledStatement[];
+  readonly boundary?: ReadonlyMap<string, readonly CompiledStatement[]>;
+  readonly boundaryAny: readonly CompiledStatement[];
+}
+
+const indexes = new WeakMap<PrincipalPolicies, PrincipalIndex>();
+
+function indexOf(principal: PrincipalPolicies): PrincipalIndex {
+  let index = indexes.get(principal);
+  if (!index) {
+    const merge = (policies: readonly CompiledPolicy[]): [Map<string, CompiledStatement[]>, CompiledStatement[]] => {
+      const byService = new Map<string, CompiledStatement[]>();
+      const any: CompiledStatement[] = [];
+      for (const policy of policies) {
+        for (const [service, statements] of policy.byService) byService.set(service, [...(byService.get(service) ?? []), ...statements]);
+        any.push(...policy.anyService);
+      }
+      return [byService, any];
+    };
+    const [identity, identityAny] = merge(principal.identity);
+    const [boundary, boundaryAny] = principal.boundary ? merge([principal.boundary]) : [undefined, []];
+    index = { identity, identityAny, ...(boundary ? { boundary } : {}), boundaryAny };
+    indexes.set(principal, index);
+  }
+  return index;
+}
+
+/** Statements that apply, cheapest test first: action, then resource, then conditions. */
+function matchingStatements(
+  forService: readonly CompiledStatement[] | undefined,
+  forAny: readonly CompiledStatement[],
+  service: string,
+  action: string,
+  resource: PreparedResource,
+  context: PreparedContext,
+  wildcardOnly: boolean,
+): readonly CompiledStatement[] {
+  let out: CompiledStatement[] | undefined;
+  for (const list of [forService ?? NONE, forAny]) {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly) && s.conditionHolds(context)) (out ??= []).push(s);
+    }
+  }
+  return out ?? NONE;
+}
+
 function decide(principal: PrincipalPolicies, identity: readonly CompiledStatement[], boundary: readonly CompiledStatement[]): EvaluationResult {
   const denies = [...identity.filter((s) => s.effect === 'Deny'), ...boundary.filter((s) => s.effect === 'Deny')];
-  if (denies.length > 0) return { decision: 'ExplicitlyDenied', matched: denies.map((s) => matched(s, principal)) };
+  if (denies.length > 0) return { decision: 'ExplicitlyDenied', matched: report(denies, principal) };
   const allows = identity.filter((s) => s.effect === 'Allow');
   const boundaryAllows = boundary.filter((s) => s.effect === 'Allow');
   if (allows.length === 0 || (principal.boundary && boundaryAllows.length === 0)) return { decision: 'ImplicitlyDenied', matched: [] };
-  return { decision: 'Allowed', matched: [...allows, ...boundaryAllows].map((s) => matched(s, principal)) };
+  return { decision: 'Allowed', matched: report([...allows, ...boundaryAllows], principal) };
+}
+
+/** Deciding statements in a stable order: the principal's policies in order, the boundary last, then by index. */
+function report(statements: readonly CompiledStatement[], principal: PrincipalPolicies): MatchedStatement[] {
+  const order = (s: CompiledStatement): number => {
+    const position = principal.identity.findIndex((p) => p.name === s.policy);
+    return position < 0 ? principal.identity.length : position;
+  };
+  return [...statements].sort((a, b) => order(a) - order(b) || a.index - b.index).map((s) => matched(s, principal));
 }
 
 function matched(s: CompiledStatement, principal: PrincipalPolicies): MatchedStatement {

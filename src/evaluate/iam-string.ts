@@ -32,7 +32,23 @@ export interface IamPattern {
   resolve(context: PreparedContext): string | undefined;
 }
 
+/**
+ * Compiled patterns without variables, shared: they are immutable, and the same account ids, regions and
+ * resource prefixes recur across thousands of statements. Bounded, so a huge account cannot grow it forever.
+ */
+const shared = new Map<string, IamPattern>();
+const SHARED_LIMIT = 50_000;
+
 export function compileIamString(source: string, options: IamStringOptions): IamPattern {
+  const cacheKey = `${options.wildcards ? 'w' : '-'}${options.ignoreCase ? 'i' : '-'}${options.variables ? 'v' : '-'}${source}`;
+  const cached = shared.get(cacheKey);
+  if (cached) return cached;
+  const compiled = compileUncached(source, options);
+  if (!compiled.hasVariables && shared.size < SHARED_LIMIT) shared.set(cacheKey, compiled);
+  return compiled;
+}
+
+function compileUncached(source: string, options: IamStringOptions): IamPattern {
   const tokens = tokenize(source, options);
   const hasVariables = tokens.some((t) => t.kind === 'variable');
   const flags = options.ignoreCase ? 'is' : 's';

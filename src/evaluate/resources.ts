@@ -18,14 +18,24 @@ export type ResourceOutcome = 'match' | 'mismatch' | 'invalid';
 export interface PreparedResource {
   readonly value: string;
   readonly isAll: boolean;
-  /** `[partition, service, region, account, resource]`, for ARNs. */
+  /** `[partition, service, region, account, resource]` for ARNs, split on first use. */
   readonly parts: readonly string[] | undefined;
 }
 
 export function prepareResource(resource: string): PreparedResource {
   if (resource === '*') return { value: resource, isAll: true, parts: undefined };
-  const parts = resource.split(':');
-  return { value: resource, isAll: false, parts: parts.length >= 6 && parts[0] === 'arn' ? [parts[1]!, parts[2]!, parts[3]!, parts[4]!, parts.slice(5).join(':')] : undefined };
+  let parts: readonly string[] | undefined | null = null;
+  return {
+    value: resource,
+    isAll: false,
+    get parts() {
+      if (parts === null) {
+        const split = resource.split(':');
+        parts = split.length >= 6 && split[0] === 'arn' ? [split[1]!, split[2]!, split[3]!, split[4]!, split.slice(5).join(':')] : undefined;
+      }
+      return parts;
+    },
+  };
 }
 
 export type ResourceTest = (resource: PreparedResource, context: PreparedContext, wildcardOnlyAction: boolean) => ResourceOutcome;

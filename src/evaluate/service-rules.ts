@@ -20,6 +20,7 @@ const MANAGED_ALIAS_CHANGES = new Set(['kms:createalias', 'kms:deletealias', 'km
 /** A decision imposed by the service, given the one the policies reached; undefined when none applies. */
 export function serviceDecision(action: string, resource: string, fromPolicies: Decision): Decision | undefined {
   if (action === 'sts:getcalleridentity') return 'Allowed';
+  if (!action.startsWith('iam:') && !action.startsWith('kms:')) return undefined;
   const parts = resource.split(':');
   const account = parts[4];
   const resourcePart = parts.slice(5).join(':').toLowerCase();

@@ -102,6 +102,8 @@ export function parseSnapshot(file: string, text: string): LiveState {
   if (missing.length > 0) {
     throw new InputError([error(`snapshot lacks ${missing.join(', ')}`, `This does not look like get-account-authorization-details output (run it without --filter). ${HOW_TO_EXPORT}`, { file, line: 1, col: 1 })]);
   }
+  // The common case, a well-formed export, is checked by hand (fast: no copies); zod only runs to say what is wrong.
+  if (isWellFormed(json)) return buildLiveState(file, text, json);
   const parsed = Snapshot.safeParse(json);
   if (!parsed.success) {
     const locate = locator(file, text);
@@ -222,8 +224,51 @@ function buildLiveState(file: string, text: string, snapshot: Snapshot): LiveSta
 
   if (problems.length > 0) throw new InputError(problems);
   const state: IamState = { account: account.id, users, groups, roles, policies, externalPolicies };
-  return { state, source: file, fingerprint: fingerprintState(state), notes };
+  let fingerprint: string | undefined;
+  return {
+    state,
+    source: file,
+    // Only plans record it; simulation and analysis do not pay for hashing the whole account.
+    get fingerprint() {
+      fingerprint ??= fingerprintState(state);
+      return fingerprint;
+    },
+    notes,
+  };
 }
+
+// --- The fast check: exactly the schema above, as predicates --------------------------------------------------
+
+type Check = (value: unknown) => boolean;
+const str: Check = (v) => typeof v === 'string';
+const num: Check = (v) => typeof v === 'number';
+const intNum: Check = (v) => Number.isInteger(v);
+const bool: Check = (v) => typeof v === 'boolean';
+const nullish = (check: Check): Check => (v) => v === undefined || v === null || check(v);
+const list = (check: Check): Check => (v) => Array.isArray(v) && v.every(check);
+const record: Check = (v) => isPlainObject(v);
+const doc: Check = (v) => str(v) || record(v);
+const shape = (fields: Record<string, Check>): Check => {
+  const entries = Object.entries(fields);
+  return (v) => isPlainObject(v) && entries.every(([k, check]) => check(v[k]));
+};
+const attached = shape({ PolicyArn: str, PolicyName: nullish(str) });
+const inlinePolicy = shape({ PolicyName: str, PolicyDocument: doc });
+const tag = shape({ Key: str, Value: str });
+const boundary = shape({ PermissionsBoundaryArn: str });
+const wellFormed = shape({
+  UserDetailList: list(shape({ UserName: str, Path: str, Arn: str, GroupList: nullish(list(str)), AttachedManagedPolicies: nullish(list(attached)), UserPolicyList: nullish(list(inlinePolicy)), PermissionsBoundary: nullish(boundary), Tags: nullish(list(tag)) })),
+  GroupDetailList: list(shape({ GroupName: str, Path: str, Arn: str, AttachedManagedPolicies: nullish(list(attached)), GroupPolicyList: nullish(list(inlinePolicy)) })),
+  RoleDetailList: list(shape({ RoleName: str, Path: str, Arn: str, AssumeRolePolicyDocument: doc, AttachedManagedPolicies: nullish(list(attached)), RolePolicyList: nullish(list(inlinePolicy)), PermissionsBoundary: nullish(boundary), Tags: nullish(list(tag)), Description: nullish(str), MaxSessionDuration: nullish(intNum) })),
+  Policies: list(shape({ PolicyName: str, Arn: str, Path: str, DefaultVersionId: nullish(str), Description: nullish(str), AttachmentCount: nullish(num), PermissionsBoundaryUsageCount: nullish(num), PolicyVersionList: list(shape({ Document: nullish(doc), VersionId: nullish(str), IsDefaultVersion: nullish(bool) })), Tags: nullish(list(tag)) })),
+});
+
+function isWellFormed(json: unknown): json is Snapshot {
+  return wellFormed(json);
+}
+
+/** For tests: the fast check and the schema must agree on every input. */
+export const snapshotChecks = { fast: isWellFormed, schema: (json: unknown): boolean => Snapshot.safeParse(json).success };
 
 function inline(list: readonly { PolicyName: string; PolicyDocument: string | Record<string, unknown> }[] | null | undefined, at: (string | number)[], document: (v: string | Record<string, unknown>, path: (string | number)[]) => Policy): Record<string, Policy> {
   const out: Record<string, Policy> = {};

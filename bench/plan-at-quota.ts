@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the pipeline at AWS's default quotas. Builds a synthetic account, imports it as manifests,
+ * Benchmark: the pipeline at AWS's default quotas. Builds a synthetic account, imports it as manifests,
  * edits a group's inline policy (2,000 members) and a managed policy (attached to 1,000 roles), adds a user,
  * then times the built CLI's `plan --format json` end to end in a fresh process, and records its peak RSS.
  * Prints a table and writes bench/results/plan-at-quota.json.
@@ -13,7 +13,8 @@ import { parseSnapshot } from '../src/live/parse-snapshot.js';
 import { importLiveState } from '../src/importer/live-to-manifests.js';
 import { QUOTA_SIZE, syntheticSnapshot } from './synthetic-account.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Compiled to dist-bench/bench/ by npm run bench; the project root is two folders up.
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUNS = 5;
 
 const work = mkdtempSync(join(tmpdir(), 'iam-gitops-bench-'));
