@@ -1,7 +1,7 @@
 /**
  * The `iam-gitops` command line: parse flags, call a use case, print, map to an exit code.
  * Exit codes: 0 success (no changes, or changes without --detailed-exitcode); 1 error; 2 changes present
- * (plan --detailed-exitcode) or high/critical findings (audit, later).
+ * (plan --detailed-exitcode) or high/critical findings (audit).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -12,7 +12,8 @@ import { simulate } from '../src/app/simulate.js';
 import { renderSimulationJsonLines, renderSimulationText } from '../src/render/simulation-results.js';
 import { SnapshotFileReader } from '../src/live/snapshot-file-reader.js';
 import { manifestJsonSchema } from '../src/manifest/schema.js';
-import { importToFolder, planChanges, validateManifestFolder } from '../src/app/use-cases.js';
+import { auditAccount, importToFolder, planChanges, validateManifestFolder } from '../src/app/use-cases.js';
+import { renderAuditMarkdown, renderAuditText } from '../src/render/findings.js';
 import { renderPlanMarkdown } from '../src/render/markdown-plan.js';
 import { palette } from '../src/render/palette.js';
 import { renderPlanText } from '../src/render/text-plan.js';
@@ -83,8 +84,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--out <file>', 'write the plan to this file instead of standard output')
     .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)')
-    .action(async (options: { manifests: string; state: string; format: Format; out?: string; detailedExitcode?: boolean }) => {
-      const result = await planChanges(options.manifests, new SnapshotFileReader(options.state));
+    .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
+    .action(async (options: { manifests: string; state: string; format: Format; out?: string; detailedExitcode?: boolean; now?: string }) => {
+      const result = await planChanges(options.manifests, new SnapshotFileReader(options.state), parseNow(options.now));
       if (!result.plan || hasErrors(result.diagnostics)) {
         printDiagnostics(result.diagnostics);
         exitCode = EXIT_ERROR;
@@ -138,6 +140,27 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         return;
       }
       io.stdout(options.format === 'json' ? renderSimulationJsonLines(outcome.results) : renderSimulationText(outcome.results, outcome.against, palette(useColor(program.opts()['color'] === false))));
+    });
+
+  program
+    .command('audit')
+    .description('find privilege escalation paths, administrators and risky trust in an account, judged on effective permissions')
+    .requiredOption('--state <file>', 'live IAM: the JSON of `aws iam get-account-authorization-details`')
+    .option('--manifests <dir>', 'audit the state after applying these manifests instead of the live state')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
+    .action(async (options: { state: string; manifests?: string; format: Format; now?: string }) => {
+      const result = await auditAccount(new SnapshotFileReader(options.state), options.manifests, parseNow(options.now));
+      printDiagnostics(result.diagnostics);
+      if (!result.findings || hasErrors(result.diagnostics)) {
+        exitCode = EXIT_ERROR;
+        return;
+      }
+      const findings = result.findings;
+      if (options.format === 'json') io.stdout(`${JSON.stringify({ formatVersion: 1, findings }, null, 2)}\n`);
+      else if (options.format === 'markdown') io.stdout(renderAuditMarkdown(findings, result.against));
+      else io.stdout(renderAuditText(findings, result.against, palette(useColor(program.opts()['color'] === false))));
+      if (findings.some((f) => f.severity === 'critical' || f.severity === 'high')) exitCode = EXIT_CHANGES;
     });
 
   program
@@ -198,6 +221,14 @@ function readSimulationRequests(options: { requests?: string; principal?: string
   const checked = checkRequest({ principal: options.principal, action: options.action, resource: options.resource, context });
   if (typeof checked === 'string') return usage(checked);
   return { requests: [{ line: 1, request: checked }], diagnostics: [], source: 'the command line' };
+}
+
+/** `--now`, or the current time: the clock is read here, at the edge, and passed in. */
+function parseNow(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new InputError([error(`--now "${value}" is not a date`, 'Give an ISO 8601 time, e.g. --now 2026-11-24T12:00:00Z.')]);
+  return date;
 }
 
 function count(n: number, singular: string, plural = `${singular}s`): string {

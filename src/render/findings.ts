@@ -1,0 +1,41 @@
+/** Findings as text and markdown. Pure. */
+import type { Finding, FindingSeverity } from '../analyze/findings.js';
+import { NO_COLOR, type Palette } from './palette.js';
+
+type Reportable = Finding & { readonly change?: 'introduced' | 'removed'; readonly causes?: readonly string[] };
+
+const ICON: Record<FindingSeverity, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '⬜' };
+
+export function renderFindingsText(findings: readonly Reportable[], colors: Palette = NO_COLOR): string[] {
+  const out: string[] = [];
+  for (const f of findings) {
+    const paint = f.severity === 'critical' || f.severity === 'high' ? colors.delete : f.severity === 'medium' ? colors.update : colors.dim;
+    const prefix = f.change === 'removed' ? 'no longer: ' : '';
+    out.push(`${paint(f.severity.toUpperCase().padEnd(8))} ${f.code}  ${f.principal}`);
+    out.push(`    ${prefix}${f.summary}`);
+    out.push(colors.dim(`    ${f.detail}`));
+    if (f.targets?.length) out.push(colors.dim(`    via ${f.targets.slice(0, 5).join(', ')}${f.targets.length > 5 ? ', ...' : ''}`));
+    if (f.causes?.length) out.push(colors.dim(`    caused by: ${f.causes.join('; ')}`));
+  }
+  return out;
+}
+
+export function renderFindingsMarkdown(findings: readonly Reportable[]): string[] {
+  if (findings.length === 0) return [];
+  const out = ['| Severity | Finding | Principal | What | Caused by |', '|---|---|---|---|---|'];
+  for (const f of findings) {
+    const what = `${f.change === 'removed' ? '~~' : ''}${f.summary}${f.change === 'removed' ? '~~ (removed)' : ''}`;
+    out.push(`| ${ICON[f.severity]} ${f.severity} | \`${f.code}\` | \`${f.principal.split(':').pop()}\` | ${what.replace(/\|/g, '\\|')} | ${(f.causes ?? []).join('<br>') || '—'} |`);
+  }
+  return out;
+}
+
+export function renderAuditText(findings: readonly Finding[], against: string, colors: Palette = NO_COLOR): string {
+  const counts = (['critical', 'high', 'medium', 'low'] as const).map((s) => `${findings.filter((f) => f.severity === s).length} ${s}`).join(', ');
+  const body = findings.length ? renderFindingsText(findings, colors) : ['No findings.'];
+  return `${[colors.dim(`Audit of the ${against}.`), '', ...body, '', colors.bold(`Findings: ${counts}.`)].join('\n')}\n`;
+}
+
+export function renderAuditMarkdown(findings: readonly Finding[], against: string): string {
+  return `${['### iam-gitops audit', '', `Audit of the ${against}: **${findings.length} findings**.`, '', ...(findings.length ? renderFindingsMarkdown(findings) : ['No findings.'])].join('\n')}\n`;
+}
