@@ -1,0 +1,162 @@
+/** Findings rules on small accounts: what is reported, what a Deny, boundary, condition or resource blocks, and trust. */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EffectiveAccess, findRisks, trustRisks } from '../src/analyze/findings.js';
+import type { ActionCatalog } from '../src/catalog/action-catalog.js';
+import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
+import { makePolicy } from '../src/core/policy.js';
+import type { RoleState } from '../src/core/state.js';
+import { parseSnapshot } from '../src/live/parse-snapshot.js';
+import { runCli } from './helpers/run-cli.js';
+
+const A = '111122223333';
+const NOW = new Date('2026-11-24T12:00:00Z');
+let catalog: ActionCatalog;
+beforeAll(async () => {
+  catalog = await loadActionCatalog();
+});
+
+type Statement = Record<string, unknown>;
+const doc = (...statements: Statement[]) => ({ Version: '2012-10-17', Statement: statements });
+const allow = (action: string | string[], resource: string | string[] = '*', extra: Statement = {}): Statement => ({ Effect: 'Allow', Action: action, Resource: resource, ...extra });
+
+interface UserSpec {
+  name: string;
+  statements?: Statement[];
+  boundary?: Statement[];
+  groups?: string[];
+  managed?: string[];
+}
+
+function snapshot(users: UserSpec[], roles: { name: string; trust: Statement[]; statements?: Statement[] }[] = [], groups: { name: string; statements: Statement[] }[] = [], policies: { name: string; statements: Statement[] }[] = []) {
+  return {
+    UserDetailList: users.map((u) => ({
+      UserName: u.name, Path: '/', Arn: `arn:aws:iam::${A}:user/${u.name}`, GroupList: u.groups ?? [],
+      UserPolicyList: u.statements ? [{ PolicyName: 'own', PolicyDocument: doc(...u.statements) }] : [],
+      AttachedManagedPolicies: (u.managed ?? []).map((n) => ({ PolicyArn: `arn:aws:iam::${A}:policy/${n}` })),
+      ...(u.boundary ? { PermissionsBoundary: { PermissionsBoundaryArn: `arn:aws:iam::${A}:policy/${u.name}-boundary` } } : {}),
+    })),
+    GroupDetailList: groups.map((g) => ({ GroupName: g.name, Path: '/', Arn: `arn:aws:iam::${A}:group/${g.name}`, GroupPolicyList: [{ PolicyName: 'g', PolicyDocument: doc(...g.statements) }], AttachedManagedPolicies: [] })),
+    RoleDetailList: roles.map((r) => ({ RoleName: r.name, Path: '/', Arn: `arn:aws:iam::${A}:role/${r.name}`, AssumeRolePolicyDocument: doc(...r.trust), RolePolicyList: r.statements ? [{ PolicyName: 'own', PolicyDocument: doc(...r.statements) }] : [], AttachedManagedPolicies: [] })),
+    Policies: [
+      ...users.filter((u) => u.boundary).map((u) => ({ PolicyName: `${u.name}-boundary`, Arn: `arn:aws:iam::${A}:policy/${u.name}-boundary`, Path: '/', PolicyVersionList: [{ IsDefaultVersion: true, Document: doc(...u.boundary!) }] })),
+      ...policies.map((p) => ({ PolicyName: p.name, Arn: `arn:aws:iam::${A}:policy/${p.name}`, Path: '/', PolicyVersionList: [{ IsDefaultVersion: true, Document: doc(...p.statements) }] })),
+    ],
+  };
+}
+
+function codesFor(snap: object, principal = 'alice'): string[] {
+  const access = new EffectiveAccess(parseSnapshot('s', JSON.stringify(snap)).state, NOW, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
+  return findRisks(access).filter((f) => f.principal.endsWith(`/${principal}`)).map((f) => `${f.severity} ${f.code}`);
+}
+
+describe('escalation paths', () => {
+  it('reports a principal that can write its own policy, and not when a Deny, the boundary, a condition or the resource blocks it', () => {
+    const base: UserSpec = { name: 'alice', statements: [allow('iam:PutUserPolicy')] };
+    expect(codesFor(snapshot([base]))).toEqual(['critical PRIVESC_POLICY_ON_SELF']);
+    expect(codesFor(snapshot([{ ...base, statements: [allow('iam:PutUserPolicy'), { Effect: 'Deny', Action: 'iam:Put*', Resource: '*' }] }]))).toEqual([]);
+    expect(codesFor(snapshot([{ ...base, boundary: [allow('s3:*')] }]))).toEqual([]);
+    expect(codesFor(snapshot([{ ...base, statements: [allow('iam:PutUserPolicy', '*', { Condition: { DateLessThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } } })] }]))).toEqual([]);
+    expect(codesFor(snapshot([{ ...base, statements: [allow('iam:PutUserPolicy', `arn:aws:iam::${A}:user/bob`)] }, { name: 'bob' }]))).toEqual(['medium PERMISSIONS_OF_OTHERS']);
+  });
+
+  it('a condition the caller can meet does not block it (time is judged at now, MFA assumed)', () => {
+    const conditional = allow('iam:PutUserPolicy', '*', { Condition: { DateGreaterThan: { 'aws:TokenIssueTime': '2020-01-01T00:00:01Z' }, Bool: { 'aws:MultiFactorAuthPresent': 'true' } } });
+    expect(codesFor(snapshot([{ name: 'alice', statements: [conditional] }]))).toEqual(['critical PRIVESC_POLICY_ON_SELF']);
+  });
+
+  it('CreatePolicyVersion counts only on a policy that applies to the principal, and never on AWS managed ones', () => {
+    const own = snapshot([{ name: 'alice', statements: [allow('iam:CreatePolicyVersion', `arn:aws:iam::${A}:policy/team-*`)], managed: ['team-read'] }], [], [], [{ name: 'team-read', statements: [allow('s3:GetObject')] }]);
+    expect(codesFor(own)).toEqual(['critical PRIVESC_CREATE_POLICY_VERSION']);
+    const awsOnly = snapshot([{ name: 'alice', statements: [allow('iam:CreatePolicyVersion', 'arn:aws:iam::aws:policy/*')], managed: ['team-read'] }], [], [], [{ name: 'team-read', statements: [allow('s3:GetObject')] }]);
+    expect(codesFor(awsOnly)).toEqual([]);
+  });
+
+  it('PassRole to compute needs both the service actions and a passable role that the service trusts', () => {
+    const role = { name: 'worker', trust: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }], statements: [allow('*')] };
+    const user = (statements: Statement[]): UserSpec => ({ name: 'alice', statements });
+    expect(codesFor(snapshot([user([allow(['lambda:CreateFunction', 'lambda:InvokeFunction']), allow('iam:PassRole', `arn:aws:iam::${A}:role/worker`)])], [role]))).toEqual(['high PRIVESC_PASS_ROLE_TO_COMPUTE']);
+    expect(codesFor(snapshot([user([allow('lambda:CreateFunction'), allow('iam:PassRole', `arn:aws:iam::${A}:role/worker`)])], [role]))).toEqual([]);
+    expect(codesFor(snapshot([user([allow(['lambda:CreateFunction', 'lambda:InvokeFunction']), allow('iam:PassRole', `arn:aws:iam::${A}:role/other`)])], [role]))).toEqual([]);
+    const passedElsewhere = allow('iam:PassRole', '*', { Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } });
+    expect(codesFor(snapshot([user([allow(['lambda:CreateFunction', 'lambda:InvokeFunction']), passedElsewhere])], [role]))).toEqual([]);
+  });
+
+  it('reaching an administrator role through a chain of trust is critical; an administrator is reported once', () => {
+    const chain = snapshot(
+      [{ name: 'alice', statements: [allow('sts:AssumeRole', `arn:aws:iam::${A}:role/hop`)] }, { name: 'root-user', statements: [allow('*')] }],
+      [
+        { name: 'hop', trust: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' }] },
+        { name: 'admin', trust: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:role/hop` }, Action: 'sts:AssumeRole' }], statements: [allow('*')] },
+      ],
+    );
+    expect(codesFor(chain)).toEqual(['critical PRIVESC_ASSUME_STRONGER_ROLE']);
+    expect(codesFor(chain, 'hop')).toEqual(['critical PRIVESC_ASSUME_STRONGER_ROLE']);
+    expect(codesFor(chain, 'root-user')).toEqual(['critical FULL_ADMIN']);
+  });
+});
+
+describe('trust', () => {
+  const role = (...statements: Statement[]): RoleState => ({ kind: 'role', name: 'r', path: '/', arn: `arn:aws:iam::${A}:role/r`, trustPolicy: makePolicy(doc(...statements)), managedPolicies: [], inlinePolicies: {}, tags: {} });
+  const codes = (...statements: Statement[]) => trustRisks(role(...statements), A).map((f) => `${f.severity} ${f.code}`);
+  const gh = 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com';
+
+  it('flags trust to anyone, and to another account without an external id', () => {
+    expect(codes({ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' })).toEqual(['critical TRUST_ANYONE']);
+    expect(codes({ Effect: 'Allow', Principal: { AWS: '444455556666' }, Action: 'sts:AssumeRole' })).toEqual(['high TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID']);
+    expect(codes({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'x1' } } })).toEqual([]);
+    expect(codes({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' })).toEqual([]);
+    expect(codes({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:role/deployer' }, Action: 'sts:AssumeRole' })).toEqual([]);
+  });
+
+  it('flags OIDC trust without a subject, or with a wildcard one', () => {
+    const oidc = (condition?: Statement): Statement => ({ Effect: 'Allow', Principal: { Federated: gh }, Action: 'sts:AssumeRoleWithWebIdentity', ...(condition ? { Condition: condition } : {}) });
+    expect(codes(oidc({ StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' } }))).toEqual(['critical TRUST_OIDC_WITHOUT_SUBJECT']);
+    expect(codes(oidc({ StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/*' } }))).toEqual(['high TRUST_OIDC_WILDCARD_SUBJECT']);
+    expect(codes(oidc({ StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/app:*' } }))).toEqual(['medium TRUST_OIDC_WILDCARD_SUBJECT']);
+    expect(codes(oidc({ StringEquals: { 'token.actions.githubusercontent.com:sub': 'repo:acme/app:ref:refs/heads/main' } }))).toEqual([]);
+  });
+});
+
+describe('iam-gitops audit', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iam-gitops-audit-'));
+  const write = (name: string, value: object): string => {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(value));
+    return file;
+  };
+
+  it('exits 2 with high or critical findings, 0 without, and prints the findings contract as JSON', async () => {
+    const risky = await runCli(['audit', '--state', write('risky.json', snapshot([{ name: 'alice', statements: [allow('iam:PutUserPolicy')] }])), '--format', 'json', '--now', NOW.toISOString()]);
+    expect(risky.code).toBe(2);
+    const report = JSON.parse(risky.stdout);
+    expect(report).toMatchObject({ formatVersion: 1, findings: [{ code: 'PRIVESC_POLICY_ON_SELF', severity: 'critical', principal: `arn:aws:iam::${A}:user/alice` }] });
+    const calm = await runCli(['audit', '--state', write('calm.json', snapshot([{ name: 'alice', statements: [allow('s3:GetObject')] }])), '--now', NOW.toISOString()]);
+    expect(calm.code).toBe(0);
+    expect(calm.stdout).toContain('No findings.');
+  });
+
+  it('refuses a --now that is not a date', async () => {
+    const run = await runCli(['audit', '--state', 'example/live-snapshot.json', '--now', 'yesterday']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--now "yesterday" is not a date');
+  });
+});
+
+describe('findings in a plan', () => {
+  it('reports a removed permissions boundary, and the escalation it lets through', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iam-gitops-plan-findings-'));
+    const state = join(dir, 'live.json');
+    writeFileSync(state, JSON.stringify(snapshot([{ name: 'alice', statements: [allow('iam:PutUserPolicy')], boundary: [allow('s3:*')] }])));
+    mkdirSync(join(dir, 'manifests'));
+    writeFileSync(join(dir, 'manifests/all.yaml'), `kind: Account\nid: "${A}"\n---\nkind: User\nname: alice\ninlinePolicies:\n  own: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: iam:PutUserPolicy, Resource: "*" }] }\n---\nkind: Boundary\nname: alice-boundary\ndocument: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "s3:*", Resource: "*" }] }\n`);
+    const run = await runCli(['plan', '--manifests', join(dir, 'manifests'), '--state', state, '--format', 'json', '--now', NOW.toISOString()]);
+    const plan = JSON.parse(run.stdout);
+    expect(plan.findings.map((f: { code: string; severity: string; change: string; causes: string[] }) => `${f.change} ${f.severity} ${f.code} (${f.causes.join('; ')})`)).toEqual([
+      'introduced critical PRIVESC_POLICY_ON_SELF (update user alice)',
+      'introduced medium BOUNDARY_REMOVED (update user alice)',
+    ]);
+  });
+});
