@@ -15,7 +15,7 @@ import { QUOTA_SIZE, syntheticSnapshot } from './synthetic-account.js';
 
 // Compiled to dist-bench/bench/ by npm run bench; the project root is two folders up.
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const RUNS = 5;
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 
 const work = mkdtempSync(join(tmpdir(), 'iam-gitops-bench-'));
 try {

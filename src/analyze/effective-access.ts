@@ -7,7 +7,7 @@
  */
 import { isAwsOwnedPath } from '../core/arn.js';
 import type { PolicyJson } from '../core/policy.js';
-import type { IamState, RoleState, UserState } from '../core/state.js';
+import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
 import { compilePolicy } from '../evaluate/compile-policy.js';
 import { evaluate, type EvaluateOptions } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
@@ -53,10 +53,28 @@ export class EffectiveAccess {
     return this.decision(principal, action, resource, extra) === 'Allowed';
   }
 
-  /** Resources among `targets` on which the principal may perform the action. */
-  allowedOn(principal: Principal, action: string, targets: readonly string[], extra: RequestContext = {}): string[] {
-    return targets.filter((arn) => this.can(principal, action, arn, extra));
+  /**
+   * Resources among `targets` on which the principal may perform the action. Asked first for "any resource"
+   * (`*`): when no Allow applies to any resource, none applies to a specific one, and thousands of targets are
+   * skipped. Only an implicit denial prunes: a Deny on NotResource can deny `*` yet spare a target.
+   */
+  allowedOn(principal: Principal, action: string, targets: readonly string[] | (() => readonly string[]), extra: RequestContext = {}): string[] {
+    if (this.decision(principal, action, '*', extra) === 'ImplicitlyDenied') return [];
+    return (typeof targets === 'function' ? targets() : targets).filter((arn) => this.can(principal, action, arn, extra));
   }
+
+  /** Account-wide lists, computed once: rules ask for them for every principal. */
+  get lists(): AccountLists {
+    this.accountLists ??= {
+      users: [...this.state.users.values()].map((u) => u.arn),
+      groups: [...this.state.groups.values()],
+      roles: [...this.state.roles.values()].filter((r) => !isAwsOwnedPath(r.path)),
+      customerPolicies: new Set([...this.state.policies.values()].map((p) => p.arn)),
+    };
+    return this.accountLists;
+  }
+
+  private accountLists?: AccountLists;
 
   /**
    * Whether the principal can assume the role: the trust policy must allow it and not deny it; in the same
@@ -93,10 +111,9 @@ export class EffectiveAccess {
     const seen = new Set<string>([principal.arn]);
     const found: RoleState[] = [];
     const queue: Principal[] = [principal];
-    const roles = [...this.state.roles.values()].filter((r) => !isAwsOwnedPath(r.path));
     while (queue.length > 0) {
       const current = queue.shift()!;
-      for (const role of roles) {
+      for (const role of this.candidateRoles(current)) {
         if (seen.has(role.arn) || !this.canAssume(current, role)) continue;
         seen.add(role.arn);
         found.push(role);
@@ -105,6 +122,68 @@ export class EffectiveAccess {
     }
     this.reach.set(principal.arn, found);
     return found;
+  }
+
+  /** Principals that may be able to assume the role (its trust names them, or names the account). */
+  possibleAssumers(role: RoleState): Principal[] {
+    const index = this.trustIndex();
+    const named = (index.namedIn.get(role.arn) ?? []).map((arn) => this.byArn().get(arn)).filter((p): p is Principal => p !== undefined);
+    const byAccount = index.trustsAccount.has(role.arn) ? this.principals().filter((p) => this.mayAssumeSomething(p)) : [];
+    return [...new Set([...named, ...byAccount])];
+  }
+
+  /**
+   * Roles whose trust could admit the principal: those naming its ARN, and those trusting the whole account when
+   * its own policies can allow sts:AssumeRole at all. The rest cannot, whatever their conditions say.
+   */
+  private candidateRoles(principal: Principal): RoleState[] {
+    const index = this.trustIndex();
+    const direct = index.naming.get(principal.arn) ?? [];
+    const byAccount = this.mayAssumeSomething(principal) ? index.accountTrusting : [];
+    return [...new Set([...direct, ...byAccount])];
+  }
+
+  /** Whether any of the principal's policies can allow sts:AssumeRole on some role. */
+  private mayAssumeSomething(principal: Principal): boolean {
+    return this.decision(principal, 'sts:AssumeRole', '*') !== 'ImplicitlyDenied';
+  }
+
+  private index?: TrustIndex;
+  private principalsByArn?: Map<string, Principal>;
+
+  private byArn(): Map<string, Principal> {
+    this.principalsByArn ??= new Map(this.principals().map((p) => [p.arn, p]));
+    return this.principalsByArn;
+  }
+
+  private trustIndex(): TrustIndex {
+    if (!this.index) {
+      const naming = new Map<string, RoleState[]>();
+      const namedIn = new Map<string, string[]>();
+      const accountTrusting: RoleState[] = [];
+      const trustsAccount = new Set<string>();
+      const account = this.state.account;
+      for (const role of this.state.roles.values()) {
+        if (isAwsOwnedPath(role.path)) continue;
+        const ids = new Set<string>();
+        let wholeAccount = false;
+        for (const statement of statementsOf(role.trustPolicy.document)) {
+          if (statement['NotPrincipal'] !== undefined) wholeAccount = true;
+          for (const id of awsPrincipals(statement['Principal'])) {
+            if (id === '*' || id === account || id === `arn:aws:iam::${account}:root`) wholeAccount = true;
+            else ids.add(id);
+          }
+        }
+        for (const id of ids) naming.set(id, [...(naming.get(id) ?? []), role]);
+        namedIn.set(role.arn, [...ids]);
+        if (wholeAccount) {
+          accountTrusting.push(role);
+          trustsAccount.add(role.arn);
+        }
+      }
+      this.index = { naming, namedIn, accountTrusting, trustsAccount };
+    }
+    return this.index;
   }
 
   /** Attached policies whose documents the state lacks: evaluation cannot see what they grant. */
@@ -163,6 +242,31 @@ function regionsNamedIn(state: IamState): Set<string> {
     }
   }
   return regions;
+}
+
+export interface AccountLists {
+  readonly users: readonly string[];
+  readonly groups: readonly GroupState[];
+  /** Roles of the account, without AWS-owned ones. */
+  readonly roles: readonly RoleState[];
+  readonly customerPolicies: ReadonlySet<string>;
+}
+
+interface TrustIndex {
+  /** Principal ARN -> roles whose trust names it. */
+  readonly naming: ReadonlyMap<string, readonly RoleState[]>;
+  /** Role ARN -> principal ARNs its trust names. */
+  readonly namedIn: ReadonlyMap<string, readonly string[]>;
+  /** Roles whose trust admits the whole account ("*", the account, or NotPrincipal). */
+  readonly accountTrusting: readonly RoleState[];
+  readonly trustsAccount: ReadonlySet<string>;
+}
+
+function awsPrincipals(principal: unknown): string[] {
+  if (principal === '*') return ['*'];
+  if (typeof principal !== 'object' || principal === null) return [];
+  const aws = (principal as Record<string, unknown>)['AWS'];
+  return (Array.isArray(aws) ? aws : aws === undefined ? [] : [aws]).filter((v): v is string => typeof v === 'string');
 }
 
 export function statementsOf(document: PolicyJson): Record<string, unknown>[] {

@@ -117,12 +117,17 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
     return out; // every escalation below is implied
   }
 
+  const lists = access.lists;
   const groups = p.kind === 'user' ? p.groups.map((g) => state.groups.get(g.toLowerCase())).filter((g) => g !== undefined) : [];
-  const ownPolicyArns = new Set([...p.managedPolicies, ...groups.flatMap((g) => g.managedPolicies), ...(p.permissionsBoundary ? [p.permissionsBoundary] : [])]);
-  const ownPolicies = [...state.policies.values()].filter((pol) => ownPolicyArns.has(pol.arn)).map((pol) => pol.arn);
+  const groupArns = groups.map((g) => g.arn);
+  const ownPolicies = [...new Set([...p.managedPolicies, ...groups.flatMap((g) => g.managedPolicies), ...(p.permissionsBoundary ? [p.permissionsBoundary] : [])])].filter((arn) => lists.customerPolicies.has(arn));
   const reachable = access.reachableRoles(p);
-  const otherUsers = [...state.users.values()].filter((u) => u.arn !== p.arn).map((u) => u.arn);
-  const allRoles = [...state.roles.values()].filter((r) => !isAwsOwnedPath(r.path));
+  const reachableArns = new Set(reachable.map((r) => r.arn));
+  // Target lists are built only when the principal can perform the action on some resource at all.
+  const otherUsers = (): string[] => lists.users.filter((arn) => arn !== p.arn);
+  const otherGroups = (): string[] => lists.groups.map((g) => g.arn).filter((arn) => !groupArns.includes(arn));
+  const allRoleArns = (): string[] => lists.roles.map((r) => r.arn);
+  const unreachableRoles = (): string[] => lists.roles.filter((r) => r.arn !== p.arn && !reachableArns.has(r.arn)).map((r) => r.arn);
 
   const onOwnPolicy = access.allowedOn(p, 'iam:CreatePolicyVersion', ownPolicies);
   if (onOwnPolicy.length) add('PRIVESC_CREATE_POLICY_VERSION', 'critical', 'can rewrite a policy that applies to itself (iam:CreatePolicyVersion)', 'A new default version of its own managed policy can grant it anything.', onOwnPolicy);
@@ -133,14 +138,10 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
   if (p.kind === 'user') {
     const onSelf = ['iam:AttachUserPolicy', 'iam:PutUserPolicy'].filter((a) => access.can(p, a, self));
     if (onSelf.length) add('PRIVESC_POLICY_ON_SELF', 'critical', `can give itself any permission (${onSelf.join(', ')})`, 'It may attach or write a policy on its own user, such as AdministratorAccess.', [self]);
-    const groupArns = groups.map((g) => g.arn);
     const onGroup = ['iam:AttachGroupPolicy', 'iam:PutGroupPolicy'].flatMap((a) => access.allowedOn(p, a, groupArns));
     if (onGroup.length) add('PRIVESC_POLICY_ON_OWN_GROUP', 'critical', 'can give its own group any permission (iam:AttachGroupPolicy / iam:PutGroupPolicy)', 'It may attach or write a policy on a group it belongs to.', [...new Set(onGroup)]);
-    const joinable = access.allowedOn(p, 'iam:AddUserToGroup', [...state.groups.values()].filter((g) => !groupArns.includes(g.arn)).map((g) => g.arn));
-    const strongerGroups = joinable.filter((arn) => {
-      const g = [...state.groups.values()].find((x) => x.arn === arn)!;
-      return g.managedPolicies.length > 0 || Object.keys(g.inlinePolicies).length > 0;
-    });
+    const withPolicies = (): string[] => lists.groups.filter((g) => !groupArns.includes(g.arn) && (g.managedPolicies.length > 0 || Object.keys(g.inlinePolicies).length > 0)).map((g) => g.arn);
+    const strongerGroups = access.allowedOn(p, 'iam:AddUserToGroup', withPolicies);
     if (strongerGroups.length) add('PRIVESC_ADD_USER_TO_GROUP', 'critical', 'can add itself to groups with more permissions (iam:AddUserToGroup)', 'Joining a group gives it the group\'s policies.', strongerGroups);
   } else {
     const onSelf = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].filter((a) => access.can(p, a, self));
@@ -149,7 +150,7 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
   const onReachable = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].flatMap((a) => access.allowedOn(p, a, reachable.map((r) => r.arn)));
   if (onReachable.length) add('PRIVESC_POLICY_ON_ASSUMABLE_ROLE', 'critical', 'can give any permission to a role it can assume (iam:AttachRolePolicy / iam:PutRolePolicy)', 'It may attach a policy to the role and then assume it.', [...new Set(onReachable)]);
 
-  const trustEdit = access.allowedOn(p, 'iam:UpdateAssumeRolePolicy', allRoles.map((r) => r.arn));
+  const trustEdit = access.allowedOn(p, 'iam:UpdateAssumeRolePolicy', allRoleArns);
   if (trustEdit.length) add('PRIVESC_UPDATE_ASSUME_ROLE_POLICY', 'critical', 'can make roles trust it (iam:UpdateAssumeRolePolicy)', 'A trust policy naming its ARN lets it assume the role without any other permission in this account.', trustEdit);
 
   for (const [action, code, what] of [
@@ -163,8 +164,8 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
 
   const others = [
     ...(['iam:AttachUserPolicy', 'iam:PutUserPolicy'] as const).flatMap((a) => access.allowedOn(p, a, otherUsers)),
-    ...(['iam:AttachGroupPolicy', 'iam:PutGroupPolicy', ...(p.kind === 'role' ? ['iam:AddUserToGroup'] : [])] as const).flatMap((a) => access.allowedOn(p, a, [...state.groups.values()].map((g) => g.arn).filter((g) => !groups.some((own) => own.arn === g)))),
-    ...(['iam:AttachRolePolicy', 'iam:PutRolePolicy'] as const).flatMap((a) => access.allowedOn(p, a, allRoles.filter((r) => r.arn !== p.arn && !reachable.includes(r)).map((r) => r.arn))),
+    ...(['iam:AttachGroupPolicy', 'iam:PutGroupPolicy', ...(p.kind === 'role' ? ['iam:AddUserToGroup'] : [])] as const).flatMap((a) => access.allowedOn(p, a, otherGroups)),
+    ...(['iam:AttachRolePolicy', 'iam:PutRolePolicy'] as const).flatMap((a) => access.allowedOn(p, a, unreachableRoles)),
   ];
   if (others.length && !out.some((f) => f.severity === 'critical')) {
     add('PERMISSIONS_OF_OTHERS', 'medium', 'can change the permissions of other users, groups or roles', 'It cannot use them directly, but whoever holds those principals gains what it grants.', [...new Set(others)]);
@@ -174,8 +175,8 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
   for (const compute of COMPUTE_SERVICES) {
     const way = compute.ways.find((actions) => actions.every((a) => access.can(p, a, '*')));
     if (!way) continue;
-    const trusting = allRoles.filter((r) => trustsService(r, compute.service) && r.arn !== p.arn);
-    const roles = access.allowedOn(p, 'iam:PassRole', trusting.map((r) => r.arn), { 'iam:PassedToService': compute.service });
+    const trusting = (): string[] => lists.roles.filter((r) => r.arn !== p.arn && trustsService(r, compute.service)).map((r) => r.arn);
+    const roles = access.allowedOn(p, 'iam:PassRole', trusting, { 'iam:PassedToService': compute.service });
     if (roles.length) viaCompute.push({ name: compute.name, way, roles });
   }
   if (viaCompute.length) {

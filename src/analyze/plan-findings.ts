@@ -5,7 +5,7 @@
 import type { IamState } from '../core/state.js';
 import type { EvaluateOptions } from '../evaluate/engine.js';
 import type { Change, Plan } from '../plan/plan.js';
-import { EffectiveAccess, type Principal } from './effective-access.js';
+import { EffectiveAccess } from './effective-access.js';
 import { findRisks, sortFindings, type Finding } from './findings.js';
 
 export interface PlanFinding extends Finding {
@@ -51,7 +51,7 @@ function affectedPrincipals(plan: Plan, accesses: readonly EffectiveAccess[]): S
       if (groups.some((g) => changedGroups.has(g.name.toLowerCase())) || policies.some((arn) => changedPolicies.has(arn))) affected.add(p.arn);
     }
     const changedRoles = [...state.roles.values()].filter((r) => affected.has(r.arn));
-    for (const p of access.principals()) if (changedRoles.some((r) => access.canAssume(p as Principal, r))) affected.add(p.arn);
+    for (const role of changedRoles) for (const p of access.possibleAssumers(role)) if (access.canAssume(p, role)) affected.add(p.arn);
   }
   return affected;
 }
