@@ -14,7 +14,8 @@ async function roundTrip(snapshot: string, out: string): Promise<void> {
   expect(imported.stderr).toBe('');
   expect(imported.code).toBe(0);
   const validated = await runCli(['validate', '--manifests', out]);
-  expect(validated.stderr).toBe('');
+  // Warnings are allowed: real accounts keep deprecated AWS managed policies attached, and validation says so.
+  expect(validated.stderr).not.toContain(': error:');
   expect(validated.code).toBe(0);
   const plan = await runCli(['plan', '--manifests', out, '--state', snapshot, '--format', 'json', '--detailed-exitcode']);
   expect(plan.stderr).toBe('');

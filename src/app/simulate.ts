@@ -9,7 +9,9 @@ import type { EvaluationRequest, EvaluationResult } from '../evaluate/types.js';
 import type { LiveReader } from '../live/live-state.js';
 import { diffStates } from '../plan/diff-states.js';
 import { plannedState } from '../plan/planned-state.js';
-import { validateManifestFolder } from './use-cases.js';
+import { readLive, validateManifestFolder } from './use-cases.js';
+import { loadAwsManagedPolicies } from '../catalog/aws-managed-policies.js';
+import { completeAwsManagedPolicies } from '../live/complete-managed-policies.js';
 
 export interface SimulationOutcome {
   readonly results?: readonly { readonly line: number; readonly request: EvaluationRequest; readonly result: EvaluationResult }[];
@@ -19,7 +21,7 @@ export interface SimulationOutcome {
 }
 
 export async function simulate(live: LiveReader, manifestsDir: string | undefined, requests: readonly NumberedRequest[], source: string): Promise<SimulationOutcome> {
-  const [liveState, catalog] = await Promise.all([live.read(), loadActionCatalog()]);
+  const [liveState, catalog] = await Promise.all([readLive(live), loadActionCatalog()]);
   let state: IamState = liveState.state;
   let against = `live state (${liveState.source})`;
   const diagnostics: Diagnostic[] = [];
@@ -29,7 +31,7 @@ export async function simulate(live: LiveReader, manifestsDir: string | undefine
     if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics, against };
     const planned = diffStates(validated.desired, liveState);
     if (!planned.plan) return { diagnostics: [...diagnostics, ...planned.diagnostics], against };
-    state = plannedState(liveState, validated.desired, planned.plan);
+    state = completeAwsManagedPolicies(plannedState(liveState, validated.desired, planned.plan), loadAwsManagedPolicies());
     against = `live state (${liveState.source}) with ${manifestsDir} applied`;
   }
 
@@ -46,7 +48,7 @@ export async function simulate(live: LiveReader, manifestsDir: string | undefine
     }
     resolved.set(request.principal, principal);
     for (const arn of principal.unknownPolicies) {
-      diagnostics.push(warning(`${principal.entity.kind} ${principal.entity.name}: policy ${arn} has no document in the state, so it was left out`, 'Decisions that depend on it may read ImplicitlyDenied where AWS allows. Export the snapshot with AWS managed policies included (get-account-authorization-details without --filter).'));
+      diagnostics.push(warning(`${principal.entity.kind} ${principal.entity.name}: policy ${arn} has no document in the state, so it was left out`, 'Neither the snapshot nor the shipped AWS managed policies hold it; decisions that depend on it may read ImplicitlyDenied where AWS allows.'));
     }
   }
   for (const { line, request } of requests) {

@@ -4,7 +4,9 @@ import { dirname, join } from 'node:path';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import { error, hasErrors, InputError, warning, type Diagnostic } from '../core/diagnostics.js';
 import { importLiveState } from '../importer/live-to-manifests.js';
-import type { LiveReader } from '../live/live-state.js';
+import type { LiveReader, LiveState } from '../live/live-state.js';
+import { loadAwsManagedPolicies } from '../catalog/aws-managed-policies.js';
+import { completeAwsManagedPolicies, completeLiveState } from '../live/complete-managed-policies.js';
 import type { DesiredState } from '../manifest/desired-state.js';
 import { loadManifests } from '../manifest/load-manifests.js';
 import { readManifestFolder } from '../manifest/read-manifest-folder.js';
@@ -23,7 +25,12 @@ export interface ValidateResult {
 export async function validateManifestFolder(manifestsDir: string): Promise<ValidateResult> {
   const source = readManifestFolder(manifestsDir);
   const catalog = await loadActionCatalog();
-  return loadManifests(source, catalog);
+  return loadManifests(source, catalog, { awsManagedPolicies: loadAwsManagedPolicies() });
+}
+
+/** Live IAM with the documents of AWS managed policies it refers to but lacks (from the shipped extract). */
+export async function readLive(live: LiveReader): Promise<LiveState> {
+  return completeLiveState(await live.read(), loadAwsManagedPolicies());
 }
 
 export interface PlanResult {
@@ -38,11 +45,11 @@ export interface PlanResult {
  * findings it introduces or removes. `now` decides time conditions (passed in: pure stages never read the clock).
  */
 export async function planChanges(manifestsDir: string, live: LiveReader, now: Date): Promise<PlanResult> {
-  const [validated, liveState, catalog] = await Promise.all([validateManifestFolder(manifestsDir), live.read(), loadActionCatalog()]);
+  const [validated, liveState, catalog] = await Promise.all([validateManifestFolder(manifestsDir), readLive(live), loadActionCatalog()]);
   if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
-  const diffed = diffStates(validated.desired, liveState);
+  const diffed = diffStates(validated.desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
   if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
-  const after = plannedState(liveState, validated.desired, diffed.plan);
+  const after = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
   const findings = planFindings(diffed.plan, liveState.state, after, now, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
   const plan: Plan = { ...diffed.plan, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
   return { plan, diagnostics: plan.diagnostics };
@@ -56,7 +63,7 @@ export interface AuditResult {
 
 /** Findings for an account as it is (or as it will be, with `manifestsDir`). */
 export async function auditAccount(live: LiveReader, manifestsDir: string | undefined, now: Date): Promise<AuditResult> {
-  const [liveState, catalog] = await Promise.all([live.read(), loadActionCatalog()]);
+  const [liveState, catalog] = await Promise.all([readLive(live), loadActionCatalog()]);
   let state = liveState.state;
   let against = `live state (${liveState.source})`;
   const diagnostics: Diagnostic[] = [...liveState.notes];
@@ -66,7 +73,7 @@ export async function auditAccount(live: LiveReader, manifestsDir: string | unde
     if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics, against };
     const diffed = diffStates(validated.desired, liveState);
     if (!diffed.plan) return { diagnostics: [...diagnostics, ...diffed.diagnostics], against };
-    state = plannedState(liveState, validated.desired, diffed.plan);
+    state = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
     against = `live state (${liveState.source}) with ${manifestsDir} applied`;
   }
   const access = new EffectiveAccess(state, now, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });

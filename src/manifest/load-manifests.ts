@@ -8,7 +8,7 @@
  */
 import type { z } from 'zod';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
-import { ACCOUNT_ID, entityArn, isArn, nameKey, type EntityKind } from '../core/arn.js';
+import { ACCOUNT_ID, entityArn, isArn, isAwsManagedPolicyArn, nameKey, type EntityKind } from '../core/arn.js';
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
 import { isPlainObject, makePolicy, policySize, type Policy, type PolicyJson } from '../core/policy.js';
 import {
@@ -22,7 +22,7 @@ import {
   type Tags,
   type UserState,
 } from '../core/state.js';
-import { didYouMean } from '../core/suggest.js';
+import { closestMatches, didYouMean } from '../core/suggest.js';
 import type { AccountConfig, DeletedEntity, DesiredState } from './desired-state.js';
 import { isOwnedPath, sourceKey } from './desired-state.js';
 import * as limits from './limits.js';
@@ -78,7 +78,12 @@ const KIND_OF_MANIFEST: Record<Exclude<ManifestKind, 'Account'>, EntityKind> = {
   Boundary: 'policy',
 };
 
-export function loadManifests(source: ManifestSource, catalog: ActionCatalog): ManifestResult {
+export interface ManifestOptions {
+  /** Known AWS managed policies: attaching an ARN of AWS's that is not among them is an error. */
+  readonly awsManagedPolicies?: { readonly byArn: ReadonlyMap<string, { readonly name: string }> };
+}
+
+export function loadManifests(source: ManifestSource, catalog: ActionCatalog, options: ManifestOptions = {}): ManifestResult {
   const diagnostics: Diagnostic[] = [];
   const accounts: Declared<AccountManifest>[] = [];
   const entities: Declared<EntityManifest>[] = [];
@@ -100,7 +105,7 @@ export function loadManifests(source: ManifestSource, catalog: ActionCatalog): M
 
   const account = resolveAccount(accounts, invalidAccounts, source.files, diagnostics);
   const index = indexEntities(entities, diagnostics);
-  const builder = new StateBuilder(account, index, source, catalog, diagnostics);
+  const builder = new StateBuilder(account, index, source, catalog, diagnostics, options);
   const desired = account ? builder.build() : undefined;
   const failed = diagnostics.some((d) => d.severity === 'error');
   return { ...(desired && !failed ? { desired } : {}), diagnostics };
@@ -288,6 +293,7 @@ class StateBuilder {
     private readonly source: ManifestSource,
     private readonly catalog: ActionCatalog,
     private readonly diagnostics: Diagnostic[],
+    private readonly options: ManifestOptions,
   ) {}
 
   build(): DesiredState | undefined {
@@ -463,6 +469,14 @@ class StateBuilder {
       if (!/^arn:aws[\w-]*:iam::(\d{12}|aws):policy\/(.+\/)?[\w+=,.@-]+$/.test(ref)) {
         this.diagnostics.push(error(`invalid policy ARN "${ref}"`, 'A managed policy ARN looks like arn:aws:iam::aws:policy/ReadOnlyAccess or arn:aws:iam::123456789012:policy/path/name.', doc.locate(at)));
         return undefined;
+      }
+      const known = this.options.awsManagedPolicies?.byArn;
+      if (known && isAwsManagedPolicyArn(ref) && !known.has(ref)) {
+        const arnByName = new Map([...known.entries()].map(([arn, p]) => [p.name, arn]));
+        const suggestions = closestMatches(ref.split('/').pop()!, arnByName.keys()).map((name) => `"${arnByName.get(name)}"`);
+        // A warning, not an error: deprecated AWS policies stay attached where they were, and only the plan
+        // (which sees live IAM) can tell a deprecated one from a misspelt one.
+        this.diagnostics.push(warning(`"${ref}" is not a current AWS managed policy`, `It is misspelt, or deprecated (AWS keeps those only where already attached).${suggestions.length ? ` Did you mean ${suggestions.join(' or ')}?` : ''}`, doc.locate(at)));
       }
       return ref;
     }

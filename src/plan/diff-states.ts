@@ -37,7 +37,12 @@ export interface PlanResult {
 /** Apply order of creates and updates; deletes run in the reverse order (members before what they belong to). */
 const KIND_ORDER: readonly EntityKind[] = ['policy', 'group', 'role', 'user'];
 
-export function diffStates(desired: DesiredState, live: LiveState): PlanResult {
+export interface DiffOptions {
+  /** ARNs of the AWS managed policies that exist today; a new attachment of any other AWS ARN cannot succeed. */
+  readonly awsManagedPolicies?: ReadonlySet<string>;
+}
+
+export function diffStates(desired: DesiredState, live: LiveState, options: DiffOptions = {}): PlanResult {
   const diagnostics: Diagnostic[] = [];
   const account = desired.account;
   const liveState = live.state;
@@ -113,6 +118,7 @@ export function diffStates(desired: DesiredState, live: LiveState): PlanResult {
   }
 
   checkPolicyReferences(desired, live, diagnostics);
+  if (options.awsManagedPolicies) checkNewAwsAttachments(upserts, live, options.awsManagedPolicies, desired, diagnostics);
   for (const [field, names] of unknownNotCompared) {
     diagnostics.push(warning(`${field} not compared for ${names.length} ${names.length === 1 ? 'entity' : 'entities'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`, `The live source (${live.source}) does not hold ${field === 'tags' ? 'managed policy tags' : `role ${field === 'description' ? 'descriptions' : 'maximum session durations'}`}: get-account-authorization-details omits them. Plan against live AWS to compare them.`));
   }
@@ -295,6 +301,17 @@ function deleteDetails(entity: EntityState, live: LiveState['state']): ChangeDet
     case 'user':
     case 'role':
       return principalDetails(entity, { managedPolicies: [], inlinePolicies: {}, ...(entity.kind === 'user' ? { groups: [] } : {}) });
+  }
+}
+
+/** Attaching an AWS policy that AWS does not offer (misspelt, or deprecated and not in this account) would fail. */
+function checkNewAwsAttachments(changes: readonly Change[], live: LiveState, known: ReadonlySet<string>, desired: DesiredState, diagnostics: Diagnostic[]): void {
+  for (const change of changes) {
+    for (const detail of change.details) {
+      const arn = detail.field === 'managedPolicy' && detail.op === 'attach' ? detail.arn : detail.field === 'permissionsBoundary' ? detail.after : null;
+      if (!arn || !isAwsManagedPolicyArn(arn) || known.has(arn) || live.state.externalPolicies.has(arn)) continue;
+      diagnostics.push(error(`${change.kind} "${change.name}" would attach ${arn}, which AWS does not offer`, 'It is misspelt, or a deprecated AWS policy (those cannot be attached anew). Pick a current AWS managed policy.', desired.sources.get(sourceKey(change.kind, change.name))?.()));
+    }
   }
 }
 
