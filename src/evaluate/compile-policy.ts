@@ -90,7 +90,7 @@ function servicesOf(statement: Record<string, unknown>): Set<string> | 'any' {
  * Action patterns: `*`, or `service:pattern` where the service prefix is literal and the action name takes
  * `*` and `?`; all case-insensitive. NotAction covers what none of its patterns cover.
  */
-function compileActions(statement: Record<string, unknown>): (service: string, action: string) => boolean {
+export function compileActions(statement: Record<string, unknown>): (service: string, action: string) => boolean {
   const not = statement['Action'] === undefined;
   const matchers: { service: string | undefined; name: Matcher }[] = [];
   for (const pattern of strings(not ? statement['NotAction'] : statement['Action'])) {
@@ -108,7 +108,7 @@ function compileActions(statement: Record<string, unknown>): (service: string, a
   return not ? (service, action) => !any(service, action) : any;
 }
 
-function compileResources(statement: Record<string, unknown>, effect: 'Allow' | 'Deny', variables: boolean): CompiledStatement['resourceMatches'] {
+export function compileResources(statement: Record<string, unknown>, effect: 'Allow' | 'Deny', variables: boolean): CompiledStatement['resourceMatches'] {
   const not = statement['Resource'] === undefined && statement['NotResource'] !== undefined;
   const raw = not ? statement['NotResource'] : statement['Resource'];
   // A trust policy has no Resource: it is about the role itself.

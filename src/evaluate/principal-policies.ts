@@ -15,58 +15,79 @@ export interface ResolvedPrincipal {
   readonly unknownPolicies: readonly string[];
 }
 
+export interface NamedDocument {
+  readonly name: string;
+  readonly document: PolicyJson;
+  /** Set for managed policies, which are compiled once and shared. */
+  readonly managedArn?: string;
+}
+
+export interface PrincipalDocuments {
+  readonly entity: UserState | RoleState;
+  readonly identity: readonly NamedDocument[];
+  readonly boundary?: NamedDocument;
+  readonly unknown: readonly string[];
+}
+
 export class PrincipalResolver {
   private readonly byArn = new Map<string, UserState | RoleState>();
-  private readonly managed = new Map<string, CompiledPolicy | null>();
-  private readonly documents = new Map<string, PolicyJson>();
+  private readonly managed = new Map<string, CompiledPolicy>();
+  private readonly documentsByArn = new Map<string, PolicyJson>();
 
   constructor(private readonly state: IamState) {
-    for (const policy of state.externalPolicies.values()) this.documents.set(policy.arn, policy.document);
-    for (const policy of state.policies.values()) this.documents.set(policy.arn, policy.document.document);
+    for (const policy of state.externalPolicies.values()) this.documentsByArn.set(policy.arn, policy.document);
+    for (const policy of state.policies.values()) this.documentsByArn.set(policy.arn, policy.document.document);
     for (const user of state.users.values()) this.byArn.set(user.arn, user);
     for (const role of state.roles.values()) this.byArn.set(role.arn, role);
   }
 
   /** Undefined when no user or role of the state has this ARN. */
   resolve(arn: string): ResolvedPrincipal | undefined {
+    const documents = this.documents(arn);
+    if (!documents) return undefined;
+    const compile = (d: NamedDocument): CompiledPolicy => {
+      if (!d.managedArn) return compilePolicy(d.name, d.document);
+      let compiled = this.managed.get(d.managedArn);
+      if (!compiled) this.managed.set(d.managedArn, (compiled = compilePolicy(d.name, d.document)));
+      return compiled;
+    };
+    const identity = documents.identity.map(compile);
+    const boundary = documents.boundary ? compilePolicy(documents.boundary.name, documents.boundary.document) : undefined;
+    return { entity: documents.entity, policies: { identity, ...(boundary ? { boundary } : {}) }, unknownPolicies: documents.unknown };
+  }
+
+  /** The documents that apply to a principal, named as evaluation results name them. */
+  documents(arn: string): PrincipalDocuments | undefined {
     const entity = this.byArn.get(arn);
     if (!entity) return undefined;
     const unknown: string[] = [];
-    const identity: CompiledPolicy[] = [];
+    const identity: NamedDocument[] = [];
     const addManaged = (policyArn: string): void => {
-      const compiled = this.managedPolicy(policyArn);
-      if (compiled) identity.push(compiled);
+      const document = this.documentOf(policyArn);
+      if (document) identity.push({ name: `managed policy ${policyArn}`, document, managedArn: policyArn });
       else unknown.push(policyArn);
     };
     const label = `${entity.kind} ${entity.name}`;
-    for (const [name, policy] of Object.entries(entity.inlinePolicies)) identity.push(compilePolicy(`${label}: inline policy ${name}`, policy.document));
+    for (const [name, policy] of Object.entries(entity.inlinePolicies)) identity.push({ name: `${label}: inline policy ${name}`, document: policy.document });
     entity.managedPolicies.forEach(addManaged);
     if (entity.kind === 'user') {
       for (const groupName of entity.groups) {
         const group = this.state.groups.get(groupName.toLowerCase());
         if (!group) continue;
-        for (const [name, policy] of Object.entries(group.inlinePolicies)) identity.push(compilePolicy(`group ${group.name}: inline policy ${name}`, policy.document));
+        for (const [name, policy] of Object.entries(group.inlinePolicies)) identity.push({ name: `group ${group.name}: inline policy ${name}`, document: policy.document });
         group.managedPolicies.forEach(addManaged);
       }
     }
-    let boundary: CompiledPolicy | undefined;
+    let boundary: NamedDocument | undefined;
     if (entity.permissionsBoundary) {
       const document = this.documentOf(entity.permissionsBoundary);
-      if (document) boundary = compilePolicy(`permissions boundary ${entity.permissionsBoundary}`, document);
+      if (document) boundary = { name: `permissions boundary ${entity.permissionsBoundary}`, document };
       else unknown.push(entity.permissionsBoundary);
     }
-    return { entity, policies: { identity, ...(boundary ? { boundary } : {}) }, unknownPolicies: unknown };
-  }
-
-  private managedPolicy(arn: string): CompiledPolicy | undefined {
-    if (!this.managed.has(arn)) {
-      const document = this.documentOf(arn);
-      this.managed.set(arn, document ? compilePolicy(`managed policy ${arn}`, document) : null);
-    }
-    return this.managed.get(arn) ?? undefined;
+    return { entity, identity, ...(boundary ? { boundary } : {}), unknown };
   }
 
   private documentOf(arn: string): PolicyJson | undefined {
-    return this.documents.get(arn);
+    return this.documentsByArn.get(arn);
   }
 }
