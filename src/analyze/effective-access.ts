@@ -5,6 +5,7 @@
  * TLS, and the keys AWS sets from the principal are set. A condition that can never hold at `now` blocks a path; one
  * the caller can satisfy does not.
  */
+import { addTo } from '../core/multimap.js';
 import { isAwsOwnedPath } from '../core/arn.js';
 import type { PolicyJson } from '../core/policy.js';
 import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
@@ -174,7 +175,7 @@ export class EffectiveAccess {
             else ids.add(id);
           }
         }
-        for (const id of ids) naming.set(id, [...(naming.get(id) ?? []), role]);
+        for (const id of ids) addTo(naming, id, role);
         namedIn.set(role.arn, [...ids]);
         if (wholeAccount) {
           accountTrusting.push(role);

@@ -15,11 +15,11 @@ export interface PlanFinding extends Finding {
   readonly causes: readonly string[];
 }
 
-export function planFindings(plan: Plan, before: IamState, after: IamState, now: Date, options: EvaluateOptions): PlanFinding[] {
+export function planFindings(plan: Plan, before: IamState, after: IamState, now: Date, options: EvaluateOptions, affected?: ReadonlySet<string>): PlanFinding[] {
   if (plan.changes.length === 0) return [];
   const beforeAccess = new EffectiveAccess(before, now, options);
   const afterAccess = new EffectiveAccess(after, now, options);
-  const affected = affectedPrincipals(plan, [beforeAccess, afterAccess]);
+  affected ??= affectedPrincipals(plan, [beforeAccess, afterAccess]);
   const key = (f: Finding): string => `${f.code}|${f.principal}|${[...(f.targets ?? [])].sort().join(',')}`;
   const was = findRisks(beforeAccess, affected);
   const is = findRisks(afterAccess, affected);
@@ -38,7 +38,7 @@ export function planFindings(plan: Plan, before: IamState, after: IamState, now:
  * Principals whose effective permissions a change can alter: changed users and roles, members of changed groups,
  * holders of changed policies, and whoever can assume a changed role (its power reaches them).
  */
-function affectedPrincipals(plan: Plan, accesses: readonly EffectiveAccess[]): Set<string> {
+export function affectedPrincipals(plan: Plan, accesses: readonly EffectiveAccess[]): Set<string> {
   const affected = new Set<string>();
   for (const access of accesses) {
     const state = access.state;

@@ -14,7 +14,8 @@ import { diffStates } from '../plan/diff-states.js';
 import { plannedState } from '../plan/planned-state.js';
 import { EffectiveAccess } from '../analyze/effective-access.js';
 import { findRisks, type Finding } from '../analyze/findings.js';
-import { planFindings } from '../analyze/plan-findings.js';
+import { affectedPrincipals, planFindings } from '../analyze/plan-findings.js';
+import { accessDeltas } from '../analyze/access-delta.js';
 import type { Plan } from '../plan/plan.js';
 
 export interface ValidateResult {
@@ -50,8 +51,11 @@ export async function planChanges(manifestsDir: string, live: LiveReader, now: D
   const diffed = diffStates(validated.desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
   if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
   const after = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
-  const findings = planFindings(diffed.plan, liveState.state, after, now, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
-  const plan: Plan = { ...diffed.plan, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
+  const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
+  const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)]) : new Set<string>();
+  const findings = planFindings(diffed.plan, liveState.state, after, now, options, affected);
+  const access = accessDeltas(liveState.state, after, affected, { ...options, catalog });
+  const plan: Plan = { ...diffed.plan, access, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
   return { plan, diagnostics: plan.diagnostics };
 }
 

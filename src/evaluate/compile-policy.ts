@@ -2,6 +2,7 @@
  * Policies compiled for evaluation: every pattern turned into a matcher once, statements indexed by service so
  * that a request looks only at statements that can apply to its action.
  */
+import { addTo } from '../core/multimap.js';
 import type { PolicyJson } from '../core/policy.js';
 import { compileWildcard, type Matcher } from '../core/wildcard.js';
 import { compileConditions, type ConditionTest } from './conditions.js';
@@ -50,7 +51,7 @@ export function compilePolicy(name: string, document: PolicyJson): CompiledPolic
     };
     const services = servicesOf(statement);
     if (services === 'any') anyService.push(compiled);
-    else for (const service of services) byService.set(service, [...(byService.get(service) ?? []), compiled]);
+    else for (const service of services) addTo(byService, service, compiled);
   });
   return { name, byService, anyService };
 }

@@ -8,6 +8,7 @@
  * - ARNs listed in `protected` are never modified or deleted; a change to one is reported as a warning and left out.
  * - Live entities under managedPaths that no manifest declares are `unmanaged`, and deleted only with `prune: true`.
  */
+import { addTo } from '../core/multimap.js';
 import { isAwsManagedPolicyArn, isAwsOwnedPath, accountOfArn, type EntityKind } from '../core/arn.js';
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
 import { fingerprintState } from '../core/fingerprint.js';
@@ -89,7 +90,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
       }
       if (ownershipProblem(kind, have, at)) continue;
       for (const field of have.unknown ?? []) {
-        if (specifies(want, field)) unknownNotCompared.set(field, [...(unknownNotCompared.get(field) ?? []), `${kind} ${want.name}`]);
+        if (specifies(want, field)) addTo(unknownNotCompared, field, `${kind} ${want.name}`);
       }
       const details = updateDetails(want, have);
       if (details.length === 0) continue;

@@ -64,8 +64,9 @@ export interface Plan {
   readonly changes: readonly Change[];
   /** ARNs of live entities under managedPaths that no manifest declares (deleted only with `prune: true`). */
   readonly unmanaged: readonly string[];
-  /** Filled by the access-change analyzer (access and trust deltas: not yet computed, always empty for now). */
+  /** Per principal (grouped when identical): the requests the change newly allows and no longer allows. */
   readonly access: readonly unknown[];
+  /** Trust deltas: not computed yet (always empty). */
   readonly trust: readonly unknown[];
   /** Risk findings the change introduces or removes (see src/analyze/plan-findings.ts). */
   readonly findings: readonly unknown[];

@@ -1,0 +1,485 @@
+/**
+ * Access deltas: for each principal a change affects, exactly which requests become allowed (granted) and which
+ * stop being allowed (revoked), as entries of actions x resources x condition, minus carve-outs.
+ *
+ * Method. A principal's decision for action `a` depends only on the statements whose Action element covers `a`
+ * (identity and boundary). Actions whose statement slices are the same before and after cannot change; the rest are
+ * grouped into classes with identical slices. Within a class every statement applies to every action, so only
+ * resources and conditions remain, and
+ *
+ *   allowed = (any Allow) and not (any Deny) and (no boundary, or any boundary Allow)   [boundary Denies are Denies]
+ *   granted = allowed_after and not allowed_before
+ *
+ * with `not allowed_before` = not(any old Allow) or (some old Deny) or (an old boundary, and not any old boundary
+ * Allow). Distributing gives, for each new Allow `s` (and each new boundary Allow `b`):
+ *   1. s & b, except the new Denies and the old Allows;
+ *   2. s & b & d' for each old Deny d', except the new Denies;
+ *   3. (where there was a boundary) s & b, except the new Denies and the old boundary's Allows.
+ * The union of these entries is exactly the granted set. An intersection of two resource sets or conditions is kept
+ * exactly when one side is "*", they are equal, or one provably contains the other; otherwise the entry keeps the
+ * superset and says `approximate: true`. Each entry carries an example request built from it and verified with the
+ * engine (not allowed before, allowed after); an entry no example could be verified for is marked approximate.
+ */
+import { addTo } from '../core/multimap.js';
+import type { ActionCatalog } from '../catalog/action-catalog.js';
+import { stableStringify, type PolicyJson } from '../core/policy.js';
+import type { IamState } from '../core/state.js';
+import { compileActions, compilePolicy } from '../evaluate/compile-policy.js';
+import { compileConditions } from '../evaluate/conditions.js';
+import { prepareContext } from '../evaluate/context.js';
+import { compileResource, prepareResource } from '../evaluate/resources.js';
+import { evaluate, type EvaluateOptions, type PrincipalPolicies } from '../evaluate/engine.js';
+import { PrincipalResolver, type NamedDocument } from '../evaluate/principal-policies.js';
+import type { RequestContext } from '../evaluate/types.js';
+import { statementsOf } from './effective-access.js';
+
+/** One statement as a delta entry's building block. */
+interface Piece {
+  readonly effect: 'Allow' | 'Deny';
+  /** Canonical content: equal pieces mean the same statement wherever it comes from. */
+  readonly sig: string;
+  readonly because: string;
+  readonly resources?: readonly string[];
+  readonly notResources?: readonly string[];
+  readonly condition?: Record<string, Record<string, unknown>>;
+  readonly actionMatches: (service: string, action: string) => boolean;
+  /** Version 2012-10-17: policy variables are live. */
+  readonly variables: boolean;
+}
+
+interface Side {
+  readonly identity: readonly Piece[];
+  /** Undefined when the principal has no permissions boundary. */
+  readonly boundary?: readonly Piece[];
+  /** False when the principal does not exist on this side. */
+  readonly exists: boolean;
+}
+
+export interface Carveout {
+  readonly resources?: readonly string[];
+  readonly notResources?: readonly string[];
+  readonly condition?: Record<string, Record<string, unknown>>;
+}
+
+export interface AccessEntry {
+  readonly actions: readonly string[];
+  readonly resources?: readonly string[];
+  readonly notResources?: readonly string[];
+  readonly condition?: Record<string, Record<string, unknown>>;
+  readonly except?: readonly Carveout[];
+  readonly approximate?: true;
+  readonly example?: { readonly action: string; readonly resource: string; readonly context: RequestContext };
+  readonly because: readonly string[];
+}
+
+export interface AccessDelta {
+  readonly principals: readonly string[];
+  readonly granted: readonly AccessEntry[];
+  readonly revoked: readonly AccessEntry[];
+}
+
+export interface AccessDeltaOptions extends EvaluateOptions {
+  readonly catalog: ActionCatalog;
+}
+
+/** Deltas for the given principals (ARNs), grouped: principals with identical deltas share one item. */
+export function accessDeltas(before: IamState, after: IamState, principals: Iterable<string>, options: AccessDeltaOptions): AccessDelta[] {
+  const resolvers = { before: new PrincipalResolver(before), after: new PrincipalResolver(after) };
+  const groups = new Map<string, { granted: AccessEntry[]; revoked: AccessEntry[]; principals: string[] }>();
+  for (const arn of [...new Set(principals)].sort()) {
+    const was = sideOf(resolvers.before, arn);
+    const is = sideOf(resolvers.after, arn);
+    if (sameSides(was, is)) continue;
+    const compiled = { before: compiledOf(resolvers.before, arn), after: compiledOf(resolvers.after, arn) };
+    const granted = deltaEntries(was, is, compiled.before, compiled.after, options);
+    const revoked = deltaEntries(is, was, compiled.after, compiled.before, options);
+    if (granted.length === 0 && revoked.length === 0) continue;
+    const key = stableStringify({ granted, revoked });
+    const group = groups.get(key);
+    if (group) group.principals.push(arn);
+    else groups.set(key, { granted, revoked, principals: [arn] });
+  }
+  return [...groups.values()].map((g) => ({ principals: g.principals, granted: g.granted, revoked: g.revoked }));
+}
+
+function compiledOf(resolver: PrincipalResolver, arn: string): PrincipalPolicies | undefined {
+  return resolver.resolve(arn)?.policies;
+}
+
+function sideOf(resolver: PrincipalResolver, arn: string): Side {
+  const documents = resolver.documents(arn);
+  if (!documents) return { identity: [], exists: false };
+  const pieces = (d: NamedDocument): Piece[] => piecesOf(d.name, d.document);
+  return { identity: documents.identity.flatMap(pieces), ...(documents.boundary ? { boundary: pieces(documents.boundary) } : {}), exists: true };
+}
+
+function piecesOf(name: string, document: PolicyJson): Piece[] {
+  const variables = document['Version'] === '2012-10-17';
+  return statementsOf(document).flatMap((s, index): Piece[] => {
+    const effect = s['Effect'];
+    if (effect !== 'Allow' && effect !== 'Deny') return [];
+    const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string'));
+    const resources = list(s['Resource']);
+    const notResources = list(s['NotResource']);
+    const condition = typeof s['Condition'] === 'object' && s['Condition'] !== null ? (s['Condition'] as Record<string, Record<string, unknown>>) : undefined;
+    const content = { Effect: effect, Action: s['Action'], NotAction: s['NotAction'], Resource: resources, NotResource: notResources, Condition: condition, variables };
+    const sid = typeof s['Sid'] === 'string' && s['Sid'] !== '' ? ` (${s['Sid']})` : '';
+    return [{
+      effect,
+      sig: stableStringify(content),
+      because: `${name}, statement ${index}${sid}`,
+      ...(resources ? { resources } : {}),
+      ...(notResources ? { notResources } : {}),
+      ...(condition ? { condition } : {}),
+      actionMatches: compileActions(s),
+      variables,
+    }];
+  });
+}
+
+const sigs = (pieces: readonly Piece[] | undefined): string => (pieces ? pieces.map((p) => p.sig).sort().join('\n') : '<no boundary>');
+
+function sameSides(a: Side, b: Side): boolean {
+  return a.exists === b.exists && sigs(a.identity) === sigs(b.identity) && sigs(a.boundary) === sigs(b.boundary);
+}
+
+/** The requests `to` allows and `from` does not, as entries. */
+function deltaEntries(from: Side, to: Side, fromCompiled: PrincipalPolicies | undefined, toCompiled: PrincipalPolicies | undefined, options: AccessDeltaOptions): AccessEntry[] {
+  if (!to.exists || !toCompiled) return [];
+  const classes = actionClasses(from, to, options.catalog);
+  const entries: AccessEntry[] = [];
+  for (const cls of classes) {
+    const slice = (pieces: readonly Piece[] | undefined, service: string, action: string): Piece[] | undefined => pieces?.filter((p) => p.actionMatches(service, action));
+    const [service, action] = splitAction(cls.actions[0]!);
+    const fromIdentity = from.exists ? slice(from.identity, service, action)! : [];
+    const fromBoundary = from.exists ? slice(from.boundary, service, action) : undefined;
+    const toIdentity = slice(to.identity, service, action)!;
+    const toBoundary = slice(to.boundary, service, action);
+    const newAllows = toIdentity.filter((p) => p.effect === 'Allow');
+    const newDenies = [...toIdentity, ...(toBoundary ?? [])].filter((p) => p.effect === 'Deny');
+    const boundaryAllows = toBoundary ? toBoundary.filter((p) => p.effect === 'Allow') : [undefined];
+    const oldAllows = fromIdentity.filter((p) => p.effect === 'Allow');
+    const oldDenies = [...fromIdentity, ...(fromBoundary ?? [])].filter((p) => p.effect === 'Deny');
+    const oldBoundaryAllows = fromBoundary?.filter((p) => p.effect === 'Allow');
+
+    for (const s of newAllows) {
+      for (const b of boundaryAllows) {
+        const base = b ? intersect(s, b) : { ...shape(s), approximate: false, because: [s.because] };
+        const candidates: { base: typeof base; except: Piece[]; extra?: Piece }[] = [{ base, except: [...newDenies, ...oldAllows] }];
+        for (const d of oldDenies) candidates.push({ base, except: newDenies, extra: d });
+        if (oldBoundaryAllows) candidates.push({ base, except: [...newDenies, ...oldBoundaryAllows] });
+        for (const c of candidates) {
+          const withDeny = c.extra ? intersectShapes(c.base, { ...shape(c.extra), approximate: false, because: [c.extra.because] }) : c.base;
+          if (c.except.some((e) => covers(e, withDeny))) continue; // carved out entirely
+          const entry = finish(cls.actions, withDeny, c.except, options.catalog);
+          const verified = withExample(entry, fromCompiled, toCompiled, options);
+          if (verified) entries.push(verified);
+        }
+      }
+    }
+  }
+  return dedupe(entries);
+}
+
+/** Classes of catalog actions whose statement slices differ between the two sides. */
+function actionClasses(from: Side, to: Side, catalog: ActionCatalog): { actions: string[] }[] {
+  const fromSigs = new Set([...from.identity, ...(from.boundary ?? [])].map((p) => p.sig));
+  const toSigs = new Set([...to.identity, ...(to.boundary ?? [])].map((p) => p.sig));
+  const differing = [...from.identity, ...(from.boundary ?? []), ...to.identity, ...(to.boundary ?? [])].filter((p) => fromSigs.has(p.sig) !== toSigs.has(p.sig) || from.exists !== to.exists);
+  // A boundary added or removed changes every action an Allow covers.
+  const boundaryChanged = (from.boundary === undefined) !== (to.boundary === undefined) || from.exists !== to.exists;
+  const pieces = boundaryChanged ? [...differing, ...from.identity, ...to.identity] : differing;
+  const candidates = new Set<string>();
+  for (const piece of pieces) for (const a of actionsOf(piece, catalog)) candidates.add(a);
+
+  const byKey = new Map<string, string[]>();
+  for (const a of candidates) {
+    const [service, action] = splitAction(a);
+    const key = [from.identity, from.boundary, to.identity, to.boundary].map((side) => (side ? side.filter((p) => p.actionMatches(service, action)).map((p) => p.sig).sort().join('\u0000') : '-')).join('\u0001');
+    const [fi, fb, ti, tb] = key.split('\u0001');
+    if (from.exists === to.exists && fi === ti && fb === tb) continue;
+    addTo(byKey, key, a);
+  }
+  return [...byKey.values()].map((actions) => ({ actions: actions.sort() }));
+}
+
+/**
+ * The catalog actions a statement's Action/NotAction covers, computed once per distinct statement and catalog: a
+ * group policy shared by 2,000 users is expanded once, not 2,000 times.
+ */
+const expansions = new WeakMap<ActionCatalog, Map<string, readonly string[]>>();
+
+function actionsOf(piece: Piece, catalog: ActionCatalog): readonly string[] {
+  let cache = expansions.get(catalog);
+  if (!cache) expansions.set(catalog, (cache = new Map()));
+  let found = cache.get(piece.sig);
+  if (!found) {
+    found = catalog.expand('*').filter((a) => piece.actionMatches(...splitAction(a)));
+    cache.set(piece.sig, found);
+  }
+  return found;
+}
+
+function splitAction(a: string): [string, string] {
+  const colon = a.indexOf(':');
+  return [a.slice(0, colon).toLowerCase(), a.slice(colon + 1).toLowerCase()];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shapes: resources x condition, and their intersections
+
+interface Shape {
+  readonly resources?: readonly string[];
+  readonly notResources?: readonly string[];
+  readonly condition?: Record<string, Record<string, unknown>>;
+  readonly approximate: boolean;
+  readonly because: readonly string[];
+}
+
+function shape(p: Piece): Omit<Shape, 'approximate' | 'because'> {
+  return { ...(p.resources ? { resources: p.resources } : {}), ...(p.notResources ? { notResources: p.notResources } : {}), ...(p.condition ? { condition: p.condition } : {}) };
+}
+
+function intersect(a: Piece, b: Piece): Shape {
+  return intersectShapes({ ...shape(a), approximate: false, because: [a.because] }, { ...shape(b), approximate: false, because: [b.because] });
+}
+
+const isAll = (s: { resources?: readonly string[]; notResources?: readonly string[] }): boolean =>
+  (s.resources !== undefined && s.resources.includes('*')) || (s.notResources !== undefined && s.notResources.length === 0) || (s.resources === undefined && s.notResources === undefined);
+
+function intersectShapes(a: Shape, b: Shape): Shape {
+  let approximate = a.approximate || b.approximate;
+  let resources: Pick<Shape, 'resources' | 'notResources'>;
+  if (isAll(b)) resources = pickResources(a);
+  else if (isAll(a)) resources = pickResources(b);
+  else if (stableStringify(pickResources(a)) === stableStringify(pickResources(b))) resources = pickResources(a);
+  else if (a.resources && b.resources && a.resources.every((x) => b.resources!.some((y) => globCovers(y, x)))) resources = pickResources(a);
+  else if (a.resources && b.resources && b.resources.every((x) => a.resources!.some((y) => globCovers(y, x)))) resources = pickResources(b);
+  else {
+    resources = pickResources(a);
+    approximate = true;
+  }
+  const condition: Record<string, Record<string, unknown>> = {};
+  for (const source of [a.condition, b.condition]) {
+    for (const [op, block] of Object.entries(source ?? {})) {
+      for (const [key, value] of Object.entries(block ?? {})) {
+        const existing = condition[op]?.[key];
+        if (existing !== undefined && stableStringify(existing) !== stableStringify(value)) {
+          approximate = true; // two constraints on one key and operator: kept as the first (a superset)
+          continue;
+        }
+        condition[op] = { ...(condition[op] ?? {}), [key]: value };
+      }
+    }
+  }
+  return { ...resources, ...(Object.keys(condition).length ? { condition } : {}), approximate, because: [...a.because, ...b.because] };
+}
+
+function pickResources(s: Pick<Shape, 'resources' | 'notResources'>): Pick<Shape, 'resources' | 'notResources'> {
+  return s.resources ? { resources: s.resources } : s.notResources ? { notResources: s.notResources } : { resources: ['*'] };
+}
+
+/** Whether pattern `outer` matches everything pattern `inner` does (sound, not complete: unproven means no). */
+function globCovers(outer: string, inner: string): boolean {
+  if (outer === '*' || outer === inner) return true;
+  const star = outer.indexOf('*');
+  if (star === outer.length - 1 && !/[?]/.test(outer) && !outer.includes('${')) return inner.startsWith(outer.slice(0, -1)) && !/[*?]/.test(inner.slice(0, outer.length - 1));
+  return false;
+}
+
+/** Whether a carve-out removes the whole shape: it covers every resource of it and holds whenever the shape does. */
+function covers(carve: Piece, s: Shape): boolean {
+  const resourcesCovered = isAll(carve) || (carve.resources !== undefined && s.resources !== undefined && s.resources.every((x) => carve.resources!.some((y) => globCovers(y, x))));
+  if (!resourcesCovered) return false;
+  if (!carve.condition) return true;
+  // The carve-out's condition holds whenever the shape's does if each of its constraints is one of the shape's.
+  return Object.entries(carve.condition).every(([op, block]) => Object.entries(block ?? {}).every(([k, v]) => s.condition?.[op]?.[k] !== undefined && stableStringify(s.condition[op]![k]) === stableStringify(v)));
+}
+
+function finish(actions: readonly string[], s: Shape, except: readonly Piece[], catalog: ActionCatalog): AccessEntry {
+  const carveouts = except.filter((e) => !isDisjoint(e, s)).map((e): Carveout => shape(e));
+  return {
+    actions: compressActions(actions, catalog),
+    ...pickResources(s),
+    ...(s.condition ? { condition: s.condition } : {}),
+    ...(carveouts.length ? { except: dedupeCarveouts(carveouts) } : {}),
+    ...(s.approximate ? { approximate: true as const } : {}),
+    because: [...new Set(s.because)],
+  };
+}
+
+/** A carve-out on resources the shape cannot reach is noise. */
+function isDisjoint(carve: Piece, s: Shape): boolean {
+  if (!carve.resources || !s.resources || isAll(carve) || isAll(s)) return false;
+  return carve.resources.every((c) => s.resources!.every((r) => !globCovers(c, r) && !globCovers(r, c) && !/[*?$]/.test(c + r) && c !== r));
+}
+
+function dedupeCarveouts(items: Carveout[]): Carveout[] {
+  const seen = new Set<string>();
+  return items.filter((i) => {
+    const key = stableStringify(i);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function dedupe(entries: AccessEntry[]): AccessEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => {
+    const key = stableStringify({ ...e, example: undefined, because: undefined });
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * A service whose every catalog action is in the set becomes `service:*`, and every action of every service `*`
+ * (meaning the catalog's actions, as the plan's `catalog` version defines them).
+ */
+function compressActions(actions: readonly string[], catalog: ActionCatalog): string[] {
+  const byService = new Map<string, string[]>();
+  for (const a of actions) {
+    const service = a.slice(0, a.indexOf(':'));
+    addTo(byService, service, a);
+  }
+  const full = [...byService].filter(([service, list]) => list.length === (catalog.actionsOf(service)?.length ?? -1));
+  if (full.length === catalog.services.length) return ['*'];
+  const fullServices = new Set(full.map(([service]) => service));
+  return [...full.map(([service]) => `${service}:*`), ...actions.filter((a) => !fullServices.has(a.slice(0, a.indexOf(':'))))].sort();
+}
+
+/** The concrete actions of an entry, for examples: `service:*` and `*` expand through the catalog. */
+function concreteActions(actions: readonly string[], catalog: ActionCatalog): string[] {
+  return actions.flatMap((a) => (a.includes('*') ? catalog.expand(a) : [a]));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Examples
+
+/**
+ * What an entry means: a request is in it iff its action is one of the entry's (wildcards meaning catalog actions),
+ * its resource and context match the entry's resources and condition, and none of the carve-outs.
+ */
+export function entryContains(entry: AccessEntry, request: { action: string; resource: string; context: RequestContext }, catalog: ActionCatalog): boolean {
+  const action = request.action.toLowerCase();
+  if (!concreteActions(entry.actions, catalog).some((a) => a.toLowerCase() === action)) return false;
+  return shapeContains(entry, request) && !(entry.except ?? []).some((c) => shapeContains(c, request));
+}
+
+function shapeContains(shape: Carveout, request: { resource: string; context: RequestContext }): boolean {
+  const resource = prepareResource(request.resource);
+  const context = prepareContext(request.context);
+  const tests = (shape.resources ?? shape.notResources ?? ['*']).map((p) => compileResource(p, 'Allow', shape.notResources !== undefined, true));
+  const resourceMatches = shape.notResources ? tests.every((t) => t(resource, context, false) === 'mismatch') : tests.some((t) => t(resource, context, false) === 'match');
+  return resourceMatches && compileConditions(shape.condition, true)(context);
+}
+
+function withExample(entry: AccessEntry, before: PrincipalPolicies | undefined, after: PrincipalPolicies, options: AccessDeltaOptions): AccessEntry | undefined {
+  const actions = concreteActions(entry.actions.slice(0, 3), options.catalog).slice(0, 5);
+  for (const action of actions) {
+    for (const resource of exampleResources(entry, action, options)) {
+      for (const context of exampleContexts(entry)) {
+        const request = { principal: '', action, resource, context };
+        // The example must show this entry, not a grant that another entry describes.
+        if (!entryContains(entry, request, options.catalog)) continue;
+        const was = before ? evaluate(before, request, options).decision : 'ImplicitlyDenied';
+        const is = evaluate(after, request, options).decision;
+        if (was !== 'Allowed' && is === 'Allowed') return { ...entry, example: { action, resource, context } };
+      }
+    }
+  }
+  // No request could be shown: the entry may be empty (carved out in a way not proven above) or hard to instantiate.
+  return entry.approximate ? entry : { ...entry, approximate: true };
+}
+
+/** A concrete string matching a pattern: escapes become their characters, variables "example", wildcards `fill`. */
+function instantiate(pattern: string, fill: string): string {
+  return pattern
+    .replace(/\$\{([*?$])\}/g, (_m, c: string) => `\u0000${c}`)
+    .replace(/\$\{[^}]*\}/g, 'example')
+    .replace(/\*/g, fill)
+    .replace(/\?/g, 'x')
+    .replace(/\u0000(.)/g, '$1');
+}
+
+function exampleResources(entry: AccessEntry, action: string, options: EvaluateOptions): string[] {
+  if (options.isWildcardOnlyAction(action)) return ['*'];
+  const out: string[] = [];
+  for (const pattern of entry.resources ?? []) {
+    if (pattern === '*') out.push('*');
+    else for (const fill of ['x', 'iam-gitops-example', '']) out.push(instantiate(pattern, fill));
+  }
+  if (entry.notResources) out.push('*', 'arn:aws:s3:::iam-gitops-example-outside');
+  // Resources of the carve-outs' types, but outside them: the ARN up to its resource type, then an unused name.
+  for (const carve of entry.except ?? []) {
+    for (const pattern of carve.resources ?? []) {
+      if (pattern === '*') continue;
+      const concrete = instantiate(pattern, 'x').split(':');
+      const resource = concrete.slice(5).join(':');
+      const cut = resource.search(/[/:]/);
+      out.push([...concrete.slice(0, 5), `${cut < 0 ? '' : resource.slice(0, cut + 1)}iam-gitops-other`].join(':'));
+    }
+  }
+  return [...new Set(out)].slice(0, 12);
+}
+
+/**
+ * A context that satisfies the entry's condition block, per operator family, with every policy variable the entry
+ * uses set to "example" (the value example resources substitute for it).
+ */
+function exampleContexts(entry: AccessEntry): Record<string, string | string[]>[] {
+  const condition = entry.condition;
+  const context: Record<string, string | string[]> = {};
+  const variables = JSON.stringify([entry.resources ?? [], entry.notResources ?? [], condition ?? {}]).match(/\$\{[^}]*\}/g) ?? [];
+  for (const v of variables) {
+    const name = v.slice(2, -1).split(',')[0]!.trim();
+    if (!['*', '?', '$'].includes(name)) context[name] = 'example';
+  }
+  if (!condition && !(entry.except ?? []).some((c) => c.condition)) return [context];
+  for (const [operator, block] of Object.entries(condition ?? {})) {
+    const op = operator.toLowerCase();
+    for (const [key, raw] of Object.entries(block ?? {})) {
+      const values = (Array.isArray(raw) ? raw : [raw]).map(String);
+      const first = values[0] ?? '';
+      const base = op.replace(/^for(any|all)value:/, '').replace(/ifexists$/, '');
+      if (base === 'null') {
+        if (first.toLowerCase() === 'false') context[key] = 'present';
+        continue;
+      }
+      if (base.includes('not')) continue; // a missing key satisfies negated operators
+      let value: string;
+      if (base.startsWith('numeric')) value = String(Number(first) + (base.includes('less') ? -1 : base.includes('greater') ? 1 : 0));
+      else if (base.startsWith('date')) value = new Date(Date.parse(first) + (base.includes('less') ? -86_400_000 : base.includes('greater') ? 86_400_000 : 0)).toISOString();
+      else if (base === 'ipaddress') value = first.split('/')[0]!;
+      else value = instantiate(first, 'x');
+      context[key] = op.startsWith('for') ? [value] : value;
+    }
+  }
+  // Then step out of each carve-out where a key the entry leaves free can do it.
+  const fixed = new Set(Object.keys(condition ?? {}).flatMap((op) => Object.keys(condition?.[op] ?? {}).map((k) => k.toLowerCase())));
+  for (const carve of entry.except ?? []) {
+    for (const [operator, block] of Object.entries(carve.condition ?? {})) {
+      const base = operator.toLowerCase().replace(/^for(any|all)value:/, '').replace(/ifexists$/, '');
+      for (const [key, raw] of Object.entries(block ?? {})) {
+        if (fixed.has(key.toLowerCase())) continue;
+        const first = String((Array.isArray(raw) ? raw : [raw])[0] ?? '');
+        if (base === 'null') {
+          if (first.toLowerCase() === 'true') context[key] = 'present';
+          else delete context[key];
+        } else if (base.includes('not')) {
+          context[key] = first; // a negated operator is false when the key equals a listed value
+        } else if (base === 'bool') {
+          context[key] = first.toLowerCase() === 'true' ? 'false' : 'true';
+        } else {
+          context[key] = 'iam-gitops-other';
+        }
+        fixed.add(key.toLowerCase());
+      }
+    }
+  }
+  return [context];
+}
+
+export { compilePolicy };
