@@ -404,6 +404,13 @@ function instantiate(pattern: string, fill: string): string {
     .replace(/\u0000(.)/g, '$1');
 }
 
+/** An example resource is a real ARN: a short pattern such as "arn:aws:s3" gets its missing parts. */
+function wellFormed(arn: string): string {
+  const parts = arn.split(':');
+  while (parts.length < 6) parts.push('x');
+  return parts.join(':');
+}
+
 function exampleResources(entry: AccessEntry, action: string, options: EvaluateOptions): string[] {
   if (options.isWildcardOnlyAction(action)) return ['*'];
   const out: string[] = [];
@@ -416,13 +423,13 @@ function exampleResources(entry: AccessEntry, action: string, options: EvaluateO
   for (const carve of entry.except ?? []) {
     for (const pattern of carve.resources ?? []) {
       if (pattern === '*') continue;
-      const concrete = instantiate(pattern, 'x').split(':');
+      const concrete = wellFormed(instantiate(pattern, 'x')).split(':');
       const resource = concrete.slice(5).join(':');
       const cut = resource.search(/[/:]/);
       out.push([...concrete.slice(0, 5), `${cut < 0 ? '' : resource.slice(0, cut + 1)}iam-gitops-other`].join(':'));
     }
   }
-  return [...new Set(out)].slice(0, 12);
+  return [...new Set(out.map((r) => (r === '*' ? r : wellFormed(r))))].slice(0, 12);
 }
 
 /**
