@@ -106,7 +106,7 @@ function inShape(shape: Carveout, request: { resource: string; context: Record<s
 }
 
 function inEntry(entry: AccessEntry, request: { action: string; resource: string; context: Record<string, string | string[]> }): boolean {
-  const actions = new Set(entry.actions.flatMap((a) => (a.includes('*') ? catalog.expand(a) : [a])).map((a) => a.toLowerCase()));
+  const actions = new Set(entry.actions.flatMap((a) => (/[*?]/.test(a) ? catalog.expand(a) : [a])).map((a) => a.toLowerCase()));
   if (!actions.has(request.action.toLowerCase())) return false;
   return inShape(entry, request) && !(entry.except ?? []).some((c) => inShape(c, request));
 }

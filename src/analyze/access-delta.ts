@@ -26,8 +26,8 @@ import { stableStringify, type PolicyJson } from '../core/policy.js';
 import type { IamState } from '../core/state.js';
 import { compileActions, compilePolicy } from '../evaluate/compile-policy.js';
 import { compileConditions } from '../evaluate/conditions.js';
-import { prepareContext } from '../evaluate/context.js';
-import { compileResource, prepareResource } from '../evaluate/resources.js';
+import { prepareContext, type PreparedContext } from '../evaluate/context.js';
+import { compileResource, prepareResource, type PreparedResource } from '../evaluate/resources.js';
 import { evaluate, type EvaluateOptions, type PrincipalPolicies } from '../evaluate/engine.js';
 import { PrincipalResolver, type NamedDocument } from '../evaluate/principal-policies.js';
 import type { RequestContext } from '../evaluate/types.js';
@@ -38,11 +38,17 @@ interface Piece {
   readonly effect: 'Allow' | 'Deny';
   /** Canonical content: equal pieces mean the same statement wherever it comes from. */
   readonly sig: string;
+  /** `sig` interned as a small number, for cheap keys. */
+  readonly id: number;
   readonly because: string;
   readonly resources?: readonly string[];
   readonly notResources?: readonly string[];
   readonly condition?: Record<string, Record<string, unknown>>;
   readonly actionMatches: (service: string, action: string) => boolean;
+  /** The statement's Action patterns (none for NotAction), to write entries' actions compactly. */
+  readonly actionPatterns: readonly string[];
+  /** The statement's NotAction patterns, when it has NotAction. */
+  readonly notActionPatterns?: readonly string[];
   /** Version 2012-10-17: policy variables are live. */
   readonly variables: boolean;
 }
@@ -124,20 +130,32 @@ function piecesOf(name: string, document: PolicyJson): Piece[] {
     const condition = typeof s['Condition'] === 'object' && s['Condition'] !== null ? (s['Condition'] as Record<string, Record<string, unknown>>) : undefined;
     const content = { Effect: effect, Action: s['Action'], NotAction: s['NotAction'], Resource: resources, NotResource: notResources, Condition: condition, variables };
     const sid = typeof s['Sid'] === 'string' && s['Sid'] !== '' ? ` (${s['Sid']})` : '';
+    const sig = stableStringify(content);
     return [{
       effect,
-      sig: stableStringify(content),
+      sig,
+      id: internSig(sig),
       because: `${name}, statement ${index}${sid}`,
       ...(resources ? { resources } : {}),
       ...(notResources ? { notResources } : {}),
       ...(condition ? { condition } : {}),
       actionMatches: compileActions(s),
+      actionPatterns: list(s['Action']) ?? [],
+      ...(s['Action'] === undefined ? { notActionPatterns: list(s['NotAction']) ?? [] } : {}),
       variables,
     }];
   });
 }
 
-const sigs = (pieces: readonly Piece[] | undefined): string => (pieces ? pieces.map((p) => p.sig).sort().join('\n') : '<no boundary>');
+/** Statement contents interned as numbers; bounded by the number of distinct statements analyzed. */
+const sigIds = new Map<string, number>();
+function internSig(sig: string): number {
+  let id = sigIds.get(sig);
+  if (id === undefined) sigIds.set(sig, (id = sigIds.size));
+  return id;
+}
+
+const sigs = (pieces: readonly Piece[] | undefined): string => (pieces ? pieces.map((p) => p.id).sort((a, b) => a - b).join(',') : '<no boundary>');
 
 function sameSides(a: Side, b: Side): boolean {
   return a.exists === b.exists && sigs(a.identity) === sigs(b.identity) && sigs(a.boundary) === sigs(b.boundary);
@@ -171,14 +189,19 @@ function deltaEntries(from: Side, to: Side, fromCompiled: PrincipalPolicies | un
         for (const c of candidates) {
           const withDeny = c.extra ? intersectShapes(c.base, { ...shape(c.extra), approximate: false, because: [c.extra.because] }) : c.base;
           if (c.except.some((e) => covers(e, withDeny))) continue; // carved out entirely
-          const entry = finish(cls.actions, withDeny, c.except, options.catalog);
+          const patterns = [s, ...(b ? [b] : []), ...(c.extra ? [c.extra] : [])].flatMap((p) => p.actionPatterns);
+          const entry = finish(cls.actions, withDeny, c.except, options.catalog, patterns);
           const verified = withExample(entry, fromCompiled, toCompiled, options);
           if (verified) entries.push(verified);
         }
       }
     }
   }
-  return dedupe(entries);
+  // A stable order, whatever order the classes were found in (keys computed once, not per comparison).
+  return dedupe(entries)
+    .map((e) => ({ e, key: stableStringify([e.actions, e.resources, e.notResources, e.condition, e.except]) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ e }) => e);
 }
 
 /** Classes of catalog actions whose statement slices differ between the two sides. */
@@ -192,13 +215,13 @@ function actionClasses(from: Side, to: Side, catalog: ActionCatalog): { actions:
   const candidates = new Set<string>();
   for (const piece of pieces) for (const a of actionsOf(piece, catalog)) candidates.add(a);
 
+  // Each candidate's slice: which pieces of each side cover it (a Set lookup in each piece's cached expansion).
+  const sides = [from.identity, from.boundary, to.identity, to.boundary].map((side) => side?.map((p) => ({ id: p.id, covers: coverageOf(p, catalog) })));
   const byKey = new Map<string, string[]>();
   for (const a of candidates) {
-    const [service, action] = splitAction(a);
-    const key = [from.identity, from.boundary, to.identity, to.boundary].map((side) => (side ? side.filter((p) => p.actionMatches(service, action)).map((p) => p.sig).sort().join('\u0000') : '-')).join('\u0001');
-    const [fi, fb, ti, tb] = key.split('\u0001');
+    const [fi, fb, ti, tb] = sides.map((side) => (side ? side.filter((p) => p.covers.has(a)).map((p) => p.id).sort((x, y) => x - y).join(',') : '-'));
     if (from.exists === to.exists && fi === ti && fb === tb) continue;
-    addTo(byKey, key, a);
+    addTo(byKey, `${fi}|${fb}|${ti}|${tb}`, a);
   }
   return [...byKey.values()].map((actions) => ({ actions: actions.sort() }));
 }
@@ -214,7 +237,35 @@ function actionsOf(piece: Piece, catalog: ActionCatalog): readonly string[] {
   if (!cache) expansions.set(catalog, (cache = new Map()));
   let found = cache.get(piece.sig);
   if (!found) {
-    found = catalog.expand('*').filter((a) => piece.actionMatches(...splitAction(a)));
+    // From the patterns' expansions, which the catalog memoises: patterns repeat far more than statements do.
+    if (piece.notActionPatterns) {
+      const excluded = new Set(piece.notActionPatterns.flatMap((p) => expandLikeTheEngine(p, catalog)));
+      found = catalog.expand('*').filter((a) => !excluded.has(a));
+    } else {
+      found = [...new Set(piece.actionPatterns.flatMap((p) => expandLikeTheEngine(p, catalog)))];
+    }
+    cache.set(piece.sig, found);
+  }
+  return found;
+}
+
+/** Catalog actions an Action pattern covers, as the engine matches it: a literal service prefix, any-case names. */
+function expandLikeTheEngine(pattern: string, catalog: ActionCatalog): readonly string[] {
+  if (pattern === '*') return catalog.expand('*');
+  const colon = pattern.indexOf(':');
+  const name = pattern.slice(colon + 1);
+  if (colon <= 0 || name === '' || /\s/.test(name) || /[*?]/.test(pattern.slice(0, colon))) return [];
+  return catalog.expand(pattern);
+}
+
+const coverage = new WeakMap<ActionCatalog, Map<string, ReadonlySet<string>>>();
+
+function coverageOf(piece: Piece, catalog: ActionCatalog): ReadonlySet<string> {
+  let cache = coverage.get(catalog);
+  if (!cache) coverage.set(catalog, (cache = new Map()));
+  let found = cache.get(piece.sig);
+  if (!found) {
+    found = new Set(actionsOf(piece, catalog));
     cache.set(piece.sig, found);
   }
   return found;
@@ -296,10 +347,10 @@ function covers(carve: Piece, s: Shape): boolean {
   return Object.entries(carve.condition).every(([op, block]) => Object.entries(block ?? {}).every(([k, v]) => s.condition?.[op]?.[k] !== undefined && stableStringify(s.condition[op]![k]) === stableStringify(v)));
 }
 
-function finish(actions: readonly string[], s: Shape, except: readonly Piece[], catalog: ActionCatalog): AccessEntry {
+function finish(actions: readonly string[], s: Shape, except: readonly Piece[], catalog: ActionCatalog, patterns: readonly string[]): AccessEntry {
   const carveouts = except.filter((e) => !isDisjoint(e, s)).map((e): Carveout => shape(e));
   return {
-    actions: compressActions(actions, catalog),
+    actions: compressActions(actions, catalog, patterns),
     ...pickResources(s),
     ...(s.condition ? { condition: s.condition } : {}),
     ...(carveouts.length ? { except: dedupeCarveouts(carveouts) } : {}),
@@ -338,21 +389,37 @@ function dedupe(entries: AccessEntry[]): AccessEntry[] {
  * A service whose every catalog action is in the set becomes `service:*`, and every action of every service `*`
  * (meaning the catalog's actions, as the plan's `catalog` version defines them).
  */
-function compressActions(actions: readonly string[], catalog: ActionCatalog): string[] {
+function compressActions(all: readonly string[], catalog: ActionCatalog, patterns: readonly string[] = []): string[] {
+  // First the statements' own wildcard patterns whose every catalog action is in the set (largest first)...
+  const remaining = new Set(all.map((a) => a.toLowerCase()));
+  const used: string[] = [];
+  const candidates = [...new Set(patterns.filter((p) => /[*?]/.test(p) && p !== '*'))]
+    .map((p) => ({ p, expanded: catalog.expand(p).map((a) => a.toLowerCase()) }))
+    .sort((a, b) => b.expanded.length - a.expanded.length);
+  for (const { p, expanded } of candidates) {
+    if (expanded.length > 1 && expanded.every((a) => remaining.has(a) || used.some((u) => catalog.expand(u).some((x) => x.toLowerCase() === a)))) {
+      if (expanded.some((a) => remaining.has(a))) {
+        used.push(p);
+        for (const a of expanded) remaining.delete(a);
+      }
+    }
+  }
+  const actions = all.filter((a) => remaining.has(a.toLowerCase()));
+  // ...then whole services.
   const byService = new Map<string, string[]>();
   for (const a of actions) {
     const service = a.slice(0, a.indexOf(':'));
     addTo(byService, service, a);
   }
   const full = [...byService].filter(([service, list]) => list.length === (catalog.actionsOf(service)?.length ?? -1));
-  if (full.length === catalog.services.length) return ['*'];
+  if (used.length === 0 && full.length === catalog.services.length) return ['*'];
   const fullServices = new Set(full.map(([service]) => service));
-  return [...full.map(([service]) => `${service}:*`), ...actions.filter((a) => !fullServices.has(a.slice(0, a.indexOf(':'))))].sort();
+  return [...used, ...full.map(([service]) => `${service}:*`), ...actions.filter((a) => !fullServices.has(a.slice(0, a.indexOf(':'))))].sort();
 }
 
 /** The concrete actions of an entry, for examples: `service:*` and `*` expand through the catalog. */
 function concreteActions(actions: readonly string[], catalog: ActionCatalog): string[] {
-  return actions.flatMap((a) => (a.includes('*') ? catalog.expand(a) : [a]));
+  return actions.flatMap((a) => (/[*?]/.test(a) ? catalog.expand(a) : [a]));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -363,27 +430,42 @@ function concreteActions(actions: readonly string[], catalog: ActionCatalog): st
  * its resource and context match the entry's resources and condition, and none of the carve-outs.
  */
 export function entryContains(entry: AccessEntry, request: { action: string; resource: string; context: RequestContext }, catalog: ActionCatalog): boolean {
-  const action = request.action.toLowerCase();
-  if (!concreteActions(entry.actions, catalog).some((a) => a.toLowerCase() === action)) return false;
-  return shapeContains(entry, request) && !(entry.except ?? []).some((c) => shapeContains(c, request));
+  return containsFunction(entry, catalog)(request);
 }
 
-function shapeContains(shape: Carveout, request: { resource: string; context: RequestContext }): boolean {
-  const resource = prepareResource(request.resource);
-  const context = prepareContext(request.context);
+type Contains = (request: { action: string; resource: string; context: RequestContext }) => boolean;
+
+/** An entry's membership test, compiled once (examples test several requests against the same entry). */
+function containsFunction(entry: AccessEntry, catalog: ActionCatalog): Contains {
+  const actions = new Set(concreteActions(entry.actions, catalog).map((a) => a.toLowerCase()));
+  const main = shapeTest(entry);
+  const carveouts = (entry.except ?? []).map(shapeTest);
+  return (request) => {
+    if (!actions.has(request.action.toLowerCase())) return false;
+    const resource = prepareResource(request.resource);
+    const context = prepareContext(request.context);
+    return main(resource, context) && !carveouts.some((c) => c(resource, context));
+  };
+}
+
+function shapeTest(shape: Carveout): (resource: PreparedResource, context: PreparedContext) => boolean {
   const tests = (shape.resources ?? shape.notResources ?? ['*']).map((p) => compileResource(p, 'Allow', shape.notResources !== undefined, true));
-  const resourceMatches = shape.notResources ? tests.every((t) => t(resource, context, false) === 'mismatch') : tests.some((t) => t(resource, context, false) === 'match');
-  return resourceMatches && compileConditions(shape.condition, true)(context);
+  const condition = compileConditions(shape.condition, true);
+  return (resource, context) => {
+    const resourceMatches = shape.notResources ? tests.every((t) => t(resource, context, false) === 'mismatch') : tests.some((t) => t(resource, context, false) === 'match');
+    return resourceMatches && condition(context);
+  };
 }
 
 function withExample(entry: AccessEntry, before: PrincipalPolicies | undefined, after: PrincipalPolicies, options: AccessDeltaOptions): AccessEntry | undefined {
   const actions = concreteActions(entry.actions.slice(0, 3), options.catalog).slice(0, 5);
+  const contains = containsFunction(entry, options.catalog);
   for (const action of actions) {
     for (const resource of exampleResources(entry, action, options)) {
       for (const context of exampleContexts(entry)) {
         const request = { principal: '', action, resource, context };
         // The example must show this entry, not a grant that another entry describes.
-        if (!entryContains(entry, request, options.catalog)) continue;
+        if (!contains(request)) continue;
         const was = before ? evaluate(before, request, options).decision : 'ImplicitlyDenied';
         const is = evaluate(after, request, options).decision;
         if (was !== 'Allowed' && is === 'Allowed') return { ...entry, example: { action, resource, context } };

@@ -4,7 +4,7 @@
  * the permissions boundary decides; otherwise the request needs an Allow from an identity policy and, when the
  * principal has a boundary, an Allow from the boundary too; otherwise it is implicitly denied.
  */
-import { addTo } from '../core/multimap.js';
+import { addAllTo } from '../core/multimap.js';
 import { prepareContext, type PreparedContext } from './context.js';
 import type { CompiledPolicy, CompiledStatement } from './compile-policy.js';
 import { prepareResource, type PreparedResource } from './resources.js';
@@ -58,7 +58,7 @@ function indexOf(principal: PrincipalPolicies): PrincipalIndex {
       const byService = new Map<string, CompiledStatement[]>();
       const any: CompiledStatement[] = [];
       for (const policy of policies) {
-        for (const [service, statements] of policy.byService) addTo(byService, service, ...statements);
+        for (const [service, statements] of policy.byService) addAllTo(byService, service, statements);
         any.push(...policy.anyService);
       }
       return [byService, any];
