@@ -100,7 +100,8 @@ export function accessDeltas(before: IamState, after: IamState, principals: Iter
     const granted = deltaEntries(was, is, compiled.before, compiled.after, options);
     const revoked = deltaEntries(is, was, compiled.after, compiled.before, options);
     if (granted.length === 0 && revoked.length === 0) continue;
-    const key = stableStringify({ granted, revoked });
+    // Entries are built in a fixed shape, so plain JSON is a faithful key.
+    const key = JSON.stringify({ granted, revoked });
     const group = groups.get(key);
     if (group) group.principals.push(arn);
     else groups.set(key, { granted, revoked, principals: [arn] });
@@ -119,7 +120,18 @@ function sideOf(resolver: PrincipalResolver, arn: string): Side {
   return { identity: documents.identity.flatMap(pieces), ...(documents.boundary ? { boundary: pieces(documents.boundary) } : {}), exists: true };
 }
 
+/** Pieces of a document, cached per document object: shared managed and group policies are read once. */
+const pieceCache = new WeakMap<PolicyJson, Map<string, Piece[]>>();
+
 function piecesOf(name: string, document: PolicyJson): Piece[] {
+  let byName = pieceCache.get(document);
+  if (!byName) pieceCache.set(document, (byName = new Map()));
+  let pieces = byName.get(name);
+  if (!pieces) byName.set(name, (pieces = readPieces(name, document)));
+  return pieces;
+}
+
+function readPieces(name: string, document: PolicyJson): Piece[] {
   const variables = document['Version'] === '2012-10-17';
   return statementsOf(document).flatMap((s, index): Piece[] => {
     const effect = s['Effect'];
@@ -183,11 +195,13 @@ function deltaEntries(from: Side, to: Side, fromCompiled: PrincipalPolicies | un
     for (const s of newAllows) {
       for (const b of boundaryAllows) {
         const base = b ? intersect(s, b) : { ...shape(s), approximate: false, because: [s.because] };
-        const candidates: { base: typeof base; except: Piece[]; extra?: Piece }[] = [{ base, except: [...newDenies, ...oldAllows] }];
+        if (!base) continue; // the Allow and the boundary's Allow share no resource
+        const candidates: { base: Shape; except: Piece[]; extra?: Piece }[] = [{ base, except: [...newDenies, ...oldAllows] }];
         for (const d of oldDenies) candidates.push({ base, except: newDenies, extra: d });
         if (oldBoundaryAllows) candidates.push({ base, except: [...newDenies, ...oldBoundaryAllows] });
         for (const c of candidates) {
           const withDeny = c.extra ? intersectShapes(c.base, { ...shape(c.extra), approximate: false, because: [c.extra.because] }) : c.base;
+          if (!withDeny) continue; // the old Deny never reached these resources
           if (c.except.some((e) => covers(e, withDeny))) continue; // carved out entirely
           const patterns = [s, ...(b ? [b] : []), ...(c.extra ? [c.extra] : [])].flatMap((p) => p.actionPatterns);
           const entry = finish(cls.actions, withDeny, c.except, options.catalog, patterns);
@@ -199,7 +213,7 @@ function deltaEntries(from: Side, to: Side, fromCompiled: PrincipalPolicies | un
   }
   // A stable order, whatever order the classes were found in (keys computed once, not per comparison).
   return dedupe(entries)
-    .map((e) => ({ e, key: stableStringify([e.actions, e.resources, e.notResources, e.condition, e.except]) }))
+    .map((e) => ({ e, key: JSON.stringify([e.actions, e.resources, e.notResources, e.condition, e.except]) }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map(({ e }) => e);
 }
@@ -291,22 +305,36 @@ function shape(p: Piece): Omit<Shape, 'approximate' | 'because'> {
   return { ...(p.resources ? { resources: p.resources } : {}), ...(p.notResources ? { notResources: p.notResources } : {}), ...(p.condition ? { condition: p.condition } : {}) };
 }
 
-function intersect(a: Piece, b: Piece): Shape {
+function intersect(a: Piece, b: Piece): Shape | undefined {
   return intersectShapes({ ...shape(a), approximate: false, because: [a.because] }, { ...shape(b), approximate: false, because: [b.because] });
 }
 
 const isAll = (s: { resources?: readonly string[]; notResources?: readonly string[] }): boolean =>
   (s.resources !== undefined && s.resources.includes('*')) || (s.notResources !== undefined && s.notResources.length === 0) || (s.resources === undefined && s.notResources === undefined);
 
-function intersectShapes(a: Shape, b: Shape): Shape {
+/** The intersection of two shapes, or undefined when it is provably empty. */
+function intersectShapes(a: Shape, b: Shape): Shape | undefined {
   let approximate = a.approximate || b.approximate;
   let resources: Pick<Shape, 'resources' | 'notResources'>;
   if (isAll(b)) resources = pickResources(a);
   else if (isAll(a)) resources = pickResources(b);
   else if (stableStringify(pickResources(a)) === stableStringify(pickResources(b))) resources = pickResources(a);
-  else if (a.resources && b.resources && a.resources.every((x) => b.resources!.some((y) => globCovers(y, x)))) resources = pickResources(a);
-  else if (a.resources && b.resources && b.resources.every((x) => a.resources!.some((y) => globCovers(y, x)))) resources = pickResources(b);
-  else {
+  else if (a.resources && b.resources) {
+    // Pattern by pattern: a pair where one covers the other contributes the smaller; a disjoint pair nothing.
+    const out = new Set<string>();
+    for (const x of a.resources) {
+      for (const y of b.resources) {
+        if (globCovers(y, x)) out.add(x);
+        else if (globCovers(x, y)) out.add(y);
+        else if (!globsDisjoint(x, y)) {
+          out.add(x); // they overlap in a way not written down exactly: keep the larger side (a superset)
+          approximate = true;
+        }
+      }
+    }
+    if (out.size === 0) return undefined;
+    resources = { resources: [...out].sort() };
+  } else {
     resources = pickResources(a);
     approximate = true;
   }
@@ -328,6 +356,34 @@ function intersectShapes(a: Shape, b: Shape): Shape {
 
 function pickResources(s: Pick<Shape, 'resources' | 'notResources'>): Pick<Shape, 'resources' | 'notResources'> {
   return s.resources ? { resources: s.resources } : s.notResources ? { notResources: s.notResources } : { resources: ['*'] };
+}
+
+/**
+ * Whether two patterns can match no common string: their literal starts (up to the first wildcard or variable)
+ * diverge, or so do their literal ends. Sound, not complete: "no" means "not proven disjoint".
+ */
+function globsDisjoint(rawX: string, rawY: string): boolean {
+  // IAM pads short ARNs with "*" parts and compares the first parts case-insensitively: compare in that form,
+  // lower-cased throughout (which can only make patterns look less disjoint, never more).
+  const normal = (p: string): string => {
+    const parts = p.split(':');
+    if (parts[0] === 'arn') while (parts.length < 6) parts.push('*');
+    return parts.join(':').toLowerCase();
+  };
+  const x = normal(rawX);
+  const y = normal(rawY);
+  const literal = (p: string): [string, string] => {
+    const first = p.search(/[*?]|\$\{/);
+    if (first < 0) return [p, p];
+    const last = Math.max(p.lastIndexOf('*'), p.lastIndexOf('?'), p.lastIndexOf('}'));
+    return [p.slice(0, first), p.slice(last + 1)];
+  };
+  const [xs, xe] = literal(x);
+  const [ys, ye] = literal(y);
+  const startsClash = !(xs.startsWith(ys) || ys.startsWith(xs));
+  const endsClash = !(xe.endsWith(ye) || ye.endsWith(xe));
+  if (!/[*?]|\$\{/.test(x) && !/[*?]|\$\{/.test(y)) return x !== y;
+  return startsClash || endsClash;
 }
 
 /** Whether pattern `outer` matches everything pattern `inner` does (sound, not complete: unproven means no). */
@@ -378,7 +434,7 @@ function dedupeCarveouts(items: Carveout[]): Carveout[] {
 function dedupe(entries: AccessEntry[]): AccessEntry[] {
   const seen = new Set<string>();
   return entries.filter((e) => {
-    const key = stableStringify({ ...e, example: undefined, because: undefined });
+    const key = JSON.stringify({ ...e, example: undefined, because: undefined });
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -391,17 +447,17 @@ function dedupe(entries: AccessEntry[]): AccessEntry[] {
  */
 function compressActions(all: readonly string[], catalog: ActionCatalog, patterns: readonly string[] = []): string[] {
   // First the statements' own wildcard patterns whose every catalog action is in the set (largest first)...
-  const remaining = new Set(all.map((a) => a.toLowerCase()));
+  // A pattern may stand for its actions when all of them are in the set (it then means exactly those).
+  const inSet = new Set(all.map((a) => a.toLowerCase()));
+  const remaining = new Set(inSet);
   const used: string[] = [];
   const candidates = [...new Set(patterns.filter((p) => /[*?]/.test(p) && p !== '*'))]
     .map((p) => ({ p, expanded: catalog.expand(p).map((a) => a.toLowerCase()) }))
     .sort((a, b) => b.expanded.length - a.expanded.length);
   for (const { p, expanded } of candidates) {
-    if (expanded.length > 1 && expanded.every((a) => remaining.has(a) || used.some((u) => catalog.expand(u).some((x) => x.toLowerCase() === a)))) {
-      if (expanded.some((a) => remaining.has(a))) {
-        used.push(p);
-        for (const a of expanded) remaining.delete(a);
-      }
+    if (expanded.length > 1 && expanded.every((a) => inSet.has(a)) && expanded.some((a) => remaining.has(a))) {
+      used.push(p);
+      for (const a of expanded) remaining.delete(a);
     }
   }
   const actions = all.filter((a) => remaining.has(a.toLowerCase()));
@@ -460,9 +516,10 @@ function shapeTest(shape: Carveout): (resource: PreparedResource, context: Prepa
 function withExample(entry: AccessEntry, before: PrincipalPolicies | undefined, after: PrincipalPolicies, options: AccessDeltaOptions): AccessEntry | undefined {
   const actions = concreteActions(entry.actions.slice(0, 3), options.catalog).slice(0, 5);
   const contains = containsFunction(entry, options.catalog);
+  const contexts = exampleContexts(entry);
   for (const action of actions) {
     for (const resource of exampleResources(entry, action, options)) {
-      for (const context of exampleContexts(entry)) {
+      for (const context of contexts) {
         const request = { principal: '', action, resource, context };
         // The example must show this entry, not a grant that another entry describes.
         if (!contains(request)) continue;
