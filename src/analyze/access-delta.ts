@@ -203,8 +203,12 @@ function deltaEntries(from: Side, to: Side, fromCompiled: PrincipalPolicies | un
           const withDeny = c.extra ? intersectShapes(c.base, { ...shape(c.extra), approximate: false, because: [c.extra.because] }) : c.base;
           if (!withDeny) continue; // the old Deny never reached these resources
           if (c.except.some((e) => covers(e, withDeny))) continue; // carved out entirely
+          // An action that takes no resource is only ever requested on "*": resources that cannot match "*" hold none of it.
+          const admitsStar = withDeny.notResources !== undefined || (withDeny.resources ?? ['*']).includes('*');
+          const actions = admitsStar ? cls.actions : cls.actions.filter((a) => !options.isWildcardOnlyAction(a));
+          if (actions.length === 0) continue;
           const patterns = [s, ...(b ? [b] : []), ...(c.extra ? [c.extra] : [])].flatMap((p) => p.actionPatterns);
-          const entry = finish(cls.actions, withDeny, c.except, options.catalog, patterns);
+          const entry = finish(actions, withDeny, c.except, options.catalog, patterns);
           const verified = withExample(entry, fromCompiled, toCompiled, options);
           if (verified) entries.push(verified);
         }
