@@ -41,8 +41,9 @@ export class EffectiveAccess {
   decision(principal: Principal, action: string, resource: string, extra: RequestContext = {}): Decision {
     const resolved = this.resolve(principal);
     let first: Decision | undefined;
+    const noExtra = Object.keys(extra).length === 0;
     for (const region of this.regions) {
-      const context = { ...this.contextOf(principal), 'aws:RequestedRegion': region, ...extra };
+      const context = noExtra ? this.regionalContext(principal, region) : { ...this.contextOf(principal), 'aws:RequestedRegion': region, ...extra };
       const decision = evaluate(resolved.policies, { principal: principal.arn, action, resource, context }, this.options).decision;
       if (decision === 'Allowed') return decision;
       first ??= decision;
@@ -199,6 +200,16 @@ export class EffectiveAccess {
       this.resolved.set(principal.arn, resolved);
     }
     return resolved;
+  }
+
+  private readonly contexts = new Map<string, Record<string, string>>();
+
+  /** The principal's context in a region, built once: thousands of probes ask with the same one. */
+  private regionalContext(principal: Principal, region: string): Record<string, string> {
+    const key = `${principal.arn}\u0000${region}`;
+    let context = this.contexts.get(key);
+    if (!context) this.contexts.set(key, (context = { ...this.contextOf(principal), 'aws:RequestedRegion': region }));
+    return context;
   }
 
   private contextOf(principal: Principal): Record<string, string> {

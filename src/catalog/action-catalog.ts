@@ -35,7 +35,14 @@ export function catalogFromServices(version: string, services: Record<string, re
   const sorted = [...byService.keys()].sort();
   const expansions = new Map<string, readonly string[]>();
   const wildcardOnly = new Set<string>();
-  for (const [service, actions] of byService) for (const a of actions) if (a.wildcardOnly) wildcardOnly.add(`${service}:${a.name.toLowerCase()}`);
+  const wildcardOnlyAsSpelt = new Set<string>();
+  for (const [service, actions] of byService) {
+    for (const a of actions) {
+      if (!a.wildcardOnly) continue;
+      wildcardOnly.add(`${service}:${a.name.toLowerCase()}`);
+      wildcardOnlyAsSpelt.add(`${service}:${a.name}`);
+    }
+  }
   const catalog: ActionCatalog = {
     version,
     services: sorted,
@@ -49,7 +56,8 @@ export function catalogFromServices(version: string, services: Record<string, re
       }
       return found;
     },
-    isWildcardOnly: (action) => wildcardOnly.has(action.toLowerCase()),
+    // Most callers pass the catalog's own spelling: look that up before lower-casing.
+    isWildcardOnly: (action) => wildcardOnlyAsSpelt.has(action) || wildcardOnly.has(action.toLowerCase()),
   };
   return catalog;
 }
