@@ -18,6 +18,8 @@ import { renderPlanMarkdown } from '../src/render/markdown-plan.js';
 import { palette } from '../src/render/palette.js';
 import { renderPlanText } from '../src/render/text-plan.js';
 import type { Plan } from '../src/plan/plan.js';
+import type { ActionCatalog } from '../src/catalog/action-catalog.js';
+import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -93,7 +95,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         return;
       }
       const plan = result.plan;
-      const rendered = renderPlan(plan, options.format, useColor(program.opts()['color'] === false || options.out !== undefined));
+      const rendered = renderPlan(plan, options.format, useColor(program.opts()['color'] === false || options.out !== undefined), await loadActionCatalog());
       if (options.out) {
         writeOutput(options.out, rendered);
         const s = plan.summary;
@@ -191,14 +193,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
-function renderPlan(plan: Plan, format: Format, color: boolean): string {
+function renderPlan(plan: Plan, format: Format, color: boolean, catalog: ActionCatalog): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(plan, null, 2)}\n`;
     case 'markdown':
-      return renderPlanMarkdown(plan);
+      return renderPlanMarkdown(plan, 'proposal', catalog);
     case 'text':
-      return renderPlanText(plan, palette(color));
+      return renderPlanText(plan, palette(color), 'proposal', catalog);
   }
 }
 

@@ -2,11 +2,14 @@
 import type { Change, Plan } from '../plan/plan.js';
 import type { Finding } from '../analyze/findings.js';
 import { renderFindingsMarkdown } from './findings.js';
+import type { AccessDelta } from '../analyze/access-delta.js';
+import type { ActionCatalog } from '../catalog/action-catalog.js';
+import { renderAccessMarkdown } from './access.js';
 import { actionPhrase, detailLine, detailSign, documentLines, type Mood } from './describe-change.js';
 
 const ICON = { create: '🟢', update: '🟡', delete: '🔴' } as const;
 
-export function renderPlanMarkdown(plan: Plan, mood: Mood = 'proposal'): string {
+export function renderPlanMarkdown(plan: Plan, mood: Mood = 'proposal', catalog?: ActionCatalog): string {
   const s = plan.summary;
   const out: string[] = [];
   out.push(`### iam-gitops ${mood === 'drift' ? 'drift report' : 'plan'} for account \`${plan.account}\``);
@@ -23,6 +26,8 @@ export function renderPlanMarkdown(plan: Plan, mood: Mood = 'proposal'): string 
   }
   const findings = plan.findings as readonly (Finding & { change?: 'introduced' | 'removed'; causes?: readonly string[] })[];
   if (findings.length > 0) out.push('#### Risk findings', '', ...renderFindingsMarkdown(findings), '');
+  const access = plan.access as readonly AccessDelta[];
+  if (access.length > 0 && catalog) out.push('#### Access changes', '', ...renderAccessMarkdown(access, catalog));
   if (plan.unmanaged.length > 0) {
     out.push(`<details><summary>${plan.unmanaged.length} unmanaged entities (under managedPaths, declared by no manifest)</summary>`, '');
     for (const arn of plan.unmanaged) out.push(`- \`${arn}\``);

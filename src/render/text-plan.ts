@@ -5,8 +5,11 @@ import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, type 
 import { NO_COLOR, type Palette } from './palette.js';
 import type { Finding } from '../analyze/findings.js';
 import { renderFindingsText } from './findings.js';
+import type { AccessDelta } from '../analyze/access-delta.js';
+import type { ActionCatalog } from '../catalog/action-catalog.js';
+import { renderAccessText } from './access.js';
 
-export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal'): string {
+export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal', catalog?: ActionCatalog): string {
   const out: string[] = [];
   out.push(colors.bold(`iam-gitops ${mood === 'drift' ? 'drift report' : 'plan'} for account ${plan.account}`) + colors.dim(` (live: ${plan.live.source})`));
   out.push('');
@@ -21,6 +24,11 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
     out.push(colors.bold(`Unmanaged: ${plan.unmanaged.length} live ${plan.unmanaged.length === 1 ? 'entity' : 'entities'} under managedPaths that no manifest declares`) + colors.dim(' (left alone; prune: true would delete them):'));
     for (const arn of plan.unmanaged) out.push(`    ${arn}`);
     out.push('');
+  }
+  const access = plan.access as readonly AccessDelta[];
+  if (access.length > 0 && catalog) {
+    out.push(colors.bold(`Access changes: ${access.reduce((n, d) => n + d.principals.length, 0)} principals gain or lose permissions`) + colors.dim(` (actions as in ${plan.catalog ?? catalog.version})`));
+    out.push(...renderAccessText(access, catalog, colors), '');
   }
   const findings = plan.findings as readonly (Finding & { change?: 'introduced' | 'removed' })[];
   if (findings.length > 0) {

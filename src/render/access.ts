@@ -1,0 +1,114 @@
+/**
+ * Access deltas for people: by principal (or group of principals with the same change), then by service and access
+ * level, big sets summarised, conditions said in words. Pure: the catalog supplies action counts and access levels.
+ */
+import type { AccessDelta, AccessEntry, Carveout } from '../analyze/access-delta.js';
+import type { AccessLevel, ActionCatalog } from '../catalog/action-catalog.js';
+import { NO_COLOR, type Palette } from './palette.js';
+
+export function renderAccessText(deltas: readonly AccessDelta[], catalog: ActionCatalog, colors: Palette = NO_COLOR): string[] {
+  const out: string[] = [];
+  for (const delta of deltas) {
+    out.push(colors.bold(`  ${principalsLine(delta.principals)}`));
+    for (const [sign, label, entries, paint] of [['+', 'can now', delta.granted, colors.create], ['-', 'can no longer', delta.revoked, colors.delete]] as const) {
+      if (entries.length === 0) continue;
+      out.push(paint(`    ${sign} ${label}:`));
+      for (const entry of entries) out.push(...entryLines(entry, catalog).map((l, i) => (i === 0 ? paint(`        ${l}`) : colors.dim(`          ${l}`))));
+    }
+  }
+  return out;
+}
+
+export function renderAccessMarkdown(deltas: readonly AccessDelta[], catalog: ActionCatalog): string[] {
+  const out: string[] = [];
+  for (const delta of deltas) {
+    out.push(`<details><summary><code>${principalsLine(delta.principals)}</code>: ${delta.granted.length} granted, ${delta.revoked.length} revoked</summary>`, '');
+    for (const [label, entries] of [['Can now', delta.granted], ['Can no longer', delta.revoked]] as const) {
+      if (entries.length === 0) continue;
+      out.push(`**${label}:**`, '');
+      for (const entry of entries) {
+        const [first, ...rest] = entryLines(entry, catalog);
+        out.push(`- ${first}${rest.length ? `<br>${rest.map((r) => `<sub>${r}</sub>`).join('<br>')}` : ''}`);
+      }
+      out.push('');
+    }
+    out.push('</details>', '');
+  }
+  return out;
+}
+
+function principalsLine(principals: readonly string[]): string {
+  const name = (arn: string): string => {
+    const resource = arn.split(':').slice(5).join(':');
+    const [kind, ...rest] = resource.split('/');
+    return `${kind} ${rest[rest.length - 1] ?? resource}`;
+  };
+  return principals.length === 1 ? name(principals[0]!) : `${name(principals[0]!)} and ${principals.length - 1} more with the same change`;
+}
+
+/** One entry: what (actions by service and level), where (resources), when (condition), except what, and why. */
+function entryLines(entry: AccessEntry, catalog: ActionCatalog): string[] {
+  const where = entry.resources ? (entry.resources.includes('*') ? 'on any resource' : `on ${list(entry.resources)}`) : `on everything except ${list(entry.notResources ?? [])}`;
+  const when = entry.condition ? `, ${conditionWords(entry.condition)}` : '';
+  const lines = [`${actionsSummary(entry.actions, catalog)} ${where}${when}${entry.approximate ? ' (approximate: a superset)' : ''}`];
+  for (const carve of entry.except ?? []) lines.push(`except ${carveWords(carve)}`);
+  lines.push(`because ${entry.because.join('; ')}`);
+  return lines;
+}
+
+/** "on X", "when outside eu-west-1", "on X when without MFA": a carve-out, after the word "except". */
+function carveWords(c: Carveout): string {
+  const where = c.resources ? (c.resources.includes('*') ? '' : `on ${list(c.resources)}`) : `everywhere but ${list(c.notResources ?? [])}`;
+  const when = c.condition ? `when ${conditionWords(c.condition).replace(/(^|, )only /g, '$1')}` : '';
+  return [where, when].filter(Boolean).join(' ') || 'everywhere';
+}
+
+function list(items: readonly string[]): string {
+  return items.length <= 3 ? items.join(', ') : `${items.slice(0, 3).join(', ')} and ${items.length - 3} more`;
+}
+
+/** "s3 (Read, List): all 160 actions" or "logs (Read): GetLogEvents, FilterLogEvents", per service. */
+function actionsSummary(actions: readonly string[], catalog: ActionCatalog): string {
+  if (actions.length === 1 && actions[0] === '*') return 'every action of every service';
+  const byService = new Map<string, string[]>();
+  for (const pattern of actions) {
+    for (const action of /[*?]/.test(pattern) ? catalog.expand(pattern) : [pattern]) {
+      const service = action.slice(0, action.indexOf(':'));
+      byService.set(service, [...(byService.get(service) ?? []), action.slice(service.length + 1)]);
+    }
+  }
+  if (byService.size > 5) {
+    const total = [...byService.values()].reduce((n, names) => n + names.length, 0);
+    const full = [...byService].filter(([service, names]) => names.length === (catalog.actionsOf(service)?.length ?? -1)).length;
+    return `${total} actions in ${byService.size} services (every action of ${full} of them), e.g. ${[...byService.keys()].slice(0, 4).join(', ')}`;
+  }
+  return [...byService].map(([service, names]) => {
+    const known = catalog.actionsOf(service) ?? [];
+    const levels = [...new Set(names.map((n) => known.find((a) => a.name.toLowerCase() === n.toLowerCase())?.accessLevel).filter((l): l is AccessLevel => l !== undefined))].sort();
+    const what = names.length === known.length && known.length > 1 ? `all ${names.length} actions` : names.length <= 4 ? names.join(', ') : `${names.length} actions`;
+    return `${service}${levels.length ? ` (${levels.join(', ')})` : ''}: ${what}`;
+  }).join('; ');
+}
+
+/** Conditions in words where there is a plain phrase for them; the operator and values otherwise. */
+export function conditionWords(condition: Record<string, Record<string, unknown>>): string {
+  const parts: string[] = [];
+  for (const [operator, block] of Object.entries(condition)) {
+    for (const [key, raw] of Object.entries(block ?? {})) {
+      const values = (Array.isArray(raw) ? raw : [raw]).map(String);
+      const op = operator.toLowerCase();
+      const k = key.toLowerCase();
+      const ifExists = op.endsWith('ifexists') ? ' (or when unknown)' : '';
+      const base = op.replace(/ifexists$/, '');
+      if (k === 'aws:multifactorauthpresent' && base === 'bool') parts.push(`${values[0] === 'true' ? 'only with MFA' : 'only without MFA'}${ifExists}`);
+      else if (k === 'aws:sourceip' && base === 'ipaddress') parts.push(`only from ${values.join(' or ')}`);
+      else if (k === 'aws:sourceip' && base === 'notipaddress') parts.push(`only from outside ${values.join(' and ')}`);
+      else if (k === 'aws:requestedregion' && base === 'stringequals') parts.push(`only in ${values.join(' or ')}`);
+      else if (k === 'aws:requestedregion' && base === 'stringnotequals') parts.push(`only outside ${values.join(' and ')}`);
+      else if (k === 'aws:securetransport' && base === 'bool') parts.push(values[0] === 'true' ? 'only over TLS' : 'only without TLS');
+      else if (base === 'null') parts.push(`only when ${key} is ${values[0] === 'true' ? 'absent' : 'present'}`);
+      else parts.push(`only when ${key} ${operator} ${values.join(' | ')}`);
+    }
+  }
+  return parts.join(', ');
+}
