@@ -41,7 +41,7 @@ describe('plan: golden folders', () => {
       }
       const plan = JSON.parse(run.stdout) as Record<string, unknown>;
       // The published contract: these keys always exist with these types.
-      expect(plan).toMatchObject({ formatVersion: 1, account: expect.any(String), changes: expect.any(Array), unmanaged: expect.any(Array), access: expect.any(Array), trust: [], findings: expect.any(Array) });
+      expect(plan).toMatchObject({ formatVersion: 1, account: expect.any(String), changes: expect.any(Array), unmanaged: expect.any(Array), access: expect.any(Array), trust: expect.any(Array), findings: expect.any(Array) });
       expectGolden(join(dir, 'expected.json'), run.stdout);
     });
   }

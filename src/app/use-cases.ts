@@ -16,6 +16,7 @@ import { EffectiveAccess } from '../analyze/effective-access.js';
 import { findRisks, type Finding } from '../analyze/findings.js';
 import { affectedPrincipals, planFindings } from '../analyze/plan-findings.js';
 import { accessDeltas } from '../analyze/access-delta.js';
+import { trustDeltas } from '../analyze/trust-delta.js';
 import type { Plan } from '../plan/plan.js';
 
 export interface ValidateResult {
@@ -52,10 +53,12 @@ export async function planChanges(manifestsDir: string, live: LiveReader, now: D
   if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
   const after = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
   const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
-  const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)]) : new Set<string>();
+  const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
+  const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
   const findings = planFindings(diffed.plan, liveState.state, after, now, options, affected);
   const access = accessDeltas(liveState.state, after, affected, { ...options, catalog });
-  const plan: Plan = { ...diffed.plan, access, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
+  const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected) : [];
+  const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
   return { plan, diagnostics: plan.diagnostics };
 }
 

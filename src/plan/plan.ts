@@ -66,7 +66,7 @@ export interface Plan {
   readonly unmanaged: readonly string[];
   /** Per principal (grouped when identical): the requests the change newly allows and no longer allows. */
   readonly access: readonly unknown[];
-  /** Trust deltas: not computed yet (always empty). */
+  /** Per role: who gains or loses the ability to assume it (named outsiders, and the account's users and roles). */
   readonly trust: readonly unknown[];
   /** Risk findings the change introduces or removes (see src/analyze/plan-findings.ts). */
   readonly findings: readonly unknown[];

@@ -7,7 +7,8 @@ import type { Finding } from '../analyze/findings.js';
 import { renderFindingsText } from './findings.js';
 import type { AccessDelta } from '../analyze/access-delta.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
-import { renderAccessText } from './access.js';
+import { conditionWords, renderAccessText } from './access.js';
+import type { TrustDelta } from '../analyze/trust-delta.js';
 
 export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal', catalog?: ActionCatalog): string {
   const out: string[] = [];
@@ -29,6 +30,21 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
   if (access.length > 0 && catalog) {
     out.push(colors.bold(`Access changes: ${access.reduce((n, d) => n + d.principals.length, 0)} principals gain or lose permissions`) + colors.dim(` (actions as in ${plan.catalog ?? catalog.version})`));
     out.push(...renderAccessText(access, catalog, colors), '');
+  }
+  const trust = plan.trust as readonly TrustDelta[];
+  if (trust.length > 0) {
+    out.push(colors.bold('Trust changes: who can assume which role'));
+    for (const t of trust) {
+      out.push(`  role ${t.role.split('/').pop()}`);
+      for (const [sign, grants, paint] of [['+', t.gained, colors.create], ['-', t.lost, colors.delete]] as const) {
+        for (const g of grants) {
+          const when = g.condition ? colors.dim(`, ${conditionWords(g.condition as Record<string, Record<string, unknown>>)}`) : '';
+          const via = g.via?.length ? colors.dim(` (through ${g.via.map((v) => v.split('/').pop()).join(' -> ')})`) : '';
+          out.push(paint(`    ${sign} ${g.type} ${g.principal}`) + via + when);
+        }
+      }
+    }
+    out.push('');
   }
   const findings = plan.findings as readonly (Finding & { change?: 'introduced' | 'removed' })[];
   if (findings.length > 0) {

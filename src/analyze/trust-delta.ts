@@ -1,0 +1,101 @@
+/**
+ * Trust deltas: for each role whose assumability changes, who gains or loses the ability to assume it.
+ * - Principals outside the account (accounts, services, OIDC/SAML providers), read from the trust policy's Allow
+ *   statements, each with the conditions that bind it (e.g. token.actions.githubusercontent.com:sub).
+ * - Users and roles of the account, judged effectively: the trust policy must admit them and, where it names only
+ *   the account, their own policies must allow sts:AssumeRole; roles reached through a chain count too ("reach").
+ */
+import { isPlainObject, stableStringify } from '../core/policy.js';
+import type { IamState, RoleState } from '../core/state.js';
+import { EffectiveAccess, statementsOf } from './effective-access.js';
+
+export interface TrustGrant {
+  /** `AWS`, `Service`, `Federated`, `CanonicalUser` for principals named in the trust policy; `user`/`role` for the account's. */
+  readonly type: string;
+  readonly principal: string;
+  /** The trust statement's conditions, when any. */
+  readonly condition?: Record<string, unknown>;
+  /** For the account's principals: reached through these roles (empty when it assumes the role directly). */
+  readonly via?: readonly string[];
+}
+
+export interface TrustDelta {
+  readonly role: string;
+  readonly gained: readonly TrustGrant[];
+  readonly lost: readonly TrustGrant[];
+}
+
+export function trustDeltas(before: EffectiveAccess, after: EffectiveAccess, affected: ReadonlySet<string>): TrustDelta[] {
+  const roles = new Map<string, { before?: RoleState; after?: RoleState }>();
+  for (const [side, access] of [['before', before], ['after', after]] as const) {
+    for (const role of access.lists.roles) roles.set(role.arn, { ...roles.get(role.arn), [side]: role });
+  }
+  const out: TrustDelta[] = [];
+  const reachBefore = reachMap(before, affected);
+  const reachAfter = reachMap(after, affected);
+  for (const [arn, { before: was, after: is }] of [...roles].sort(([a], [b]) => a.localeCompare(b))) {
+    const named = (role: RoleState | undefined): Map<string, TrustGrant> => new Map(namedPrincipals(role, before.state.account).map((g) => [stableStringify(g), g]));
+    const wasNamed = named(was);
+    const isNamed = named(is);
+    const gained: TrustGrant[] = [...isNamed].filter(([k]) => !wasNamed.has(k)).map(([, g]) => g);
+    const lost: TrustGrant[] = [...wasNamed].filter(([k]) => !isNamed.has(k)).map(([, g]) => g);
+    // The account's principals that can assume it (directly or through other roles), before and after.
+    const assumers = (reach: Map<string, Map<string, string[]>>): Map<string, string[]> => {
+      const m = new Map<string, string[]>();
+      for (const [principal, reached] of reach) if (reached.has(arn)) m.set(principal, reached.get(arn)!);
+      return m;
+    };
+    const a0 = assumers(reachBefore);
+    const a1 = assumers(reachAfter);
+    const kindOf = (p: string): string => (p.includes(':user/') ? 'user' : 'role');
+    for (const [p, via] of a1) if (!a0.has(p)) gained.push({ type: kindOf(p), principal: p, ...(via.length ? { via } : {}) });
+    for (const [p, via] of a0) if (!a1.has(p)) lost.push({ type: kindOf(p), principal: p, ...(via.length ? { via } : {}) });
+    if (gained.length || lost.length) out.push({ role: arn, gained, lost });
+  }
+  return out;
+}
+
+/** For each affected principal (and each principal that can assume an affected role): role -> chain through which it is reached. */
+function reachMap(access: EffectiveAccess, affected: ReadonlySet<string>): Map<string, Map<string, string[]>> {
+  const out = new Map<string, Map<string, string[]>>();
+  const principals = new Set(affected);
+  for (const role of access.lists.roles) if (affected.has(role.arn)) for (const p of access.possibleAssumers(role)) principals.add(p.arn);
+  for (const p of access.principals()) {
+    if (!principals.has(p.arn)) continue;
+    const reached = new Map<string, string[]>();
+    for (const role of access.reachableRoles(p)) reached.set(role.arn, chainTo(access, p.arn, role));
+    out.set(p.arn, reached);
+  }
+  return out;
+}
+
+/** The roles between a principal and a role it reaches (empty when it assumes the role directly). */
+function chainTo(access: EffectiveAccess, principal: string, role: RoleState): string[] {
+  const start = access.principals().find((p) => p.arn === principal);
+  if (!start || access.canAssume(start, role)) return [];
+  for (const middle of access.reachableRoles(start)) if (middle.arn !== role.arn && access.canAssume(middle, role)) return [...chainTo(access, principal, middle), middle.arn];
+  return [];
+}
+
+/** Principals a trust policy's Allow statements name, other than this account's own users and roles. */
+function namedPrincipals(role: RoleState | undefined, account: string): TrustGrant[] {
+  if (!role) return [];
+  const out: TrustGrant[] = [];
+  for (const s of statementsOf(role.trustPolicy.document)) {
+    if (s['Effect'] !== 'Allow') continue;
+    const condition = isPlainObject(s['Condition']) ? (s['Condition'] as Record<string, unknown>) : undefined;
+    const principal = s['Principal'] === '*' ? { AWS: '*' } : s['Principal'];
+    if (!isPlainObject(principal)) continue;
+    for (const [type, ids] of Object.entries(principal)) {
+      for (const id of (Array.isArray(ids) ? ids : [ids]).filter((v): v is string => typeof v === 'string')) {
+        // The account's own users and roles are judged effectively above.
+        if (type === 'AWS' && new RegExp(`^arn:aws[\\w-]*:iam::${account}:(user|role)/`).test(id)) continue;
+        const normalised = type === 'AWS' && /^\d{12}$/.test(id) ? `arn:aws:iam::${id}:root` : id;
+        out.push({ type, principal: normalised, ...(condition ? { condition } : {}) });
+      }
+    }
+  }
+  return out;
+}
+
+export type { IamState };

@@ -1,0 +1,38 @@
+/** Trust deltas: who gains or loses the ability to assume a role, named outsiders and the account's own principals. */
+import { describe, expect, it } from 'vitest';
+import { EffectiveAccess } from '../src/analyze/effective-access.js';
+import { trustDeltas } from '../src/analyze/trust-delta.js';
+import { parseSnapshot } from '../src/live/parse-snapshot.js';
+
+const A = '111122223333';
+const NOW = new Date('2026-11-24T12:00:00Z');
+const options = { isWildcardOnlyAction: () => false };
+const trust = (...statements: object[]) => ({ Version: '2012-10-17', Statement: statements });
+const role = (name: string, trustPolicy: object) => ({ RoleName: name, Path: '/', Arn: `arn:aws:iam::${A}:role/${name}`, AssumeRolePolicyDocument: trustPolicy, RolePolicyList: [], AttachedManagedPolicies: [] });
+const user = (name: string, statements: object[]) => ({ UserName: name, Path: '/', Arn: `arn:aws:iam::${A}:user/${name}`, UserPolicyList: statements.length ? [{ PolicyName: 'p', PolicyDocument: trust(...statements) }] : [] });
+const access = (users: object[], roles: object[]) => new EffectiveAccess(parseSnapshot('s', JSON.stringify({ UserDetailList: users, GroupDetailList: [], RoleDetailList: roles, Policies: [] })).state, NOW, options);
+
+describe('trust deltas', () => {
+  it('reports named outsiders gained and lost, with their conditions', () => {
+    const before = access([], [role('deploy', trust({ Effect: 'Allow', Principal: { AWS: '444455556666' }, Action: 'sts:AssumeRole' }))]);
+    const after = access([], [role('deploy', trust({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::777788889999:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'x' } } }))]);
+    expect(trustDeltas(before, after, new Set([`arn:aws:iam::${A}:role/deploy`]))).toEqual([{
+      role: `arn:aws:iam::${A}:role/deploy`,
+      gained: [{ type: 'AWS', principal: 'arn:aws:iam::777788889999:root', condition: { StringEquals: { 'sts:ExternalId': 'x' } } }],
+      lost: [{ type: 'AWS', principal: 'arn:aws:iam::444455556666:root' }],
+    }]);
+  });
+
+  it("judges the account's own principals effectively, through chains", () => {
+    const hop = role('hop', trust({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' }));
+    const admin = role('admin', trust({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:role/hop` }, Action: 'sts:AssumeRole' }));
+    // Trust names the account: alice needs sts:AssumeRole in her own policy, which the change gives her.
+    const before = access([user('alice', [])], [hop, admin]);
+    const after = access([user('alice', [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${A}:role/hop` }])], [hop, admin]);
+    const deltas = trustDeltas(before, after, new Set([`arn:aws:iam::${A}:user/alice`]));
+    expect(deltas).toEqual([
+      { role: `arn:aws:iam::${A}:role/admin`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice`, via: [`arn:aws:iam::${A}:role/hop`] }], lost: [] },
+      { role: `arn:aws:iam::${A}:role/hop`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice` }], lost: [] },
+    ]);
+  });
+});
