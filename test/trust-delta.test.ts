@@ -8,7 +8,7 @@ const A = '111122223333';
 const NOW = new Date('2026-11-24T12:00:00Z');
 const options = { isWildcardOnlyAction: () => false };
 const trust = (...statements: object[]) => ({ Version: '2012-10-17', Statement: statements });
-const role = (name: string, trustPolicy: object) => ({ RoleName: name, Path: '/', Arn: `arn:aws:iam::${A}:role/${name}`, AssumeRolePolicyDocument: trustPolicy, RolePolicyList: [], AttachedManagedPolicies: [] });
+const role = (name: string, trustPolicy: object, statements: object[] = []) => ({ RoleName: name, Path: '/', Arn: `arn:aws:iam::${A}:role/${name}`, AssumeRolePolicyDocument: trustPolicy, RolePolicyList: statements.length ? [{ PolicyName: 'p', PolicyDocument: trust(...statements) }] : [], AttachedManagedPolicies: [] });
 const user = (name: string, statements: object[]) => ({ UserName: name, Path: '/', Arn: `arn:aws:iam::${A}:user/${name}`, UserPolicyList: statements.length ? [{ PolicyName: 'p', PolicyDocument: trust(...statements) }] : [] });
 const access = (users: object[], roles: object[]) => new EffectiveAccess(parseSnapshot('s', JSON.stringify({ UserDetailList: users, GroupDetailList: [], RoleDetailList: roles, Policies: [] })).state, NOW, options);
 
@@ -20,19 +20,20 @@ describe('trust deltas', () => {
       role: `arn:aws:iam::${A}:role/deploy`,
       gained: [{ type: 'AWS', principal: 'arn:aws:iam::777788889999:root', condition: { StringEquals: { 'sts:ExternalId': 'x' } } }],
       lost: [{ type: 'AWS', principal: 'arn:aws:iam::444455556666:root' }],
+      roleFindings: [],
     }]);
   });
 
   it("judges the account's own principals effectively, through chains", () => {
     const hop = role('hop', trust({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' }));
-    const admin = role('admin', trust({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:role/hop` }, Action: 'sts:AssumeRole' }));
+    const admin = role('admin', trust({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:role/hop` }, Action: 'sts:AssumeRole' }), [{ Effect: 'Allow', Action: '*', Resource: '*' }]);
     // Trust names the account: alice needs sts:AssumeRole in her own policy, which the change gives her.
     const before = access([user('alice', [])], [hop, admin]);
     const after = access([user('alice', [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${A}:role/hop` }])], [hop, admin]);
     const deltas = trustDeltas(before, after, new Set([`arn:aws:iam::${A}:user/alice`]));
     expect(deltas).toEqual([
-      { role: `arn:aws:iam::${A}:role/admin`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice`, via: [`arn:aws:iam::${A}:role/hop`] }], lost: [] },
-      { role: `arn:aws:iam::${A}:role/hop`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice` }], lost: [] },
+      { role: `arn:aws:iam::${A}:role/admin`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice`, via: [`arn:aws:iam::${A}:role/hop`] }], lost: [], roleFindings: [{ code: 'FULL_ADMIN', severity: 'critical', summary: 'is an administrator: allowed every action on every resource' }] },
+      { role: `arn:aws:iam::${A}:role/hop`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice` }], lost: [], roleFindings: [{ code: 'PRIVESC_ASSUME_STRONGER_ROLE', severity: 'critical', summary: 'can assume role admin, which is an administrator' }] },
     ]);
   });
 });

@@ -8,6 +8,7 @@
 import { isPlainObject, stableStringify } from '../core/policy.js';
 import type { IamState, RoleState } from '../core/state.js';
 import { EffectiveAccess, statementsOf } from './effective-access.js';
+import { findRisks } from './findings.js';
 
 export interface TrustGrant {
   /** `AWS`, `Service`, `Federated`, `CanonicalUser` for principals named in the trust policy; `user`/`role` for the account's. */
@@ -23,6 +24,8 @@ export interface TrustDelta {
   readonly role: string;
   readonly gained: readonly TrustGrant[];
   readonly lost: readonly TrustGrant[];
+  /** What the role can do after the change, as risk findings (e.g. FULL_ADMIN): what assuming it is worth. */
+  readonly roleFindings: readonly { readonly code: string; readonly severity: string; readonly summary: string }[];
 }
 
 export function trustDeltas(before: EffectiveAccess, after: EffectiveAccess, affected: ReadonlySet<string>): TrustDelta[] {
@@ -50,7 +53,14 @@ export function trustDeltas(before: EffectiveAccess, after: EffectiveAccess, aff
     const kindOf = (p: string): string => (p.includes(':user/') ? 'user' : 'role');
     for (const [p, via] of a1) if (!a0.has(p)) gained.push({ type: kindOf(p), principal: p, ...(via.length ? { via } : {}) });
     for (const [p, via] of a0) if (!a1.has(p)) lost.push({ type: kindOf(p), principal: p, ...(via.length ? { via } : {}) });
-    if (gained.length || lost.length) out.push({ role: arn, gained, lost });
+    if (gained.length || lost.length) {
+      const role = is ?? was!;
+      const holder = is ? after : before;
+      const roleFindings = findRisks(holder, new Set([role.arn]))
+        .filter((f) => f.principal === role.arn && !f.code.startsWith('TRUST_'))
+        .map((f) => ({ code: f.code, severity: f.severity, summary: f.summary }));
+      out.push({ role: arn, gained, lost, roleFindings });
+    }
   }
   return out;
 }

@@ -35,7 +35,8 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
   if (trust.length > 0) {
     out.push(colors.bold('Trust changes: who can assume which role'));
     for (const t of trust) {
-      out.push(`  role ${t.role.split('/').pop()}`);
+      const worth = t.roleFindings.length ? colors.dim(` (it ${t.roleFindings.map((f) => f.summary).slice(0, 2).join('; ')})`) : '';
+      out.push(`  role ${t.role.split('/').pop()}${worth}`);
       for (const [sign, grants, paint] of [['+', t.gained, colors.create], ['-', t.lost, colors.delete]] as const) {
         for (const g of grants) {
           const when = g.condition ? colors.dim(`, ${conditionWords(g.condition as Record<string, Record<string, unknown>>)}`) : '';
