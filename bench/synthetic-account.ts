@@ -3,6 +3,8 @@
  * measures the same input. Shapes follow real accounts: a few statements per policy, wildcards, conditions,
  * users in 1-3 groups, roles with 1-3 managed policies and a trust policy.
  */
+import { seededRandom } from '../test/helpers/random-account.js';
+
 export interface SyntheticSize {
   users: number;
   roles: number;
@@ -16,14 +18,7 @@ const ACCOUNT = '123456789012';
 const ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:List*', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'lambda:InvokeFunction', 'sqs:SendMessage', 'sqs:ReceiveMessage', 'logs:PutLogEvents', 'ec2:Describe*', 'kms:Decrypt', 'secretsmanager:GetSecretValue', 'sns:Publish'];
 
 export function syntheticSnapshot(size: SyntheticSize, seed = 42): Record<string, unknown[]> {
-  let state = seed >>> 0;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const some = <T>(items: readonly T[], n: number): T[] => [...new Set(Array.from({ length: n }, () => pick(items)))];
   const document = (i: number) => ({

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EffectiveAccess, findRisks, SEVERITY_ORDER, type Finding } from '../src/analyze/findings.js';
+import { EffectiveAccess } from '../src/analyze/effective-access.js';
+import { findRisks, SEVERITY_ORDER, type Finding } from '../src/analyze/findings.js';
 import type { ActionCatalog } from '../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';

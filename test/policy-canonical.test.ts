@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalPolicyKey, tidyPolicy, type PolicyJson } from '../src/core/policy.js';
+import { seededRandom } from './helpers/random-account.js';
 
 const actionName = fc.constantFrom('s3:GetObject', 's3:PutObject', 'ec2:DescribeInstances', 'iam:PassRole', 'lambda:*', 's3:List*', '*');
 const resource = fc.constantFrom('*', 'arn:aws:s3:::bucket', 'arn:aws:s3:::bucket/*', 'arn:aws:iam::123456789012:role/Deployer', 'arn:aws:s3:::Bucket');
@@ -26,7 +27,7 @@ const policy = fc.record({ Version: fc.constant('2012-10-17'), Statement: fc.arr
 
 /** The same policy as a person might re-write it: shuffled, single values unwrapped, actions re-cased, keys reordered. */
 function rewrite(doc: { Version: string; Statement: Record<string, unknown>[] }, seed: number): PolicyJson {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const shuffle = <T>(items: readonly T[]): T[] => [...items].map((v) => ({ v, r: random() })).sort((a, b) => a.r - b.r).map((x) => x.v);
   const unwrap = (values: unknown[]): unknown => (values.length === 1 && random() < 0.5 ? values[0] : shuffle(values));
   const statements = doc.Statement.map((s) => {
@@ -49,17 +50,6 @@ function rewrite(doc: { Version: string; Statement: Record<string, unknown>[] },
   });
   const shuffled = shuffle(statements);
   return random() < 0.5 ? { Statement: shuffled.length === 1 && random() < 0.5 ? shuffled[0] : shuffled, Version: doc.Version } : { Version: doc.Version, Statement: shuffled };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('policy canonicalisation', () => {

@@ -24,7 +24,7 @@ import { addTo } from '../core/multimap.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { stableStringify, type PolicyJson } from '../core/policy.js';
 import type { IamState } from '../core/state.js';
-import { compileActions, compilePolicy } from '../evaluate/compile-policy.js';
+import { compileActions } from '../evaluate/compile-policy.js';
 import { compileConditions } from '../evaluate/conditions.js';
 import { prepareContext, type PreparedContext } from '../evaluate/context.js';
 import { compileResource, prepareResource, type PreparedResource } from '../evaluate/resources.js';
@@ -632,4 +632,3 @@ function exampleContexts(entry: AccessEntry): Record<string, string | string[]>[
   return [context];
 }
 
-export { compilePolicy };

@@ -10,7 +10,7 @@
 import { isAwsOwnedPath } from '../core/arn.js';
 import { isPlainObject } from '../core/policy.js';
 import type { RoleState } from '../core/state.js';
-import { EffectiveAccess, statementsOf, type Principal } from './effective-access.js';
+import { statementsOf, type EffectiveAccess, type Principal } from './effective-access.js';
 
 export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -251,4 +251,3 @@ function accountOf(principal: string): string | undefined {
   return m?.[1];
 }
 
-export { EffectiveAccess };

@@ -6,7 +6,7 @@
  *   the account, their own policies must allow sts:AssumeRole; roles reached through a chain count too ("reach").
  */
 import { isPlainObject, stableStringify } from '../core/policy.js';
-import type { IamState, RoleState } from '../core/state.js';
+import type { RoleState } from '../core/state.js';
 import { EffectiveAccess, statementsOf } from './effective-access.js';
 import { findRisks } from './findings.js';
 
@@ -108,4 +108,3 @@ function namedPrincipals(role: RoleState | undefined, account: string): TrustGra
   return out;
 }
 
-export type { IamState };

@@ -119,14 +119,15 @@ function stringOperator(negated: boolean, wildcards: boolean, ignoreCase: boolea
   };
 }
 
-function numericOperator(negated: boolean, compare: (policy: number, request: number) => boolean): BaseOperator {
+/** Numeric and Date operators: both parse both sides and compare; a value that does not parse matches nothing. */
+function comparisonOperator(parse: (value: string) => number | undefined, negated: boolean, compare: (policy: number, request: number) => boolean): BaseOperator {
   return {
     negated,
     compile(values) {
       const tests = values.map((v): ValueTest => {
-        const policy = parseNumber(v);
+        const policy = parse(v);
         return (value) => {
-          const request = parseNumber(value);
+          const request = parse(value);
           return policy !== undefined && request !== undefined && compare(policy, request);
         };
       });
@@ -135,21 +136,8 @@ function numericOperator(negated: boolean, compare: (policy: number, request: nu
   };
 }
 
-function dateOperator(negated: boolean, compare: (policy: number, request: number) => boolean): BaseOperator {
-  return {
-    negated,
-    compile(values) {
-      const tests = values.map((v): ValueTest => {
-        const policy = parseDate(v);
-        return (value) => {
-          const request = parseDate(value);
-          return policy !== undefined && request !== undefined && compare(policy, request);
-        };
-      });
-      return negated ? allOf(tests) : anyOf(tests);
-    },
-  };
-}
+const numericOperator = (negated: boolean, compare: (p: number, r: number) => boolean): BaseOperator => comparisonOperator(parseNumber, negated, compare);
+const dateOperator = (negated: boolean, compare: (p: number, r: number) => boolean): BaseOperator => comparisonOperator(parseDate, negated, compare);
 
 function arnOperator(negated: boolean): BaseOperator {
   return {
