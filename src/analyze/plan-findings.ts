@@ -3,7 +3,6 @@
  * after (the planned state), for the principals the change can affect, each with the changes that touch it.
  */
 import type { IamState } from '../core/state.js';
-import type { EvaluateOptions } from '../evaluate/engine.js';
 import type { Change, Plan } from '../plan/plan.js';
 import { EffectiveAccess } from './effective-access.js';
 import { findRisks, sortFindings, type Finding } from './findings.js';
@@ -15,11 +14,11 @@ export interface PlanFinding extends Finding {
   readonly causes: readonly string[];
 }
 
-export function planFindings(plan: Plan, before: IamState, after: IamState, now: Date, options: EvaluateOptions, affected?: ReadonlySet<string>): PlanFinding[] {
+/** `before` and `after` judge the live and planned states (shared with the other analyses, so their caches are too). */
+export function planFindings(plan: Plan, beforeAccess: EffectiveAccess, afterAccess: EffectiveAccess, affected: ReadonlySet<string>): PlanFinding[] {
   if (plan.changes.length === 0) return [];
-  const beforeAccess = new EffectiveAccess(before, now, options);
-  const afterAccess = new EffectiveAccess(after, now, options);
-  affected ??= affectedPrincipals(plan, [beforeAccess, afterAccess]);
+  const before = beforeAccess.state;
+  const after = afterAccess.state;
   const key = (f: Finding): string => `${f.code}|${f.principal}|${[...(f.targets ?? [])].sort().join(',')}`;
   const was = findRisks(beforeAccess, affected);
   const is = findRisks(afterAccess, affected);

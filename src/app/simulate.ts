@@ -1,17 +1,12 @@
 /** Use case: evaluate requests against the live state, or against the state after the manifests are applied. */
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import { error, hasErrors, warning, type Diagnostic } from '../core/diagnostics.js';
-import type { IamState } from '../core/state.js';
 import { evaluate } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
 import type { NumberedRequest } from '../evaluate/request-lines.js';
 import type { EvaluationRequest, EvaluationResult } from '../evaluate/types.js';
 import type { LiveReader } from '../live/live-state.js';
-import { diffStates } from '../plan/diff-states.js';
-import { plannedState } from '../plan/planned-state.js';
-import { readLive, validateManifestFolder } from './use-cases.js';
-import { loadAwsManagedPolicies } from '../catalog/aws-managed-policies.js';
-import { completeAwsManagedPolicies } from '../live/complete-managed-policies.js';
+import { readLive, stateToJudge } from './use-cases.js';
 
 export interface SimulationOutcome {
   readonly results?: readonly { readonly line: number; readonly request: EvaluationRequest; readonly result: EvaluationResult }[];
@@ -22,18 +17,10 @@ export interface SimulationOutcome {
 
 export async function simulate(live: LiveReader, manifestsDir: string | undefined, requests: readonly NumberedRequest[], source: string): Promise<SimulationOutcome> {
   const [liveState, catalog] = await Promise.all([readLive(live), loadActionCatalog()]);
-  let state: IamState = liveState.state;
-  let against = `live state (${liveState.source})`;
-  const diagnostics: Diagnostic[] = [];
-  if (manifestsDir !== undefined) {
-    const validated = await validateManifestFolder(manifestsDir);
-    diagnostics.push(...validated.diagnostics);
-    if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics, against };
-    const planned = diffStates(validated.desired, liveState);
-    if (!planned.plan) return { diagnostics: [...diagnostics, ...planned.diagnostics], against };
-    state = completeAwsManagedPolicies(plannedState(liveState, validated.desired, planned.plan), loadAwsManagedPolicies());
-    against = `live state (${liveState.source}) with ${manifestsDir} applied`;
-  }
+  const judged = await stateToJudge(liveState, manifestsDir);
+  const diagnostics: Diagnostic[] = [...judged.diagnostics];
+  const { state, against } = judged;
+  if (!state) return { diagnostics, against };
 
   const resolver = new PrincipalResolver(state);
   const resolved = new Map<string, ResolvedPrincipal>();

@@ -18,6 +18,7 @@ import { affectedPrincipals, planFindings } from '../analyze/plan-findings.js';
 import { accessDeltas } from '../analyze/access-delta.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
 import type { Plan } from '../plan/plan.js';
+import type { IamState } from '../core/state.js';
 
 export interface ValidateResult {
   readonly desired?: DesiredState;
@@ -55,11 +56,34 @@ export async function planChanges(manifestsDir: string, live: LiveReader, now: D
   const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
   const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
   const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
-  const findings = planFindings(diffed.plan, liveState.state, after, now, options, affected);
+  const findings = planFindings(diffed.plan, beforeAccess, afterAccess, affected);
   const access = accessDeltas(liveState.state, after, affected, { ...options, catalog });
   const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected) : [];
   const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
   return { plan, diagnostics: plan.diagnostics };
+}
+
+export interface JudgedState {
+  /** Absent when the manifests have errors. */
+  readonly state?: IamState;
+  /** "live state (FILE)" or "live state (FILE) with DIR applied", for what the output says it judged. */
+  readonly against: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * The state a command judges: live IAM, or live IAM with the manifests applied (what `plan` would make), with the
+ * documents of the AWS managed policies it refers to.
+ */
+export async function stateToJudge(liveState: LiveState, manifestsDir: string | undefined): Promise<JudgedState> {
+  if (manifestsDir === undefined) return { state: liveState.state, against: `live state (${liveState.source})`, diagnostics: [] };
+  const against = `live state (${liveState.source}) with ${manifestsDir} applied`;
+  const validated = await validateManifestFolder(manifestsDir);
+  if (!validated.desired || hasErrors(validated.diagnostics)) return { against, diagnostics: validated.diagnostics };
+  const diffed = diffStates(validated.desired, liveState);
+  if (!diffed.plan) return { against, diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
+  const state = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
+  return { state, against, diagnostics: validated.diagnostics };
 }
 
 export interface AuditResult {
@@ -71,18 +95,10 @@ export interface AuditResult {
 /** Findings for an account as it is (or as it will be, with `manifestsDir`). */
 export async function auditAccount(live: LiveReader, manifestsDir: string | undefined, now: Date): Promise<AuditResult> {
   const [liveState, catalog] = await Promise.all([readLive(live), loadActionCatalog()]);
-  let state = liveState.state;
-  let against = `live state (${liveState.source})`;
-  const diagnostics: Diagnostic[] = [...liveState.notes];
-  if (manifestsDir !== undefined) {
-    const validated = await validateManifestFolder(manifestsDir);
-    diagnostics.push(...validated.diagnostics);
-    if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics, against };
-    const diffed = diffStates(validated.desired, liveState);
-    if (!diffed.plan) return { diagnostics: [...diagnostics, ...diffed.diagnostics], against };
-    state = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
-    against = `live state (${liveState.source}) with ${manifestsDir} applied`;
-  }
+  const judged = await stateToJudge(liveState, manifestsDir);
+  const diagnostics: Diagnostic[] = [...liveState.notes, ...judged.diagnostics];
+  const { state, against } = judged;
+  if (!state) return { diagnostics, against };
   const access = new EffectiveAccess(state, now, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
   const unknown = new Set(access.principals().flatMap((p) => access.unknownPolicies(p)));
   if (unknown.size > 0) {
