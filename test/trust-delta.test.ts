@@ -36,4 +36,12 @@ describe('trust deltas', () => {
       { role: `arn:aws:iam::${A}:role/hop`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice` }], lost: [], roleFindings: [{ code: 'PRIVESC_ASSUME_STRONGER_ROLE', severity: 'critical', summary: 'can assume role admin, which is an administrator' }] },
     ]);
   });
+
+  it('evaluates a trust policy in its own version: no variables in 2008-10-17', () => {
+    const trusting = (version: string) => ({ ...role('r', { Version: version, Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:user/alice` }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:username': '${aws:username}' } } }] }) });
+    for (const [version, expected] of [['2012-10-17', true], ['2008-10-17', false]] as const) {
+      const acc = access([user('alice', [])], [trusting(version)]);
+      expect(acc.canAssume(acc.principals().find((p) => p.kind === 'user')!, acc.lists.roles[0]!), version).toBe(expected);
+    }
+  });
 });

@@ -9,7 +9,7 @@ import { addTo } from '../core/multimap.js';
 import { isAwsOwnedPath } from '../core/arn.js';
 import type { PolicyJson } from '../core/policy.js';
 import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
-import { compilePolicy } from '../evaluate/compile-policy.js';
+import { compilePolicy, type CompiledPolicy } from '../evaluate/compile-policy.js';
 import { evaluate, type EvaluateOptions } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
 import type { Decision, RequestContext } from '../evaluate/types.js';
@@ -86,24 +86,42 @@ export class EffectiveAccess {
   canAssume(principal: Principal, role: RoleState): boolean {
     if (principal.arn === role.arn) return false;
     const account = this.state.account;
-    const context = { ...this.contextOf(principal) };
-    const request = { principal: principal.arn, action: 'sts:AssumeRole', resource: role.arn, context };
+    const request = { principal: principal.arn, action: 'sts:AssumeRole', resource: role.arn, context: this.contextOf(principal) };
     let namedDirectly = false;
     let namedByAccount = false;
-    for (const statement of statementsOf(role.trustPolicy.document)) {
+    for (const { statement, compiled } of this.trustStatements(role)) {
       const match = principalMatch(statement, principal.arn, account);
       if (match === 'none') continue;
-      const single = compilePolicy('trust', { Version: '2012-10-17', Statement: [{ ...statement, Principal: undefined, NotPrincipal: undefined }] });
-      if (evaluate({ identity: [single] }, request, this.options).decision === 'Allowed') {
+      const decision = evaluate({ identity: [compiled] }, request, this.options).decision;
+      // A Deny that names the principal and applies blocks the role whatever else allows it.
+      if (decision === 'ExplicitlyDenied') return false;
+      if (decision === 'Allowed') {
         if (match === 'arn') namedDirectly = true;
         else namedByAccount = true;
       }
-      // A Deny that names the principal and applies blocks the role whatever else allows it.
-      if (statement['Effect'] === 'Deny' && evaluate({ identity: [single] }, request, this.options).decision === 'ExplicitlyDenied') return false;
     }
     const identity = this.decision(principal, 'sts:AssumeRole', role.arn);
     if (identity === 'ExplicitlyDenied') return false;
     return namedDirectly || (namedByAccount && identity === 'Allowed');
+  }
+
+  private readonly trustCache = new Map<string, readonly { statement: Record<string, unknown>; compiled: CompiledPolicy }[]>();
+
+  /**
+   * A role's trust statements, each compiled once on its own without its Principal (matched separately), in the
+   * trust policy's own version, so policy variables behave as they do everywhere else.
+   */
+  private trustStatements(role: RoleState): readonly { statement: Record<string, unknown>; compiled: CompiledPolicy }[] {
+    let found = this.trustCache.get(role.arn);
+    if (!found) {
+      const version = role.trustPolicy.document['Version'];
+      found = statementsOf(role.trustPolicy.document).map((statement) => ({
+        statement,
+        compiled: compilePolicy(`trust policy of role ${role.name}`, { ...(version !== undefined ? { Version: version } : {}), Statement: [{ ...statement, Principal: undefined, NotPrincipal: undefined }] }),
+      }));
+      this.trustCache.set(role.arn, found);
+    }
+    return found;
   }
 
   /** Every role the principal can reach by assuming roles, directly or through a chain. */
