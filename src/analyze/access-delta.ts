@@ -97,8 +97,9 @@ export function accessDeltas(before: IamState, after: IamState, principals: Iter
     const is = sideOf(resolvers.after, arn);
     if (sameSides(was, is)) continue;
     const compiled = { before: compiledOf(resolvers.before, arn), after: compiledOf(resolvers.after, arn) };
-    const granted = deltaEntries(was, is, compiled.before, compiled.after, options);
-    const revoked = deltaEntries(is, was, compiled.after, compiled.before, options);
+    const classes = actionClasses(was, is, options.catalog);
+    const granted = deltaEntries(was, is, classes, compiled.before, compiled.after, options);
+    const revoked = deltaEntries(is, was, classes, compiled.after, compiled.before, options);
     if (granted.length === 0 && revoked.length === 0) continue;
     // Entries are built in a fixed shape, so plain JSON is a faithful key.
     const key = JSON.stringify({ granted, revoked });
@@ -174,9 +175,8 @@ function sameSides(a: Side, b: Side): boolean {
 }
 
 /** The requests `to` allows and `from` does not, as entries. */
-function deltaEntries(from: Side, to: Side, fromCompiled: PrincipalPolicies | undefined, toCompiled: PrincipalPolicies | undefined, options: AccessDeltaOptions): AccessEntry[] {
+function deltaEntries(from: Side, to: Side, classes: readonly { actions: string[] }[], fromCompiled: PrincipalPolicies | undefined, toCompiled: PrincipalPolicies | undefined, options: AccessDeltaOptions): AccessEntry[] {
   if (!to.exists || !toCompiled) return [];
-  const classes = actionClasses(from, to, options.catalog);
   const entries: AccessEntry[] = [];
   for (const cls of classes) {
     const slice = (pieces: readonly Piece[] | undefined, service: string, action: string): Piece[] | undefined => pieces?.filter((p) => p.actionMatches(service, action));
@@ -222,7 +222,10 @@ function deltaEntries(from: Side, to: Side, fromCompiled: PrincipalPolicies | un
     .map(({ e }) => e);
 }
 
-/** Classes of catalog actions whose statement slices differ between the two sides. */
+/**
+ * Classes of catalog actions whose statement slices differ between the two sides. The partition is the same
+ * whichever side is "before", so it is computed once per principal and used for both granted and revoked.
+ */
 function actionClasses(from: Side, to: Side, catalog: ActionCatalog): { actions: string[] }[] {
   const fromSigs = new Set([...from.identity, ...(from.boundary ?? [])].map((p) => p.sig));
   const toSigs = new Set([...to.identity, ...(to.boundary ?? [])].map((p) => p.sig));
@@ -232,12 +235,30 @@ function actionClasses(from: Side, to: Side, catalog: ActionCatalog): { actions:
   const pieces = boundaryChanged ? [...differing, ...from.identity, ...to.identity] : differing;
   const candidates = new Set<string>();
   for (const piece of pieces) for (const a of actionsOf(piece, catalog)) candidates.add(a);
+  if (candidates.size === 0) return [];
 
-  // Each candidate's slice: which pieces of each side cover it (a Set lookup in each piece's cached expansion).
-  const sides = [from.identity, from.boundary, to.identity, to.boundary].map((side) => side?.map((p) => ({ id: p.id, covers: coverageOf(p, catalog) })));
+  // Each candidate's slice on each side, written as the sorted ids of the pieces covering it. Each piece adds its
+  // id to the candidates it covers, walking whichever is smaller: its coverage or the candidates.
+  const slices = new Map<string, string[]>();
+  for (const a of candidates) slices.set(a, ['', '', '', '']);
+  const sides = [from.identity, from.boundary, to.identity, to.boundary];
+  sides.forEach((side, index) => {
+    if (!side) {
+      for (const key of slices.values()) key[index] = '-';
+      return;
+    }
+    for (const piece of [...side].sort((x, y) => x.id - y.id)) {
+      const covered = coverageOf(piece, catalog);
+      const mark = (a: string): void => {
+        const key = slices.get(a);
+        if (key) key[index] += `${piece.id},`;
+      };
+      if (covered.size < candidates.size) for (const a of covered) mark(a);
+      else for (const a of candidates) if (covered.has(a)) mark(a);
+    }
+  });
   const byKey = new Map<string, string[]>();
-  for (const a of candidates) {
-    const [fi, fb, ti, tb] = sides.map((side) => (side ? side.filter((p) => p.covers.has(a)).map((p) => p.id).sort((x, y) => x - y).join(',') : '-'));
+  for (const [a, [fi, fb, ti, tb]] of slices) {
     if (from.exists === to.exists && fi === ti && fb === tb) continue;
     addTo(byKey, `${fi}|${fb}|${ti}|${tb}`, a);
   }
