@@ -24,12 +24,12 @@ import { addTo } from '../core/multimap.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { stableStringify, type PolicyJson } from '../core/policy.js';
 import type { IamState } from '../core/state.js';
-import { compileActions } from '../evaluate/compile-policy.js';
 import { compileConditions } from '../evaluate/conditions.js';
 import { prepareContext, type PreparedContext } from '../evaluate/context.js';
 import { compileResource, prepareResource, type PreparedResource } from '../evaluate/resources.js';
 import { evaluate, type EvaluateOptions, type PrincipalPolicies } from '../evaluate/engine.js';
-import { PrincipalResolver, type NamedDocument } from '../evaluate/principal-policies.js';
+import { PrincipalResolver, type NamedDocument, type PrincipalDocuments } from '../evaluate/principal-policies.js';
+import { compileActions, compilePolicy, type CompiledPolicy } from '../evaluate/compile-policy.js';
 import type { RequestContext } from '../evaluate/types.js';
 import { statementsOf } from './effective-access.js';
 
@@ -88,19 +88,48 @@ export interface AccessDeltaOptions extends EvaluateOptions {
   readonly catalog: ActionCatalog;
 }
 
+/** The documents that apply to a principal on one side; undefined when the principal does not exist there. */
+export type PrincipalSide = Pick<PrincipalDocuments, 'identity' | 'boundary'> | undefined;
+
+/** One principal's delta, before grouping. */
+export interface PrincipalDelta {
+  readonly arn: string;
+  readonly granted: readonly AccessEntry[];
+  readonly revoked: readonly AccessEntry[];
+}
+
 /** Deltas for the given principals (ARNs), grouped: principals with identical deltas share one item. */
 export function accessDeltas(before: IamState, after: IamState, principals: Iterable<string>, options: AccessDeltaOptions): AccessDelta[] {
   const resolvers = { before: new PrincipalResolver(before), after: new PrincipalResolver(after) };
-  const groups = new Map<string, { granted: AccessEntry[]; revoked: AccessEntry[]; principals: string[] }>();
-  for (const arn of [...new Set(principals)].sort()) {
-    const was = sideOf(resolvers.before, arn);
-    const is = sideOf(resolvers.after, arn);
-    if (sameSides(was, is)) continue;
-    const compiled = { before: compiledOf(resolvers.before, arn), after: compiledOf(resolvers.after, arn) };
-    const classes = actionClasses(was, is, options.catalog);
-    const granted = deltaEntries(was, is, classes, compiled.before, compiled.after, options);
-    const revoked = deltaEntries(is, was, classes, compiled.after, compiled.before, options);
-    if (granted.length === 0 && revoked.length === 0) continue;
+  const deltas: PrincipalDelta[] = [];
+  for (const arn of sortedPrincipals(principals)) {
+    const delta = principalDelta(arn, resolvers.before.documents(arn), resolvers.after.documents(arn), options);
+    if (delta) deltas.push(delta);
+  }
+  return groupDeltas(deltas);
+}
+
+export function sortedPrincipals(principals: Iterable<string>): string[] {
+  return [...new Set(principals)].sort();
+}
+
+/** What one principal gains and loses; undefined when nothing changes. A pure function of its documents. */
+export function principalDelta(arn: string, before: PrincipalSide, after: PrincipalSide, options: AccessDeltaOptions): PrincipalDelta | undefined {
+  const was = sideOf(before);
+  const is = sideOf(after);
+  if (sameSides(was, is)) return undefined;
+  const compiled = { before: compiledOf(before), after: compiledOf(after) };
+  const classes = actionClasses(was, is, options.catalog);
+  const granted = deltaEntries(was, is, classes, compiled.before, compiled.after, options);
+  const revoked = deltaEntries(is, was, classes, compiled.after, compiled.before, options);
+  if (granted.length === 0 && revoked.length === 0) return undefined;
+  return { arn, granted, revoked };
+}
+
+/** Principals with identical deltas share one item, in the order of their first principal. */
+export function groupDeltas(deltas: readonly PrincipalDelta[]): AccessDelta[] {
+  const groups = new Map<string, { granted: readonly AccessEntry[]; revoked: readonly AccessEntry[]; principals: string[] }>();
+  for (const { arn, granted, revoked } of deltas) {
     // Entries are built in a fixed shape, so plain JSON is a faithful key.
     const key = JSON.stringify({ granted, revoked });
     const group = groups.get(key);
@@ -110,12 +139,23 @@ export function accessDeltas(before: IamState, after: IamState, principals: Iter
   return [...groups.values()].map((g) => ({ principals: g.principals, granted: g.granted, revoked: g.revoked }));
 }
 
-function compiledOf(resolver: PrincipalResolver, arn: string): PrincipalPolicies | undefined {
-  return resolver.resolve(arn)?.policies;
+/** Compiled documents, cached per document object: a managed policy attached to 1,000 roles is compiled once. */
+const compiledCache = new WeakMap<PolicyJson, Map<string, CompiledPolicy>>();
+
+function compiledDocument(d: NamedDocument): CompiledPolicy {
+  let byName = compiledCache.get(d.document);
+  if (!byName) compiledCache.set(d.document, (byName = new Map()));
+  let compiled = byName.get(d.name);
+  if (!compiled) byName.set(d.name, (compiled = compilePolicy(d.name, d.document)));
+  return compiled;
 }
 
-function sideOf(resolver: PrincipalResolver, arn: string): Side {
-  const documents = resolver.documents(arn);
+function compiledOf(side: PrincipalSide): PrincipalPolicies | undefined {
+  if (!side) return undefined;
+  return { identity: side.identity.map(compiledDocument), ...(side.boundary ? { boundary: compiledDocument(side.boundary) } : {}) };
+}
+
+function sideOf(documents: PrincipalSide): Side {
   if (!documents) return { identity: [], exists: false };
   const pieces = (d: NamedDocument): Piece[] => piecesOf(d.name, d.document);
   return { identity: documents.identity.flatMap(pieces), ...(documents.boundary ? { boundary: pieces(documents.boundary) } : {}), exists: true };
@@ -192,6 +232,7 @@ function deltaEntries(from: Side, to: Side, classes: readonly { actions: string[
     const oldDenies = [...fromIdentity, ...(fromBoundary ?? [])].filter((p) => p.effect === 'Deny');
     const oldBoundaryAllows = fromBoundary?.filter((p) => p.effect === 'Allow');
 
+    let takingResources: string[] | undefined; // the class's actions that take a resource, found on first need
     for (const s of newAllows) {
       for (const b of boundaryAllows) {
         const base = b ? intersect(s, b) : { ...shape(s), approximate: false, because: [s.because] };
@@ -205,7 +246,7 @@ function deltaEntries(from: Side, to: Side, classes: readonly { actions: string[
           if (c.except.some((e) => covers(e, withDeny))) continue; // carved out entirely
           // An action that takes no resource is only ever requested on "*": resources that cannot match "*" hold none of it.
           const admitsStar = withDeny.notResources !== undefined || (withDeny.resources ?? ['*']).includes('*');
-          const actions = admitsStar ? cls.actions : cls.actions.filter((a) => !options.isWildcardOnlyAction(a));
+          const actions = admitsStar ? cls.actions : (takingResources ??= cls.actions.filter((a) => !options.isWildcardOnlyAction(a)));
           if (actions.length === 0) continue;
           const patterns = [s, ...(b ? [b] : []), ...(c.extra ? [c.extra] : [])].flatMap((p) => p.actionPatterns);
           const entry = finish(actions, withDeny, c.except, options.catalog, patterns);
@@ -529,8 +570,18 @@ function containsFunction(entry: AccessEntry, catalog: ActionCatalog): Contains 
   };
 }
 
+/** Compiled resource patterns, shared by all entries: thousands of principals' entries name the same ARNs. */
+const resourceTests = new Map<string, ReturnType<typeof compileResource>>();
+
+function resourceTest(pattern: string, notResource: boolean): ReturnType<typeof compileResource> {
+  const key = `${notResource ? 'N' : 'R'}${pattern}`;
+  let test = resourceTests.get(key);
+  if (!test) resourceTests.set(key, (test = compileResource(pattern, 'Allow', notResource, true)));
+  return test;
+}
+
 function shapeTest(shape: Carveout): (resource: PreparedResource, context: PreparedContext) => boolean {
-  const tests = (shape.resources ?? shape.notResources ?? ['*']).map((p) => compileResource(p, 'Allow', shape.notResources !== undefined, true));
+  const tests = (shape.resources ?? shape.notResources ?? ['*']).map((p) => resourceTest(p, shape.notResources !== undefined));
   const condition = compileConditions(shape.condition, true);
   return (resource, context) => {
     const resourceMatches = shape.notResources ? tests.every((t) => t(resource, context, false) === 'mismatch') : tests.some((t) => t(resource, context, false) === 'match');

@@ -34,22 +34,23 @@ export function trustDeltas(before: EffectiveAccess, after: EffectiveAccess, aff
     for (const role of access.lists.roles) roles.set(role.arn, { ...roles.get(role.arn), [side]: role });
   }
   const out: TrustDelta[] = [];
-  const reachBefore = reachMap(before, affected);
-  const reachAfter = reachMap(after, affected);
+  const assumersBefore = assumersByRole(reachMap(before, affected));
+  const assumersAfter = assumersByRole(reachMap(after, affected));
+  const none = new Map<string, string[]>();
   for (const [arn, { before: was, after: is }] of [...roles].sort(([a], [b]) => a.localeCompare(b))) {
-    const named = (role: RoleState | undefined): Map<string, TrustGrant> => new Map(namedPrincipals(role, before.state.account).map((g) => [stableStringify(g), g]));
-    const wasNamed = named(was);
-    const isNamed = named(is);
-    const gained: TrustGrant[] = [...isNamed].filter(([k]) => !wasNamed.has(k)).map(([, g]) => g);
-    const lost: TrustGrant[] = [...wasNamed].filter(([k]) => !isNamed.has(k)).map(([, g]) => g);
+    const gained: TrustGrant[] = [];
+    const lost: TrustGrant[] = [];
+    // Named outsiders can only change with the trust policy (whose key the diff has already computed).
+    if (!was || !is || was.trustPolicy.key !== is.trustPolicy.key) {
+      const named = (role: RoleState | undefined): Map<string, TrustGrant> => new Map(namedPrincipals(role, before.state.account).map((g) => [stableStringify(g), g]));
+      const wasNamed = named(was);
+      const isNamed = named(is);
+      gained.push(...[...isNamed].filter(([k]) => !wasNamed.has(k)).map(([, g]) => g));
+      lost.push(...[...wasNamed].filter(([k]) => !isNamed.has(k)).map(([, g]) => g));
+    }
     // The account's principals that can assume it (directly or through other roles), before and after.
-    const assumers = (reach: Map<string, Map<string, string[]>>): Map<string, string[]> => {
-      const m = new Map<string, string[]>();
-      for (const [principal, reached] of reach) if (reached.has(arn)) m.set(principal, reached.get(arn)!);
-      return m;
-    };
-    const a0 = assumers(reachBefore);
-    const a1 = assumers(reachAfter);
+    const a0 = assumersBefore.get(arn) ?? none;
+    const a1 = assumersAfter.get(arn) ?? none;
     const kindOf = (p: string): string => (p.includes(':user/') ? 'user' : 'role');
     for (const [p, via] of a1) if (!a0.has(p)) gained.push({ type: kindOf(p), principal: p, ...(via.length ? { via } : {}) });
     for (const [p, via] of a0) if (!a1.has(p)) lost.push({ type: kindOf(p), principal: p, ...(via.length ? { via } : {}) });
@@ -60,6 +61,19 @@ export function trustDeltas(before: EffectiveAccess, after: EffectiveAccess, aff
         .filter((f) => f.principal === role.arn && !f.code.startsWith('TRUST_'))
         .map((f) => ({ code: f.code, severity: f.severity, summary: f.summary }));
       out.push({ role: arn, gained, lost, roleFindings });
+    }
+  }
+  return out;
+}
+
+/** The reach map turned around: role -> principal -> chain. */
+function assumersByRole(reach: Map<string, Map<string, string[]>>): Map<string, Map<string, string[]>> {
+  const out = new Map<string, Map<string, string[]>>();
+  for (const [principal, reached] of reach) {
+    for (const [role, via] of reached) {
+      let assumers = out.get(role);
+      if (!assumers) out.set(role, (assumers = new Map()));
+      assumers.set(principal, via);
     }
   }
   return out;

@@ -15,7 +15,7 @@ import { plannedState } from '../plan/planned-state.js';
 import { EffectiveAccess } from '../analyze/effective-access.js';
 import { findRisks, type Finding } from '../analyze/findings.js';
 import { affectedPrincipals, planFindings } from '../analyze/plan-findings.js';
-import { accessDeltas } from '../analyze/access-delta.js';
+import { startAccessDeltas } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
 import type { Plan } from '../plan/plan.js';
 import type { IamState } from '../core/state.js';
@@ -56,9 +56,11 @@ export async function planChanges(manifestsDir: string, live: LiveReader, now: D
   const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
   const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
   const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
+  // Access deltas start on worker threads while this thread judges findings and trust, then it helps finish them.
+  const accessJob = startAccessDeltas(liveState.state, after, affected, { ...options, catalog });
   const findings = planFindings(diffed.plan, beforeAccess, afterAccess, affected);
-  const access = accessDeltas(liveState.state, after, affected, { ...options, catalog });
   const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected) : [];
+  const access = await accessJob.result();
   const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
   return { plan, diagnostics: plan.diagnostics };
 }

@@ -1,0 +1,45 @@
+/**
+ * Access deltas computed on worker threads equal those computed on one thread. Workers run the built JavaScript,
+ * so this test imports dist/ (npm test builds it first).
+ */
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { syntheticSnapshot } from '../bench/synthetic-account.js';
+
+const DIST = new URL('../dist/src/', import.meta.url);
+
+describe('access deltas on worker threads', () => {
+  it('give the same grouped deltas as one thread, whoever computes which chunk', async () => {
+    expect(existsSync(new URL('analyze/access-delta-worker.js', DIST)), 'dist/ is missing: run npm run build (npm test does)').toBe(true);
+    const { startAccessDeltas } = (await import(new URL('analyze/parallel-access-deltas.js', DIST).href)) as typeof import('../src/analyze/parallel-access-deltas.js');
+    const { accessDeltas } = (await import(new URL('analyze/access-delta.js', DIST).href)) as typeof import('../src/analyze/access-delta.js');
+    const { parseSnapshot } = (await import(new URL('live/parse-snapshot.js', DIST).href)) as typeof import('../src/live/parse-snapshot.js');
+    const { loadActionCatalog } = (await import(new URL('catalog/iam-data-catalog.js', DIST).href)) as typeof import('../src/catalog/iam-data-catalog.js');
+
+    const before = syntheticSnapshot({ users: 500, roles: 400, groups: 30, policies: 200 }, 7) as Record<string, Record<string, unknown>[]>;
+    const after = structuredClone(before);
+    // The benchmark's change, smaller: flip a statement of g-0 (its members) and add PassRole to p-1 (its roles).
+    const group = after['GroupDetailList']!.find((g) => g['GroupName'] === 'g-0')!;
+    const inline = (group['GroupPolicyList'] as { PolicyDocument: string }[])[0]!;
+    inline.PolicyDocument = inline.PolicyDocument.replace(/%22Effect%22%3A%22(Allow|Deny)%22/, (_m, e: string) => `%22Effect%22%3A%22${e === 'Allow' ? 'Deny' : 'Allow'}%22`);
+    const policy = after['Policies']!.find((p) => p['PolicyName'] === 'p-1')!;
+    const version = (policy['PolicyVersionList'] as { Document: string }[])[0]!;
+    const document = JSON.parse(decodeURIComponent(version.Document)) as { Statement: { Action: string[] }[] };
+    document.Statement[0]!.Action.push('iam:PassRole');
+    version.Document = encodeURIComponent(JSON.stringify(document));
+
+    const was = parseSnapshot('before', JSON.stringify(before)).state;
+    const is = parseSnapshot('after', JSON.stringify(after)).state;
+    const principals = [...is.users.values(), ...is.roles.values()].map((p) => p.arn);
+    const catalog = await loadActionCatalog();
+    const options = { catalog, isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
+
+    const job = startAccessDeltas(was, is, principals, options, { workers: 2 });
+    expect(job.workers).toBe(2);
+    const parallel = await job.result();
+    const sequential = accessDeltas(was, is, principals, options);
+    expect(sequential.length).toBeGreaterThan(50);
+    expect(job.chunksFromWorkers).toBeGreaterThan(0);
+    expect(parallel).toEqual(sequential);
+  });
+});
