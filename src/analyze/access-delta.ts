@@ -32,6 +32,7 @@ import { PrincipalResolver, type NamedDocument, type PrincipalDocuments } from '
 import { compileActions, compilePolicy, type CompiledPolicy } from '../evaluate/compile-policy.js';
 import type { RequestContext } from '../evaluate/types.js';
 import { statementsOf } from './effective-access.js';
+import { intersectResourcePatterns, resourcePatternCovers } from './resource-patterns.js';
 
 /** One statement as a delta entry's building block. */
 interface Piece {
@@ -180,6 +181,7 @@ function readPieces(name: string, document: PolicyJson): Piece[] {
     const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string'));
     const resources = list(s['Resource']);
     const notResources = list(s['NotResource']);
+    if (notResources?.includes('*')) return []; // excludes every resource: the statement never applies
     const condition = typeof s['Condition'] === 'object' && s['Condition'] !== null ? (s['Condition'] as Record<string, Record<string, unknown>>) : undefined;
     const content = { Effect: effect, Action: s['Action'], NotAction: s['NotAction'], Resource: resources, NotResource: notResources, Condition: condition, variables };
     const sid = typeof s['Sid'] === 'string' && s['Sid'] !== '' ? ` (${s['Sid']})` : '';
@@ -243,21 +245,21 @@ function deltaEntries(from: Side, to: Side, classes: readonly { actions: string[
         for (const c of candidates) {
           const withDeny = c.extra ? intersectShapes(c.base, { ...shape(c.extra), approximate: false, because: [c.extra.because] }) : c.base;
           if (!withDeny) continue; // the old Deny never reached these resources
-          if (c.except.some((e) => covers(e, withDeny))) continue; // carved out entirely
+          if (carvedAway([...(withDeny.outside ?? []).map((resources) => ({ resources })), ...c.except], withDeny)) continue; // nothing left
           // An action that takes no resource is only ever requested on "*": resources that cannot match "*" hold none of it.
           const admitsStar = withDeny.notResources !== undefined || (withDeny.resources ?? ['*']).includes('*');
           const actions = admitsStar ? cls.actions : (takingResources ??= cls.actions.filter((a) => !options.isWildcardOnlyAction(a)));
           if (actions.length === 0) continue;
           const patterns = [s, ...(b ? [b] : []), ...(c.extra ? [c.extra] : [])].flatMap((p) => p.actionPatterns);
-          const entry = finish(actions, withDeny, c.except, options.catalog, patterns);
-          const verified = withExample(entry, fromCompiled, toCompiled, options);
-          if (verified) entries.push(verified);
+          entries.push(finish(actions, withDeny, c.except, options.catalog, patterns));
         }
       }
     }
   }
-  // A stable order, whatever order the classes were found in (keys computed once, not per comparison).
-  return dedupe(entries)
+  // Examples last, once per distinct entry; then a stable order, whatever order the classes were found in (keys
+  // computed once, not per comparison).
+  return withoutSubsumed(dedupe(entries))
+    .map((entry) => withExample(entry, fromCompiled, toCompiled, options))
     .map((e) => ({ e, key: JSON.stringify([e.actions, e.resources, e.notResources, e.condition, e.except]) }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map(({ e }) => e);
@@ -363,6 +365,8 @@ interface Shape {
   readonly resources?: readonly string[];
   readonly notResources?: readonly string[];
   readonly condition?: Record<string, Record<string, unknown>>;
+  /** Resources taken out (a NotResource met by a Resource): they become carve-outs of the entry. */
+  readonly outside?: readonly (readonly string[])[];
   readonly approximate: boolean;
   readonly because: readonly string[];
 }
@@ -381,6 +385,7 @@ const isAll = (s: { resources?: readonly string[]; notResources?: readonly strin
 /** The intersection of two shapes, or undefined when it is provably empty. */
 function intersectShapes(a: Shape, b: Shape): Shape | undefined {
   let approximate = a.approximate || b.approximate;
+  const outside = [...(a.outside ?? []), ...(b.outside ?? [])];
   let resources: Pick<Shape, 'resources' | 'notResources'>;
   if (isAll(b)) resources = pickResources(a);
   else if (isAll(a)) resources = pickResources(b);
@@ -390,19 +395,26 @@ function intersectShapes(a: Shape, b: Shape): Shape | undefined {
     const out = new Set<string>();
     for (const x of a.resources) {
       for (const y of b.resources) {
-        if (globCovers(y, x)) out.add(x);
+        const common = intersectResourcePatterns(x, y);
+        if (common) for (const c of common) out.add(c);
+        else if (globCovers(y, x)) out.add(x);
         else if (globCovers(x, y)) out.add(y);
         else if (!globsDisjoint(x, y)) {
-          out.add(x); // they overlap in a way not written down exactly: keep the larger side (a superset)
+          out.add(x); // policy variables: the overlap cannot be written down; keep the larger side (a superset)
           approximate = true;
         }
       }
     }
     if (out.size === 0) return undefined;
     resources = { resources: [...out].sort() };
+  } else if (a.notResources && b.notResources) {
+    // Outside both lists is outside their union.
+    resources = { notResources: [...new Set([...a.notResources, ...b.notResources])].sort() };
   } else {
-    resources = pickResources(a);
-    approximate = true;
+    // Resources of one side, minus the other's NotResource list: exact, as a carve-out.
+    const [listed, excluded] = a.resources ? [a, b] : [b, a];
+    resources = { resources: listed.resources! };
+    outside.push(excluded.notResources!);
   }
   const condition: Record<string, Record<string, unknown>> = {};
   for (const source of [a.condition, b.condition]) {
@@ -417,7 +429,7 @@ function intersectShapes(a: Shape, b: Shape): Shape | undefined {
       }
     }
   }
-  return { ...resources, ...(Object.keys(condition).length ? { condition } : {}), approximate, because: [...a.because, ...b.because] };
+  return { ...resources, ...(Object.keys(condition).length ? { condition } : {}), ...(outside.length ? { outside } : {}), approximate, because: [...a.because, ...b.because] };
 }
 
 function pickResources(s: Pick<Shape, 'resources' | 'notResources'>): Pick<Shape, 'resources' | 'notResources'> {
@@ -460,17 +472,36 @@ function globCovers(outer: string, inner: string): boolean {
   return false;
 }
 
-/** Whether a carve-out removes the whole shape: it covers every resource of it and holds whenever the shape does. */
-function covers(carve: Piece, s: Shape): boolean {
-  const resourcesCovered = isAll(carve) || (carve.resources !== undefined && s.resources !== undefined && s.resources.every((x) => carve.resources!.some((y) => globCovers(y, x))));
-  if (!resourcesCovered) return false;
-  if (!carve.condition) return true;
-  // The carve-out's condition holds whenever the shape's does if each of its constraints is one of the shape's.
-  return Object.entries(carve.condition).every(([op, block]) => Object.entries(block ?? {}).every(([k, v]) => s.condition?.[op]?.[k] !== undefined && stableStringify(s.condition[op]![k]) === stableStringify(v)));
+/**
+ * Whether the carve-outs together remove the whole shape (sound: true only when proven). Only carve-outs that hold
+ * whenever the shape does count, and of those: one on every resource; NotResource lists no wider than the shape's
+ * own; Resource lists that cover every resource of the shape, or every resource a NotResource carve-out leaves.
+ */
+function carvedAway(carveouts: readonly Carveout[], s: Shape): boolean {
+  const applicable = carveouts.filter((c) => conditionImplied(c.condition, s.condition));
+  if (applicable.some(isAll)) return true;
+  const listed = applicable.flatMap((c) => c.resources ?? []);
+  const coveredByListed = (x: string): boolean => listed.some((y) => resourcePatternCovers(y, x));
+  if (s.resources && s.resources.every(coveredByListed)) return true;
+  for (const c of applicable) {
+    if (!c.notResources) continue;
+    // Outside its list, the carve-out holds; inside it, the listed carve-outs must.
+    if (c.notResources.every(coveredByListed)) return true;
+    // Outside the shape's own list, nothing of the shape exists: a carve-out excluding no more than it covers all.
+    if (s.notResources && c.notResources.every((x) => s.notResources!.some((y) => resourcePatternCovers(y, x)))) return true;
+    if (s.resources && s.resources.every((x) => c.notResources!.every((n) => intersectResourcePatterns(n, x)?.length === 0))) return true;
+  }
+  return false;
+}
+
+/** Whether condition `c` holds whenever `given` does: each of its constraints is one of the given ones. */
+function conditionImplied(c: Carveout['condition'], given: Carveout['condition']): boolean {
+  if (!c) return true;
+  return Object.entries(c).every(([op, block]) => Object.entries(block ?? {}).every(([k, v]) => given?.[op]?.[k] !== undefined && stableStringify(given[op]![k]) === stableStringify(v)));
 }
 
 function finish(actions: readonly string[], s: Shape, except: readonly Piece[], catalog: ActionCatalog, patterns: readonly string[]): AccessEntry {
-  const carveouts = except.filter((e) => !isDisjoint(e, s)).map((e): Carveout => shape(e));
+  const carveouts = [...(s.outside ?? []).map((resources): Carveout => ({ resources })), ...except.filter((e) => !isDisjoint(e, s)).map((e): Carveout => shape(e))];
   return {
     actions: compressActions(actions, catalog, patterns),
     ...pickResources(s),
@@ -484,7 +515,7 @@ function finish(actions: readonly string[], s: Shape, except: readonly Piece[], 
 /** A carve-out on resources the shape cannot reach is noise. */
 function isDisjoint(carve: Piece, s: Shape): boolean {
   if (!carve.resources || !s.resources || isAll(carve) || isAll(s)) return false;
-  return carve.resources.every((c) => s.resources!.every((r) => !globCovers(c, r) && !globCovers(r, c) && !/[*?$]/.test(c + r) && c !== r));
+  return carve.resources.every((c) => s.resources!.every((r) => intersectResourcePatterns(c, r)?.length === 0));
 }
 
 function dedupeCarveouts(items: Carveout[]): Carveout[] {
@@ -495,6 +526,18 @@ function dedupeCarveouts(items: Carveout[]): Carveout[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * Entries another entry contains are dropped: same actions, resources and condition, and carve-outs that include
+ * all of the other's (the distributed terms often yield an entry and a narrower copy of it).
+ */
+function withoutSubsumed(entries: AccessEntry[]): AccessEntry[] {
+  if (entries.length < 2) return entries;
+  const described = entries.map((e) => ({ e, base: JSON.stringify([e.actions, e.resources, e.notResources, e.condition]), except: new Set((e.except ?? []).map((c) => stableStringify(c))) }));
+  return described
+    .filter((x, i) => !described.some((y, j) => j !== i && y.base === x.base && [...y.except].every((c) => x.except.has(c)) && (y.except.size < x.except.size || j < i)))
+    .map(({ e }) => e);
 }
 
 function dedupe(entries: AccessEntry[]): AccessEntry[] {
@@ -566,7 +609,9 @@ function containsFunction(entry: AccessEntry, catalog: ActionCatalog): Contains 
     if (!actions.has(request.action.toLowerCase())) return false;
     const resource = prepareResource(request.resource);
     const context = prepareContext(request.context);
-    return main(resource, context) && !carveouts.some((c) => c(resource, context));
+    // An action that takes no resource is requested on "*", which only "*" matches.
+    const wildcardOnly = resource.isAll && catalog.isWildcardOnly(request.action);
+    return main(resource, context, wildcardOnly) && !carveouts.some((c) => c(resource, context, wildcardOnly));
   };
 }
 
@@ -580,16 +625,16 @@ function resourceTest(pattern: string, notResource: boolean): ReturnType<typeof 
   return test;
 }
 
-function shapeTest(shape: Carveout): (resource: PreparedResource, context: PreparedContext) => boolean {
+function shapeTest(shape: Carveout): (resource: PreparedResource, context: PreparedContext, wildcardOnly: boolean) => boolean {
   const tests = (shape.resources ?? shape.notResources ?? ['*']).map((p) => resourceTest(p, shape.notResources !== undefined));
   const condition = compileConditions(shape.condition, true);
-  return (resource, context) => {
-    const resourceMatches = shape.notResources ? tests.every((t) => t(resource, context, false) === 'mismatch') : tests.some((t) => t(resource, context, false) === 'match');
+  return (resource, context, wildcardOnly) => {
+    const resourceMatches = shape.notResources ? tests.every((t) => t(resource, context, wildcardOnly) === 'mismatch') : tests.some((t) => t(resource, context, wildcardOnly) === 'match');
     return resourceMatches && condition(context);
   };
 }
 
-function withExample(entry: AccessEntry, before: PrincipalPolicies | undefined, after: PrincipalPolicies, options: AccessDeltaOptions): AccessEntry | undefined {
+function withExample(entry: AccessEntry, before: PrincipalPolicies | undefined, after: PrincipalPolicies, options: AccessDeltaOptions): AccessEntry {
   const actions = concreteActions(entry.actions.slice(0, 3), options.catalog).slice(0, 5);
   const contains = containsFunction(entry, options.catalog);
   const contexts = exampleContexts(entry);
@@ -611,12 +656,14 @@ function withExample(entry: AccessEntry, before: PrincipalPolicies | undefined, 
 
 /** A concrete string matching a pattern: escapes become their characters, variables "example", wildcards `fill`. */
 function instantiate(pattern: string, fill: string): string {
+  // Escapes are set aside as placeholders first, so the wildcard replacements below cannot touch them.
+  const escapes = { '*': '\u0001', '?': '\u0002', $: '\u0003' } as const;
   return pattern
-    .replace(/\$\{([*?$])\}/g, (_m, c: string) => `\u0000${c}`)
+    .replace(/\$\{([*?$])\}/g, (_m, c: keyof typeof escapes) => escapes[c])
     .replace(/\$\{[^}]*\}/g, 'example')
     .replace(/\*/g, fill)
     .replace(/\?/g, 'x')
-    .replace(/\u0000(.)/g, '$1');
+    .replace(/[\u0001-\u0003]/g, (c) => '*?$'[c.charCodeAt(0) - 1]!);
 }
 
 /** An example resource is a real ARN: a short pattern such as "arn:aws:s3" gets its missing parts. */

@@ -10,7 +10,7 @@ import { isAwsOwnedPath } from '../core/arn.js';
 import type { PolicyJson } from '../core/policy.js';
 import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
 import { compilePolicy, type CompiledPolicy } from '../evaluate/compile-policy.js';
-import { evaluate, type EvaluateOptions } from '../evaluate/engine.js';
+import { evaluate, hasStatementsFor, type EvaluateOptions } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
 import type { Decision, RequestContext } from '../evaluate/types.js';
 
@@ -40,6 +40,8 @@ export class EffectiveAccess {
   /** The decision in the most favourable region for the caller (Allowed if any region allows it). */
   decision(principal: Principal, action: string, resource: string, extra: RequestContext = {}): Decision {
     const resolved = this.resolve(principal);
+    const service = action.slice(0, action.indexOf(':')).toLowerCase();
+    if (!hasStatementsFor(resolved.policies, service) && action.toLowerCase() !== 'sts:getcalleridentity') return 'ImplicitlyDenied';
     let first: Decision | undefined;
     const noExtra = Object.keys(extra).length === 0;
     for (const region of this.regions) {

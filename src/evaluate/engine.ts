@@ -41,6 +41,16 @@ export function evaluate(principal: PrincipalPolicies, request: EvaluationReques
 
 const NONE: readonly CompiledStatement[] = [];
 
+/**
+ * Whether any identity statement can apply to an action of this service (lower case). When none can, every request
+ * for it is implicitly denied, except sts:GetCallerIdentity, which needs no permission: callers probing many actions
+ * skip building requests for services the principal has nothing for.
+ */
+export function hasStatementsFor(principal: PrincipalPolicies, service: string): boolean {
+  const index = indexOf(principal);
+  return index.identityAny.length > 0 || index.identity.has(service);
+}
+
 /** A principal's statements by service, merged across its policies; built on first use and kept with it. */
 interface PrincipalIndex {
   readonly identity: ReadonlyMap<string, readonly CompiledStatement[]>;

@@ -10,7 +10,7 @@
  */
 import type { PreparedContext } from './context.js';
 
-type Token =
+export type IamStringToken =
   | { readonly kind: 'literal'; readonly text: string }
   | { readonly kind: 'star' }
   | { readonly kind: 'one' }
@@ -49,7 +49,7 @@ export function compileIamString(source: string, options: IamStringOptions): Iam
 }
 
 function compileUncached(source: string, options: IamStringOptions): IamPattern {
-  const tokens = tokenize(source, options);
+  const tokens = tokenizeIamString(source, options);
   const hasVariables = tokens.some((t) => t.kind === 'variable');
   const flags = options.ignoreCase ? 'is' : 's';
   if (!hasVariables) {
@@ -90,8 +90,9 @@ function compileUncached(source: string, options: IamStringOptions): IamPattern 
   };
 }
 
-function tokenize(source: string, options: IamStringOptions): Token[] {
-  const tokens: Token[] = [];
+/** The string as literals, wildcards and variables, by the rules above. */
+export function tokenizeIamString(source: string, options: IamStringOptions): IamStringToken[] {
+  const tokens: IamStringToken[] = [];
   let literal = '';
   const flush = (): void => {
     if (literal) tokens.push({ kind: 'literal', text: literal });
@@ -132,7 +133,7 @@ function tokenize(source: string, options: IamStringOptions): Token[] {
 }
 
 /** `aws:username` or `aws:username, 'fallback'` (IAM's syntax: a comma, one space, a single-quoted default). */
-function variableToken(inside: string): Token {
+function variableToken(inside: string): IamStringToken {
   const parts = inside.split(', ');
   let fallback: string | undefined;
   if (parts.length === 2 && parts[1]!.startsWith("'") && parts[1]!.endsWith("'")) fallback = parts[1]!.slice(1, -1);
@@ -140,7 +141,7 @@ function variableToken(inside: string): Token {
 }
 
 /** Each variable's value, or undefined if one has neither a single non-empty value nor a default. */
-function resolveVariables(tokens: readonly Token[], context: PreparedContext): string[] | undefined {
+function resolveVariables(tokens: readonly IamStringToken[], context: PreparedContext): string[] | undefined {
   const values: string[] = [];
   for (const token of tokens) {
     if (token.kind !== 'variable') continue;
@@ -152,7 +153,7 @@ function resolveVariables(tokens: readonly Token[], context: PreparedContext): s
   return values;
 }
 
-function toRegex(tokens: readonly Token[], values: readonly string[]): string {
+function toRegex(tokens: readonly IamStringToken[], values: readonly string[]): string {
   let out = '';
   let v = 0;
   for (const token of tokens) {

@@ -72,7 +72,7 @@ export function compileResource(pattern: string, effect: 'Allow' | 'Deny', notRe
 }
 
 /** The literal resource-type prefix and the rest. S3 bucket and object ARNs have no type prefix. */
-function splitResourcePart(service: string, region: string, account: string, resource: string): [string, string] {
+export function splitResourcePart(service: string, region: string, account: string, resource: string): [string, string] {
   if (service === 's3' && region === '' && account === '') return ['', resource];
   const slash = resource.indexOf('/');
   const colon = resource.indexOf(':');
