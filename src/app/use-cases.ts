@@ -15,7 +15,7 @@ import { plannedState } from '../plan/planned-state.js';
 import { EffectiveAccess } from '../analyze/effective-access.js';
 import { findRisks, type Finding } from '../analyze/findings.js';
 import { affectedPrincipals, planFindings } from '../analyze/plan-findings.js';
-import { startAccessDeltas } from '../analyze/parallel-access-deltas.js';
+import { AccessDeltaWorkers } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
 import type { Plan } from '../plan/plan.js';
 import type { IamState } from '../core/state.js';
@@ -48,21 +48,27 @@ export interface PlanResult {
  * findings it introduces or removes. `now` decides time conditions (passed in: pure stages never read the clock).
  */
 export async function planChanges(manifestsDir: string, live: LiveReader, now: Date): Promise<PlanResult> {
-  const [validated, liveState, catalog] = await Promise.all([validateManifestFolder(manifestsDir), readLive(live), loadActionCatalog()]);
-  if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
-  const diffed = diffStates(validated.desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
-  if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
-  const after = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
-  const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
-  const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
-  const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
-  // Access deltas start on worker threads while this thread judges findings and trust, then it helps finish them.
-  const accessJob = startAccessDeltas(liveState.state, after, affected, { ...options, catalog });
-  const findings = planFindings(diffed.plan, beforeAccess, afterAccess, affected);
-  const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected) : [];
-  const access = await accessJob.result();
-  const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
-  return { plan, diagnostics: plan.diagnostics };
+  // Workers load while this thread reads the manifests and live state; they get the access deltas to compute.
+  const workers = AccessDeltaWorkers.start();
+  try {
+    const [validated, liveState, catalog] = await Promise.all([validateManifestFolder(manifestsDir), readLive(live), loadActionCatalog()]);
+    if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
+    const diffed = diffStates(validated.desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
+    if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
+    const after = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
+    const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
+    const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
+    const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
+    // The workers compute access deltas while this thread judges findings and trust, then it helps finish them.
+    const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog });
+    const findings = planFindings(diffed.plan, beforeAccess, afterAccess, affected);
+    const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected) : [];
+    const access = await accessJob.result();
+    const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
+    return { plan, diagnostics: plan.diagnostics };
+  } finally {
+    await workers.close();
+  }
 }
 
 export interface JudgedState {
