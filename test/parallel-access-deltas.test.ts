@@ -44,3 +44,10 @@ describe('access deltas on worker threads', () => {
     expect(parallel).toEqual(sequential);
   });
 });
+
+describe('worker options', () => {
+  it("drop the parent's eval and input-type options (a worker given them fails to load its file), keep the rest", async () => {
+    const { workerExecArgv } = await import('../src/analyze/parallel-access-deltas.js');
+    expect(workerExecArgv(['--input-type=module', '-e', 'code', '--max-old-space-size=4096', '--eval=x', '--input-type', 'module', '-p', '1', '--enable-source-maps'])).toEqual(['--max-old-space-size=4096', '--enable-source-maps']);
+  });
+});

@@ -53,13 +53,19 @@ export interface AccessDeltaJob {
 
 /** Worker threads ready for one access-delta job. Always `close()` them (a finally block), job or not. */
 export class AccessDeltaWorkers {
-  private constructor(private readonly workers: readonly Worker[]) {}
+  /** Workers that failed (to start, or later): they get no job, and their claimed chunks are computed here. */
+  private readonly failed = new Set<Worker>();
+
+  private constructor(private readonly workers: readonly Worker[]) {
+    for (const worker of workers) worker.on('error', () => this.failed.add(worker));
+  }
 
   static start(parallel: ParallelOptions = {}): AccessDeltaWorkers {
     const script = new URL('./access-delta-worker.js', import.meta.url);
     const count = parallel.workers ?? Math.min(availableParallelism() - 1, 3);
     if (count <= 0 || !existsSync(fileURLToPath(script))) return new AccessDeltaWorkers([]);
-    return new AccessDeltaWorkers(Array.from({ length: count }, () => new Worker(script)));
+    const execArgv = workerExecArgv(process.execArgv);
+    return new AccessDeltaWorkers(Array.from({ length: count }, () => new Worker(script, { execArgv })));
   }
 
   /**
@@ -79,7 +85,7 @@ export class AccessDeltaWorkers {
     const compute = (chunk: number): readonly PrincipalDelta[] =>
       work.slice(chunk * CHUNK_SIZE, (chunk + 1) * CHUNK_SIZE).flatMap((p) => principalDelta(p.arn, p.before, p.after, options) ?? []);
 
-    const sharing = work.length >= MIN_PRINCIPALS_FOR_WORKERS ? this.workers : [];
+    const sharing = work.length >= MIN_PRINCIPALS_FOR_WORKERS ? this.workers.filter((w) => !this.failed.has(w)) : [];
     let fromWorkers = 0;
     const message: AccessDeltaWork = { principals: work, chunkSize: CHUNK_SIZE, claims: claims.buffer as SharedArrayBuffer };
     const finished = sharing.map(
@@ -119,4 +125,22 @@ export class AccessDeltaWorkers {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/**
+ * The parent's Node options without those that only make sense for the main script (`node --input-type=module -e
+ * CODE` would make the worker fail to load its file); memory limits and the like carry over.
+ */
+export function workerExecArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (['-e', '--eval', '-p', '--print', '--input-type'].includes(arg)) {
+      i++; // and its value
+      continue;
+    }
+    if (/^--(eval|print|input-type)=/.test(arg)) continue;
+    out.push(arg);
+  }
+  return out;
 }
