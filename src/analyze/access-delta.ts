@@ -32,6 +32,7 @@ import { PrincipalResolver, type NamedDocument, type PrincipalDocuments } from '
 import { compileActions, compilePolicy, type CompiledPolicy } from '../evaluate/compile-policy.js';
 import type { RequestContext } from '../evaluate/types.js';
 import { statementsOf } from './effective-access.js';
+import { ALWAYS_ALLOWED_ACTION, SERVICE_REFUSALS, type ServiceRefusal } from '../evaluate/service-rules.js';
 import { intersectResourcePatterns, resourcePatternCovers } from './resource-patterns.js';
 
 /** One statement as a delta entry's building block. */
@@ -69,7 +70,9 @@ export interface Carveout {
 }
 
 export interface AccessEntry {
-  readonly actions: readonly string[];
+  /** The actions, or (`notActions`) every catalog action but these: whichever is shorter to write. */
+  readonly actions?: readonly string[];
+  readonly notActions?: readonly string[];
   readonly resources?: readonly string[];
   readonly notResources?: readonly string[];
   readonly condition?: Record<string, Record<string, unknown>>;
@@ -251,7 +254,12 @@ function deltaEntries(from: Side, to: Side, classes: readonly { actions: string[
           const actions = admitsStar ? cls.actions : (takingResources ??= cls.actions.filter((a) => !options.isWildcardOnlyAction(a)));
           if (actions.length === 0) continue;
           const patterns = [s, ...(b ? [b] : []), ...(c.extra ? [c.extra] : [])].flatMap((p) => p.actionPatterns);
-          entries.push(finish(actions, withDeny, c.except, options.catalog, patterns));
+          for (const { actions: subset, refusal } of splitByServiceRefusals(actions)) {
+            // Requests the service refuses whatever the policies say are neither granted nor revoked.
+            const refused: Carveout[] = refusal ? [{ resources: [refusal.resources] }] : [];
+            if (refusal && carvedAway([...refused, ...(withDeny.outside ?? []).map((resources) => ({ resources })), ...c.except], withDeny)) continue;
+            entries.push(finish(subset, withDeny, c.except, options.catalog, patterns, refused));
+          }
         }
       }
     }
@@ -260,7 +268,7 @@ function deltaEntries(from: Side, to: Side, classes: readonly { actions: string[
   // computed once, not per comparison).
   return withoutSubsumed(dedupe(entries))
     .map((entry) => withExample(entry, fromCompiled, toCompiled, options))
-    .map((e) => ({ e, key: JSON.stringify([e.actions, e.resources, e.notResources, e.condition, e.except]) }))
+    .map((e) => ({ e, key: JSON.stringify([e.actions, e.notActions, e.resources, e.notResources, e.condition, e.except]) }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map(({ e }) => e);
 }
@@ -489,7 +497,7 @@ function carvedAway(carveouts: readonly Carveout[], s: Shape): boolean {
     if (c.notResources.every(coveredByListed)) return true;
     // Outside the shape's own list, nothing of the shape exists: a carve-out excluding no more than it covers all.
     if (s.notResources && c.notResources.every((x) => s.notResources!.some((y) => resourcePatternCovers(y, x)))) return true;
-    if (s.resources && s.resources.every((x) => c.notResources!.every((n) => intersectResourcePatterns(n, x)?.length === 0))) return true;
+    if (s.resources && s.resources.every((x) => c.notResources!.every((n) => patternsDisjoint(n, x)))) return true;
   }
   return false;
 }
@@ -500,10 +508,14 @@ function conditionImplied(c: Carveout['condition'], given: Carveout['condition']
   return Object.entries(c).every(([op, block]) => Object.entries(block ?? {}).every(([k, v]) => given?.[op]?.[k] !== undefined && stableStringify(given[op]![k]) === stableStringify(v)));
 }
 
-function finish(actions: readonly string[], s: Shape, except: readonly Piece[], catalog: ActionCatalog, patterns: readonly string[]): AccessEntry {
-  const carveouts = [...(s.outside ?? []).map((resources): Carveout => ({ resources })), ...except.filter((e) => !isDisjoint(e, s)).map((e): Carveout => shape(e))];
+function finish(actions: readonly string[], s: Shape, except: readonly Piece[], catalog: ActionCatalog, patterns: readonly string[], refused: readonly Carveout[]): AccessEntry {
+  const carveouts = [
+    ...(s.outside ?? []).map((resources): Carveout => ({ resources })),
+    ...except.filter((e) => !isDisjoint(e, s)).map((e): Carveout => shape(e)),
+    ...refused.filter((r) => !isDisjoint(r, s)),
+  ];
   return {
-    actions: compressActions(actions, catalog, patterns),
+    ...writeActions(actions, catalog, patterns),
     ...pickResources(s),
     ...(s.condition ? { condition: s.condition } : {}),
     ...(carveouts.length ? { except: dedupeCarveouts(carveouts) } : {}),
@@ -512,10 +524,65 @@ function finish(actions: readonly string[], s: Shape, except: readonly Piece[], 
   };
 }
 
+/**
+ * The actions, split by the service refusal that applies to them (GetCallerIdentity, always allowed, left out):
+ * computed once per action list, which is shared by all the entries of a class.
+ */
+const refusalSplits = new WeakMap<readonly string[], { actions: string[]; refusal?: ServiceRefusal }[]>();
+
+function splitByServiceRefusals(actions: readonly string[]): { actions: string[]; refusal?: ServiceRefusal }[] {
+  let split = refusalSplits.get(actions);
+  if (!split) {
+    const groups = new Map<ServiceRefusal | undefined, string[]>();
+    for (const action of actions) {
+      const lower = action.toLowerCase();
+      if (lower === ALWAYS_ALLOWED_ACTION) continue;
+      addTo(groups, SERVICE_REFUSALS.find((r) => r.actions.has(lower)), action);
+    }
+    split = [...groups].map(([refusal, list]) => ({ actions: list, ...(refusal ? { refusal } : {}) }));
+    refusalSplits.set(actions, split);
+  }
+  return split;
+}
+
+/**
+ * `actions` compressed, or `notActions` (the catalog's other actions, compressed) when the set is most of the
+ * catalog and that is shorter: "every action but iam:CreatePolicyVersion, ..." rather than 400 services.
+ */
+function writeActions(actions: readonly string[], catalog: ActionCatalog, patterns: readonly string[]): Pick<AccessEntry, 'actions' | 'notActions'> {
+  // The same action list (a class's, shared by its entries) with the same statements' patterns is written once.
+  let byPatterns = written.get(actions);
+  if (!byPatterns) written.set(actions, (byPatterns = new Map()));
+  const key = patterns.join('\u0001');
+  let found = byPatterns.get(key);
+  if (!found) byPatterns.set(key, (found = writeActionsUncached(actions, catalog, patterns)));
+  return found;
+}
+
+const written = new WeakMap<readonly string[], Map<string, Pick<AccessEntry, 'actions' | 'notActions'>>>();
+
+function writeActionsUncached(actions: readonly string[], catalog: ActionCatalog, patterns: readonly string[]): Pick<AccessEntry, 'actions' | 'notActions'> {
+  const written = compressActions(actions, catalog, patterns);
+  const all = catalog.expand('*');
+  if (actions.length * 2 < all.length || written.length <= 3) return { actions: written };
+  const inSet = new Set(actions.map((a) => a.toLowerCase()));
+  const complement = compressActions(all.filter((a) => !inSet.has(a.toLowerCase())), catalog);
+  return complement.length < written.length ? { notActions: complement } : { actions: written };
+}
+
+/**
+ * Whether two resource patterns share no ARN: exactly, or for patterns with policy variables, when their literal
+ * starts or ends differ (sound either way).
+ */
+function patternsDisjoint(a: string, b: string): boolean {
+  const common = intersectResourcePatterns(a, b);
+  return common ? common.length === 0 : globsDisjoint(a, b);
+}
+
 /** A carve-out on resources the shape cannot reach is noise. */
-function isDisjoint(carve: Piece, s: Shape): boolean {
+function isDisjoint(carve: Carveout, s: Shape): boolean {
   if (!carve.resources || !s.resources || isAll(carve) || isAll(s)) return false;
-  return carve.resources.every((c) => s.resources!.every((r) => intersectResourcePatterns(c, r)?.length === 0));
+  return carve.resources.every((c) => s.resources!.every((r) => patternsDisjoint(c, r)));
 }
 
 function dedupeCarveouts(items: Carveout[]): Carveout[] {
@@ -534,7 +601,7 @@ function dedupeCarveouts(items: Carveout[]): Carveout[] {
  */
 function withoutSubsumed(entries: AccessEntry[]): AccessEntry[] {
   if (entries.length < 2) return entries;
-  const described = entries.map((e) => ({ e, base: JSON.stringify([e.actions, e.resources, e.notResources, e.condition]), except: new Set((e.except ?? []).map((c) => stableStringify(c))) }));
+  const described = entries.map((e) => ({ e, base: JSON.stringify([e.actions, e.notActions, e.resources, e.notResources, e.condition]), except: new Set((e.except ?? []).map((c) => stableStringify(c))) }));
   return described
     .filter((x, i) => !described.some((y, j) => j !== i && y.base === x.base && [...y.except].every((c) => x.except.has(c)) && (y.except.size < x.except.size || j < i)))
     .map(({ e }) => e);
@@ -582,9 +649,16 @@ function compressActions(all: readonly string[], catalog: ActionCatalog, pattern
   return [...used, ...full.map(([service]) => `${service}:*`), ...actions.filter((a) => !fullServices.has(a.slice(0, a.indexOf(':'))))].sort();
 }
 
-/** The concrete actions of an entry, for examples: `service:*` and `*` expand through the catalog. */
+/** The concrete actions of a list: `service:*` and `*` expand through the catalog. */
 function concreteActions(actions: readonly string[], catalog: ActionCatalog): string[] {
   return actions.flatMap((a) => (/[*?]/.test(a) ? catalog.expand(a) : [a]));
+}
+
+/** The catalog actions an entry names, by `actions` or by `notActions`. */
+export function entryActions(entry: Pick<AccessEntry, 'actions' | 'notActions'>, catalog: ActionCatalog): string[] {
+  if (entry.actions) return concreteActions(entry.actions, catalog);
+  const excluded = new Set(concreteActions(entry.notActions ?? [], catalog).map((a) => a.toLowerCase()));
+  return catalog.expand('*').filter((a) => !excluded.has(a.toLowerCase()));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -602,7 +676,7 @@ type Contains = (request: { action: string; resource: string; context: RequestCo
 
 /** An entry's membership test, compiled once (examples test several requests against the same entry). */
 function containsFunction(entry: AccessEntry, catalog: ActionCatalog): Contains {
-  const actions = new Set(concreteActions(entry.actions, catalog).map((a) => a.toLowerCase()));
+  const actions = new Set(entryActions(entry, catalog).map((a) => a.toLowerCase()));
   const main = shapeTest(entry);
   const carveouts = (entry.except ?? []).map(shapeTest);
   return (request) => {
@@ -635,7 +709,7 @@ function shapeTest(shape: Carveout): (resource: PreparedResource, context: Prepa
 }
 
 function withExample(entry: AccessEntry, before: PrincipalPolicies | undefined, after: PrincipalPolicies, options: AccessDeltaOptions): AccessEntry {
-  const actions = concreteActions(entry.actions.slice(0, 3), options.catalog).slice(0, 5);
+  const actions = entry.actions ? concreteActions(entry.actions.slice(0, 3), options.catalog).slice(0, 5) : entryActions(entry, options.catalog).slice(0, 5);
   const contains = containsFunction(entry, options.catalog);
   const contexts = exampleContexts(entry);
   for (const action of actions) {
@@ -666,6 +740,13 @@ function instantiate(pattern: string, fill: string): string {
     .replace(/[\u0001-\u0003]/g, (c) => '*?$'[c.charCodeAt(0) - 1]!);
 }
 
+/** `instantiate` for an ARN pattern, with a plausible partition, region and account where those are just "*". */
+function instantiateArn(pattern: string, fill: string): string {
+  const parts = pattern.split(':');
+  const plausible: Record<number, string> = { 1: 'aws', 3: 'us-east-1', 4: '123456789012' };
+  return instantiate(parts.map((part, i) => (part === '*' && plausible[i] && parts.length >= 6 ? plausible[i]! : part)).join(':'), fill);
+}
+
 /** An example resource is a real ARN: a short pattern such as "arn:aws:s3" gets its missing parts. */
 function wellFormed(arn: string): string {
   const parts = arn.split(':');
@@ -678,21 +759,32 @@ function exampleResources(entry: AccessEntry, action: string, options: EvaluateO
   const out: string[] = [];
   for (const pattern of entry.resources ?? []) {
     if (pattern === '*') out.push('*');
-    else for (const fill of ['x', 'iam-gitops-example', '']) out.push(instantiate(pattern, fill));
+    else for (const fill of ['x', 'iam-gitops-example', '']) out.push(instantiateArn(pattern, fill));
   }
-  if (entry.notResources) out.push('*', 'arn:aws:s3:::iam-gitops-example-outside');
+  if (entry.notResources) out.push('*', ...OUTSIDE_EXAMPLES);
+  // Inside a carve-out's NotResource list is outside that carve-out.
+  for (const carve of entry.except ?? []) for (const pattern of carve.notResources ?? []) if (pattern !== '*') out.push(instantiateArn(pattern, 'x'));
   // Resources of the carve-outs' types, but outside them: the ARN up to its resource type, then an unused name.
+  // (With the account changed too, for carve-outs naming one account, such as AWS's own policies.)
   for (const carve of entry.except ?? []) {
     for (const pattern of carve.resources ?? []) {
       if (pattern === '*') continue;
-      const concrete = wellFormed(instantiate(pattern, 'x')).split(':');
+      const concrete = wellFormed(instantiateArn(pattern, 'x')).split(':');
       const resource = concrete.slice(5).join(':');
       const cut = resource.search(/[/:]/);
-      out.push([...concrete.slice(0, 5), `${cut < 0 ? '' : resource.slice(0, cut + 1)}iam-gitops-other`].join(':'));
+      const other = `${cut < 0 ? '' : resource.slice(0, cut + 1)}iam-gitops-other`;
+      out.push([...concrete.slice(0, 5), other].join(':'));
+      if (concrete[4] !== '') out.push([...concrete.slice(0, 4), '123456789012', other].join(':'));
     }
   }
-  return [...new Set(out.map((r) => (r === '*' ? r : wellFormed(r))))].slice(0, 12);
+  if ((entry.resources ?? []).includes('*')) out.push(...OUTSIDE_EXAMPLES);
+  // A resource with a literal "*" or "?" (from a "${*}" escape) is no request anyone makes, and evaluators differ on
+  // it: not an example.
+  return [...new Set(out.map((r) => (r === '*' ? r : wellFormed(r))))].filter((r) => r === '*' || !/[*?]/.test(r)).slice(0, 20);
 }
+
+/** Resources of several services and kinds, for entries on "everything except ...". */
+const OUTSIDE_EXAMPLES = ['arn:aws:s3:::iam-gitops-example-outside', 'arn:aws:sqs:us-east-1:123456789012:iam-gitops-example', 'arn:aws:iam::123456789012:role/iam-gitops-example', 'arn:aws:dynamodb:eu-west-1:123456789012:table/iam-gitops-example'];
 
 /**
  * A context that satisfies the entry's condition block, per operator family, with every policy variable the entry
@@ -717,7 +809,11 @@ function exampleContexts(entry: AccessEntry): Record<string, string | string[]>[
         if (first.toLowerCase() === 'false') context[key] = 'present';
         continue;
       }
-      if (base.includes('not')) continue; // a missing key satisfies negated operators
+      if (base.includes('not')) {
+        // A missing key satisfies a negated operator, except under ForAnyValue (no value, no match): give another.
+        if (op.startsWith('foranyvalue:')) context[key] = ['iam-gitops-other'];
+        continue;
+      }
       let value: string;
       if (base.startsWith('numeric')) value = String(Number(first) + (base.includes('less') ? -1 : base.includes('greater') ? 1 : 0));
       else if (base.startsWith('date')) value = new Date(Date.parse(first) + (base.includes('less') ? -86_400_000 : base.includes('greater') ? 86_400_000 : 0)).toISOString();
@@ -748,6 +844,42 @@ function exampleContexts(entry: AccessEntry): Record<string, string | string[]>[
       }
     }
   }
-  return [context];
+  // Where that context is not an example (two constraints on one key, say), the same with one key changed, to each
+  // value near one a condition names, or removed.
+  const variants: Record<string, string | string[]>[] = [context];
+  for (const [key, values] of candidateValues(entry)) {
+    for (const value of values) {
+      const variant = { ...context };
+      if (value === undefined) delete variant[key];
+      else variant[key] = value;
+      variants.push(variant);
+    }
+  }
+  return variants.slice(0, 24);
+}
+
+/** Per condition key of the entry and its carve-outs: values on either side of each one named, and "missing". */
+function candidateValues(entry: AccessEntry): Map<string, (string | string[] | undefined)[]> {
+  const out = new Map<string, (string | string[] | undefined)[]>();
+  for (const condition of [entry.condition, ...(entry.except ?? []).map((c) => c.condition)]) {
+    for (const [operator, block] of Object.entries(condition ?? {})) {
+      const op = operator.toLowerCase();
+      const base = op.replace(/^for(any|all)value:/, '').replace(/ifexists$/, '');
+      for (const [key, raw] of Object.entries(block ?? {})) {
+        const found = out.get(key) ?? [undefined];
+        for (const v of (Array.isArray(raw) ? raw : [raw]).map(String).slice(0, 2)) {
+          let values: string[];
+          if (base.startsWith('numeric')) values = [-1, 0, 1].map((d) => String(Number(v) + d));
+          else if (base.startsWith('date')) values = [-1, 0, 1].map((d) => new Date(Date.parse(v) + d * 86_400_000).toISOString());
+          else if (base === 'bool' || base === 'null') values = ['true', 'false'];
+          else if (base.startsWith('ipaddress') || base.startsWith('notipaddress')) values = [v.split('/')[0]!, '198.51.100.1'];
+          else values = [instantiate(v, 'x'), 'iam-gitops-other'];
+          found.push(...(op.startsWith('for') ? values.map((x) => [x]) : values));
+        }
+        out.set(key, found);
+      }
+    }
+  }
+  return out;
 }
 

@@ -47,14 +47,19 @@ function parse(pattern: string, variables: boolean): ResourceGlob | undefined {
  * clearing, since an answer is cheap to recompute.
  */
 function memoised<T>(compute: (a: string, b: string, variables: boolean) => T): (a: string, b: string, variables?: boolean) => T {
-  const caches = [new Map<string, T>(), new Map<string, T>()];
+  const caches = [new Map<string, Map<string, T>>(), new Map<string, Map<string, T>>()];
+  let size = 0;
   return (a, b, variables = true) => {
     const cache = caches[variables ? 1 : 0]!;
-    const key = `${a}\u0001${b}`;
-    if (cache.has(key)) return cache.get(key)!;
+    let byB = cache.get(a);
+    if (!byB) cache.set(a, (byB = new Map()));
+    if (byB.has(b)) return byB.get(b)!;
     const value = compute(a, b, variables);
-    if (cache.size > 200_000) cache.clear();
-    cache.set(key, value);
+    if (++size > 200_000) {
+      for (const c of caches) c.clear();
+      size = 0;
+    }
+    byB.set(b, value);
     return value;
   };
 }

@@ -63,6 +63,8 @@ export async function planChanges(manifestsDir: string, live: LiveReader, now: D
     const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog });
     const findings = planFindings(diffed.plan, beforeAccess, afterAccess, affected);
     const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected) : [];
+    // While the workers finish: the fingerprints the plan records.
+    void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
     const access = await accessJob.result();
     const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
     return { plan, diagnostics: plan.diagnostics };

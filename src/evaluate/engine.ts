@@ -35,7 +35,7 @@ export function evaluate(principal: PrincipalPolicies, request: EvaluationReques
   const identity = matchingStatements(index.identity.get(service), index.identityAny, service, action, resource, context, wildcardOnly);
   const boundary = index.boundary ? matchingStatements(index.boundary.get(service), index.boundaryAny, service, action, resource, context, wildcardOnly) : NONE;
   const result = decide(principal, identity, boundary);
-  const imposed = serviceDecision(`${service}:${action}`, request.resource, result.decision);
+  const imposed = serviceDecision(`${service}:${action}`, resource, result.decision);
   return imposed && imposed !== result.decision ? { decision: imposed, matched: imposed === 'Allowed' ? [] : result.decision === 'ExplicitlyDenied' ? result.matched : [] } : result;
 }
 

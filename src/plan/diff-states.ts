@@ -139,11 +139,26 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
     trust: [],
     findings: [],
     summary: { create: count('create'), update: count('update'), delete: count('delete'), unmanaged: unmanaged.length },
-    live: { source: live.source, fingerprint: live.fingerprint },
-    desired: { fingerprint: fingerprintState(desired.state) },
+    // Fingerprints are hashes of whole states: computed when first read (by the renderer, or by a caller with
+    // time to spare), not on the way to the access analysis.
+    live: lazyFingerprint(live.source, () => live.fingerprint),
+    desired: lazyFingerprint(undefined, () => fingerprintState(desired.state)),
     diagnostics: [...live.notes, ...diagnostics],
   };
   return { plan, diagnostics: plan.diagnostics };
+}
+
+function lazyFingerprint(source: string, compute: () => string): { readonly source: string; readonly fingerprint: string };
+function lazyFingerprint(source: undefined, compute: () => string): { readonly fingerprint: string };
+function lazyFingerprint(source: string | undefined, compute: () => string): { readonly source?: string; readonly fingerprint: string } {
+  let fingerprint: string | undefined;
+  return {
+    ...(source !== undefined ? { source } : {}),
+    get fingerprint() {
+      fingerprint ??= compute();
+      return fingerprint;
+    },
+  };
 }
 
 function change(action: ChangeAction, entity: EntityState, reason: string, at: SourceLocation | undefined, details: ChangeDetail[]): Change {

@@ -50,7 +50,8 @@ function principalsLine(principals: readonly string[]): string {
 function entryLines(entry: AccessEntry, catalog: ActionCatalog): string[] {
   const where = entry.resources ? (entry.resources.includes('*') ? 'on any resource' : `on ${list(entry.resources)}`) : `on everything except ${list(entry.notResources ?? [])}`;
   const when = entry.condition ? `, ${conditionWords(entry.condition)}` : '';
-  const lines = [`${actionsSummary(entry.actions, catalog)} ${where}${when}${entry.approximate ? ' (approximate: a superset)' : ''}`];
+  const what = entry.actions ? actionsSummary(entry.actions, catalog) : `every action except ${actionsSummary(entry.notActions ?? [], catalog)}`;
+  const lines = [`${what} ${where}${when}${entry.approximate ? ' (approximate: a superset)' : ''}`];
   for (const carve of entry.except ?? []) lines.push(`except ${carveWords(carve)}`);
   lines.push(`because ${entry.because.join('; ')}`);
   return lines;
