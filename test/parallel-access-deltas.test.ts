@@ -34,14 +34,28 @@ describe('access deltas on worker threads', () => {
     const catalog = await loadActionCatalog();
     const options = { catalog, isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
 
-    const workers = AccessDeltaWorkers.start({ workers: 2 });
-    const job = workers.run(was, is, principals, options);
-    expect(job.workers).toBe(2);
-    const parallel = await job.result().finally(() => workers.close());
     const sequential = accessDeltas(was, is, principals, options);
     expect(sequential.flatMap((d) => d.principals).length).toBeGreaterThan(300);
-    expect(job.chunksFromWorkers).toBeGreaterThan(0);
-    expect(parallel).toEqual(sequential);
+    const inWorkers = async (): Promise<{ deltas: unknown; workers: number; fromWorkers: number }> => {
+      const workers = AccessDeltaWorkers.start({ workers: 2 });
+      const job = workers.run(was, is, principals, options);
+      const deltas = await job.result().finally(() => workers.close());
+      return { deltas, workers: job.workers, fromWorkers: job.chunksFromWorkers };
+    };
+    const parallel = await inWorkers();
+    expect(parallel.workers).toBe(2);
+    expect(parallel.fromWorkers).toBeGreaterThan(0);
+    expect(parallel.deltas).toEqual(sequential);
+
+    // Started as `node --max-semi-space-size=32 ...`: Node refuses that option in workers, so they start without it.
+    process.execArgv.push('--max-semi-space-size=32');
+    try {
+      const withProcessOption = await inWorkers();
+      expect(withProcessOption.workers).toBe(2);
+      expect(withProcessOption.deltas).toEqual(sequential);
+    } finally {
+      process.execArgv.pop();
+    }
   });
 });
 

@@ -64,8 +64,12 @@ export class AccessDeltaWorkers {
     const script = new URL('./access-delta-worker.js', import.meta.url);
     const count = parallel.workers ?? Math.min(availableParallelism() - 1, 3);
     if (count <= 0 || !existsSync(fileURLToPath(script))) return new AccessDeltaWorkers([]);
-    const execArgv = workerExecArgv(process.execArgv);
-    return new AccessDeltaWorkers(Array.from({ length: count }, () => new Worker(script, { execArgv })));
+    const workers: Worker[] = [];
+    for (let i = 0; i < count; i++) {
+      const worker = startWorker(script);
+      if (worker) workers.push(worker);
+    }
+    return new AccessDeltaWorkers(workers);
   }
 
   /**
@@ -125,6 +129,21 @@ export class AccessDeltaWorkers {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/**
+ * A worker with the parent's Node options where it accepts them: Node refuses per-process options in workers (node
+ * --max-semi-space-size=32, say), so then none. Undefined when no worker starts: this thread does the work.
+ */
+function startWorker(script: URL): Worker | undefined {
+  for (const execArgv of [workerExecArgv(process.execArgv), []]) {
+    try {
+      return new Worker(script, { execArgv });
+    } catch {
+      // ERR_WORKER_INVALID_EXEC_ARGV and the like: try the next options, or do without
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -48,10 +48,12 @@ export interface PlanResult {
  * findings it introduces or removes. `now` decides time conditions (passed in: pure stages never read the clock).
  */
 export async function planChanges(manifestsDir: string, live: LiveReader, now: Date): Promise<PlanResult> {
-  // Workers load while this thread reads the manifests and live state; they get the access deltas to compute.
-  const workers = AccessDeltaWorkers.start();
+  const liveState = await readLive(live);
+  // For a large account, workers load while this thread reads the manifests; they get the access deltas to compute.
+  const large = liveState.state.users.size + liveState.state.roles.size >= LARGE_ACCOUNT_PRINCIPALS;
+  const workers = AccessDeltaWorkers.start(large ? {} : { workers: 0 });
   try {
-    const [validated, liveState, catalog] = await Promise.all([validateManifestFolder(manifestsDir), readLive(live), loadActionCatalog()]);
+    const [validated, catalog] = await Promise.all([validateManifestFolder(manifestsDir), loadActionCatalog()]);
     if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
     const diffed = diffStates(validated.desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
     if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
@@ -72,6 +74,9 @@ export async function planChanges(manifestsDir: string, live: LiveReader, now: D
     await workers.close();
   }
 }
+
+/** From this many users and roles, access deltas are worth worker threads (starting them costs about 0.1 s). */
+const LARGE_ACCOUNT_PRINCIPALS = 500;
 
 export interface JudgedState {
   /** Absent when the manifests have errors. */
