@@ -3,6 +3,7 @@
  * level, big sets summarised, conditions said in words. Pure: the catalog supplies action counts and access levels.
  */
 import type { AccessDelta, AccessEntry, Carveout } from '../analyze/access-delta.js';
+import { SERVICE_REFUSALS } from '../evaluate/service-rules.js';
 import type { AccessLevel, ActionCatalog } from '../catalog/action-catalog.js';
 import { NO_COLOR, type Palette } from './palette.js';
 
@@ -50,7 +51,7 @@ function principalsLine(principals: readonly string[]): string {
 function entryLines(entry: AccessEntry, catalog: ActionCatalog): string[] {
   const where = entry.resources ? (entry.resources.includes('*') ? 'on any resource' : `on ${list(entry.resources)}`) : `on everything except ${list(entry.notResources ?? [])}`;
   const when = entry.condition ? `, ${conditionWords(entry.condition)}` : '';
-  const what = entry.actions ? actionsSummary(entry.actions, catalog) : `every action except ${actionsSummary(entry.notActions ?? [], catalog)}`;
+  const what = entry.actions ? actionsSummary(entry.actions, catalog) : `every action except (${actionsSummary(entry.notActions ?? [], catalog)})`;
   const lines = [`${what} ${where}${when}${entry.approximate ? ' (approximate: a superset)' : ''}`];
   for (const carve of entry.except ?? []) lines.push(`except ${carveWords(carve)}`);
   lines.push(`because ${entry.because.join('; ')}`);
@@ -59,6 +60,8 @@ function entryLines(entry: AccessEntry, catalog: ActionCatalog): string[] {
 
 /** "on X", "when outside eu-west-1", "on X when without MFA": a carve-out, after the word "except". */
 function carveWords(c: Carveout): string {
+  const refusal = !c.condition && c.resources?.length === 1 ? SERVICE_REFUSALS.find((r) => r.resources === c.resources![0]) : undefined;
+  if (refusal) return `on ${refusal.resources} (${refusal.why})`;
   const where = c.resources ? (c.resources.includes('*') ? '' : `on ${list(c.resources)}`) : `everywhere but ${list(c.notResources ?? [])}`;
   const when = c.condition ? `when ${conditionWords(c.condition).replace(/(^|, )only /g, '$1')}` : '';
   return [where, when].filter(Boolean).join(' ') || 'everywhere';
