@@ -3,4 +3,10 @@
 // `prepare` script, which `npm ci` and `npm install` run, so the command works right after installing.
 import { main } from '../dist/cmd/cli.js';
 
+// A reader that stops early (`iam-gitops plan --format json | head`) is not an error worth a stack trace.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 process.exitCode = await main(process.argv.slice(2));
