@@ -63,7 +63,7 @@ function carveWords(c: Carveout): string {
   const refusal = !c.condition && c.resources?.length === 1 ? SERVICE_REFUSALS.find((r) => r.resources === c.resources![0]) : undefined;
   if (refusal) return `on ${refusal.resources} (${refusal.why})`;
   const where = c.resources ? (c.resources.includes('*') ? '' : `on ${list(c.resources)}`) : `everywhere but ${list(c.notResources ?? [])}`;
-  const when = c.condition ? `when ${conditionWords(c.condition).replace(/(^|, )only /g, '$1')}` : '';
+  const when = c.condition ? `when ${conditionWords(c.condition).replace(/(^|, )only (when )?/g, '$1')}` : '';
   return [where, when].filter(Boolean).join(' ') || 'everywhere';
 }
 
