@@ -37,8 +37,14 @@ export const CLAIMED = 1;
 const MIN_PRINCIPALS_FOR_WORKERS = 256;
 const CHUNK_SIZE = 32;
 
+/**
+ * One worker by default. Each costs about 0.5 s of CPU to start (modules, catalog, compiling hot code afresh), and
+ * on the 2-core benchmark machine two workers took 5.4 s where one took 4.8 s; with more cores, pass `workers`.
+ */
+const DEFAULT_WORKERS = 1;
+
 export interface ParallelOptions {
-  /** Worker threads to start besides this one; default: the cores beyond this one, at most 3. */
+  /** Worker threads to start besides this one; default: one, when there is a core beyond this one. */
   readonly workers?: number;
 }
 
@@ -62,7 +68,7 @@ export class AccessDeltaWorkers {
 
   static start(parallel: ParallelOptions = {}): AccessDeltaWorkers {
     const script = new URL('./access-delta-worker.js', import.meta.url);
-    const count = parallel.workers ?? Math.min(availableParallelism() - 1, 3);
+    const count = parallel.workers ?? Math.min(availableParallelism() - 1, DEFAULT_WORKERS);
     if (count <= 0 || !existsSync(fileURLToPath(script))) return new AccessDeltaWorkers([]);
     const workers: Worker[] = [];
     for (let i = 0; i < count; i++) {
@@ -104,7 +110,11 @@ export class AccessDeltaWorkers {
           // so meets (and reports) the same error if it comes from the input.
           worker.on('error', () => resolve());
           worker.on('exit', () => resolve());
-          worker.postMessage(message);
+          try {
+            worker.postMessage(message);
+          } catch {
+            resolve(); // a document that cannot be copied to a worker: this thread computes everything
+          }
         }),
     );
 
