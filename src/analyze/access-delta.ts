@@ -42,6 +42,8 @@ interface Piece {
   readonly sig: string;
   /** `sig` interned as a small number, for cheap keys. */
   readonly id: number;
+  /** `sig` and `because` interned: the same statement of the same policy. */
+  readonly uid: number;
   readonly because: string;
   readonly resources?: readonly string[];
   readonly notResources?: readonly string[];
@@ -193,6 +195,7 @@ function readPieces(name: string, document: PolicyJson): Piece[] {
       effect,
       sig,
       id: internSig(sig),
+      uid: internSig(`${sig}\u0001${name}, statement ${index}${sid}`),
       because: `${name}, statement ${index}${sid}`,
       ...(resources ? { resources } : {}),
       ...(notResources ? { notResources } : {}),
@@ -226,51 +229,85 @@ function deltaEntries(from: Side, to: Side, classes: readonly { actions: string[
   for (const cls of classes) {
     const slice = (pieces: readonly Piece[] | undefined, service: string, action: string): Piece[] | undefined => pieces?.filter((p) => p.actionMatches(service, action));
     const [service, action] = splitAction(cls.actions[0]!);
-    const fromIdentity = from.exists ? slice(from.identity, service, action)! : [];
-    const fromBoundary = from.exists ? slice(from.boundary, service, action) : undefined;
-    const toIdentity = slice(to.identity, service, action)!;
-    const toBoundary = slice(to.boundary, service, action);
-    const newAllows = toIdentity.filter((p) => p.effect === 'Allow');
-    const newDenies = [...toIdentity, ...(toBoundary ?? [])].filter((p) => p.effect === 'Deny');
-    const boundaryAllows = toBoundary ? toBoundary.filter((p) => p.effect === 'Allow') : [undefined];
-    const oldAllows = fromIdentity.filter((p) => p.effect === 'Allow');
-    const oldDenies = [...fromIdentity, ...(fromBoundary ?? [])].filter((p) => p.effect === 'Deny');
-    const oldBoundaryAllows = fromBoundary?.filter((p) => p.effect === 'Allow');
+    const slices: ClassSlices = {
+      fromIdentity: from.exists ? slice(from.identity, service, action)! : [],
+      fromBoundary: from.exists ? slice(from.boundary, service, action) : undefined,
+      toIdentity: slice(to.identity, service, action)!,
+      toBoundary: slice(to.boundary, service, action),
+    };
+    // A class's entries, examples included, are a function of its actions and the statements covering them (the
+    // engine's decision on an action depends on those alone): principals that share them share the work.
+    const key = classKey(from.exists, slices, cls.actions);
+    let found = classCache.get(key);
+    if (!found) {
+      found = classEntries(cls.actions, slices, fromCompiled, toCompiled, options);
+      if (classCache.size >= CLASS_CACHE_LIMIT) classCache.clear();
+      classCache.set(key, found);
+    }
+    entries.push(...found);
+  }
+  // A stable order, whatever order the classes were found in (keys computed once, not per comparison).
+  return entries
+    .map((e) => ({ e, key: JSON.stringify([e.actions, e.notActions, e.resources, e.notResources, e.condition, e.except]) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ e }) => e);
+}
 
-    let takingResources: string[] | undefined; // the class's actions that take a resource, found on first need
-    for (const s of newAllows) {
-      for (const b of boundaryAllows) {
-        const base = b ? intersect(s, b) : { ...shape(s), approximate: false, because: [s.because] };
-        if (!base) continue; // the Allow and the boundary's Allow share no resource
-        const candidates: { base: Shape; except: Piece[]; extra?: Piece }[] = [{ base, except: [...newDenies, ...oldAllows] }];
-        for (const d of oldDenies) candidates.push({ base, except: newDenies, extra: d });
-        if (oldBoundaryAllows) candidates.push({ base, except: [...newDenies, ...oldBoundaryAllows] });
-        for (const c of candidates) {
-          const withDeny = c.extra ? intersectShapes(c.base, { ...shape(c.extra), approximate: false, because: [c.extra.because] }) : c.base;
-          if (!withDeny) continue; // the old Deny never reached these resources
-          if (carvedAway([...(withDeny.outside ?? []).map((resources) => ({ resources })), ...c.except], withDeny)) continue; // nothing left
-          // An action that takes no resource is only ever requested on "*": resources that cannot match "*" hold none of it.
-          const admitsStar = withDeny.notResources !== undefined || (withDeny.resources ?? ['*']).includes('*');
-          const actions = admitsStar ? cls.actions : (takingResources ??= cls.actions.filter((a) => !options.isWildcardOnlyAction(a)));
-          if (actions.length === 0) continue;
-          const patterns = [s, ...(b ? [b] : []), ...(c.extra ? [c.extra] : [])].flatMap((p) => p.actionPatterns);
-          for (const { actions: subset, refusal } of splitByServiceRefusals(actions)) {
-            // Requests the service refuses whatever the policies say are neither granted nor revoked.
-            const refused: Carveout[] = refusal ? [{ resources: [refusal.resources] }] : [];
-            if (refusal && carvedAway([...refused, ...(withDeny.outside ?? []).map((resources) => ({ resources })), ...c.except], withDeny)) continue;
-            entries.push(finish(subset, withDeny, c.except, options.catalog, patterns, refused));
-          }
+interface ClassSlices {
+  readonly fromIdentity: readonly Piece[];
+  /** Undefined when there is no boundary before (or no principal). */
+  readonly fromBoundary: readonly Piece[] | undefined;
+  readonly toIdentity: readonly Piece[];
+  readonly toBoundary: readonly Piece[] | undefined;
+}
+
+const classCache = new Map<string, readonly AccessEntry[]>();
+const CLASS_CACHE_LIMIT = 20_000;
+
+function classKey(fromExists: boolean, slices: ClassSlices, actions: readonly string[]): string {
+  const uids = (pieces: readonly Piece[] | undefined): string => (pieces ? pieces.map((p) => p.uid).join(',') : '-');
+  return `${fromExists ? 1 : 0}|${uids(slices.fromIdentity)}|${uids(slices.fromBoundary)}|${uids(slices.toIdentity)}|${uids(slices.toBoundary)}|${actions.join(',')}`;
+}
+
+/** The entries of one class of actions: what its new statements allow that its old ones did not. */
+function classEntries(classActions: readonly string[], slices: ClassSlices, fromCompiled: PrincipalPolicies | undefined, toCompiled: PrincipalPolicies, options: AccessDeltaOptions): AccessEntry[] {
+  const { fromIdentity, fromBoundary, toIdentity, toBoundary } = slices;
+  const entries: AccessEntry[] = [];
+  const newAllows = toIdentity.filter((p) => p.effect === 'Allow');
+  const newDenies = [...toIdentity, ...(toBoundary ?? [])].filter((p) => p.effect === 'Deny');
+  const boundaryAllows = toBoundary ? toBoundary.filter((p) => p.effect === 'Allow') : [undefined];
+  const oldAllows = fromIdentity.filter((p) => p.effect === 'Allow');
+  const oldDenies = [...fromIdentity, ...(fromBoundary ?? [])].filter((p) => p.effect === 'Deny');
+  const oldBoundaryAllows = fromBoundary?.filter((p) => p.effect === 'Allow');
+
+  let takingResources: readonly string[] | undefined; // the class's actions that take a resource, found on first need
+  for (const s of newAllows) {
+    for (const b of boundaryAllows) {
+      const base = b ? intersect(s, b) : { ...shape(s), approximate: false, because: [s.because] };
+      if (!base) continue; // the Allow and the boundary's Allow share no resource
+      const candidates: { base: Shape; except: Piece[]; extra?: Piece }[] = [{ base, except: [...newDenies, ...oldAllows] }];
+      for (const d of oldDenies) candidates.push({ base, except: newDenies, extra: d });
+      if (oldBoundaryAllows) candidates.push({ base, except: [...newDenies, ...oldBoundaryAllows] });
+      for (const c of candidates) {
+        const withDeny = c.extra ? intersectShapes(c.base, { ...shape(c.extra), approximate: false, because: [c.extra.because] }) : c.base;
+        if (!withDeny) continue; // the old Deny never reached these resources
+        if (carvedAway([...(withDeny.outside ?? []).map((resources) => ({ resources })), ...c.except], withDeny)) continue; // nothing left
+        // An action that takes no resource is only ever requested on "*": resources that cannot match "*" hold none of it.
+        const admitsStar = withDeny.notResources !== undefined || (withDeny.resources ?? ['*']).includes('*');
+        const actions = admitsStar ? classActions : (takingResources ??= classActions.filter((a) => !options.isWildcardOnlyAction(a)));
+        if (actions.length === 0) continue;
+        const patterns = [s, ...(b ? [b] : []), ...(c.extra ? [c.extra] : [])].flatMap((p) => p.actionPatterns);
+        for (const { actions: subset, refusal } of splitByServiceRefusals(actions)) {
+          // Requests the service refuses whatever the policies say are neither granted nor revoked.
+          const refused: Carveout[] = refusal ? [{ resources: [refusal.resources] }] : [];
+          if (refusal && carvedAway([...refused, ...(withDeny.outside ?? []).map((resources) => ({ resources })), ...c.except], withDeny)) continue;
+          entries.push(finish(subset, withDeny, c.except, options.catalog, patterns, refused));
         }
       }
     }
   }
-  // Examples last, once per distinct entry; then a stable order, whatever order the classes were found in (keys
-  // computed once, not per comparison).
-  return withoutSubsumed(dedupe(entries))
-    .map((entry) => withExample(entry, fromCompiled, toCompiled, options))
-    .map((e) => ({ e, key: JSON.stringify([e.actions, e.notActions, e.resources, e.notResources, e.condition, e.except]) }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map(({ e }) => e);
+  // Examples last, once per distinct entry.
+  return withoutSubsumed(dedupe(entries)).map((entry) => withExample(entry, fromCompiled, toCompiled, options));
 }
 
 /**
