@@ -65,6 +65,16 @@ describe('access deltas', () => {
     expect(delta!.granted[0]!.approximate).toBeUndefined();
   });
 
+  it('meets two equality conditions on one key in the values both allow, and nothing when they share none', () => {
+    const inRegions = (...regions: string[]): Statement => ({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': regions } } });
+    const boundary = [inRegions('eu-west-1', 'us-east-1')];
+    const [delta] = deltas({ statements: [], boundary }, { statements: [inRegions('eu-west-1', 'eu-central-1')], boundary });
+    expect(delta!.granted).toHaveLength(1);
+    expect(delta!.granted[0]).toMatchObject({ actions: ['s3:GetObject'], condition: { StringEquals: { 'aws:RequestedRegion': ['eu-west-1'] } } });
+    expect(delta!.granted[0]!.approximate).toBeUndefined();
+    expect(deltas({ statements: [], boundary }, { statements: [inRegions('us-west-2')], boundary })).toEqual([]);
+  });
+
   it('carves out what AWS refuses whatever the policies say, and writes "all but a few" as notActions', () => {
     const [delta] = deltas({ statements: [] }, { statements: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
     const entries = delta!.granted;

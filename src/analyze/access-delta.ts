@@ -466,15 +466,42 @@ function intersectShapes(a: Shape, b: Shape): Shape | undefined {
     for (const [op, block] of Object.entries(source ?? {})) {
       for (const [key, value] of Object.entries(block ?? {})) {
         const existing = condition[op]?.[key];
+        let merged = value;
         if (existing !== undefined && stableStringify(existing) !== stableStringify(value)) {
-          approximate = true; // two constraints on one key and operator: kept as the first (a superset)
-          continue;
+          const common = equalityIntersection(op, existing, value);
+          if (common === 'never') return undefined; // no value satisfies both
+          if (common === undefined) {
+            approximate = true; // two constraints on one key and operator: kept as the first (a superset)
+            continue;
+          }
+          merged = common;
         }
-        condition[op] = { ...(condition[op] ?? {}), [key]: value };
+        condition[op] = { ...(condition[op] ?? {}), [key]: merged };
       }
     }
   }
   return { ...resources, ...(Object.keys(condition).length ? { condition } : {}), ...(outside.length ? { outside } : {}), approximate, because: [...a.because, ...b.because] };
+}
+
+/**
+ * Two constraints of one equality operator on one key: a value satisfies both iff it is in both lists (the key has
+ * one value; a list of values fails a single-valued operator either way). 'never' when the lists share nothing
+ * (and a missing key fails too); undefined for operators this cannot say exactly (wildcards, comparisons, sets,
+ * policy variables, or IfExists lists sharing nothing, which only a missing key satisfies).
+ */
+function equalityIntersection(operator: string, a: unknown, b: unknown): string[] | 'never' | undefined {
+  const op = operator.toLowerCase();
+  const ifExists = op.endsWith('ifexists');
+  const base = ifExists ? op.slice(0, -'ifexists'.length) : op;
+  if (base !== 'stringequals' && base !== 'stringequalsignorecase') return undefined;
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).filter((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean').map(String);
+  const [x, y] = [list(a), list(b)];
+  if ([...x, ...y].some((v) => v.includes('${'))) return undefined;
+  const fold = (v: string): string => (base === 'stringequalsignorecase' ? v.toLowerCase() : v);
+  const inY = new Set(y.map(fold));
+  const common = [...new Set(x.filter((v) => inY.has(fold(v))))];
+  if (common.length > 0) return common;
+  return ifExists ? undefined : 'never';
 }
 
 function pickResources(s: Pick<Shape, 'resources' | 'notResources'>): Pick<Shape, 'resources' | 'notResources'> {
