@@ -186,7 +186,9 @@ function readPieces(name: string, document: PolicyJson): Piece[] {
     const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string'));
     const resources = list(s['Resource']);
     const notResources = list(s['NotResource']);
-    if (notResources?.includes('*')) return []; // excludes every resource: the statement never applies
+    // A NotResource list with "*" excludes everything; one with a short ARN ("arn:aws:s3") never matches either, as
+    // the engine reads it (a request it fails is invalid for it, not outside it): such statements never apply.
+    if (notResources?.some((p) => p === '*' || p.split(':').length < 6)) return [];
     const condition = typeof s['Condition'] === 'object' && s['Condition'] !== null ? (s['Condition'] as Record<string, Record<string, unknown>>) : undefined;
     const content = { Effect: effect, Action: s['Action'], NotAction: s['NotAction'], Resource: resources, NotResource: notResources, Condition: condition, variables };
     const sid = typeof s['Sid'] === 'string' && s['Sid'] !== '' ? ` (${s['Sid']})` : '';
@@ -460,6 +462,8 @@ function intersectShapes(a: Shape, b: Shape): Shape | undefined {
     const [listed, excluded] = a.resources ? [a, b] : [b, a];
     resources = { resources: listed.resources! };
     outside.push(excluded.notResources!);
+    // Where a variable has no value, the NotResource side holds nowhere, but the carve-out removes nothing.
+    if (excluded.notResources!.some(hasPolicyVariable)) approximate = true;
   }
   const condition: Record<string, Record<string, unknown>> = {};
   for (const source of [a.condition, b.condition]) {
@@ -556,7 +560,8 @@ function carvedAway(carveouts: readonly Carveout[], s: Shape): boolean {
   const coveredByListed = (x: string): boolean => listed.some((y) => resourcePatternCovers(y, x));
   if (s.resources && s.resources.every(coveredByListed)) return true;
   for (const c of applicable) {
-    if (!c.notResources) continue;
+    // A NotResource pattern with a policy variable holds nowhere when the variable has no value: no proof from it.
+    if (!c.notResources || c.notResources.some(hasPolicyVariable)) continue;
     // Outside its list, the carve-out holds; inside it, the listed carve-outs must.
     if (c.notResources.every(coveredByListed)) return true;
     // Outside the shape's own list, nothing of the shape exists: a carve-out excluding no more than it covers all.
@@ -564,6 +569,11 @@ function carvedAway(carveouts: readonly Carveout[], s: Shape): boolean {
     if (s.resources && s.resources.every((x) => c.notResources!.every((n) => patternsDisjoint(n, x)))) return true;
   }
   return false;
+}
+
+/** `${key}` (not the escapes `${*}`, `${?}`, `${$}`). */
+function hasPolicyVariable(pattern: string): boolean {
+  return /\$\{(?![*?$]\})/.test(pattern);
 }
 
 /** Whether condition `c` holds whenever `given` does: each of its constraints is one of the given ones. */
