@@ -61,6 +61,8 @@ export interface AccessDeltaJob {
 export class AccessDeltaWorkers {
   /** Workers that failed (to start, or later): they get no job, and their claimed chunks are computed here. */
   private readonly failed = new Set<Worker>();
+  /** A worker takes one job; a second `run` computes on this thread. */
+  private used = false;
 
   private constructor(private readonly workers: readonly Worker[]) {
     for (const worker of workers) worker.on('error', () => this.failed.add(worker));
@@ -95,7 +97,8 @@ export class AccessDeltaWorkers {
     const compute = (chunk: number): readonly PrincipalDelta[] =>
       work.slice(chunk * CHUNK_SIZE, (chunk + 1) * CHUNK_SIZE).flatMap((p) => principalDelta(p.arn, p.before, p.after, options) ?? []);
 
-    const sharing = work.length >= MIN_PRINCIPALS_FOR_WORKERS ? this.workers.filter((w) => !this.failed.has(w)) : [];
+    const sharing = work.length >= MIN_PRINCIPALS_FOR_WORKERS && !this.used ? this.workers.filter((w) => !this.failed.has(w)) : [];
+    if (sharing.length > 0) this.used = true;
     let fromWorkers = 0;
     const message: AccessDeltaWork = { principals: work, chunkSize: CHUNK_SIZE, claims: claims.buffer as SharedArrayBuffer };
     const finished = sharing.map(
