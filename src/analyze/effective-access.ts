@@ -12,6 +12,7 @@ import type { GroupState, IamState, RoleState, UserState } from '../core/state.j
 import { compilePolicy, type CompiledPolicy } from '../evaluate/compile-policy.js';
 import { evaluate, hasStatementsFor, type EvaluateOptions } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
+import { ALWAYS_ALLOWED_ACTION } from '../evaluate/service-rules.js';
 import type { Decision, RequestContext } from '../evaluate/types.js';
 
 export type Principal = UserState | RoleState;
@@ -41,7 +42,7 @@ export class EffectiveAccess {
   decision(principal: Principal, action: string, resource: string, extra: RequestContext = {}): Decision {
     const resolved = this.resolve(principal);
     const service = action.slice(0, action.indexOf(':')).toLowerCase();
-    if (!hasStatementsFor(resolved.policies, service) && action.toLowerCase() !== 'sts:getcalleridentity') return 'ImplicitlyDenied';
+    if (!hasStatementsFor(resolved.policies, service) && action.toLowerCase() !== ALWAYS_ALLOWED_ACTION) return 'ImplicitlyDenied';
     let first: Decision | undefined;
     const noExtra = Object.keys(extra).length === 0;
     for (const region of this.regions) {

@@ -61,7 +61,8 @@ export async function planChanges(manifestsDir: string, live: LiveReader, now: D
     const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
     const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
     const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
-    // The workers compute access deltas while this thread judges findings and trust, then it helps finish them.
+    // The workers compute access deltas while this thread judges findings and trust (without workers, it computes
+    // them itself when asked for the result).
     const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog });
     const findings = planFindings(diffed.plan, beforeAccess, afterAccess, affected);
     const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected) : [];
