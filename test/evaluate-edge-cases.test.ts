@@ -239,5 +239,16 @@ describe('service rules', () => {
     const request = { action: 'iam:CreatePolicyVersion', resource: 'arn:aws:iam::aws:policy/ReadOnlyAccess' };
     expect(decide([{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }], request)).toBe('ImplicitlyDenied');
     expect(decide([{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }], { ...request, resource: `arn:aws:iam::${ACCOUNT}:policy/mine` })).toBe('Allowed');
+    // An explicit Deny stays what decides; "*" (any resource) is not refused as a whole.
+    expect(decide([{ Effect: 'Deny', Action: 'iam:*', Resource: '*' }], request)).toBe('ExplicitlyDenied');
+    expect(decide([{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }], { ...request, resource: '*' })).toBe('Allowed');
+  });
+
+  it('nobody can change roles under /aws-reserved/ or AWS managed KMS aliases', () => {
+    const allowAll = [{ Effect: 'Allow', Action: '*', Resource: '*' }];
+    expect(decide(allowAll, { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin` })).toBe('ImplicitlyDenied');
+    expect(decide(allowAll, { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/deploy` })).toBe('Allowed');
+    expect(decide(allowAll, { action: 'kms:DeleteAlias', resource: `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/aws/s3` })).toBe('ImplicitlyDenied');
+    expect(decide(allowAll, { action: 'kms:DeleteAlias', resource: `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/mine` })).toBe('Allowed');
   });
 });
