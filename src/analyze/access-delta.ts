@@ -560,12 +560,15 @@ function carvedAway(carveouts: readonly Carveout[], s: Shape): boolean {
   const coveredByListed = (x: string): boolean => listed.some((y) => resourcePatternCovers(y, x));
   if (s.resources && s.resources.every(coveredByListed)) return true;
   for (const c of applicable) {
-    // A NotResource pattern with a policy variable holds nowhere when the variable has no value: no proof from it.
-    if (!c.notResources || c.notResources.some(hasPolicyVariable)) continue;
+    if (!c.notResources) continue;
+    // Outside the shape's own list, nothing of the shape exists: a carve-out excluding no more than it covers all.
+    // (A pattern the shape's list has too, variables and all, fails wherever the shape's does.)
+    const withinShapeList = (x: string): boolean => s.notResources!.includes(x) || (!hasPolicyVariable(x) && s.notResources!.some((y) => resourcePatternCovers(y, x)));
+    if (s.notResources && c.notResources.every(withinShapeList)) return true;
+    // A NotResource pattern with a policy variable holds nowhere when the variable has no value: no other proof.
+    if (c.notResources.some(hasPolicyVariable)) continue;
     // Outside its list, the carve-out holds; inside it, the listed carve-outs must.
     if (c.notResources.every(coveredByListed)) return true;
-    // Outside the shape's own list, nothing of the shape exists: a carve-out excluding no more than it covers all.
-    if (s.notResources && c.notResources.every((x) => s.notResources!.some((y) => resourcePatternCovers(y, x)))) return true;
     if (s.resources && s.resources.every((x) => c.notResources!.every((n) => patternsDisjoint(n, x)))) return true;
   }
   return false;
@@ -584,7 +587,7 @@ function conditionImplied(c: Carveout['condition'], given: Carveout['condition']
 
 function finish(actions: readonly string[], s: Shape, except: readonly Piece[], catalog: ActionCatalog, patterns: readonly string[], refused: readonly Carveout[]): AccessEntry {
   const carveouts = [
-    ...(s.outside ?? []).map((resources): Carveout => ({ resources })),
+    ...(s.outside ?? []).map((resources): Carveout => ({ resources })).filter((o) => !isDisjoint(o, s)),
     ...except.filter((e) => !isDisjoint(e, s)).map((e): Carveout => shape(e)),
     ...refused.filter((r) => !isDisjoint(r, s)),
   ];
