@@ -4,7 +4,7 @@
  * (so that overlaps are common).
  */
 import { describe, expect, it } from 'vitest';
-import { intersectResourcePatterns, resourcePatternCovers } from '../src/analyze/resource-patterns.js';
+import { hasPolicyVariable, intersectResourcePatterns, resourcePatternCovers } from '../src/analyze/resource-patterns.js';
 import { prepareContext } from '../src/evaluate/context.js';
 import { compileResource, prepareResource } from '../src/evaluate/resources.js';
 import { seededRandom } from './helpers/random-account.js';
@@ -20,6 +20,9 @@ describe('resource pattern intersection', () => {
     expect(intersectResourcePatterns('arn:aws:iam::1:*/a', 'arn:aws:iam::1:role/a')).toEqual([]);
     // Policy variables have no fixed set of ARNs.
     expect(intersectResourcePatterns('arn:aws:s3:::${aws:username}/*', 'arn:aws:s3:::x*')).toBeUndefined();
+    expect(hasPolicyVariable('arn:aws:s3:::${aws:username}/*')).toBe(true);
+    expect(hasPolicyVariable('arn:aws:s3:::${*}')).toBe(false); // an escape
+    expect(hasPolicyVariable('arn:aws:iam::1:${aws:username}/x')).toBe(false); // the resource type is literal text
     expect(resourcePatternCovers('arn:aws:s3:::a*', 'arn:aws:s3:::ab*c')).toBe(true);
     expect(resourcePatternCovers('arn:aws:s3:::a?c', 'arn:aws:s3:::a*c')).toBe(false);
   });

@@ -20,7 +20,7 @@
  * superset and says `approximate: true`. Each entry carries an example request built from it and verified with the
  * engine (not allowed before, allowed after); an entry no example could be verified for is marked approximate.
  */
-import { addTo } from '../core/multimap.js';
+import { addTo, cachedPer } from '../core/multimap.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { stableStringify, type PolicyJson } from '../core/policy.js';
 import type { IamState } from '../core/state.js';
@@ -33,7 +33,7 @@ import { compileActions, compilePolicy, type CompiledPolicy } from '../evaluate/
 import type { RequestContext } from '../evaluate/types.js';
 import { statementsOf } from './effective-access.js';
 import { ALWAYS_ALLOWED_ACTION, SERVICE_REFUSALS, type ServiceRefusal } from '../evaluate/service-rules.js';
-import { intersectResourcePatterns, resourcePatternCovers } from './resource-patterns.js';
+import { hasPolicyVariable, intersectResourcePatterns, resourcePatternCovers } from './resource-patterns.js';
 
 /** One statement as a delta entry's building block. */
 interface Piece {
@@ -149,11 +149,7 @@ export function groupDeltas(deltas: readonly PrincipalDelta[]): AccessDelta[] {
 const compiledCache = new WeakMap<PolicyJson, Map<string, CompiledPolicy>>();
 
 function compiledDocument(d: NamedDocument): CompiledPolicy {
-  let byName = compiledCache.get(d.document);
-  if (!byName) compiledCache.set(d.document, (byName = new Map()));
-  let compiled = byName.get(d.name);
-  if (!compiled) byName.set(d.name, (compiled = compilePolicy(d.name, d.document)));
-  return compiled;
+  return cachedPer(compiledCache, d.document, d.name, () => compilePolicy(d.name, d.document));
 }
 
 function compiledOf(side: PrincipalSide): PrincipalPolicies | undefined {
@@ -171,11 +167,7 @@ function sideOf(documents: PrincipalSide): Side {
 const pieceCache = new WeakMap<PolicyJson, Map<string, Piece[]>>();
 
 function piecesOf(name: string, document: PolicyJson): Piece[] {
-  let byName = pieceCache.get(document);
-  if (!byName) pieceCache.set(document, (byName = new Map()));
-  let pieces = byName.get(name);
-  if (!pieces) byName.set(name, (pieces = readPieces(name, document)));
-  return pieces;
+  return cachedPer(pieceCache, document, name, () => readPieces(name, document));
 }
 
 function readPieces(name: string, document: PolicyJson): Piece[] {
@@ -293,7 +285,8 @@ function classEntries(classActions: readonly string[], slices: ClassSlices, from
       for (const c of candidates) {
         const withDeny = c.extra ? intersectShapes(c.base, { ...shape(c.extra), approximate: false, because: [c.extra.because] }) : c.base;
         if (!withDeny) continue; // the old Deny never reached these resources
-        if (carvedAway([...(withDeny.outside ?? []).map((resources) => ({ resources })), ...c.except], withDeny)) continue; // nothing left
+        const carveouts: Carveout[] = [...outsideCarveouts(withDeny), ...c.except];
+        if (carvedAway(carveouts, withDeny)) continue; // nothing left
         // An action that takes no resource is only ever requested on "*": resources that cannot match "*" hold none of it.
         const admitsStar = withDeny.notResources !== undefined || (withDeny.resources ?? ['*']).includes('*');
         const actions = admitsStar ? classActions : (takingResources ??= classActions.filter((a) => !options.isWildcardOnlyAction(a)));
@@ -302,7 +295,7 @@ function classEntries(classActions: readonly string[], slices: ClassSlices, from
         for (const { actions: subset, refusal } of splitByServiceRefusals(actions)) {
           // Requests the service refuses whatever the policies say are neither granted nor revoked.
           const refused: Carveout[] = refusal ? [{ resources: [refusal.resources] }] : [];
-          if (refusal && carvedAway([...refused, ...(withDeny.outside ?? []).map((resources) => ({ resources })), ...c.except], withDeny)) continue;
+          if (refusal && carvedAway([...refused, ...carveouts], withDeny)) continue;
           entries.push(finish(subset, withDeny, c.except, options.catalog, patterns, refused));
         }
       }
@@ -362,20 +355,12 @@ function actionClasses(from: Side, to: Side, catalog: ActionCatalog): { actions:
 const expansions = new WeakMap<ActionCatalog, Map<string, readonly string[]>>();
 
 function actionsOf(piece: Piece, catalog: ActionCatalog): readonly string[] {
-  let cache = expansions.get(catalog);
-  if (!cache) expansions.set(catalog, (cache = new Map()));
-  let found = cache.get(piece.sig);
-  if (!found) {
+  return cachedPer(expansions, catalog, piece.sig, () => {
     // From the patterns' expansions, which the catalog memoises: patterns repeat far more than statements do.
-    if (piece.notActionPatterns) {
-      const excluded = new Set(piece.notActionPatterns.flatMap((p) => expandLikeTheEngine(p, catalog)));
-      found = catalog.expand('*').filter((a) => !excluded.has(a));
-    } else {
-      found = [...new Set(piece.actionPatterns.flatMap((p) => expandLikeTheEngine(p, catalog)))];
-    }
-    cache.set(piece.sig, found);
-  }
-  return found;
+    if (!piece.notActionPatterns) return [...new Set(piece.actionPatterns.flatMap((p) => expandLikeTheEngine(p, catalog)))];
+    const excluded = new Set(piece.notActionPatterns.flatMap((p) => expandLikeTheEngine(p, catalog)));
+    return catalog.expand('*').filter((a) => !excluded.has(a));
+  });
 }
 
 /** Catalog actions an Action pattern covers, as the engine matches it: a literal service prefix, any-case names. */
@@ -390,14 +375,7 @@ function expandLikeTheEngine(pattern: string, catalog: ActionCatalog): readonly 
 const coverage = new WeakMap<ActionCatalog, Map<string, ReadonlySet<string>>>();
 
 function coverageOf(piece: Piece, catalog: ActionCatalog): ReadonlySet<string> {
-  let cache = coverage.get(catalog);
-  if (!cache) coverage.set(catalog, (cache = new Map()));
-  let found = cache.get(piece.sig);
-  if (!found) {
-    found = new Set(actionsOf(piece, catalog));
-    cache.set(piece.sig, found);
-  }
-  return found;
+  return cachedPer(coverage, catalog, piece.sig, () => new Set(actionsOf(piece, catalog)));
 }
 
 function splitAction(a: string): [string, string] {
@@ -574,20 +552,20 @@ function carvedAway(carveouts: readonly Carveout[], s: Shape): boolean {
   return false;
 }
 
-/** `${key}` (not the escapes `${*}`, `${?}`, `${$}`). */
-function hasPolicyVariable(pattern: string): boolean {
-  return /\$\{(?![*?$]\})/.test(pattern);
-}
-
 /** Whether condition `c` holds whenever `given` does: each of its constraints is one of the given ones. */
 function conditionImplied(c: Carveout['condition'], given: Carveout['condition']): boolean {
   if (!c) return true;
   return Object.entries(c).every(([op, block]) => Object.entries(block ?? {}).every(([k, v]) => given?.[op]?.[k] !== undefined && stableStringify(given[op]![k]) === stableStringify(v)));
 }
 
+/** The resources a shape leaves out (a NotResource it met), as carve-outs. */
+function outsideCarveouts(s: Shape): Carveout[] {
+  return (s.outside ?? []).map((resources) => ({ resources }));
+}
+
 function finish(actions: readonly string[], s: Shape, except: readonly Piece[], catalog: ActionCatalog, patterns: readonly string[], refused: readonly Carveout[]): AccessEntry {
   const carveouts = [
-    ...(s.outside ?? []).map((resources): Carveout => ({ resources })).filter((o) => !isDisjoint(o, s)),
+    ...outsideCarveouts(s).filter((o) => !isDisjoint(o, s)),
     ...except.filter((e) => !isDisjoint(e, s)).map((e): Carveout => shape(e)),
     ...refused.filter((r) => !isDisjoint(r, s)),
   ];
@@ -628,12 +606,7 @@ function splitByServiceRefusals(actions: readonly string[]): { actions: string[]
  */
 function writeActions(actions: readonly string[], catalog: ActionCatalog, patterns: readonly string[]): Pick<AccessEntry, 'actions' | 'notActions'> {
   // The same action list (a class's, shared by its entries) with the same statements' patterns is written once.
-  let byPatterns = written.get(actions);
-  if (!byPatterns) written.set(actions, (byPatterns = new Map()));
-  const key = patterns.join('\u0001');
-  let found = byPatterns.get(key);
-  if (!found) byPatterns.set(key, (found = writeActionsUncached(actions, catalog, patterns)));
-  return found;
+  return cachedPer(written, actions, patterns.join('\u0001'), () => writeActionsUncached(actions, catalog, patterns));
 }
 
 const written = new WeakMap<readonly string[], Map<string, Pick<AccessEntry, 'actions' | 'notActions'>>>();

@@ -81,6 +81,14 @@ function encode(tokens: readonly IamStringToken[], lowerCase: boolean): string {
   return tokens.map((t) => (t.kind === 'star' ? STAR : t.kind === 'one' ? ONE : t.kind === 'literal' ? (lowerCase ? t.text.toLowerCase() : t.text) : '')).join('');
 }
 
+/**
+ * Whether the engine substitutes a policy variable in this pattern (in its resource part; `${*}`, `${?}` and `${$}`
+ * are escapes, not variables): then the pattern matches nothing while the variable has no value.
+ */
+export function hasPolicyVariable(pattern: string): boolean {
+  return pattern !== '*' && !pattern.includes(STAR) && !pattern.includes(ONE) && parse(pattern, true) === undefined;
+}
+
 /** Whether every ARN `inner` matches, `outer` matches. Sound, not complete: false may mean "not proven". */
 export function resourcePatternCovers(outer: string, inner: string, variables = true): boolean {
   if (outer === '*' || outer === inner) return true;

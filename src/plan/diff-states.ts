@@ -130,6 +130,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   upserts.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
   const changes = [...upserts, ...deletes];
   const count = (action: ChangeAction): number => changes.filter((c) => c.action === action).length;
+  let desiredFingerprint: string | undefined;
   const plan: Plan = {
     formatVersion: 1,
     account: account.id,
@@ -140,25 +141,21 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
     findings: [],
     summary: { create: count('create'), update: count('update'), delete: count('delete'), unmanaged: unmanaged.length },
     // Fingerprints are hashes of whole states: computed when first read (by the renderer, or by a caller with
-    // time to spare), not on the way to the access analysis.
-    live: lazyFingerprint(live.source, () => live.fingerprint),
-    desired: lazyFingerprint(undefined, () => fingerprintState(desired.state)),
+    // time to spare), not on the way to the access analysis. The live state keeps its own.
+    live: {
+      source: live.source,
+      get fingerprint() {
+        return live.fingerprint;
+      },
+    },
+    desired: {
+      get fingerprint() {
+        return (desiredFingerprint ??= fingerprintState(desired.state));
+      },
+    },
     diagnostics: [...live.notes, ...diagnostics],
   };
   return { plan, diagnostics: plan.diagnostics };
-}
-
-function lazyFingerprint(source: string, compute: () => string): { readonly source: string; readonly fingerprint: string };
-function lazyFingerprint(source: undefined, compute: () => string): { readonly fingerprint: string };
-function lazyFingerprint(source: string | undefined, compute: () => string): { readonly source?: string; readonly fingerprint: string } {
-  let fingerprint: string | undefined;
-  return {
-    ...(source !== undefined ? { source } : {}),
-    get fingerprint() {
-      fingerprint ??= compute();
-      return fingerprint;
-    },
-  };
 }
 
 function change(action: ChangeAction, entity: EntityState, reason: string, at: SourceLocation | undefined, details: ChangeDetail[]): Change {
