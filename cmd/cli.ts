@@ -3,8 +3,8 @@
  * Exit codes: 0 success (no changes, or changes without --detailed-exitcode); 1 error; 2 changes present
  * (plan --detailed-exitcode) or high/critical findings (audit).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readInputFile, writeOutputFile } from '../src/io/files.js';
+import { TOOL_VERSION } from '../src/version.js';
 import { Command, CommanderError, Option } from 'commander';
 import { error, formatDiagnostic, hasErrors, InputError, sortDiagnostics, type Diagnostic } from '../src/core/diagnostics.js';
 import { checkRequest, parseContextFlags, parseRequestLines, type NumberedRequest } from '../src/evaluate/request-lines.js';
@@ -12,7 +12,8 @@ import { simulate } from '../src/app/simulate.js';
 import { renderSimulationJsonLines, renderSimulationText } from '../src/render/simulation-results.js';
 import { SnapshotFileReader } from '../src/live/snapshot-file-reader.js';
 import { manifestJsonSchema } from '../src/manifest/schema.js';
-import { auditAccount, importToFolder, planChanges, validateManifestFolder } from '../src/app/use-cases.js';
+import { auditAccount, importToFolder, planChanges, validateManifests } from '../src/app/use-cases.js';
+import { readManifestFolder } from '../src/manifest/read-manifest-folder.js';
 import { renderAuditMarkdown, renderAuditText } from '../src/render/findings.js';
 import { renderPlanMarkdown } from '../src/render/markdown-plan.js';
 import { palette } from '../src/render/palette.js';
@@ -46,13 +47,15 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   let exitCode = EXIT_OK;
   const debug = argv.includes('--debug');
   const useColor = (noColorFlag: boolean): boolean =>
-    !noColorFlag && (io.env['FORCE_COLOR'] !== undefined && io.env['FORCE_COLOR'] !== '0' ? true : io.stdoutIsTty && io.env['NO_COLOR'] === undefined);
+    // no-color.org: NO_COLOR disables colour when set to a non-empty value; an empty NO_COLOR= does not.
+    !noColorFlag && (io.env['FORCE_COLOR'] !== undefined && io.env['FORCE_COLOR'] !== '0' && io.env['FORCE_COLOR'] !== 'false' ? true : io.stdoutIsTty && !io.env['NO_COLOR']);
   const printDiagnostics = (diagnostics: readonly Diagnostic[]): void => {
     for (const d of sortDiagnostics(diagnostics)) io.stderr(`${formatDiagnostic(d)}\n`);
   };
 
   const program = new Command('iam-gitops')
     .description('Manage AWS IAM as code: validate manifests, plan changes against live IAM, import an account.')
+    .version(TOOL_VERSION, '--version', 'print the version')
     .option('--debug', 'print stack traces of internal errors')
     .option('--no-color', 'no colours, even on a terminal (NO_COLOR=1 does the same)')
     .exitOverride()
@@ -64,7 +67,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .description('check the manifests: schema, references, policy grammar, known actions and IAM limits')
     .option('--manifests <dir>', 'folder of *.yaml manifests', 'manifests')
     .action(async (options: { manifests: string }) => {
-      const result = await validateManifestFolder(options.manifests);
+      const result = await validateManifests(readManifestFolder(options.manifests));
       printDiagnostics(result.diagnostics);
       const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
       const warnings = result.diagnostics.length - errors;
@@ -88,7 +91,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)')
     .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
     .action(async (options: { manifests: string; state: string; format: Format; out?: string; detailedExitcode?: boolean; now?: string }) => {
-      const result = await planChanges(options.manifests, new SnapshotFileReader(options.state), parseNow(options.now));
+      const result = await planChanges(readManifestFolder(options.manifests), new SnapshotFileReader(options.state), parseNow(options.now));
       if (!result.plan || hasErrors(result.diagnostics)) {
         printDiagnostics(result.diagnostics);
         exitCode = EXIT_ERROR;
@@ -135,7 +138,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         exitCode = EXIT_ERROR;
         return;
       }
-      const outcome = await simulate(new SnapshotFileReader(options.state), options.manifests, input.requests, input.source);
+      const outcome = await simulate(new SnapshotFileReader(options.state), options.manifests === undefined ? undefined : readManifestFolder(options.manifests), input.requests, input.source);
       printDiagnostics(outcome.diagnostics);
       if (!outcome.results || hasErrors(outcome.diagnostics)) {
         exitCode = EXIT_ERROR;
@@ -152,7 +155,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
     .action(async (options: { state: string; manifests?: string; format: Format; now?: string }) => {
-      const result = await auditAccount(new SnapshotFileReader(options.state), options.manifests, parseNow(options.now));
+      const result = await auditAccount(new SnapshotFileReader(options.state), options.manifests === undefined ? undefined : readManifestFolder(options.manifests), parseNow(options.now));
       printDiagnostics(result.diagnostics);
       if (!result.findings || hasErrors(result.diagnostics)) {
         exitCode = EXIT_ERROR;
@@ -214,8 +217,8 @@ function readSimulationRequests(options: { requests?: string; principal?: string
   });
   if (options.requests !== undefined && single) return usage('give --requests or --principal/--action, not both');
   if (options.requests !== undefined) {
-    if (!existsSync(options.requests)) return usage(`requests file "${options.requests}" does not exist`);
-    return { ...parseRequestLines(options.requests, readFileSync(options.requests, 'utf8')), source: options.requests };
+    const text = readInputFile(options.requests, { what: 'requests file', flag: '--requests', hint: 'Pass --requests FILE.jsonl: JSON lines, one request each.' });
+    return { ...parseRequestLines(options.requests, text), source: options.requests };
   }
   if (!options.principal || !options.action) return usage('simulate needs requests');
   const context = parseContextFlags(options.context);
@@ -238,6 +241,5 @@ function count(n: number, singular: string, plural = `${singular}s`): string {
 }
 
 function writeOutput(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
+  writeOutputFile(file, text, { what: 'output file', flag: '--out', hint: 'Pass --out with the path of a file to write (its folder is created if needed).' });
 }

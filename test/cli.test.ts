@@ -24,7 +24,7 @@ describe('plan exit codes', () => {
   it('exits 1 with a message and no stack trace for a missing snapshot, a bad flag or a bad format', async () => {
     const missing = await runCli(['plan', '--manifests', 'manifests', '--state', 'nope.json']);
     expect(missing).toMatchObject({ code: 1, stdout: '' });
-    expect(missing.stderr).toMatch(/^error: snapshot "nope.json" does not exist\n/);
+    expect(missing.stderr).toMatch(/^error: snapshot "nope.json" \(--state\) does not exist\n/);
     const flag = await runCli(['plan', ...EXAMPLE, '--formt', 'json']);
     expect(flag.code).toBe(1);
     expect(flag.stderr).toContain("unknown option '--formt'");

@@ -69,7 +69,7 @@ function manifestFiles(live: LiveState): ManifestFile[] {
 }
 
 async function plan(files: ManifestFile[], live: LiveState) {
-  const loaded = loadManifests({ files, readDocumentFile: () => undefined }, await loadActionCatalog());
+  const loaded = loadManifests({ location: 'random', files, readDocumentFile: () => ({ missing: true }) }, await loadActionCatalog());
   expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const result = diffStates(loaded.desired!, live);
   expect(result.plan).toBeDefined();

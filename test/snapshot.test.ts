@@ -83,7 +83,7 @@ describe('documents as the raw API returns them', () => {
 describe('malformed snapshots', () => {
   it('names the line and column of a JSON syntax error', () => {
     const [d] = diagnosticsOf('{\n  "UserDetailList": [\n    {"UserName": "a",}\n  ]\n}');
-    expect(d).toMatchObject({ severity: 'error', summary: 'snapshot is not valid JSON', at: { file: 'snap.json', line: 3 } });
+    expect(d).toMatchObject({ severity: 'error', summary: 'snapshot is not valid JSON: trailing comma before "}"', at: { file: 'snap.json', line: 3, col: 22 } });
     expect(d!.detail).toContain('get-account-authorization-details');
   });
 

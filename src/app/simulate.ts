@@ -6,6 +6,7 @@ import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal
 import type { NumberedRequest } from '../evaluate/request-lines.js';
 import type { EvaluationRequest, EvaluationResult } from '../evaluate/types.js';
 import type { LiveReader } from '../live/live-state.js';
+import type { ManifestSource } from '../manifest/load-manifests.js';
 import { readLive, stateToJudge } from './use-cases.js';
 
 export interface SimulationOutcome {
@@ -15,9 +16,9 @@ export interface SimulationOutcome {
   readonly against: string;
 }
 
-export async function simulate(live: LiveReader, manifestsDir: string | undefined, requests: readonly NumberedRequest[], source: string): Promise<SimulationOutcome> {
+export async function simulate(live: LiveReader, manifests: ManifestSource | undefined, requests: readonly NumberedRequest[], source: string): Promise<SimulationOutcome> {
   const [liveState, catalog] = await Promise.all([readLive(live), loadActionCatalog()]);
-  const judged = await stateToJudge(liveState, manifestsDir);
+  const judged = await stateToJudge(liveState, manifests);
   const diagnostics: Diagnostic[] = [...judged.diagnostics];
   const { state, against } = judged;
   if (!state) return { diagnostics, against };
@@ -30,7 +31,7 @@ export async function simulate(live: LiveReader, manifestsDir: string | undefine
     const principal = resolver.resolve(request.principal);
     if (!principal) {
       const near = known.filter((arn) => arn.toLowerCase().endsWith(`/${request.principal.split('/').pop()?.toLowerCase()}`));
-      diagnostics.push(error(`line ${line}: unknown principal ${request.principal}`, `No user or role in the ${manifestsDir ? 'planned' : 'live'} state has this ARN.${near.length ? ` Did you mean ${near.join(' or ')}?` : ' Principals are users and roles, by full ARN including the path.'}`, { file: source, line, col: 1 }));
+      diagnostics.push(error(`line ${line}: unknown principal ${request.principal}`, `No user or role in the ${manifests ? 'planned' : 'live'} state has this ARN.${near.length ? ` Did you mean ${near.join(' or ')}?` : ' Principals are users and roles, by full ARN including the path.'}`, { file: source, line, col: 1 }));
       continue;
     }
     resolved.set(request.principal, principal);

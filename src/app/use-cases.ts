@@ -1,6 +1,7 @@
 /** Use cases: wire the adapters (files, catalog, live readers) to the pure stages. No printing, no exit codes. */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepareOutputFolder, writeOutputFile } from '../io/files.js';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import { error, hasErrors, InputError, warning, type Diagnostic } from '../core/diagnostics.js';
 import { importLiveState } from '../importer/live-to-manifests.js';
@@ -8,8 +9,7 @@ import type { LiveReader, LiveState } from '../live/live-state.js';
 import { loadAwsManagedPolicies } from '../catalog/aws-managed-policies.js';
 import { completeAwsManagedPolicies, completeLiveState } from '../live/complete-managed-policies.js';
 import type { DesiredState } from '../manifest/desired-state.js';
-import { loadManifests } from '../manifest/load-manifests.js';
-import { readManifestFolder } from '../manifest/read-manifest-folder.js';
+import { loadManifests, type ManifestSource } from '../manifest/load-manifests.js';
 import { diffStates } from '../plan/diff-states.js';
 import { plannedState } from '../plan/planned-state.js';
 import { EffectiveAccess } from '../analyze/effective-access.js';
@@ -25,8 +25,7 @@ export interface ValidateResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export async function validateManifestFolder(manifestsDir: string): Promise<ValidateResult> {
-  const source = readManifestFolder(manifestsDir);
+export async function validateManifests(source: ManifestSource): Promise<ValidateResult> {
   const catalog = await loadActionCatalog();
   return loadManifests(source, catalog, { awsManagedPolicies: loadAwsManagedPolicies() });
 }
@@ -47,13 +46,13 @@ export interface PlanResult {
  * Plans the manifests against live IAM, then judges what the change does to effective permissions: the risk
  * findings it introduces or removes. `now` decides time conditions (passed in: pure stages never read the clock).
  */
-export async function planChanges(manifestsDir: string, live: LiveReader, now: Date): Promise<PlanResult> {
+export async function planChanges(manifests: ManifestSource, live: LiveReader, now: Date): Promise<PlanResult> {
   const liveState = await readLive(live);
   // For a large account, workers load while this thread reads the manifests; they get the access deltas to compute.
   const large = liveState.state.users.size + liveState.state.roles.size >= LARGE_ACCOUNT_PRINCIPALS;
   const workers = AccessDeltaWorkers.start(large ? {} : { workers: 0 });
   try {
-    const [validated, catalog] = await Promise.all([validateManifestFolder(manifestsDir), loadActionCatalog()]);
+    const [validated, catalog] = await Promise.all([validateManifests(manifests), loadActionCatalog()]);
     if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
     const diffed = diffStates(validated.desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
     if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
@@ -91,10 +90,10 @@ export interface JudgedState {
  * The state a command judges: live IAM, or live IAM with the manifests applied (what `plan` would make), with the
  * documents of the AWS managed policies it refers to.
  */
-export async function stateToJudge(liveState: LiveState, manifestsDir: string | undefined): Promise<JudgedState> {
-  if (manifestsDir === undefined) return { state: liveState.state, against: `live state (${liveState.source})`, diagnostics: [] };
-  const against = `live state (${liveState.source}) with ${manifestsDir} applied`;
-  const validated = await validateManifestFolder(manifestsDir);
+export async function stateToJudge(liveState: LiveState, manifests: ManifestSource | undefined): Promise<JudgedState> {
+  if (manifests === undefined) return { state: liveState.state, against: `live state (${liveState.source})`, diagnostics: [] };
+  const against = `live state (${liveState.source}) with ${manifests.location} applied`;
+  const validated = await validateManifests(manifests);
   if (!validated.desired || hasErrors(validated.diagnostics)) return { against, diagnostics: validated.diagnostics };
   const diffed = diffStates(validated.desired, liveState);
   if (!diffed.plan) return { against, diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
@@ -109,9 +108,9 @@ export interface AuditResult {
 }
 
 /** Findings for an account as it is (or as it will be, with `manifestsDir`). */
-export async function auditAccount(live: LiveReader, manifestsDir: string | undefined, now: Date): Promise<AuditResult> {
+export async function auditAccount(live: LiveReader, manifests: ManifestSource | undefined, now: Date): Promise<AuditResult> {
   const [liveState, catalog] = await Promise.all([readLive(live), loadActionCatalog()]);
-  const judged = await stateToJudge(liveState, manifestsDir);
+  const judged = await stateToJudge(liveState, manifests);
   const diagnostics: Diagnostic[] = [...liveState.notes, ...judged.diagnostics];
   const { state, against } = judged;
   if (!state) return { diagnostics, against };
@@ -137,15 +136,16 @@ export async function importToFolder(live: LiveReader, outDir: string, overwrite
   if (!liveState.state.account) {
     throw new InputError([error(`cannot tell the account of ${liveState.source}`, 'The snapshot has no users, groups, roles or customer managed policies to take the account id from; there is nothing to import.')]);
   }
-  if (existsSync(outDir) && readdirSync(outDir).length > 0 && !overwrite) {
+  const role = { what: 'output folder', flag: '--out', hint: 'Pass --out DIR with a new or empty folder for the manifests.' };
+  if (existsSync(outDir) && statSync(outDir).isDirectory() && readdirSync(outDir).length > 0 && !overwrite) {
     throw new InputError([error(`output folder "${outDir}" is not empty`, 'Choose an empty or new folder, or pass --force to overwrite files of the same names (other files are left alone).')]);
   }
+  prepareOutputFolder(outDir, role);
   const { files, skipped } = importLiveState(liveState);
   const written: string[] = [];
   for (const [relative, text] of files) {
     const target = join(outDir, relative);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, text);
+    writeOutputFile(target, text, role);
     written.push(target);
   }
   return { written, skipped };

@@ -8,8 +8,9 @@
  * the AWS export lacks them, and then they are marked unknown rather than guessed.
  */
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Node } from 'yaml';
+import { findJsonError, locationOf } from '../core/json-location.js';
 import { z } from 'zod';
-import { accountOfArn, isAwsManagedPolicyArn, nameKey } from '../core/arn.js';
+import { accountOfArn, isAwsManagedPolicyArn, nameKey, parseArn } from '../core/arn.js';
 import { error, InputError, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
 import { fingerprintState } from '../core/fingerprint.js';
 import { isPlainObject, makePolicy, type Policy, type PolicyJson } from '../core/policy.js';
@@ -91,12 +92,15 @@ export function parseSnapshot(file: string, text: string): LiveState {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (e) {
-    const reason = (e as Error).message.split('\n')[0]!.replace(/, (\.\.\.)?".*$/, '');
-    throw new InputError([error('snapshot is not valid JSON', `${reason}. ${HOW_TO_EXPORT}`, jsonErrorLocation(file, text, e as Error))]);
+  } catch {
+    const found = findJsonError(text);
+    throw new InputError([error(`snapshot is not valid JSON: ${found.message}`, `Fix the file, or export it again. ${HOW_TO_EXPORT}`, locationOf(file, text, found.offset))]);
   }
   if (!isPlainObject(json)) {
     throw new InputError([error('snapshot must be a JSON object', `It should hold UserDetailList, GroupDetailList, RoleDetailList and Policies. ${HOW_TO_EXPORT}`, { file, line: 1, col: 1 })]);
+  }
+  if (json['IsTruncated'] === true) {
+    throw new InputError([error('snapshot is a partial export ("IsTruncated": true)', `It holds only the first page of the account, so a plan against it would delete or recreate the rest. Export every page: the AWS CLI follows the pages itself unless you pass --max-items or --no-paginate. ${HOW_TO_EXPORT}`, { file, line: 1, col: 1 })]);
   }
   const missing = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'].filter((k) => !(k in json));
   if (missing.length > 0) {
@@ -139,8 +143,12 @@ function buildLiveState(file: string, text: string, snapshot: Snapshot): LiveSta
     ...snapshot.Policies.map((p) => p.Arn).filter((a) => !isAwsManagedPolicyArn(a)),
   ]);
   if (account.others.length > 0) {
-    notes.push(warning(`snapshot mixes accounts: read as account ${account.id}`, `Entities of ${account.others.join(', ')} also appear; they are treated as part of ${account.id}.`, { file, line: 1, col: 1 }));
+    notes.push(warning(`snapshot mixes accounts: read as account ${account.id}`, `Entities of ${account.others.join(', ')} also appear (a real export holds one account, so this file was edited or merged). Their ARNs, and every reference to them, are read as ${account.id}'s, so that live IAM and the manifests name each entity alike.`, { file, line: 1, col: 1 }));
   }
+  // One account, whatever the file says: before and after states must name each entity by the same ARN, or every
+  // entity of the minority account would look deleted and created again. Customer managed policies can only be
+  // attached in their own account, so a policy ARN of another account in an export is this account's too.
+  const own = account.others.length > 0 ? ownAccountArns(account.id, new Set(account.others)) : (arn: string) => arn;
 
   const users = new Map<string, UserState>();
   snapshot.UserDetailList.forEach((u, i) => {
@@ -149,11 +157,11 @@ function buildLiveState(file: string, text: string, snapshot: Snapshot): LiveSta
       kind: 'user',
       name: u.UserName,
       path: u.Path,
-      arn: u.Arn,
+      arn: own(u.Arn),
       groups: sortedUnique(u.GroupList ?? []),
-      managedPolicies: sortedUnique((u.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn)),
+      managedPolicies: sortedUnique((u.AttachedManagedPolicies ?? []).map((p) => own(p.PolicyArn))),
       inlinePolicies: inline(u.UserPolicyList, [...at, 'UserPolicyList'], document),
-      ...(u.PermissionsBoundary ? { permissionsBoundary: u.PermissionsBoundary.PermissionsBoundaryArn } : {}),
+      ...(u.PermissionsBoundary ? { permissionsBoundary: own(u.PermissionsBoundary.PermissionsBoundaryArn) } : {}),
       tags: tagsOf(u.Tags),
     });
   });
@@ -165,8 +173,8 @@ function buildLiveState(file: string, text: string, snapshot: Snapshot): LiveSta
       kind: 'group',
       name: g.GroupName,
       path: g.Path,
-      arn: g.Arn,
-      managedPolicies: sortedUnique((g.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn)),
+      arn: own(g.Arn),
+      managedPolicies: sortedUnique((g.AttachedManagedPolicies ?? []).map((p) => own(p.PolicyArn))),
       inlinePolicies: inline(g.GroupPolicyList, [...at, 'GroupPolicyList'], document),
     });
   });
@@ -181,13 +189,13 @@ function buildLiveState(file: string, text: string, snapshot: Snapshot): LiveSta
       kind: 'role',
       name: r.RoleName,
       path: r.Path,
-      arn: r.Arn,
+      arn: own(r.Arn),
       ...(r.Description ? { description: r.Description } : {}),
       ...(r.MaxSessionDuration != null ? { maxSessionDuration: r.MaxSessionDuration } : {}),
       trustPolicy: document(r.AssumeRolePolicyDocument, [...at, 'AssumeRolePolicyDocument']),
-      managedPolicies: sortedUnique((r.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn)),
+      managedPolicies: sortedUnique((r.AttachedManagedPolicies ?? []).map((p) => own(p.PolicyArn))),
       inlinePolicies: inline(r.RolePolicyList, [...at, 'RolePolicyList'], document),
-      ...(r.PermissionsBoundary ? { permissionsBoundary: r.PermissionsBoundary.PermissionsBoundaryArn } : {}),
+      ...(r.PermissionsBoundary ? { permissionsBoundary: own(r.PermissionsBoundary.PermissionsBoundaryArn) } : {}),
       tags: tagsOf(r.Tags),
       ...(unknown.length ? { unknown } : {}),
     });
@@ -204,8 +212,9 @@ function buildLiveState(file: string, text: string, snapshot: Snapshot): LiveSta
       return;
     }
     const policy = document(version.Document, [...at, 'PolicyVersionList', versionIndex, 'Document']);
-    if (isAwsManagedPolicyArn(p.Arn) || accountOfArn(p.Arn) !== account.id) {
-      externalPolicies.set(p.Arn, { arn: p.Arn, name: p.PolicyName, document: policy.document });
+    const arn = own(p.Arn);
+    if (isAwsManagedPolicyArn(arn) || accountOfArn(arn) !== account.id) {
+      externalPolicies.set(arn, { arn, name: p.PolicyName, document: policy.document });
       return;
     }
     const boundaryOnly = (p.PermissionsBoundaryUsageCount ?? 0) > 0 && (p.AttachmentCount ?? 0) === 0;
@@ -213,7 +222,7 @@ function buildLiveState(file: string, text: string, snapshot: Snapshot): LiveSta
       kind: 'policy',
       name: p.PolicyName,
       path: p.Path,
-      arn: p.Arn,
+      arn,
       ...(p.Description ? { description: p.Description } : {}),
       document: policy,
       tags: tagsOf(p.Tags),
@@ -309,6 +318,15 @@ export function decodeDocument(value: string | Record<string, unknown>): PolicyJ
   return undefined;
 }
 
+/** Rewrites the IAM entity ARNs (users, groups, roles, policies) of `others` into `account`; AWS's own stay. */
+function ownAccountArns(account: string, others: ReadonlySet<string>): (arn: string) => string {
+  return (arn) => {
+    const parsed = parseArn(arn);
+    if (!parsed || parsed.service !== 'iam' || !others.has(parsed.account) || !/^(user|group|role|policy)\//.test(parsed.resource)) return arn;
+    return `arn:${parsed.partition}:iam::${account}:${parsed.resource}`;
+  };
+}
+
 function majorityAccount(arns: readonly string[]): { id: string; others: string[] } {
   const counts = new Map<string, number>();
   for (const arn of arns) {
@@ -321,18 +339,6 @@ function majorityAccount(arns: readonly string[]): { id: string; others: string[
 
 function formatJsonPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(top level)';
-}
-
-/**
- * Where JSON.parse gave up. Node 20's messages often carry no position, so the YAML parser (which reads JSON)
- * is asked too; failing both, the end of the text.
- */
-function jsonErrorLocation(file: string, text: string, e: Error): SourceLocation {
-  const position = /position (\d+)/.exec(e.message);
-  const yamlError = position ? undefined : parseDocument(text).errors[0];
-  const offset = position ? Number(position[1]) : (yamlError?.pos[0] ?? text.length);
-  const before = text.slice(0, offset).split('\n');
-  return { file, line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1 };
 }
 
 /** Line and column of a JSON path, found by re-reading the text with positions; only done when reporting. */

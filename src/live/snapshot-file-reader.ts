@@ -1,6 +1,5 @@
 /** Adapter: live IAM from a snapshot file on disk. */
-import { existsSync, readFileSync } from 'node:fs';
-import { error, InputError } from '../core/diagnostics.js';
+import { readInputFile } from '../io/files.js';
 import { displayPath } from '../manifest/read-manifest-folder.js';
 import type { LiveReader, LiveState } from './live-state.js';
 import { parseSnapshot } from './parse-snapshot.js';
@@ -9,9 +8,7 @@ export class SnapshotFileReader implements LiveReader {
   constructor(private readonly path: string) {}
 
   async read(): Promise<LiveState> {
-    if (!existsSync(this.path)) {
-      throw new InputError([error(`snapshot "${this.path}" does not exist`, 'Pass --state FILE with the JSON printed by: aws iam get-account-authorization-details --output json')]);
-    }
-    return parseSnapshot(displayPath(this.path), readFileSync(this.path, 'utf8'));
+    const text = readInputFile(this.path, { what: 'snapshot', flag: '--state', hint: 'Pass --state FILE with the JSON printed by: aws iam get-account-authorization-details --output json' });
+    return parseSnapshot(displayPath(this.path), text);
   }
 }

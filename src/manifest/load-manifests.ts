@@ -8,7 +8,7 @@
  */
 import type { z } from 'zod';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
-import { ACCOUNT_ID, entityArn, isArn, isAwsManagedPolicyArn, nameKey, type EntityKind } from '../core/arn.js';
+import { ACCOUNT_ID, accountOfArn, entityArn, isArn, isAwsManagedPolicyArn, nameKey, type EntityKind } from '../core/arn.js';
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
 import { isPlainObject, makePolicy, policySize, type Policy, type PolicyJson } from '../core/policy.js';
 import {
@@ -39,6 +39,7 @@ import {
   type RoleManifest,
   type UserManifest,
 } from './schema.js';
+import { jsonSyntaxError } from '../core/json-location.js';
 import { parseSource, type SourceDocument, type ValuePath } from './source-document.js';
 
 export interface ManifestFile {
@@ -48,13 +49,15 @@ export interface ManifestFile {
 }
 
 export interface ManifestSource {
+  /** Where the manifests come from, for messages: a folder, or `REF:folder` in git. */
+  readonly location: string;
   readonly files: readonly ManifestFile[];
-  /**
-   * Reads a `documentFile` named in `fromFile`, relative to that file's folder. Returns the display path and
-   * text, or undefined when there is no such file.
-   */
-  readDocumentFile(fromFile: string, relativePath: string): ManifestFile | undefined;
+  /** Reads a `documentFile` named in `fromFile`, relative to that file's folder. */
+  readDocumentFile(fromFile: string, relativePath: string): DocumentFileResult;
 }
+
+/** A documentFile's text; or that there is no such file; or why it may not or cannot be read. */
+export type DocumentFileResult = { readonly file: ManifestFile } | { readonly missing: true } | { readonly refused: string };
 
 export interface ManifestResult {
   /** Present when there is no error. */
@@ -470,6 +473,11 @@ class StateBuilder {
         this.diagnostics.push(error(`invalid policy ARN "${ref}"`, 'A managed policy ARN looks like arn:aws:iam::aws:policy/ReadOnlyAccess or arn:aws:iam::123456789012:policy/path/name.', doc.locate(at)));
         return undefined;
       }
+      const owner = accountOfArn(ref);
+      if (owner !== 'aws' && this.account && owner !== this.account.id) {
+        this.diagnostics.push(error(`policy ${ref} belongs to account ${owner}`, `IAM attaches only AWS managed policies and this account's (${this.account.id}) own. Declare the policy here with kind: Policy, or fix the account id in the ARN.`, doc.locate(at)));
+        return undefined;
+      }
       const known = this.options.awsManagedPolicies?.byArn;
       if (known && isAwsManagedPolicyArn(ref) && !known.has(ref)) {
         const arnByName = new Map([...known.entries()].map(([arn, p]) => [p.name, arn]));
@@ -552,13 +560,28 @@ class StateBuilder {
   }
 
   private documentFromFile(relativePath: string, doc: SourceDocument, at: ValuePath, type: PolicyType): CheckedDocument | undefined {
-    const file = this.source.readDocumentFile(doc.file, relativePath);
-    if (!file) {
+    const found = this.source.readDocumentFile(doc.file, relativePath);
+    if ('missing' in found) {
       this.diagnostics.push(error(`documentFile "${relativePath}" does not exist`, `The path is relative to ${doc.file}'s folder. Create the file or fix the path.`, doc.locate(at)));
       return undefined;
     }
+    if ('refused' in found) {
+      this.diagnostics.push(error(`documentFile "${relativePath}" cannot be used: ${found.refused}`, `documentFile names a JSON file inside the manifests folder, relative to ${doc.file}'s folder.`, doc.locate(at)));
+      return undefined;
+    }
+    const file = found.file;
+    // A .json file is JSON, read strictly (a trailing comma or YAML in it is an error at its place); a YAML file
+    // (.yaml/.yml) is YAML. Either way the document is then located through the YAML parser, which reads JSON.
+    const isYaml = /\.ya?ml$/i.test(file.path);
+    if (!isYaml) {
+      const problem = jsonSyntaxError(file.path, file.text);
+      if (problem) {
+        this.diagnostics.push(problem);
+        return undefined;
+      }
+    }
     const parsed = parseSource(file.path, file.text);
-    this.diagnostics.push(...parsed.diagnostics.map((d) => ({ ...d, summary: d.summary.replace('invalid YAML', 'invalid JSON') })));
+    this.diagnostics.push(...parsed.diagnostics.map((d) => (isYaml ? d : { ...d, summary: d.summary.replace('invalid YAML', 'invalid JSON') })));
     if (parsed.diagnostics.length > 0) return undefined;
     const [fileDoc, ...extra] = parsed.documents;
     if (!fileDoc || extra.length > 0) {

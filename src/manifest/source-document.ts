@@ -35,6 +35,8 @@ export interface ParsedSource {
 /** An anchor `&a` or alias `*a` starts after white space or a flow indicator; `arn:aws:sns:*:*:*` has neither. */
 const USES_ANCHORS = /(^|[\s[{,])[&*][^\s,[\]{}]/m;
 
+const MAX_ALIAS_COUNT = 100;
+
 /** Parses every document of a YAML file (JSON files parse too: JSON is YAML). Syntax errors become diagnostics. */
 export function parseSource(file: string, text: string): ParsedSource {
   if (USES_ANCHORS.test(text)) return parseWithPositions(file, text);
@@ -97,12 +99,20 @@ function parseWithPositions(file: string, text: string, fastParserError?: Error 
       diagnostics: [error(`invalid YAML: ${reason}`, 'Manifests use plain YAML 1.2: mappings, lists, strings, numbers and booleans.', { file, line: (mark?.line ?? 0) + 1, col: (mark?.column ?? 0) + 1 })],
     };
   }
-  const documents = positioned.documents.map((doc) => ({
-    file,
-    value: doc.toJS({ maxAliasCount: 100 }) as unknown,
-    locate: (path: ValuePath, options?: { key?: boolean }) => locateIn(doc, positioned.at, path, options),
-  }));
-  return { documents, diagnostics: [] };
+  const documents: SourceDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const doc of positioned.documents) {
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      // A "billion laughs" file: aliases that expand exponentially. `yaml` stops counting at the limit.
+      diagnostics.push(error(`invalid YAML: ${(e as Error).message.split('\n')[0]}`, `Aliases (*name) may expand to at most ${MAX_ALIAS_COUNT} nodes per document; write the values out instead of nesting aliases.`, rangeStart(doc.contents, positioned.at) ?? { file, line: 1, col: 1 }));
+      continue;
+    }
+    documents.push({ file, value, locate: (path: ValuePath, options?: { key?: boolean }) => locateIn(doc, positioned.at, path, options) });
+  }
+  return { documents: diagnostics.length ? [] : documents, diagnostics };
 }
 
 function yamlErrorSummary(message: string): string {

@@ -1,0 +1,122 @@
+/**
+ * Where strict JSON goes wrong. Node 20's `JSON.parse` messages often carry no position, and the YAML parser
+ * (which reads JSON) accepts what JSON does not (trailing commas, comments, unquoted strings), so a small scanner
+ * finds the first offending character instead. It runs only after `JSON.parse` has failed.
+ */
+import { error, type Diagnostic, type SourceLocation } from './diagnostics.js';
+
+/** A located "invalid JSON" diagnostic for `text`, or undefined when it is valid JSON. */
+export function jsonSyntaxError(file: string, text: string, hint = 'Fix the JSON at this place (no trailing commas or comments; strings in double quotes).'): Diagnostic | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch {
+    const found = findJsonError(text);
+    return error(`invalid JSON: ${found.message}`, hint, locationOf(file, text, found.offset));
+  }
+}
+
+export function locationOf(file: string, text: string, offset: number): SourceLocation {
+  const before = text.slice(0, offset).split('\n');
+  return { file, line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1 };
+}
+
+/** The first syntax error of a text that is not JSON: its offset and what was expected there. */
+export function findJsonError(text: string): { offset: number; message: string } {
+  let i = 0;
+  const fail = (message: string): never => {
+    throw Object.assign(new Error(message), { offset: i });
+  };
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const describe = (): string => (i >= text.length ? 'the end of the text' : JSON.stringify(text[i]));
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') return object();
+    if (c === '[') return array();
+    if (c === '"') return string();
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
+    for (const word of ['true', 'false', 'null']) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return;
+      }
+    }
+    fail(`expected a value, found ${describe()}`);
+  };
+  const object = (): void => {
+    i++;
+    ws();
+    if (text[i] === '}') {
+      i++;
+      return;
+    }
+    for (;;) {
+      ws();
+      if (text[i] !== '"') fail(text[i] === '}' ? 'trailing comma before "}"' : `expected a double-quoted property name, found ${describe()}`);
+      string();
+      ws();
+      if (text[i] !== ':') fail(`expected ":" after a property name, found ${describe()}`);
+      i++;
+      value();
+      ws();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      fail(`expected "," or "}", found ${describe()}`);
+    }
+  };
+  const array = (): void => {
+    i++;
+    ws();
+    if (text[i] === ']') {
+      i++;
+      return;
+    }
+    for (;;) {
+      ws();
+      if (text[i] === ']') fail('trailing comma before "]"');
+      value();
+      ws();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      fail(`expected "," or "]", found ${describe()}`);
+    }
+  };
+  const string = (): void => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      else if (text.charCodeAt(i) < 0x20) fail('a control character (a raw line break?) inside a string');
+      i++;
+    }
+    if (i >= text.length) fail('a string that is never closed');
+    i++;
+  };
+  const number = (): void => {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!match) fail(`expected a number, found ${describe()}`);
+    i += match![0].length;
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail(`unexpected ${describe()} after the JSON value`);
+    return { offset: text.length, message: 'not valid JSON' };
+  } catch (e) {
+    return { offset: (e as { offset: number }).offset, message: (e as Error).message };
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Adapter: the files and folders a user names on the command line. Every way a path can be wrong (missing, a
+ * folder where a file is expected or the reverse, unreadable, unwritable, in an encoding we do not read) becomes an
+ * `InputError` that names the path, the flag it came from, and what to do; never a stack trace.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import { error, InputError } from '../core/diagnostics.js';
+
+/** What a path is for, in messages: `snapshot "x.json" (--state)`. */
+export interface PathRole {
+  /** `snapshot`, `requests file`, `manifests folder`, ... */
+  readonly what: string;
+  /** The flag that named it, when one did. */
+  readonly flag?: string;
+  /** What to pass instead, said when the path is wrong. */
+  readonly hint: string;
+}
+
+function named(path: string, role: PathRole): string {
+  return `${role.what} "${path}"${role.flag ? ` (${role.flag})` : ''}`;
+}
+
+/** Why a file system call failed, in words a user can act on. */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied: check its permissions (and those of the folders above it)';
+    case 'ENOENT':
+      return 'it does not exist';
+    case 'ENOTDIR':
+    case 'EEXIST': // from mkdir: a file stands where a folder of the path should be
+      return 'a part of the path is a file, not a folder';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'EROFS':
+      return 'the file system is read-only';
+    default:
+      return (e as Error).message;
+  }
+}
+
+function statOrFail(path: string, role: PathRole): Stats {
+  try {
+    return statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError([error(`${named(path, role)} does not exist`, role.hint)]);
+    throw new InputError([error(`cannot read ${named(path, role)}: ${describeFsError(e)}`, role.hint)]);
+  }
+}
+
+/** The text of a UTF-8 file (a byte-order mark is dropped); UTF-16 is refused with the way to fix it. */
+export function readInputFile(path: string, role: PathRole): string {
+  const stats = statOrFail(path, role);
+  if (stats.isDirectory()) throw new InputError([error(`${named(path, role)} is a folder, not a file`, role.hint)]);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new InputError([error(`cannot read ${named(path, role)}: ${describeFsError(e)}`, role.hint)]);
+  }
+  return decodeUtf8(bytes, () => named(path, role));
+}
+
+/**
+ * UTF-8 text, without a byte-order mark. Windows PowerShell's `>` writes UTF-16; parsing that as UTF-8 would fail
+ * at some odd place, so it is recognised (by its mark, or by the zero bytes of ASCII text in UTF-16) and refused.
+ */
+export function decodeUtf8(bytes: Buffer, name: () => string): string {
+  const utf16 =
+    (bytes[0] === 0xff && bytes[1] === 0xfe) ||
+    (bytes[0] === 0xfe && bytes[1] === 0xff) ||
+    (bytes.length >= 4 && ((bytes[1] === 0 && bytes[3] === 0 && bytes[0] !== 0) || (bytes[0] === 0 && bytes[2] === 0 && bytes[1] !== 0)));
+  if (utf16) {
+    throw new InputError([
+      error(`${name()} is UTF-16: re-save it as UTF-8`, 'PowerShell writes UTF-16 with ">"; use "| Out-File -Encoding utf8 FILE", or re-save the file as UTF-8 in your editor.'),
+    ]);
+  }
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Checks that `path` is an existing, readable folder. */
+export function checkInputFolder(path: string, role: PathRole): void {
+  const stats = statOrFail(path, role);
+  if (!stats.isDirectory()) throw new InputError([error(`${named(path, role)} is a file, not a folder`, role.hint)]);
+  try {
+    readdirSync(path);
+  } catch (e) {
+    throw new InputError([error(`cannot read ${named(path, role)}: ${describeFsError(e)}`, role.hint)]);
+  }
+}
+
+/** Writes a file, creating its folder; a folder in the way, or a write that fails, is an input error. */
+export function writeOutputFile(path: string, text: string, role: PathRole): void {
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new InputError([error(`${named(path, role)} is a folder, not a file`, role.hint)]);
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new InputError([error(`cannot write ${named(path, role)}: ${describeFsError(e)}`, role.hint)]);
+  }
+}
+
+/** Makes sure `path` can hold output files: it is a folder, or does not exist yet (it is created). */
+export function prepareOutputFolder(path: string, role: PathRole): void {
+  if (existsSync(path) && !statSync(path).isDirectory()) {
+    throw new InputError([error(`${named(path, role)} is a file, not a folder`, role.hint)]);
+  }
+  try {
+    mkdirSync(path, { recursive: true });
+    readdirSync(path);
+  } catch (e) {
+    throw new InputError([error(`cannot write to ${named(path, role)}: ${describeFsError(e)}`, role.hint)]);
+  }
+}
