@@ -17,7 +17,7 @@ import { readManifestFolder } from '../src/manifest/read-manifest-folder.js';
 import { renderAuditMarkdown, renderAuditText } from '../src/render/findings.js';
 import { renderPlanMarkdown } from '../src/render/markdown-plan.js';
 import { palette } from '../src/render/palette.js';
-import { renderPlanText } from '../src/render/text-plan.js';
+import { renderPlanText, summaryLine } from '../src/render/text-plan.js';
 import type { Plan } from '../src/plan/plan.js';
 import type { ActionCatalog } from '../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
@@ -101,8 +101,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       const rendered = renderPlan(plan, options.format, useColor(program.opts()['color'] === false || options.out !== undefined), await loadActionCatalog());
       if (options.out) {
         writeOutput(options.out, rendered);
-        const s = plan.summary;
-        io.stdout(`Plan written to ${options.out}: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.\n`);
+        io.stdout(`Plan written to ${options.out}: ${summaryLine(plan).replace(/^Plan: /, '')}\n`);
       } else {
         io.stdout(rendered);
       }
@@ -117,7 +116,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--force', 'write into a non-empty folder, replacing files of the same names')
     .action(async (options: { state: string; out: string; force?: boolean }) => {
       const result = await importToFolder(new SnapshotFileReader(options.state), options.out, options.force === true);
-      io.stdout(`Imported ${result.written.length} manifests into ${options.out}${result.skipped.length ? ` (skipped ${result.skipped.length} AWS-owned roles)` : ''}.\n`);
+      io.stdout(`Imported ${result.written.length} manifests into ${options.out}${result.skipped.length ? ` (skipped ${count(result.skipped.length, 'AWS-owned role')})` : ''}.\n`);
     });
 
   program

@@ -14,7 +14,7 @@ import type { LiveReader } from '../src/live/live-state.js';
 import { manifestsFromFiles } from '../src/manifest/files-source.js';
 import type { Plan } from '../src/plan/plan.js';
 import { realWorldAvailable, realWorldSnapshot } from './helpers/fixtures.js';
-import { ACCOUNT, buildUniverse, pick, randomAccount, seededRandom, type Random, type UniverseAction } from './helpers/random-account.js';
+import { ACCOUNT, buildUniverse, pick, randomAccount, seededRandom, uniqueSids, type Random, type UniverseAction } from './helpers/random-account.js';
 
 const SEED = Number(process.env['LAW_SEED'] ?? 20261129);
 const RUNS = 40;
@@ -39,29 +39,6 @@ function mixAccounts(random: Random, snapshot: Json): Json {
   const arns = [...new Set(text.match(new RegExp(`arn:aws:iam::${ACCOUNT}:(user|group|role|policy)/[\\w+=,.@/-]+`, 'g')) ?? [])];
   for (const arn of arns) if (random() < 0.4) text = text.split(`"${arn}"`).join(`"${arn.replace(ACCOUNT, OTHER)}"`);
   return JSON.parse(text) as Json;
-}
-
-/**
- * IAM refuses a policy with two statements of one Sid, and so does validation; the random policies (made for the
- * evaluator, which does not care) may repeat one, so repeats are renamed. Documents may be URL-encoded.
- */
-function uniqueSids(snapshot: Json): Json {
-  const fix = (doc: unknown): unknown => {
-    const decoded = typeof doc === 'string' ? (JSON.parse(decodeURIComponent(doc)) as Json) : (doc as Json);
-    const seen = new Set<string>();
-    for (const [i, statement] of ((decoded['Statement'] as Json[] | undefined) ?? []).entries()) {
-      const sid = statement['Sid'];
-      if (typeof sid === 'string' && seen.has(sid)) statement['Sid'] = `${sid}x${i}`;
-      if (typeof sid === 'string') seen.add(statement['Sid'] as string);
-    }
-    return decoded;
-  };
-  const walk = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(walk);
-    if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'PolicyDocument' || k === 'Document' ? fix(v) : walk(v)]));
-  };
-  return walk(snapshot) as Json;
 }
 
 /** Tags and descriptions edited on a few entities of an imported folder; nothing else. */

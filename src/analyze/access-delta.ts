@@ -88,6 +88,8 @@ export interface AccessDelta {
   readonly principals: readonly string[];
   readonly granted: readonly AccessEntry[];
   readonly revoked: readonly AccessEntry[];
+  /** Added field: principals of this item that the change moves to another path, new ARN -> old ARN. */
+  readonly movedFrom?: Readonly<Record<string, string>>;
 }
 
 export interface AccessDeltaOptions extends EvaluateOptions {
@@ -104,19 +106,36 @@ export interface PrincipalDelta {
   readonly revoked: readonly AccessEntry[];
 }
 
-/** Deltas for the given principals (ARNs), grouped: principals with identical deltas share one item. */
-export function accessDeltas(before: IamState, after: IamState, principals: Iterable<string>, options: AccessDeltaOptions): AccessDelta[] {
+/**
+ * Deltas for the given principals (ARNs), grouped: principals with identical deltas share one item. `moves` (old
+ * ARN -> new ARN) pairs a moved principal with itself: it is compared under its old ARN before and its new one after.
+ */
+export function accessDeltas(before: IamState, after: IamState, principals: Iterable<string>, options: AccessDeltaOptions, moves: ReadonlyMap<string, string> = new Map()): AccessDelta[] {
   const resolvers = { before: new PrincipalResolver(before), after: new PrincipalResolver(after) };
   const deltas: PrincipalDelta[] = [];
-  for (const arn of sortedPrincipals(principals)) {
-    const delta = principalDelta(arn, resolvers.before.documents(arn), resolvers.after.documents(arn), options);
+  for (const { arn, beforeArn } of principalPairs(principals, moves)) {
+    const delta = principalDelta(arn, resolvers.before.documents(beforeArn), resolvers.after.documents(arn), options);
     if (delta) deltas.push(delta);
   }
-  return groupDeltas(deltas);
+  return withMoves(groupDeltas(deltas), moves);
 }
 
-export function sortedPrincipals(principals: Iterable<string>): string[] {
-  return [...new Set(principals)].sort();
+/** Each principal once, in ARN order, under its ARN after the change and the ARN it had before. */
+export function principalPairs(principals: Iterable<string>, moves: ReadonlyMap<string, string>): { arn: string; beforeArn: string }[] {
+  const previous = new Map([...moves].map(([old, now]) => [now, old]));
+  const arns = new Set<string>();
+  for (const arn of principals) arns.add(moves.get(arn) ?? arn);
+  return [...arns].sort().map((arn) => ({ arn, beforeArn: previous.get(arn) ?? arn }));
+}
+
+/** Says, on each grouped item, which of its principals moved and from where. */
+export function withMoves(deltas: AccessDelta[], moves: ReadonlyMap<string, string>): AccessDelta[] {
+  if (moves.size === 0) return deltas;
+  const previous = new Map([...moves].map(([old, now]) => [now, old]));
+  return deltas.map((d) => {
+    const moved = d.principals.filter((p) => previous.has(p));
+    return moved.length ? { ...d, movedFrom: Object.fromEntries(moved.map((p) => [p, previous.get(p)!])) } : d;
+  });
 }
 
 /** What one principal gains and loses; undefined when nothing changes. A pure function of its documents. */

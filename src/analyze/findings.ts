@@ -10,6 +10,7 @@
 import { isAwsOwnedPath } from '../core/arn.js';
 import { isPlainObject } from '../core/policy.js';
 import type { RoleState } from '../core/state.js';
+import { isPatternStringOperator } from '../core/condition-operators.js';
 import { statementsOf, type EffectiveAccess, type Principal } from './effective-access.js';
 
 export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low';
@@ -228,13 +229,20 @@ export function trustRisks(role: RoleState, account: string): Finding[] {
     for (const provider of federated.filter((f) => f.includes(':oidc-provider/'))) {
       const host = provider.split(':oidc-provider/')[1]!;
       const subKey = `${host}:sub`.toLowerCase();
-      const subValues = Object.entries(condition).flatMap(([, block]) => (isPlainObject(block) ? Object.entries(block).filter(([k]) => k.toLowerCase() === subKey).flatMap(([, v]) => toList(v)) : []));
-      if (subValues.length === 0) {
+      // Only positive string operators pin the subject (StringNotEquals admits everyone else). Of those, only the
+      // Like forms read * and ? as wildcards: under StringEquals, "repo:acme/*" is the literal text.
+      const pinning = Object.entries(condition).flatMap(([operator, block]) =>
+        isPlainObject(block) && /^(For(Any|All)Value:)?String(Equals|EqualsIgnoreCase|Like)(IfExists)?$/.test(operator)
+          ? Object.entries(block).filter(([k]) => k.toLowerCase() === subKey).map(([, v]) => ({ operator, values: toList(v) }))
+          : [],
+      );
+      const patterns = pinning.filter((p) => isPatternStringOperator(p.operator)).flatMap((p) => p.values.filter((v) => /[*?]/.test(v)));
+      if (pinning.length === 0) {
         add('TRUST_OIDC_WITHOUT_SUBJECT', 'critical', `role ${role.name} trusts ${host} without a condition on its subject (sub)`, `Every identity of ${host} (for GitHub: every repository of every owner) can assume it. Add a StringEquals condition on ${host}:sub.`);
-      } else if (subValues.some((v) => /[*?]/.test(v))) {
+      } else if (patterns.length > 0) {
         // A wildcard before the repository is pinned admits other repositories or owners; after it, other branches.
-        const broad = subValues.some((v) => v.startsWith('*') || v.startsWith('?') || /^repo:[^/]*[*?]/.test(v) || /^repo:[^/]+\/[^:]*[*?]/.test(v));
-        add('TRUST_OIDC_WILDCARD_SUBJECT', broad ? 'high' : 'medium', `role ${role.name} trusts ${host} with a wildcard subject (${subValues.join(', ')})`, broad ? 'The pattern admits other repositories or owners. Pin the repository and, for deploy roles, the branch or environment.' : 'The pattern admits every branch, tag, pull request and environment of the repository. Pin the branch or environment that deploys.');
+        const broad = patterns.some((v) => v.startsWith('*') || v.startsWith('?') || /^repo:[^/]*[*?]/.test(v) || /^repo:[^/]+\/[^:]*[*?]/.test(v));
+        add('TRUST_OIDC_WILDCARD_SUBJECT', broad ? 'high' : 'medium', `role ${role.name} trusts ${host} with a wildcard subject (${patterns.join(', ')})`, broad ? 'The pattern admits other repositories or owners. Pin the repository and, for deploy roles, the branch or environment.' : 'The pattern admits every branch, tag, pull request and environment of the repository. Pin the branch or environment that deploys.');
       }
     }
   }

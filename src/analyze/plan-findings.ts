@@ -5,31 +5,53 @@
 import type { IamState } from '../core/state.js';
 import type { Change, Plan } from '../plan/plan.js';
 import { EffectiveAccess } from './effective-access.js';
-import { findRisks, sortFindings, type Finding } from './findings.js';
+import { findRisks, SEVERITY_ORDER, sortFindings, type Finding, type FindingSeverity } from './findings.js';
 
 export interface PlanFinding extends Finding {
-  /** `introduced`: holds after the change and not before; `removed`: the reverse. */
+  /**
+   * `introduced`: holds after the change and not before (or holds with a higher severity: see `severityChange`);
+   * `removed`: the reverse (or holds with a lower severity).
+   */
   readonly change: 'introduced' | 'removed';
   /** The plan's changes that touch this principal: `update group developers`, ... */
   readonly causes: readonly string[];
+  /**
+   * Added field: the same risk (code, principal, targets) held before with another severity. A raised one is
+   * `introduced` with `severity` the new one; a lowered one is `removed` with `severity` the old one.
+   */
+  readonly severityChange?: { readonly from: FindingSeverity; readonly to: FindingSeverity };
+  /** Added field: the principal's ARN before the change, when the change moves it to another path. */
+  readonly movedFrom?: string;
 }
 
-/** `before` and `after` judge the live and planned states (shared with the other analyses, so their caches are too). */
-export function planFindings(plan: Plan, beforeAccess: EffectiveAccess, afterAccess: EffectiveAccess, affected: ReadonlySet<string>): PlanFinding[] {
+/**
+ * `before` and `after` judge the live and planned states (shared with the other analyses, so their caches are too).
+ * `moves` (old ARN -> new ARN) lets a moved principal's findings be compared with its own, not reported anew.
+ */
+export function planFindings(plan: Plan, beforeAccess: EffectiveAccess, afterAccess: EffectiveAccess, affected: ReadonlySet<string>, moves: ReadonlyMap<string, string> = new Map()): PlanFinding[] {
   if (plan.changes.length === 0) return [];
   const before = beforeAccess.state;
   const after = afterAccess.state;
+  const renamed = (arn: string): string => moves.get(arn) ?? arn;
+  const previous = new Map([...moves].map(([old, now]) => [now, old]));
+  // The risk's identity: the same path to the same targets, whatever its severity.
   const key = (f: Finding): string => `${f.code}|${f.principal}|${[...(f.targets ?? [])].sort().join(',')}`;
-  const was = findRisks(beforeAccess, affected);
-  const is = findRisks(afterAccess, affected);
-  const wasKeys = new Set(was.map(key));
-  const isKeys = new Set(is.map(key));
-  const causes = (principal: string): string[] => causesFor(principal, plan, [before, after]);
-  const out: PlanFinding[] = [
-    ...is.filter((f) => !wasKeys.has(key(f))).map((f) => ({ ...f, change: 'introduced' as const, causes: causes(f.principal) })),
-    ...was.filter((f) => !isKeys.has(key(f))).map((f) => ({ ...f, change: 'removed' as const, causes: causes(f.principal) })),
-    ...removedBoundaries(plan),
-  ];
+  const was = new Map(findRisks(beforeAccess, affected).map((f) => ({ ...f, principal: renamed(f.principal), ...(f.targets ? { targets: f.targets.map(renamed) } : {}) })).map((f) => [key(f), f]));
+  const is = new Map(findRisks(afterAccess, affected).map((f) => [key(f), f]));
+  const causes = (principal: string): string[] => causesFor(principal, previous.get(principal), plan, [before, after]);
+  const moved = (principal: string): { movedFrom?: string } => (previous.has(principal) ? { movedFrom: previous.get(principal)! } : {});
+  const out: PlanFinding[] = [];
+  for (const [k, f] of is) {
+    const old = was.get(k);
+    if (!old) out.push({ ...f, change: 'introduced', causes: causes(f.principal), ...moved(f.principal) });
+    else if (old.severity !== f.severity) {
+      const raised = SEVERITY_ORDER.indexOf(f.severity) < SEVERITY_ORDER.indexOf(old.severity);
+      const shown = raised ? f : { ...f, severity: old.severity };
+      out.push({ ...shown, change: raised ? 'introduced' : 'removed', severityChange: { from: old.severity, to: f.severity }, causes: causes(f.principal), ...moved(f.principal) });
+    }
+  }
+  for (const [k, f] of was) if (!is.has(k)) out.push({ ...f, change: 'removed', causes: causes(f.principal), ...moved(f.principal) });
+  out.push(...removedBoundaries(plan));
   return sortFindings(out) as PlanFinding[];
 }
 
@@ -43,7 +65,11 @@ export function affectedPrincipals(plan: Plan, accesses: readonly EffectiveAcces
     const state = access.state;
     const changedGroups = new Set(plan.changes.filter((c) => c.kind === 'group').map((c) => c.name.toLowerCase()));
     const changedPolicies = new Set(plan.changes.filter((c) => c.kind === 'policy').map((c) => c.arn));
-    for (const c of plan.changes) if (c.kind === 'user' || c.kind === 'role') affected.add(c.arn);
+    for (const c of plan.changes) {
+      if (c.kind !== 'user' && c.kind !== 'role') continue;
+      affected.add(c.arn);
+      if (c.previousArn) affected.add(c.previousArn);
+    }
     for (const p of access.principals()) {
       const groups = p.kind === 'user' ? p.groups.map((g) => state.groups.get(g.toLowerCase())).filter((g) => g !== undefined) : [];
       const policies = [...p.managedPolicies, ...groups.flatMap((g) => g.managedPolicies), ...(p.permissionsBoundary ? [p.permissionsBoundary] : [])];
@@ -55,10 +81,10 @@ export function affectedPrincipals(plan: Plan, accesses: readonly EffectiveAcces
   return affected;
 }
 
-function causesFor(principal: string, plan: Plan, states: readonly IamState[]): string[] {
-  const related = new Set<string>([principal]);
+function causesFor(principal: string, previousArn: string | undefined, plan: Plan, states: readonly IamState[]): string[] {
+  const related = new Set<string>([principal, ...(previousArn ? [previousArn] : [])]);
   for (const state of states) {
-    const entity = [...state.users.values(), ...state.roles.values()].find((e) => e.arn === principal);
+    const entity = [...state.users.values(), ...state.roles.values()].find((e) => e.arn === principal || e.arn === previousArn);
     if (!entity) continue;
     for (const arn of entity.managedPolicies) related.add(arn);
     if (entity.permissionsBoundary) related.add(entity.permissionsBoundary);
@@ -69,16 +95,18 @@ function causesFor(principal: string, plan: Plan, states: readonly IamState[]): 
       }
     }
   }
-  return plan.changes.filter((c) => related.has(c.arn)).map(describe);
+  return [...new Set(plan.changes.filter((c) => related.has(c.arn) && c.replacedBy === undefined).map(describe))];
 }
 
+/** `update group developers`; `replace role deploy` for the create half of a replacement (its delete half is omitted). */
 function describe(change: Change): string {
-  return `${change.action} ${change.kind} ${change.name}`;
+  return `${change.replaces !== undefined ? 'replace' : change.action} ${change.kind} ${change.name}`;
 }
 
 /** A principal whose permissions boundary the plan removes loses its ceiling, whatever it holds today. */
 function removedBoundaries(plan: Plan): PlanFinding[] {
-  return plan.changes.flatMap((c) =>
+  // Only updates: a deleted principal has nothing left to limit, and a replacement's create half has its own boundary.
+  return plan.changes.filter((c) => c.action === 'update').flatMap((c) =>
     c.details
       .filter((d) => d.field === 'permissionsBoundary' && d.before !== null && d.after === null)
       .map((d) => ({

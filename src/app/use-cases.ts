@@ -17,7 +17,7 @@ import { findRisks, type Finding } from '../analyze/findings.js';
 import { affectedPrincipals, planFindings } from '../analyze/plan-findings.js';
 import { AccessDeltaWorkers } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
-import type { Plan } from '../plan/plan.js';
+import { movedArns, type Plan } from '../plan/plan.js';
 import type { IamState } from '../core/state.js';
 
 export interface ValidateResult {
@@ -62,9 +62,10 @@ export async function planChanges(manifests: ManifestSource, live: LiveReader, n
     const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
     // The workers compute access deltas while this thread judges findings and trust (without workers, it computes
     // them itself when asked for the result).
-    const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog });
-    const findings = planFindings(diffed.plan, beforeAccess, afterAccess, affected);
-    const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected) : [];
+    const moves = movedArns(diffed.plan);
+    const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog }, moves);
+    const findings = planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves);
+    const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
     // While the workers finish: the fingerprints the plan records.
     void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
     const access = await accessJob.result();

@@ -93,6 +93,11 @@ function accountRootArn(value: string): string {
   return /^\d{12}$/.test(value) ? `arn:aws:iam::${value}:root` : value;
 }
 
+/** A Condition block's key, equal for two blocks exactly when IAM reads them alike (order, case of keys, scalar or list). */
+export function canonicalConditionKey(condition: Record<string, unknown>): string {
+  return stableStringify(canonicalCondition(condition, true));
+}
+
 function canonicalCondition(condition: Record<string, unknown>, foldCase: boolean): unknown {
   const out: Record<string, unknown> = {};
   for (const [operator, block] of Object.entries(condition)) {

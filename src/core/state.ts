@@ -54,6 +54,11 @@ export interface RoleState extends EntityBase {
   readonly inlinePolicies: InlinePolicies;
   readonly permissionsBoundary?: string;
   readonly tags: Tags;
+  /**
+   * Names of the instance profiles that hold the role (live only: manifests do not manage instance profiles).
+   * Deleting the role takes it out of them, which the plan must say: EC2 instances lose its credentials.
+   */
+  readonly instanceProfiles?: readonly string[];
 }
 
 /** A customer managed policy of this account (the `Policy` and `Boundary` manifest kinds). */

@@ -61,6 +61,7 @@ const RoleDetail = z.object({
   Tags: z.array(Tag).nullish(),
   Description: z.string().nullish(),
   MaxSessionDuration: z.number().int().nullish(),
+  InstanceProfileList: z.array(z.object({ InstanceProfileName: z.string() })).nullish(),
 });
 const PolicyVersion = z.object({
   Document: PolicyDocumentField.nullish(),
@@ -197,6 +198,7 @@ function buildLiveState(file: string, text: string, snapshot: Snapshot): LiveSta
       inlinePolicies: inline(r.RolePolicyList, [...at, 'RolePolicyList'], document),
       ...(r.PermissionsBoundary ? { permissionsBoundary: own(r.PermissionsBoundary.PermissionsBoundaryArn) } : {}),
       tags: tagsOf(r.Tags),
+      ...(r.InstanceProfileList?.length ? { instanceProfiles: sortedUnique(r.InstanceProfileList.map((p) => p.InstanceProfileName)) } : {}),
       ...(unknown.length ? { unknown } : {}),
     });
   });
@@ -268,7 +270,7 @@ const boundary = shape({ PermissionsBoundaryArn: str });
 const wellFormed = shape({
   UserDetailList: list(shape({ UserName: str, Path: str, Arn: str, GroupList: nullish(list(str)), AttachedManagedPolicies: nullish(list(attached)), UserPolicyList: nullish(list(inlinePolicy)), PermissionsBoundary: nullish(boundary), Tags: nullish(list(tag)) })),
   GroupDetailList: list(shape({ GroupName: str, Path: str, Arn: str, AttachedManagedPolicies: nullish(list(attached)), GroupPolicyList: nullish(list(inlinePolicy)) })),
-  RoleDetailList: list(shape({ RoleName: str, Path: str, Arn: str, AssumeRolePolicyDocument: doc, AttachedManagedPolicies: nullish(list(attached)), RolePolicyList: nullish(list(inlinePolicy)), PermissionsBoundary: nullish(boundary), Tags: nullish(list(tag)), Description: nullish(str), MaxSessionDuration: nullish(intNum) })),
+  RoleDetailList: list(shape({ RoleName: str, Path: str, Arn: str, AssumeRolePolicyDocument: doc, AttachedManagedPolicies: nullish(list(attached)), RolePolicyList: nullish(list(inlinePolicy)), PermissionsBoundary: nullish(boundary), Tags: nullish(list(tag)), Description: nullish(str), MaxSessionDuration: nullish(intNum), InstanceProfileList: nullish(list(shape({ InstanceProfileName: str }))) })),
   Policies: list(shape({ PolicyName: str, Arn: str, Path: str, DefaultVersionId: nullish(str), Description: nullish(str), AttachmentCount: nullish(num), PermissionsBoundaryUsageCount: nullish(num), PolicyVersionList: list(shape({ Document: nullish(doc), VersionId: nullish(str), IsDefaultVersion: nullish(bool) })), Tags: nullish(list(tag)) })),
 });
 

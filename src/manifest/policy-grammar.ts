@@ -6,6 +6,7 @@
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import type { Severity } from '../core/diagnostics.js';
 import { isPlainObject } from '../core/policy.js';
+import { isLiteralStringOperator } from '../core/condition-operators.js';
 import { closestMatches, didYouMean } from '../core/suggest.js';
 import { hasWildcard } from '../core/wildcard.js';
 import type { ValuePath } from './source-document.js';
@@ -242,6 +243,16 @@ function checkCondition(value: unknown, at: ValuePath, report: Report): void {
       const items = Array.isArray(values) ? values : [values];
       if (items.length === 0 || !items.every((v) => ['string', 'number', 'boolean'].includes(typeof v))) {
         report('error', [...at, operator, key], `condition values of "${key}" must be strings, numbers or booleans`, 'Write one value or a non-empty list of values.');
+        continue;
+      }
+      if (isLiteralStringOperator(operator)) {
+        items.forEach((v, i) => {
+          // `${*}` and `${?}` are the escapes for a literal * and ?: those are meant literally.
+          if (typeof v === 'string' && /[*?]/.test(v.replace(/\$\{[*?$]\}/g, ''))) {
+            const like = operator.replace(/Equals(IgnoreCase)?/, 'Like');
+            report('warning', Array.isArray(values) ? [...at, operator, key, i] : [...at, operator, key], `"${v}" under ${operator} matches the text literally, * and ? included`, `${operator} compares exactly: "${v}" matches only a value with a "*" or "?" in it. To match a pattern, use ${like.includes('IgnoreCase') ? like.replace('IgnoreCase', '') : like}.`);
+          }
+        });
       }
     }
   }

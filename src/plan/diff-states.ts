@@ -95,13 +95,26 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
       const details = updateDetails(want, have);
       if (details.length === 0) continue;
       const where = at();
+      if (want.path !== have.path && (kind === 'role' || kind === 'policy')) {
+        if (isProtected(have.arn, 'replacement (a move to another path deletes it)', where)) continue;
+        // Delete first: IAM names are unique whatever the path, so the new one cannot exist beside the old.
+        const why = `moved from ${have.path} to ${want.path} in ${formatAt(where)}; IAM cannot change a ${kind === 'role' ? "role's" : "managed policy's"} path, so it is deleted and created again`;
+        upserts.push({ ...change('delete', have, why, where, deleteDetails(have, liveState)), replacedBy: want.arn });
+        const profiles = have.kind === 'role' ? (have.instanceProfiles ?? []).map((name) => ({ field: 'instanceProfile' as const, name, op: 'add' as const })) : [];
+        upserts.push({ ...change('create', want, why, where, [...createDetails(want), ...profiles]), replaces: have.arn, differences: details });
+        continue;
+      }
       if (isProtected(have.arn, 'update', where)) continue;
-      upserts.push(change('update', want, `live IAM differs from ${formatAt(where)}`, where, details));
+      upserts.push({ ...change('update', want, `live IAM differs from ${formatAt(where)}`, where, details), ...(want.arn !== have.arn ? { previousArn: have.arn } : {}) });
     }
 
     for (const gone of desired.deleted.filter((d) => d.kind === kind)) {
       const have = liveEntities.get(gone.name.toLowerCase());
-      if (!have || ownershipProblem(kind, have, () => gone.at)) continue;
+      if (!have) {
+        diagnostics.push(warning(`${kind} "${gone.name}" is marked deleted and is already absent from live IAM`, `Nothing to delete. Remove its manifest once every account it is applied to has converged.`, gone.at));
+        continue;
+      }
+      if (ownershipProblem(kind, have, () => gone.at)) continue;
       if (isProtected(have.arn, 'deletion', gone.at)) continue;
       deletes.push(change('delete', have, `marked deleted: true in ${formatAt(gone.at)}`, gone.at, deleteDetails(have, liveState)));
     }
@@ -119,6 +132,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   }
 
   checkPolicyReferences(desired, live, diagnostics);
+  checkReferencesToDeleted(desired, [...upserts, ...deletes], diagnostics);
   if (options.awsManagedPolicies) checkNewAwsAttachments(upserts, live, options.awsManagedPolicies, desired, diagnostics);
   for (const [field, names] of unknownNotCompared) {
     diagnostics.push(warning(`${field} not compared for ${names.length} ${names.length === 1 ? 'entity' : 'entities'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`, `The live source (${live.source}) does not hold ${field === 'tags' ? 'managed policy tags' : `role ${field === 'description' ? 'descriptions' : 'maximum session durations'}`}: get-account-authorization-details omits them. Plan against live AWS to compare them.`));
@@ -130,6 +144,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   upserts.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
   const changes = [...upserts, ...deletes];
   const count = (action: ChangeAction): number => changes.filter((c) => c.action === action).length;
+  warnAboutUnmanagedDetachments(changes, desired, diagnostics);
   let desiredFingerprint: string | undefined;
   const plan: Plan = {
     formatVersion: 1,
@@ -139,7 +154,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
     access: [],
     trust: [],
     findings: [],
-    summary: { create: count('create'), update: count('update'), delete: count('delete'), unmanaged: unmanaged.length },
+    summary: { create: count('create'), update: count('update'), delete: count('delete'), unmanaged: unmanaged.length, replace: changes.filter((c) => c.replaces !== undefined).length },
     // Fingerprints are hashes of whole states: computed when first read (by the renderer, or by a caller with
     // time to spare), not on the way to the access analysis. The live state keeps its own.
     live: {
@@ -154,6 +169,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
       },
     },
     diagnostics: [...live.notes, ...diagnostics],
+    protected: [...account.protected].sort(),
   };
   return { plan, diagnostics: plan.diagnostics };
 }
@@ -312,8 +328,44 @@ function deleteDetails(entity: EntityState, live: LiveState['state']): ChangeDet
       return details;
     }
     case 'user':
+      return principalDetails(entity, { managedPolicies: [], inlinePolicies: {}, groups: [] });
     case 'role':
-      return principalDetails(entity, { managedPolicies: [], inlinePolicies: {}, ...(entity.kind === 'user' ? { groups: [] } : {}) });
+      return [
+        ...(entity.instanceProfiles ?? []).map((name) => ({ field: 'instanceProfile' as const, name, op: 'remove' as const })),
+        ...principalDetails(entity, { managedPolicies: [], inlinePolicies: {} }),
+      ];
+  }
+}
+
+/**
+ * A principal that keeps a policy this plan deletes (by ARN, or by a replacement's old ARN) would fail at apply:
+ * IAM refuses to delete an attached policy, and the tool would detach it against the manifests' word.
+ */
+function checkReferencesToDeleted(desired: DesiredState, changes: readonly Change[], diagnostics: Diagnostic[]): void {
+  const deleted = new Map(changes.filter((c) => c.action === 'delete' && c.kind === 'policy').map((c) => [c.arn, c]));
+  if (deleted.size === 0) return;
+  for (const principal of [...desired.state.users.values(), ...desired.state.groups.values(), ...desired.state.roles.values()]) {
+    const refs = [...principal.managedPolicies, ...('permissionsBoundary' in principal && principal.permissionsBoundary ? [principal.permissionsBoundary] : [])];
+    for (const arn of refs) {
+      const gone = deleted.get(arn);
+      if (!gone) continue;
+      const how = gone.replacedBy ? `moves it to ${gone.replacedBy} (a new ARN)` : 'deletes it';
+      diagnostics.push(error(`${principal.kind} "${principal.name}" refers to ${arn}, which this plan ${how}`, gone.replacedBy ? 'Refer to the policy by its manifest name, so that the reference follows the move.' : 'Remove the reference, or keep the policy.', desired.sources.get(sourceKey(principal.kind, principal.name))?.()));
+    }
+  }
+}
+
+/** Deleting or replacing a policy detaches it from principals this repo does not manage too; they lose it for good. */
+function warnAboutUnmanagedDetachments(changes: readonly Change[], desired: DesiredState, diagnostics: Diagnostic[]): void {
+  // Principals the manifests declare keep what they list; principals this plan deletes lose everything anyway.
+  const managed = new Set([...desired.state.users.values(), ...desired.state.groups.values(), ...desired.state.roles.values()].map((p) => p.arn));
+  for (const c of changes) if (c.action === 'delete' && c.replacedBy === undefined) managed.add(c.arn);
+  for (const change of changes) {
+    if (change.action !== 'delete' || change.kind !== 'policy') continue;
+    const others = change.details.flatMap((d) => (d.field === 'attachment' && !managed.has(d.principal) ? [d.principal] : []));
+    if (others.length === 0) continue;
+    const what = change.replacedBy ? 'Moving' : 'Deleting';
+    diagnostics.push(warning(`${what} policy ${change.name} detaches it from ${others.length} ${others.length === 1 ? 'principal' : 'principals'} no manifest declares: ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', ...' : ''}`, `They lose what it grants${change.replacedBy ? ' and are not attached to the moved policy' : ''}. Declare them in manifests, or attach the policy again by hand.`, change.source));
   }
 }
 

@@ -31,6 +31,11 @@ export type ChangeDetail =
   | { readonly field: 'member'; readonly user: string; readonly op: 'remove' }
   /** On a deleted policy: a principal it is detached from (possibly one this repo does not manage). */
   | { readonly field: 'attachment'; readonly principal: string; readonly as: 'policy' | 'permissionsBoundary'; readonly op: 'detach' }
+  /**
+   * On a deleted role: an instance profile it leaves (`remove`; EC2 instances using the profile lose its
+   * credentials). On the create half of a role's replacement: a profile it is put back into (`add`).
+   */
+  | { readonly field: 'instanceProfile'; readonly name: string; readonly op: 'add' | 'remove' }
   | { readonly field: 'trustPolicy'; readonly before: PolicyJson | null; readonly after: PolicyJson }
   | { readonly field: 'document'; readonly before: PolicyJson | null; readonly after: PolicyJson };
 
@@ -48,13 +53,28 @@ export interface Change {
   /** The manifest that declares the entity, when one does. */
   readonly source?: SourceLocation;
   readonly details: readonly ChangeDetail[];
+  // --- added fields ---
+  /** On an update that moves a user or group to another path (in place): its ARN before the move. */
+  readonly previousArn?: string;
+  /**
+   * Replacement. IAM cannot change the path of a role or managed policy, so a move deletes the entity and creates it
+   * again: the plan holds a `delete` with `replacedBy` (the new ARN) immediately followed by a `create` with
+   * `replaces` (the old ARN). The create also lists, in `differences`, what differs from the entity it replaces
+   * (the path first), as an update would.
+   */
+  readonly replacedBy?: string;
+  readonly replaces?: string;
+  readonly differences?: readonly ChangeDetail[];
 }
 
 export interface PlanSummary {
+  /** Changes by action; the two halves of a replacement count as one create and one delete (as Terraform does). */
   readonly create: number;
   readonly update: number;
   readonly delete: number;
   readonly unmanaged: number;
+  /** Replacements (added field): each is also counted in `create` and `delete`. */
+  readonly replace: number;
 }
 
 export interface Plan {
@@ -80,8 +100,23 @@ export interface Plan {
   readonly desired: { readonly fingerprint: string };
   /** Warnings about what was not compared or not changed, and why. */
   readonly diagnostics: readonly Diagnostic[];
+  /** Added field: the Account manifest's `protected` ARNs (never changed, never deleted, even with prune: true). */
+  readonly protected?: readonly string[];
 }
 
 export function hasChanges(plan: Plan): boolean {
   return plan.changes.length > 0;
+}
+
+/**
+ * ARNs that a plan changes: old -> new, for entities moved to another path (in place, or by replacement). The
+ * analyses compare a moved principal with itself, under its new ARN.
+ */
+export function movedArns(plan: Pick<Plan, 'changes'>): ReadonlyMap<string, string> {
+  const moves = new Map<string, string>();
+  for (const change of plan.changes) {
+    const previous = change.previousArn ?? change.replaces;
+    if (previous !== undefined && previous !== change.arn) moves.set(previous, change.arn);
+  }
+  return moves;
 }

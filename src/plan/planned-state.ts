@@ -13,7 +13,9 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Plan)
     const out = new Map(entitiesOf(live.state, kind));
     for (const change of plan.changes.filter((c) => c.kind === kind)) {
       const key = nameKey(change.name);
-      if (change.action === 'delete') out.delete(key);
+      // The delete half of a replacement is followed by its create, which puts the new entity at the same key.
+      if (change.action === 'delete' && change.replacedBy === undefined) out.delete(key);
+      else if (change.action === 'delete') continue;
       else out.set(key, entitiesOf(desired.state, kind).get(key)!);
     }
     return out;

@@ -10,7 +10,7 @@ import { NO_COLOR, type Palette } from './palette.js';
 export function renderAccessText(deltas: readonly AccessDelta[], catalog: ActionCatalog, colors: Palette = NO_COLOR): string[] {
   const out: string[] = [];
   for (const delta of deltas) {
-    out.push(colors.bold(`  ${principalsLine(delta.principals)}`));
+    out.push(colors.bold(`  ${principalsLine(delta.principals, delta.movedFrom)}`));
     for (const [sign, label, entries, paint] of [['+', 'can now', delta.granted, colors.create], ['-', 'can no longer', delta.revoked, colors.delete]] as const) {
       if (entries.length === 0) continue;
       out.push(paint(`    ${sign} ${label}:`));
@@ -23,7 +23,7 @@ export function renderAccessText(deltas: readonly AccessDelta[], catalog: Action
 export function renderAccessMarkdown(deltas: readonly AccessDelta[], catalog: ActionCatalog): string[] {
   const out: string[] = [];
   for (const delta of deltas) {
-    out.push(`<details><summary><code>${principalsLine(delta.principals)}</code>: ${delta.granted.length} granted, ${delta.revoked.length} revoked</summary>`, '');
+    out.push(`<details><summary>${principalsLine(delta.principals, delta.movedFrom)}: ${delta.granted.length} granted, ${delta.revoked.length} revoked</summary>`, '');
     for (const [label, entries] of [['Can now', delta.granted], ['Can no longer', delta.revoked]] as const) {
       if (entries.length === 0) continue;
       out.push(`**${label}:**`, '');
@@ -38,13 +38,25 @@ export function renderAccessMarkdown(deltas: readonly AccessDelta[], catalog: Ac
   return out;
 }
 
-function principalsLine(principals: readonly string[]): string {
-  const name = (arn: string): string => {
-    const resource = arn.split(':').slice(5).join(':');
-    const [kind, ...rest] = resource.split('/');
-    return `${kind} ${rest[rest.length - 1] ?? resource}`;
-  };
-  return principals.length === 1 ? name(principals[0]!) : `${name(principals[0]!)} and ${principals.length - 1} more with the same change`;
+/** How many principals a line names before it says "and N more". */
+const NAMED_PRINCIPALS = 10;
+
+/** `role deploy`; `3 principals with the same change: role a, role b, user c`; the first ten and a count beyond. */
+export function principalsLine(principals: readonly string[], movedFrom: Readonly<Record<string, string>> = {}): string {
+  const named = principals.slice(0, NAMED_PRINCIPALS).map((arn) => {
+    const was = movedFrom[arn];
+    return `${principalName(arn)}${was ? ` (moved from ${was})` : ''}`;
+  });
+  if (principals.length === 1) return named[0]!;
+  const more = principals.length - named.length;
+  return `${principals.length.toLocaleString('en-US')} principals with the same change: ${named.join(', ')}${more > 0 ? ` and ${more.toLocaleString('en-US')} more` : ''}`;
+}
+
+/** `role deploy`, `user alice`: the kind and name an ARN ends with. */
+export function principalName(arn: string): string {
+  const resource = arn.split(':').slice(5).join(':');
+  const [kind, ...rest] = resource.split('/');
+  return `${kind} ${rest[rest.length - 1] ?? resource}`;
 }
 
 /** One entry: what (actions by service and level), where (resources), when (condition), except what, and why. */

@@ -9,11 +9,46 @@ import type { Change, ChangeAction, ChangeDetail } from '../plan/plan.js';
 
 export type Mood = 'proposal' | 'drift';
 
-export const ACTION_SIGN: Record<ChangeAction, string> = { create: '+', update: '~', delete: '-' };
+/** What a reader sees as one item: a change, or a replacement (the delete and create halves of one move). */
+export type ShownAction = ChangeAction | 'replace';
 
-export function actionPhrase(action: ChangeAction, mood: Mood): string {
-  if (mood === 'drift') return { create: 'is missing from live IAM', update: 'was changed outside git', delete: 'exists in live IAM but is marked deleted' }[action];
-  return { create: 'will be created', update: 'will be updated in place', delete: 'will be deleted' }[action];
+export const ACTION_SIGN: Record<ShownAction, string> = { create: '+', update: '~', delete: '-', replace: '-/+' };
+
+export function actionPhrase(action: ShownAction, mood: Mood): string {
+  if (mood === 'drift') return { create: 'is missing from live IAM', update: 'was changed outside git', delete: 'exists in live IAM but is marked deleted', replace: 'was moved outside git' }[action];
+  return { create: 'will be created', update: 'will be updated in place', delete: 'will be deleted', replace: 'will be replaced (deleted, then created at its new path)' }[action];
+}
+
+export interface ShownChange {
+  readonly action: ShownAction;
+  /** The change as a reader sees it: for a replacement, the create half (new ARN, reason, source). */
+  readonly change: Change;
+  /** For a replacement: the delete half (old ARN; what the deletion takes). */
+  readonly replaced?: Change;
+  /** The details to show: for a replacement, what differs from the old entity, then what goes with the old one. */
+  readonly details: readonly ChangeDetail[];
+}
+
+/**
+ * The plan's changes as a reader sees them: each replacement's two halves joined into one item. Of the old entity's
+ * details, a replacement shows only what reaches beyond the entity (detachments from other principals, instance
+ * profiles); its own policies are recreated, as `differences` says.
+ */
+export function shownChanges(changes: readonly Change[]): ShownChange[] {
+  const creates = new Map(changes.filter((c) => c.replaces !== undefined).map((c) => [c.replaces!, c]));
+  const out: ShownChange[] = [];
+  for (const change of changes) {
+    if (change.replaces !== undefined) continue;
+    const created = change.replacedBy !== undefined ? creates.get(change.arn) : undefined;
+    if (created) {
+      const beyond = change.details.filter((d) => d.field === 'attachment' || d.field === 'instanceProfile');
+      const regained = created.details.filter((d) => d.field === 'instanceProfile');
+      out.push({ action: 'replace', change: created, replaced: change, details: [...(created.differences ?? []), ...beyond, ...regained] });
+    } else {
+      out.push({ action: change.action, change, details: change.details });
+    }
+  }
+  return out;
 }
 
 /** `+`, `-` or `~` for a detail: what it adds, removes or changes. */
@@ -26,6 +61,8 @@ export function detailSign(detail: ChangeDetail): '+' | '-' | '~' {
     case 'member':
     case 'attachment':
       return '-';
+    case 'instanceProfile':
+      return detail.op === 'add' ? '+' : '-';
     case 'path':
     case 'description':
     case 'maxSessionDuration':
@@ -63,6 +100,8 @@ export function detailLine(detail: ChangeDetail): string {
       return `member ${detail.user} leaves the group`;
     case 'attachment':
       return `detach from ${detail.principal}${detail.as === 'permissionsBoundary' ? ' (as its permissions boundary)' : ''}`;
+    case 'instanceProfile':
+      return detail.op === 'remove' ? `leave instance profile ${detail.name} (EC2 instances using it lose this role's credentials)` : `join instance profile ${detail.name} again (the old role was in it)`;
     case 'trustPolicy':
       return 'trust policy';
     case 'document':

@@ -2,7 +2,18 @@
 import type { Finding, FindingSeverity } from '../analyze/findings.js';
 import { NO_COLOR, type Palette } from './palette.js';
 
-type Reportable = Finding & { readonly change?: 'introduced' | 'removed'; readonly causes?: readonly string[] };
+type Reportable = Finding & {
+  readonly change?: 'introduced' | 'removed';
+  readonly causes?: readonly string[];
+  readonly severityChange?: { readonly from: FindingSeverity; readonly to: FindingSeverity };
+  readonly accepted?: string;
+};
+
+/** `no longer: `, `now HIGH (was MEDIUM): `, or nothing: how a plan's finding relates to the live state. */
+function changeWords(f: Reportable): string {
+  if (f.severityChange) return `${f.severityChange.to.toUpperCase()} now, was ${f.severityChange.from.toUpperCase()}: `;
+  return f.change === 'removed' ? 'no longer: ' : '';
+}
 
 const ICON: Record<FindingSeverity, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '⬜' };
 
@@ -10,8 +21,8 @@ export function renderFindingsText(findings: readonly Reportable[], colors: Pale
   const out: string[] = [];
   for (const f of findings) {
     const paint = f.severity === 'critical' || f.severity === 'high' ? colors.delete : f.severity === 'medium' ? colors.update : colors.dim;
-    const prefix = f.change === 'removed' ? 'no longer: ' : '';
-    out.push(`${paint(f.severity.toUpperCase().padEnd(8))} ${f.code}  ${f.principal}`);
+    const prefix = changeWords(f);
+    out.push(`${paint(f.severity.toUpperCase().padEnd(8))} ${f.code}  ${f.principal}${f.accepted ? colors.dim(` (accepted risk: ${f.accepted})`) : ''}`);
     out.push(`    ${prefix}${f.summary}`);
     out.push(colors.dim(`    ${f.detail}`));
     if (f.targets?.length) out.push(colors.dim(`    via ${f.targets.slice(0, 5).join(', ')}${f.targets.length > 5 ? ', ...' : ''}`));
@@ -24,7 +35,8 @@ export function renderFindingsMarkdown(findings: readonly Reportable[]): string[
   if (findings.length === 0) return [];
   const out = ['| Severity | Finding | Principal | What | Caused by |', '|---|---|---|---|---|'];
   for (const f of findings) {
-    const what = `${f.change === 'removed' ? '~~' : ''}${f.summary}${f.change === 'removed' ? '~~ (removed)' : ''}`;
+    const struck = f.change === 'removed' && !f.severityChange;
+    const what = `${f.severityChange ? `**${f.severityChange.from} → ${f.severityChange.to}:** ` : ''}${struck ? '~~' : ''}${f.summary}${struck ? '~~ (removed)' : ''}${f.accepted ? ` (accepted risk: ${f.accepted})` : ''}`;
     out.push(`| ${ICON[f.severity]} ${f.severity} | \`${f.code}\` | \`${f.principal.split(':').pop()}\` | ${what.replace(/\|/g, '\\|')} | ${(f.causes ?? []).join('<br>') || '—'} |`);
   }
   return out;

@@ -1,7 +1,7 @@
 /** The plan as a terminal reads it, in the manner of a careful terraform plan. Pure: plan in, string out. */
 import { formatDiagnostic } from '../core/diagnostics.js';
-import type { Change, Plan } from '../plan/plan.js';
-import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, type Mood } from './describe-change.js';
+import type { Plan } from '../plan/plan.js';
+import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
 import type { Finding } from '../analyze/findings.js';
 import { renderFindingsText } from './findings.js';
@@ -17,18 +17,23 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
   if (plan.changes.length === 0) {
     out.push(mood === 'drift' ? 'No drift: live IAM matches the manifests.' : 'No changes. Live IAM matches the manifests.');
   } else {
-    out.push(`${colors.create('+ create')}   ${colors.update('~ update in place')}   ${colors.delete('- delete')}`);
+    const shown = shownChanges(plan.changes);
+    const legend = [colors.create('+ create'), colors.update('~ update in place'), colors.delete('- delete'), ...(shown.some((c) => c.action === 'replace') ? [colors.delete('-/+ replace')] : [])];
+    out.push(legend.join('   '));
     out.push('');
-    for (const change of plan.changes) out.push(...renderChange(change, colors, mood), '');
+    for (const change of shown) out.push(...renderChange(change, colors, mood), '');
   }
   if (plan.unmanaged.length > 0) {
-    out.push(colors.bold(`Unmanaged: ${plan.unmanaged.length} live ${plan.unmanaged.length === 1 ? 'entity' : 'entities'} under managedPaths that no manifest declares`) + colors.dim(' (left alone; prune: true would delete them):'));
-    for (const arn of plan.unmanaged) out.push(`    ${arn}`);
+    const isProtected = new Set(plan.protected ?? []);
+    const deletable = plan.unmanaged.some((arn) => !isProtected.has(arn));
+    out.push(colors.bold(`Unmanaged: ${plural(plan.unmanaged.length, 'live entity', 'live entities')} under managedPaths that no manifest declares`) + colors.dim(` (left alone${deletable ? '; prune: true would delete those not protected' : ''}):`));
+    for (const arn of plan.unmanaged) out.push(`    ${arn}${isProtected.has(arn) ? colors.dim(' (protected: never deleted)') : ''}`);
     out.push('');
   }
   const access = plan.access as readonly AccessDelta[];
   if (access.length > 0 && catalog) {
-    out.push(colors.bold(`Access changes: ${access.reduce((n, d) => n + d.principals.length, 0)} principals gain or lose permissions`) + colors.dim(` (actions as in ${plan.catalog ?? catalog.version})`));
+    const principals = access.reduce((n, d) => n + d.principals.length, 0);
+    out.push(colors.bold(`Access changes: ${plural(principals, 'principal gains or loses', 'principals gain or lose')} permissions`) + colors.dim(` (actions as in ${plan.catalog ?? catalog.version})`));
     out.push(...renderAccessText(access, catalog, colors), '');
   }
   const trust = plan.trust as readonly TrustDelta[];
@@ -36,12 +41,13 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
     out.push(colors.bold('Trust changes: who can assume which role'));
     for (const t of trust) {
       const worth = t.roleFindings.length ? colors.dim(` (it ${t.roleFindings.map((f) => f.summary).slice(0, 2).join('; ')})`) : '';
-      out.push(`  role ${t.role.split('/').pop()}${worth}`);
+      out.push(`  role ${t.role.split('/').pop()}${t.movedFrom ? colors.dim(` (moved from ${t.movedFrom})`) : ''}${worth}`);
       for (const [sign, grants, paint] of [['+', t.gained, colors.create], ['-', t.lost, colors.delete]] as const) {
         for (const g of grants) {
           const when = g.condition ? colors.dim(`, ${conditionWords(g.condition as Record<string, Record<string, unknown>>)}`) : '';
           const via = g.via?.length ? colors.dim(` (through ${g.via.map((v) => v.split('/').pop()).join(' -> ')})`) : '';
-          out.push(paint(`    ${sign} ${g.type} ${g.principal}`) + via + when);
+          const moved = g.movedFrom ? colors.dim(` (moved from ${g.movedFrom})`) : '';
+          out.push(paint(`    ${sign} ${g.type} ${g.principal}`) + moved + via + when);
         }
       }
     }
@@ -55,15 +61,29 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
   for (const d of plan.diagnostics) out.push(colors.warn(formatDiagnostic(d)));
   if (plan.diagnostics.length > 0) out.push('');
   const s = plan.summary;
-  out.push(colors.bold(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`) + (s.unmanaged ? ` ${s.unmanaged} unmanaged.` : ''));
+  out.push(colors.bold(summaryLine(plan)) + (s.unmanaged ? ` ${s.unmanaged} unmanaged.` : ''));
   return `${out.join('\n')}\n`;
 }
 
-function renderChange(change: Change, colors: Palette, mood: Mood): string[] {
-  const paint = colors[change.action];
-  const lines = [paint(`${ACTION_SIGN[change.action]} ${change.kind} ${change.name}`) + colors.dim(` ${actionPhrase(change.action, mood)}`)];
-  lines.push(colors.dim(`    ${change.arn}`));
-  for (const detail of change.details) {
+/** `1 principal`, `2 principals`. */
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : pluralForm}`;
+}
+
+/** `Plan: 2 to create, 1 to update, 2 to delete (1 replacement).`: replacements count as a create and a delete. */
+export function summaryLine(plan: Plan): string {
+  const s = plan.summary;
+  const replaced = s.replace ? ` (${s.replace === 1 ? '1 replacement' : `${s.replace} replacements`}: deleted and created again)` : '';
+  return `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete${replaced}.`;
+}
+
+function renderChange(shown: ShownChange, colors: Palette, mood: Mood): string[] {
+  const { change, action } = shown;
+  const paint = action === 'replace' ? colors.delete : colors[action];
+  const lines = [paint(`${ACTION_SIGN[action]} ${change.kind} ${change.name}`) + colors.dim(` ${actionPhrase(action, mood)}`)];
+  const previous = shown.replaced?.arn ?? change.previousArn;
+  lines.push(colors.dim(`    ${previous ? `${previous} -> ${change.arn}` : change.arn}`));
+  for (const detail of shown.details) {
     const sign = detailSign(detail);
     const color = sign === '+' ? colors.create : sign === '-' ? colors.delete : colors.update;
     lines.push(color(`    ${sign} ${detailLine(detail)}`));

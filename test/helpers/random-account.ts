@@ -235,6 +235,29 @@ export function randomAccount(random: Random, universe: readonly UniverseAction[
   return { snapshot, principals };
 }
 
+/**
+ * IAM refuses a policy with two statements of one Sid, and so does validation; the random policies (made for the
+ * evaluator, which does not care) may repeat one, so repeats are renamed. Documents may be URL-encoded.
+ */
+export function uniqueSids(snapshot: Json): Json {
+  const fix = (doc: unknown): unknown => {
+    const decoded = typeof doc === 'string' ? (JSON.parse(decodeURIComponent(doc)) as Json) : (doc as Json);
+    const seen = new Set<string>();
+    for (const [i, statement] of ((decoded['Statement'] as Json[] | undefined) ?? []).entries()) {
+      const sid = statement['Sid'];
+      if (typeof sid === 'string' && seen.has(sid)) statement['Sid'] = `${sid}x${i}`;
+      if (typeof sid === 'string') seen.add(statement['Sid'] as string);
+    }
+    return decoded;
+  };
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'PolicyDocument' || k === 'Document' ? fix(v) : walk(v)]));
+  };
+  return walk(snapshot) as Json;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Requests
 
