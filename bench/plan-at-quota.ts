@@ -11,6 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
 import { importLiveState } from '../src/importer/live-to-manifests.js';
+import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
+import { loadAwsManagedPolicies } from '../src/catalog/aws-managed-policies.js';
 import { QUOTA_SIZE, syntheticSnapshot } from './synthetic-account.js';
 
 // Compiled to dist-bench/bench/ by npm run bench; the project root is two folders up.
@@ -23,7 +25,8 @@ try {
   const snapshotText = JSON.stringify(syntheticSnapshot(QUOTA_SIZE));
   writeFileSync(snapshotPath, snapshotText);
   const manifests = join(work, 'manifests');
-  for (const [path, text] of importLiveState(parseSnapshot(snapshotPath, snapshotText)).files) {
+  const importOptions = { catalog: await loadActionCatalog(), awsManagedPolicies: loadAwsManagedPolicies() };
+  for (const [path, text] of importLiveState(parseSnapshot(snapshotPath, snapshotText), importOptions).files) {
     mkdirSync(dirname(join(manifests, path)), { recursive: true });
     writeFileSync(join(manifests, path), text);
   }

@@ -14,6 +14,7 @@ import { SnapshotFileReader } from '../src/live/snapshot-file-reader.js';
 import { manifestJsonSchema } from '../src/manifest/schema.js';
 import { auditAccount, importToFolder, planChanges, validateManifests } from '../src/app/use-cases.js';
 import { readManifestFolder } from '../src/manifest/read-manifest-folder.js';
+import { SCHEMA_FILE } from '../src/importer/live-to-manifests.js';
 import { renderAuditMarkdown, renderAuditText } from '../src/render/findings.js';
 import { renderPlanMarkdown } from '../src/render/markdown-plan.js';
 import { palette } from '../src/render/palette.js';
@@ -116,7 +117,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--force', 'write into a non-empty folder, replacing files of the same names')
     .action(async (options: { state: string; out: string; force?: boolean }) => {
       const result = await importToFolder(new SnapshotFileReader(options.state), options.out, options.force === true);
-      io.stdout(`Imported ${result.written.length} manifests into ${options.out}${result.skipped.length ? ` (skipped ${count(result.skipped.length, 'AWS-owned role')})` : ''}.\n`);
+      const manifests = result.written.filter((f) => f.endsWith('.yaml')).length;
+      io.stdout(`Imported ${count(manifests, 'manifest')} into ${options.out}${result.skipped.length ? ` (skipped ${count(result.skipped.length, 'AWS-owned role')})` : ''}, with ${SCHEMA_FILE} for editor completion.\n`);
     });
 
   program

@@ -46,7 +46,12 @@ describe('AWS managed policy extract', () => {
     writeFileSync(join(dir, 'manifests/roles/auditor.yaml'), 'kind: Role\nname: auditor\ntrustPolicy: { Version: "2012-10-17", Statement: [{ Effect: Allow, Principal: { Service: lambda.amazonaws.com }, Action: sts:AssumeRole }] }\nmanagedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAcess]\n');
     const run = await runCli(['plan', '--state', 'example/live-snapshot.json', '--manifests', join(dir, 'manifests')]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('warning: "arn:aws:iam::aws:policy/ReadOnlyAcess" is not a current AWS managed policy');
-    expect(run.stderr).toContain('error: role "auditor" would attach arn:aws:iam::aws:policy/ReadOnlyAcess, which AWS does not offer');
+    expect(run.stderr).toContain('error: "arn:aws:iam::aws:policy/ReadOnlyAcess" is not a current AWS managed policy');
+    // Listed as deprecated (kept where attached), it passes validation; attaching it anew is still refused.
+    writeFileSync(join(dir, 'manifests/account.yaml'), 'kind: Account\nid: "123456789012"\nacceptUnknown:\n  awsManagedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAcess]\n');
+    expect((await runCli(['validate', '--manifests', join(dir, 'manifests')])).code).toBe(0);
+    const planned = await runCli(['plan', '--state', 'example/live-snapshot.json', '--manifests', join(dir, 'manifests')]);
+    expect(planned.code).toBe(1);
+    expect(planned.stderr).toContain('error: role "auditor" would attach arn:aws:iam::aws:policy/ReadOnlyAcess anew, which AWS does not offer');
   });
 });

@@ -3,10 +3,11 @@
  * independent spellings of one state), and a single edit to a manifest yields exactly that change.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
-import { importLiveState } from '../src/importer/live-to-manifests.js';
+import { importLiveState, type ImportOptions } from '../src/importer/live-to-manifests.js';
+import { importOptions } from './helpers/example.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
 import type { LiveState } from '../src/live/live-state.js';
 import { loadManifests, type ManifestFile } from '../src/manifest/load-manifests.js';
@@ -65,8 +66,13 @@ const snapshot = fc
   });
 
 function manifestFiles(live: LiveState): ManifestFile[] {
-  return [...importLiveState(live).files].map(([path, text]) => ({ path, text }));
+  return [...importLiveState(live, options).files].filter(([path]) => path.endsWith('.yaml')).map(([path, text]) => ({ path, text }));
 }
+
+let options: ImportOptions;
+beforeAll(async () => {
+  options = await importOptions();
+});
 
 async function plan(files: ManifestFile[], live: LiveState) {
   const loaded = loadManifests({ location: 'random', files, readDocumentFile: () => ({ missing: true }) }, await loadActionCatalog());

@@ -37,8 +37,8 @@ describe('import round trip', () => {
   it.skipIf(!realWorldAvailable)('writes one file per entity, skips AWS-owned roles, and refers to own policies by name', async () => {
     const out = join(workspace, 'layout');
     const run = await runCli(['import', '--state', realWorldSnapshot('cloudsplaining-example-account.json'), '--out', out]);
-    expect(run.stdout).toMatch(/^Imported 164 manifests into .* \(skipped 10 AWS-owned roles\)\.\n$/);
-    expect(readdirSync(out).sort()).toEqual(['account.yaml', 'groups', 'policies', 'roles', 'users']);
+    expect(run.stdout).toMatch(/^Imported 164 manifests into .* \(skipped 10 AWS-owned roles\), with manifest\.schema\.json for editor completion\.\n$/);
+    expect(readdirSync(out).sort()).toEqual(['account.yaml', 'groups', 'manifest.schema.json', 'policies', 'roles', 'users']);
     expect(readdirSync(join(out, 'roles')).some((f) => f.startsWith('AWSServiceRoleFor'))).toBe(false);
     const user = readFileSync(join(out, 'users/fp1-allow-and-deny-user.yaml'), 'utf8');
     expect(user).toContain('managedPolicies:\n  - fp1-allow-and-deny\n');

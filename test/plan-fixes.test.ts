@@ -18,7 +18,7 @@ import { renderPlanMarkdown } from '../src/render/markdown-plan.js';
 import { renderPlanText } from '../src/render/text-plan.js';
 import { validateManifests } from '../src/app/use-cases.js';
 import { manifestsFromFiles } from '../src/manifest/files-source.js';
-import { editedExample, exampleManifestFiles, exampleSnapshot, planFiles } from './helpers/example.js';
+import { editedExample, exampleManifestFiles, exampleSnapshot, importOptions, planFiles } from './helpers/example.js';
 import { ACCOUNT, buildUniverse, pick, randomAccount, seededRandom, uniqueSids, type UniverseAction } from './helpers/random-account.js';
 
 type Json = Record<string, unknown>;
@@ -96,7 +96,7 @@ describe('moves', () => {
       for (let run = 0; run < 30; run++) {
         const snapshot = uniqueSids(randomAccount(random, universe).snapshot);
         const live = parseSnapshot('random.json', JSON.stringify(snapshot));
-        const files = new Map([...importLiveState(live).files].map(([p, t]) => [`m/${p}`, t]));
+        const files = new Map([...importLiveState(live, await importOptions()).files].map(([p, t]) => [`m/${p}`, t]));
         const path = pick(random, [...files.keys()].filter((p) => /^m\/(users|groups|roles|policies)\//.test(p)));
         const manifest = parse(files.get(path)!) as Json;
         const kind = String(manifest['kind']).toLowerCase().replace('boundary', 'policy');

@@ -14,6 +14,7 @@ import type { LiveReader } from '../src/live/live-state.js';
 import { manifestsFromFiles } from '../src/manifest/files-source.js';
 import type { Plan } from '../src/plan/plan.js';
 import { realWorldAvailable, realWorldSnapshot } from './helpers/fixtures.js';
+import { importOptions } from './helpers/example.js';
 import { ACCOUNT, buildUniverse, pick, randomAccount, seededRandom, uniqueSids, type Random, type UniverseAction } from './helpers/random-account.js';
 
 const SEED = Number(process.env['LAW_SEED'] ?? 20261129);
@@ -79,7 +80,7 @@ describe('a change to tags or descriptions changes no access', () => {
         mixed++;
       }
       const live = reader(`random-${run}.json`, snapshot);
-      const imported = importLiveState(await live.read());
+      const imported = importLiveState(await live.read(), await importOptions());
       const files = new Map([...imported.files].map(([path, text]) => [`m/${path}`, text]));
       const edited = editTagsAndDescriptions(random, files);
       const result = await planChanges(manifestsFromFiles('m', 'm', files), live, NOW);
@@ -99,7 +100,7 @@ describe.skipIf(!realWorldAvailable)('the lab account (two account ids in one ex
 
   async function planEdited(edit: (files: Map<string, string>) => void): Promise<Plan> {
     const live = new SnapshotFileReader(file);
-    const files = new Map([...importLiveState(await live.read()).files].map(([path, text]) => [`m/${path}`, text]));
+    const files = new Map([...importLiveState(await live.read(), await importOptions()).files].map(([path, text]) => [`m/${path}`, text]));
     edit(files);
     const result = await planChanges(manifestsFromFiles('m', 'm', files), live, NOW);
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);

@@ -142,7 +142,7 @@ export async function importToFolder(live: LiveReader, outDir: string, overwrite
     throw new InputError([error(`output folder "${outDir}" is not empty`, 'Choose an empty or new folder, or pass --force to overwrite files of the same names (other files are left alone).')]);
   }
   prepareOutputFolder(outDir, role);
-  const { files, skipped } = importLiveState(liveState);
+  const { files, skipped } = importLiveState(liveState, { catalog: await loadActionCatalog(), awsManagedPolicies: loadAwsManagedPolicies() });
   const written: string[] = [];
   for (const [relative, text] of files) {
     const target = join(outDir, relative);

@@ -3,11 +3,24 @@
  * by relative path; the app writes them. Round-trip law: planning the result against the same live state yields
  * no changes (tested on the real-world snapshots).
  */
-import { stringify } from 'yaml';
-import { isAwsOwnedPath } from '../core/arn.js';
+import { Document, isScalar, visit } from 'yaml';
+import type { ActionCatalog } from '../catalog/action-catalog.js';
+import { isAwsManagedPolicyArn, isAwsOwnedPath } from '../core/arn.js';
 import type { PolicyJson } from '../core/policy.js';
 import type { EntityState, IamState, InlinePolicies, ManagedPolicyState } from '../core/state.js';
 import type { LiveState } from '../live/live-state.js';
+import { unknownActionsOf } from '../manifest/policy-grammar.js';
+import { manifestJsonSchema } from '../manifest/schema.js';
+
+/** Written beside the manifests, so that editors complete and check them with no setup (yaml-language-server). */
+export const SCHEMA_FILE = 'manifest.schema.json';
+
+export interface ImportOptions {
+  /** Actions the catalog does not know are listed under the Account's acceptUnknown.actions. */
+  readonly catalog: ActionCatalog;
+  /** Attached AWS managed policies that AWS no longer offers (deprecated) go under acceptUnknown too. */
+  readonly awsManagedPolicies: { readonly byArn: ReadonlyMap<string, unknown> };
+}
 
 export interface ImportedFiles {
   /** Relative path -> file text. */
@@ -16,13 +29,16 @@ export interface ImportedFiles {
   readonly skipped: readonly string[];
 }
 
-export function importLiveState(live: LiveState): ImportedFiles {
+export function importLiveState(live: LiveState, options: ImportOptions): ImportedFiles {
   const state = live.state;
   const files = new Map<string, string>();
   const skipped: string[] = [];
   const policyRef = policyReferencer(state);
 
-  files.set('account.yaml', render({ kind: 'Account', id: state.account, prune: false, managedPaths: ['/'], protected: [] }, `# Imported from ${live.source}.\n`));
+  const unknown = unknownNames(state, options);
+  const account = { kind: 'Account', id: state.account, prune: false, managedPaths: ['/'], protected: [], ...(unknown.size ? { acceptUnknown: unknown.value } : {}) };
+  files.set('account.yaml', render(account, `Imported from ${live.source}.`, unknown.comments));
+  files.set(SCHEMA_FILE, `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`);
 
   for (const policy of sorted(state.policies)) {
     files.set(`policies/${policy.name}.yaml`, render({
@@ -103,6 +119,68 @@ function inlineField(policies: InlinePolicies): { inlinePolicies?: Record<string
   return names.length ? { inlinePolicies: Object.fromEntries(names.map((n) => [n, policies[n]!.document])) } : {};
 }
 
-function render(manifest: Record<string, unknown>, header = ''): string {
-  return `${header}${stringify(manifest, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+/**
+ * A manifest file: the schema header for editors, an optional comment, and YAML in which every string that YAML 1.1
+ * tools would read as something else (`2012-10-17` as a date, `yes` as true) is quoted. `comments` add a comment
+ * after the value at a path (the reasons for acceptUnknown entries).
+ */
+function render(manifest: Record<string, unknown>, comment?: string, comments: ReadonlyMap<readonly (string | number)[], string> = new Map()): string {
+  const doc = new Document(manifest, { aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(_, scalar) {
+      if (typeof scalar.value === 'string' && AMBIGUOUS_IN_YAML_1_1.test(scalar.value)) scalar.type = 'QUOTE_DOUBLE';
+    },
+  });
+  for (const [path, text] of comments) {
+    const node = doc.getIn(path, true);
+    if (isScalar(node)) node.comment = ` ${text}`;
+  }
+  const depth = manifest['kind'] === 'Account' ? '' : '../';
+  const header = `# yaml-language-server: $schema=${depth}${SCHEMA_FILE}\n${comment ? `# ${comment}\n` : ''}`;
+  return `${header}${doc.toString({ lineWidth: 0 })}`;
+}
+
+/** Strings that YAML 1.1 (PyYAML, older tools) reads as dates, booleans, numbers or null. */
+const AMBIGUOUS_IN_YAML_1_1 = /^(\d{4}-\d\d?-\d\d?([Tt ].*)?|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?\d[\d_]*(:[0-5]?\d)+(\.\d*)?|0b[01_]+|0[0-7_]+|[-+]?(\.\d+|\d[\d_]*\.?\d*)([eE][-+]?\d+)?)$/;
+
+/**
+ * Names the catalog or AWS does not know that the account uses: they would be errors in the imported manifests, so
+ * they are listed, each with where it is used, under the Account's acceptUnknown (a person's typo stays an error).
+ */
+function unknownNames(state: IamState, options: ImportOptions): { size: number; value: Record<string, string[]>; comments: Map<(string | number)[], string> } {
+  const actions = new Map<string, { spelling: string; where: string[] }>();
+  const policies = new Map<string, string[]>();
+  const documents: { where: string; document: PolicyJson }[] = [];
+  for (const p of state.policies.values()) documents.push({ where: `policy ${p.name}`, document: p.document.document });
+  for (const principal of [...state.users.values(), ...state.groups.values(), ...state.roles.values()]) {
+    if (principal.kind === 'role' && isAwsOwnedPath(principal.path)) continue;
+    for (const [name, policy] of Object.entries(principal.inlinePolicies)) documents.push({ where: `${principal.kind} ${principal.name} (inline ${name})`, document: policy.document });
+    if (principal.kind === 'role') documents.push({ where: `role ${principal.name} (trust policy)`, document: principal.trustPolicy.document });
+    const attached = [...principal.managedPolicies, ...('permissionsBoundary' in principal && principal.permissionsBoundary ? [principal.permissionsBoundary] : [])];
+    for (const arn of attached) {
+      if (isAwsManagedPolicyArn(arn) && !options.awsManagedPolicies.byArn.has(arn)) policies.set(arn, [...(policies.get(arn) ?? []), `${principal.kind} ${principal.name}`]);
+    }
+  }
+  for (const { where, document } of documents) {
+    for (const action of unknownActionsOf(document, options.catalog)) {
+      const key = action.toLowerCase();
+      const found = actions.get(key) ?? { spelling: action, where: [] };
+      if (!found.where.includes(where)) found.where.push(where);
+      actions.set(key, found);
+    }
+  }
+  const places = (where: readonly string[]): string => `${where.slice(0, 3).join(', ')}${where.length > 3 ? ` and ${where.length - 3} more` : ''}`;
+  const value: Record<string, string[]> = {};
+  const comments = new Map<(string | number)[], string>();
+  const actionList = [...actions.values()].sort((a, b) => a.spelling.localeCompare(b.spelling));
+  if (actionList.length) {
+    value['actions'] = actionList.map((a) => a.spelling);
+    actionList.forEach((a, i) => comments.set(['acceptUnknown', 'actions', i], `not in ${options.catalog.version}; used by ${places(a.where)}`));
+  }
+  const policyList = [...policies].sort(([a], [b]) => a.localeCompare(b));
+  if (policyList.length) {
+    value['awsManagedPolicies'] = policyList.map(([arn]) => arn);
+    policyList.forEach(([, where], i) => comments.set(['acceptUnknown', 'awsManagedPolicies', i], `not offered by AWS today (deprecated); still attached to ${places(where)}`));
+  }
+  return { size: actionList.length + policyList.length, value, comments };
 }

@@ -11,7 +11,11 @@ export interface AccountConfig {
   readonly managedPaths: readonly string[];
   /** ARNs the tool never modifies or deletes. */
   readonly protected: readonly string[];
+  /** Unknown names used knowingly: actions (patterns) missing from the catalog, deprecated AWS managed policies. */
+  readonly acceptUnknown: { readonly actions: readonly string[]; readonly awsManagedPolicies: readonly string[] };
   readonly at: SourceLocation;
+  /** Where a field of the Account manifest is, e.g. `['acceptUnknown', 'actions', 2]` (found when reporting). */
+  readonly locate: (path: readonly (string | number)[]) => SourceLocation;
 }
 
 /** An entity a manifest marks `deleted: true`. */

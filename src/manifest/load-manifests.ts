@@ -26,7 +26,8 @@ import { closestMatches, didYouMean } from '../core/suggest.js';
 import type { AccountConfig, DeletedEntity, DesiredState } from './desired-state.js';
 import { isOwnedPath, sourceKey } from './desired-state.js';
 import * as limits from './limits.js';
-import { checkPolicyDocument, type PolicyType } from './policy-grammar.js';
+import { checkPolicyDocument, unknownAction, type PolicyType } from './policy-grammar.js';
+import { compileWildcard } from '../core/wildcard.js';
 import {
   fieldsOf,
   MANIFEST_KINDS,
@@ -225,7 +226,14 @@ function resolveAccount(accounts: Declared<AccountManifest>[], invalidAccounts: 
   protectedArns.forEach((arn, i) => {
     if (!isArn(arn)) diagnostics.push(error(`protected entry "${arn}" is not an ARN`, 'List full ARNs, e.g. arn:aws:iam::123456789012:role/break-glass.', doc.locate(['protected', i])));
   });
-  return { id: manifest.id, prune: manifest.prune ?? false, managedPaths, protected: protectedArns, at: doc.locate([]) };
+  const acceptUnknown = { actions: manifest.acceptUnknown?.actions ?? [], awsManagedPolicies: manifest.acceptUnknown?.awsManagedPolicies ?? [] };
+  acceptUnknown.actions.forEach((action, i) => {
+    if (!/^[A-Za-z0-9-]+:[A-Za-z0-9*?_-]+$/.test(action)) diagnostics.push(error(`acceptUnknown action "${action}" is not an action`, 'Write "service:ActionName", or a pattern such as "deeplens:*".', doc.locate(['acceptUnknown', 'actions', i])));
+  });
+  acceptUnknown.awsManagedPolicies.forEach((arn, i) => {
+    if (!isAwsManagedPolicyArn(arn)) diagnostics.push(error(`acceptUnknown policy "${arn}" is not an AWS managed policy ARN`, 'List ARNs such as arn:aws:iam::aws:policy/AWSLambdaFullAccess.', doc.locate(['acceptUnknown', 'awsManagedPolicies', i])));
+  });
+  return { id: manifest.id, prune: manifest.prune ?? false, managedPaths, protected: protectedArns, acceptUnknown, at: doc.locate([]), locate: (path) => doc.locate(path) };
 }
 
 function formatAt(at: SourceLocation): string {
@@ -299,6 +307,18 @@ class StateBuilder {
     private readonly options: ManifestOptions,
   ) {}
 
+  /** acceptUnknown entries that something used, to point out the stale ones. */
+  private readonly acceptedUsed = new Set<string>();
+  private acceptedActionMatchers?: { entry: string; matches: (action: string) => boolean }[];
+
+  /** Whether an unknown action is listed (exactly, or by a pattern) in the Account's acceptUnknown.actions. */
+  private readonly acceptsUnknownAction = (action: string): boolean => {
+    this.acceptedActionMatchers ??= (this.account?.acceptUnknown.actions ?? []).map((entry) => ({ entry, matches: compileWildcard(entry, true) }));
+    const found = this.acceptedActionMatchers.find((m) => m.entry.toLowerCase() === action.toLowerCase() || m.matches(action));
+    if (found) this.acceptedUsed.add(`action:${found.entry}`);
+    return found !== undefined;
+  };
+
   build(): DesiredState | undefined {
     const account = this.account;
     if (!account) return undefined;
@@ -307,6 +327,7 @@ class StateBuilder {
     for (const entity of this.index.groups.values()) this.addGroup(account, entity);
     for (const entity of this.index.roles.values()) this.addRole(account, entity);
     for (const entity of this.index.users.values()) this.addUser(account, entity);
+    this.checkAcceptUnknown(account);
     const state: IamState = {
       account: account.id,
       users: this.users,
@@ -316,6 +337,26 @@ class StateBuilder {
       externalPolicies: new Map(),
     };
     return { account, state, deleted: this.deleted, sources: this.sources };
+  }
+
+  /** Entries of acceptUnknown that nothing uses, or that the catalog now knows, are worth removing. */
+  private checkAcceptUnknown(account: AccountConfig): void {
+    const at = (list: string, i: number): SourceLocation => account.locate(['acceptUnknown', list, i]);
+    account.acceptUnknown.actions.forEach((entry, i) => {
+      if (this.catalog.expand(entry).length > 0 && !unknownAction(entry, this.catalog)) {
+        this.diagnostics.push(warning(`acceptUnknown lists "${entry}", which the AWS catalog knows`, `Remove it: ${this.catalog.version} lists it, so it needs no exception.`, at('actions', i)));
+      } else if (!this.acceptedUsed.has(`action:${entry}`)) {
+        this.diagnostics.push(warning(`acceptUnknown lists "${entry}", which no policy uses`, 'Remove it, so that a future typo of this name is caught.', at('actions', i)));
+      }
+    });
+    const offered = this.options.awsManagedPolicies?.byArn;
+    account.acceptUnknown.awsManagedPolicies.forEach((arn, i) => {
+      if (offered?.has(arn)) {
+        this.diagnostics.push(warning(`acceptUnknown lists ${arn}, which AWS offers`, 'Remove it: it is a current AWS managed policy and needs no exception.', at('awsManagedPolicies', i)));
+      } else if (!this.acceptedUsed.has(`policy:${arn}`)) {
+        this.diagnostics.push(warning(`acceptUnknown lists ${arn}, which no manifest attaches`, 'Remove it, so that a future typo of this ARN is caught.', at('awsManagedPolicies', i)));
+      }
+    });
   }
 
   /** Common checks; returns the normalised path, or undefined for an entity marked deleted. */
@@ -480,11 +521,16 @@ class StateBuilder {
       }
       const known = this.options.awsManagedPolicies?.byArn;
       if (known && isAwsManagedPolicyArn(ref) && !known.has(ref)) {
+        if (this.account?.acceptUnknown.awsManagedPolicies.includes(ref)) {
+          this.acceptedUsed.add(`policy:${ref}`);
+          return ref;
+        }
+        // An error, as in the plan: a misspelt ARN would fail to attach. A deprecated policy that stays attached
+        // where it was is listed, knowingly, under acceptUnknown (import writes those).
         const arnByName = new Map([...known.entries()].map(([arn, p]) => [p.name, arn]));
         const suggestions = closestMatches(ref.split('/').pop()!, arnByName.keys()).map((name) => `"${arnByName.get(name)}"`);
-        // A warning, not an error: deprecated AWS policies stay attached where they were, and only the plan
-        // (which sees live IAM) can tell a deprecated one from a misspelt one.
-        this.diagnostics.push(warning(`"${ref}" is not a current AWS managed policy`, `It is misspelt, or deprecated (AWS keeps those only where already attached).${suggestions.length ? ` Did you mean ${suggestions.join(' or ')}?` : ''}`, doc.locate(at)));
+        this.diagnostics.push(error(`"${ref}" is not a current AWS managed policy`, `It is misspelt${suggestions.length ? ` (did you mean ${suggestions.join(' or ')}?)` : ''}, or deprecated: AWS keeps deprecated policies only where they are already attached, and then the Account manifest lists them under acceptUnknown.awsManagedPolicies.`, doc.locate(at)));
+        return undefined;
       }
       return ref;
     }
@@ -596,7 +642,7 @@ class StateBuilder {
   }
 
   private checkedDocument(document: PolicyJson, doc: SourceDocument, at: ValuePath, type: PolicyType): CheckedDocument | undefined {
-    const problems = checkPolicyDocument(document, type, this.catalog);
+    const problems = checkPolicyDocument(document, type, this.catalog, { acceptsUnknownAction: this.acceptsUnknownAction });
     for (const p of problems) {
       const location = doc.locate([...at, ...p.path], p.atKey ? { key: true } : undefined);
       this.diagnostics.push(p.severity === 'error' ? error(p.summary, p.detail, location) : warning(p.summary, p.detail, location));

@@ -43,7 +43,12 @@ export const CONDITION_OPERATORS: ReadonlySet<string> = new Set(
   ),
 );
 
-export function checkPolicyDocument(document: unknown, type: PolicyType, catalog: ActionCatalog): PolicyProblem[] {
+export interface GrammarOptions {
+  /** Whether an action the catalog does not know is used knowingly (the Account's acceptUnknown.actions). */
+  readonly acceptsUnknownAction?: (action: string) => boolean;
+}
+
+export function checkPolicyDocument(document: unknown, type: PolicyType, catalog: ActionCatalog, options: GrammarOptions = {}): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   const report = (severity: Severity, path: ValuePath, summary: string, detail: string, atKey = false): void => {
     problems.push({ severity, path, summary, detail, ...(atKey ? { atKey } : {}) });
@@ -81,7 +86,7 @@ export function checkPolicyDocument(document: unknown, type: PolicyType, catalog
       report('error', at, 'a statement must be an object', 'Write each statement as a mapping with Effect, Action and Resource.');
       return;
     }
-    checkStatement(statement, at, type, catalog, report);
+    checkStatement(statement, at, type, catalog, options, report);
     const sid = statement['Sid'];
     if (typeof sid === 'string' && sid !== '') {
       const first = sids.get(sid);
@@ -97,7 +102,7 @@ export function checkPolicyDocument(document: unknown, type: PolicyType, catalog
 
 type Report = (severity: Severity, path: ValuePath, summary: string, detail: string, atKey?: boolean) => void;
 
-function checkStatement(statement: Record<string, unknown>, at: ValuePath, type: PolicyType, catalog: ActionCatalog, report: Report): void {
+function checkStatement(statement: Record<string, unknown>, at: ValuePath, type: PolicyType, catalog: ActionCatalog, options: GrammarOptions, report: Report): void {
   for (const key of Object.keys(statement)) {
     if (!STATEMENT_KEYS.includes(key)) {
       report('error', [...at, key], `unknown statement element "${key}"`, `A statement has Sid, Effect, Action or NotAction, Resource or NotResource, Condition${type === 'trust' ? ' and Principal or NotPrincipal' : ''}.${didYouMean(key, STATEMENT_KEYS)}`, true);
@@ -117,7 +122,7 @@ function checkStatement(statement: Record<string, unknown>, at: ValuePath, type:
 
   exactlyOne(statement, at, 'Action', 'NotAction', report, 'Add Action (the actions it applies to) or NotAction (all actions except these).');
   for (const key of ['Action', 'NotAction'] as const) {
-    if (statement[key] !== undefined) checkActions(statement[key], [...at, key], type, catalog, report);
+    if (statement[key] !== undefined) checkActions(statement[key], [...at, key], type, catalog, options, report);
   }
 
   if (type === 'identity') {
@@ -164,7 +169,7 @@ function stringsAt(value: unknown, at: ValuePath, what: string, report: Report):
   return undefined;
 }
 
-function checkActions(value: unknown, at: ValuePath, type: PolicyType, catalog: ActionCatalog, report: Report): void {
+function checkActions(value: unknown, at: ValuePath, type: PolicyType, catalog: ActionCatalog, options: GrammarOptions, report: Report): void {
   const actions = stringsAt(value, at, String(at[at.length - 1]), report);
   for (const { value: action, path } of actions ?? []) {
     if (action === '*') continue;
@@ -183,22 +188,53 @@ function checkActions(value: unknown, at: ValuePath, type: PolicyType, catalog: 
       report('error', path, `wildcard in the service prefix of "${action}"`, 'IAM compares the service prefix literally, so this matches no action. Name the service, e.g. "s3:Get*", or use "*" for every action.');
       continue;
     }
-    if (catalog.actionsOf(service) === undefined) {
-      report('error', path, `unknown service "${service}" in action "${action}"`, `The AWS catalog (${catalog.version}) has no service with this prefix.${didYouMean(service, catalog.services)}`);
+    const unknown = unknownAction(action, catalog);
+    if (unknown) {
+      if (!options.acceptsUnknownAction?.(action)) {
+        report('error', path, unknown.summary, `${unknown.detail} If IAM accepts it (a retired service, an undocumented action), list it under acceptUnknown.actions in the Account manifest.`);
+      }
       continue;
     }
-    const matches = catalog.expand(action);
-    if (matches.length === 0) {
-      const names = hasWildcard(name) ? [] : (catalog.actionsOf(service) ?? []).map((a) => a.name);
-      const suggestions = closestMatches(name, names).map((n) => `${service}:${n}`);
-      const hint = suggestions.length ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : '';
-      report('error', path, `unknown action "${action}"`, `${hasWildcard(name) ? 'The pattern matches no action' : 'No such action'} of service "${service}" in the AWS catalog (${catalog.version}).${hint}`);
-      continue;
-    }
-    if (type === 'trust' && !matches.some((m) => m.startsWith('sts:'))) {
+    if (type === 'trust' && !catalog.expand(action).some((m) => m.startsWith('sts:'))) {
       report('warning', path, `action "${action}" has no effect in a trust policy`, 'A trust policy governs sts actions such as sts:AssumeRole, sts:AssumeRoleWithWebIdentity, sts:TagSession.');
     }
   }
+}
+
+/**
+ * Why a well-formed `service:Name` (or pattern) is not in the catalog: an unknown service, or a name or pattern
+ * that matches none of its actions (with the closest names). Undefined for a catalog action.
+ */
+export function unknownAction(action: string, catalog: ActionCatalog): { summary: string; detail: string } | undefined {
+  const colon = action.indexOf(':');
+  const service = action.slice(0, colon);
+  const name = action.slice(colon + 1);
+  if (catalog.actionsOf(service) === undefined) {
+    return { summary: `unknown service "${service}" in action "${action}"`, detail: `The AWS catalog (${catalog.version}) has no service with this prefix.${didYouMean(service, catalog.services)}` };
+  }
+  if (catalog.expand(action).length > 0) return undefined;
+  const names = hasWildcard(name) ? [] : (catalog.actionsOf(service) ?? []).map((a) => a.name);
+  const suggestions = closestMatches(name, names).map((n) => `${service}:${n}`);
+  const hint = suggestions.length ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : '';
+  return { summary: `unknown action "${action}"`, detail: `${hasWildcard(name) ? 'The pattern matches no action' : 'No such action'} of service "${service}" in the AWS catalog (${catalog.version}).${hint}` };
+}
+
+/** The well-formed actions of a document (Action and NotAction) that the catalog does not know, as written. */
+export function unknownActionsOf(document: unknown, catalog: ActionCatalog): string[] {
+  if (!isPlainObject(document)) return [];
+  const statements = Array.isArray(document['Statement']) ? document['Statement'] : [document['Statement']];
+  const out: string[] = [];
+  for (const statement of statements) {
+    if (!isPlainObject(statement)) continue;
+    for (const key of ['Action', 'NotAction']) {
+      const value = statement[key];
+      for (const action of Array.isArray(value) ? value : [value]) {
+        if (typeof action !== 'string' || action === '*' || !/^[A-Za-z0-9-]+:[A-Za-z0-9*?_-]+$/.test(action)) continue;
+        if (unknownAction(action, catalog)) out.push(action);
+      }
+    }
+  }
+  return out;
 }
 
 function checkResources(value: unknown, at: ValuePath, report: Report): void {

@@ -31,6 +31,13 @@ export const AccountManifest = z.strictObject({
   prune: z.boolean().optional().describe('true: delete live entities under managedPaths that no manifest declares.'),
   managedPaths: z.array(z.string()).optional().describe('IAM paths this repo owns (default ["/"], meaning all).'),
   protected: z.array(z.string()).optional().describe('ARNs the tool must never modify or delete.'),
+  acceptUnknown: z
+    .strictObject({
+      actions: z.array(z.string()).optional().describe('Actions (or patterns, e.g. "deeplens:*") that IAM accepts but the AWS catalog does not list: retired services, undocumented actions.'),
+      awsManagedPolicies: z.array(z.string()).optional().describe('ARNs of AWS managed policies that AWS no longer offers (deprecated) but that stay attached in this account.'),
+    })
+    .optional()
+    .describe('Names the catalog does not know that this repo uses knowingly; anything else unknown is an error (a typo).'),
 });
 
 export const UserManifest = z.strictObject({

@@ -375,7 +375,7 @@ function checkNewAwsAttachments(changes: readonly Change[], live: LiveState, kno
     for (const detail of change.details) {
       const arn = detail.field === 'managedPolicy' && detail.op === 'attach' ? detail.arn : detail.field === 'permissionsBoundary' ? detail.after : null;
       if (!arn || !isAwsManagedPolicyArn(arn) || known.has(arn) || live.state.externalPolicies.has(arn)) continue;
-      diagnostics.push(error(`${change.kind} "${change.name}" would attach ${arn}, which AWS does not offer`, 'It is misspelt, or a deprecated AWS policy (those cannot be attached anew). Pick a current AWS managed policy.', desired.sources.get(sourceKey(change.kind, change.name))?.()));
+      diagnostics.push(error(`${change.kind} "${change.name}" would attach ${arn} anew, which AWS does not offer`, 'The Account manifest lists it under acceptUnknown as deprecated: AWS keeps a deprecated policy only where it is already attached, and refuses new attachments. Pick a current AWS managed policy.', desired.sources.get(sourceKey(change.kind, change.name))?.()));
     }
   }
 }

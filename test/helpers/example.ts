@@ -7,6 +7,9 @@ import type { LiveReader } from '../../src/live/live-state.js';
 import { manifestsFromFiles } from '../../src/manifest/files-source.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { PROJECT_ROOT } from './fixtures.js';
+import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
+import { loadAwsManagedPolicies } from '../../src/catalog/aws-managed-policies.js';
+import type { ImportOptions } from '../../src/importer/live-to-manifests.js';
 
 export const NOW = new Date('2026-11-29T12:00:00Z');
 
@@ -49,4 +52,9 @@ export function editedExample(path: string, edit: (text: string) => string): Map
   if (text === undefined) throw new Error(`no ${key}`);
   files.set(key, edit(text));
   return files;
+}
+
+/** What `import` reads besides the snapshot: the catalog and the AWS managed policies of today. */
+export async function importOptions(): Promise<ImportOptions> {
+  return { catalog: await loadActionCatalog(), awsManagedPolicies: loadAwsManagedPolicies() };
 }
