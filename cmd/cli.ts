@@ -8,7 +8,7 @@ import { TOOL_VERSION } from '../src/version.js';
 import { Command, CommanderError, Option } from 'commander';
 import { error, formatDiagnostic, hasErrors, InputError, sortDiagnostics, type Diagnostic } from '../src/core/diagnostics.js';
 import { checkRequest, parseContextFlags, parseRequestLines, type NumberedRequest } from '../src/evaluate/request-lines.js';
-import { simulate } from '../src/app/simulate.js';
+import { FROM_FLAGS, simulate } from '../src/app/simulate.js';
 import { renderSimulationJsonLines, renderSimulationText } from '../src/render/simulation-results.js';
 import { SnapshotFileReader } from '../src/live/snapshot-file-reader.js';
 import { manifestJsonSchema } from '../src/manifest/schema.js';
@@ -129,10 +129,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--requests <file>', 'JSON lines, one request each: {"principal", "action", "resource", "context"}')
     .option('--principal <arn>', 'one request: the user or role ARN')
     .option('--action <action>', 'one request: the action, e.g. s3:GetObject')
-    .option('--resource <arn>', 'one request: the resource ARN ("*" for actions that take no resource)', '*')
+    .option('--resource <arn>', 'one request: the resource ARN (required when the action takes one; "*" asks "on some resource?")')
     .option('--context <key=value>', 'one request: a condition key (repeat a key for a multi-valued key)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (options: { state: string; manifests?: string; requests?: string; principal?: string; action?: string; resource: string; context: string[]; format: 'text' | 'json' }) => {
+    .action(async (options: { state: string; manifests?: string; requests?: string; principal?: string; action?: string; resource?: string; context: string[]; format: 'text' | 'json' }) => {
       const input = readSimulationRequests(options);
       if (input.diagnostics.length) {
         printDiagnostics(input.diagnostics);
@@ -209,7 +209,7 @@ function renderPlan(plan: Plan, format: Format, color: boolean, catalog: ActionC
 }
 
 /** The requests of `simulate`: a JSON lines file, or one request from flags (not both). */
-function readSimulationRequests(options: { requests?: string; principal?: string; action?: string; resource: string; context: string[] }): { requests: NumberedRequest[]; diagnostics: Diagnostic[]; source: string } {
+function readSimulationRequests(options: { requests?: string; principal?: string; action?: string; resource?: string; context: string[] }): { requests: NumberedRequest[]; diagnostics: Diagnostic[]; source: string } {
   const single = options.principal !== undefined || options.action !== undefined;
   const usage = (summary: string): { requests: NumberedRequest[]; diagnostics: Diagnostic[]; source: string } => ({
     requests: [],
@@ -224,9 +224,9 @@ function readSimulationRequests(options: { requests?: string; principal?: string
   if (!options.principal || !options.action) return usage('simulate needs requests');
   const context = parseContextFlags(options.context);
   if (typeof context === 'string') return usage(context);
-  const checked = checkRequest({ principal: options.principal, action: options.action, resource: options.resource, context });
+  const checked = checkRequest({ principal: options.principal, action: options.action, ...(options.resource !== undefined ? { resource: options.resource } : {}), context });
   if (typeof checked === 'string') return usage(checked);
-  return { requests: [{ line: 1, request: checked }], diagnostics: [], source: 'the command line' };
+  return { requests: [{ line: 1, request: checked }], diagnostics: [], source: FROM_FLAGS };
 }
 
 /** `--now`, or the current time: the clock is read here, at the edge, and passed in. */

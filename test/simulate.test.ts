@@ -55,10 +55,10 @@ describe('simulate', () => {
     // The boundary denies with StringNotEquals aws:RequestedRegion eu-west-1. A single-valued operator, negated
     // or not, never matches a multi-valued key, so with two values the Deny does not apply.
     const args = ['simulate', ...STATE, '--principal', ALICE, '--action', 's3:ListAllMyBuckets'];
-    expect((await runCli([...args, '--context', 'aws:RequestedRegion=us-east-1'])).stdout).toContain('DENIED (explicit)  s3:ListAllMyBuckets on *');
+    expect((await runCli([...args, '--context', 'aws:RequestedRegion=us-east-1'])).stdout).toContain('DENIED (explicit)  s3:ListAllMyBuckets (takes no resource)');
     const multi = await runCli([...args, '--context', 'aws:RequestedRegion=us-east-1', '--context', 'aws:RequestedRegion=ap-south-1']);
     expect(multi.code).toBe(0);
-    expect(multi.stdout).toContain('ALLOWED  s3:ListAllMyBuckets on *');
+    expect(multi.stdout).toContain('ALLOWED  s3:ListAllMyBuckets (takes no resource)');
   });
 
   it('reports malformed lines and unknown principals with their line numbers, and evaluates nothing', async () => {
@@ -81,5 +81,49 @@ describe('simulate', () => {
     const both = await runCli(['simulate', ...STATE, '--requests', 'x.jsonl', '--principal', ALICE, '--action', 's3:GetObject']);
     expect(both).toMatchObject({ code: 1 });
     expect(both.stderr).toContain('not both');
+  });
+
+  it('never reads broader than what was evaluated: an action that takes a resource needs one, and * reads "on some resource"', async () => {
+    const base = ['simulate', ...STATE, '--principal', ALICE, '--action', 's3:GetObject'];
+    const missing = await runCli(base);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('error: s3:GetObject acts on a resource: say which\n    Give the resource\'s ARN (--resource ARN), or "*" to ask whether it is allowed on some resource.\n');
+    const some = await runCli([...base, '--resource', '*']);
+    expect(some.stdout).toMatch(/ {2}s3:GetObject on some resource\n/);
+    expect(some.stdout).not.toContain('on *');
+    const json = await runCli([...base, '--resource', '*', '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ onSomeResource: true });
+    const file = requestsFile([JSON.stringify({ principal: ALICE, action: 's3:GetObject' }), JSON.stringify({ principal: ALICE, action: 's3:ListAllMyBuckets' })]);
+    const lines = await runCli(['simulate', ...STATE, '--requests', file]);
+    expect(lines.code).toBe(1);
+    expect(lines.stderr).toContain(':1:1: error: line 1: s3:GetObject acts on a resource: say which');
+    expect(lines.stderr).not.toContain('line 2');
+  });
+
+  it('takes aws:RequestedRegion from the resource ARN, and says so', async () => {
+    const args = ['simulate', ...STATE, '--principal', ALICE, '--action', 'logs:GetLogEvents'];
+    const inRegion = await runCli([...args, '--resource', 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/x']);
+    expect(inRegion.stdout).toContain('aws:RequestedRegion = eu-west-1 (from the resource ARN');
+    expect(inRegion.stdout).toContain('ALLOWED');
+    const elsewhere = await runCli([...args, '--resource', 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x', '--format', 'json']);
+    expect(JSON.parse(elsewhere.stdout)).toMatchObject({ decision: 'ExplicitlyDenied', derived: { 'aws:RequestedRegion': 'us-east-1' } });
+    const given = await runCli([...args, '--resource', 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x', '--context', 'aws:RequestedRegion=eu-west-1', '--format', 'json']);
+    expect(JSON.parse(given.stdout).derived).toBeUndefined();
+  });
+
+  it('says why an implicit deny: no identity statement, or the permissions boundary', async () => {
+    // alice's boundary allows only workload services: iam is outside it, whatever her policies say.
+    const noAllow = await runCli(['simulate', ...STATE, '--principal', ALICE, '--action', 'iam:CreateUser', '--resource', 'arn:aws:iam::123456789012:user/x', '--format', 'json']);
+    expect(JSON.parse(noAllow.stdout)).toMatchObject({ decision: 'ImplicitlyDenied', reason: 'no-allow', matched: [] });
+    const snapshot = join(tmp, 'boundary.json');
+    writeFileSync(snapshot, JSON.stringify({
+      UserDetailList: [{ UserName: 'u', Path: '/', Arn: 'arn:aws:iam::123456789012:user/u', PermissionsBoundary: { PermissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/b' }, UserPolicyList: [{ PolicyName: 'all', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }] } }] }],
+      GroupDetailList: [], RoleDetailList: [],
+      Policies: [{ PolicyName: 'b', Arn: 'arn:aws:iam::123456789012:policy/b', Path: '/', DefaultVersionId: 'v1', PolicyVersionList: [{ VersionId: 'v1', IsDefaultVersion: true, Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] } }] }],
+    }));
+    const byBoundary = await runCli(['simulate', '--state', snapshot, '--principal', 'arn:aws:iam::123456789012:user/u', '--action', 'iam:CreateUser', '--resource', 'arn:aws:iam::123456789012:user/x']);
+    expect(byBoundary.stdout).toContain('DENIED (implicit)');
+    expect(byBoundary.stdout).toContain('the permissions boundary does not allow it (the identity statements below would)');
+    expect(byBoundary.stdout).toContain('would allow by user u: inline policy all, statement 0');
   });
 });

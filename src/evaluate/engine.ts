@@ -36,7 +36,9 @@ export function evaluate(principal: PrincipalPolicies, request: EvaluationReques
   const boundary = index.boundary ? matchingStatements(index.boundary.get(service), index.boundaryAny, service, action, resource, context, wildcardOnly) : NONE;
   const result = decide(principal, identity, boundary);
   const imposed = serviceDecision(`${service}:${action}`, resource, result.decision);
-  return imposed && imposed !== result.decision ? { decision: imposed, matched: imposed === 'Allowed' ? [] : result.decision === 'ExplicitlyDenied' ? result.matched : [] } : result;
+  if (!imposed || imposed === result.decision) return result;
+  if (imposed === 'Allowed') return { decision: imposed, matched: [] };
+  return result.decision === 'ExplicitlyDenied' ? { decision: imposed, matched: result.matched } : { decision: imposed, matched: [], reason: 'service-rule' };
 }
 
 const NONE: readonly CompiledStatement[] = [];
@@ -106,7 +108,8 @@ function decide(principal: PrincipalPolicies, identity: readonly CompiledStateme
   if (denies.length > 0) return { decision: 'ExplicitlyDenied', matched: report(denies, principal) };
   const allows = identity.filter((s) => s.effect === 'Allow');
   const boundaryAllows = boundary.filter((s) => s.effect === 'Allow');
-  if (allows.length === 0 || (principal.boundary && boundaryAllows.length === 0)) return { decision: 'ImplicitlyDenied', matched: [] };
+  if (allows.length === 0) return { decision: 'ImplicitlyDenied', matched: [], reason: 'no-allow' };
+  if (principal.boundary && boundaryAllows.length === 0) return { decision: 'ImplicitlyDenied', matched: report(allows, principal), reason: 'boundary' };
   return { decision: 'Allowed', matched: report([...allows, ...boundaryAllows], principal) };
 }
 

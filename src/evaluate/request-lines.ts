@@ -3,11 +3,25 @@
  * reported with its line number; nothing is evaluated until all lines are valid, so no output is ever partial.
  */
 import { error, type Diagnostic } from '../core/diagnostics.js';
-import type { EvaluationRequest } from './types.js';
+import type { EvaluationRequest, EvaluationResult } from './types.js';
+
+/** A request as given: the resource may be left out (for actions that take none, it is `*`). */
+export type GivenRequest = Omit<EvaluationRequest, 'resource'> & { readonly resource?: string };
+
+export interface SimulatedRequest {
+  readonly line: number;
+  /** The request evaluated: the resource resolved, and the keys AWS sets filled in. */
+  readonly request: EvaluationRequest;
+  readonly result: EvaluationResult;
+  /** Keys the tool derived rather than the caller gave, e.g. aws:RequestedRegion from the resource ARN. */
+  readonly derived: Readonly<Record<string, string>>;
+  /** The resource is `*` for an action that takes one: the question was "on some resource?". */
+  readonly onSomeResource: boolean;
+}
 
 export interface NumberedRequest {
   readonly line: number;
-  readonly request: EvaluationRequest;
+  readonly request: GivenRequest;
 }
 
 export function parseRequestLines(file: string, text: string): { requests: NumberedRequest[]; diagnostics: Diagnostic[] } {
@@ -32,16 +46,18 @@ export function parseRequestLines(file: string, text: string): { requests: Numbe
 }
 
 /** A request, or what is wrong with it. */
-export function checkRequest(value: unknown): EvaluationRequest | string {
+export function checkRequest(value: unknown): GivenRequest | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'a request must be a JSON object';
   const r = value as Record<string, unknown>;
   const unknown = Object.keys(r).filter((k) => !['principal', 'action', 'resource', 'context'].includes(k));
   if (unknown.length) return `unknown field "${unknown[0]}" (fields: principal, action, resource, context)`;
   if (typeof r['principal'] !== 'string' || !r['principal'].startsWith('arn:')) return '"principal" must be the ARN of a user or role';
   if (typeof r['action'] !== 'string' || !/^[A-Za-z0-9-]+:[A-Za-z0-9_-]+$/.test(r['action'])) return '"action" must be one action such as "s3:GetObject" (no wildcards)';
-  const resource = r['resource'] ?? '*';
-  if (typeof resource !== 'string' || (resource !== '*' && !resource.startsWith('arn:'))) return '"resource" must be an ARN, or "*" for actions that take no resource';
-  if (resource !== '*' && /[*?]/.test(resource)) return '"resource" must be one concrete ARN, without wildcards';
+  const resource = r['resource'];
+  if (resource !== undefined) {
+    if (typeof resource !== 'string' || (resource !== '*' && !resource.startsWith('arn:'))) return '"resource" must be an ARN, or "*" (for actions that take no resource, or to ask "on some resource?")';
+    if (resource !== '*' && /[*?]/.test(resource)) return '"resource" must be one concrete ARN, without wildcards';
+  }
   const context = r['context'] ?? {};
   if (typeof context !== 'object' || context === null || Array.isArray(context)) return '"context" must be an object of condition keys';
   const values: Record<string, string | string[]> = {};
@@ -51,7 +67,7 @@ export function checkRequest(value: unknown): EvaluationRequest | string {
     else if (Array.isArray(v) && v.every(scalar)) values[key] = v.map(String);
     else return `context key "${key}" must be a string or a list of strings`;
   }
-  return { principal: r['principal'], action: r['action'], resource, context: values };
+  return { principal: r['principal'], action: r['action'], ...(resource !== undefined ? { resource } : {}), context: values };
 }
 
 /** `key=value` flags; a key given twice or more becomes a multi-valued key. */

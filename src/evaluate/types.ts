@@ -30,4 +30,10 @@ export interface MatchedStatement {
 export interface EvaluationResult {
   readonly decision: Decision;
   readonly matched: readonly MatchedStatement[];
+  /**
+   * Why an implicit deny: no identity statement allows the request (`no-allow`), or some do but the permissions
+   * boundary does not (`boundary`; `matched` then holds the identity Allows it overrules), or AWS refuses the
+   * request whatever the policies say (`service-rule`, e.g. changing an AWS managed policy).
+   */
+  readonly reason?: 'no-allow' | 'boundary' | 'service-rule';
 }

@@ -1,27 +1,36 @@
 /** Simulation results as JSON lines (one per request, in order) or as text. Pure. */
-import type { EvaluationRequest, EvaluationResult } from '../evaluate/types.js';
+import type { SimulatedRequest } from '../evaluate/request-lines.js';
 import { NO_COLOR, type Palette } from './palette.js';
 
-export interface SimulatedRequest {
-  readonly line: number;
-  readonly request: EvaluationRequest;
-  readonly result: EvaluationResult;
+export function renderSimulationJsonLines(results: readonly SimulatedRequest[]): string {
+  return results
+    .map((r) => {
+      const { decision, matched, reason } = r.result;
+      const derived = Object.keys(r.derived).length ? { derived: r.derived } : {};
+      return `${JSON.stringify({ decision, matched, ...(reason ? { reason } : {}), ...derived, ...(r.onSomeResource ? { onSomeResource: true } : {}) })}\n`;
+    })
+    .join('');
 }
 
-export function renderSimulationJsonLines(results: readonly SimulatedRequest[]): string {
-  return results.map((r) => `${JSON.stringify({ decision: r.result.decision, matched: r.result.matched })}\n`).join('');
-}
+const IMPLICIT_REASONS = {
+  'no-allow': 'no identity statement allows it',
+  boundary: 'the permissions boundary does not allow it (the identity statements below would)',
+  'service-rule': 'AWS refuses it whatever the policies say',
+} as const;
 
 export function renderSimulationText(results: readonly SimulatedRequest[], against: string, colors: Palette = NO_COLOR): string {
   const out = [colors.dim(`Evaluated against the ${against}.`), ''];
-  for (const { line, request, result } of results) {
+  for (const { line, request, result, derived, onSomeResource } of results) {
     const paint = result.decision === 'Allowed' ? colors.create : result.decision === 'ExplicitlyDenied' ? colors.delete : colors.update;
     const word = { Allowed: 'ALLOWED', ExplicitlyDenied: 'DENIED (explicit)', ImplicitlyDenied: 'DENIED (implicit)' }[result.decision];
-    out.push(`${paint(word)}  ${request.action} on ${request.resource}`);
+    const where = onSomeResource ? 'on some resource' : request.resource === '*' ? '(takes no resource)' : `on ${request.resource}`;
+    out.push(`${paint(word)}  ${request.action} ${where}`);
     out.push(colors.dim(`    by ${request.principal}${results.length > 1 ? ` (request ${line})` : ''}`));
-    if (result.decision === 'ImplicitlyDenied') out.push(colors.dim('    no statement allows it (or the permissions boundary does not)'));
+    for (const [key, value] of Object.entries(derived)) out.push(colors.dim(`    ${key} = ${value} (from the resource ARN; give --context ${key}=... to choose)`));
+    if (result.reason) out.push(colors.dim(`    ${IMPLICIT_REASONS[result.reason]}`));
     for (const m of result.matched) {
-      out.push(`    ${m.effect === 'Allow' ? 'allowed' : 'denied'} by ${m.policy}, statement ${m.statement}${m.sid ? ` (${m.sid})` : ''}`);
+      const verb = m.effect === 'Deny' ? 'denied' : result.decision === 'Allowed' ? 'allowed' : 'would allow';
+      out.push(`    ${verb} by ${m.policy}, statement ${m.statement}${m.sid ? ` (${m.sid})` : ''}`);
     }
   }
   return `${out.join('\n')}\n`;
