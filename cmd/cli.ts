@@ -1,7 +1,7 @@
 /**
  * The `iam-gitops` command line: parse flags, call a use case, print, map to an exit code.
- * Exit codes: 0 success (no changes, or changes without --detailed-exitcode); 1 error; 2 changes present
- * (plan --detailed-exitcode) or high/critical findings (audit).
+ * Exit codes (the README's table): 0 success; 1 error; 2 changes present (plan --detailed-exitcode) or findings at or
+ * above --fail-on (audit); 3 findings the change introduces or raises at or above --fail-on (plan).
  */
 import { readInputFile, writeOutputFile } from '../src/io/files.js';
 import { TOOL_VERSION } from '../src/version.js';
@@ -20,12 +20,19 @@ import { renderPlanMarkdown } from '../src/render/markdown-plan.js';
 import { palette } from '../src/render/palette.js';
 import { renderPlanText, summaryLine } from '../src/render/text-plan.js';
 import type { Plan } from '../src/plan/plan.js';
+import { failingFindings } from '../src/analyze/findings.js';
+import type { PlanFinding } from '../src/analyze/plan-findings.js';
 import type { ActionCatalog } from '../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_CHANGES = 2;
+/** plan --fail-on: the change introduces (or raises) a finding at or above the threshold. */
+export const EXIT_FINDINGS = 3;
+
+const FAIL_ON = ['critical', 'high', 'medium', 'low', 'never'] as const;
+type FailOn = (typeof FAIL_ON)[number];
 
 /** Where output goes; tests pass their own. */
 export interface Io {
@@ -90,8 +97,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--out <file>', 'write the plan to this file instead of standard output')
     .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)')
+    .addOption(new Option('--fail-on <severity>', 'exit 3 when the change introduces or raises a finding this severe or worse (accepted risks never count)').choices(FAIL_ON).default('never'))
     .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
-    .action(async (options: { manifests: string; state: string; format: Format; out?: string; detailedExitcode?: boolean; now?: string }) => {
+    .action(async (options: { manifests: string; state: string; format: Format; out?: string; detailedExitcode?: boolean; failOn: FailOn; now?: string }) => {
       const result = await planChanges(readManifestFolder(options.manifests), new SnapshotFileReader(options.state), parseNow(options.now));
       if (!result.plan || hasErrors(result.diagnostics)) {
         printDiagnostics(result.diagnostics);
@@ -107,6 +115,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         io.stdout(rendered);
       }
       if (options.detailedExitcode && plan.changes.length > 0) exitCode = EXIT_CHANGES;
+      const failing = failingFindings(plan.findings as PlanFinding[], options.failOn);
+      if (failing.length > 0) {
+        io.stderr(`iam-gitops: the change introduces ${count(failing.length, 'finding')} at or above ${options.failOn} (--fail-on ${options.failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${f.principal}`).join(', ')}${failing.length > 3 ? ', ...' : ''}\n`);
+        exitCode = EXIT_FINDINGS;
+      }
     });
 
   program
@@ -154,8 +167,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .requiredOption('--state <file>', 'live IAM: the JSON of `aws iam get-account-authorization-details`')
     .option('--manifests <dir>', 'audit the state after applying these manifests instead of the live state')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 2 when a finding is this severe or worse (accepted risks never count)').choices(FAIL_ON).default('high'))
     .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
-    .action(async (options: { state: string; manifests?: string; format: Format; now?: string }) => {
+    .action(async (options: { state: string; manifests?: string; format: Format; failOn: FailOn; now?: string }) => {
       const result = await auditAccount(new SnapshotFileReader(options.state), options.manifests === undefined ? undefined : readManifestFolder(options.manifests), parseNow(options.now));
       printDiagnostics(result.diagnostics);
       if (!result.findings || hasErrors(result.diagnostics)) {
@@ -166,7 +180,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       if (options.format === 'json') io.stdout(`${JSON.stringify({ formatVersion: 1, findings }, null, 2)}\n`);
       else if (options.format === 'markdown') io.stdout(renderAuditMarkdown(findings, result.against));
       else io.stdout(renderAuditText(findings, result.against, palette(useColor(program.opts()['color'] === false))));
-      if (findings.some((f) => f.severity === 'critical' || f.severity === 'high')) exitCode = EXIT_CHANGES;
+      if (failingFindings(findings, options.failOn).length > 0) exitCode = EXIT_CHANGES;
     });
 
   program

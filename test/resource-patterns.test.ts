@@ -4,7 +4,7 @@
  * (so that overlaps are common).
  */
 import { describe, expect, it } from 'vitest';
-import { hasPolicyVariable, intersectResourcePatterns, resourcePatternCovers } from '../src/analyze/resource-patterns.js';
+import { hasPolicyVariable, intersectResourcePatterns, resourcePatternCovers } from '../src/evaluate/resource-patterns.js';
 import { prepareContext } from '../src/evaluate/context.js';
 import { compileResource, prepareResource } from '../src/evaluate/resources.js';
 import { seededRandom } from './helpers/random-account.js';

@@ -22,7 +22,7 @@
  */
 import { addTo, cachedPer } from '../core/multimap.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
-import { stableStringify, type PolicyJson } from '../core/policy.js';
+import { stableStringify, statementsOf, type PolicyJson } from '../core/policy.js';
 import type { IamState } from '../core/state.js';
 import { compileConditions } from '../evaluate/conditions.js';
 import { prepareContext, type PreparedContext } from '../evaluate/context.js';
@@ -31,9 +31,8 @@ import { evaluate, type EvaluateOptions, type PrincipalPolicies } from '../evalu
 import { PrincipalResolver, type NamedDocument, type PrincipalDocuments } from '../evaluate/principal-policies.js';
 import { compileActions, compilePolicy, type CompiledPolicy } from '../evaluate/compile-policy.js';
 import type { RequestContext } from '../evaluate/types.js';
-import { statementsOf } from './effective-access.js';
 import { ALWAYS_ALLOWED_ACTION, SERVICE_REFUSALS, type ServiceRefusal } from '../evaluate/service-rules.js';
-import { hasPolicyVariable, intersectResourcePatterns, resourcePatternCovers } from './resource-patterns.js';
+import { hasPolicyVariable, intersectResourcePatterns, resourcePatternCovers } from '../evaluate/resource-patterns.js';
 
 /** One statement as a delta entry's building block. */
 interface Piece {

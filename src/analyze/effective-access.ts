@@ -7,7 +7,7 @@
  */
 import { addTo } from '../core/multimap.js';
 import { isAwsOwnedPath } from '../core/arn.js';
-import type { PolicyJson } from '../core/policy.js';
+import { statementsOf, type PolicyJson } from '../core/policy.js';
 import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
 import { compilePolicy, type CompiledPolicy } from '../evaluate/compile-policy.js';
 import { evaluate, hasStatementsFor, type EvaluateOptions } from '../evaluate/engine.js';
@@ -302,10 +302,6 @@ function awsPrincipals(principal: unknown): string[] {
   return (Array.isArray(aws) ? aws : aws === undefined ? [] : [aws]).filter((v): v is string => typeof v === 'string');
 }
 
-export function statementsOf(document: PolicyJson): Record<string, unknown>[] {
-  const raw = document['Statement'];
-  return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null && !Array.isArray(s));
-}
 
 /**
  * How a trust statement's Principal names a principal of `account`: by its ARN, by the account (its root ARN,

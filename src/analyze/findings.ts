@@ -8,10 +8,11 @@
  * (existing functions, stacks, instances) or only reaches other principals; low for hygiene.
  */
 import { isAwsOwnedPath } from '../core/arn.js';
-import { isPlainObject } from '../core/policy.js';
+import type { AcceptedRisk } from '../core/finding-codes.js';
+import { isPlainObject, statementsOf } from '../core/policy.js';
 import type { RoleState } from '../core/state.js';
 import { isPatternStringOperator } from '../core/condition-operators.js';
-import { statementsOf, type EffectiveAccess, type Principal } from './effective-access.js';
+import type { EffectiveAccess, Principal } from './effective-access.js';
 
 export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -25,6 +26,28 @@ export interface Finding {
   readonly detail: string;
   /** The resources the path uses, when it names some (policies, roles, users). */
   readonly targets?: readonly string[];
+  /** Added field: the reason the Account manifest gives for accepting this risk; accepted risks never fail a run. */
+  readonly accepted?: string;
+}
+
+/** Findings with the Account manifest's accepted risks marked (by principal ARN and code). */
+export function withAcceptedRisks<F extends Finding>(findings: readonly F[], accepted: readonly AcceptedRisk[]): F[] {
+  if (accepted.length === 0) return [...findings];
+  const reasons = new Map(accepted.map((r) => [`${r.principal}|${r.code}`, r.reason]));
+  return findings.map((f) => {
+    const reason = reasons.get(`${f.principal}|${f.code}`);
+    return reason === undefined ? f : { ...f, accepted: reason };
+  });
+}
+
+/**
+ * The findings that fail a run at `threshold`: not accepted, at or above it, and (in a plan) introduced or raised
+ * by the change. `never` fails nothing.
+ */
+export function failingFindings<F extends Finding & { readonly change?: 'introduced' | 'removed' }>(findings: readonly F[], threshold: FindingSeverity | 'never'): F[] {
+  if (threshold === 'never') return [];
+  const limit = SEVERITY_ORDER.indexOf(threshold);
+  return findings.filter((f) => f.accepted === undefined && f.change !== 'removed' && SEVERITY_ORDER.indexOf(f.severity) <= limit);
 }
 
 export const SEVERITY_ORDER: readonly FindingSeverity[] = ['critical', 'high', 'medium', 'low'];

@@ -5,9 +5,9 @@
  * - Users and roles of the account, judged effectively: the trust policy must admit them and, where it names only
  *   the account, their own policies must allow sts:AssumeRole; roles reached through a chain count too ("reach").
  */
-import { canonicalConditionKey, isPlainObject, stableStringify } from '../core/policy.js';
+import { canonicalConditionKey, isPlainObject, stableStringify, statementsOf } from '../core/policy.js';
 import type { RoleState } from '../core/state.js';
-import { EffectiveAccess, statementsOf } from './effective-access.js';
+import { EffectiveAccess } from './effective-access.js';
 import { findRisks } from './findings.js';
 
 export interface TrustGrant {

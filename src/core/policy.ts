@@ -145,6 +145,12 @@ function sortKeys(value: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** A document's statements as a list (a single statement object counts as one); non-objects are skipped. */
+export function statementsOf(document: PolicyJson): Record<string, unknown>[] {
+  const raw = document['Statement'];
+  return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null && !Array.isArray(s));
+}
+
 /** JSON with object keys in sorted order at every depth, so equal values give equal strings. */
 export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;

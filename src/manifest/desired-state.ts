@@ -1,5 +1,6 @@
 /** What the manifests ask for, normalised: the output of the manifest stage. */
 import type { EntityKind } from '../core/arn.js';
+import type { AcceptedRisk } from '../core/finding-codes.js';
 import type { SourceLocation } from '../core/diagnostics.js';
 import type { IamState } from '../core/state.js';
 
@@ -11,6 +12,8 @@ export interface AccountConfig {
   readonly managedPaths: readonly string[];
   /** ARNs the tool never modifies or deletes. */
   readonly protected: readonly string[];
+  /** Risk findings accepted on purpose: shown as accepted, never failing a run. */
+  readonly acceptedRisks: readonly AcceptedRisk[];
   /** Unknown names used knowingly: actions (patterns) missing from the catalog, deprecated AWS managed policies. */
   readonly acceptUnknown: { readonly actions: readonly string[]; readonly awsManagedPolicies: readonly string[] };
   readonly at: SourceLocation;

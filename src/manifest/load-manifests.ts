@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { ACCOUNT_ID, accountOfArn, entityArn, isArn, isAwsManagedPolicyArn, nameKey, type EntityKind } from '../core/arn.js';
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
-import { isPlainObject, makePolicy, policySize, type Policy, type PolicyJson } from '../core/policy.js';
+import { isPlainObject, makePolicy, policySize, statementsOf, type Policy, type PolicyJson } from '../core/policy.js';
 import {
   DEFAULT_MAX_SESSION_DURATION,
   sortedUnique,
@@ -28,6 +28,7 @@ import { isOwnedPath, sourceKey } from './desired-state.js';
 import * as limits from './limits.js';
 import { checkPolicyDocument, unknownAction, type PolicyType } from './policy-grammar.js';
 import { compileWildcard } from '../core/wildcard.js';
+import { FINDING_CODES } from '../core/finding-codes.js';
 import {
   fieldsOf,
   MANIFEST_KINDS,
@@ -233,7 +234,13 @@ function resolveAccount(accounts: Declared<AccountManifest>[], invalidAccounts: 
   acceptUnknown.awsManagedPolicies.forEach((arn, i) => {
     if (!isAwsManagedPolicyArn(arn)) diagnostics.push(error(`acceptUnknown policy "${arn}" is not an AWS managed policy ARN`, 'List ARNs such as arn:aws:iam::aws:policy/AWSLambdaFullAccess.', doc.locate(['acceptUnknown', 'awsManagedPolicies', i])));
   });
-  return { id: manifest.id, prune: manifest.prune ?? false, managedPaths, protected: protectedArns, acceptUnknown, at: doc.locate([]), locate: (path) => doc.locate(path) };
+  const acceptedRisks = manifest.acceptedRisks ?? [];
+  acceptedRisks.forEach((risk, i) => {
+    if (!isArn(risk.principal)) diagnostics.push(error(`accepted risk principal "${risk.principal}" is not an ARN`, 'Give the ARN of the user or role that holds the risk, e.g. arn:aws:iam::123456789012:role/break-glass.', doc.locate(['acceptedRisks', i, 'principal'])));
+    if (!(FINDING_CODES as readonly string[]).includes(risk.code)) diagnostics.push(error(`unknown finding code "${risk.code}"`, `Finding codes are listed in the README.${didYouMean(risk.code, FINDING_CODES)}`, doc.locate(['acceptedRisks', i, 'code'])));
+    if (risk.reason.trim() === '') diagnostics.push(error('an accepted risk needs a reason', 'Say why the risk is accepted: reviewers read it beside the finding.', doc.locate(['acceptedRisks', i, 'reason'])));
+  });
+  return { id: manifest.id, prune: manifest.prune ?? false, managedPaths, protected: protectedArns, acceptUnknown, acceptedRisks, at: doc.locate([]), locate: (path) => doc.locate(path) };
 }
 
 function formatAt(at: SourceLocation): string {
@@ -408,6 +415,9 @@ class StateBuilder {
       }
     }
     if (!document) return;
+    if (manifest.kind === 'Boundary' && !statementsOf(document.document).some((st) => st['Effect'] === 'Allow')) {
+      this.diagnostics.push(warning(`Boundary "${manifest.name}" has no Allow statement: it denies everything`, 'A permissions boundary lets through only what it allows; with no Allow, whoever it bounds can do nothing (sts:GetCallerIdentity aside). Add Allow statements for what the principals may do.', doc.locate(manifest.document !== undefined ? ['document'] : ['documentFile'])));
+    }
     this.policies.set(nameKey(manifest.name), {
       kind: 'policy',
       name: manifest.name,

@@ -9,6 +9,7 @@ import { isPlainObject } from '../core/policy.js';
 import { isLiteralStringOperator } from '../core/condition-operators.js';
 import { closestMatches, didYouMean } from '../core/suggest.js';
 import { hasWildcard } from '../core/wildcard.js';
+import { ResourceTypeIndex } from '../evaluate/resource-types.js';
 import type { ValuePath } from './source-document.js';
 
 /** `identity`: attached to a user, group or role, or a managed policy; `trust`: a role's trust policy. */
@@ -147,6 +148,40 @@ function checkStatement(statement: Record<string, unknown>, at: ValuePath, type:
     if (statement[key] !== undefined) checkResources(statement[key], [...at, key], report);
   }
   if (statement['Condition'] !== undefined) checkCondition(statement['Condition'], [...at, 'Condition'], report);
+  if (type === 'identity') checkActionsMeetResources(statement, at, catalog, report);
+}
+
+const typeIndexes = new WeakMap<ActionCatalog, ResourceTypeIndex>();
+
+/**
+ * Lints: an action whose every catalog action can name none of the statement's resources matches no request AWS
+ * can receive, so the statement grants (or denies) it nothing. Two cases: an action that takes no resource, given
+ * only specific ARNs; an action given only resources of types it does not take. Only statements with Action and
+ * Resource are judged, and only what the catalog can rule out (see ResourceTypeIndex).
+ */
+function checkActionsMeetResources(statement: Record<string, unknown>, at: ValuePath, catalog: ActionCatalog, report: Report): void {
+  const actions = statement['Action'];
+  const resources = statement['Resource'];
+  if (actions === undefined || resources === undefined) return;
+  const resourceList = (Array.isArray(resources) ? resources : [resources]).filter((r): r is string => typeof r === 'string');
+  if (resourceList.length === 0 || resourceList.includes('*')) return;
+  let index = typeIndexes.get(catalog);
+  if (!index) typeIndexes.set(catalog, (index = new ResourceTypeIndex(catalog)));
+  const verb = statement['Effect'] === 'Deny' ? 'denies' : 'grants';
+  const list = Array.isArray(actions) ? actions : [actions];
+  list.forEach((action, i) => {
+    if (typeof action !== 'string' || action === '*' || !/^[A-Za-z0-9-]+:[A-Za-z0-9*?_-]+$/.test(action)) return;
+    const expanded = catalog.expand(action);
+    if (expanded.length === 0 || expanded.some((a) => resourceList.some((r) => index.canName(a, r)))) return;
+    const path = Array.isArray(actions) ? [...at, 'Action', i] : [...at, 'Action'];
+    if (expanded.every((a) => catalog.isWildcardOnly(a))) {
+      report('warning', path, `"${action}" takes no resource, and this statement gives it only specific ones`, `It ${verb} nothing: AWS requests ${expanded.length === 1 ? 'this action' : 'these actions'} on "*" only. Give it Resource: "*" in a statement of its own.`);
+      return;
+    }
+    const takes = [...new Map(expanded.flatMap((a) => index.typesOf(a)).map((t) => [t.arn, t])).values()];
+    const named = takes.slice(0, 3).map((t) => `${t.key} (${t.arn})`).join(', ');
+    report('warning', path, `"${action}" is paired only with resources of types it does not take`, `It ${verb} nothing on them. It acts on ${named}${takes.length > 3 ? ` and ${takes.length - 3} more types` : ''}; check the ARNs, or move the action to a statement with matching resources.`);
+  });
 }
 
 function exactlyOne(statement: Record<string, unknown>, at: ValuePath, a: string, b: string, report: Report, howToAdd: string): void {

@@ -38,6 +38,16 @@ export const AccountManifest = z.strictObject({
     })
     .optional()
     .describe('Names the catalog does not know that this repo uses knowingly; anything else unknown is an error (a typo).'),
+  acceptedRisks: z
+    .array(
+      z.strictObject({
+        principal: z.string().describe('ARN of the user or role that holds the risk (for trust findings, the role).'),
+        code: z.string().describe('The finding code, e.g. FULL_ADMIN.'),
+        reason: z.string().describe('Why it is accepted; shown beside the finding.'),
+      }),
+    )
+    .optional()
+    .describe('Risk findings accepted on purpose (a break-glass role\'s FULL_ADMIN): shown as accepted, never failing plan or audit.'),
 });
 
 export const UserManifest = z.strictObject({

@@ -12,8 +12,8 @@
  * Patterns with policy variables have no fixed set of ARNs; for them, and where the result would be too large to
  * write down, the answer is undefined and the caller keeps a superset.
  */
-import { tokenizeIamString, type IamStringToken } from '../evaluate/iam-string.js';
-import { splitResourcePart } from '../evaluate/resources.js';
+import { tokenizeIamString, type IamStringToken } from './iam-string.js';
+import { splitResourcePart } from './resources.js';
 
 const STAR = '\uE000';
 const ONE = '\uE001';

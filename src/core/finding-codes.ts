@@ -1,0 +1,45 @@
+/**
+ * Every risk finding code the analyzer reports (see the README's table). Stable: tools and the Account manifest's
+ * acceptedRisks refer to them. A test checks that the analyzer uses no code missing here.
+ */
+export const FINDING_CODES = [
+  'FULL_ADMIN',
+  'PRIVESC_POLICY_ON_SELF',
+  'PRIVESC_POLICY_ON_OWN_GROUP',
+  'PRIVESC_POLICY_ON_ASSUMABLE_ROLE',
+  'PRIVESC_CREATE_POLICY_VERSION',
+  'PRIVESC_ADD_USER_TO_GROUP',
+  'PRIVESC_UPDATE_ASSUME_ROLE_POLICY',
+  'PRIVESC_ASSUME_STRONGER_ROLE',
+  'PRIVESC_CREATE_ACCESS_KEY',
+  'PRIVESC_CREATE_LOGIN_PROFILE',
+  'PRIVESC_UPDATE_LOGIN_PROFILE',
+  'PRIVESC_PASS_ROLE_TO_COMPUTE',
+  'PRIVESC_SET_DEFAULT_POLICY_VERSION',
+  'PRIVESC_UPDATE_FUNCTION_CODE',
+  'PRIVESC_UPDATE_STACK',
+  'PRIVESC_UPDATE_GLUE_ENDPOINT',
+  'PRIVESC_SSM_SEND_COMMAND',
+  'PRIVESC_SSM_START_SESSION',
+  'PRIVESC_EC2_INSTANCE_CONNECT',
+  'PRIVESC_EC2_SERIAL_CONSOLE',
+  'PRIVESC_SAGEMAKER_NOTEBOOK_URL',
+  'PERMISSIONS_OF_OTHERS',
+  'PASS_ROLE_WILDCARD',
+  'TRUST_ANYONE',
+  'TRUST_OIDC_WITHOUT_SUBJECT',
+  'TRUST_OIDC_WILDCARD_SUBJECT',
+  'TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID',
+  'BOUNDARY_REMOVED',
+] as const;
+
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+/** A risk the Account manifest accepts: shown as accepted, never failing a run. */
+export interface AcceptedRisk {
+  /** The ARN of the user or role that holds it (for trust findings, the role). */
+  readonly principal: string;
+  readonly code: string;
+  /** Why it is accepted, shown beside the finding. */
+  readonly reason: string;
+}
