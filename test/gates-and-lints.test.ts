@@ -13,6 +13,9 @@ import { manifestsFromFiles } from '../src/manifest/files-source.js';
 import { readFileSync } from 'node:fs';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
+import { planFiles } from './helpers/example.js';
+import { renderPlanText } from '../src/render/text-plan.js';
+import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'iam-gitops-gates-'));
 const STATE = ['--state', 'example/live-snapshot.json'];
@@ -123,5 +126,19 @@ describe('small things', () => {
     expect(await run({})).toMatch(coloured);
     expect(await run({ NO_COLOR: '' })).toMatch(coloured);
     expect(await run({ NO_COLOR: '1' })).not.toMatch(coloured);
+  });
+
+  it('grammar: one principal, one AWS-owned role, protected entities never "deleted by prune", diff hunks as "@@ line N @@"', async () => {
+    const plan = await runCli(['plan', '--manifests', 'manifests', ...STATE]);
+    expect(plan.stdout).toContain('arn:aws:iam::123456789012:role/break-glass (protected: never deleted)');
+    expect(plan.stdout).toContain('prune: true would delete those not protected');
+    const markdown = await runCli(['plan', '--manifests', 'manifests', ...STATE, '--format', 'markdown']);
+    expect(markdown.stdout).toMatch(/^@@ line \d+ @@$/m);
+    expect(markdown.stdout).not.toContain('@@   @@');
+    const files = new Map([['m/account.yaml', 'kind: Account\nid: "123456789012"\n'], ['m/u.yaml', 'kind: User\nname: u\ninlinePolicies:\n  p: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "arn:aws:s3:::b/*"}]}\n']]);
+    const single = await planFiles(files, { UserDetailList: [{ UserName: 'u', Path: '/', Arn: 'arn:aws:iam::123456789012:user/u' }], GroupDetailList: [], RoleDetailList: [], Policies: [] }, 'm');
+    expect(renderPlanText(single, undefined, 'proposal', await loadActionCatalog())).toContain('Access changes: 1 principal gains or loses permissions');
+    const imported = await runCli(['import', '--state', 'example/live-snapshot.json', '--out', join(tmp, 'one-aws-role')]);
+    expect(imported.stdout).toContain('(skipped 1 AWS-owned role)');
   });
 });

@@ -26,10 +26,14 @@ export interface ValidateResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export async function validateManifests(source: ManifestSource): Promise<ValidateResult> {
+/** `lintLimit`: plans show a few lint warnings and a count (they are about the repo, not the change). */
+export async function validateManifests(source: ManifestSource, options: { lintLimit?: number } = {}): Promise<ValidateResult> {
   const catalog = await loadActionCatalog();
-  return loadManifests(source, catalog, { awsManagedPolicies: loadAwsManagedPolicies() });
+  return loadManifests(source, catalog, { awsManagedPolicies: loadAwsManagedPolicies(), ...options });
 }
+
+/** How many lint warnings a plan shows before it counts the rest. */
+const PLAN_LINT_LIMIT = 20;
 
 /** Live IAM with the documents of AWS managed policies it refers to but lacks (from the shipped extract). */
 export async function readLive(live: LiveReader): Promise<LiveState> {
@@ -53,7 +57,7 @@ export async function planChanges(manifests: ManifestSource, live: LiveReader, n
   const large = liveState.state.users.size + liveState.state.roles.size >= LARGE_ACCOUNT_PRINCIPALS;
   const workers = AccessDeltaWorkers.start(large ? {} : { workers: 0 });
   try {
-    const [validated, catalog] = await Promise.all([validateManifests(manifests), loadActionCatalog()]);
+    const [validated, catalog] = await Promise.all([validateManifests(manifests, { lintLimit: PLAN_LINT_LIMIT }), loadActionCatalog()]);
     if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
     const diffed = diffStates(validated.desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
     if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
@@ -97,7 +101,7 @@ export interface JudgedState {
 export async function stateToJudge(liveState: LiveState, manifests: ManifestSource | undefined): Promise<JudgedState> {
   if (manifests === undefined) return { state: liveState.state, against: `live state (${liveState.source})`, diagnostics: [], acceptedRisks: [] };
   const against = `live state (${liveState.source}) with ${manifests.location} applied`;
-  const validated = await validateManifests(manifests);
+  const validated = await validateManifests(manifests, { lintLimit: PLAN_LINT_LIMIT });
   if (!validated.desired || hasErrors(validated.diagnostics)) return { against, diagnostics: validated.diagnostics, acceptedRisks: [] };
   const acceptedRisks = validated.desired.account.acceptedRisks;
   const diffed = diffStates(validated.desired, liveState);

@@ -10,7 +10,7 @@
  * catalog has no resource types for an action (unknown actions), or a pattern holds policy variables, nothing is
  * ruled out.
  */
-import type { ActionCatalog, CatalogResourceType } from '../catalog/action-catalog.js';
+import type { ActionCatalog, CatalogAction, CatalogResourceType } from '../catalog/action-catalog.js';
 import { intersectResourcePatterns, resourcePatternCovers } from './resource-patterns.js';
 
 export interface ResourceTypeMatch {
@@ -23,8 +23,30 @@ export interface ResourceTypeMatch {
 export class ResourceTypeIndex {
   private readonly formats = new Map<string, { pattern: string; extenders: readonly string[] }>();
   private readonly answers = new Map<string, ResourceTypeMatch | undefined>();
+  /** Per service (lower case): its actions by lower-case name. */
+  private readonly actionsByName = new Map<string, ReadonlyMap<string, CatalogAction>>();
 
   constructor(private readonly catalog: ActionCatalog) {}
+
+  /** By the action as asked (callers mostly pass the catalog's own spelling): no splitting or lower-casing. */
+  private readonly actionsAsAsked = new Map<string, CatalogAction | null>();
+
+  private actionOf(action: string): CatalogAction | undefined {
+    let found = this.actionsAsAsked.get(action);
+    if (found === undefined) {
+      const [service, name] = splitAction(action);
+      found = this.action(service, name) ?? null;
+      this.actionsAsAsked.set(action, found);
+    }
+    return found ?? undefined;
+  }
+
+  private action(service: string, name: string): CatalogAction | undefined {
+    const key = service.toLowerCase();
+    let byName = this.actionsByName.get(key);
+    if (!byName) this.actionsByName.set(key, (byName = new Map((this.catalog.actionsOf(service) ?? []).map((a) => [a.name.toLowerCase(), a]))));
+    return byName.get(name.toLowerCase());
+  }
 
   /**
    * The resource types of `action` (`service:Name`, catalog spelling or any case) that `pattern` can name; undefined
@@ -41,31 +63,49 @@ export class ResourceTypeIndex {
 
   /** Whether `pattern` can name any resource `action` acts on (true where the catalog cannot tell). */
   canName(action: string, pattern: string): boolean {
-    const match = this.typesNamed(action, pattern);
-    if (!match) return true;
-    return match.wildcardOnly ? pattern === '*' : match.types.length > 0;
+    if (pattern === '*') return true;
+    const found = this.actionOf(action);
+    if (!found) return true;
+    if (found.wildcardOnly) return false;
+    // Most mismatches are another service's ARN: no type of this service can match it.
+    const service = action.slice(0, action.indexOf(':'));
+    const patternService = pattern.split(':', 3)[2];
+    if (patternService !== undefined && !/[*?$]/.test(patternService) && patternService.toLowerCase() !== service.toLowerCase()) return false;
+    return (found.resourceTypes ?? []).some((type) => this.names(service, type, pattern));
   }
 
   /** An action's resource types with their ARN formats, for messages. */
   typesOf(action: string): readonly CatalogResourceType[] {
     const [service, name] = splitAction(action);
-    const found = this.catalog.actionsOf(service)?.find((a) => a.name.toLowerCase() === name.toLowerCase());
     const types = this.catalog.resourceTypesOf(service);
-    return (found?.resourceTypes ?? []).flatMap((t) => (types.has(t) ? [types.get(t)!] : []));
+    return (this.action(service, name)?.resourceTypes ?? []).flatMap((t) => (types.has(t) ? [types.get(t)!] : []));
   }
 
   private compute(action: string, pattern: string): ResourceTypeMatch | undefined {
     const [service, name] = splitAction(action);
-    const found = this.catalog.actionsOf(service)?.find((a) => a.name.toLowerCase() === name.toLowerCase());
+    const found = this.action(service, name);
     if (!found) return undefined;
     if (found.wildcardOnly) return { types: [], wildcardOnly: true };
     const types = (found.resourceTypes ?? []).filter((type) => this.names(service, type, pattern));
     return { types, wildcardOnly: false };
   }
 
-  /** Whether some ARN `pattern` matches is of `type`. */
+  /** Whether some ARN `pattern` matches is of `type`; asked once per type, whichever action asks. */
   private names(service: string, type: string, pattern: string): boolean {
     if (pattern === '*') return true;
+    const key = `${service.toLowerCase()}:${type}\u0000${pattern}`;
+    let answer = this.named.get(key);
+    if (answer === undefined) {
+      answer = this.namesUncached(service, type, pattern);
+      if (this.named.size > 100_000) this.named.clear();
+      this.named.set(key, answer);
+    }
+    return answer;
+  }
+
+  private readonly named = new Map<string, boolean>();
+
+  private namesUncached(service: string, type: string, pattern: string): boolean {
     const format = this.format(service, type);
     if (!format) return true;
     const shared = intersectResourcePatterns(pattern, format.pattern);

@@ -86,6 +86,8 @@ const KIND_OF_MANIFEST: Record<Exclude<ManifestKind, 'Account'>, EntityKind> = {
 export interface ManifestOptions {
   /** Known AWS managed policies: attaching an ARN of AWS's that is not among them is an error. */
   readonly awsManagedPolicies?: { readonly byArn: ReadonlyMap<string, { readonly name: string }> };
+  /** Report at most this many lint warnings, and a count of the others (validate reports all). */
+  readonly lintLimit?: number;
 }
 
 export function loadManifests(source: ManifestSource, catalog: ActionCatalog, options: ManifestOptions = {}): ManifestResult {
@@ -335,6 +337,7 @@ class StateBuilder {
     for (const entity of this.index.roles.values()) this.addRole(account, entity);
     for (const entity of this.index.users.values()) this.addUser(account, entity);
     this.checkAcceptUnknown(account);
+    this.reportLints();
     const state: IamState = {
       account: account.id,
       users: this.users,
@@ -344,6 +347,18 @@ class StateBuilder {
       externalPolicies: new Map(),
     };
     return { account, state, deleted: this.deleted, sources: this.sources };
+  }
+
+  private readonly lints: { summary: string; detail: string; locate: () => SourceLocation }[] = [];
+
+  /** Lint warnings: all of them, or (with `lintLimit`, as plans ask) the first ones and a count of the rest. */
+  private reportLints(): void {
+    const limit = this.options.lintLimit ?? Infinity;
+    for (const lint of this.lints.slice(0, limit)) this.diagnostics.push(warning(lint.summary, lint.detail, lint.locate()));
+    const more = this.lints.length - Math.min(limit, this.lints.length);
+    if (more > 0) {
+      this.diagnostics.push(warning(`${more.toLocaleString('en-US')} more statements grant or deny nothing as written`, 'Lints: actions paired only with resources they do not take. Run iam-gitops validate to list them all.'));
+    }
   }
 
   /** Entries of acceptUnknown that nothing uses, or that the catalog now knows, are worth removing. */
@@ -654,6 +669,11 @@ class StateBuilder {
   private checkedDocument(document: PolicyJson, doc: SourceDocument, at: ValuePath, type: PolicyType): CheckedDocument | undefined {
     const problems = checkPolicyDocument(document, type, this.catalog, { acceptsUnknownAction: this.acceptsUnknownAction });
     for (const p of problems) {
+      if (p.lint) {
+        // Located only when reported: locating parses the file again, and large accounts can have thousands.
+        this.lints.push({ summary: p.summary, detail: p.detail, locate: () => doc.locate([...at, ...p.path]) });
+        continue;
+      }
       const location = doc.locate([...at, ...p.path], p.atKey ? { key: true } : undefined);
       this.diagnostics.push(p.severity === 'error' ? error(p.summary, p.detail, location) : warning(p.summary, p.detail, location));
     }

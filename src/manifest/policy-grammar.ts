@@ -23,6 +23,8 @@ export interface PolicyProblem {
   readonly path: ValuePath;
   /** Point at the key rather than the value (for fields that should not be there). */
   readonly atKey?: boolean;
+  /** A lint: the statement is valid but grants (or denies) nothing as written. */
+  readonly lint?: true;
 }
 
 const TOP_LEVEL_KEYS = ['Version', 'Id', 'Statement'];
@@ -51,8 +53,8 @@ export interface GrammarOptions {
 
 export function checkPolicyDocument(document: unknown, type: PolicyType, catalog: ActionCatalog, options: GrammarOptions = {}): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
-  const report = (severity: Severity, path: ValuePath, summary: string, detail: string, atKey = false): void => {
-    problems.push({ severity, path, summary, detail, ...(atKey ? { atKey } : {}) });
+  const report = (severity: Severity, path: ValuePath, summary: string, detail: string, atKey = false, lint = false): void => {
+    problems.push({ severity, path, summary, detail, ...(atKey ? { atKey } : {}), ...(lint ? { lint: true as const } : {}) });
   };
 
   if (!isPlainObject(document)) {
@@ -101,7 +103,7 @@ export function checkPolicyDocument(document: unknown, type: PolicyType, catalog
   return problems;
 }
 
-type Report = (severity: Severity, path: ValuePath, summary: string, detail: string, atKey?: boolean) => void;
+type Report = (severity: Severity, path: ValuePath, summary: string, detail: string, atKey?: boolean, lint?: boolean) => void;
 
 function checkStatement(statement: Record<string, unknown>, at: ValuePath, type: PolicyType, catalog: ActionCatalog, options: GrammarOptions, report: Report): void {
   for (const key of Object.keys(statement)) {
@@ -151,7 +153,8 @@ function checkStatement(statement: Record<string, unknown>, at: ValuePath, type:
   if (type === 'identity') checkActionsMeetResources(statement, at, catalog, report);
 }
 
-const typeIndexes = new WeakMap<ActionCatalog, ResourceTypeIndex>();
+/** Per catalog: its resource-type index, and the lint found for each action and resource list already judged. */
+const typeLints = new WeakMap<ActionCatalog, { index: ResourceTypeIndex; found: Map<string, { summary: string; detail: string } | null> }>();
 
 /**
  * Lints: an action whose every catalog action can name none of the statement's resources matches no request AWS
@@ -165,23 +168,34 @@ function checkActionsMeetResources(statement: Record<string, unknown>, at: Value
   if (actions === undefined || resources === undefined) return;
   const resourceList = (Array.isArray(resources) ? resources : [resources]).filter((r): r is string => typeof r === 'string');
   if (resourceList.length === 0 || resourceList.includes('*')) return;
-  let index = typeIndexes.get(catalog);
-  if (!index) typeIndexes.set(catalog, (index = new ResourceTypeIndex(catalog)));
+  let lints = typeLints.get(catalog);
+  if (!lints) typeLints.set(catalog, (lints = { index: new ResourceTypeIndex(catalog), found: new Map() }));
   const verb = statement['Effect'] === 'Deny' ? 'denies' : 'grants';
+  const resourcesKey = resourceList.join('\u0000');
   const list = Array.isArray(actions) ? actions : [actions];
   list.forEach((action, i) => {
     if (typeof action !== 'string' || action === '*' || !/^[A-Za-z0-9-]+:[A-Za-z0-9*?_-]+$/.test(action)) return;
-    const expanded = catalog.expand(action);
-    if (expanded.length === 0 || expanded.some((a) => resourceList.some((r) => index.canName(a, r)))) return;
-    const path = Array.isArray(actions) ? [...at, 'Action', i] : [...at, 'Action'];
-    if (expanded.every((a) => catalog.isWildcardOnly(a))) {
-      report('warning', path, `"${action}" takes no resource, and this statement gives it only specific ones`, `It ${verb} nothing: AWS requests ${expanded.length === 1 ? 'this action' : 'these actions'} on "*" only. Give it Resource: "*" in a statement of its own.`);
-      return;
+    // Accounts repeat the same statements thousands of times: each pairing is judged once.
+    const key = `${verb} ${action}\u0001${resourcesKey}`;
+    let problem = lints.found.get(key);
+    if (problem === undefined) {
+      problem = actionMeetsNoResource(action, resourceList, verb, catalog, lints.index);
+      if (lints.found.size > 50_000) lints.found.clear();
+      lints.found.set(key, problem);
     }
-    const takes = [...new Map(expanded.flatMap((a) => index.typesOf(a)).map((t) => [t.arn, t])).values()];
-    const named = takes.slice(0, 3).map((t) => `${t.key} (${t.arn})`).join(', ');
-    report('warning', path, `"${action}" is paired only with resources of types it does not take`, `It ${verb} nothing on them. It acts on ${named}${takes.length > 3 ? ` and ${takes.length - 3} more types` : ''}; check the ARNs, or move the action to a statement with matching resources.`);
+    if (problem) report('warning', Array.isArray(actions) ? [...at, 'Action', i] : [...at, 'Action'], problem.summary, problem.detail, false, true);
   });
+}
+
+function actionMeetsNoResource(action: string, resources: readonly string[], verb: string, catalog: ActionCatalog, index: ResourceTypeIndex): { summary: string; detail: string } | null {
+  const expanded = catalog.expand(action);
+  if (expanded.length === 0 || expanded.some((a) => resources.some((r) => index.canName(a, r)))) return null;
+  if (expanded.every((a) => catalog.isWildcardOnly(a))) {
+    return { summary: `"${action}" takes no resource, and this statement gives it only specific ones`, detail: `It ${verb} nothing: AWS requests ${expanded.length === 1 ? 'this action' : 'these actions'} on "*" only. Give it Resource: "*" in a statement of its own.` };
+  }
+  const takes = [...new Map(expanded.flatMap((a) => index.typesOf(a)).map((t) => [t.arn, t])).values()];
+  const named = takes.slice(0, 3).map((t) => `${t.key} (${t.arn})`).join(', ');
+  return { summary: `"${action}" is paired only with resources of types it does not take`, detail: `It ${verb} nothing on them. It acts on ${named}${takes.length > 3 ? ` and ${takes.length - 3} more types` : ''}; check the ARNs, or move the action to a statement with matching resources.` };
 }
 
 function exactlyOne(statement: Record<string, unknown>, at: ValuePath, a: string, b: string, report: Report, howToAdd: string): void {
