@@ -20,6 +20,8 @@ import { AccessDeltaWorkers } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
 import { movedArns, type Plan } from '../plan/plan.js';
 import type { IamState } from '../core/state.js';
+import { fingerprintState } from '../core/fingerprint.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 export interface ValidateResult {
   readonly desired?: DesiredState;
@@ -52,13 +54,14 @@ export interface PlanResult {
  * findings it introduces or removes. `now` decides time conditions (passed in: pure stages never read the clock).
  */
 export async function planChanges(manifests: ManifestSource, live: LiveReader, now: Date): Promise<PlanResult> {
-  const liveState = await readLive(live);
+  const liveRead = await readLive(live);
   // For a large account, workers load while this thread reads the manifests; they get the access deltas to compute.
-  const large = liveState.state.users.size + liveState.state.roles.size >= LARGE_ACCOUNT_PRINCIPALS;
+  const large = liveRead.state.users.size + liveRead.state.roles.size >= LARGE_ACCOUNT_PRINCIPALS;
   const workers = AccessDeltaWorkers.start(large ? {} : { workers: 0 });
   try {
     const [validated, catalog] = await Promise.all([validateManifests(manifests, { lintLimit: PLAN_LINT_LIMIT }), loadActionCatalog()]);
     if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
+    const liveState = await withPolicyTags(liveRead, validated.desired, live);
     const diffed = diffStates(validated.desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
     if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
     const after = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
@@ -74,11 +77,44 @@ export async function planChanges(manifests: ManifestSource, live: LiveReader, n
     // While the workers finish: the fingerprints the plan records.
     void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
     const access = await accessJob.result();
-    const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics] };
+    const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics], tool: { name: TOOL_NAME, version: TOOL_VERSION } };
     return { plan, diagnostics: plan.diagnostics };
   } finally {
     await workers.close();
   }
+}
+
+/**
+ * Live IAM with the tags of the customer managed policies whose manifests set tags, where the reader can read them
+ * (AWS: one call per policy, as no bulk API returns them; a snapshot cannot). Others stay unknown and uncompared.
+ */
+async function withPolicyTags(liveState: LiveState, desired: DesiredState, reader: LiveReader): Promise<LiveState> {
+  if (!reader.readPolicyTags) return liveState;
+  const wanted = [...desired.state.policies.values()].filter((p) => Object.keys(p.tags).length > 0).flatMap((p) => {
+    const have = liveState.state.policies.get(p.name.toLowerCase());
+    return have && have.unknown?.includes('tags') ? [have.arn] : [];
+  });
+  if (wanted.length === 0) return liveState;
+  const tags = await reader.readPolicyTags(wanted);
+  const policies = new Map(liveState.state.policies);
+  for (const [key, policy] of policies) {
+    const found = tags.get(policy.arn);
+    if (!found) continue;
+    const unknown = (policy.unknown ?? []).filter((f) => f !== 'tags');
+    const { unknown: _old, ...rest } = policy;
+    policies.set(key, { ...rest, tags: found, ...(unknown.length ? { unknown } : {}) });
+  }
+  const state: IamState = { ...liveState.state, policies };
+  let fingerprint: string | undefined;
+  return {
+    state,
+    source: liveState.source,
+    get fingerprint() {
+      return (fingerprint ??= fingerprintState(state));
+    },
+    notes: [...liveState.notes, warning(`read the tags of ${wanted.length === 1 ? '1 policy' : `${wanted.length} policies`} one by one`, 'No bulk IAM API returns managed policy tags, so they are read only for the policies whose manifests set tags; other policies\' tags are not compared.')],
+    ...(liveState.caller ? { caller: liveState.caller } : {}),
+  };
 }
 
 /** From this many users and roles, access deltas are worth worker threads (starting them costs about 0.1 s). */

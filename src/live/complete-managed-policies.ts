@@ -35,5 +35,6 @@ export function completeLiveState(live: LiveState, extract: AwsManagedPolicies):
     get fingerprint() {
       return live.fingerprint;
     },
+    ...(live.caller ? { caller: live.caller } : {}),
   };
 }

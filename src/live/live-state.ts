@@ -1,6 +1,15 @@
 /** Live IAM as the plan sees it, and the port through which it is read (a snapshot file, or AWS itself). */
 import type { Diagnostic } from '../core/diagnostics.js';
-import type { IamState } from '../core/state.js';
+import type { IamState, Tags } from '../core/state.js';
+
+/** Who read live IAM (`sts:GetCallerIdentity`); only the AWS reader knows. */
+export interface CallerIdentity {
+  readonly account: string;
+  /** As STS says it: a user ARN, or `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`. */
+  readonly arn: string;
+  /** The IAM user or role behind it (an assumed role's role ARN, path included), when it is in the account. */
+  readonly principalArn?: string;
+}
 
 export interface LiveState {
   /** The account's entities. `state.account` is empty where the source names no account (an empty snapshot). */
@@ -11,9 +20,15 @@ export interface LiveState {
   readonly fingerprint: string;
   /** Things the reader noticed that the user should know (warnings only; errors are thrown as InputError). */
   readonly notes: readonly Diagnostic[];
+  readonly caller?: CallerIdentity;
 }
 
-/** Reads live IAM. Implementations: `SnapshotFileReader` (an exported JSON file) and, later, the AWS API. */
+/** Reads live IAM. Implementations: `SnapshotFileReader` (an exported JSON file) and `AwsLiveReader`. */
 export interface LiveReader {
   read(): Promise<LiveState>;
+  /**
+   * The tags of these customer managed policies, where the source can read them one by one (no bulk API returns
+   * policy tags, so only policies whose manifests set tags are asked for).
+   */
+  readPolicyTags?(arns: readonly string[]): Promise<ReadonlyMap<string, Tags>>;
 }

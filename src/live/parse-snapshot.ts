@@ -97,6 +97,14 @@ export function parseSnapshot(file: string, text: string): LiveState {
     const found = findJsonError(text);
     throw new InputError([error(`snapshot is not valid JSON: ${found.message}`, `Fix the file, or export it again. ${HOW_TO_EXPORT}`, locationOf(file, text, found.offset))]);
   }
+  return parseSnapshotValue(file, json, text);
+}
+
+/**
+ * The same, from a value already parsed (the AWS reader's pages): `text`, when there is one, only serves to locate
+ * problems in it.
+ */
+export function parseSnapshotValue(file: string, json: unknown, text?: string): LiveState {
   if (!isPlainObject(json)) {
     throw new InputError([error('snapshot must be a JSON object', `It should hold UserDetailList, GroupDetailList, RoleDetailList and Policies. ${HOW_TO_EXPORT}`, { file, line: 1, col: 1 })]);
   }
@@ -111,7 +119,7 @@ export function parseSnapshot(file: string, text: string): LiveState {
   if (isWellFormed(json)) return buildLiveState(file, text, json);
   const parsed = Snapshot.safeParse(json);
   if (!parsed.success) {
-    const locate = locator(file, text);
+    const locate = text === undefined ? () => undefined : locator(file, text);
     throw new InputError(
       parsed.error.issues.slice(0, 20).map((issue) => {
         const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
@@ -124,7 +132,7 @@ export function parseSnapshot(file: string, text: string): LiveState {
   return buildLiveState(file, text, parsed.data);
 }
 
-function buildLiveState(file: string, text: string, snapshot: Snapshot): LiveState {
+function buildLiveState(file: string, text: string | undefined, snapshot: Snapshot): LiveState {
   const problems: Diagnostic[] = [];
   const notes: Diagnostic[] = [];
   const locate = lazyLocator(file, text);
@@ -289,7 +297,7 @@ function inline(list: readonly { PolicyName: string; PolicyDocument: string | Re
   return out;
 }
 
-function addUnique<T extends { name: string }>(map: Map<string, T>, name: string, at: (string | number)[], problems: Diagnostic[], locate: () => (path: (string | number)[]) => SourceLocation, entity: T): void {
+function addUnique<T extends { name: string }>(map: Map<string, T>, name: string, at: (string | number)[], problems: Diagnostic[], locate: () => (path: (string | number)[]) => SourceLocation | undefined, entity: T): void {
   const key = nameKey(name);
   if (map.has(key)) {
     problems.push(error(`snapshot ${formatJsonPath(at)}: "${name}" appears twice`, 'IAM names are unique case-insensitively; the snapshot is corrupt or concatenated from two exports.', locate()(at)));
@@ -366,7 +374,7 @@ function locator(file: string, text: string): (path: readonly (string | number)[
   };
 }
 
-function lazyLocator(file: string, text: string): () => (path: readonly (string | number)[]) => SourceLocation {
+function lazyLocator(file: string, text: string | undefined): () => (path: readonly (string | number)[]) => SourceLocation | undefined {
   let cached: ((path: readonly (string | number)[]) => SourceLocation) | undefined;
-  return () => (cached ??= locator(file, text));
+  return () => (text === undefined ? () => undefined : (cached ??= locator(file, text)));
 }

@@ -48,7 +48,8 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   const account = desired.account;
   const liveState = live.state;
   if (liveState.account !== '' && liveState.account !== account.id) {
-    diagnostics.push(error(`the live state is of account ${liveState.account}, but the manifests are for ${account.id}`, `Check --state (read from ${live.source}) or the Account manifest's id; a plan across accounts would delete and recreate everything.`, account.at));
+    const fromAws = live.source.startsWith('aws:');
+    diagnostics.push(error(`the live state is of account ${liveState.account}, but the manifests are for ${account.id}`, fromAws ? `The AWS credentials (or --assume-role) are for account ${liveState.account}: use credentials of ${account.id}, or check the Account manifest's id. Nothing was changed.` : `Check --state (read from ${live.source}) or the Account manifest's id; a plan across accounts would delete and recreate everything.`, account.at));
     return { diagnostics };
   }
 

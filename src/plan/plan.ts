@@ -102,6 +102,8 @@ export interface Plan {
   readonly diagnostics: readonly Diagnostic[];
   /** Added field: the Account manifest's `protected` ARNs (never changed, never deleted, even with prune: true). */
   readonly protected?: readonly string[];
+  /** Added field: the tool that made the plan; `apply --plan` refuses a plan of another version. */
+  readonly tool?: { readonly name: string; readonly version: string };
 }
 
 export function hasChanges(plan: Plan): boolean {

@@ -1,0 +1,30 @@
+/** `iam-gitops audit`: risk findings for the account as it is, or as the manifests would make it. */
+import { Option, type Command } from 'commander';
+import { failingFindings } from '../../src/analyze/findings.js';
+import { auditAccount } from '../../src/app/use-cases.js';
+import { hasErrors } from '../../src/core/diagnostics.js';
+import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
+import { renderAuditMarkdown, renderAuditText } from '../../src/render/findings.js';
+import { palette } from '../../src/render/palette.js';
+import { addLiveSourceOptions, EXIT_CHANGES, EXIT_ERROR, FAIL_ON, formatOption, liveReaderFrom, parseNow, type CliContext, type FailOn, type Format, type LiveSourceOptions } from '../context.js';
+
+export function registerAudit(program: Command, ctx: CliContext): void {
+  addLiveSourceOptions(program.command('audit').description('find privilege escalation paths, administrators and risky trust in an account, judged on effective permissions'))
+    .option('--manifests <dir>', 'audit the state after applying these manifests instead of the live state')
+    .addOption(formatOption(['text', 'json', 'markdown']))
+    .addOption(new Option('--fail-on <severity>', 'exit 2 when a finding is this severe or worse (accepted risks never count)').choices(FAIL_ON).default('high'))
+    .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
+    .action(async (options: LiveSourceOptions & { manifests?: string; format: Format; failOn: FailOn; now?: string }) => {
+      const result = await auditAccount(liveReaderFrom(options, ctx.io), options.manifests === undefined ? undefined : readManifestFolder(options.manifests), parseNow(options.now));
+      ctx.printDiagnostics(result.diagnostics);
+      if (!result.findings || hasErrors(result.diagnostics)) {
+        ctx.setExitCode(EXIT_ERROR);
+        return;
+      }
+      const findings = result.findings;
+      if (options.format === 'json') ctx.io.stdout(`${JSON.stringify({ formatVersion: 1, findings }, null, 2)}\n`);
+      else if (options.format === 'markdown') ctx.io.stdout(renderAuditMarkdown(findings, result.against));
+      else ctx.io.stdout(renderAuditText(findings, result.against, palette(ctx.useColor())));
+      if (failingFindings(findings, options.failOn).length > 0) ctx.setExitCode(EXIT_CHANGES);
+    });
+}

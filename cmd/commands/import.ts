@@ -1,0 +1,16 @@
+/** `iam-gitops import`: manifests for everything live, to adopt an existing account. */
+import type { Command } from 'commander';
+import { importToFolder } from '../../src/app/use-cases.js';
+import { SCHEMA_FILE } from '../../src/importer/live-to-manifests.js';
+import { addLiveSourceOptions, count, liveReaderFrom, type CliContext, type LiveSourceOptions } from '../context.js';
+
+export function registerImport(program: Command, ctx: CliContext): void {
+  addLiveSourceOptions(program.command('import').description('write manifests for everything live (except AWS-owned roles), to adopt an existing account'))
+    .requiredOption('--out <dir>', 'folder to write the manifests to (new or empty)')
+    .option('--force', 'write into a non-empty folder, replacing files of the same names')
+    .action(async (options: LiveSourceOptions & { out: string; force?: boolean }) => {
+      const result = await importToFolder(liveReaderFrom(options, ctx.io), options.out, options.force === true);
+      const manifests = result.written.filter((f) => f.endsWith('.yaml')).length;
+      ctx.io.stdout(`Imported ${count(manifests, 'manifest')} into ${options.out}${result.skipped.length ? ` (skipped ${count(result.skipped.length, 'AWS-owned role')})` : ''}, with ${SCHEMA_FILE} for editor completion.\n`);
+    });
+}

@@ -1,0 +1,62 @@
+/** `iam-gitops plan`: what would change to make live IAM match the manifests, and what it does to access. */
+import { Option, type Command } from 'commander';
+import { failingFindings } from '../../src/analyze/findings.js';
+import type { PlanFinding } from '../../src/analyze/plan-findings.js';
+import { planChanges } from '../../src/app/use-cases.js';
+import type { ActionCatalog } from '../../src/catalog/action-catalog.js';
+import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
+import { hasErrors } from '../../src/core/diagnostics.js';
+import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
+import type { Plan } from '../../src/plan/plan.js';
+import { renderPlanMarkdown } from '../../src/render/markdown-plan.js';
+import { palette } from '../../src/render/palette.js';
+import { renderPlanText, summaryLine } from '../../src/render/text-plan.js';
+import { addLiveSourceOptions, count, EXIT_CHANGES, EXIT_ERROR, EXIT_FINDINGS, FAIL_ON, formatOption, liveReaderFrom, parseNow, writeOutput, type CliContext, type FailOn, type Format, type LiveSourceOptions } from '../context.js';
+
+export function registerPlan(program: Command, ctx: CliContext): void {
+  addLiveSourceOptions(
+    program
+      .command('plan')
+      .description('show what would change to make live IAM match the manifests')
+      .option('--manifests <dir>', 'folder of *.yaml manifests', 'manifests'),
+  )
+    .addOption(formatOption(['text', 'json', 'markdown']))
+    .option('--out <file>', 'write the plan to this file instead of standard output')
+    .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)')
+    .addOption(new Option('--fail-on <severity>', 'exit 3 when the change introduces or raises a finding this severe or worse (accepted risks never count)').choices(FAIL_ON).default('never'))
+    .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
+    .action(async (options: LiveSourceOptions & { manifests: string; format: Format; out?: string; detailedExitcode?: boolean; failOn: FailOn; now?: string }) => {
+      const manifests = readManifestFolder(options.manifests);
+      const result = await planChanges(manifests, liveReaderFrom(options, ctx.io), parseNow(options.now));
+      if (!result.plan || hasErrors(result.diagnostics)) {
+        ctx.printDiagnostics(result.diagnostics);
+        ctx.setExitCode(EXIT_ERROR);
+        return;
+      }
+      const plan = result.plan;
+      const rendered = renderPlan(plan, options.format, ctx.useColor(options.out !== undefined), await loadActionCatalog());
+      if (options.out) {
+        writeOutput(options.out, rendered);
+        ctx.io.stdout(`Plan written to ${options.out}: ${summaryLine(plan).replace(/^Plan: /, '')}\n`);
+      } else {
+        ctx.io.stdout(rendered);
+      }
+      if (options.detailedExitcode && plan.changes.length > 0) ctx.setExitCode(EXIT_CHANGES);
+      const failing = failingFindings(plan.findings as PlanFinding[], options.failOn);
+      if (failing.length > 0) {
+        ctx.io.stderr(`iam-gitops: the change introduces ${count(failing.length, 'finding')} at or above ${options.failOn} (--fail-on ${options.failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${f.principal}`).join(', ')}${failing.length > 3 ? ', ...' : ''}\n`);
+        ctx.setExitCode(EXIT_FINDINGS);
+      }
+    });
+}
+
+export function renderPlan(plan: Plan, format: Format, color: boolean, catalog: ActionCatalog): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(plan, null, 2)}\n`;
+    case 'markdown':
+      return renderPlanMarkdown(plan, 'proposal', catalog);
+    case 'text':
+      return renderPlanText(plan, palette(color), 'proposal', catalog);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * What every command shares: where output goes, exit codes, diagnostics printing, colour, and the live-IAM source
+ * options (`--state FILE` or `--aws` with its connection flags).
+ */
+import { Option, type Command } from 'commander';
+import { error, formatDiagnostic, InputError, sortDiagnostics, type Diagnostic } from '../src/core/diagnostics.js';
+import { writeOutputFile } from '../src/io/files.js';
+import { AwsLiveReader } from '../src/live/aws/aws-live-reader.js';
+import { createAwsClients, DEFAULT_REGION, type AwsClients, type AwsOptions } from '../src/live/aws/connection.js';
+import type { LiveReader } from '../src/live/live-state.js';
+import { SnapshotFileReader } from '../src/live/snapshot-file-reader.js';
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_CHANGES = 2;
+/** plan --fail-on: the change introduces (or raises) a finding at or above the threshold. */
+export const EXIT_FINDINGS = 3;
+
+export const FAIL_ON = ['critical', 'high', 'medium', 'low', 'never'] as const;
+export type FailOn = (typeof FAIL_ON)[number];
+export type Format = 'text' | 'json' | 'markdown';
+
+/** Where output goes; tests pass their own. */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly stdoutIsTty: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** A yes/no question on the terminal; absent where there is none (CI, pipes). */
+  readonly ask?: (question: string) => Promise<string>;
+  /** Called with a function to run when the user interrupts (Ctrl-C); returns a function that stops listening. */
+  readonly onInterrupt?: (handler: () => void) => () => void;
+}
+
+export interface CliContext {
+  readonly io: Io;
+  setExitCode(code: number): void;
+  printDiagnostics(diagnostics: readonly Diagnostic[]): void;
+  /** Colour on? `--no-color`, NO_COLOR (non-empty, as no-color.org says), a pipe or an output file turn it off. */
+  useColor(toFile?: boolean): boolean;
+}
+
+export function createContext(io: Io, program: Command, setExitCode: (code: number) => void): CliContext {
+  return {
+    io,
+    setExitCode,
+    printDiagnostics: (diagnostics) => {
+      for (const d of sortDiagnostics(diagnostics)) io.stderr(`${formatDiagnostic(d)}\n`);
+    },
+    useColor: (toFile = false) => {
+      if (program.opts()['color'] === false || toFile) return false;
+      const force = io.env['FORCE_COLOR'];
+      if (force !== undefined && force !== '0' && force !== 'false') return true;
+      return io.stdoutIsTty && !io.env['NO_COLOR'];
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Live IAM: a snapshot file, or AWS
+
+export interface LiveSourceOptions {
+  state?: string;
+  aws?: boolean;
+  profile?: string;
+  region?: string;
+  endpoint?: string;
+  assumeRole?: string;
+  externalId?: string;
+  sessionName?: string;
+}
+
+/** `--state FILE` or `--aws` (with its connection flags); `required` false when the command has neither by default. */
+export function addLiveSourceOptions(command: Command, awsOnly = false): Command {
+  if (!awsOnly) command.option('--state <file>', 'live IAM from a snapshot: the JSON of `aws iam get-account-authorization-details`');
+  return command
+    .option('--aws', 'read live IAM from AWS (credentials from the SDK\'s default chain)')
+    .option('--profile <name>', 'with --aws: the AWS profile to use')
+    .option('--region <region>', `with --aws: the region for STS (default ${DEFAULT_REGION}; IAM is global)`)
+    .option('--endpoint <url>', 'with --aws: send IAM and STS requests to this URL (e.g. the loopback emulator)')
+    .option('--assume-role <arn>', 'with --aws: assume this role first (cross-account)')
+    .option('--external-id <id>', 'with --assume-role: the sts:ExternalId the role requires')
+    .option('--session-name <name>', 'with --assume-role: the role session name (default iam-gitops-TIME)');
+}
+
+/** Tuning knobs for tests and slow networks, read from the environment. */
+export function awsTuning(env: Io['env']): Pick<AwsOptions, 'maxAttempts' | 'retryBaseDelayMs'> {
+  const attempts = Number(env['IAM_GITOPS_MAX_ATTEMPTS']);
+  const delay = Number(env['IAM_GITOPS_RETRY_BASE_DELAY_MS']);
+  return { ...(attempts > 0 ? { maxAttempts: attempts } : {}), ...(delay >= 0 && env['IAM_GITOPS_RETRY_BASE_DELAY_MS'] ? { retryBaseDelayMs: delay } : {}) };
+}
+
+export function awsClientsFrom(options: LiveSourceOptions, io: Io): AwsClients {
+  const awsFlags = (['profile', 'region', 'endpoint', 'assumeRole', 'externalId', 'sessionName'] as const).filter((k) => options[k] !== undefined);
+  if (!options.aws) throw usage(`--${kebab(awsFlags[0]!)} needs --aws`);
+  if ((options.externalId || options.sessionName) && !options.assumeRole) throw usage(`--${options.externalId ? 'external-id' : 'session-name'} needs --assume-role`);
+  return createAwsClients({
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.assumeRole ? { assumeRole: { arn: options.assumeRole, ...(options.externalId ? { externalId: options.externalId } : {}), ...(options.sessionName ? { sessionName: options.sessionName } : {}) } } : {}),
+    env: io.env,
+    ...awsTuning(io.env),
+  });
+}
+
+/** The live reader the flags ask for: exactly one of --state and --aws. */
+export function liveReaderFrom(options: LiveSourceOptions, io: Io): LiveReader {
+  const awsFlags = (['profile', 'region', 'endpoint', 'assumeRole', 'externalId', 'sessionName'] as const).filter((k) => options[k] !== undefined);
+  if (options.state !== undefined && (options.aws || awsFlags.length)) throw usage('give --state FILE or --aws, not both');
+  if (options.state !== undefined) return new SnapshotFileReader(options.state);
+  if (!options.aws && awsFlags.length === 0) throw usage('say where live IAM is: --state FILE (a snapshot) or --aws');
+  return new AwsLiveReader(awsClientsFrom(options, io));
+}
+
+function usage(summary: string): InputError {
+  return new InputError([error(summary, 'Live IAM comes from a snapshot (--state FILE, the JSON of aws iam get-account-authorization-details) or from AWS (--aws [--profile NAME] [--region R] [--endpoint URL] [--assume-role ARN]).')]);
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small shared helpers
+
+export const formatOption = (choices: readonly Format[]): Option => new Option('--format <format>', 'output format').choices(choices).default('text');
+
+/** `--now`, or the current time: the clock is read here, at the edge, and passed in. */
+export function parseNow(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new InputError([error(`--now "${value}" is not a date`, 'Give an ISO 8601 time, e.g. --now 2026-11-24T12:00:00Z.')]);
+  return date;
+}
+
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : plural}`;
+}
+
+export function writeOutput(file: string, text: string): void {
+  writeOutputFile(file, text, { what: 'output file', flag: '--out', hint: 'Pass --out with the path of a file to write (its folder is created if needed).' });
+}

@@ -1,0 +1,175 @@
+/**
+ * Adapter: live IAM read from AWS in as few calls as the API allows. `GetAccountAuthorizationDetails` returns users,
+ * groups, roles and managed policies with every relationship, 1,000 items a page (IAM may return shorter pages; every
+ * `Marker` is followed); one stream per entity filter, read concurrently. `ListRoles` adds what the details lack
+ * (role descriptions and maximum session durations), `sts:GetCallerIdentity` says whose account it is. Policy tags
+ * have no bulk API: they are read one policy at a time, and only for the policies whose manifests set tags.
+ *
+ * The pages become the JSON that `aws iam get-account-authorization-details` prints (documents decoded), so that
+ * `iam-gitops snapshot --aws` writes a file that `--state` reads back to the same state.
+ */
+import {
+  paginateGetAccountAuthorizationDetails,
+  paginateListPolicyTags,
+  paginateListRoles,
+  type EntityType,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import pLimit from 'p-limit';
+import { InputError, type Diagnostic } from '../../core/diagnostics.js';
+import type { Tags } from '../../core/state.js';
+import { parseSnapshotValue } from '../parse-snapshot.js';
+import type { CallerIdentity, LiveReader, LiveState } from '../live-state.js';
+import type { AwsClients } from './connection.js';
+import { describeAwsError } from './errors.js';
+
+type Json = Record<string, unknown>;
+
+const FILTERS: readonly EntityType[] = ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'];
+const PAGE_SIZE = 1000;
+
+export interface AwsSnapshot {
+  /** get-account-authorization-details JSON, with roles' Description and MaxSessionDuration. */
+  readonly snapshot: Json;
+  readonly caller: CallerIdentity;
+}
+
+export class AwsLiveReader implements LiveReader {
+  constructor(private readonly clients: AwsClients) {}
+
+  /** The account as a snapshot value, and who read it. */
+  async readSnapshot(): Promise<AwsSnapshot> {
+    const what = 'reading IAM';
+    try {
+      const [identity, pages, roles] = await Promise.all([
+        this.clients.sts.send(new GetCallerIdentityCommand({})),
+        Promise.all(FILTERS.map((filter) => collect(this.clients.iam, filter))),
+        listRoles(this.clients.iam),
+      ]);
+      const merged: { UserDetailList: Json[]; GroupDetailList: Json[]; RoleDetailList: Json[]; Policies: Json[] } = { UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] };
+      for (const page of pages.flat()) {
+        merged.UserDetailList.push(...((page['UserDetailList'] as Json[] | undefined) ?? []));
+        merged.GroupDetailList.push(...((page['GroupDetailList'] as Json[] | undefined) ?? []));
+        merged.RoleDetailList.push(...((page['RoleDetailList'] as Json[] | undefined) ?? []));
+        merged.Policies.push(...((page['Policies'] as Json[] | undefined) ?? []));
+      }
+      for (const role of merged.RoleDetailList) {
+        const listed = roles.get(String(role['RoleName']));
+        // Known from ListRoles: an empty description is "none", not "unknown" (as a CLI export would have it).
+        role['Description'] = listed?.description ?? '';
+        if (listed?.maxSessionDuration !== undefined) role['MaxSessionDuration'] = listed.maxSessionDuration;
+      }
+      const account = identity.Account ?? '';
+      const callerArn = identity.Arn ?? '';
+      return { snapshot: cliShape(merged) as Json, caller: { account, arn: callerArn, ...principalOf(callerArn, merged) } };
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new InputError([describeAwsError(e, what, this.clients.target)]);
+    }
+  }
+
+  async read(): Promise<LiveState> {
+    const { snapshot, caller } = await this.readSnapshot();
+    const notes: Diagnostic[] = [];
+    const live = parseSnapshotValue(`aws:${caller.account}`, snapshot);
+    // The state is the caller's account even when it holds nothing that names it (a new account).
+    const state = live.state.account === '' ? { ...live.state, account: caller.account } : live.state;
+    return {
+      state,
+      source: `aws:${caller.account}`,
+      get fingerprint() {
+        return live.fingerprint;
+      },
+      notes: [...live.notes, ...notes],
+      caller,
+    };
+  }
+
+  async readPolicyTags(arns: readonly string[]): Promise<ReadonlyMap<string, Tags>> {
+    const limit = pLimit(8);
+    const out = new Map<string, Tags>();
+    try {
+      await Promise.all(
+        arns.map((arn) =>
+          limit(async () => {
+            const tags: Record<string, string> = {};
+            for await (const page of paginateListPolicyTags({ client: this.clients.iam, pageSize: PAGE_SIZE }, { PolicyArn: arn })) {
+              for (const t of page.Tags ?? []) tags[t.Key!] = t.Value ?? '';
+            }
+            out.set(arn, Object.fromEntries(Object.keys(tags).sort().map((k) => [k, tags[k]!])));
+          }),
+        ),
+      );
+    } catch (e) {
+      throw new InputError([describeAwsError(e, 'reading policy tags', this.clients.target)]);
+    }
+    return out;
+  }
+}
+
+async function collect(client: IAMClient, filter: EntityType): Promise<Json[]> {
+  const pages: Json[] = [];
+  for await (const page of paginateGetAccountAuthorizationDetails({ client, pageSize: PAGE_SIZE }, { Filter: [filter] })) pages.push(page as unknown as Json);
+  return pages;
+}
+
+async function listRoles(client: IAMClient): Promise<Map<string, { description?: string; maxSessionDuration?: number }>> {
+  const out = new Map<string, { description?: string; maxSessionDuration?: number }>();
+  for await (const page of paginateListRoles({ client, pageSize: PAGE_SIZE }, {})) {
+    for (const role of page.Roles ?? []) {
+      out.set(role.RoleName!, { ...(role.Description ? { description: role.Description } : {}), ...(role.MaxSessionDuration !== undefined ? { maxSessionDuration: role.MaxSessionDuration } : {}) });
+    }
+  }
+  return out;
+}
+
+/** The IAM principal behind the caller: the user itself, or the role of an assumed-role session (path included). */
+function principalOf(arn: string, merged: { UserDetailList: Json[]; RoleDetailList: Json[] }): { principalArn?: string } {
+  const assumed = /^arn:aws[\w-]*:sts::\d{12}:assumed-role\/([^/]+)\//.exec(arn);
+  if (assumed) {
+    const role = merged.RoleDetailList.find((r) => r['RoleName'] === assumed[1]);
+    return role ? { principalArn: String(role['Arn']) } : {};
+  }
+  if (/^arn:aws[\w-]*:iam::\d{12}:user\//.test(arn)) return { principalArn: arn };
+  return {};
+}
+
+/**
+ * The SDK's pages as the CLI prints them: dates as ISO strings, documents decoded from the URL encoding IAM uses
+ * into JSON objects, pagination fields dropped.
+ */
+function cliShape(value: unknown, key = ''): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => cliShape(v));
+  if (value !== null && typeof value === 'object') {
+    const out: Json = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined || k === '$metadata' || k === 'IsTruncated' || k === 'Marker') continue;
+      out[k] = cliShape(v, k);
+    }
+    return out;
+  }
+  if (typeof value === 'string' && (key === 'Document' || key === 'PolicyDocument' || key === 'AssumeRolePolicyDocument')) return decodeDocumentText(value);
+  return value;
+}
+
+function decodeDocumentText(text: string): unknown {
+  for (const candidate of [text, safeDecode(text)]) {
+    if (candidate === undefined) continue;
+    try {
+      return JSON.parse(candidate);
+    } catch {
+      // next decoding
+    }
+  }
+  return text;
+}
+
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}

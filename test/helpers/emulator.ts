@@ -1,0 +1,60 @@
+/**
+ * The IAM emulator started in the test process, on a free loopback port, and the environment the CLI needs to
+ * reach it with the real SDK: fake static credentials, fast retries, and no way to wander off to real AWS
+ * (instance metadata off, config files that do not exist).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { seedModel, type SeedOptions } from '../../tools/iam-emulator/seed.js';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../tools/iam-emulator/server.js';
+import type { IamModel } from '../../tools/iam-emulator/model.js';
+import { PROJECT_ROOT } from './fixtures.js';
+import { seededRandom } from './random-account.js';
+
+// The SDK reads these from the process environment whatever credentials it is given.
+process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
+process.env['AWS_CONFIG_FILE'] = '/nonexistent/aws-config';
+process.env['AWS_SHARED_CREDENTIALS_FILE'] = '/nonexistent/aws-credentials';
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
+delete process.env['AWS_PROFILE'];
+
+export interface TestEmulator extends RunningEmulator {
+  readonly model: IamModel;
+  readonly caller: string;
+  /** What the CLI needs in its environment to talk to this emulator. */
+  readonly env: Record<string, string>;
+  /** `--aws --endpoint URL`. */
+  readonly awsArgs: string[];
+  /** The account as get-account-authorization-details JSON (the emulator's truth). */
+  state(): Promise<Record<string, unknown>>;
+  resetCalls(): Promise<void>;
+}
+
+export const CREDENTIALS_ENV = {
+  AWS_ACCESS_KEY_ID: 'AKIATESTEXAMPLE00001',
+  AWS_SECRET_ACCESS_KEY: 'test-secret-not-real',
+  // Retries quickly, and often enough to ride out the fault rates the tests inject.
+  IAM_GITOPS_RETRY_BASE_DELAY_MS: '5',
+  IAM_GITOPS_MAX_ATTEMPTS: '12',
+  IAM_GITOPS_CONSISTENCY_TIMEOUT_MS: '20000',
+};
+
+export function exampleSnapshotJson(): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(PROJECT_ROOT, 'example/live-snapshot.json'), 'utf8')) as Record<string, unknown>;
+}
+
+export async function startTestEmulator(snapshot: Record<string, unknown> | undefined, options: SeedOptions & Omit<EmulatorOptions, 'model' | 'caller'> & { seed?: number } = {}): Promise<TestEmulator> {
+  const { model, caller } = seedModel(snapshot, options);
+  const running = await startEmulator({ ...options, model, caller, ...(options.seed !== undefined ? { random: seededRandom(options.seed) } : {}) });
+  return {
+    ...running,
+    model,
+    caller,
+    env: { ...CREDENTIALS_ENV },
+    awsArgs: ['--aws', '--endpoint', running.url],
+    state: async () => (await (await fetch(`${running.url}/_emulator/state`)).json()) as Record<string, unknown>,
+    resetCalls: async () => {
+      await fetch(`${running.url}/_emulator/calls`, { method: 'DELETE' });
+    },
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * A loopback HTTP server speaking IAM's Query API (and the STS calls the tool makes): form-encoded POSTs in, XML out,
+ * with AWS's error codes. Faults on demand: throttling (a share of requests, or beyond a token bucket's rate), HTTP
+ * 500s (half of them after the change was made, as a real 500 may be), latency, and IAM's eventual consistency (in
+ * the model). `enforce` authorizes every request with the project's evaluation engine against the emulated account,
+ * so a lockout is real. Test and bench hooks: `GET /_emulator/calls` (`DELETE` resets them), `GET /_emulator/state`.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EffectiveAccess } from '../../src/analyze/effective-access.js';
+import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
+import { evaluate } from '../../src/evaluate/engine.js';
+import { PrincipalResolver } from '../../src/evaluate/principal-policies.js';
+import { parseSnapshot } from '../../src/live/parse-snapshot.js';
+import type { IamState } from '../../src/core/state.js';
+import { IAM_HANDLERS, isRead, Params, requestTarget, unknownAction } from './api.js';
+import { IamError } from './errors.js';
+import type { IamModel } from './model.js';
+import { newId } from './model.js';
+import { errorResponse, successResponse, type XmlObject } from './xml.js';
+import { snapshotOf } from './snapshot.js';
+
+export interface EmulatorOptions {
+  readonly model: IamModel;
+  /** The principal that credentials not issued by the emulator act as. */
+  readonly caller: string;
+  readonly throttleRate?: number;
+  readonly errorRate?: number;
+  /** Requests per second a token bucket admits; beyond it, Throttling. */
+  readonly rateLimit?: number;
+  readonly latencyMs?: number;
+  readonly enforce?: boolean;
+  /** Items per page at most (below MaxItems), to exercise short pages. */
+  readonly maxPageItems?: number;
+  /** Random source for faults (seed it for reproducible runs). */
+  readonly random?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningEmulator {
+  readonly url: string;
+  readonly server: Server;
+  readonly calls: () => { total: number; byAction: Record<string, number> };
+  close(): Promise<void>;
+}
+
+interface Session {
+  readonly roleKey: string;
+  readonly arn: string;
+  readonly sessionName: string;
+}
+
+export async function startEmulator(options: EmulatorOptions, port = 0): Promise<RunningEmulator> {
+  const { model } = options;
+  const random = options.random ?? Math.random;
+  const byAction: Record<string, number> = {};
+  let total = 0;
+  const sessions = new Map<string, Session>();
+  const catalog = options.enforce ? await loadActionCatalog() : undefined;
+  const bucket = options.rateLimit ? tokenBucket(options.rateLimit) : undefined;
+  let authorizationView: { version: number; state: IamState } | undefined;
+
+  const stateNow = (): IamState => {
+    if (authorizationView?.version !== model.version) authorizationView = { version: model.version, state: parseSnapshot('emulator', JSON.stringify(snapshotOf(model))).state };
+    return authorizationView.state;
+  };
+
+  /** Who is calling: a session the emulator issued, a user's access key, or the default caller. */
+  const callerOf = (req: IncomingMessage): { arn: string; principalArn: string; session?: Session } => {
+    const auth = req.headers['authorization'];
+    const keyId = typeof auth === 'string' ? /Credential=([^/,\s]+)\//.exec(auth)?.[1] : undefined;
+    if (!keyId) throw new IamError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+    const session = sessions.get(keyId);
+    if (session) {
+      const role = model.roles.get(session.roleKey);
+      if (!role) throw new IamError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+      return { arn: session.arn, principalArn: role.arn, session };
+    }
+    for (const user of model.users.values()) if (user.accessKeys.some((k) => k.id === keyId && k.status === 'Active')) return { arn: user.arn, principalArn: user.arn };
+    return { arn: options.caller, principalArn: options.caller };
+  };
+
+  const authorize = (principalArn: string, action: string, resource: string): void => {
+    if (!options.enforce || !catalog) return;
+    const resolved = new PrincipalResolver(stateNow()).resolve(principalArn);
+    const decision = resolved ? evaluate(resolved.policies, { principal: principalArn, action, resource, context: { 'aws:PrincipalArn': principalArn, 'aws:RequestedRegion': 'us-east-1', 'aws:SecureTransport': 'true' } }, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) }).decision : 'ImplicitlyDenied';
+    if (decision !== 'Allowed') {
+      const why = decision === 'ExplicitlyDenied' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+      throw new IamError('AccessDenied', `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`);
+    }
+  };
+
+  const sts = (action: string, p: Params, req: IncomingMessage): XmlObject => {
+    const caller = callerOf(req);
+    if (action === 'GetCallerIdentity') {
+      const entity = [...model.users.values(), ...model.roles.values()].find((e) => e.arn === caller.principalArn);
+      return { UserId: caller.session ? `${entity?.id ?? 'AROA'}:${caller.session.sessionName}` : (entity?.id ?? 'AIDA'), Account: model.account, Arn: caller.arn };
+    }
+    if (action === 'AssumeRole') {
+      const roleArn = p.require('RoleArn');
+      const sessionName = p.require('RoleSessionName');
+      const role = [...model.roles.values()].find((r) => r.arn === roleArn && model.visible(r));
+      if (!role) throw new IamError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+      if (options.enforce && catalog) {
+        const state = stateNow();
+        const access = new EffectiveAccess(state, new Date(), { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
+        const from = access.principals().find((x) => x.arn === caller.principalArn);
+        const target = state.roles.get(role.name.toLowerCase());
+        if (!from || !target || !access.canAssume(from, target)) throw new IamError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+      }
+      const keyId = newId('ASIA');
+      const arn = `arn:aws:sts::${model.account}:assumed-role/${role.name}/${sessionName}`;
+      sessions.set(keyId, { roleKey: role.name.toLowerCase(), arn, sessionName });
+      const expiration = new Date(Date.now() + (p.int('DurationSeconds') ?? 3600) * 1000);
+      return { Credentials: { AccessKeyId: keyId, SecretAccessKey: newId('SECR'), SessionToken: newId('TOKN'), Expiration: expiration }, AssumedRoleUser: { AssumedRoleId: `${role.id}:${sessionName}`, Arn: arn } };
+    }
+    throw new IamError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/_emulator/calls') {
+      if (req.method === 'DELETE') {
+        total = 0;
+        for (const k of Object.keys(byAction)) delete byAction[k];
+      }
+      return send(res, 200, 'application/json', JSON.stringify({ total, byAction }));
+    }
+    if (path === '/_emulator/state') return send(res, 200, 'application/json', JSON.stringify(snapshotOf(model), null, 2));
+    const body = await readBody(req);
+    const form = new URLSearchParams(body);
+    const action = form.get('Action') ?? '';
+    const service = form.get('Version') === '2011-06-15' ? 'sts' : 'iam';
+    const requestId = randomUUID();
+    total++;
+    byAction[action] = (byAction[action] ?? 0) + 1;
+    if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
+    const fail = (error: IamError): void => send(res, error.status, 'text/xml', errorResponse(service, error.type, error.code, error.message, requestId));
+    if (bucket && !bucket()) return fail(new IamError('Throttling', 'Rate exceeded'));
+    if (options.throttleRate && random() < options.throttleRate) return fail(new IamError('Throttling', 'Rate exceeded'));
+    // A 500 may come after the change was made: the caller's retry then meets its own earlier attempt.
+    const failure = options.errorRate && random() < options.errorRate ? (isRead(action) || random() < 0.5 ? 'before' : 'after') : undefined;
+    if (failure === 'before') return fail(new IamError('ServiceFailure', 'We encountered an internal error. Please try again.'));
+    try {
+      const p = new Params(form);
+      let result: XmlObject | undefined;
+      if (service === 'sts') {
+        result = sts(action, p, req);
+      } else {
+        const handler = IAM_HANDLERS[action];
+        if (!handler) throw unknownAction(action);
+        const caller = callerOf(req);
+        authorize(caller.principalArn, `iam:${action}`, requestTarget(model, action, p));
+        result = handler(model, p, { ...(options.maxPageItems ? { maxPageItems: options.maxPageItems } : {}) });
+      }
+      if (failure === 'after') return fail(new IamError('ServiceFailure', 'We encountered an internal error. Please try again.'));
+      options.log?.(`${action} ok`);
+      send(res, 200, 'text/xml', successResponse(service, action, result, requestId));
+    } catch (e) {
+      if (!(e instanceof IamError)) {
+        options.log?.(`${action} internal error: ${(e as Error).stack}`);
+        return fail(new IamError('ServiceFailure', `emulator bug: ${(e as Error).message}`));
+      }
+      options.log?.(`${action} ${e.code}: ${e.message}`);
+      fail(e);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: Error) => send(res, 500, 'text/plain', e.message));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    server,
+    calls: () => ({ total, byAction: { ...byAction } }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Admits `rate` requests per second on average, in bursts of at most `rate`. */
+function tokenBucket(rate: number): () => boolean {
+  let tokens = rate;
+  let last = Date.now();
+  return () => {
+    const now = Date.now();
+    tokens = Math.min(rate, tokens + ((now - last) / 1000) * rate);
+    last = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
