@@ -1,5 +1,186 @@
-/** `iam-gitops apply` (built next). */
-import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
+/**
+ * `iam-gitops apply --aws --manifests DIR [--plan FILE] [--auto-approve] [--allow-lockout] [--concurrency N]`:
+ * make live IAM match the manifests. One line per step as it ends (a progress line on a terminal), then a summary
+ * with counts and time; on failure or interruption, exactly which steps were applied and which were not.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { applyManifests, type ApplyOutcome } from '../../src/app/apply.js';
+import type { ApplyEvent, ExecutionResult } from '../../src/apply/execute.js';
+import type { LockoutRisk } from '../../src/apply/lockout.js';
+import type { Step } from '../../src/apply/steps.js';
+import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
+import { error, formatDiagnostic, InputError } from '../../src/core/diagnostics.js';
+import { readInputFile } from '../../src/io/files.js';
+import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
+import { palette } from '../../src/render/palette.js';
+import { renderPlanText } from '../../src/render/text-plan.js';
+import { addLiveSourceOptions, awsClientsFrom, count, EXIT_ERROR, type CliContext, type LiveSourceOptions } from '../context.js';
 
-export function registerApply(_program: Command, _ctx: CliContext): void {}
+interface ApplyOptions extends LiveSourceOptions {
+  manifests: string;
+  plan?: string;
+  autoApprove?: boolean;
+  allowLockout?: boolean;
+  concurrency: number;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+export function registerApply(program: Command, ctx: CliContext): void {
+  addLiveSourceOptions(program.command('apply').description('make live IAM match the manifests: plan, check for lockout, ask, apply, verify'), true)
+    .option('--manifests <dir>', 'folder of *.yaml manifests', 'manifests')
+    .option('--plan <file>', 'apply this saved plan (plan --aws --format json --out FILE), refused if live IAM or the manifests changed since')
+    .option('--auto-approve', 'apply without asking (CI); without it, apply asks on the terminal and refuses where there is none')
+    .option('--allow-lockout', 'apply a plan the lockout guard refuses, running the steps that cause it last')
+    .option('--concurrency <n>', `steps run at once within a phase (default ${DEFAULT_CONCURRENCY})`, positive, DEFAULT_CONCURRENCY)
+    .action(async (options: ApplyOptions) => {
+      if (!options.aws) throw new InputError([error('apply needs --aws', 'apply changes live IAM: pass --aws (with --profile, --region, --endpoint or --assume-role as needed).')]);
+      const io = ctx.io;
+      const colors = palette(ctx.useColor());
+      const manifests = readManifestFolder(options.manifests);
+      const savedPlan = options.plan === undefined ? undefined : { path: options.plan, text: readInputFile(options.plan, { what: 'plan file', flag: '--plan', hint: 'Pass --plan FILE with a plan saved by: iam-gitops plan --aws --format json --out FILE' }) };
+      const clients = awsClientsFrom(options, io);
+      const catalog = await loadActionCatalog();
+      let interrupted = false;
+      const stopListening = io.onInterrupt?.(() => {
+        if (!interrupted) io.stderr('\ninterrupted: letting the steps in flight finish, starting no more\n');
+        interrupted = true;
+      });
+      const progress = progressPrinter(ctx);
+      try {
+        const outcome = await applyManifests({
+          manifests,
+          clients,
+          ...(savedPlan ? { savedPlan } : {}),
+          allowLockout: options.allowLockout === true,
+          concurrency: options.concurrency,
+          now: new Date(),
+          confirm: async (plan, steps, risks) => {
+            io.stdout(renderPlanText(plan, colors, 'proposal', catalog));
+            if (risks.length) {
+              io.stderr(`${colors.warn('warning: --allow-lockout lets these through; their steps run last:')}\n`);
+              for (const r of risks) io.stderr(`    ${r.summary}\n`);
+            }
+            if (options.autoApprove) return true;
+            if (!io.ask) {
+              throw new InputError([error('apply asks before it changes IAM, and there is no terminal to ask on', 'Review the plan above, then run apply with --auto-approve (as CI does).')]);
+            }
+            const answer = await io.ask(`\nApply ${count(steps.length, 'step')} to account ${plan.account}? Only "yes" is accepted: `);
+            return answer.trim() === 'yes';
+          },
+          onEvent: (event) => progress.event(event),
+          onWait: (message) => progress.say(colors.dim(`    ${message}`)),
+          interrupted: () => interrupted,
+          ...consistencyTimeout(io.env),
+        });
+        progress.clear();
+        report(outcome, ctx);
+      } finally {
+        progress.clear();
+        stopListening?.();
+      }
+    });
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('a whole number from 1 to 64');
+  return n;
+}
+
+function consistencyTimeout(env: CliContext['io']['env']): { consistencyTimeoutMs?: number } {
+  const ms = Number(env['IAM_GITOPS_CONSISTENCY_TIMEOUT_MS']);
+  return ms > 0 ? { consistencyTimeoutMs: ms } : {};
+}
+
+/** Step lines as steps end; on a terminal, a line below them that says what is running. */
+function progressPrinter(ctx: CliContext): { event(e: ApplyEvent): void; say(line: string): void; clear(): void } {
+  const io = ctx.io;
+  const colors = palette(ctx.useColor());
+  const running = new Map<number, Step>();
+  let done = 0;
+  let shown = false;
+  const clear = (): void => {
+    if (shown) io.stdout('\x1b[2K\r');
+    shown = false;
+  };
+  const status = (total: number): void => {
+    if (!io.stdoutIsTty) return;
+    const first = [...running.values()][0];
+    clear();
+    io.stdout(colors.dim(`${done}/${total} done${first ? `; running: ${first.title}${running.size > 1 ? ` and ${running.size - 1} more` : ''}` : ''}`));
+    shown = true;
+  };
+  return {
+    event(e) {
+      const n = `[${e.step.id}/${e.total}]`;
+      if (e.type === 'start') {
+        running.set(e.step.id, e.step);
+        status(e.total);
+        return;
+      }
+      running.delete(e.step.id);
+      done++;
+      clear();
+      if (e.type === 'done') {
+        const extra = [...(e.outcome.retries ? [`${count(e.outcome.retries, 'retry', 'retries')}`] : []), ...e.outcome.notes].join('; ');
+        io.stdout(`${n} ${e.step.title} ${colors.create('ok')}${extra ? colors.dim(` (${extra})`) : ''} ${colors.dim(`${e.ms} ms`)}\n`);
+      } else {
+        io.stdout(`${n} ${e.step.title} ${colors.delete('failed')}\n`);
+        io.stderr(`${formatDiagnostic(e.error).replace(/^/gm, '    ')}\n`);
+      }
+      status(e.total);
+    },
+    say(line) {
+      clear();
+      io.stdout(`${line}\n`);
+    },
+    clear,
+  };
+}
+
+function report(outcome: ApplyOutcome, ctx: CliContext): void {
+  const io = ctx.io;
+  const colors = palette(ctx.useColor());
+  switch (outcome.status) {
+    case 'refused':
+      ctx.printDiagnostics(outcome.diagnostics);
+      for (const r of outcome.risks ?? []) printRisk(r, ctx);
+      ctx.setExitCode(EXIT_ERROR);
+      return;
+    case 'declined':
+      io.stderr('Apply cancelled: nothing was changed.\n');
+      ctx.setExitCode(EXIT_ERROR);
+      return;
+    case 'converged':
+      if (!outcome.execution) {
+        io.stdout('No changes. Live IAM matches the manifests.\n');
+        return;
+      }
+      io.stdout(`${colors.bold(`Apply complete: ${summary(outcome.execution)}.`)} Verified: live IAM matches the manifests${outcome.verifiedAfterMs && outcome.verifiedAfterMs > 1000 ? ` (after ${(outcome.verifiedAfterMs / 1000).toFixed(1)} s of eventual consistency)` : ''}.\n`);
+      return;
+    case 'not-converged':
+      io.stdout(`${colors.bold(`Applied every step: ${summary(outcome.execution)}.`)}\n`);
+      io.stderr(`error: live IAM still differs from the manifests after the steps (${count(outcome.remaining.changes.length, 'change')} left): ${outcome.remaining.changes.slice(0, 5).map((c) => `${c.action} ${c.kind} ${c.name}`).join(', ')}${outcome.remaining.changes.length > 5 ? ', ...' : ''}\n    Something else changed IAM meanwhile, or IAM is slower than usual to show changes: run plan to see, and apply again.\n`);
+      ctx.setExitCode(EXIT_ERROR);
+      return;
+    case 'incomplete': {
+      const ex = outcome.execution;
+      io.stdout(`${colors.bold(`Apply ${ex.interrupted ? 'interrupted' : 'stopped'}: ${summary(ex)}.`)}\n`);
+      if (ex.applied.length) io.stdout(`Applied (${ex.applied.length}):\n${ex.applied.map((a) => `    [${a.step.id}] ${a.step.title}\n`).join('')}`);
+      if (ex.failed.length) io.stdout(`Failed (${ex.failed.length}):\n${ex.failed.map((f) => `    [${f.step.id}] ${f.step.title}: ${f.error.summary}\n`).join('')}`);
+      if (ex.notRun.length) io.stdout(`Not run (${ex.notRun.length}):\n${ex.notRun.map((s) => `    [${s.id}] ${s.title}\n`).join('')}`);
+      io.stderr('error: apply did not finish. Every step is safe to repeat: fix what failed (above), then run apply again to converge.\n');
+      ctx.setExitCode(EXIT_ERROR);
+      return;
+    }
+  }
+}
+
+function printRisk(risk: LockoutRisk, ctx: CliContext): void {
+  ctx.io.stderr(`    ${risk.summary}\n${risk.statements.map((s) => `        ${s}\n`).join('')}`);
+}
+
+function summary(ex: ExecutionResult): string {
+  return `${count(ex.applied.length, 'step')} applied, ${ex.failed.length} failed, ${ex.notRun.length} not run, in ${(ex.ms / 1000).toFixed(1)} s (${count(ex.retries, 'retry', 'retries')})`;
+}

@@ -96,10 +96,11 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
       const details = updateDetails(want, have);
       if (details.length === 0) continue;
       const where = at();
-      if (want.path !== have.path && (kind === 'role' || kind === 'policy')) {
-        if (isProtected(have.arn, 'replacement (a move to another path deletes it)', where)) continue;
+      const forced = replacementCause(want, have);
+      if (forced) {
+        if (isProtected(have.arn, 'replacement (it would be deleted and created again)', where)) continue;
         // Delete first: IAM names are unique whatever the path, so the new one cannot exist beside the old.
-        const why = `moved from ${have.path} to ${want.path} in ${formatAt(where)}; IAM cannot change a ${kind === 'role' ? "role's" : "managed policy's"} path, so it is deleted and created again`;
+        const why = `${forced} in ${formatAt(where)}; IAM cannot change that in place, so it is deleted and created again`;
         upserts.push({ ...change('delete', have, why, where, deleteDetails(have, liveState)), replacedBy: want.arn });
         const profiles = have.kind === 'role' ? (have.instanceProfiles ?? []).map((name) => ({ field: 'instanceProfile' as const, name, op: 'add' as const })) : [];
         upserts.push({ ...change('create', want, why, where, [...createDetails(want), ...profiles]), replaces: have.arn, differences: details });
@@ -173,6 +174,18 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
     protected: [...account.protected].sort(),
   };
   return { plan, diagnostics: plan.diagnostics };
+}
+
+/**
+ * What forces a replacement, in words, or undefined: IAM has no API to change a role's or managed policy's path, nor a
+ * managed policy's description (UpdateRole changes a role's description; nothing changes a policy's).
+ */
+function replacementCause(want: EntityState, have: EntityState): string | undefined {
+  if ((want.kind === 'role' || want.kind === 'policy') && want.path !== have.path) return `moved from ${have.path} to ${want.path}`;
+  if (want.kind === 'policy' && have.kind === 'policy' && !(have.unknown ?? []).includes('description') && (want.description ?? null) !== (have.description ?? null)) {
+    return 'its description changes';
+  }
+  return undefined;
 }
 
 function change(action: ChangeAction, entity: EntityState, reason: string, at: SourceLocation | undefined, details: ChangeDetail[]): Change {

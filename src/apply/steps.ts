@@ -1,0 +1,233 @@
+/**
+ * A plan as the IAM calls that carry it out: `scheduleSteps(plan) -> Step[]`, pure. Each step is one idempotent
+ * operation (deletes clean up what IAM requires first, at execution time), placed in a phase; phases run in order,
+ * the steps within one concurrently:
+ *
+ *   replace-delete   the old half of replacements (IAM names are unique whatever the path: the old goes first)
+ *   policies         create managed policies and boundaries; new default versions; policy tags
+ *   principals       create groups and users
+ *   roles            create roles (their trust may name the users just created)
+ *   grants           put inline policies, attach, set boundaries, join groups, tag, move paths, role settings
+ *   trust            update trust policies (after the principals they name exist)
+ *   revokes          detach, delete inline policies, leave groups, remove boundaries, untag
+ *   delete-principals, delete-groups, delete-policies   deletions, members before what they belong to
+ *   last             steps the lockout guard let through with --allow-lockout: nothing else can run after them
+ *
+ * Grants come before revokes, so a principal whose access moves from one policy to another never has less than
+ * either side gives it in between.
+ */
+import { assertNever } from '../core/diagnostics.js';
+import type { PolicyJson } from '../core/policy.js';
+import type { Change, ChangeDetail, Plan } from '../plan/plan.js';
+
+export type Phase = 'replace-delete' | 'policies' | 'principals' | 'roles' | 'grants' | 'trust' | 'revokes' | 'delete-principals' | 'delete-groups' | 'delete-policies' | 'last';
+
+export const PHASES: readonly Phase[] = ['replace-delete', 'policies', 'principals', 'roles', 'grants', 'trust', 'revokes', 'delete-principals', 'delete-groups', 'delete-policies', 'last'];
+
+export type PrincipalKind = 'user' | 'group' | 'role';
+
+export interface Tag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** One IAM operation. Names are IAM names; documents are JSON values, sent as text. */
+export type StepOp =
+  | { readonly op: 'createPolicy'; readonly name: string; readonly path: string; readonly document: PolicyJson; readonly description?: string; readonly tags: readonly Tag[] }
+  | { readonly op: 'updatePolicyDocument'; readonly arn: string; readonly document: PolicyJson }
+  | { readonly op: 'tagPolicy'; readonly arn: string; readonly tags: readonly Tag[] }
+  | { readonly op: 'untagPolicy'; readonly arn: string; readonly keys: readonly string[] }
+  | { readonly op: 'createGroup'; readonly name: string; readonly path: string }
+  | { readonly op: 'createUser'; readonly name: string; readonly path: string; readonly boundary?: string; readonly tags: readonly Tag[] }
+  | { readonly op: 'createRole'; readonly name: string; readonly path: string; readonly trust: PolicyJson; readonly description?: string; readonly maxSessionDuration?: number; readonly boundary?: string; readonly tags: readonly Tag[] }
+  | { readonly op: 'movePath'; readonly kind: 'user' | 'group'; readonly name: string; readonly path: string }
+  | { readonly op: 'updateRole'; readonly name: string; readonly description?: string; readonly maxSessionDuration?: number }
+  | { readonly op: 'updateTrust'; readonly name: string; readonly document: PolicyJson }
+  | { readonly op: 'putInline'; readonly kind: PrincipalKind; readonly owner: string; readonly policyName: string; readonly document: PolicyJson }
+  | { readonly op: 'deleteInline'; readonly kind: PrincipalKind; readonly owner: string; readonly policyName: string }
+  | { readonly op: 'attach'; readonly kind: PrincipalKind; readonly owner: string; readonly arn: string }
+  | { readonly op: 'detach'; readonly kind: PrincipalKind; readonly owner: string; readonly arn: string }
+  | { readonly op: 'setBoundary'; readonly kind: 'user' | 'role'; readonly owner: string; readonly arn: string }
+  | { readonly op: 'deleteBoundary'; readonly kind: 'user' | 'role'; readonly owner: string }
+  | { readonly op: 'addToGroup'; readonly user: string; readonly group: string }
+  | { readonly op: 'removeFromGroup'; readonly user: string; readonly group: string }
+  | { readonly op: 'tag'; readonly kind: 'user' | 'role'; readonly owner: string; readonly tags: readonly Tag[] }
+  | { readonly op: 'untag'; readonly kind: 'user' | 'role'; readonly owner: string; readonly keys: readonly string[] }
+  | { readonly op: 'addToInstanceProfile'; readonly profile: string; readonly role: string }
+  | { readonly op: 'deleteUser'; readonly name: string }
+  | { readonly op: 'deleteGroup'; readonly name: string }
+  | { readonly op: 'deleteRole'; readonly name: string; readonly keepProfiles: boolean }
+  | { readonly op: 'deletePolicy'; readonly arn: string };
+
+export interface Step {
+  /** 1-based, in schedule order: the number the output shows. */
+  readonly id: number;
+  readonly phase: Phase;
+  /** What it does, in words: `attach arn:aws:iam::aws:policy/ReadOnlyAccess to role auditor`. */
+  readonly title: string;
+  /** The ARN of the entity the step changes (its owner), for ownership checks and the lockout guard. */
+  readonly target: string;
+  /** Other entities it changes too (a group a user joins). */
+  readonly alsoTouches: readonly string[];
+  readonly op: StepOp;
+}
+
+type Draft = Omit<Step, 'id'>;
+
+export function scheduleSteps(plan: Pick<Plan, 'changes'>): Step[] {
+  const drafts: Draft[] = [];
+  for (const change of plan.changes) drafts.push(...stepsOf(change));
+  const ordered = PHASES.flatMap((phase) => drafts.filter((d) => d.phase === phase));
+  return ordered.map((d, i) => ({ id: i + 1, ...d }));
+}
+
+/** Moves the steps that `isRisky` picks to the last phase (the lockout guard's --allow-lockout), renumbering all. */
+export function deferSteps(steps: readonly Step[], isRisky: (step: Step) => boolean): Step[] {
+  const moved = steps.map((s) => (isRisky(s) ? { ...s, phase: 'last' as const } : s));
+  return PHASES.flatMap((phase) => moved.filter((s) => s.phase === phase)).map((s, i) => ({ ...s, id: i + 1 }));
+}
+
+function stepsOf(change: Change): Draft[] {
+  const name = change.name;
+  const arn = change.arn;
+  const step = (phase: Phase, title: string, op: StepOp, alsoTouches: readonly string[] = []): Draft => ({ phase, title, target: arn, alsoTouches, op });
+  const label = `${change.kind} ${name}`;
+  switch (change.action) {
+    case 'delete': {
+      const phase: Phase = change.replacedBy ? 'replace-delete' : change.kind === 'policy' ? 'delete-policies' : change.kind === 'group' ? 'delete-groups' : 'delete-principals';
+      const verb = change.replacedBy ? `delete ${label} (to create it again at its new path)` : `delete ${label}`;
+      switch (change.kind) {
+        case 'user':
+          return [step(phase, verb, { op: 'deleteUser', name })];
+        case 'group':
+          return [step(phase, verb, { op: 'deleteGroup', name })];
+        case 'role':
+          return [step(phase, verb, { op: 'deleteRole', name, keepProfiles: change.replacedBy !== undefined })];
+        case 'policy':
+          return [step(phase, verb, { op: 'deletePolicy', arn })];
+        default:
+          return assertNever(change.kind, 'entity kind');
+      }
+    }
+    case 'create':
+      return [...createSteps(change, step, label), ...detailSteps(change, change.details.filter((d) => !consumedByCreate(change, d)), step, label)];
+    case 'update':
+      return detailSteps(change, change.details, step, label);
+    default:
+      return assertNever(change.action, 'change action');
+  }
+}
+
+type StepMaker = (phase: Phase, title: string, op: StepOp, alsoTouches?: readonly string[]) => Draft;
+
+/** Details a create call already carries (document, trust, description, boundary, tags). */
+function consumedByCreate(change: Change, d: ChangeDetail): boolean {
+  switch (d.field) {
+    case 'document':
+    case 'trustPolicy':
+    case 'description':
+    case 'maxSessionDuration':
+    case 'permissionsBoundary':
+    case 'tag':
+      return true;
+    default:
+      return change.kind === 'policy';
+  }
+}
+
+function tagsOf(details: readonly ChangeDetail[]): Tag[] {
+  return details.flatMap((d) => (d.field === 'tag' && d.after !== null ? [{ key: d.key, value: d.after }] : []));
+}
+
+function createSteps(change: Change, step: StepMaker, label: string): Draft[] {
+  const find = <F extends ChangeDetail['field']>(field: F) => change.details.find((d): d is Extract<ChangeDetail, { field: F }> => d.field === field);
+  const description = find('description')?.after ?? undefined;
+  const boundary = find('permissionsBoundary')?.after ?? undefined;
+  const tags = tagsOf(change.details);
+  const title = `create ${label}${change.path !== '/' ? ` at ${change.path}` : ''}`;
+  switch (change.kind) {
+    case 'policy':
+      return [step('policies', title, { op: 'createPolicy', name: change.name, path: change.path, document: find('document')!.after, ...(description !== undefined ? { description } : {}), tags })];
+    case 'group':
+      return [step('principals', title, { op: 'createGroup', name: change.name, path: change.path })];
+    case 'user':
+      return [step('principals', title, { op: 'createUser', name: change.name, path: change.path, ...(boundary ? { boundary } : {}), tags })];
+    case 'role': {
+      const duration = find('maxSessionDuration')?.after;
+      return [step('roles', title, { op: 'createRole', name: change.name, path: change.path, trust: find('trustPolicy')!.after, ...(description !== undefined ? { description } : {}), ...(duration !== undefined ? { maxSessionDuration: duration } : {}), ...(boundary ? { boundary } : {}), tags })];
+    }
+    default:
+      return assertNever(change.kind, 'entity kind');
+  }
+}
+
+function detailSteps(change: Change, details: readonly ChangeDetail[], step: StepMaker, label: string): Draft[] {
+  const out: Draft[] = [];
+  const kind = change.kind;
+  const name = change.name;
+  const principal = kind === 'policy' ? undefined : kind;
+  const addTags = tagsOf(details);
+  const removeTags = details.flatMap((d) => (d.field === 'tag' && d.after === null ? [d.key] : []));
+  let roleSettings: { description?: string; maxSessionDuration?: number } | undefined;
+  for (const d of details) {
+    switch (d.field) {
+      case 'path':
+        if (kind === 'user' || kind === 'group') out.push(step('grants', `move ${label} to ${d.after}`, { op: 'movePath', kind, name, path: d.after }));
+        break;
+      case 'description':
+        roleSettings = { ...roleSettings, description: d.after ?? '' };
+        break;
+      case 'maxSessionDuration':
+        roleSettings = { ...roleSettings, maxSessionDuration: d.after };
+        break;
+      case 'permissionsBoundary':
+        if (kind !== 'user' && kind !== 'role') break;
+        if (d.after !== null) out.push(step('grants', `set the permissions boundary of ${label} to ${d.after}`, { op: 'setBoundary', kind, owner: name, arn: d.after }));
+        else out.push(step('revokes', `remove the permissions boundary of ${label}`, { op: 'deleteBoundary', kind, owner: name }));
+        break;
+      case 'inlinePolicy':
+        if (!principal) break;
+        if (d.after !== null) out.push(step('grants', `put inline policy ${d.name} on ${label}`, { op: 'putInline', kind: principal, owner: name, policyName: d.name, document: d.after }));
+        else out.push(step('revokes', `delete inline policy ${d.name} of ${label}`, { op: 'deleteInline', kind: principal, owner: name, policyName: d.name }));
+        break;
+      case 'managedPolicy':
+        if (!principal) break;
+        if (d.op === 'attach') out.push(step('grants', `attach ${d.arn} to ${label}`, { op: 'attach', kind: principal, owner: name, arn: d.arn }));
+        else out.push(step('revokes', `detach ${d.arn} from ${label}`, { op: 'detach', kind: principal, owner: name, arn: d.arn }));
+        break;
+      case 'group': {
+        const groupArn = change.arn.replace(/:user\/.*$/, `:group/${d.group}`);
+        if (d.op === 'add') out.push(step('grants', `add ${label} to group ${d.group}`, { op: 'addToGroup', user: name, group: d.group }, [groupArn]));
+        else out.push(step('revokes', `remove ${label} from group ${d.group}`, { op: 'removeFromGroup', user: name, group: d.group }, [groupArn]));
+        break;
+      }
+      case 'trustPolicy':
+        out.push(step('trust', `update the trust policy of ${label}`, { op: 'updateTrust', name, document: d.after }));
+        break;
+      case 'document':
+        out.push(step('policies', `set a new default version of ${label}`, { op: 'updatePolicyDocument', arn: change.arn, document: d.after }));
+        break;
+      case 'instanceProfile':
+        if (d.op === 'add') out.push(step('grants', `put ${label} back into instance profile ${d.name}`, { op: 'addToInstanceProfile', profile: d.name, role: name }));
+        break;
+      case 'tag':
+      case 'member':
+      case 'attachment':
+        break;
+      default:
+        assertNever(d, 'change detail');
+    }
+  }
+  if (roleSettings && kind === 'role') out.push(step('grants', `update ${label} (${Object.keys(roleSettings).join(', ')})`, { op: 'updateRole', name, ...roleSettings }));
+  if (addTags.length) {
+    const tagTitle = `tag ${label} (${addTags.map((t) => t.key).join(', ')})`;
+    if (kind === 'policy') out.push(step('policies', tagTitle, { op: 'tagPolicy', arn: change.arn, tags: addTags }));
+    else if (kind === 'user' || kind === 'role') out.push(step('grants', tagTitle, { op: 'tag', kind, owner: name, tags: addTags }));
+  }
+  if (removeTags.length) {
+    const untagTitle = `untag ${label} (${removeTags.join(', ')})`;
+    if (kind === 'policy') out.push(step('policies', untagTitle, { op: 'untagPolicy', arn: change.arn, keys: removeTags }));
+    else if (kind === 'user' || kind === 'role') out.push(step('revokes', untagTitle, { op: 'untag', kind, owner: name, keys: removeTags }));
+  }
+  return out;
+}
