@@ -93,6 +93,9 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
       for (const field of have.unknown ?? []) {
         if (specifies(want, field)) addTo(unknownNotCompared, field, `${kind} ${want.name}`);
       }
+      if (want.kind === 'policy' && have.kind === 'policy' && !(have.unknown ?? []).includes('description') && (want.description ?? null) !== (have.description ?? null)) {
+        diagnostics.push(warning(`the description of policy "${want.name}" differs from live IAM, and IAM cannot change it`, `IAM sets a managed policy's description when it creates the policy, and has no call to change it. Live IAM keeps ${have.description === undefined ? 'no description' : JSON.stringify(have.description)}; to change it, create the policy anew under another name, or write the live description in the manifest.`, at()));
+      }
       const details = updateDetails(want, have);
       if (details.length === 0) continue;
       const where = at();
@@ -100,7 +103,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
       if (forced) {
         if (isProtected(have.arn, 'replacement (it would be deleted and created again)', where)) continue;
         // Delete first: IAM names are unique whatever the path, so the new one cannot exist beside the old.
-        const why = `${forced} in ${formatAt(where)}; IAM cannot change that in place, so it is deleted and created again`;
+        const why = `${forced} in ${formatAt(where)}; IAM cannot change a ${kind === 'role' ? "role's" : "managed policy's"} path, so it is deleted and created again`;
         upserts.push({ ...change('delete', have, why, where, deleteDetails(have, liveState)), replacedBy: want.arn });
         const profiles = have.kind === 'role' ? (have.instanceProfiles ?? []).map((name) => ({ field: 'instanceProfile' as const, name, op: 'add' as const })) : [];
         upserts.push({ ...change('create', want, why, where, [...createDetails(want), ...profiles]), replaces: have.arn, differences: details });
@@ -176,15 +179,9 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   return { plan, diagnostics: plan.diagnostics };
 }
 
-/**
- * What forces a replacement, in words, or undefined: IAM has no API to change a role's or managed policy's path, nor a
- * managed policy's description (UpdateRole changes a role's description; nothing changes a policy's).
- */
+/** What forces a replacement, in words, or undefined: IAM has no API to change a role's or managed policy's path. */
 function replacementCause(want: EntityState, have: EntityState): string | undefined {
   if ((want.kind === 'role' || want.kind === 'policy') && want.path !== have.path) return `moved from ${have.path} to ${want.path}`;
-  if (want.kind === 'policy' && have.kind === 'policy' && !(have.unknown ?? []).includes('description') && (want.description ?? null) !== (have.description ?? null)) {
-    return 'its description changes';
-  }
   return undefined;
 }
 
@@ -297,9 +294,9 @@ function updateDetails(want: EntityState, have: EntityState): ChangeDetail[] {
   }
   switch (want.kind) {
     case 'policy': {
+      // A managed policy's description cannot be changed (IAM has no API for it): diffStates warns instead.
       const live = have as ManagedPolicyState;
       if (want.document.key !== live.document.key) details.push({ field: 'document', before: live.document.document, after: want.document.document });
-      if (!unknown.has('description')) details.push(...descriptionDetail(live.description, want.description));
       if (!unknown.has('tags')) details.push(...tagDetails(live.tags, want.tags));
       return details;
     }
