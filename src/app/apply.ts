@@ -79,7 +79,7 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
       status: 'refused',
       plan,
       risks,
-      diagnostics: [error(`the plan could lock out ${risks.length === 1 ? 'a guarded principal' : 'guarded principals'}; nothing was changed`, 'Change the manifests so the caller and protected principals keep what apply needs, or pass --allow-lockout to run the steps that cause it last.')],
+      diagnostics: [error(`the plan could lock out ${new Set(risks.map((r) => r.principal)).size === 1 ? 'a guarded principal' : 'guarded principals'}; nothing was changed`, 'Change the manifests so the caller and protected principals keep what apply needs, or pass --allow-lockout to run the steps that cause it last.')],
     };
   }
   let steps = scheduleSteps(plan);

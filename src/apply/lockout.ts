@@ -85,7 +85,9 @@ export function lockoutRisks(input: LockoutInput): LockoutRisk[] {
         statements: [...new Set(lost.flatMap((l) => l.statements))].slice(0, 6),
       });
     }
-    const trust = input.trust.find((t) => t.role === arn);
+    // The caller's own role must keep admitting whoever assumes it (a CI system's OIDC trust, say); who else may
+    // assume a protected role is not apply's to judge (its trust policy is never changed anyway).
+    const trust = as === 'caller' ? input.trust.find((t) => t.role === arn) : undefined;
     if (trust?.lost.length) {
       risks.push({ principal: arn, as, summary: `${who} would stop trusting ${trust.lost.map((g) => `${g.type} ${g.principal}`).join(', ')}: whoever assumes it that way (the caller, perhaps) is locked out`, statements: [] });
     }

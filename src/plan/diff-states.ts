@@ -138,6 +138,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
 
   checkPolicyReferences(desired, live, diagnostics);
   checkReferencesToDeleted(desired, [...upserts, ...deletes], diagnostics);
+  checkDeletesTouchOnlyOwned(desired, liveState, [...upserts, ...deletes], diagnostics);
   if (options.awsManagedPolicies) checkNewAwsAttachments(upserts, live, options.awsManagedPolicies, desired, diagnostics);
   for (const [field, names] of unknownNotCompared) {
     diagnostics.push(warning(`${field} not compared for ${names.length} ${names.length === 1 ? 'entity' : 'entities'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`, `The live source (${live.source}) does not hold ${field === 'tags' ? 'managed policy tags' : `role ${field === 'description' ? 'descriptions' : 'maximum session durations'}`}: get-account-authorization-details omits them. Plan against live AWS to compare them.`));
@@ -366,6 +367,27 @@ function checkReferencesToDeleted(desired: DesiredState, changes: readonly Chang
   }
 }
 
+/**
+ * Deleting a policy detaches it from every principal, and deleting a group removes every member: where one of them
+ * is protected, AWS-owned or outside managedPaths, the deletion would change what the tool must never touch.
+ */
+function checkDeletesTouchOnlyOwned(desired: DesiredState, live: LiveState['state'], changes: readonly Change[], diagnostics: Diagnostic[]): void {
+  const protectedArns = new Set(desired.account.protected);
+  const pathOf = new Map([...live.users.values(), ...live.groups.values(), ...live.roles.values()].map((e) => [e.arn, e.path]));
+  const userArnOf = new Map([...live.users.values()].map((u) => [u.name.toLowerCase(), u.arn]));
+  for (const change of changes) {
+    if (change.action !== 'delete') continue;
+    const touched = change.details.flatMap((d) => (d.field === 'attachment' ? [d.principal] : d.field === 'member' ? [userArnOf.get(d.user.toLowerCase()) ?? ''] : []));
+    for (const arn of touched) {
+      const path = pathOf.get(arn);
+      const why = protectedArns.has(arn) ? 'is protected' : path !== undefined && isAwsOwnedPath(path) ? 'is owned by AWS' : path !== undefined && !isOwnedPath(desired.account, path) ? 'is outside managedPaths' : undefined;
+      if (!why) continue;
+      const how = change.kind === 'group' ? 'removing it from the group' : 'detaching the policy from it';
+      diagnostics.push(error(`deleting ${change.kind} ${change.name} would change ${arn}, which ${why}`, `${how[0]!.toUpperCase()}${how.slice(1)} would touch an entity the tool must never change. ${change.kind === 'group' ? 'Remove that member by hand first' : 'Detach it by hand first'}, or keep the ${change.kind}.`, change.source ?? desired.account.at));
+    }
+  }
+}
+
 /** Deleting or replacing a policy detaches it from principals this repo does not manage too; they lose it for good. */
 function warnAboutUnmanagedDetachments(changes: readonly Change[], desired: DesiredState, diagnostics: Diagnostic[]): void {
   // Principals the manifests declare keep what they list; principals this plan deletes lose everything anyway.
@@ -373,6 +395,10 @@ function warnAboutUnmanagedDetachments(changes: readonly Change[], desired: Desi
   for (const c of changes) if (c.action === 'delete' && c.replacedBy === undefined) managed.add(c.arn);
   for (const change of changes) {
     if (change.action !== 'delete' || change.kind !== 'policy') continue;
+    const bounded = change.details.flatMap((d) => (d.field === 'attachment' && d.as === 'permissionsBoundary' && managed.has(d.principal) ? [d.principal] : []));
+    if (change.replacedBy && bounded.length) {
+      diagnostics.push(warning(`Moving boundary policy ${change.name} leaves ${bounded.length === 1 ? '1 principal' : `${bounded.length} principals`} unbounded for a moment`, 'IAM cannot move a policy: apply deletes it (removing it as a boundary first) and sets the new one afterwards. In between, their policies apply in full. Move boundaries when that moment is acceptable, or create the new boundary under another name first.', change.source));
+    }
     const others = change.details.flatMap((d) => (d.field === 'attachment' && !managed.has(d.principal) ? [d.principal] : []));
     if (others.length === 0) continue;
     const what = change.replacedBy ? 'Moving' : 'Deleting';

@@ -7,7 +7,12 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+export interface CliOptions {
+  /** Answers apply's question, as a user at a terminal would; without it there is no terminal. */
+  readonly ask?: (question: string) => Promise<string>;
+}
+
+export async function runCli(args: readonly string[], env: Record<string, string> = {}, options: CliOptions = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
@@ -19,6 +24,7 @@ export async function runCli(args: readonly string[], env: Record<string, string
     },
     stdoutIsTty: false,
     env,
+    ...(options.ask ? { ask: options.ask } : {}),
   });
   return { code, stdout, stderr };
 }

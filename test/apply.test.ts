@@ -1,0 +1,276 @@
+/**
+ * apply against the IAM emulator, through the real SDK over loopback HTTP. Laws: apply then plan has no changes (the
+ * example, and random accounts with random edits); apply converges under throttling, 500s and eventual consistency,
+ * and after being killed mid-run; it never touches unmanaged (prune: false), protected or AWS-owned entities; the
+ * lockout guard refuses before any write, and an allowed lockout really locks out; saved plans are refused when stale.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { parse, stringify } from 'yaml';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { importLiveState } from '../src/importer/live-to-manifests.js';
+import { parseSnapshot } from '../src/live/parse-snapshot.js';
+import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
+import { importOptions } from './helpers/example.js';
+import { PROJECT_ROOT } from './helpers/fixtures.js';
+import { buildUniverse, pick, randomAccount, randomPolicy, seededRandom, uniqueSids, type Random, type UniverseAction } from './helpers/random-account.js';
+import { runCli } from './helpers/run-cli.js';
+
+type Json = Record<string, unknown>;
+const tmp = mkdtempSync(join(tmpdir(), 'iam-gitops-apply-'));
+const running: TestEmulator[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((e) => e.close()));
+});
+
+async function emulator(...args: Parameters<typeof startTestEmulator>): Promise<TestEmulator> {
+  const e = await startTestEmulator(...args);
+  running.push(e);
+  return e;
+}
+
+/** A copy of the example manifests, with files replaced or added. */
+function manifestsWith(name: string, files: Record<string, string> = {}): string {
+  const dir = join(tmp, name);
+  cpSync(join(PROJECT_ROOT, 'manifests'), dir, { recursive: true });
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+const apply = (e: TestEmulator, manifests: string, ...extra: string[]) => runCli(['apply', ...e.awsArgs, '--manifests', manifests, '--auto-approve', ...extra], e.env);
+const plan = (e: TestEmulator, manifests: string) => runCli(['plan', ...e.awsArgs, '--manifests', manifests, '--detailed-exitcode'], e.env);
+const WRITE = /^(Create|Delete|Put|Attach|Detach|Add|Remove|Update|Tag|Untag|Set|Enable|Deactivate|Upload)/;
+const writes = (e: TestEmulator): string[] => Object.keys(e.calls().byAction).filter((a) => WRITE.test(a));
+
+async function entity(e: TestEmulator, list: string, name: string): Promise<Json | undefined> {
+  const state = await e.state();
+  return (state[list] as Json[]).find((x) => x['UserName'] === name || x['RoleName'] === name || x['GroupName'] === name || x['PolicyName'] === name);
+}
+
+describe('apply the example', () => {
+  it('converges, then plans no changes; unmanaged, protected and AWS-owned entities are untouched', async () => {
+    const e = await emulator(exampleSnapshotJson());
+    const before = await e.state();
+    const applied = await apply(e, 'manifests');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/^\[1\/12\] set a new default version of policy deploy-lambda ok/m);
+    expect(applied.stdout).toMatch(/Apply complete: 12 steps applied, 0 failed, 0 not run, in [\d.]+ s \(\d+ retr(y|ies)\)\. Verified: live IAM matches the manifests/);
+    expect((await plan(e, 'manifests')).code).toBe(0);
+    expect((await apply(e, 'manifests')).stdout).toBe('No changes. Live IAM matches the manifests.\n');
+    const after = await e.state();
+    const find = (state: Json, list: string, name: string) => JSON.stringify((state[list] as Json[]).find((x) => x['UserName'] === name || x['RoleName'] === name || x['GroupName'] === name));
+    for (const [list, name] of [['RoleDetailList', 'break-glass'], ['RoleDetailList', 'AWSServiceRoleForSupport'], ['UserDetailList', 'old-contractor'], ['GroupDetailList', 'contractors']]) {
+      expect(find(after, list!, name!), name).toBe(find(before, list!, name!));
+    }
+    expect(await entity(e, 'RoleDetailList', 'legacy-batch')).toBeUndefined();
+  });
+
+  it('prune: true deletes unmanaged entities with their clean-up, never protected or AWS-owned ones, and never the caller', async () => {
+    const e = await emulator(exampleSnapshotJson());
+    const iam = new IAMClient({ endpoint: e.url, region: 'us-east-1', credentials: { accessKeyId: CREDENTIALS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS_ENV.AWS_SECRET_ACCESS_KEY } });
+    const { CreateAccessKeyCommand, CreateLoginProfileCommand } = await import('@aws-sdk/client-iam');
+    await iam.send(new CreateAccessKeyCommand({ UserName: 'old-contractor' }));
+    await iam.send(new CreateLoginProfileCommand({ UserName: 'old-contractor', Password: 'Secret-123-xyz' }));
+    await e.resetCalls();
+    const pruning = manifestsWith('prune', { 'account.yaml': 'kind: Account\nid: "123456789012"\nprune: true\nprotected: [arn:aws:iam::123456789012:role/break-glass]\n' });
+    const refused = await apply(e, pruning);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('the caller (arn:aws:iam::123456789012:user/emulator-admin) is deleted by this plan');
+    expect(writes(e)).toEqual([]);
+    const safe = manifestsWith('prune-safe', { 'account.yaml': 'kind: Account\nid: "123456789012"\nprune: true\nprotected: [arn:aws:iam::123456789012:role/break-glass, arn:aws:iam::123456789012:user/emulator-admin]\n' });
+    const applied = await apply(e, safe);
+    expect(applied.code, applied.stderr + applied.stdout).toBe(0);
+    expect(applied.stdout).toMatch(/delete user old-contractor ok/);
+    expect(await entity(e, 'UserDetailList', 'old-contractor')).toBeUndefined();
+    expect(await entity(e, 'GroupDetailList', 'contractors')).toBeUndefined();
+    expect(await entity(e, 'RoleDetailList', 'break-glass')).toBeDefined();
+    expect(await entity(e, 'RoleDetailList', 'AWSServiceRoleForSupport')).toBeDefined();
+    expect(await entity(e, 'UserDetailList', 'emulator-admin')).toBeDefined();
+    expect((await plan(e, safe)).code).toBe(0);
+  });
+});
+
+describe('faults', () => {
+  it('converges under 10% throttling, 2% 500s and a 2 s consistency delay', async () => {
+    const e = await emulator(exampleSnapshotJson(), { throttleRate: 0.1, errorRate: 0.02, consistencyDelayMs: 2000, seed: 7 });
+    // New principals that trust each other: IAM refuses a principal it does not show yet.
+    const manifests = manifestsWith('faults', {
+      'users/newbie.yaml': 'kind: User\nname: newbie\npath: /people/\ngroups: [developers]\ntags: {team: payments}\n',
+      'roles/newbie-helper.yaml': 'kind: Role\nname: newbie-helper\ntrustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - {Effect: Allow, Principal: {AWS: arn:aws:iam::123456789012:user/people/newbie}, Action: sts:AssumeRole}\nmanagedPolicies: [fresh-policy]\n',
+      'policies/fresh-policy.yaml': 'kind: Policy\nname: fresh-policy\ndocument:\n  Version: "2012-10-17"\n  Statement:\n    - {Effect: Allow, Action: s3:GetObject, Resource: "arn:aws:s3:::fresh/*"}\n',
+    });
+    const applied = await apply(e, manifests);
+    expect(applied.code, `${applied.stdout}\n${applied.stderr}`).toBe(0);
+    expect(applied.stdout).toContain('IAM does not show the principals its trust policy names yet; waiting');
+    expect(applied.stdout).toMatch(/Verified: live IAM matches the manifests/);
+    const again = await plan(e, manifests);
+    expect(again.code, again.stdout).toBe(0);
+  }, 60_000);
+
+  it('a run killed mid-apply (SIGKILL), then run again, converges', async () => {
+    const e = await emulator(exampleSnapshotJson(), { latencyMs: 25 });
+    const users = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`users/bulk-${i}.yaml`, `kind: User\nname: bulk-${i}\ngroups: [developers]\ninlinePolicies:\n  own: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "arn:aws:s3:::bulk-${i}/*"}]}\n`]));
+    const manifests = manifestsWith('killed', users);
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/iam-gitops.js'), 'apply', ...e.awsArgs, '--manifests', manifests, '--auto-approve', '--concurrency', '2'], { env: { ...process.env, ...e.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if ((out.match(/ ok /g) ?? []).length >= 10) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => resolve());
+    });
+    await new Promise((r) => child.on('exit', r));
+    expect(child.signalCode).toBe('SIGKILL');
+    const left = await plan(e, manifests);
+    expect(left.code).toBe(2);
+    const rerun = await apply(e, manifests);
+    expect(rerun.code, `${rerun.stdout}\n${rerun.stderr}`).toBe(0);
+    expect((await plan(e, manifests)).code).toBe(0);
+  }, 60_000);
+});
+
+describe('the lockout guard', () => {
+  /** The example account plus an `ops` user that runs apply with AdministratorAccess through group automation. */
+  function accountWithOps(): Json {
+    const snapshot = exampleSnapshotJson() as { UserDetailList: Json[]; GroupDetailList: Json[] };
+    snapshot.GroupDetailList.push({ GroupName: 'automation', Path: '/', Arn: 'arn:aws:iam::123456789012:group/automation', AttachedManagedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }] });
+    snapshot.UserDetailList.push({ UserName: 'ops', Path: '/', Arn: 'arn:aws:iam::123456789012:user/ops', GroupList: ['automation'] });
+    return snapshot;
+  }
+  const OPS = 'arn:aws:iam::123456789012:user/ops';
+  const manifestsDroppingOps = (name: string) => manifestsWith(name, { 'groups/automation.yaml': 'kind: Group\nname: automation\nmanagedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\n', 'users/ops.yaml': 'kind: User\nname: ops\n' });
+
+  it('refuses, before any write, a plan that takes from the caller what apply needs, naming the statements', async () => {
+    const e = await emulator(accountWithOps(), { caller: OPS, enforce: true });
+    const run = await apply(e, manifestsDroppingOps('lockout'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error: the plan could lock out a guarded principal; nothing was changed');
+    expect(run.stderr).toMatch(/the caller \(arn:aws:iam::123456789012:user\/ops\) would lose \d+ permissions apply needs \(iam:GetAccountAuthorizationDetails, iam:ListRoles/);
+    expect(run.stderr).toContain('before: allowed by managed policy arn:aws:iam::aws:policy/AdministratorAccess, statement 0');
+    expect(run.stderr).toContain('after: no statement allows it');
+    expect(writes(e)).toEqual([]);
+  });
+
+  it('with --allow-lockout the steps that cause it run last, and the lockout is real', async () => {
+    const e = await emulator(accountWithOps(), { caller: OPS, enforce: true });
+    const manifests = manifestsDroppingOps('allowed-lockout');
+    const run = await apply(e, manifests, '--allow-lockout');
+    const lines = run.stdout.split('\n').filter((l) => /^\[\d+\/\d+\]/.test(l));
+    expect(lines[lines.length - 1]).toMatch(/remove user ops from group automation ok/);
+    // Verifying needs to read IAM, which ops no longer may.
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/access denied while reading IAM: User: arn:aws:iam::123456789012:user\/ops is not authorized/);
+    expect((await plan(e, manifests)).stderr).toMatch(/access denied/);
+  });
+});
+
+describe('saved plans and approval', () => {
+  it('applies a saved plan; refuses it once live IAM changed, or when it is for another account or version', async () => {
+    const e = await emulator(exampleSnapshotJson());
+    const saved = join(tmp, 'saved.json');
+    expect((await runCli(['plan', ...e.awsArgs, '--manifests', 'manifests', '--format', 'json', '--out', saved], e.env)).code).toBe(0);
+    const iam = new IAMClient({ endpoint: e.url, region: 'us-east-1', credentials: { accessKeyId: CREDENTIALS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS_ENV.AWS_SECRET_ACCESS_KEY } });
+    await iam.send(new CreateUserCommand({ UserName: 'sneaky' }));
+    const stale = await apply(e, 'manifests', '--plan', saved);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/^error: live IAM changed since this plan was made: re-run plan/m);
+    const other = JSON.parse(readFileSync(saved, 'utf8')) as Json;
+    writeFileSync(join(tmp, 'other-version.json'), JSON.stringify({ ...other, tool: { name: 'iam-gitops', version: '0.0.1' } }));
+    expect((await apply(e, 'manifests', '--plan', join(tmp, 'other-version.json'))).stderr).toContain('was made by iam-gitops 0.0.1; this is iam-gitops');
+    writeFileSync(join(tmp, 'other-account.json'), JSON.stringify({ ...other, account: '999999999999' }));
+    expect((await apply(e, 'manifests', '--plan', join(tmp, 'other-account.json'))).stderr).toContain('is a plan for account 999999999999, not 123456789012');
+    const fresh = join(tmp, 'fresh.json');
+    await runCli(['plan', ...e.awsArgs, '--manifests', 'manifests', '--format', 'json', '--out', fresh], e.env);
+    const applied = await apply(e, 'manifests', '--plan', fresh);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(writes(e)).toContain('CreatePolicyVersion');
+  });
+
+  it('asks on a terminal, refuses where there is none, and changes nothing unless told "yes"', async () => {
+    const e = await emulator(exampleSnapshotJson());
+    const base = ['apply', ...e.awsArgs, '--manifests', 'manifests'];
+    const noTerminal = await runCli(base, e.env);
+    expect(noTerminal.code).toBe(1);
+    expect(noTerminal.stderr).toContain('error: apply asks before it changes IAM, and there is no terminal to ask on');
+    const questions: string[] = [];
+    const declined = await runCli(base, e.env, { ask: async (q) => (questions.push(q), 'no') });
+    expect(declined.stderr).toBe('Apply cancelled: nothing was changed.\n');
+    expect(questions[0]).toMatch(/Apply 12 steps to account 123456789012\? Only "yes" is accepted/);
+    expect(writes(e)).toEqual([]);
+    const accepted = await runCli(base, e.env, { ask: async () => 'yes' });
+    expect(accepted.code, accepted.stderr).toBe(0);
+  });
+});
+
+describe('law on random accounts: apply, then plan, has no changes', () => {
+  let universe: UniverseAction[];
+  beforeAll(async () => {
+    universe = await buildUniverse(seededRandom(99), 6);
+  });
+
+  /** A few edits of the kinds pull requests make, to an imported folder. */
+  function edit(random: Random, files: Map<string, string>): string[] {
+    const done: string[] = [];
+    const of = (prefix: string) => [...files.keys()].filter((p) => p.startsWith(prefix));
+    const change = (path: string, f: (m: Json) => void, what: string): void => {
+      const m = parse(files.get(path)!) as Json;
+      f(m);
+      files.set(path, stringify(m));
+      done.push(`${what} ${path}`);
+    };
+    for (let i = 0; i < 4; i++) {
+      const r = random();
+      const users = of('users/');
+      const roles = of('roles/');
+      const policies = of('policies/');
+      if (r < 0.15 && users.length) change(pick(random, users), (m) => (m['tags'] = { ...(m['tags'] as Json), edited: `v${i}` }), 'tag');
+      else if (r < 0.3 && users.length) change(pick(random, users), (m) => (m['path'] = '/moved/'), 'move');
+      else if (r < 0.45 && roles.length) change(pick(random, roles), (m) => (m['path'] = '/moved/'), 'replace');
+      else if (r < 0.6 && policies.length) change(pick(random, policies), (m) => (m['document'] = randomPolicy(random, universe.filter((u) => !u.action.startsWith('iam:')))), 'rewrite');
+      else if (r < 0.7 && users.length) change(pick(random, users), (m) => (m['deleted'] = true), 'delete');
+      else if (r < 0.85) {
+        files.set(`users/new-${i}.yaml`, stringify({ kind: 'User', name: `new-${i}`, groups: [String((parse(files.get(pick(random, of('groups/'))) ?? 'name: group-0') as Json)['name'])], tags: { team: 'x' } }));
+        done.push(`create user new-${i}`);
+      } else if (roles.length) {
+        change(pick(random, roles), (m) => (m['description'] = `described ${i}`), 'describe');
+      }
+    }
+    return done;
+  }
+
+  it('on random accounts with random edits (seed 31)', async () => {
+    const random = seededRandom(31);
+    let converged = 0;
+    for (let run = 0; run < 12; run++) {
+      const snapshot = uniqueSids(randomAccount(random, universe).snapshot);
+      const files = new Map(importLiveState(parseSnapshot('random.json', JSON.stringify(snapshot)), await importOptions()).files);
+      const edits = edit(random, files);
+      const dir = join(tmp, `random-${run}`);
+      for (const [path, text] of files) {
+        mkdirSync(join(dir, path, '..'), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
+      const validated = await runCli(['validate', '--manifests', dir]);
+      if (validated.code !== 0) continue; // an edit IAM would refuse (a user over its inline quota, say)
+      const e = await emulator(snapshot);
+      const applied = await apply(e, dir);
+      expect(applied.code, `run ${run} (${edits.join(', ')}):\n${applied.stdout}\n${applied.stderr}`).toBe(0);
+      const again = await plan(e, dir);
+      expect(again.code, `run ${run} (${edits.join(', ')}):\n${again.stdout}`).toBe(0);
+      converged++;
+      await e.close();
+      running.pop();
+    }
+    expect(converged).toBeGreaterThanOrEqual(8);
+  }, 120_000);
+});
