@@ -139,6 +139,35 @@ describe('faults', () => {
   }, 60_000);
 });
 
+describe('what IAM rewrites, and steps that fail', () => {
+  it('a bare account id in a trust policy reads back as its root ARN, and apply then plan has no changes', async () => {
+    const e = await emulator(exampleSnapshotJson());
+    const manifests = manifestsWith('account-principal', { 'roles/partner.yaml': 'kind: Role\nname: partner\ntrustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - {Effect: Allow, Principal: {AWS: "444455556666"}, Action: sts:AssumeRole, Condition: {StringEquals: {sts:ExternalId: acme}}}\n' });
+    expect((await apply(e, manifests)).code).toBe(0);
+    const stored = (await entity(e, 'RoleDetailList', 'partner')) as { AssumeRolePolicyDocument: { Statement: { Principal: unknown }[] } };
+    expect(stored.AssumeRolePolicyDocument.Statement[0]!.Principal).toEqual({ AWS: 'arn:aws:iam::444455556666:root' });
+    expect((await plan(e, manifests)).code).toBe(0);
+  });
+
+  it('a step IAM refuses stops the run, and the output says exactly what was applied, what failed and what did not run', async () => {
+    // The caller may do everything but create users: AccessDenied on that step, with --enforce.
+    const snapshot = exampleSnapshotJson() as { UserDetailList: Json[] };
+    snapshot.UserDetailList.push({ UserName: 'limited', Path: '/', Arn: 'arn:aws:iam::123456789012:user/limited', AttachedManagedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }], UserPolicyList: [{ PolicyName: 'no-new-users', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' }] } }] });
+    const e = await emulator(snapshot, { caller: 'arn:aws:iam::123456789012:user/limited', enforce: true });
+    const manifests = manifestsWith('refused-step', { 'users/limited.yaml': 'kind: User\nname: limited\nmanagedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\ninlinePolicies:\n  no-new-users: {Version: "2012-10-17", Statement: [{Effect: Deny, Action: iam:CreateUser, Resource: "*"}]}\n' });
+    const run = await apply(e, manifests);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/\[3\/12\] create user carol at \/people\/ failed/);
+    expect(run.stderr).toMatch(/error: access denied while create user carol at \/people\/: User: arn:aws:iam::123456789012:user\/limited is not authorized to perform: iam:CreateUser .*with an explicit deny/);
+    expect(run.stdout).toMatch(/Apply stopped: 2 steps applied, 1 failed, 9 not run/);
+    expect(run.stdout).toMatch(/Applied \(2\):\n {4}\[1\] set a new default version of policy deploy-lambda\n {4}\[2\] tag policy read-artifacts \(owner\)\n/);
+    expect(run.stdout).toMatch(/Failed \(1\):\n {4}\[3\] create user carol at \/people\/: access denied/);
+    expect(run.stdout).toMatch(/Not run \(9\):\n {4}\[4\] put inline policy read-logs on group developers\n/);
+    expect(run.stderr).toContain('Every step is safe to repeat');
+    expect(run.stderr).not.toContain(CREDENTIALS_ENV.AWS_SECRET_ACCESS_KEY);
+  });
+});
+
 describe('the lockout guard', () => {
   /** The example account plus an `ops` user that runs apply with AdministratorAccess through group automation. */
   function accountWithOps(): Json {

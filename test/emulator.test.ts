@@ -190,9 +190,9 @@ describe('faults and hooks', () => {
     try {
       await expect(client.send(new ListUsersCommand({}))).rejects.toMatchObject({ name: 'Throttling', $metadata: { httpStatusCode: 400 } });
       const calls = (await (await fetch(`${faulty.url}/_emulator/calls`)).json()) as { total: number; byAction: Record<string, number> };
-      expect(calls).toEqual({ total: 2, byAction: { ListUsers: 2 } });
+      expect(calls).toEqual({ total: 2, byAction: { ListUsers: 2 }, throttled: 2, failed: 0 });
       await fetch(`${faulty.url}/_emulator/calls`, { method: 'DELETE' });
-      expect(await (await fetch(`${faulty.url}/_emulator/calls`)).json()).toEqual({ total: 0, byAction: {} });
+      expect(await (await fetch(`${faulty.url}/_emulator/calls`)).json()).toEqual({ total: 0, byAction: {}, throttled: 0, failed: 0 });
     } finally {
       await faulty.close();
     }

@@ -83,14 +83,14 @@ const roleShape = (r: RoleRecord, full: boolean): XmlObject => ({
   ...(full && r.tags.length ? { Tags: r.tags.map((t) => ({ ...t })) } : {}),
 });
 
-const policyShape = (model: IamModel, p: PolicyRecord): XmlObject => ({
+const policyShape = (model: IamModel, p: PolicyRecord, usage = model.usageCounts()): XmlObject => ({
   PolicyName: p.name,
   PolicyId: p.id,
   Arn: p.arn,
   Path: p.path,
   DefaultVersionId: p.versions.find((v) => v.isDefault)?.id,
-  AttachmentCount: model.attachmentCount(p.arn),
-  PermissionsBoundaryUsageCount: model.boundaryUsageCount(p.arn),
+  AttachmentCount: usage.attachments.get(p.arn) ?? 0,
+  PermissionsBoundaryUsageCount: usage.boundaries.get(p.arn) ?? 0,
   IsAttachable: true,
   Description: p.description,
   CreateDate: p.created,
@@ -158,13 +158,18 @@ function visibleOr<T extends { visibleAt: number }>(model: IamModel, entity: T, 
 // ---------------------------------------------------------------------------------------------------------------
 // Handlers
 
-const authorizationDetails: Handler = (model, p, options) => {
-  const filters = p.list('Filter');
-  for (const f of filters) if (!['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'].includes(f)) throw validationError(f, 'filter', 'Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]');
+type DetailItem = { kind: 'user' | 'group' | 'role' | 'policy'; value: XmlObject; size: number };
+
+/** Listings by filter set, kept while the account does not change: a large account is read in many pages. */
+const detailsCache = new WeakMap<IamModel, { version: number; listings: Map<string, DetailItem[]> }>();
+
+function detailItems(model: IamModel, filters: readonly string[]): DetailItem[] {
   const wants = (f: string): boolean => filters.length === 0 || filters.includes(f);
-  type Item = { kind: 'user' | 'group' | 'role' | 'policy'; value: XmlObject; size: number };
-  const items: Item[] = [];
+  const items: DetailItem[] = [];
   const sizeOf = (value: XmlObject): number => JSON.stringify(value).length;
+  const usage = model.usageCounts();
+  const profilesByRole = new Map<string, typeof model.instanceProfiles extends Map<string, infer P> ? P[] : never>();
+  for (const profile of model.instanceProfiles.values()) for (const r of profile.roles) profilesByRole.set(r, [...(profilesByRole.get(r) ?? []), profile]);
   if (wants('User')) {
     for (const u of visibleList(model, model.users)) {
       const value: XmlObject = {
@@ -187,7 +192,7 @@ const authorizationDetails: Handler = (model, p, options) => {
       const { Description: _d, MaxSessionDuration: _m, ...rest } = roleShape(r, true);
       const value: XmlObject = {
         ...rest,
-        InstanceProfileList: model.profilesOfRole(r.name).map((profile) => profileShape(model, profile)),
+        InstanceProfileList: (profilesByRole.get(r.name.toLowerCase()) ?? []).map((profile) => profileShape(model, profile)),
         RolePolicyList: [...r.inline].map(([PolicyName, doc]) => ({ PolicyName, PolicyDocument: encodeDocument(doc) })),
         AttachedManagedPolicies: r.attached.map((arn) => ({ PolicyName: arn.split('/').pop(), PolicyArn: arn })),
       };
@@ -197,17 +202,28 @@ const authorizationDetails: Handler = (model, p, options) => {
   const policyItems = (awsManaged: boolean): void => {
     const policies = [...model.policies.values()].filter((pol) => pol.awsManaged === awsManaged && model.visible(pol));
     // IAM lists the AWS managed policies the account uses, not all of AWS's.
-    const listed = awsManaged ? policies.filter((pol) => model.attachmentCount(pol.arn) + model.boundaryUsageCount(pol.arn) > 0) : policies;
+    const listed = awsManaged ? policies.filter((pol) => (usage.attachments.get(pol.arn) ?? 0) + (usage.boundaries.get(pol.arn) ?? 0) > 0) : policies;
     for (const pol of listed.sort((a, b) => a.arn.localeCompare(b.arn))) {
-      const value: XmlObject = { ...policyShape(model, pol), PolicyVersionList: pol.versions.map((v) => ({ Document: encodeDocument(v.document), VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created })) };
+      const value: XmlObject = { ...policyShape(model, pol, usage), PolicyVersionList: pol.versions.map((v) => ({ Document: encodeDocument(v.document), VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created })) };
       items.push({ kind: 'policy', value, size: sizeOf(value) });
     }
   };
   if (wants('LocalManagedPolicy')) policyItems(false);
   if (wants('AWSManagedPolicy')) policyItems(true);
+  return items;
+}
+
+const authorizationDetails: Handler = (model, p, options) => {
+  const filters = p.list('Filter');
+  for (const f of filters) if (!['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'].includes(f)) throw validationError(f, 'filter', 'Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]');
   const listing = `details:${[...filters].sort().join(',')}`;
+  let cache = detailsCache.get(model);
+  if (cache?.version !== model.version) detailsCache.set(model, (cache = { version: model.version, listings: new Map() }));
+  const cached = model.allVisible() ? cache.listings.get(listing) : undefined;
+  const items = cached ?? detailItems(model, filters);
+  if (!cached && model.allVisible()) cache.listings.set(listing, items);
   const got = page(items, p, listing, options, (i) => i.size);
-  const of = (kind: Item['kind']): XmlValue[] => got.items.filter((i) => i.kind === kind).map((i) => i.value);
+  const of = (kind: DetailItem['kind']): XmlValue[] => got.items.filter((i) => i.kind === kind).map((i) => i.value);
   return { UserDetailList: of('user'), GroupDetailList: of('group'), RoleDetailList: of('role'), Policies: of('policy'), IsTruncated: got.IsTruncated, Marker: got.Marker };
 };
 
@@ -295,11 +311,12 @@ export const IAM_HANDLERS: Record<string, Handler> = {
   ListPolicies: (model, p, options) => {
     const scope = p.get('Scope') ?? 'All';
     const onlyAttached = p.bool('OnlyAttached');
+    const usage = model.usageCounts();
     const policies = [...model.policies.values()]
       .filter((pol) => model.visible(pol) && (scope === 'All' || (scope === 'AWS') === pol.awsManaged))
-      .filter((pol) => !onlyAttached || model.attachmentCount(pol.arn) > 0)
+      .filter((pol) => !onlyAttached || (usage.attachments.get(pol.arn) ?? 0) > 0)
       .sort((a, b) => a.arn.localeCompare(b.arn));
-    return listed(page(policies, p, `policies:${scope}:${onlyAttached}`, options), 'Policies', (pol) => policyShape(model, pol));
+    return listed(page(policies, p, `policies:${scope}:${onlyAttached}`, options), 'Policies', (pol) => policyShape(model, pol, usage));
   },
   GetUser: (model, p) => ({ User: userShape(visibleOr(model, model.user(p.require('UserName')), `The user with name ${p.require('UserName')} cannot be found.`)) }),
   GetRole: (model, p) => ({ Role: roleShape(visibleOr(model, model.role(p.require('RoleName')), `The role with name ${p.require('RoleName')} cannot be found.`), true) }),

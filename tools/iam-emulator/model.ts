@@ -121,7 +121,30 @@ export class IamModel {
   }
 
   private newEntity(kind: 'user' | 'group' | 'role' | 'policy' | 'instance-profile', prefix: string, name: string, path: string, visibleNow = false): Entity {
-    return { name, path, id: newId(prefix), arn: `arn:aws:iam::${this.account}:${kind}${path}${name}`, created: this.now(), visibleAt: visibleNow ? 0 : this.clock() + this.delay };
+    const visibleAt = visibleNow ? 0 : this.clock() + this.delay;
+    this.lastVisibleAt = Math.max(this.lastVisibleAt, visibleAt);
+    return { name, path, id: newId(prefix), arn: `arn:aws:iam::${this.account}:${kind}${path}${name}`, created: this.now(), visibleAt };
+  }
+
+  /** The latest time an entity becomes visible: until then, what reads show changes with the clock alone. */
+  private lastVisibleAt = 0;
+
+  /** Whether every entity is visible now (reads then depend on the state alone, and can be cached by version). */
+  allVisible(): boolean {
+    return this.clock() >= this.lastVisibleAt;
+  }
+
+  /** How many principals attach each managed policy, and use each as a boundary: computed once per read. */
+  usageCounts(): { attachments: Map<string, number>; boundaries: Map<string, number> } {
+    const attachments = new Map<string, number>();
+    const boundaries = new Map<string, number>();
+    for (const map of [this.users, this.groups, this.roles] as Map<string, Principal & { boundary?: string }>[]) {
+      for (const p of map.values()) {
+        for (const arn of p.attached) attachments.set(arn, (attachments.get(arn) ?? 0) + 1);
+        if (p.boundary) boundaries.set(p.boundary, (boundaries.get(p.boundary) ?? 0) + 1);
+      }
+    }
+    return { attachments, boundaries };
   }
 
   private changed(): void {

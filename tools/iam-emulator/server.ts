@@ -41,8 +41,16 @@ export interface EmulatorOptions {
 export interface RunningEmulator {
   readonly url: string;
   readonly server: Server;
-  readonly calls: () => { total: number; byAction: Record<string, number> };
+  readonly calls: () => CallCounts;
   close(): Promise<void>;
+}
+
+/** Requests received, by action; of them, those answered Throttling or ServiceFailure by an injected fault. */
+export interface CallCounts {
+  readonly total: number;
+  readonly byAction: Record<string, number>;
+  readonly throttled: number;
+  readonly failed: number;
 }
 
 interface Session {
@@ -56,6 +64,8 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
   const random = options.random ?? Math.random;
   const byAction: Record<string, number> = {};
   let total = 0;
+  let throttled = 0;
+  let failed = 0;
   const sessions = new Map<string, Session>();
   const catalog = options.enforce ? await loadActionCatalog() : undefined;
   const bucket = options.rateLimit ? tokenBucket(options.rateLimit) : undefined;
@@ -122,10 +132,10 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/_emulator/calls') {
       if (req.method === 'DELETE') {
-        total = 0;
+        total = throttled = failed = 0;
         for (const k of Object.keys(byAction)) delete byAction[k];
       }
-      return send(res, 200, 'application/json', JSON.stringify({ total, byAction }));
+      return send(res, 200, 'application/json', JSON.stringify({ total, byAction, throttled, failed }));
     }
     if (path === '/_emulator/state') return send(res, 200, 'application/json', JSON.stringify(snapshotOf(model), null, 2));
     const body = await readBody(req);
@@ -137,10 +147,13 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
     byAction[action] = (byAction[action] ?? 0) + 1;
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     const fail = (error: IamError): void => send(res, error.status, 'text/xml', errorResponse(service, error.type, error.code, error.message, requestId));
-    if (bucket && !bucket()) return fail(new IamError('Throttling', 'Rate exceeded'));
-    if (options.throttleRate && random() < options.throttleRate) return fail(new IamError('Throttling', 'Rate exceeded'));
+    if ((bucket && !bucket()) || (options.throttleRate && random() < options.throttleRate)) {
+      throttled++;
+      return fail(new IamError('Throttling', 'Rate exceeded'));
+    }
     // A 500 may come after the change was made: the caller's retry then meets its own earlier attempt.
     const failure = options.errorRate && random() < options.errorRate ? (isRead(action) || random() < 0.5 ? 'before' : 'after') : undefined;
+    if (failure) failed++;
     if (failure === 'before') return fail(new IamError('ServiceFailure', 'We encountered an internal error. Please try again.'));
     try {
       const p = new Params(form);
@@ -178,7 +191,7 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
   return {
     url: `http://127.0.0.1:${address.port}`,
     server,
-    calls: () => ({ total, byAction: { ...byAction } }),
+    calls: () => ({ total, byAction: { ...byAction }, throttled, failed }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
