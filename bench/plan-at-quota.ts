@@ -38,7 +38,7 @@ try {
   writeFileSync(join(manifests, 'users/new-joiner.yaml'), 'kind: User\nname: new-joiner\ngroups: [g-0]\n');
 
   const probe = `
-    const { main } = await import(${JSON.stringify(join(ROOT, 'dist/cmd/cli.js'))});
+    const { main } = await import(${JSON.stringify(join(ROOT, 'build/cmd/cli.js'))});
     const started = performance.now();
     let out = '';
     const code = await main(JSON.parse(process.argv[1]), { stdout: (t) => { out += t; }, stderr: (t) => process.stderr.write(t), stdoutIsTty: false, env: {} });

@@ -89,8 +89,8 @@ describe('plan output', () => {
     const run = await runCli(['plan', ...EXAMPLE, '--format', 'markdown', '--out', out]);
     expect(run.stdout).toBe(`Plan written to ${out}: 1 to create, 4 to update, 1 to delete.\n`);
     const markdown = readFileSync(out, 'utf8');
-    expect(markdown).toContain('### iam-gitops plan for account `123456789012`');
-    expect(markdown).toContain('| 🟢 create | user | `carol` |');
+    expect(markdown).toMatch(/^<!-- iam-gitops:plan:manifests -->\n### 🔀 iam-gitops: mixed · account <code>123456789012<\/code>/);
+    expect(markdown).toContain('| 🟢 create | user | <code>carol</code> |');
   });
 
   it('colours only for a terminal, never with NO_COLOR or --no-color; FORCE_COLOR forces it', async () => {

@@ -1,16 +1,16 @@
 /**
  * Access deltas computed on worker threads equal those computed on one thread. Workers run the built JavaScript,
- * so this test imports dist/ (npm test builds it first).
+ * so this test imports build/ (npm test builds it first).
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { syntheticSnapshot } from '../bench/synthetic-account.js';
 
-const DIST = new URL('../dist/src/', import.meta.url);
+const DIST = new URL('../build/src/', import.meta.url);
 
 describe('access deltas on worker threads', () => {
   it('give the same grouped deltas as one thread, whoever computes which chunk', async () => {
-    expect(existsSync(new URL('analyze/access-delta-worker.js', DIST)), 'dist/ is missing: run npm run build (npm test does)').toBe(true);
+    expect(existsSync(new URL('analyze/access-delta-worker.js', DIST)), 'build/ is missing: run npm run build (npm test does)').toBe(true);
     const { AccessDeltaWorkers } = (await import(new URL('analyze/parallel-access-deltas.js', DIST).href)) as typeof import('../src/analyze/parallel-access-deltas.js');
     const { accessDeltas } = (await import(new URL('analyze/access-delta.js', DIST).href)) as typeof import('../src/analyze/access-delta.js');
     const { parseSnapshot } = (await import(new URL('live/parse-snapshot.js', DIST).href)) as typeof import('../src/live/parse-snapshot.js');

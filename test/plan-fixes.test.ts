@@ -14,7 +14,7 @@ import { importLiveState } from '../src/importer/live-to-manifests.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
 import type { Plan } from '../src/plan/plan.js';
 import { principalsLine } from '../src/render/access.js';
-import { renderPlanMarkdown } from '../src/render/markdown-plan.js';
+import { renderComment } from '../src/render/comment.js';
 import { renderPlanText } from '../src/render/text-plan.js';
 import { validateManifests } from '../src/app/use-cases.js';
 import { manifestsFromFiles } from '../src/manifest/files-source.js';
@@ -52,7 +52,7 @@ describe('moves', () => {
     expect(text).toContain('arn:aws:iam::123456789012:role/ci/github-deploy -> arn:aws:iam::123456789012:role/deploy/github-deploy');
     expect(text).not.toMatch(/~ role github-deploy/);
     expect(text).toContain('Plan: 2 to create, 3 to update, 2 to delete (1 replacement: deleted and created again).');
-    expect(renderPlanMarkdown(plan, 'proposal', await loadActionCatalog())).toContain('| 🔁 replace | role | `github-deploy` |');
+    expect(renderComment(plan, await loadActionCatalog(), { folder: 'manifests' })).toContain('| 🔁 replace | role | <code>github\\-deploy</code> |');
     // The moved role is one principal under its new ARN: never its old ARN, never twice.
     const arns = analysedArns(plan);
     expect(arns).not.toContain('arn:aws:iam::123456789012:role/ci/github-deploy');

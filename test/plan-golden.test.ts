@@ -1,6 +1,6 @@
 /**
  * Golden plan folders: each holds manifests/ and snapshot.json (or a case.json naming others), and the expected
- * text and JSON of `iam-gitops plan`, with its exit code under --detailed-exitcode.
+ * text, markdown and JSON of `iam-gitops plan`, with its exit code under --detailed-exitcode.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -31,6 +31,11 @@ describe('plan: golden folders', () => {
     it(`${name}: text`, async () => {
       const run = await runCli(['plan', '--manifests', manifests, '--state', state, '--detailed-exitcode', '--now', NOW]);
       expectGolden(join(dir, 'expected.txt'), `exit ${run.code}\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`);
+    });
+
+    it(`${name}: markdown (the pull-request comment)`, async () => {
+      const run = await runCli(['plan', '--manifests', manifests, '--state', state, '--format', 'markdown', '--now', NOW]);
+      expectGolden(join(dir, 'expected.md'), `exit ${run.code}\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`);
     });
 
     it(`${name}: json`, async () => {

@@ -5,10 +5,12 @@ import type { PlanFinding } from '../../src/analyze/plan-findings.js';
 import { planChanges } from '../../src/app/use-cases.js';
 import type { ActionCatalog } from '../../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
-import { hasErrors } from '../../src/core/diagnostics.js';
+import { error, hasErrors, InputError } from '../../src/core/diagnostics.js';
+import { withPullRequest } from '../../src/app/pull-request.js';
+import { readPullRequest } from '../../src/git/pull-request-git.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import type { Plan } from '../../src/plan/plan.js';
-import { renderPlanMarkdown } from '../../src/render/markdown-plan.js';
+import { renderComment } from '../../src/render/comment.js';
 import { palette } from '../../src/render/palette.js';
 import { renderPlanText, summaryLine } from '../../src/render/text-plan.js';
 import { addLiveSourceOptions, count, EXIT_CHANGES, EXIT_ERROR, EXIT_FINDINGS, FAIL_ON, formatOption, liveReaderFrom, parseNow, writeOutput, type CliContext, type FailOn, type Format, type LiveSourceOptions } from '../context.js';
@@ -25,16 +27,21 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)')
     .addOption(new Option('--fail-on <severity>', 'exit 3 when the change introduces or raises a finding this severe or worse (accepted risks never count)').choices(FAIL_ON).default('never'))
     .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
-    .action(async (options: LiveSourceOptions & { manifests: string; format: Format; out?: string; detailedExitcode?: boolean; failOn: FailOn; now?: string }) => {
-      const manifests = readManifestFolder(options.manifests);
-      const result = await planChanges(manifests, liveReaderFrom(options, ctx.io), parseNow(options.now));
+    .option('--base <ref>', "a pull request's base (branch, tag or commit): mark each change as caused by the pull request or as drift already there")
+    .option('--head <ref>', 'with --base: plan the manifests at this commit instead of the working tree')
+    .action(async (options: LiveSourceOptions & { manifests: string; format: Format; out?: string; detailedExitcode?: boolean; failOn: FailOn; now?: string; base?: string; head?: string }) => {
+      if (options.head !== undefined && options.base === undefined) throw new InputError([error('--head needs --base', 'Give the pull request\'s base too: --base origin/main --head HEAD.')]);
+      const pr = options.base === undefined ? undefined : await readPullRequest({ manifests: options.manifests, base: options.base, ...(options.head === undefined ? {} : { head: options.head }) });
+      const manifests = pr?.headManifests ?? readManifestFolder(options.manifests);
+      const planned = await planChanges(manifests, liveReaderFrom(options, ctx.io), parseNow(options.now));
+      const result = pr ? await withPullRequest(planned, manifests, pr) : planned;
       if (!result.plan || hasErrors(result.diagnostics)) {
         ctx.printDiagnostics(result.diagnostics);
         ctx.setExitCode(EXIT_ERROR);
         return;
       }
       const plan = result.plan;
-      const rendered = renderPlan(plan, options.format, ctx.useColor(options.out !== undefined), await loadActionCatalog());
+      const rendered = renderPlan(plan, options.format, ctx.useColor(options.out !== undefined), await loadActionCatalog(), options.manifests);
       if (options.out) {
         writeOutput(options.out, rendered);
         ctx.io.stdout(`Plan written to ${options.out}: ${summaryLine(plan).replace(/^Plan: /, '')}\n`);
@@ -50,12 +57,12 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     });
 }
 
-export function renderPlan(plan: Plan, format: Format, color: boolean, catalog: ActionCatalog): string {
+export function renderPlan(plan: Plan, format: Format, color: boolean, catalog: ActionCatalog, commentFolder?: string): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(plan, null, 2)}\n`;
     case 'markdown':
-      return renderPlanMarkdown(plan, 'proposal', catalog);
+      return renderComment(plan, catalog, { folder: commentFolder ?? 'manifests' });
     case 'text':
       return renderPlanText(plan, palette(color), 'proposal', catalog);
   }

@@ -9,7 +9,7 @@
  * reading the manifests; they then wait for work. Measured at quota (bench/plan-at-quota, 2 cores): 5.3 s on one
  * thread, 4.7 s this way.
  *
- * Workers run the built JavaScript (dist/). From TypeScript sources (tests through vitest) there is no worker script,
+ * Workers run the built JavaScript (build/, or the Action's bundle in dist/). From TypeScript sources (tests through vitest) there is no worker script,
  * and everything runs on this thread.
  */
 import { existsSync } from 'node:fs';

@@ -37,7 +37,7 @@ function read(): AwsManagedPolicies {
   return { source: extract.source, byArn };
 }
 
-/** The data folder ships at the package root; sources run from src/ and the build from dist/src/. */
+/** The data folder ships at the package root; sources run from src/ and the build from build/src/, the Action's bundle from dist/. */
 function findDataFile(name: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {

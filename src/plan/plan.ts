@@ -65,6 +65,30 @@ export interface Change {
   readonly replacedBy?: string;
   readonly replaces?: string;
   readonly differences?: readonly ChangeDetail[];
+  /**
+   * Added field, when the plan knows a pull request (`plan --base REF`, the GitHub Action): whether this pull
+   * request causes the change, or live IAM already differed from the base branch's manifests the same way (drift that
+   * apply would revert too), or both.
+   */
+  readonly origin?: ChangeOrigin;
+  /** Added field: the pull request's changed files behind this change (its manifest, its document file). */
+  readonly files?: readonly string[];
+}
+
+export type ChangeOrigin = 'pull-request' | 'drift' | 'pull-request+drift';
+
+/** A pull request as a plan sees it: the commits compared and the manifest files it changes. */
+export interface PullRequestContext {
+  readonly base: string;
+  readonly head: string;
+  readonly mergeBase: string;
+  /** The head's manifests were read from the working tree (with uncommitted and untracked files), not from `head`. */
+  readonly workingTree?: boolean;
+  readonly files: readonly { readonly path: string; readonly status: 'added' | 'modified' | 'deleted' | 'renamed'; readonly from?: string }[];
+  /** Said when the base had no manifests folder (the pull request adds it): then every change is the pull request's. */
+  readonly note?: string;
+  /** Drift the pull request adopts: changes the base's manifests needed that the head's do not (they now say what live IAM has). */
+  readonly adopted?: readonly { readonly action: ChangeAction; readonly kind: EntityKind; readonly name: string }[];
 }
 
 export interface PlanSummary {
@@ -104,6 +128,8 @@ export interface Plan {
   readonly protected?: readonly string[];
   /** Added field: the tool that made the plan; `apply --plan` refuses a plan of another version. */
   readonly tool?: { readonly name: string; readonly version: string };
+  /** Added field: the pull request the changes are classified against (see `Change.origin`). */
+  readonly pullRequest?: PullRequestContext;
 }
 
 export function hasChanges(plan: Plan): boolean {

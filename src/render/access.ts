@@ -20,24 +20,6 @@ export function renderAccessText(deltas: readonly AccessDelta[], catalog: Action
   return out;
 }
 
-export function renderAccessMarkdown(deltas: readonly AccessDelta[], catalog: ActionCatalog): string[] {
-  const out: string[] = [];
-  for (const delta of deltas) {
-    out.push(`<details><summary>${principalsLine(delta.principals, delta.movedFrom)}: ${delta.granted.length} granted, ${delta.revoked.length} revoked</summary>`, '');
-    for (const [label, entries] of [['Can now', delta.granted], ['Can no longer', delta.revoked]] as const) {
-      if (entries.length === 0) continue;
-      out.push(`**${label}:**`, '');
-      for (const entry of entries) {
-        const [first, ...rest] = entryLines(entry, catalog);
-        out.push(`- ${first}${rest.length ? `<br>${rest.map((r) => `<sub>${r}</sub>`).join('<br>')}` : ''}`);
-      }
-      out.push('');
-    }
-    out.push('</details>', '');
-  }
-  return out;
-}
-
 /** How many principals a line names before it says "and N more". */
 const NAMED_PRINCIPALS = 10;
 
@@ -60,7 +42,7 @@ export function principalName(arn: string): string {
 }
 
 /** One entry: what (actions by service and level), where (resources), when (condition), except what, and why. */
-function entryLines(entry: AccessEntry, catalog: ActionCatalog): string[] {
+export function entryLines(entry: AccessEntry, catalog: ActionCatalog): string[] {
   const where = entry.resources ? (entry.resources.includes('*') ? 'on any resource' : `on ${list(entry.resources)}`) : `on everything except ${list(entry.notResources ?? [])}`;
   const when = entry.condition ? `, ${conditionWords(entry.condition)}` : '';
   const what = entry.actions ? actionsSummary(entry.actions, catalog) : `every action except (${actionsSummary(entry.notActions ?? [], catalog)})`;
@@ -68,6 +50,39 @@ function entryLines(entry: AccessEntry, catalog: ActionCatalog): string[] {
   for (const carve of entry.except ?? []) lines.push(`except ${carveWords(carve)}`);
   lines.push(`because ${entry.because.join('; ')}`);
   return lines;
+}
+
+/**
+ * One line per principal (or group): the services it gains or loses actions in, with counts by access level, e.g.
+ * `gains 23 actions in iam (16 Write, 7 Permissions management); loses 3 in logs (2 Read, 1 List)`.
+ */
+export function deltaHeadline(delta: AccessDelta, catalog: ActionCatalog): string {
+  const side = (entries: readonly AccessEntry[], verb: string): string | undefined => {
+    if (entries.length === 0) return undefined;
+    if (entries.some((e) => e.notActions || e.actions?.includes('*'))) return `${verb} nearly every action of every service`;
+    const byService = new Map<string, Map<string, Set<string>>>();
+    for (const entry of entries) {
+      for (const pattern of entry.actions ?? []) {
+        for (const action of /[*?]/.test(pattern) ? catalog.expand(pattern) : [pattern]) {
+          const service = action.slice(0, action.indexOf(':'));
+          const name = action.slice(service.length + 1);
+          const level = catalog.actionsOf(service)?.find((a) => a.name.toLowerCase() === name.toLowerCase())?.accessLevel ?? 'Unknown';
+          const levels = byService.get(service) ?? new Map<string, Set<string>>();
+          levels.set(level, (levels.get(level) ?? new Set()).add(name.toLowerCase()));
+          byService.set(service, levels);
+        }
+      }
+    }
+    const parts = [...byService].map(([service, levels]) => {
+      const total = [...levels.values()].reduce((n, names) => n + names.size, 0);
+      const detail = [...levels].sort(([a], [b]) => a.localeCompare(b)).map(([level, names]) => `${names.size} ${level}`).join(', ');
+      return `${total} in ${service} (${detail})`;
+    });
+    const total = [...byService.values()].reduce((n, levels) => n + [...levels.values()].reduce((m, names) => m + names.size, 0), 0);
+    const shown = parts.slice(0, 4).join('; ');
+    return `${verb} ${total === 1 ? '1 action' : `${total} actions`}: ${shown}${parts.length > 4 ? `; and ${parts.length - 4} more services` : ''}`;
+  };
+  return [side(delta.granted, 'gains'), side(delta.revoked, 'loses')].filter((s): s is string => s !== undefined).join('; ');
 }
 
 /** "on X", "when outside eu-west-1", "on X when without MFA": a carve-out, after the word "except". */

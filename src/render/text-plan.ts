@@ -60,6 +60,15 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
   }
   for (const d of plan.diagnostics) out.push(colors.warn(formatDiagnostic(d)));
   if (plan.diagnostics.length > 0) out.push('');
+  if (plan.pullRequest) {
+    const pr = plan.pullRequest;
+    const caused = plan.changes.filter((c) => c.replacedBy === undefined && c.origin !== 'drift' && c.origin !== undefined).length;
+    const drift = plan.changes.filter((c) => c.replacedBy === undefined && (c.origin === 'drift' || c.origin === 'pull-request+drift')).length;
+    out.push(colors.bold(`Pull request: ${plural(pr.files.length, 'changed manifest file')} since ${pr.mergeBase.slice(0, 7)}; it causes ${plural(caused, 'change')}, ${plural(drift, 'change')} ${drift === 1 ? 'is' : 'are'} drift already there.`));
+    if (pr.adopted?.length) out.push(`It adopts drift on ${pr.adopted.map((a) => `${a.kind} ${a.name}`).join(', ')}.`);
+    if (pr.note) out.push(pr.note);
+    out.push('');
+  }
   const s = plan.summary;
   out.push(colors.bold(summaryLine(plan)) + (s.unmanaged ? ` ${s.unmanaged} unmanaged.` : ''));
   return `${out.join('\n')}\n`;
@@ -77,6 +86,12 @@ export function summaryLine(plan: Plan): string {
   return `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete${replaced}.`;
 }
 
+const ORIGIN_WORDS = {
+  'pull-request': 'caused by this pull request',
+  drift: 'drift: live IAM already differs from the base branch; not caused by this pull request',
+  'pull-request+drift': 'caused by this pull request, on top of drift from the base branch',
+} as const;
+
 function renderChange(shown: ShownChange, colors: Palette, mood: Mood): string[] {
   const { change, action } = shown;
   const paint = action === 'replace' ? colors.delete : colors[action];
@@ -93,5 +108,6 @@ function renderChange(shown: ShownChange, colors: Palette, mood: Mood): string[]
     }
   }
   lines.push(colors.dim(`    # ${change.reason}`));
+  if (change.origin) lines.push(colors.dim(`    # ${ORIGIN_WORDS[change.origin]}${change.files?.length ? `: ${change.files.join(', ')}` : ''}`));
   return lines;
 }

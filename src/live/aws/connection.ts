@@ -7,7 +7,7 @@
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
-import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { fromIni, fromNodeProviderChain, fromTemporaryCredentials, fromWebToken } from '@aws-sdk/credential-providers';
 import { AdaptiveRetryStrategy } from '@smithy/core/retry';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { error, InputError } from '../../core/diagnostics.js';
@@ -21,6 +21,11 @@ export interface AwsOptions {
   /** A named profile of ~/.aws/config. */
   readonly profile?: string;
   readonly assumeRole?: { readonly arn: string; readonly externalId?: string; readonly sessionName?: string };
+  /**
+   * A role assumed with an OpenID Connect token (GitHub Actions' `core.getIDToken`): no stored secret. Takes the
+   * place of the environment's credentials.
+   */
+  readonly webIdentity?: { readonly roleArn: string; readonly token: string; readonly sessionName?: string };
   /** The environment credentials are read from first (the process's, or a test's). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Attempts per request, retries included (default 10: enough to ride out throttling). */
@@ -53,7 +58,14 @@ export function createAwsClients(options: AwsOptions): AwsClients {
     retryStrategy: new AdaptiveRetryStrategy(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, options.retryBaseDelayMs !== undefined ? { baseDelay: options.retryBaseDelayMs } : {}),
     customUserAgent: `${TOOL_NAME}/${TOOL_VERSION}`,
   };
-  const base = baseCredentials(options);
+  const base = options.webIdentity
+    ? fromWebToken({
+        roleArn: options.webIdentity.roleArn,
+        webIdentityToken: options.webIdentity.token,
+        roleSessionName: options.webIdentity.sessionName ?? `${TOOL_NAME}-${Date.now()}`,
+        clientConfig: { region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) },
+      })
+    : baseCredentials(options);
   const credentials = options.assumeRole
     ? fromTemporaryCredentials({
         params: {

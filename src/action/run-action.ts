@@ -1,0 +1,377 @@
+/**
+ * The GitHub Action: `plan` (a pull request's plan, its sticky comment and the job summary), `apply` (on merge) and
+ * `audit`. It follows the runner's conventions only (inputs from INPUT_*, the event from GITHUB_EVENT_PATH, the
+ * API at GITHUB_API_URL, outputs to GITHUB_OUTPUT, the report to GITHUB_STEP_SUMMARY), so it runs on GitHub.com,
+ * GitHub Enterprise Server and anywhere the same environment is set.
+ *
+ * What fails the step: manifests that do not validate, live IAM that cannot be read, an apply that does not finish,
+ * and findings at or above `fail-on`. What only warns: a comment that cannot be posted (a fork's read-only token),
+ * a base commit that cannot be found (the plan then does not tell drift apart).
+ */
+import * as core from '@actions/core';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { failingFindings, SEVERITY_ORDER, type Finding, type FindingSeverity } from '../analyze/findings.js';
+import type { PlanFinding } from '../analyze/plan-findings.js';
+import { applyManifests, type ApplyOutcome } from '../app/apply.js';
+import { withPullRequest } from '../app/pull-request.js';
+import { auditAccount, planChanges } from '../app/use-cases.js';
+import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
+import { formatDiagnostic, hasErrors, InputError, type Diagnostic } from '../core/diagnostics.js';
+import { readPullRequest, type PullRequestGit } from '../git/pull-request-git.js';
+import { gitHubClient } from '../github/client.js';
+import { upsertStickyComment, type CommentOutcome } from '../github/sticky-comment.js';
+import { createAwsClients, type AwsClients } from '../live/aws/connection.js';
+import { AwsLiveReader } from '../live/aws/aws-live-reader.js';
+import type { LiveReader } from '../live/live-state.js';
+import { SnapshotFileReader } from '../live/snapshot-file-reader.js';
+import { readManifestFolder } from '../manifest/read-manifest-folder.js';
+import { hasChanges, type Plan } from '../plan/plan.js';
+import { commentMarker, maxSeverity, renderComment, SUMMARY_LIMIT, verdictOf } from '../render/comment.js';
+import { code, text } from '../render/markdown-safe.js';
+import { renderAuditMarkdown } from '../render/findings.js';
+import { readRunContext, type RunContext } from './event.js';
+
+export const COMMANDS = ['plan', 'apply', 'audit'] as const;
+export const FAIL_ON = ['critical', 'high', 'medium', 'low', 'never'] as const;
+
+export interface ActionInputs {
+  readonly command: (typeof COMMANDS)[number];
+  readonly manifests: string;
+  readonly state?: string;
+  readonly githubToken?: string;
+  readonly awsRegion?: string;
+  readonly roleToAssume?: string;
+  readonly failOn: (typeof FAIL_ON)[number];
+  readonly comment: boolean;
+}
+
+/** A problem with the Action's inputs or environment: the message says what to change in the workflow. */
+class ActionInputError extends Error {}
+
+export function readInputs(): ActionInputs {
+  const choice = <T extends string>(name: string, choices: readonly T[], fallback: T): T => {
+    const value = core.getInput(name).trim().toLowerCase() || fallback;
+    if (!(choices as readonly string[]).includes(value)) throw new ActionInputError(`input ${name} is "${core.getInput(name)}"; give one of: ${choices.join(', ')}`);
+    return value as T;
+  };
+  const comment = core.getInput('comment').trim().toLowerCase() || 'true';
+  if (comment !== 'true' && comment !== 'false') throw new ActionInputError(`input comment is "${core.getInput('comment')}"; give true or false`);
+  const optional = (name: string): string | undefined => core.getInput(name).trim() || undefined;
+  const state = optional('state');
+  const token = optional('github-token');
+  const region = optional('aws-region');
+  const role = optional('role-to-assume');
+  if (role !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(role)) throw new ActionInputError(`input role-to-assume "${role}" is not a role ARN; give arn:aws:iam::ACCOUNT:role/NAME`);
+  return {
+    command: choice('command', COMMANDS, 'plan'),
+    manifests: optional('manifests') ?? 'manifests',
+    ...(state ? { state } : {}),
+    ...(token ? { githubToken: token } : {}),
+    ...(region ? { awsRegion: region } : {}),
+    ...(role ? { roleToAssume: role } : {}),
+    failOn: choice('fail-on', FAIL_ON, 'high'),
+    comment: comment === 'true',
+  };
+}
+
+export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const inputs = readInputs();
+    const run = readRunContext(env);
+    // Paths in annotations and messages are relative to the repository, as GitHub shows them.
+    if (resolve(run.workspace) !== process.cwd()) process.chdir(run.workspace);
+    if (inputs.command === 'plan') await planCommand(inputs, run, env);
+    else if (inputs.command === 'apply') await applyCommand(inputs, run, env);
+    else await auditCommand(inputs, run, env);
+  } catch (e) {
+    if (e instanceof ActionInputError) {
+      core.setFailed(`iam-gitops: ${e.message}`);
+    } else if (e instanceof InputError) {
+      annotate(e.diagnostics);
+      await writeSummary(`### iam-gitops\n\n${e.diagnostics.map((d) => `- **${d.severity}:** ${text(formatDiagnostic(d))}`).join('\n')}\n`);
+      core.setFailed(`iam-gitops: ${e.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary).join('; ')}`);
+    } else {
+      core.setFailed(`iam-gitops failed unexpectedly: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+  }
+}
+
+async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {
+  const pr = run.pullRequest;
+  if (run.eventProblem) core.warning(`iam-gitops: ${run.eventProblem}. Planning without a pull request: no comment, and no telling drift apart.`);
+  const notes: string[] = run.eventProblem ? [run.eventProblem] : [];
+
+  let git: PullRequestGit | undefined;
+  if (pr) {
+    git = await core.group('Comparing with the pull request base', async () => {
+      try {
+        const found = await readPullRequest({ manifests: inputs.manifests, base: pr.baseSha, fetchFrom: 'origin' });
+        core.info(`merge base ${found.context.mergeBase}; ${found.context.files.length} manifest files changed`);
+        return found;
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        const why = e.diagnostics.map((d) => `${d.summary}. ${d.detail ?? ''}`).join(' ');
+        core.warning(`iam-gitops: cannot compare with the pull request's base ${pr.baseRef} (${pr.baseSha.slice(0, 7)}): ${why} The plan is complete; it only cannot tell this pull request's changes from drift.`);
+        notes.push(`Cannot compare with the base ${pr.baseRef} (${pr.baseSha.slice(0, 7)}): ${why}`);
+        return undefined;
+      }
+    });
+  }
+
+  const result = await core.group('Planning', async () => {
+    const manifests = readManifestFolder(inputs.manifests);
+    const planned = await planChanges(manifests, await liveReader(inputs, env), new Date());
+    return git ? withPullRequest(planned, manifests, git) : planned;
+  });
+  const folder = folderName(inputs.manifests);
+  const marker = commentMarker(folder);
+
+  if (!result.plan || hasErrors(result.diagnostics)) {
+    annotate(result.diagnostics);
+    const body = failureReport(marker, folder, result.diagnostics);
+    await writeSummary(body);
+    if (pr && inputs.comment) await postComment(inputs, run, pr.number, marker, body);
+    core.setOutput('has-changes', 'false');
+    core.setOutput('verdict', '');
+    core.setOutput('max-severity', 'none');
+    core.setFailed(`iam-gitops: the plan failed: ${result.diagnostics.filter((d) => d.severity === 'error').length} errors (annotated on the manifests; see the job summary)`);
+    return;
+  }
+  const plan = result.plan;
+  annotate(plan.diagnostics);
+  const catalog = await loadActionCatalog();
+  const planPath = writePlan(plan, folder, env);
+  const liveNote = inputs.state ? `Live IAM was not read from AWS: this plan is against the snapshot ${inputs.state} committed in the repository${pr?.fromFork ? ' (a pull request from a fork gets no AWS credentials)' : ''}. The apply on merge plans again against AWS.` : undefined;
+  const options = { folder, ...(liveNote ? { liveNote } : {}) };
+  await writeSummary(withinBytes((limit) => renderComment(plan, catalog, { ...options, limit, fullReport: `the plan JSON (${planPath} on the runner)` }) + notesMarkdown(notes), SUMMARY_BUDGET));
+
+  core.setOutput('has-changes', String(hasChanges(plan)));
+  core.setOutput('verdict', verdictOf(plan));
+  core.setOutput('max-severity', maxSeverity(plan));
+  core.setOutput('plan-path', planPath);
+
+  if (pr && inputs.comment) {
+    const full = run.runUrl ? `the job summary of [this run](${run.runUrl})` : 'the job summary of this run';
+    await postComment(inputs, run, pr.number, marker, renderComment(plan, catalog, { ...options, fullReport: full }) + notesMarkdown(notes));
+  }
+  failOnFindings(plan.findings as PlanFinding[], inputs.failOn, 'the change introduces');
+}
+
+async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {
+  if (inputs.state) throw new ActionInputError('apply changes live IAM, so it reads AWS: remove the state input (a snapshot cannot be applied to)');
+  const clients = await awsClients(inputs, env);
+  const catalog = await loadActionCatalog();
+  const outcome = await core.group('Applying', () =>
+    applyManifests({
+      manifests: readManifestFolder(inputs.manifests),
+      clients,
+      allowLockout: false,
+      concurrency: 8,
+      now: new Date(),
+      // The workflow is the approval: a protected environment and a reviewed merge.
+      confirm: async () => true,
+      onEvent: (e) => {
+        if (e.type === 'done') core.info(`[${e.step.id}/${e.total}] ${e.step.title} ok (${e.ms} ms)`);
+        else if (e.type === 'failed') core.error(`[${e.step.id}/${e.total}] ${e.step.title} failed: ${e.error.summary}`);
+      },
+      onWait: (message) => core.info(message),
+    }),
+  );
+  const folder = folderName(inputs.manifests);
+  const planPath = outcome.plan ? writePlan(outcome.plan, folder, env) : undefined;
+  core.setOutput('has-changes', String(outcome.plan ? hasChanges(outcome.plan) : false));
+  core.setOutput('verdict', outcome.plan ? verdictOf(outcome.plan) : '');
+  core.setOutput('max-severity', outcome.plan ? maxSeverity(outcome.plan) : 'none');
+  if (planPath) core.setOutput('plan-path', planPath);
+  const report = applyReport(outcome, run);
+  const plan = outcome.plan;
+  const planMarkdown = plan ? withinBytes((limit) => renderComment(plan, catalog, { folder, limit, nextSteps: 'This is the plan the run applied.', fullReport: `the plan JSON (${planPath} on the runner)` }), SUMMARY_BUDGET - Buffer.byteLength(report)) : '';
+  await writeSummary(`${report}\n${planMarkdown}`);
+  if (outcome.status === 'refused') annotate(outcome.diagnostics);
+  if (outcome.status !== 'converged') core.setFailed(`iam-gitops: ${applyHeadline(outcome)}`);
+}
+
+async function auditCommand(inputs: ActionInputs, _run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {
+  const result = await core.group('Auditing', async () => auditAccount(await liveReader(inputs, env), undefined, new Date()));
+  annotate(result.diagnostics);
+  if (!result.findings || hasErrors(result.diagnostics)) {
+    await writeSummary(failureReport('', folderName(inputs.manifests), result.diagnostics));
+    core.setFailed('iam-gitops: the audit failed (see the job summary)');
+    return;
+  }
+  await writeSummary(renderAuditMarkdown(result.findings, result.against));
+  const worst = SEVERITY_ORDER.find((s) => result.findings!.some((f) => f.severity === s && f.accepted === undefined));
+  core.setOutput('has-changes', 'false');
+  core.setOutput('verdict', '');
+  core.setOutput('max-severity', worst ?? 'none');
+  failOnFindings(result.findings, inputs.failOn, 'the account has');
+}
+
+async function liveReader(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<LiveReader> {
+  if (inputs.state) return new SnapshotFileReader(inputs.state);
+  return new AwsLiveReader(await awsClients(inputs, env));
+}
+
+/**
+ * AWS clients: with role-to-assume and an OIDC token available (`permissions: id-token: write`), the role is
+ * assumed with GitHub's token, no secret stored; with role-to-assume and credentials in the environment, through
+ * STS AssumeRole; otherwise the environment's credentials (aws-actions/configure-aws-credentials).
+ */
+async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<AwsClients> {
+  const common = { ...(inputs.awsRegion ? { region: inputs.awsRegion } : {}), env, ...tuning(env) };
+  const role = inputs.roleToAssume;
+  const hasEnvCredentials = Boolean(env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']);
+  if (role && env['ACTIONS_ID_TOKEN_REQUEST_URL']) {
+    let token: string;
+    try {
+      token = await core.getIDToken('sts.amazonaws.com');
+    } catch (e) {
+      throw new ActionInputError(`cannot get GitHub's OIDC token to assume ${role}: ${e instanceof Error ? e.message : String(e)}. Give the job \`permissions: id-token: write\`.`);
+    }
+    return createAwsClients({ ...common, webIdentity: { roleArn: role, token, sessionName: sessionName(env) } });
+  }
+  if (role && hasEnvCredentials) return createAwsClients({ ...common, assumeRole: { arn: role, sessionName: sessionName(env) } });
+  if (role) throw new ActionInputError(`cannot assume ${role}: no OIDC token (give the job \`permissions: id-token: write\`) and no AWS credentials in the environment`);
+  if (!hasEnvCredentials && !env['AWS_PROFILE'] && !env['AWS_WEB_IDENTITY_TOKEN_FILE'] && !env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] && !env['AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) {
+    core.warning('iam-gitops: no role-to-assume and no AWS credentials in the environment; trying the SDK default chain (instance metadata). Give role-to-assume, or state for a plan without AWS.');
+  }
+  return createAwsClients(common);
+}
+
+function tuning(env: NodeJS.ProcessEnv): { maxAttempts?: number; retryBaseDelayMs?: number } {
+  const attempts = Number(env['IAM_GITOPS_MAX_ATTEMPTS']);
+  const delay = Number(env['IAM_GITOPS_RETRY_BASE_DELAY_MS']);
+  return { ...(attempts > 0 ? { maxAttempts: attempts } : {}), ...(delay > 0 ? { retryBaseDelayMs: delay } : {}) };
+}
+
+/** CloudTrail shows who did what: the session is named after the run. */
+function sessionName(env: NodeJS.ProcessEnv): string {
+  return `iam-gitops-${env['GITHUB_RUN_ID'] ?? Date.now()}-${env['GITHUB_RUN_ATTEMPT'] ?? '1'}`.slice(0, 64);
+}
+
+async function postComment(inputs: ActionInputs, run: RunContext, number: number, marker: string, body: string): Promise<CommentOutcome> {
+  const token = inputs.githubToken;
+  if (!token) {
+    const reason = 'no github-token: the comment was not posted. Pass `github-token: ${{ github.token }}` (the default) with `permissions: pull-requests: write`.';
+    core.warning(`iam-gitops: ${reason}`);
+    await writeSummary(`> [!WARNING]\n> ${reason}\n`);
+    return { posted: false, reason };
+  }
+  const client = gitHubClient({ token, baseUrl: run.apiUrl, log: (m) => core.info(m) });
+  const outcome = await upsertStickyComment(client, { owner: run.owner, repo: run.repo, issueNumber: number, marker, body });
+  if (outcome.posted) {
+    core.info(`comment ${outcome.action}: ${outcome.url}${outcome.removedDuplicates ? ` (${outcome.removedDuplicates} duplicates removed)` : ''}`);
+  } else {
+    core.warning(`iam-gitops: ${outcome.reason} The report is in the job summary.`);
+    await writeSummary(`> [!WARNING]\n> The pull request comment was not posted: ${text(outcome.reason)}\n`);
+  }
+  return outcome;
+}
+
+function failOnFindings(findings: readonly (Finding & { readonly change?: 'introduced' | 'removed' })[], failOn: ActionInputs['failOn'], says: string): void {
+  const failing = failingFindings(findings, failOn);
+  if (failing.length === 0) return;
+  const worst: FindingSeverity = SEVERITY_ORDER.find((s) => failing.some((f) => f.severity === s))!;
+  core.setFailed(`iam-gitops: ${says} ${failing.length === 1 ? 'a finding' : `${failing.length} findings`} at or above ${failOn} (worst: ${worst}; fail-on: ${failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${f.principal}`).join(', ')}${failing.length > 3 ? ', ...' : ''}`);
+}
+
+/** Diagnostics as annotations on the manifest lines (paths relative to the repository). */
+function annotate(diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) {
+    const message = d.detail ? `${d.summary}\n${d.detail}` : d.summary;
+    const where = d.at ? { title: `iam-gitops ${d.severity}`, file: relative(process.cwd(), resolve(d.at.file)), startLine: d.at.line, startColumn: d.at.col } : { title: `iam-gitops ${d.severity}` };
+    if (d.severity === 'error') core.error(message, where);
+    else core.warning(message, where);
+  }
+}
+
+function failureReport(marker: string, folder: string, diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const lines = [marker, `### ⛔ iam-gitops: the plan failed · ${text(folder)}`, '', `**${errors.length === 1 ? '1 error' : `${errors.length} errors`}** (annotated on the files in this run):`, ''];
+  for (const d of errors.slice(0, 100)) lines.push(`- ${d.at ? `${code(`${d.at.file}:${d.at.line}:${d.at.col}`)} ` : ''}${text(d.summary)}${d.detail ? `<br><sub>${text(d.detail)}</sub>` : ''}`);
+  if (errors.length > 100) lines.push(`- …and ${errors.length - 100} more`);
+  lines.push('', '---', '<sub>Fix the manifests and push: this comment is updated on every push.</sub>');
+  return `${lines.filter((l, i) => i > 0 || l !== '').join('\n')}\n`;
+}
+
+function notesMarkdown(notes: readonly string[]): string {
+  return notes.length ? `\n> [!WARNING]\n${notes.map((n) => `> ${text(n)}`).join('\n>\n')}\n` : '';
+}
+
+function applyHeadline(outcome: ApplyOutcome): string {
+  switch (outcome.status) {
+    case 'converged':
+      return outcome.execution ? `applied ${outcome.execution.applied.length} steps; live IAM matches the manifests` : 'no changes: live IAM matches the manifests';
+    case 'not-converged':
+      return `every step ran, but live IAM still differs from the manifests (${outcome.remaining.changes.length} changes left): something else changed IAM meanwhile, or IAM is slow to show changes; run again`;
+    case 'incomplete':
+      return `apply stopped: ${outcome.execution.applied.length} steps applied, ${outcome.execution.failed.length} failed, ${outcome.execution.notRun.length} not run; every step is safe to repeat: fix the failure and re-run the job`;
+    case 'refused':
+      return `apply refused before any change: ${outcome.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary).join('; ') || (outcome.risks ?? []).map((r) => r.summary).join('; ')}`;
+    case 'declined':
+      return 'apply declined';
+  }
+}
+
+function applyReport(outcome: ApplyOutcome, run: RunContext): string {
+  const icon = outcome.status === 'converged' ? '✅' : '⛔';
+  const lines = [`### ${icon} iam-gitops apply${run.sha ? ` at ${code(run.sha.slice(0, 7))}` : ''}`, '', text(applyHeadline(outcome)), ''];
+  if (outcome.status === 'refused') {
+    for (const d of outcome.diagnostics) lines.push(`- ${text(formatDiagnostic(d))}`);
+    for (const r of outcome.risks ?? []) lines.push(`- ${text(r.summary)}`);
+  }
+  if ((outcome.status === 'incomplete' || outcome.status === 'not-converged' || outcome.status === 'converged') && outcome.execution) {
+    const ex = outcome.execution;
+    const section = (title: string, items: readonly string[]): void => {
+      if (items.length) lines.push(`<details${title.startsWith('Failed') ? ' open' : ''}><summary>${title} (${items.length})</summary>`, '', ...items.map((i) => `- ${i}`), '', '</details>', '');
+    };
+    section('Applied', ex.applied.map((a) => text(a.step.title)));
+    section('Failed', ex.failed.map((f) => `${text(f.step.title)}: ${text(f.error.summary)}`));
+    section('Not run', ex.notRun.map((s) => text(s.title)));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** GitHub's job summary limit is in bytes (1 MiB per step); a few kilobytes stay free for warnings after the report. */
+const SUMMARY_BUDGET = SUMMARY_LIMIT - 8192;
+
+/** Renders within `bytes` UTF-8 bytes: renderers count characters, and names may be multi-byte. */
+function withinBytes(render: (limit: number) => string, bytes: number): string {
+  let limit = bytes;
+  let out = render(limit);
+  for (let i = 0; i < 5 && Buffer.byteLength(out) > bytes; i++) {
+    limit = Math.floor((limit * bytes) / Buffer.byteLength(out) * 0.95);
+    out = render(limit);
+  }
+  return out;
+}
+
+function writePlan(plan: Plan, folder: string, env: NodeJS.ProcessEnv): string {
+  const dir = env['RUNNER_TEMP'] || tmpdir();
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `iam-gitops-plan-${folder.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+  writeFileSync(path, `${JSON.stringify(plan, null, 2)}\n`);
+  return path;
+}
+
+/** The manifests folder as the marker and headings name it: relative to the repository, with forward slashes. */
+function folderName(manifests: string): string {
+  return relative(process.cwd(), resolve(manifests)).split('\\').join('/') || '.';
+}
+
+async function writeSummary(markdown: string): Promise<void> {
+  if (!process.env['GITHUB_STEP_SUMMARY']) {
+    core.info('GITHUB_STEP_SUMMARY is not set: the report goes to the log only');
+    core.info(markdown);
+    return;
+  }
+  try {
+    await core.summary.addRaw(markdown, true).write();
+  } catch (e) {
+    core.warning(`iam-gitops: cannot write the job summary: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    core.summary.emptyBuffer();
+  }
+}

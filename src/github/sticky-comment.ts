@@ -1,0 +1,86 @@
+/**
+ * The sticky pull-request comment: one per config repo folder, found again by the hidden marker it starts with
+ * among all of the pull request's comments (paginated: pull requests collect hundreds), updated in place on
+ * every push, never posted twice.
+ */
+import type { GitHubClient } from './client.js';
+
+export interface StickyComment {
+  readonly owner: string;
+  readonly repo: string;
+  /** The pull request's number (its comments are the issue's). */
+  readonly issueNumber: number;
+  /** The hidden marker the body starts with (`commentMarker(folder)`). */
+  readonly marker: string;
+  readonly body: string;
+}
+
+export type CommentOutcome =
+  | { readonly posted: true; readonly action: 'created' | 'updated' | 'unchanged'; readonly id: number; readonly url: string; readonly removedDuplicates: number }
+  | { readonly posted: false; readonly reason: string };
+
+interface IssueComment {
+  readonly id: number;
+  readonly body?: string | null;
+  readonly html_url: string;
+  readonly user?: { readonly login: string } | null;
+}
+
+export async function upsertStickyComment(client: GitHubClient, comment: StickyComment): Promise<CommentOutcome> {
+  if (!comment.body.startsWith(comment.marker)) throw new Error('a sticky comment body must start with its marker');
+  const where = { owner: comment.owner, repo: comment.repo, issue_number: comment.issueNumber };
+  let ours: IssueComment[];
+  try {
+    ours = [];
+    for await (const page of client.paginate.iterator(client.rest.issues.listComments, { ...where, per_page: 100 })) {
+      for (const c of page.data as IssueComment[]) if (c.body?.startsWith(comment.marker)) ours.push(c);
+    }
+  } catch (e) {
+    return { posted: false, reason: `cannot read the comments of pull request #${comment.issueNumber}: ${explain(e, 'read')}` };
+  }
+  const [existing, ...duplicates] = ours;
+  try {
+    if (existing) {
+      let removed = 0;
+      // Two runs racing can each post one; keep the oldest and remove the others that the same account wrote.
+      for (const extra of duplicates.filter((d) => d.user?.login === existing.user?.login)) {
+        try {
+          await client.rest.issues.deleteComment({ owner: comment.owner, repo: comment.repo, comment_id: extra.id });
+          removed++;
+        } catch {
+          /* left: the next run tries again */
+        }
+      }
+      if (existing.body === comment.body) return { posted: true, action: 'unchanged', id: existing.id, url: existing.html_url, removedDuplicates: removed };
+      try {
+        const updated = await client.rest.issues.updateComment({ owner: comment.owner, repo: comment.repo, comment_id: existing.id, body: comment.body });
+        return { posted: true, action: 'updated', id: updated.data.id, url: updated.data.html_url, removedDuplicates: removed };
+      } catch (e) {
+        // Deleted since it was listed: post it again. Anything else is the answer.
+        if (status(e) !== 404) throw e;
+      }
+    }
+    const created = await client.rest.issues.createComment({ ...where, body: comment.body });
+    return { posted: true, action: 'created', id: created.data.id, url: created.data.html_url, removedDuplicates: 0 };
+  } catch (e) {
+    return { posted: false, reason: `cannot write the comment on pull request #${comment.issueNumber}: ${explain(e, 'write')}` };
+  }
+}
+
+function status(e: unknown): number | undefined {
+  return typeof e === 'object' && e !== null && 'status' in e && typeof (e as { status: unknown }).status === 'number' ? (e as { status: number }).status : undefined;
+}
+
+/** GitHub's answer in words a workflow author can act on. */
+function explain(e: unknown, what: 'read' | 'write'): string {
+  const code = status(e);
+  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/ - https:\/\/docs\.github\.com\S*$/, '');
+  if (code === 401) return `GitHub refused the token (401: ${message}). Pass a valid github-token.`;
+  if (code === 403 && /rate limit/i.test(message)) return `GitHub's rate limit (403: ${message}). The next run will post it.`;
+  if (code === 403 || (code === 404 && what === 'write')) {
+    return `the token may not ${what} pull request comments (${code}: ${message}). Pull requests from forks get a read-only token; otherwise give the job \`permissions: pull-requests: write\`${/locked/i.test(message) ? ' (or unlock the conversation)' : ''}.`;
+  }
+  if (code === 404) return `the pull request was not found (404: ${message}). Check that the token can see this repository.`;
+  if (code !== undefined && code >= 500) return `GitHub failed (${code}: ${message}) and kept failing after retries.`;
+  return code === undefined ? message : `${code}: ${message}`;
+}

@@ -1,0 +1,34 @@
+/**
+ * Which planned changes a pull request causes. Pure: the plan of the head's manifests against live IAM, and the
+ * changes the base's manifests would need against the same live IAM. A change
+ * - absent from the base's changes is the pull request's (live matched the base; the pull request asks for it);
+ * - identical in the base's changes is drift (live already differed from the base the same way; apply reverts it
+ *   whether or not this pull request merges);
+ * - present in both but different is both (say, a drifted role whose trust the pull request edits too).
+ */
+import type { Change, ChangeOrigin } from './plan.js';
+
+/** A change's identity across two plans of the same live state: what happens to which entity. */
+function changeKey(change: Change): string {
+  return [change.action, change.kind, change.arn, change.replacedBy ?? '', change.replaces ?? ''].join('\u0000');
+}
+
+function changeBody(change: Change): string {
+  return JSON.stringify([change.path, change.details, change.differences ?? [], change.previousArn ?? '']);
+}
+
+export function classifyChanges(head: readonly Change[], base: readonly Change[], filesOf: (change: Change) => readonly string[]): Change[] {
+  const byKey = new Map(base.map((c) => [changeKey(c), c]));
+  return head.map((change) => {
+    const before = byKey.get(changeKey(change));
+    const origin: ChangeOrigin = !before ? 'pull-request' : changeBody(before) === changeBody(change) ? 'drift' : 'pull-request+drift';
+    const files = origin === 'drift' ? [] : filesOf(change);
+    return { ...change, origin, ...(files.length ? { files } : {}) };
+  });
+}
+
+/** Changes the base needed that the head does not: drift the pull request adopts (its manifests now say what live IAM has). */
+export function adoptedDrift(head: readonly Change[], base: readonly Change[]): Change[] {
+  const keys = new Set(head.map(changeKey));
+  return base.filter((c) => !keys.has(changeKey(c)));
+}

@@ -1,0 +1,304 @@
+/**
+ * The plan as one pull-request comment (and job summary): pure, from the plan JSON. A reviewer reads, in order:
+ * the verdict (broadening, narrowing, mixed, no access change) with counts and a loud banner for deletions and
+ * critical or high findings; the findings; who gains or loses what (per principal or group of principals, by
+ * service and access level); trust and reach changes (with a Mermaid diagram); the resource changes; and a footer
+ * saying what happens next. Long sections are folded in `<details>`.
+ *
+ * Size: the comment never exceeds `limit` characters (GitHub refuses bodies over 65,536). It degrades section by
+ * section, most detailed first: documents' diffs go, then per-entry detail (principals keep a headline), then
+ * everything but the counts; each shortened section says where the full report is.
+ *
+ * Safety: every string from manifests or live IAM goes through markdown-safe (`text`, `html`, `fence`,
+ * `mermaidLabel`), so names and documents cannot change the structure, ping, link, or fake the marker.
+ */
+import type { AccessDelta } from '../analyze/access-delta.js';
+import type { PlanFinding } from '../analyze/plan-findings.js';
+import type { TrustDelta } from '../analyze/trust-delta.js';
+import type { FindingSeverity } from '../analyze/findings.js';
+import type { ActionCatalog } from '../catalog/action-catalog.js';
+import type { Change, Plan } from '../plan/plan.js';
+import { conditionWords, deltaHeadline, entryLines, principalName } from './access.js';
+import { actionPhrase, detailLine, detailSign, documentLines, shownChanges, type ShownChange } from './describe-change.js';
+import { code, fence, html, htmlCode, mermaidLabel, text } from './markdown-safe.js';
+
+export const COMMENT_LIMIT = 65_536;
+/** GitHub's limit for a step's job summary. */
+export const SUMMARY_LIMIT = 1_048_576;
+
+export type Verdict = 'broadening' | 'narrowing' | 'mixed' | 'no access change';
+
+export interface CommentOptions {
+  /** The config repo folder the plan is for: the sticky comment's marker names it. */
+  readonly folder: string;
+  /** At most this many characters (default 65,536). */
+  readonly limit?: number;
+  /** Where the full report is, when the comment is shortened: "the job summary of this run", a URL. */
+  readonly fullReport?: string;
+  /** What happens next, for the footer. Default: merging applies the plan; each push plans again. */
+  readonly nextSteps?: string;
+  /** Said under the counts, e.g. that live IAM came from a committed snapshot rather than AWS (fork pull requests). */
+  readonly liveNote?: string;
+}
+
+const NO_CHANGES_NEXT = 'Nothing to apply: live IAM already matches these manifests. Every push plans again and updates this comment.';
+const NEXT_STEPS = 'What happens next: merging this pull request applies the plan (the apply workflow plans again at the merge commit); every push plans again and updates this comment.';
+
+/** The hidden marker that finds this comment again among a pull request's comments. */
+export function commentMarker(folder: string): string {
+  // The folder is a path: what a marker may hold is spelled out, so that no name can close the comment early.
+  return `<!-- iam-gitops:plan:${folder.replace(/[^A-Za-z0-9._/-]/g, '_')} -->`;
+}
+
+export function verdictOf(plan: Pick<Plan, 'access' | 'trust'>): Verdict {
+  const access = plan.access as readonly AccessDelta[];
+  const trust = plan.trust as readonly TrustDelta[];
+  const broadens = access.some((d) => d.granted.length > 0) || trust.some((t) => t.gained.length > 0);
+  const narrows = access.some((d) => d.revoked.length > 0) || trust.some((t) => t.lost.length > 0);
+  return broadens && narrows ? 'mixed' : broadens ? 'broadening' : narrows ? 'narrowing' : 'no access change';
+}
+
+const SEVERITIES: readonly FindingSeverity[] = ['critical', 'high', 'medium', 'low'];
+
+/** The most severe finding the change introduces or raises (accepted risks aside), or `none`. */
+export function maxSeverity(plan: Pick<Plan, 'findings'>): FindingSeverity | 'none' {
+  const introduced = (plan.findings as readonly PlanFinding[]).filter((f) => f.change === 'introduced' && !f.accepted);
+  return SEVERITIES.find((s) => introduced.some((f) => f.severity === s)) ?? 'none';
+}
+
+export function renderComment(plan: Plan, catalog: ActionCatalog, options: CommentOptions): string {
+  const limit = options.limit ?? COMMENT_LIMIT;
+  let body = '';
+  for (const level of [0, 1, 2, 3] as const) {
+    body = build(plan, catalog, options, level);
+    if (body.length <= limit) return body;
+  }
+  return `${body.slice(0, limit - 200)}\n\n…(cut at ${limit.toLocaleString('en-US')} characters: see ${options.fullReport ?? 'the plan JSON'})\n`;
+}
+
+/** 0: everything; 1: no documents' diffs or reasons; 2: headlines and tables only; 3: counts only. */
+type Level = 0 | 1 | 2 | 3;
+
+const ICON = { create: '🟢', update: '🟡', delete: '🔴', replace: '🔁' } as const;
+const SEVERITY_ICON: Record<FindingSeverity, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '⬜' };
+
+function build(plan: Plan, catalog: ActionCatalog, options: CommentOptions, level: Level): string {
+  const out: string[] = [commentMarker(options.folder)];
+  const access = plan.access as readonly AccessDelta[];
+  const trust = plan.trust as readonly TrustDelta[];
+  const findings = plan.findings as readonly PlanFinding[];
+  const verdict = verdictOf(plan);
+  const mark = { broadening: '🔺', narrowing: '🔻', mixed: '🔀', 'no access change': '⚪' }[verdict];
+  out.push(`### ${mark} iam-gitops: ${verdict} · account ${code(plan.account)} · ${text(options.folder)}`, '');
+
+  const banner = bannerLines(plan, findings);
+  if (banner.length) out.push('> [!CAUTION]', ...banner.map((l) => `> ${l}`), '');
+  out.push(countsLine(plan, access, findings), '');
+  if (plan.pullRequest) out.push(...originLines(plan), '');
+  if (options.liveNote) out.push(`> [!NOTE]\n> ${text(options.liveNote)}`, '');
+  const shortened = (what: string): string => `_${what} shortened to fit one comment: the full report is in ${options.fullReport ?? 'the plan JSON'}._`;
+
+  if (level === 3) {
+    out.push(shortened('This report is'), '');
+  } else {
+    if (findings.length) out.push(...findingsSection(findings, level, shortened));
+    if (access.length) out.push(...accessSection(access, catalog, level, shortened));
+    if (trust.length) out.push(...trustSection(trust, level, shortened));
+    if (plan.changes.length) out.push(...changesSection(plan, level, shortened));
+    if (plan.unmanaged.length && level < 2) out.push(...unmanagedSection(plan));
+    const notes = plan.diagnostics.filter((d) => d.severity === 'warning');
+    if (notes.length && level < 2) {
+      out.push(`<details><summary>${notes.length === 1 ? '1 warning' : `${notes.length} warnings`}</summary>`, '');
+      for (const d of notes.slice(0, 50)) out.push(`- ${d.at ? `${code(`${d.at.file}:${d.at.line}`)} ` : ''}${text(d.summary)}`);
+      if (notes.length > 50) out.push(`- …and ${notes.length - 50} more`);
+      out.push('', '</details>', '');
+    }
+  }
+  const made = `Plan of ${text(plan.tool ? `${plan.tool.name} ${plan.tool.version}` : 'iam-gitops')} against ${code(plan.live.source)}; actions as in ${text(plan.catalog ?? catalog.version)}; live IAM fingerprint ${code(plan.live.fingerprint.slice(0, 19))}.`;
+  out.push('---', `<sub>${text(options.nextSteps ?? (plan.changes.length ? NEXT_STEPS : NO_CHANGES_NEXT))} ${made}</sub>`);
+  return `${out.join('\n')}\n`;
+}
+
+function bannerLines(plan: Plan, findings: readonly PlanFinding[]): string[] {
+  const lines: string[] = [];
+  const deletes = shownChanges(plan.changes).filter((c) => c.action === 'delete' || c.action === 'replace');
+  if (deletes.length) {
+    const names = deletes.slice(0, 5).map((c) => `${c.action === 'replace' ? 'replaces' : 'deletes'} ${c.change.kind} ${code(c.change.name)}`);
+    lines.push(`**This plan ${names.join(', ')}${deletes.length > 5 ? ` and ${deletes.length - 5} more` : ''}.**`);
+  }
+  const serious = findings.filter((f) => f.change === 'introduced' && !f.accepted && (f.severity === 'critical' || f.severity === 'high'));
+  if (serious.length) {
+    lines.push(`**It introduces ${serious.length === 1 ? 'a' : serious.length} ${serious.some((f) => f.severity === 'critical') ? 'critical' : 'high'}-severity finding${serious.length === 1 ? '' : 's'}:** ${serious.slice(0, 3).map((f) => `${code(f.code)} on ${code(principalName(f.principal))}`).join(', ')}${serious.length > 3 ? ', …' : ''}.`);
+  }
+  return lines;
+}
+
+function countsLine(plan: Plan, access: readonly AccessDelta[], findings: readonly PlanFinding[]): string {
+  const s = plan.summary;
+  const gaining = access.filter((d) => d.granted.length).reduce((n, d) => n + d.principals.length, 0);
+  const losing = access.filter((d) => d.revoked.length).reduce((n, d) => n + d.principals.length, 0);
+  const introduced = findings.filter((f) => f.change === 'introduced' && !f.accepted);
+  const bySeverity = SEVERITIES.map((sev) => `${introduced.filter((f) => f.severity === sev).length} ${sev}`).join(', ');
+  const changes = plan.changes.length === 0 ? '**No changes**' : `**${s.create + s.update + s.delete - s.replace} changes** (${s.create - s.replace} create, ${s.update} update, ${s.delete - s.replace} delete${s.replace ? `, ${s.replace} replace` : ''})`;
+  const removed = findings.filter((f) => f.change === 'removed').length;
+  return `${changes} · **${gaining}** ${gaining === 1 ? 'principal gains' : 'principals gain'} access, **${losing}** ${losing === 1 ? 'loses' : 'lose'} · findings introduced: ${bySeverity}${removed ? ` (${removed} removed)` : ''}`;
+}
+
+function originLines(plan: Plan): string[] {
+  const pr = plan.pullRequest!;
+  const count = (o: Change['origin']): number => plan.changes.filter((c) => c.origin === o && c.replacedBy === undefined).length;
+  const head = `${code(pr.head.slice(0, 7))}${pr.workingTree ? ' (working tree)' : ''}`;
+  const lines = [`This pull request (${code(pr.mergeBase.slice(0, 7))}…${head}) changes ${pr.files.length === 1 ? '1 manifest file' : `${pr.files.length} manifest files`} and causes **${count('pull-request') + count('pull-request+drift')}** of the changes.`];
+  const drift = count('drift') + count('pull-request+drift');
+  if (drift) lines.push(`**${drift}** ${drift === 1 ? 'change is' : 'changes are'} drift already in live IAM (it differs from the base branch's manifests too): apply would revert ${drift === 1 ? 'it' : 'them'} as well.`);
+  if (pr.adopted?.length) lines.push(`It adopts drift on ${pr.adopted.length === 1 ? '1 entity' : `${pr.adopted.length} entities`} (its manifests now say what live IAM has): ${pr.adopted.slice(0, 5).map((a) => `${a.kind} ${code(a.name)}`).join(', ')}${pr.adopted.length > 5 ? ', …' : ''}.`);
+  if (pr.note) lines.push(text(pr.note));
+  return [lines.join(' ')];
+}
+
+function findingsSection(findings: readonly PlanFinding[], level: Level, shortened: (what: string) => string): string[] {
+  const shown = level >= 2 ? findings.slice(0, 30) : findings;
+  const out = ['#### Risk findings', '', '| | Severity | Finding | Principal | What | Caused by |', '|---|---|---|---|---|---|'];
+  for (const f of shown) {
+    const change = f.severityChange ? `${f.severityChange.from} → ${f.severityChange.to}` : f.change === 'removed' ? 'removed' : 'new';
+    const what = `${f.change === 'removed' && !f.severityChange ? '~~' : ''}${text(f.summary)}${f.change === 'removed' && !f.severityChange ? '~~' : ''}${f.accepted ? ` _(accepted: ${text(f.accepted)})_` : ''}`;
+    out.push(`| ${SEVERITY_ICON[f.severity]} | ${f.severity} (${change}) | ${code(f.code)} | ${code(principalName(f.principal))} | ${what} | ${(f.causes ?? []).map(text).join('<br>') || '—'} |`);
+  }
+  if (shown.length < findings.length) out.push('', shortened(`${findings.length - shown.length} more findings:`));
+  return [...out, ''];
+}
+
+function accessSection(access: readonly AccessDelta[], catalog: ActionCatalog, level: Level, shortened: (what: string) => string): string[] {
+  const gaining = access.filter((d) => d.granted.length).reduce((n, d) => n + d.principals.length, 0);
+  const losing = access.filter((d) => d.revoked.length).reduce((n, d) => n + d.principals.length, 0);
+  const out = ['#### Access changes', '', `${gaining === 1 ? '1 principal gains' : `${gaining} principals gain`} and ${losing === 1 ? '1 loses' : `${losing} lose`} permissions (exact, by principal; identical changes share one item).`, ''];
+  const groups = level >= 2 ? access.slice(0, 100) : access;
+  for (const delta of groups) {
+    const who = principalsHtml(delta);
+    const headline = html(deltaHeadline(delta, catalog));
+    if (level >= 2) {
+      out.push(`- ${principalsText(delta)}: ${text(deltaHeadline(delta, catalog))}`);
+      continue;
+    }
+    out.push(`<details><summary>${who}: ${headline}</summary>`, '');
+    for (const [label, entries] of [['Can now', delta.granted], ['Can no longer', delta.revoked]] as const) {
+      if (entries.length === 0) continue;
+      out.push(`**${label}:**`, '');
+      for (const entry of entries) {
+        const [first, ...rest] = entryLines(entry, catalog);
+        const kept = level === 0 ? rest : rest.filter((l) => !l.startsWith('because '));
+        out.push(`- ${text(first!)}${kept.map((r) => `<br><sub>${text(r)}</sub>`).join('')}`);
+      }
+      out.push('');
+    }
+    out.push('</details>', '');
+  }
+  if (groups.length < access.length) out.push(shortened(`${access.length - groups.length} more principals' changes:`), '');
+  return out;
+}
+
+/** The principals of one access item, for an HTML block: the first ten by name, and a count beyond. */
+function principalsHtml(delta: AccessDelta): string {
+  const names = delta.principals.slice(0, 10).map((arn) => `${htmlCode(principalName(arn))}${delta.movedFrom?.[arn] ? ` (moved from ${htmlCode(delta.movedFrom[arn]!)})` : ''}`);
+  const more = delta.principals.length - names.length;
+  return `${delta.principals.length > 1 ? `${delta.principals.length} principals: ` : ''}${names.join(', ')}${more ? ` and ${more} more` : ''}`;
+}
+
+function principalsText(delta: AccessDelta): string {
+  const names = delta.principals.slice(0, 10).map((arn) => code(principalName(arn)));
+  const more = delta.principals.length - names.length;
+  return `${delta.principals.length > 1 ? `${delta.principals.length} principals: ` : ''}${names.join(', ')}${more ? ` and ${more} more` : ''}`;
+}
+
+function trustSection(trust: readonly TrustDelta[], level: Level, shortened: (what: string) => string): string[] {
+  const out = ['#### Trust and reach', '', 'Who gains (+) or loses (−) the ability to assume each role, directly or through other roles.', ''];
+  if (level <= 1) out.push(...mermaid(trust), '');
+  const shown = level >= 2 ? trust.slice(0, 50) : trust;
+  for (const t of shown) {
+    const role = `role ${code(principalName(t.role).replace(/^role /, ''))}${t.movedFrom ? ` (moved from ${code(t.movedFrom)})` : ''}`;
+    const worth = t.roleFindings.length ? ` — it ${t.roleFindings.slice(0, 2).map((f) => text(f.summary)).join('; ')}` : '';
+    if (level >= 2) {
+      out.push(`- ${role}: ${t.gained.length} gained, ${t.lost.length} lost${worth}`);
+      continue;
+    }
+    out.push(`- ${role}${worth}`);
+    for (const [sign, grants] of [['+', t.gained], ['−', t.lost]] as const) {
+      for (const g of grants) {
+        const via = g.via?.length ? ` through ${g.via.map((v) => code(principalName(v))).join(' → ')}` : '';
+        const when = g.condition ? `, ${text(conditionWords(g.condition as Record<string, Record<string, unknown>>))}` : '';
+        out.push(`  - ${sign} ${text(g.type)} ${code(g.principal)}${via}${when}`);
+      }
+    }
+  }
+  if (shown.length < trust.length) out.push('', shortened(`${trust.length - shown.length} more roles' trust changes:`));
+  return [...out, ''];
+}
+
+/** The changed assume-role edges: who can newly (solid) or no longer (dashed) assume which role. */
+function mermaid(trust: readonly TrustDelta[]): string[] {
+  const ids = new Map<string, string>();
+  const id = (key: string): string => {
+    if (!ids.has(key)) ids.set(key, `n${ids.size}`);
+    return ids.get(key)!;
+  };
+  const nodes = new Map<string, string>();
+  const edges: string[] = [];
+  let count = 0;
+  for (const t of trust) {
+    const role = id(t.role);
+    nodes.set(role, `${role}["${mermaidLabel(principalName(t.role))}"]`);
+    for (const [grants, arrow] of [[t.gained, '-->|can now assume|'], [t.lost, '-.->|no longer|']] as const) {
+      for (const g of grants) {
+        if (count++ >= 60) continue;
+        const from = id(`${g.type}:${g.principal}`);
+        nodes.set(from, `${from}["${mermaidLabel(g.type === 'user' || g.type === 'role' ? principalName(g.principal) : `${g.type} ${g.principal}`)}"]`);
+        edges.push(`  ${from} ${arrow} ${role}`);
+      }
+    }
+  }
+  if (edges.length === 0) return [];
+  return fence(['flowchart LR', ...[...nodes.values()].map((n) => `  ${n}`), ...edges, ...(count > 60 ? [`  more["…and ${count - 60} more edges"]`] : [])], 'mermaid');
+}
+
+function changesSection(plan: Plan, level: Level, shortened: (what: string) => string): string[] {
+  const shown = shownChanges(plan.changes);
+  const rows = level >= 2 ? shown.slice(0, 200) : shown;
+  const origin = plan.pullRequest !== undefined;
+  const out = ['#### Changes', '', `| | Kind | Name | What | ${origin ? 'Origin | ' : ''}Why |`, `|---|---|---|---|${origin ? '---|' : ''}---|`];
+  for (const c of rows) {
+    const fields = [...new Set(c.details.map((d) => d.field))].join(', ') || '—';
+    const from = origin ? ` ${c.change.origin === 'drift' ? 'drift' : c.change.origin === 'pull-request+drift' ? 'this PR + drift' : 'this PR'}${c.change.files?.length ? `<br>${c.change.files.map((f) => code(f)).join('<br>')}` : ''} |` : '';
+    out.push(`| ${ICON[c.action]} ${c.action} | ${c.change.kind} | ${code(c.change.name)} | ${text(fields)} |${from} ${text(c.change.reason)} |`);
+  }
+  if (rows.length < shown.length) out.push('', shortened(`${shown.length - rows.length} more changes:`));
+  out.push('');
+  if (level <= 1) {
+    for (const c of rows) out.push(...changeDetails(c, level));
+  }
+  return out;
+}
+
+function changeDetails(shown: ShownChange, level: Level): string[] {
+  const change = shown.change;
+  const previous = shown.replaced?.arn ?? change.previousArn;
+  const lines: string[] = [];
+  if (previous) lines.push(`# ${previous} -> ${change.arn}`);
+  for (const detail of shown.details) {
+    lines.push(`${detailSign(detail) === '~' ? '!' : detailSign(detail)} ${detailLine(detail)}`);
+    if (level === 0) for (const line of documentLines(detail)) lines.push(line.sign === '@' ? `@@ ${line.text.replace(/^@@ | @@$/g, '')} @@` : `${line.sign}   ${line.text}`);
+  }
+  return [`<details><summary>${ICON[shown.action]} ${htmlCode(`${change.kind} ${change.name}`)} ${actionPhrase(shown.action, 'proposal')}</summary>`, '', ...fence(lines, 'diff'), '', '</details>', ''];
+}
+
+function unmanagedSection(plan: Plan): string[] {
+  const isProtected = new Set(plan.protected ?? []);
+  return [
+    `<details><summary>${plan.unmanaged.length === 1 ? '1 unmanaged entity' : `${plan.unmanaged.length} unmanaged entities`} (under managedPaths, declared by no manifest)</summary>`,
+    '',
+    ...plan.unmanaged.slice(0, 200).map((arn) => `- ${code(arn)}${isProtected.has(arn) ? ' (protected: never deleted)' : ''}`),
+    ...(plan.unmanaged.length > 200 ? [`- …and ${plan.unmanaged.length - 200} more`] : []),
+    '',
+    '</details>',
+    '',
+  ];
+}
