@@ -6,6 +6,7 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck';
 
 export type GitHubClient = InstanceType<typeof Octokit>;
 
@@ -42,7 +43,16 @@ export function gitHubClient(options: GitHubClientOptions): GitHubClient {
     auth: options.token,
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
     userAgent: 'iam-gitops',
-    throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary'), retryAfterBaseValue: unit, fallbackSecondaryRateRetryAfter: 60 },
+    throttle: {
+      onRateLimit: onLimit('primary'),
+      onSecondaryRateLimit: onLimit('secondary'),
+      retryAfterBaseValue: unit,
+      fallbackSecondaryRateRetryAfter: 60,
+      // The plugin's pacing, in units: GitHub asks for a second between writes, and comments (which notify people)
+      // are spaced three.
+      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: unit }),
+      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * unit }),
+    },
     retry: { retryAfterBaseValue: unit, retries: 3 },
     // Octokit logs every 4xx as a warning itself; the Action reports what matters in its own words.
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },

@@ -1,0 +1,231 @@
+/**
+ * `plan --base`: which changes a pull request causes, and which are drift already there, from real git repositories
+ * in temp folders (driven through simple-git), planned against a snapshot.
+ */
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Plan } from '../src/plan/plan.js';
+import { PROJECT_ROOT } from './helpers/fixtures.js';
+import { seededRandom } from './helpers/random-account.js';
+import { runCli } from './helpers/run-cli.js';
+
+const NOW = '2026-11-24T12:00:00Z';
+const SNAPSHOT = join(PROJECT_ROOT, 'example/live-snapshot.json');
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+const AUTHOR = ['-c', 'user.name=Test', '-c', 'user.email=test@example.com'];
+
+/** A config repo whose main branch holds `files` (path → text; the example's manifests by default). */
+async function configRepo(seed: (dir: string) => void = (dir) => cpSync(join(PROJECT_ROOT, 'manifests'), join(dir, 'manifests'), { recursive: true })): Promise<{ dir: string; git: SimpleGit }> {
+  const dir = mkdtempSync(join(tmpdir(), 'iam-gitops-git-'));
+  made.push(dir);
+  const git = simpleGit({ baseDir: dir });
+  await git.init(['-b', 'main']);
+  seed(dir);
+  writeFileSync(join(dir, 'README.md'), 'config repo\n');
+  await git.add('.');
+  await git.raw([...AUTHOR, 'commit', '-q', '-m', 'base']);
+  await git.checkoutLocalBranch('feature');
+  return { dir, git };
+}
+
+async function commit(git: SimpleGit, message: string): Promise<void> {
+  await git.add(['-A', '.']);
+  await git.raw([...AUTHOR, 'commit', '-q', '-m', message]);
+}
+
+function edit(file: string, change: (text: string) => string): void {
+  writeFileSync(file, change(readFileSync(file, 'utf8')));
+}
+
+async function planJson(args: readonly string[]): Promise<Plan> {
+  const run = await runCli(['plan', '--state', SNAPSHOT, '--now', NOW, '--format', 'json', ...args]);
+  expect(run.stderr, run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout) as Plan;
+}
+
+const origins = (plan: Plan): Record<string, string | undefined> => Object.fromEntries(plan.changes.map((c) => [`${c.action} ${c.kind} ${c.name}`, c.origin]));
+
+describe('plan --base: the pull request\'s changes and drift', () => {
+  it('marks drift the base already had, the pull request\'s own changes, and both, with the files behind them', async () => {
+    const { dir, git } = await configRepo();
+    const m = join(dir, 'manifests');
+    edit(join(m, 'users/bob.yaml'), (t) => t.replace('team: payments', 'team: billing'));
+    writeFileSync(join(m, 'users/dave.yaml'), 'kind: User\nname: dave\npath: /people/\ngroups: [developers]\n');
+    edit(join(m, 'policies/documents/read-artifacts.json'), (t) => t.replace('"s3:GetObject"', '"s3:GetObject", "s3:GetObjectTagging"'));
+    renameSync(join(m, 'roles/ci-readonly.yaml'), join(m, 'roles/ci-read-only.yaml'));
+    await commit(git, 'pull request');
+
+    const plan = await planJson(['--manifests', m, '--base', 'main']);
+    expect(origins(plan)).toEqual({
+      'update policy deploy-lambda': 'drift',
+      'update policy read-artifacts': 'pull-request',
+      'update group developers': 'drift',
+      'update role github-deploy': 'drift',
+      'update user bob': 'pull-request+drift',
+      'create user carol': 'drift',
+      'create user dave': 'pull-request',
+      'delete role legacy-batch': 'drift',
+    });
+    const files = Object.fromEntries(plan.changes.map((c) => [c.name, c.files]));
+    expect(files['bob']).toEqual(['manifests/users/bob.yaml']);
+    expect(files['dave']).toEqual(['manifests/users/dave.yaml']);
+    // A change to a policy's document file is the policy's change.
+    expect(files['read-artifacts']).toEqual(['manifests/policies/documents/read-artifacts.json']);
+    expect(files['carol']).toBeUndefined();
+    expect(plan.pullRequest).toMatchObject({ base: expect.stringMatching(/^[0-9a-f]{40}$/), workingTree: true });
+    expect(plan.pullRequest!.files).toEqual([
+      { path: 'manifests/policies/documents/read-artifacts.json', status: 'modified' },
+      { path: 'manifests/roles/ci-read-only.yaml', status: 'renamed', from: 'manifests/roles/ci-readonly.yaml' },
+      { path: 'manifests/users/bob.yaml', status: 'modified' },
+      { path: 'manifests/users/dave.yaml', status: 'added' },
+    ]);
+
+    // The text plan and the comment say so too.
+    const text = await runCli(['plan', '--state', SNAPSHOT, '--now', NOW, '--manifests', m, '--base', 'main']);
+    expect(text.stdout).toContain('# caused by this pull request, on top of drift from the base branch: manifests/users/bob.yaml');
+    expect(text.stdout).toContain('Pull request: 4 changed manifest files since');
+    const md = await runCli(['plan', '--state', SNAPSHOT, '--now', NOW, '--manifests', m, '--base', 'main', '--format', 'markdown']);
+    expect(md.stdout).toMatch(/changes 4 manifest files and causes \*\*3\*\* of the changes\. \*\*6\*\* changes are drift already in live IAM/);
+    expect(md.stdout).toContain('| this PR + drift<br><code>manifests/users/bob\\.yaml</code> |');
+  });
+
+  it('--head plans the manifests at that commit, not the working tree, and counts only committed changes', async () => {
+    const { dir, git } = await configRepo();
+    const m = join(dir, 'manifests');
+    edit(join(m, 'users/bob.yaml'), (t) => t.replace('team: payments', 'team: billing'));
+    await commit(git, 'pull request');
+    // Uncommitted: not part of --head's plan.
+    writeFileSync(join(m, 'users/erin.yaml'), 'kind: User\nname: erin\n');
+    const atHead = await planJson(['--manifests', m, '--base', 'main', '--head', 'feature']);
+    expect(atHead.changes.map((c) => c.name)).not.toContain('erin');
+    expect(atHead.pullRequest!.workingTree).toBeUndefined();
+    expect(atHead.pullRequest!.files.map((f) => f.path)).toEqual(['manifests/users/bob.yaml']);
+    // The working tree (the default) counts untracked files as added.
+    const working = await planJson(['--manifests', m, '--base', 'main']);
+    expect(origins(working)['create user erin']).toBe('pull-request');
+    expect(working.pullRequest!.files.map((f) => [f.path, f.status])).toEqual([
+      ['manifests/users/bob.yaml', 'modified'],
+      ['manifests/users/erin.yaml', 'added'],
+    ]);
+  });
+
+  it('a pull request that adds the manifests folder causes every change, and says why', async () => {
+    const { dir, git } = await configRepo(() => undefined);
+    cpSync(join(PROJECT_ROOT, 'manifests'), join(dir, 'manifests'), { recursive: true });
+    await commit(git, 'add manifests');
+    const plan = await planJson(['--manifests', join(dir, 'manifests'), '--base', 'main']);
+    expect(new Set(plan.changes.map((c) => c.origin))).toEqual(new Set(['pull-request']));
+    expect(plan.pullRequest!.note).toMatch(/has no manifests folder: every change comes from this pull request/);
+  });
+
+  it('a pull request that deletes a manifest under prune names the deleted file behind the delete', async () => {
+    const { dir, git } = await configRepo((d) => {
+      cpSync(join(PROJECT_ROOT, 'manifests'), join(d, 'manifests'), { recursive: true });
+      edit(join(d, 'manifests/account.yaml'), (t) => t.replace('prune: false', 'prune: true'));
+    });
+    const m = join(dir, 'manifests');
+    rmSync(join(m, 'users/alice.yaml'));
+    await commit(git, 'remove alice');
+    const plan = await planJson(['--manifests', m, '--base', 'main']);
+    const alice = plan.changes.find((c) => c.name === 'alice')!;
+    expect(alice).toMatchObject({ action: 'delete', origin: 'pull-request', files: ['manifests/users/alice.yaml'] });
+  });
+
+  it('a base whose manifests do not validate leaves origins unknown and warns; the plan is complete', async () => {
+    const { dir, git } = await configRepo((d) => {
+      cpSync(join(PROJECT_ROOT, 'manifests'), join(d, 'manifests'), { recursive: true });
+      writeFileSync(join(d, 'manifests/users/broken.yaml'), 'kind: User\nname: [oops\n');
+    });
+    const m = join(dir, 'manifests');
+    rmSync(join(m, 'users/broken.yaml'));
+    await commit(git, 'fix');
+    const run = await runCli(['plan', '--state', SNAPSHOT, '--now', NOW, '--format', 'json', '--manifests', m, '--base', 'main']);
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout) as Plan;
+    expect(plan.changes.every((c) => c.origin === undefined)).toBe(true);
+    expect(plan.pullRequest!.note).toMatch(/do not validate \(1 error, first: .*\), so changes are not told apart from drift/);
+  });
+
+  it('bad references say what to do', async () => {
+    const { dir } = await configRepo();
+    const m = join(dir, 'manifests');
+    const missing = await runCli(['plan', '--state', SNAPSHOT, '--manifests', m, '--base', 'origin/nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('error: --base "origin/nope" is not a commit in this repository');
+    expect(missing.stderr).toContain('fetch-depth: 0');
+    const option = await runCli(['plan', '--state', SNAPSHOT, '--manifests', m, '--base', '--upload-pack=evil']);
+    expect(option.code).toBe(1);
+    const headOnly = await runCli(['plan', '--state', SNAPSHOT, '--manifests', m, '--head', 'HEAD']);
+    expect(headOnly.stderr).toContain('--head needs --base');
+    const outside = mkdtempSync(join(tmpdir(), 'iam-gitops-nogit-'));
+    made.push(outside);
+    cpSync(join(PROJECT_ROOT, 'manifests'), join(outside, 'manifests'), { recursive: true });
+    const noRepo = await runCli(['plan', '--state', SNAPSHOT, '--manifests', join(outside, 'manifests'), '--base', 'main']);
+    expect(noRepo.code).toBe(1);
+    expect(noRepo.stderr).toMatch(/is not inside a git repository/);
+  });
+
+  it('law: on random edits, a change is drift when only the base edited its entity, the pull request\'s when only the pull request did, both when both did', async () => {
+    // Users and roles take tags (groups cannot).
+    const entities = ['users/alice.yaml', 'users/bob.yaml', 'roles/ci-readonly.yaml', 'roles/github-deploy.yaml', 'roles/legacy-batch.yaml'];
+    const tag = (file: string, key: string, value: string): void => edit(file, (t) => (/^tags:/m.test(t) ? t.replace(/^tags:\n/m, `tags:\n  ${key}: ${value}\n`) : `${t.trimEnd()}\ntags:\n  ${key}: ${value}\n`));
+    const seen = new Set<string | undefined>();
+    for (let seed = 1; seed <= 4; seed++) {
+      const random = seededRandom(seed);
+      // The live account: the example's snapshot; the base: manifests imported from it (no drift), then drift edits.
+      const { dir, git } = await configRepo(() => undefined);
+      const m = join(dir, 'manifests');
+      const imported = await runCli(['import', '--state', SNAPSHOT, '--out', m]);
+      expect(imported.code, imported.stderr).toBe(0);
+      const baseEdits = entities.filter(() => random() < 0.5);
+      const prEdits = entities.filter(() => random() < 0.5);
+      const fileOf = (e: string): string => join(m, e);
+      await git.checkout('main');
+      for (const e of baseEdits) tag(fileOf(e), 'drifted', 'base');
+      await commit(git, 'base with drift');
+      await git.checkout('feature');
+      await git.raw([...AUTHOR, 'merge', '-q', 'main']);
+      for (const e of prEdits) tag(fileOf(e), 'owner', `pr-${seed}`);
+      await commit(git, 'pull request');
+      const plan = await planJson(['--manifests', m, '--base', 'main']);
+      const expected = Object.fromEntries(
+        [...new Set([...baseEdits, ...prEdits])].map((e) => {
+          const name = e.split('/')[1]!.replace('.yaml', '');
+          const origin = baseEdits.includes(e) && prEdits.includes(e) ? 'pull-request+drift' : baseEdits.includes(e) ? 'drift' : 'pull-request';
+          return [name, origin];
+        }),
+      );
+      for (const c of plan.changes) seen.add(c.origin);
+      expect(Object.fromEntries(plan.changes.map((c) => [c.name, c.origin])), `seed ${seed}: base ${baseEdits.join(',')}; pr ${prEdits.join(',')}`).toEqual(expected);
+    }
+    expect(seen).toEqual(new Set(['drift', 'pull-request', 'pull-request+drift']));
+  }, 60_000);
+});
+
+describe('plan --base in a shallow clone (actions/checkout\'s default depth)', () => {
+  it('says to fetch history; the Action\'s fetchFrom fetches the base itself', async () => {
+    const { dir, git } = await configRepo();
+    edit(join(dir, 'manifests/users/bob.yaml'), (t) => t.replace('team: payments', 'team: billing'));
+    await commit(git, 'pull request');
+    const mainSha = (await git.revparse(['main'])).trim();
+    const clone = mkdtempSync(join(tmpdir(), 'iam-gitops-shallow-'));
+    made.push(clone);
+    await simpleGit().clone(`file://${dir}`, clone, ['--depth', '1', '--branch', 'feature', '--no-tags']);
+    const shallow = await runCli(['plan', '--state', SNAPSHOT, '--manifests', join(clone, 'manifests'), '--base', mainSha]);
+    expect(shallow.code).toBe(1);
+    expect(shallow.stderr).toContain(`--base "${mainSha}" is not a commit in this repository`);
+
+    const { readPullRequest } = await import('../src/git/pull-request-git.js');
+    const pr = await readPullRequest({ manifests: join(clone, 'manifests'), base: mainSha, fetchFrom: 'origin' });
+    expect(pr.context.mergeBase).toBe(mainSha);
+    expect(pr.context.files).toEqual([{ path: 'manifests/users/bob.yaml', status: 'modified' }]);
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * A loopback fake of the slice of GitHub's REST API the Action uses, strict where GitHub is: tokens are checked
+ * (401 for unknown ones; 403 "Resource not accessible by integration" for a read-only token that writes, as a
+ * fork's GITHUB_TOKEN gets), pages follow GitHub's rules (`per_page` up to 100, a `Link` header with `next` and
+ * `last`), bodies over 65,536 characters are refused with GitHub's 422, locked conversations refuse comments, and
+ * faults can be injected: 5xx, secondary rate limits with `Retry-After`, primary ones with `x-ratelimit-*`.
+ * It also serves the Actions OIDC token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeComment {
+  id: number;
+  body: string;
+  user: { login: string; type: 'Bot' | 'User' };
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FakeRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+}
+
+type Fault = { readonly kind: 'status'; readonly status: number } | { readonly kind: 'secondary-rate-limit' } | { readonly kind: 'primary-rate-limit' };
+
+export interface GitHubFake {
+  readonly url: string;
+  /** Token → what it may do, and whose name its comments carry. */
+  readonly tokens: Map<string, { readonly write: boolean; readonly login: string }>;
+  /** Comments by `owner/repo#number`. */
+  comments(issue: string): FakeComment[];
+  addComments(issue: string, count: number, login?: string, body?: (i: number) => string): void;
+  lock(issue: string): void;
+  /** The next `count` API requests fail this way. */
+  failNext(count: number, fault: Fault): void;
+  /** Drops the faults not yet served. */
+  clearFaults(): void;
+  readonly requests: FakeRequest[];
+  /** The OIDC token the Actions token endpoint hands out, and the audience it was asked for. */
+  oidc: { token: string; requestToken: string; audiences: string[] };
+  close(): Promise<void>;
+}
+
+export const WRITE_TOKEN = 'ghs_write_token_for_tests';
+export const READ_TOKEN = 'ghs_read_only_token_for_tests';
+export const BOT_LOGIN = 'github-actions[bot]';
+
+const BODY_LIMIT = 65_536;
+
+export async function startGitHubFake(issues: readonly string[]): Promise<GitHubFake> {
+  const store = new Map<string, FakeComment[]>(issues.map((i) => [i, []]));
+  const locked = new Set<string>();
+  const faults: Fault[] = [];
+  const requests: FakeRequest[] = [];
+  const tokens = new Map([
+    [WRITE_TOKEN, { write: true, login: BOT_LOGIN }],
+    [READ_TOKEN, { write: false, login: BOT_LOGIN }],
+  ]);
+  let nextId = 1000;
+  let clock = Date.parse('2026-11-29T10:00:00Z');
+  const now = (): string => new Date((clock += 1000)).toISOString();
+  const oidc = { token: '', requestToken: 'oidc-request-token', audiences: [] as string[] };
+  let base = '';
+
+  const shape = (issue: string, c: FakeComment): Record<string, unknown> => {
+    const [repo] = issue.split('#');
+    return { id: c.id, node_id: `IC_${c.id}`, url: `${base}/repos/${repo}/issues/comments/${c.id}`, html_url: `https://github.com/${repo}/pull/${issue.split('#')[1]}#issuecomment-${c.id}`, body: c.body, user: { login: c.user.login, type: c.user.type, id: 41898282 }, created_at: c.created_at, updated_at: c.updated_at, author_association: 'NONE' };
+  };
+  const findComment = (owner: string, repo: string, id: number): [string, FakeComment] | undefined => {
+    for (const [issue, list] of store) {
+      if (!issue.startsWith(`${owner}/${repo}#`)) continue;
+      const c = list.find((x) => x.id === id);
+      if (c) return [issue, c];
+    }
+    return undefined;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', base);
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
+      requests.push({ method: req.method ?? '', path: url.pathname, status });
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': `FAKE:${requests.length}`, ...headers });
+      res.end(body === undefined ? undefined : JSON.stringify(body));
+    };
+    const text = await new Promise<string>((resolve) => {
+      let data = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (data += chunk));
+      req.on('end', () => resolve(data));
+    });
+
+    // The Actions runtime's OIDC endpoint: a bearer request token, an audience, a JWT back.
+    if (url.pathname === '/_oidc/token') {
+      if (req.headers.authorization !== `Bearer ${oidc.requestToken}`) return send(401, { message: 'Unauthorized' });
+      oidc.audiences.push(url.searchParams.get('audience') ?? '');
+      return send(200, { value: oidc.token });
+    }
+
+    const fault = faults.shift();
+    if (fault?.kind === 'status') return send(fault.status, { message: fault.status >= 500 ? 'Server Error' : 'Fault' });
+    if (fault?.kind === 'secondary-rate-limit') return send(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, { 'retry-after': '1' });
+    if (fault?.kind === 'primary-rate-limit') return send(403, { message: 'API rate limit exceeded for installation ID 1.' }, { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1) });
+
+    const auth = /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const identity = auth ? tokens.get(auth) : undefined;
+    if (!identity) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    const readOnly = (): void => send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment', status: '403' });
+    let payload: Record<string, unknown> = {};
+    if (text) {
+      try {
+        payload = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        return send(400, { message: 'Problems parsing JSON' });
+      }
+    }
+    const invalidBody = (): boolean => {
+      const body = payload['body'];
+      if (typeof body !== 'string' || body.length === 0) {
+        send(422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }] });
+        return true;
+      }
+      if ([...body].length > BODY_LIMIT) {
+        send(422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] });
+        return true;
+      }
+      return false;
+    };
+
+    let m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
+    if (m) {
+      const issue = `${m[1]}/${m[2]}#${m[3]}`;
+      const list = store.get(issue);
+      if (!list) return send(404, { message: 'Not Found' });
+      if (req.method === 'GET') {
+        const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+        const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+        const last = Math.max(1, Math.ceil(list.length / perPage));
+        const link = (p: number): string => `<${base}${url.pathname}?per_page=${perPage}&page=${p}>`;
+        const links = [...(page < last ? [`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`] : []), ...(page > 1 ? [`${link(1)}; rel="first"`, `${link(page - 1)}; rel="prev"`] : [])];
+        return send(200, list.slice((page - 1) * perPage, page * perPage).map((c) => shape(issue, c)), links.length ? { link: links.join(', ') } : {});
+      }
+      if (req.method === 'POST') {
+        if (!identity.write) return readOnly();
+        if (locked.has(issue)) return send(403, { message: 'Unable to create comment because issue is locked.' });
+        if (invalidBody()) return;
+        const at = now();
+        const comment: FakeComment = { id: nextId++, body: payload['body'] as string, user: { login: identity.login, type: 'Bot' }, created_at: at, updated_at: at };
+        list.push(comment);
+        return send(201, shape(issue, comment));
+      }
+      return send(404, { message: 'Not Found' });
+    }
+    m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname);
+    if (m) {
+      const found = findComment(m[1]!, m[2]!, Number(m[3]));
+      if (!found) return send(404, { message: 'Not Found' });
+      const [issue, comment] = found;
+      if (req.method === 'GET') return send(200, shape(issue, comment));
+      if (!identity.write) return readOnly();
+      if (req.method === 'PATCH') {
+        if (invalidBody()) return;
+        comment.body = payload['body'] as string;
+        comment.updated_at = now();
+        return send(200, shape(issue, comment));
+      }
+      if (req.method === 'DELETE') {
+        store.set(issue, store.get(issue)!.filter((c) => c !== comment));
+        return send(204);
+      }
+    }
+    return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      res.writeHead(500);
+      res.end(String(e));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    tokens,
+    comments: (issue) => store.get(issue) ?? [],
+    addComments(issue, count, login = 'octocat', body = (i) => `comment ${i}`) {
+      const list = store.get(issue)!;
+      for (let i = 0; i < count; i++) {
+        const at = now();
+        list.push({ id: nextId++, body: body(i), user: { login, type: 'User' }, created_at: at, updated_at: at });
+      }
+    },
+    lock: (issue) => locked.add(issue),
+    clearFaults: () => {
+      faults.length = 0;
+    },
+    failNext(count, fault) {
+      for (let i = 0; i < count; i++) faults.push(fault);
+    },
+    requests,
+    oidc,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
