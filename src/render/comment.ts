@@ -68,22 +68,40 @@ export function maxSeverity(plan: Pick<Plan, 'findings'>): FindingSeverity | 'no
 
 export function renderComment(plan: Plan, catalog: ActionCatalog, options: CommentOptions): string {
   const limit = options.limit ?? COMMENT_LIMIT;
-  let body = '';
-  for (const level of [0, 1, 2, 3] as const) {
-    body = build(plan, catalog, options, level);
-    if (body.length <= limit) return body;
+  for (const level of [0, 1, 2] as const) {
+    const body = build(plan, catalog, options, level, limit);
+    if (body !== undefined && body.length <= limit) return body;
   }
-  return `${body.slice(0, limit - 200)}\n\n…(cut at ${limit.toLocaleString('en-US')} characters: see ${options.fullReport ?? 'the plan JSON'})\n`;
+  const body = build(plan, catalog, options, 3, Infinity)!;
+  return body.length <= limit ? body : `${body.slice(0, limit - 200)}\n\n…(cut at ${limit.toLocaleString('en-US')} characters: see ${options.fullReport ?? 'the plan JSON'})\n`;
 }
 
 /** 0: everything; 1: no documents' diffs or reasons; 2: headlines and tables only; 3: counts only. */
 type Level = 0 | 1 | 2 | 3;
 
+/** Lines that know their size: a level that cannot fit stops building as soon as it is over (huge plans). */
+class Sink {
+  readonly lines: string[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+  push(...lines: string[]): void {
+    for (const line of lines) {
+      this.lines.push(line);
+      this.size += line.length + 1;
+    }
+  }
+  get full(): boolean {
+    return this.size > this.limit;
+  }
+}
+
 const ICON = { create: '🟢', update: '🟡', delete: '🔴', replace: '🔁' } as const;
 const SEVERITY_ICON: Record<FindingSeverity, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '⬜' };
 
-function build(plan: Plan, catalog: ActionCatalog, options: CommentOptions, level: Level): string {
-  const out: string[] = [commentMarker(options.folder)];
+/** The comment at one level of detail, or undefined as soon as it grows past `limit`. */
+function build(plan: Plan, catalog: ActionCatalog, options: CommentOptions, level: Level, limit: number): string | undefined {
+  const out = new Sink(limit);
+  out.push(commentMarker(options.folder));
   const access = plan.access as readonly AccessDelta[];
   const trust = plan.trust as readonly TrustDelta[];
   const findings = plan.findings as readonly PlanFinding[];
@@ -96,16 +114,19 @@ function build(plan: Plan, catalog: ActionCatalog, options: CommentOptions, leve
   out.push(countsLine(plan, access, findings), '');
   if (plan.pullRequest) out.push(...originLines(plan), '');
   if (options.liveNote) out.push(`> [!NOTE]\n> ${text(options.liveNote)}`, '');
-  const shortened = (what: string): string => `_${what} shortened to fit one comment: the full report is in ${options.fullReport ?? 'the plan JSON'}._`;
+  // At level 2, sections list this many times their comment-sized share: the job summary (1 MiB) holds far more.
+  const scale = Math.max(1, Math.floor(limit / COMMENT_LIMIT));
+  const shortened = (what: string): string => `_${what} shortened to fit: the full report is in ${options.fullReport ?? 'the plan JSON'}._`;
 
   if (level === 3) {
     out.push(shortened('This report is'), '');
   } else {
-    if (findings.length) out.push(...findingsSection(findings, level, shortened));
-    if (access.length) out.push(...accessSection(access, catalog, level, shortened));
-    if (trust.length) out.push(...trustSection(trust, level, shortened));
-    if (plan.changes.length) out.push(...changesSection(plan, level, shortened));
-    if (plan.unmanaged.length && level < 2) out.push(...unmanagedSection(plan));
+    if (findings.length) findingsSection(out, findings, level, shortened, scale);
+    if (access.length && !out.full) accessSection(out, access, catalog, level, shortened, scale);
+    if (trust.length && !out.full) trustSection(out, trust, level, shortened, scale);
+    if (plan.changes.length && !out.full) changesSection(out, plan, level, shortened, scale);
+    if (plan.unmanaged.length && level < 2 && !out.full) unmanagedSection(out, plan);
+    if (out.full) return undefined;
     const notes = plan.diagnostics.filter((d) => d.severity === 'warning');
     if (notes.length && level < 2) {
       out.push(`<details><summary>${notes.length === 1 ? '1 warning' : `${notes.length} warnings`}</summary>`, '');
@@ -116,7 +137,7 @@ function build(plan: Plan, catalog: ActionCatalog, options: CommentOptions, leve
   }
   const made = `Plan of ${text(plan.tool ? `${plan.tool.name} ${plan.tool.version}` : 'iam-gitops')} against ${code(plan.live.source)}; actions as in ${text(plan.catalog ?? catalog.version)}; live IAM fingerprint ${code(plan.live.fingerprint.slice(0, 19))}.`;
   out.push('---', `<sub>${text(options.nextSteps ?? (plan.changes.length ? NEXT_STEPS : NO_CHANGES_NEXT))} ${made}</sub>`);
-  return `${out.join('\n')}\n`;
+  return out.full ? undefined : `${out.lines.join('\n')}\n`;
 }
 
 function bannerLines(plan: Plan, findings: readonly PlanFinding[]): string[] {
@@ -156,24 +177,26 @@ function originLines(plan: Plan): string[] {
   return [lines.join(' ')];
 }
 
-function findingsSection(findings: readonly PlanFinding[], level: Level, shortened: (what: string) => string): string[] {
-  const shown = level >= 2 ? findings.slice(0, 30) : findings;
-  const out = ['#### Risk findings', '', '| | Severity | Finding | Principal | What | Caused by |', '|---|---|---|---|---|---|'];
+function findingsSection(out: Sink, findings: readonly PlanFinding[], level: Level, shortened: (what: string) => string, scale: number): void {
+  const shown = level >= 2 ? findings.slice(0, 30 * scale) : findings;
+  out.push('#### Risk findings', '', '| | Severity | Finding | Principal | What | Caused by |', '|---|---|---|---|---|---|');
   for (const f of shown) {
+    if (out.full) return;
     const change = f.severityChange ? `${f.severityChange.from} → ${f.severityChange.to}` : f.change === 'removed' ? 'removed' : 'new';
     const what = `${f.change === 'removed' && !f.severityChange ? '~~' : ''}${text(f.summary)}${f.change === 'removed' && !f.severityChange ? '~~' : ''}${f.accepted ? ` _(accepted: ${text(f.accepted)})_` : ''}`;
     out.push(`| ${SEVERITY_ICON[f.severity]} | ${f.severity} (${change}) | ${code(f.code)} | ${code(principalName(f.principal))} | ${what} | ${(f.causes ?? []).map(text).join('<br>') || '—'} |`);
   }
   if (shown.length < findings.length) out.push('', shortened(`${findings.length - shown.length} more findings:`));
-  return [...out, ''];
+  out.push('');
 }
 
-function accessSection(access: readonly AccessDelta[], catalog: ActionCatalog, level: Level, shortened: (what: string) => string): string[] {
+function accessSection(out: Sink, access: readonly AccessDelta[], catalog: ActionCatalog, level: Level, shortened: (what: string) => string, scale: number): void {
   const gaining = access.filter((d) => d.granted.length).reduce((n, d) => n + d.principals.length, 0);
   const losing = access.filter((d) => d.revoked.length).reduce((n, d) => n + d.principals.length, 0);
-  const out = ['#### Access changes', '', `${gaining === 1 ? '1 principal gains' : `${gaining} principals gain`} and ${losing === 1 ? '1 loses' : `${losing} lose`} permissions (exact, by principal; identical changes share one item).`, ''];
-  const groups = level >= 2 ? access.slice(0, 100) : access;
+  out.push('#### Access changes', '', `${gaining === 1 ? '1 principal gains' : `${gaining} principals gain`} and ${losing === 1 ? '1 loses' : `${losing} lose`} permissions (exact, by principal; identical changes share one item).`, '');
+  const groups = level >= 2 ? access.slice(0, 100 * scale) : access;
   for (const delta of groups) {
+    if (out.full) return;
     const who = principalsHtml(delta);
     const headline = html(deltaHeadline(delta, catalog));
     if (level >= 2) {
@@ -194,7 +217,6 @@ function accessSection(access: readonly AccessDelta[], catalog: ActionCatalog, l
     out.push('</details>', '');
   }
   if (groups.length < access.length) out.push(shortened(`${access.length - groups.length} more principals' changes:`), '');
-  return out;
 }
 
 /** The principals of one access item, for an HTML block: the first ten by name, and a count beyond. */
@@ -210,11 +232,12 @@ function principalsText(delta: AccessDelta): string {
   return `${delta.principals.length > 1 ? `${delta.principals.length} principals: ` : ''}${names.join(', ')}${more ? ` and ${more} more` : ''}`;
 }
 
-function trustSection(trust: readonly TrustDelta[], level: Level, shortened: (what: string) => string): string[] {
-  const out = ['#### Trust and reach', '', 'Who gains (+) or loses (−) the ability to assume each role, directly or through other roles.', ''];
+function trustSection(out: Sink, trust: readonly TrustDelta[], level: Level, shortened: (what: string) => string, scale: number): void {
+  out.push('#### Trust and reach', '', 'Who gains (+) or loses (−) the ability to assume each role, directly or through other roles.', '');
   if (level <= 1) out.push(...mermaid(trust), '');
-  const shown = level >= 2 ? trust.slice(0, 50) : trust;
+  const shown = level >= 2 ? trust.slice(0, 50 * scale) : trust;
   for (const t of shown) {
+    if (out.full) return;
     const role = `role ${code(principalName(t.role).replace(/^role /, ''))}${t.movedFrom ? ` (moved from ${code(t.movedFrom)})` : ''}`;
     const worth = t.roleFindings.length ? ` — it ${t.roleFindings.slice(0, 2).map((f) => text(f.summary)).join('; ')}` : '';
     if (level >= 2) {
@@ -231,7 +254,7 @@ function trustSection(trust: readonly TrustDelta[], level: Level, shortened: (wh
     }
   }
   if (shown.length < trust.length) out.push('', shortened(`${trust.length - shown.length} more roles' trust changes:`));
-  return [...out, ''];
+  out.push('');
 }
 
 /** The changed assume-role edges: who can newly (solid) or no longer (dashed) assume which role. */
@@ -260,12 +283,13 @@ function mermaid(trust: readonly TrustDelta[]): string[] {
   return fence(['flowchart LR', ...[...nodes.values()].map((n) => `  ${n}`), ...edges, ...(count > 60 ? [`  more["…and ${count - 60} more edges"]`] : [])], 'mermaid');
 }
 
-function changesSection(plan: Plan, level: Level, shortened: (what: string) => string): string[] {
+function changesSection(out: Sink, plan: Plan, level: Level, shortened: (what: string) => string, scale: number): void {
   const shown = shownChanges(plan.changes);
-  const rows = level >= 2 ? shown.slice(0, 200) : shown;
+  const rows = level >= 2 ? shown.slice(0, 200 * scale) : shown;
   const origin = plan.pullRequest !== undefined;
-  const out = ['#### Changes', '', `| | Kind | Name | What | ${origin ? 'Origin | ' : ''}Why |`, `|---|---|---|---|${origin ? '---|' : ''}---|`];
+  out.push('#### Changes', '', `| | Kind | Name | What | ${origin ? 'Origin | ' : ''}Why |`, `|---|---|---|---|${origin ? '---|' : ''}---|`);
   for (const c of rows) {
+    if (out.full) return;
     const fields = [...new Set(c.details.map((d) => d.field))].join(', ') || '—';
     const from = origin ? ` ${c.change.origin === 'drift' ? 'drift' : c.change.origin === 'pull-request+drift' ? 'this PR + drift' : 'this PR'}${c.change.files?.length ? `<br>${c.change.files.map((f) => code(f)).join('<br>')}` : ''} |` : '';
     out.push(`| ${ICON[c.action]} ${c.action} | ${c.change.kind} | ${code(c.change.name)} | ${text(fields)} |${from} ${text(c.change.reason)} |`);
@@ -273,9 +297,11 @@ function changesSection(plan: Plan, level: Level, shortened: (what: string) => s
   if (rows.length < shown.length) out.push('', shortened(`${shown.length - rows.length} more changes:`));
   out.push('');
   if (level <= 1) {
-    for (const c of rows) out.push(...changeDetails(c, level));
+    for (const c of rows) {
+      if (out.full) return;
+      out.push(...changeDetails(c, level));
+    }
   }
-  return out;
 }
 
 function changeDetails(shown: ShownChange, level: Level): string[] {
@@ -290,9 +316,9 @@ function changeDetails(shown: ShownChange, level: Level): string[] {
   return [`<details><summary>${ICON[shown.action]} ${htmlCode(`${change.kind} ${change.name}`)} ${actionPhrase(shown.action, 'proposal')}</summary>`, '', ...fence(lines, 'diff'), '', '</details>', ''];
 }
 
-function unmanagedSection(plan: Plan): string[] {
+function unmanagedSection(out: Sink, plan: Plan): void {
   const isProtected = new Set(plan.protected ?? []);
-  return [
+  out.push(
     `<details><summary>${plan.unmanaged.length === 1 ? '1 unmanaged entity' : `${plan.unmanaged.length} unmanaged entities`} (under managedPaths, declared by no manifest)</summary>`,
     '',
     ...plan.unmanaged.slice(0, 200).map((arn) => `- ${code(arn)}${isProtected.has(arn) ? ' (protected: never deleted)' : ''}`),
@@ -300,5 +326,5 @@ function unmanagedSection(plan: Plan): string[] {
     '',
     '</details>',
     '',
-  ];
+  );
 }

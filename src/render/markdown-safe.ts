@@ -6,7 +6,7 @@
  *   `<details>` breaker) and markdown punctuation backslash-escaped (no emphasis, links, tables, headings);
  * - `html(s)`, inside HTML blocks such as `<summary>`, where markdown is not parsed (a backslash would show): only
  *   HTML-escaped.
- * Both flatten line breaks and put a word joiner after `@` and URL schemes (GitHub turns `@name` into a mention and
+ * Both flatten line breaks, show bidirectional overrides as U+FFFD, and put a word joiner after `@` and URL schemes (GitHub turns `@name` into a mention and
  * `https://...` into a link in any text node). `fence(lines)` makes a code block no line inside can close.
  */
 
@@ -16,6 +16,8 @@ const JOIN = '\u2060';
 function neutralize(value: string): string {
   return value
     .replace(/[\r\n\u2028\u2029]+/g, ' ')
+    // Bidirectional overrides would make text read differently from what it is ("Trojan Source"): shown as �.
+    .replace(/[\u202A-\u202E\u2066-\u2069]/g, '\uFFFD')
     .replace(/@/g, `@${JOIN}`)
     .replace(/\b(https?|ftp|mailto|www)([.:])/gi, `$1${JOIN}$2`);
 }
@@ -48,7 +50,7 @@ export function htmlCode(value: string): string {
 export function fence(lines: readonly string[], info = ''): string[] {
   const longest = Math.max(0, ...lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((run) => run.length))));
   const ticks = '`'.repeat(Math.max(3, longest + 1));
-  return [`${ticks}${info}`, ...lines.map((l) => l.replace(/[\r\u2028\u2029]/g, ' ')), ticks];
+  return [`${ticks}${info}`, ...lines.map((l) => l.replace(/[\r\n\u2028\u2029]/g, ' ').replace(/[\u202A-\u202E\u2066-\u2069]/g, '\uFFFD')), ticks];
 }
 
 /** A Mermaid label: quotes and markup replaced by Mermaid's entity codes, so a name cannot break the diagram. */
