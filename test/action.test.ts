@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commentMarker } from '../src/render/comment.js';
 import type { Plan } from '../src/plan/plan.js';
@@ -247,6 +248,43 @@ describe('the Action against AWS (the emulator)', () => {
       expect(apply.stdout).toMatch(/::group::Applying/);
       const after = await runCli(['plan', '--manifests', join(workspace, 'manifests'), ...emulator.awsArgs, '--format', 'json'], { ...emulator.env });
       expect((JSON.parse(after.stdout) as Plan).changes).toEqual([]);
+    } finally {
+      await emulator.close();
+    }
+  }, 120_000);
+
+  it('OIDC: the Action gets GitHub\'s token and assumes the plan role, whose trust pins the subject; the apply role refuses a pull request\'s token', async () => {
+    // The account holds the two roles of examples/workflows/iam-roles.yaml, as a user would have created them.
+    const snapshot = exampleSnapshotJson() as { RoleDetailList: Record<string, unknown>[] };
+    const roles = parseAllDocuments(readFileSync(join(PROJECT_ROOT, 'examples/workflows/iam-roles.yaml'), 'utf8')).map((d) => d.toJSON() as { name: string; path: string; trustPolicy: unknown; inlinePolicies?: Record<string, unknown>; managedPolicies?: string[] });
+    for (const role of roles) {
+      snapshot.RoleDetailList.push({
+        Path: role.path, RoleName: role.name, RoleId: `AROA${role.name.toUpperCase().replace(/[^A-Z]/g, '').padEnd(17, 'X').slice(0, 17)}`, Arn: `arn:aws:iam::123456789012:role${role.path}${role.name}`, CreateDate: '2026-01-01T00:00:00Z',
+        AssumeRolePolicyDocument: role.trustPolicy,
+        RolePolicyList: Object.entries(role.inlinePolicies ?? {}).map(([PolicyName, PolicyDocument]) => ({ PolicyName, PolicyDocument })),
+        AttachedManagedPolicies: (role.managedPolicies ?? []).map((arn) => ({ PolicyArn: arn, PolicyName: arn.split('/').pop() })),
+        InstanceProfileList: [], Tags: [],
+      });
+    }
+    const emulator = await startTestEmulator(snapshot, { enforce: true });
+    const token = (sub: string): string => ['{"alg":"none","typ":"JWT"}', JSON.stringify({ iss: 'https://token.actions.githubusercontent.com', aud: 'sts.amazonaws.com', sub, exp: Math.floor(Date.now() / 1000) + 300 }), ''].map((part) => Buffer.from(part).toString('base64url')).join('.');
+    const oidc = { ACTIONS_ID_TOKEN_REQUEST_URL: `${fake.url}/_oidc/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: fake.oidc.requestToken, AWS_ENDPOINT_URL_IAM: emulator.url, AWS_ENDPOINT_URL_STS: emulator.url, IAM_GITOPS_RETRY_BASE_DELAY_MS: '5', IAM_GITOPS_MAX_ATTEMPTS: '3' };
+    try {
+      const workspace = await checkout();
+      fake.oidc.token = token('repo:acme/iam-config:pull_request');
+      fake.oidc.audiences.length = 0;
+      const plan = await runAction(workspace, { command: 'plan', 'role-to-assume': 'arn:aws:iam::123456789012:role/automation/iam-gitops-plan', 'fail-on': 'never', comment: 'false' }, oidc);
+      expect(plan.code, plan.stdout).toBe(0);
+      expect(fake.oidc.audiences).toEqual(['sts.amazonaws.com']);
+      expect(plan.summary).toContain('against <code>aws\\:123456789012</code>');
+      // The plan role may read, not write: apply with it is refused by IAM before anything changes.
+      const readOnlyApply = await runAction(workspace, { command: 'apply', 'role-to-assume': 'arn:aws:iam::123456789012:role/automation/iam-gitops-plan' }, { ...oidc, GITHUB_EVENT_NAME: 'push' });
+      expect(readOnlyApply.code).toBe(1);
+      expect(readOnlyApply.stdout).toMatch(/AccessDenied|not authorized/);
+      // A pull request's token cannot assume the apply role, pinned to the protected environment.
+      const wrong = await runAction(workspace, { command: 'plan', 'role-to-assume': 'arn:aws:iam::123456789012:role/automation/iam-gitops-apply', 'fail-on': 'never', comment: 'false' }, oidc);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stdout).toContain('::error::iam-gitops: cannot assume arn:aws:iam::123456789012:role/automation/iam-gitops-apply with GitHub\'s OIDC token (sub: repo:acme/iam-config:pull_request): Not authorized to perform sts:AssumeRoleWithWebIdentity. The role\'s trust policy must allow');
     } finally {
       await emulator.close();
     }

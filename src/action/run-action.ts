@@ -230,7 +230,15 @@ async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise
     } catch (e) {
       throw new ActionInputError(`cannot get GitHub's OIDC token to assume ${role}: ${e instanceof Error ? e.message : String(e)}. Give the job \`permissions: id-token: write\`.`);
     }
-    return createAwsClients({ ...common, webIdentity: { roleArn: role, token, sessionName: sessionName(env) } });
+    const clients = createAwsClients({ ...common, webIdentity: { roleArn: role, token, sessionName: sessionName(env) } });
+    try {
+      // Assume now: a refusal here is about the role's trust policy, and the message should say so.
+      await clients.iam.config.credentials();
+    } catch (e) {
+      const sub = subjectOf(token);
+      throw new ActionInputError(`cannot assume ${role} with GitHub's OIDC token (sub: ${sub ?? 'unknown'}): ${e instanceof Error ? e.message : String(e)}. The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the token.actions.githubusercontent.com provider with aud sts.amazonaws.com and this sub (examples/workflows/iam-roles.yaml shows both roles).`);
+    }
+    return clients;
   }
   if (role && hasEnvCredentials) return createAwsClients({ ...common, assumeRole: { arn: role, sessionName: sessionName(env) } });
   if (role) throw new ActionInputError(`cannot assume ${role}: no OIDC token (give the job \`permissions: id-token: write\`) and no AWS credentials in the environment`);
@@ -238,6 +246,16 @@ async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise
     core.warning('iam-gitops: no role-to-assume and no AWS credentials in the environment; trying the SDK default chain (instance metadata). Give role-to-assume, or state for a plan without AWS.');
   }
   return createAwsClients(common);
+}
+
+/** The `sub` claim of a JWT (not verified: only to say which subject a trust policy refused). */
+function subjectOf(token: string): string | undefined {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
+    return typeof claims.sub === 'string' ? claims.sub : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function tuning(env: NodeJS.ProcessEnv): { maxAttempts?: number; retryBaseDelayMs?: number } {

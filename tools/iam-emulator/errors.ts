@@ -18,9 +18,13 @@ export type IamErrorCode =
   | 'AccessDenied'
   | 'InvalidAction'
   | 'MissingParameter'
-  | 'InvalidClientTokenId';
+  | 'InvalidClientTokenId'
+  | 'InvalidIdentityToken'
+  | 'ExpiredTokenException';
 
 const STATUS: Record<IamErrorCode, number> = {
+  InvalidIdentityToken: 400,
+  ExpiredTokenException: 400,
   NoSuchEntity: 404,
   EntityAlreadyExists: 409,
   DeleteConflict: 409,

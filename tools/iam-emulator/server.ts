@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { EffectiveAccess } from '../../src/analyze/effective-access.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
 import { evaluate } from '../../src/evaluate/engine.js';
+import { compilePolicy } from '../../src/evaluate/compile-policy.js';
+import type { PolicyJson } from '../../src/core/policy.js';
 import { PrincipalResolver } from '../../src/evaluate/principal-policies.js';
 import { parseSnapshot } from '../../src/live/parse-snapshot.js';
 import type { IamState } from '../../src/core/state.js';
@@ -102,6 +104,8 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
   };
 
   const sts = (action: string, p: Params, req: IncomingMessage): XmlObject => {
+    // Unsigned, as in STS: the web identity token is the credential.
+    if (action === 'AssumeRoleWithWebIdentity') return assumeRoleWithWebIdentity(p);
     const caller = callerOf(req);
     if (action === 'GetCallerIdentity') {
       const entity = [...model.users.values(), ...model.roles.values()].find((e) => e.arn === caller.principalArn);
@@ -126,6 +130,56 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
       return { Credentials: { AccessKeyId: keyId, SecretAccessKey: newId('SECR'), SessionToken: newId('TOKN'), Expiration: expiration }, AssumedRoleUser: { AssumedRoleId: `${role.id}:${sessionName}`, Arn: arn } };
     }
     throw new IamError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+  };
+
+  /**
+   * OIDC federation (GitHub Actions): the token's issuer must be an OIDC provider of the account, it must not have
+   * expired, and the role's trust policy must allow sts:AssumeRoleWithWebIdentity for that provider with the
+   * token's claims as condition keys (`ISSUER_HOST:sub`, `:aud`, ...). The signature is not checked: tests sign
+   * nothing, and this emulator trusts its loopback callers.
+   */
+  const assumeRoleWithWebIdentity = (p: Params): XmlObject => {
+    const roleArn = p.require('RoleArn');
+    const sessionName = p.require('RoleSessionName');
+    const token = p.require('WebIdentityToken');
+    let claims: Record<string, unknown>;
+    try {
+      claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new IamError('InvalidIdentityToken', 'Incorrect token audience');
+    }
+    const issuer = typeof claims['iss'] === 'string' ? claims['iss'].replace(/^https:\/\//, '').replace(/\/$/, '') : '';
+    const provider = `arn:aws:iam::${model.account}:oidc-provider/${issuer}`;
+    if (!issuer || !model.providers.has(provider)) throw new IamError('InvalidIdentityToken', `No OpenIDConnect provider found in your account for https://${issuer}`);
+    if (typeof claims['exp'] === 'number' && claims['exp'] * 1000 < Date.now()) throw new IamError('ExpiredTokenException', 'Token expired: current date/time must be before the expiration date/time');
+    const role = [...model.roles.values()].find((r) => r.arn === roleArn && model.visible(r));
+    const denied = (): IamError => new IamError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+    if (!role) throw denied();
+    const context: Record<string, string | string[]> = {};
+    for (const [claim, value] of Object.entries(claims)) {
+      if (typeof value === 'string') context[`${issuer}:${claim}`] = value;
+      else if (Array.isArray(value)) context[`${issuer}:${claim}`] = value.map(String);
+    }
+    const trust = JSON.parse(role.trust) as { Statement: Record<string, unknown>[] | Record<string, unknown> };
+    const statements = (Array.isArray(trust.Statement) ? trust.Statement : [trust.Statement]).filter((statement) => {
+      const principal = statement['Principal'] as Record<string, unknown> | undefined;
+      const federated = principal?.['Federated'];
+      return (Array.isArray(federated) ? federated : [federated]).includes(provider);
+    });
+    const compiled = compilePolicy('trust', { Version: '2012-10-17', Statement: statements.map(({ Principal: _p, ...rest }) => rest) } as PolicyJson);
+    const decision = evaluate({ identity: [compiled] }, { principal: provider, action: 'sts:AssumeRoleWithWebIdentity', resource: role.arn, context }, { isWildcardOnlyAction: () => false }).decision;
+    if (decision !== 'Allowed') throw denied();
+    const keyId = newId('ASIA');
+    const arn = `arn:aws:sts::${model.account}:assumed-role/${role.name}/${sessionName}`;
+    sessions.set(keyId, { roleKey: role.name.toLowerCase(), arn, sessionName });
+    const expiration = new Date(Date.now() + (p.int('DurationSeconds') ?? 3600) * 1000);
+    return {
+      Credentials: { AccessKeyId: keyId, SecretAccessKey: newId('SECR'), SessionToken: newId('TOKN'), Expiration: expiration },
+      SubjectFromWebIdentityToken: String(claims['sub'] ?? ''),
+      AssumedRoleUser: { AssumedRoleId: `${role.id}:${sessionName}`, Arn: arn },
+      Provider: issuer,
+      Audience: String(Array.isArray(claims['aud']) ? claims['aud'][0] : (claims['aud'] ?? '')),
+    };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
