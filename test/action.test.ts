@@ -203,6 +203,11 @@ describe('the Action on a pull request', () => {
     expect(fake.comments(ISSUE)).toHaveLength(before);
     const failing = await runAction(workspace, { ...planInputs, 'github-token': READ_TOKEN, 'fail-on': 'high' });
     expect(failing.code).toBe(1);
+    // No token at all (github-token: ''): the same, with what to pass.
+    const none = await runAction(workspace, { ...planInputs, 'github-token': '' });
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('::warning::iam-gitops: no github-token: the comment was not posted.');
+    expect(none.summary).toContain('### 🔀 iam-gitops: mixed');
   }, 60_000);
 
   it('an invalid event payload or a base that cannot be found warns and still plans', async () => {
