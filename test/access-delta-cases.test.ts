@@ -7,6 +7,7 @@ import { accessDeltas, entryContains, type AccessDelta } from '../src/analyze/ac
 import type { ActionCatalog } from '../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
+import { resourceTypeIndex } from '../src/evaluate/resource-types.js';
 
 const A = '111122223333';
 const ALICE = `arn:aws:iam::${A}:user/alice`;
@@ -38,6 +39,35 @@ describe('access deltas', () => {
     expect(deltas({ statements: [deny] }, { statements: [deny, readReports] })).toEqual([]);
     const boundary = [{ Effect: 'Allow', Action: 'logs:*', Resource: '*' }];
     expect(deltas({ statements: [], boundary }, { statements: [readReports], boundary })).toEqual([]);
+  });
+
+  it('pairs actions only with resources of their types, unites entries over the same resources, and folds contained ones (the sample policy of issue 11)', () => {
+    const sample: Statement[] = [
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket', 's3:PutObject'], Resource: ['arn:aws:s3:::acme-data', 'arn:aws:s3:::acme-data/*'] },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'sqs:SendMessage'], Resource: [`arn:aws:dynamodb:eu-west-1:${A}:table/orders`, `arn:aws:sqs:eu-west-1:${A}:orders`] },
+      { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::acme-logs/*' },
+    ];
+    const [delta] = deltas({ statements: [] }, { statements: sample });
+    const shape = (e: AccessDelta['granted'][number]) => [e.actions!.length > 3 ? `${e.actions!.length} actions` : e.actions!.join(','), e.resources!.join(','), e.resourceTypes?.join(',')];
+    expect(delta!.granted.map(shape).sort()).toEqual([
+      ['dynamodb:GetItem,dynamodb:Query', `arn:aws:dynamodb:eu-west-1:${A}:table/orders`, 'dynamodb:table'],
+      [expect.stringMatching(/^\d+ actions$/), 'arn:aws:s3:::acme-logs/*', 's3:object'],
+      ['s3:GetObject,s3:PutObject', 'arn:aws:s3:::acme-data/*', 's3:object'],
+      ['s3:ListBucket', 'arn:aws:s3:::acme-data', 's3:bucket'],
+      ['sqs:SendMessage', `arn:aws:sqs:eu-west-1:${A}:orders`, 'sqs:queue'],
+    ].sort());
+    // The logs entry is every S3 action on objects, united from two classes of actions: GetObject and PutObject among them.
+    const logs = delta!.granted.find((e) => e.resources![0] === 'arn:aws:s3:::acme-logs/*')!;
+    expect(logs.actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject']));
+    expect(logs.actions).not.toContain('s3:ListBucket');
+    // Examples are requests AWS can receive.
+    for (const e of delta!.granted) expect(resourceTypeIndex(catalog).receivable(e.example!.action, e.example!.resource), JSON.stringify(e.example)).toBe(true);
+    // A statement whose requests another grants too (on more objects) folds into it, keeping both reasons.
+    const [folded] = deltas({ statements: [] }, { statements: [readReports, { Effect: 'Allow', Action: 's3:GetObject*', Resource: 'arn:aws:s3:::*' }] });
+    const objects = folded!.granted.filter((e) => e.resourceTypes?.includes('s3:object'));
+    expect(objects).toHaveLength(1);
+    expect(objects[0]!.resources).toEqual(['arn:aws:s3:::*']);
+    expect([...objects[0]!.because].sort()).toEqual(['user alice: inline policy own, statement 0', 'user alice: inline policy own, statement 1']);
   });
 
   it('a reordered or reformatted policy changes nothing', () => {

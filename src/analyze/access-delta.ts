@@ -33,6 +33,7 @@ import { compileActions, compilePolicy, type CompiledPolicy } from '../evaluate/
 import type { RequestContext } from '../evaluate/types.js';
 import { ALWAYS_ALLOWED_ACTION, SERVICE_REFUSALS, type ServiceRefusal } from '../evaluate/service-rules.js';
 import { hasPolicyVariable, intersectResourcePatterns, resourcePatternCovers } from '../evaluate/resource-patterns.js';
+import { formatPattern, resourceTypeIndex, type ResourceTypeIndex } from '../evaluate/resource-types.js';
 
 /** One statement as a delta entry's building block. */
 interface Piece {
@@ -79,6 +80,12 @@ export interface AccessEntry {
   readonly condition?: Record<string, Record<string, unknown>>;
   readonly except?: readonly Carveout[];
   readonly approximate?: true;
+  /**
+   * Added field: the resource types the entry's resources can be for its actions (`service:type`, e.g. `s3:object`),
+   * per the catalog's ARN formats; absent when the actions take no resource, the catalog cannot tell, or there are
+   * more than a few.
+   */
+  readonly resourceTypes?: readonly string[];
   readonly example?: { readonly action: string; readonly resource: string; readonly context: RequestContext };
   readonly because: readonly string[];
 }
@@ -259,10 +266,170 @@ function deltaEntries(from: Side, to: Side, classes: readonly { actions: string[
     entries.push(...found);
   }
   // A stable order, whatever order the classes were found in (keys computed once, not per comparison).
-  return entries
+  return tidy(entries, options.catalog)
     .map((e) => ({ e, key: JSON.stringify([e.actions, e.notActions, e.resources, e.notResources, e.condition, e.except]) }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map(({ e }) => e);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One principal's entries without redundancy
+
+/** Entries (objects from the class cache) by identity, to cache what is done with a principal's list of them. */
+const entryIds = new WeakMap<AccessEntry, number>();
+const tidied = new Map<string, AccessEntry[]>();
+
+let nextEntryId = 0;
+
+function entryId(e: AccessEntry): number {
+  let id = entryIds.get(e);
+  if (id === undefined) entryIds.set(e, (id = nextEntryId++));
+  return id;
+}
+
+/**
+ * A principal's entries in one direction without redundancy: entries with the same resources, condition and
+ * carve-outs become one (actions and reasons united, whichever classes of actions they came from); then an entry
+ * whose requests all lie in another is folded into it, its reasons kept. Both keep the set of requests the same.
+ */
+function tidy(entries: readonly AccessEntry[], catalog: ActionCatalog): AccessEntry[] {
+  if (entries.length < 2) return [...entries];
+  const key = entries.map(entryId).join(',');
+  let found = tidied.get(key);
+  if (!found) {
+    found = foldContained(uniteSameWhere(entries, catalog), catalog);
+    if (tidied.size >= CLASS_CACHE_LIMIT) tidied.clear();
+    tidied.set(key, found);
+  }
+  return found;
+}
+
+function uniteSameWhere(entries: readonly AccessEntry[], catalog: ActionCatalog): AccessEntry[] {
+  const groups = new Map<string, AccessEntry[]>();
+  for (const e of entries) addTo(groups, stableStringify([e.resources ?? null, e.notResources ?? null, e.condition ?? null, e.except ?? null]), e);
+  return [...groups.values()].map((list) => {
+    if (list.length === 1) return list[0]!;
+    // The same entries (from shared classes: a group's policy) unite the same way for every principal: once.
+    const key = list.map(entryId).join(',');
+    let united = unitedCache.get(key);
+    if (!united) {
+      united = unite(list, catalog);
+      if (unitedCache.size >= CLASS_CACHE_LIMIT) unitedCache.clear();
+      unitedCache.set(key, united);
+    }
+    return united;
+  });
+}
+
+const unitedCache = new Map<string, AccessEntry>();
+
+/** Entries over the same resources, condition and carve-outs as one: their actions, reasons and resource types united. */
+function unite(list: readonly AccessEntry[], catalog: ActionCatalog): AccessEntry {
+  const first = list[0]!;
+  const types = list.every((e) => e.resourceTypes) ? [...new Set(list.flatMap((e) => e.resourceTypes!))].sort() : undefined;
+  const example = list.find((e) => e.example)?.example;
+  return {
+    ...unitedActions(list, catalog),
+    ...(first.resources ? { resources: first.resources } : {}),
+    ...(first.notResources ? { notResources: first.notResources } : {}),
+    ...(first.condition ? { condition: first.condition } : {}),
+    ...(first.except ? { except: first.except } : {}),
+    ...(list.some((e) => e.approximate) ? { approximate: true as const } : {}),
+    ...(types && types.length <= RESOURCE_TYPES_LISTED ? { resourceTypes: types } : {}),
+    ...(example ? { example } : {}),
+    because: [...new Set(list.flatMap((e) => e.because))],
+  };
+}
+
+/**
+ * The union of entries' actions, written as `actions` or `notActions`. Where one of them is "every action but a few"
+ * the union is computed on those few (the catalog's 22,000 actions are never listed, as a principal with
+ * AdministratorAccess would otherwise cost).
+ */
+function unitedActions(list: readonly AccessEntry[], catalog: ActionCatalog): Pick<AccessEntry, 'actions' | 'notActions'> {
+  const specs = list.map((e) => actionSpec(e, catalog));
+  if (specs.some((x) => x.outside)) {
+    // Outside the union: outside every entry.
+    let outside: Set<string> | undefined;
+    for (const x of specs.filter((y) => y.outside)) outside = outside ? new Set([...outside].filter((a) => x.set.has(a))) : new Set(x.set);
+    for (const x of specs.filter((y) => !y.outside)) for (const a of x.set) outside!.delete(a);
+    const excluded = catalog.expand('*').filter((a) => outside!.has(a.toLowerCase()));
+    return excluded.length === 0 ? { actions: ['*'] } : { notActions: compressActions(excluded, catalog) };
+  }
+  const actions = [...new Set(list.flatMap((e) => entryActions(e, catalog)))].sort();
+  return writeActions(actions, catalog, list.flatMap((e) => e.actions ?? []).filter((a) => /[*?]/.test(a)));
+}
+
+/** An entry's actions as a set (lower case): the actions it names, or (`outside`) the ones it names by exclusion. */
+interface ActionSpec {
+  readonly outside: boolean;
+  readonly set: ReadonlySet<string>;
+  /** How many catalog actions the entry holds. */
+  readonly size: number;
+}
+
+const actionSpecs = new WeakMap<AccessEntry, ActionSpec>();
+
+function actionSpec(e: AccessEntry, catalog: ActionCatalog): ActionSpec {
+  let spec = actionSpecs.get(e);
+  if (!spec) {
+    const lower = (list: readonly string[]): Set<string> => new Set(concreteActions(list, catalog).map((a) => a.toLowerCase()));
+    if (e.notActions) {
+      const set = lower(e.notActions);
+      spec = { outside: true, set, size: catalog.expand('*').length - set.size };
+    } else {
+      const set = lower(e.actions ?? []);
+      spec = { outside: false, set, size: set.size };
+    }
+    actionSpecs.set(e, spec);
+  }
+  return spec;
+}
+
+/** Whether every action of `inner` is one of `outer`'s, on their compact forms. */
+function actionsWithin(inner: ActionSpec, outer: ActionSpec): boolean {
+  if (inner.size > outer.size) return false;
+  if (!inner.outside && !outer.outside) return [...inner.set].every((a) => outer.set.has(a));
+  if (!inner.outside && outer.outside) return [...inner.set].every((a) => !outer.set.has(a));
+  if (inner.outside && outer.outside) return [...outer.set].every((a) => inner.set.has(a));
+  return false; // "all but a few" inside a list: only if the list is nearly the catalog, which the sizes rule out mostly
+}
+
+/** Entries whose requests all lie in another entry, folded into it (smallest first, so chains end in the largest). */
+function foldContained(entries: readonly AccessEntry[], catalog: ActionCatalog): AccessEntry[] {
+  if (entries.length < 2) return [...entries];
+  const described = entries.map((e, i) => ({ e, i, actions: actionSpec(e, catalog), folded: false, extra: [] as string[] }));
+  const bySize = [...described].sort((a, b) => a.actions.size - b.actions.size || a.i - b.i);
+  for (const small of bySize) {
+    const host = described.find((big) => big !== small && !big.folded && contains(big, small) && !(contains(small, big) && small.i < big.i));
+    if (!host) continue;
+    small.folded = true;
+    host.extra.push(...small.e.because, ...small.extra);
+  }
+  return described
+    .filter((d) => !d.folded)
+    .map((d) => (d.extra.length ? { ...d.e, because: [...new Set([...d.e.because, ...d.extra])] } : d.e));
+}
+
+/** Whether every request of entry `inner` is one of entry `outer` (sound: true only when proven). */
+function contains(outer: { e: AccessEntry; actions: ActionSpec }, inner: { e: AccessEntry; actions: ActionSpec }): boolean {
+  if (inner.actions.size > outer.actions.size) return false;
+  const o = outer.e;
+  const i = inner.e;
+  // The cheap tests first: most pairs differ in where or when.
+  if (!conditionImplied(o.condition, i.condition)) return false;
+  if (!resourcesWithin(i, o)) return false;
+  // The outer entry's carve-outs must leave the inner entry whole: the inner has them too, or never reaches them.
+  if (!(o.except ?? []).every((c) => (i.except ?? []).some((x) => stableStringify(x) === stableStringify(c)) || isDisjoint(c, { ...pickResources(i), approximate: false, because: [] }))) return false;
+  return actionsWithin(inner.actions, outer.actions);
+}
+
+function resourcesWithin(inner: Pick<AccessEntry, 'resources' | 'notResources'>, outer: Pick<AccessEntry, 'resources' | 'notResources'>): boolean {
+  if (isAll(outer)) return true;
+  if (outer.resources && inner.resources) return inner.resources.every((x) => outer.resources!.some((y) => resourcePatternCovers(y, x)));
+  if (outer.notResources && inner.resources) return inner.resources.every((x) => !hasPolicyVariable(x) && outer.notResources!.every((n) => !hasPolicyVariable(n) && patternsDisjoint(n, x)));
+  if (outer.notResources && inner.notResources) return outer.notResources.every((n) => inner.notResources!.some((m) => resourcePatternCovers(m, n)));
+  return false;
 }
 
 interface ClassSlices {
@@ -293,6 +460,7 @@ function classEntries(classActions: readonly string[], slices: ClassSlices, from
   const oldBoundaryAllows = fromBoundary?.filter((p) => p.effect === 'Allow');
 
   let takingResources: readonly string[] | undefined; // the class's actions that take a resource, found on first need
+  const index = resourceTypeIndex(options.catalog);
   for (const s of newAllows) {
     for (const b of boundaryAllows) {
       const base = b ? intersect(s, b) : { ...shape(s), approximate: false, because: [s.because] };
@@ -314,7 +482,10 @@ function classEntries(classActions: readonly string[], slices: ClassSlices, from
           // Requests the service refuses whatever the policies say are neither granted nor revoked.
           const refused: Carveout[] = refusal ? [{ resources: [refusal.resources] }] : [];
           if (refusal && carvedAway([...refused, ...carveouts], withDeny)) continue;
-          entries.push(finish(subset, withDeny, c.except, options.catalog, patterns, refused));
+          for (const part of receivableParts(subset, withDeny, carveouts, index)) {
+            if (part.shape !== withDeny && carvedAway([...refused, ...carveouts], part.shape)) continue;
+            entries.push(finish(part.actions, part.shape, c.except, options.catalog, patterns, refused, index));
+          }
         }
       }
     }
@@ -581,7 +752,53 @@ function outsideCarveouts(s: Shape): Carveout[] {
   return (s.outside ?? []).map((resources) => ({ resources }));
 }
 
-function finish(actions: readonly string[], s: Shape, except: readonly Piece[], catalog: ActionCatalog, patterns: readonly string[], refused: readonly Carveout[]): AccessEntry {
+/**
+ * The parts of an entry AWS can receive requests for: each action with the resources of the shape that can be of a
+ * type it takes (the catalog's ARN formats), actions with the same resources together. A request on a resource no
+ * type of its action matches (GetObject on a bucket, ListBucket on an object, SendMessage on a table) never reaches
+ * policy evaluation, so it is in no entry. Nothing is dropped where the catalog cannot tell (an action it does not
+ * list, a pattern with policy variables), and a NotResource shape is kept whole.
+ */
+function receivableParts(actions: readonly string[], s: Shape, carveouts: readonly Carveout[], index: ResourceTypeIndex): { actions: readonly string[]; shape: Shape }[] {
+  // A carve-out on everything outside a list (a Deny with NotResource) that names no resource of an action's types
+  // takes every request AWS can receive for it: the action has nothing left here.
+  const leavesNothing = carveouts.filter((c) => c.notResources && conditionImplied(c.condition, s.condition) && !c.notResources.some(hasPolicyVariable));
+  const kept = leavesNothing.length ? actions.filter((a) => !leavesNothing.some((c) => !c.notResources!.some((n) => index.canName(a, n)))) : actions;
+  const resources = s.resources;
+  if (!resources || (resources.includes('*') && resources.length === 1)) return kept.length ? [{ actions: kept, shape: s }] : [];
+  const byResources = new Map<string, { actions: string[]; resources: readonly string[] }>();
+  for (const action of kept) {
+    const named = resources.filter((r) => index.canName(action, r));
+    if (named.length === 0) continue;
+    const key = named.join('\u0000');
+    const part = byResources.get(key);
+    if (part) part.actions.push(action);
+    else byResources.set(key, { actions: [action], resources: named });
+  }
+  return [...byResources.values()].map((part) => ({ actions: part.actions, shape: part.resources.length === resources.length ? s : { ...s, resources: part.resources } }));
+}
+
+/** At most this many resource types are listed on an entry (`s3:*` on "*" would list every S3 type). */
+const RESOURCE_TYPES_LISTED = 8;
+
+/** The resource types an entry's resources can be for its actions, as `service:type`. */
+function resourceTypesOf(actions: readonly string[], s: Shape, index: ResourceTypeIndex): string[] | undefined {
+  if (!s.resources || actions.length > 400) return undefined;
+  const types = new Set<string>();
+  for (const action of actions) {
+    const service = action.slice(0, action.indexOf(':')).toLowerCase();
+    for (const pattern of s.resources) {
+      const match = index.typesNamed(action, pattern);
+      if (!match) return undefined;
+      for (const type of match.types) types.add(`${service}:${type}`);
+      if (types.size > RESOURCE_TYPES_LISTED) return undefined;
+    }
+  }
+  return types.size ? [...types].sort() : undefined;
+}
+
+function finish(actions: readonly string[], s: Shape, except: readonly Piece[], catalog: ActionCatalog, patterns: readonly string[], refused: readonly Carveout[], index: ResourceTypeIndex): AccessEntry {
+  const resourceTypes = resourceTypesOf(actions, s, index);
   const carveouts = [
     ...outsideCarveouts(s).filter((o) => !isDisjoint(o, s)),
     ...except.filter((e) => !isDisjoint(e, s)).map((e): Carveout => shape(e)),
@@ -593,6 +810,7 @@ function finish(actions: readonly string[], s: Shape, except: readonly Piece[], 
     ...(s.condition ? { condition: s.condition } : {}),
     ...(carveouts.length ? { except: dedupeCarveouts(carveouts) } : {}),
     ...(s.approximate ? { approximate: true as const } : {}),
+    ...(resourceTypes ? { resourceTypes } : {}),
     because: [...new Set(s.because)],
   };
 }
@@ -781,19 +999,28 @@ function withExample(entry: AccessEntry, before: PrincipalPolicies | undefined, 
   const contains = containsFunction(entry, options.catalog);
   const contexts = exampleContexts(entry);
   for (const action of actions) {
-    for (const resource of exampleResources(entry, action, options)) {
+    for (const resource of exampleResources(entry, action, options, resourceTypeIndex(options.catalog))) {
       for (const context of contexts) {
-        const request = { principal: '', action, resource, context };
+        // A request reaches the region its endpoint is in: the example's resource is in the requested region.
+        const request = { principal: '', action, resource: inRequestedRegion(resource, context), context };
         // The example must show this entry, not a grant that another entry describes.
         if (!contains(request)) continue;
         const was = before ? evaluate(before, request, options).decision : 'ImplicitlyDenied';
         const is = evaluate(after, request, options).decision;
-        if (was !== 'Allowed' && is === 'Allowed') return { ...entry, example: { action, resource, context } };
+        if (was !== 'Allowed' && is === 'Allowed') return { ...entry, example: { action, resource: request.resource, context } };
       }
     }
   }
   // No request could be shown: the entry may be empty (carved out in a way not proven above) or hard to instantiate.
   return entry.approximate ? entry : { ...entry, approximate: true };
+}
+
+/** The resource's region set to the context's aws:RequestedRegion, where both have one. */
+function inRequestedRegion(resource: string, context: RequestContext): string {
+  const region = context['aws:RequestedRegion'];
+  const parts = resource.split(':');
+  if (typeof region !== 'string' || parts.length < 6 || parts[3] === '' || parts[3] === region) return resource;
+  return [...parts.slice(0, 3), region, ...parts.slice(4)].join(':');
 }
 
 /** A concrete string matching a pattern: escapes become their characters, variables "example", wildcards `fill`. */
@@ -822,14 +1049,25 @@ function wellFormed(arn: string): string {
   return parts.join(':');
 }
 
-function exampleResources(entry: AccessEntry, action: string, options: EvaluateOptions): string[] {
+/**
+ * Resources to try as an entry's example for `action`: only requests AWS can receive (`*` for an action that takes
+ * no resource; otherwise an ARN of one of its types), built from the entry's patterns, from the action's ARN formats
+ * where the entry reaches any resource, and from around its carve-outs.
+ */
+function exampleResources(entry: AccessEntry, action: string, options: EvaluateOptions, index: ResourceTypeIndex): string[] {
   if (options.isWildcardOnlyAction(action)) return ['*'];
   const out: string[] = [];
   for (const pattern of entry.resources ?? []) {
-    if (pattern === '*') out.push('*');
-    else for (const fill of ['x', 'iam-gitops-example', '']) out.push(instantiateArn(pattern, fill));
+    if (pattern === '*') out.push('*', ...typedExamples(action, index));
+    else {
+      for (const fill of ['x', 'iam-gitops-example', '']) out.push(instantiateArn(pattern, fill));
+      // The pattern met with each of the action's ARN formats: `arn:aws:s3:::*` for GetObject is `arn:aws:s3:::*/*`.
+      for (const type of index.typesOf(action).slice(0, 4)) {
+        for (const piece of intersectResourcePatterns(pattern, formatPattern(type.arn)) ?? []) out.push(instantiateArn(piece.replace(/\?\*/g, '*'), 'x'), instantiateArn(piece.replace(/\?\*/g, '*'), 'iam-gitops-example'));
+      }
+    }
   }
-  if (entry.notResources) out.push('*', ...OUTSIDE_EXAMPLES);
+  if (entry.notResources) out.push('*', ...typedExamples(action, index), ...OUTSIDE_EXAMPLES);
   // Inside a carve-out's NotResource list is outside that carve-out.
   for (const carve of entry.except ?? []) for (const pattern of carve.notResources ?? []) if (pattern !== '*') out.push(instantiateArn(pattern, 'x'));
   // Resources of the carve-outs' types, but outside them: the ARN up to its resource type, then an unused name.
@@ -848,7 +1086,13 @@ function exampleResources(entry: AccessEntry, action: string, options: EvaluateO
   if ((entry.resources ?? []).includes('*')) out.push(...OUTSIDE_EXAMPLES);
   // A resource with a literal "*" or "?" (from a "${*}" escape) is no request anyone makes, and evaluators differ on
   // it: not an example.
-  return [...new Set(out.map((r) => (r === '*' ? r : wellFormed(r))))].filter((r) => r === '*' || !/[*?]/.test(r)).slice(0, 20);
+  return [...new Set(out.map((r) => (r === '*' ? r : wellFormed(r))))].filter((r) => (r === '*' || !/[*?]/.test(r)) && index.receivable(action, r)).slice(0, 20);
+}
+
+/** ARNs of an action's resource types, from their formats: `${BucketName}` becomes a name, `${Region}` a region. */
+function typedExamples(action: string, index: ResourceTypeIndex): string[] {
+  const fills: Record<string, string> = { Partition: 'aws', Region: 'us-east-1', Account: '123456789012' };
+  return index.typesOf(action).slice(0, 4).map((t) => t.arn.replace(/\$\{(\w+)\}/g, (_m, name: string) => fills[name] ?? 'iam-gitops-example'));
 }
 
 /** Resources of several services and kinds, for entries on "everything except ...". */

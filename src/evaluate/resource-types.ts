@@ -20,6 +20,15 @@ export interface ResourceTypeMatch {
   readonly wildcardOnly: boolean;
 }
 
+/** One index per catalog, shared by the analyzer and the renderers (its answers are cached). */
+const indexes = new WeakMap<ActionCatalog, ResourceTypeIndex>();
+
+export function resourceTypeIndex(catalog: ActionCatalog): ResourceTypeIndex {
+  let index = indexes.get(catalog);
+  if (!index) indexes.set(catalog, (index = new ResourceTypeIndex(catalog)));
+  return index;
+}
+
 export class ResourceTypeIndex {
   private readonly formats = new Map<string, { pattern: string; extenders: readonly string[] }>();
   private readonly answers = new Map<string, ResourceTypeMatch | undefined>();
@@ -64,14 +73,28 @@ export class ResourceTypeIndex {
   /** Whether `pattern` can name any resource `action` acts on (true where the catalog cannot tell). */
   canName(action: string, pattern: string): boolean {
     if (pattern === '*') return true;
+    // A policy variable stands for some string: with "*" in its place the pattern matches at least as much, so a
+    // type that pattern cannot name, the variable's cannot either.
+    if (pattern.includes('${')) pattern = pattern.replace(/\$\{[^}]*\}/g, '*');
     const found = this.actionOf(action);
     if (!found) return true;
     if (found.wildcardOnly) return false;
-    // Most mismatches are another service's ARN: no type of this service can match it.
+    // (Not a shortcut on the pattern's service: types may live in another service's ARNs, as sts:AssumeRole's roles
+    // are IAM's.)
     const service = action.slice(0, action.indexOf(':'));
-    const patternService = pattern.split(':', 3)[2];
-    if (patternService !== undefined && !/[*?$]/.test(patternService) && patternService.toLowerCase() !== service.toLowerCase()) return false;
     return (found.resourceTypes ?? []).some((type) => this.names(service, type, pattern));
+  }
+
+  /**
+   * Whether AWS can receive a request for `action` on `resource` (a concrete ARN, or `*`): an action that takes no
+   * resource is requested on `*` only; one that does, on an ARN of one of its types (the most specific format
+   * deciding). True where the catalog cannot tell.
+   */
+  receivable(action: string, resource: string): boolean {
+    const found = this.actionOf(action);
+    if (!found) return true;
+    if (resource === '*') return found.wildcardOnly;
+    return !found.wildcardOnly && this.canName(action, resource);
   }
 
   /** An action's resource types with their ARN formats, for messages. */

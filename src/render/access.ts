@@ -4,13 +4,14 @@
  */
 import type { AccessDelta, AccessEntry, Carveout } from '../analyze/access-delta.js';
 import { SERVICE_REFUSALS } from '../evaluate/service-rules.js';
+import { resourceTypeIndex } from '../evaluate/resource-types.js';
 import type { AccessLevel, ActionCatalog } from '../catalog/action-catalog.js';
 import { NO_COLOR, type Palette } from './palette.js';
 
 export function renderAccessText(deltas: readonly AccessDelta[], catalog: ActionCatalog, colors: Palette = NO_COLOR): string[] {
   const out: string[] = [];
   for (const delta of deltas) {
-    out.push(colors.bold(`  ${principalsLine(delta.principals, delta.movedFrom)}`));
+    out.push(colors.bold(`  ${principalsLine(delta.principals, delta.movedFrom)}`) + colors.dim(`: ${deltaHeadline(delta, catalog)}`));
     for (const [sign, label, entries, paint] of [['+', 'can now', delta.granted, colors.create], ['-', 'can no longer', delta.revoked, colors.delete]] as const) {
       if (entries.length === 0) continue;
       out.push(paint(`    ${sign} ${label}:`));
@@ -43,7 +44,7 @@ export function principalName(arn: string): string {
 
 /** One entry: what (actions by service and level), where (resources), when (condition), except what, and why. */
 export function entryLines(entry: AccessEntry, catalog: ActionCatalog): string[] {
-  const where = entry.resources ? (entry.resources.includes('*') ? 'on any resource' : `on ${list(entry.resources)}`) : `on everything except ${list(entry.notResources ?? [])}`;
+  const where = entry.resources ? `on ${resourcesInWords(entry, catalog)}` : `on everything except ${list(entry.notResources ?? [])}`;
   const when = entry.condition ? `, ${conditionWords(entry.condition)}` : '';
   const what = entry.actions ? actionsSummary(entry.actions, catalog) : `every action except (${actionsSummary(entry.notActions ?? [], catalog)})`;
   const lines = [`${what} ${where}${when}${entry.approximate ? ' (approximate: a superset)' : ''}`];
@@ -92,6 +93,69 @@ function carveWords(c: Carveout): string {
   const where = c.resources ? (c.resources.includes('*') ? '' : `on ${list(c.resources)}`) : `everywhere but ${list(c.notResources ?? [])}`;
   const when = c.condition ? `when ${conditionWords(c.condition).replace(/(^|, )only (when )?/g, '$1')}` : '';
   return [where, when].filter(Boolean).join(' ') || 'everywhere';
+}
+
+/**
+ * An entry's resources in words, from the catalog's ARN formats: "objects in acme-logs (arn:aws:s3:::acme-logs/*)",
+ * "bucket acme-data (arn:aws:s3:::acme-data)", "any bucket" (for `*` where every action takes only buckets), "any
+ * resource" only for `*` otherwise. A pattern whose type the catalog cannot tell is shown as written.
+ */
+export function resourcesInWords(entry: Pick<AccessEntry, 'actions' | 'resources' | 'resourceTypes'>, catalog: ActionCatalog): string {
+  const resources = entry.resources ?? [];
+  const index = resourceTypeIndex(catalog);
+  const sample = (entry.actions ?? []).flatMap((a) => (/[*?]/.test(a) ? catalog.expand(a) : [a])).slice(0, 40);
+  const words = resources.map((pattern) => {
+    if (pattern === '*') {
+      const only = entry.resourceTypes?.length === 1 ? typeNamed(entry.resourceTypes[0]!, catalog) : undefined;
+      return only ? `any ${only.words}` : 'any resource';
+    }
+    const types = new Set<string>();
+    for (const action of sample) {
+      const match = index.typesNamed(action, pattern);
+      if (!match) return pattern;
+      for (const t of match.types) types.add(`${action.slice(0, action.indexOf(':')).toLowerCase()}:${t}`);
+    }
+    const type = types.size === 1 ? typeNamed([...types][0]!, catalog) : undefined;
+    return type ? patternInWords(pattern, type) : pattern;
+  });
+  return list(words);
+}
+
+interface NamedType {
+  /** "object", "log group". */
+  readonly words: string;
+  readonly plural: string;
+  /** The ARN format's resource part: `${BucketName}/${ObjectName}`. */
+  readonly format: string;
+}
+
+function typeNamed(serviceType: string, catalog: ActionCatalog): NamedType | undefined {
+  const [service, key] = [serviceType.slice(0, serviceType.indexOf(':')), serviceType.slice(serviceType.indexOf(':') + 1)];
+  const found = catalog.resourceTypesOf(service).get(key);
+  if (!found) return undefined;
+  const words = key.replace(/[-_]+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const plural = /[^aeiou]y$/.test(words) ? `${words.slice(0, -1)}ies` : /(s|x|ch|sh)$/.test(words) ? `${words}es` : `${words}s`;
+  return { words, plural, format: found.arn.split(':').slice(5).join(':') };
+}
+
+/** `arn:aws:s3:::acme-logs/*` as objects: its placeholders' values read off the type's ARN format. */
+function patternInWords(pattern: string, type: NamedType): string {
+  const resource = pattern.split(':').slice(5).join(':');
+  const pieces = type.format.split(/\$\{\w+\}/);
+  const count = pieces.length - 1;
+  if (count === 0) return `${type.words} (${pattern})`;
+  const escape = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const regex = new RegExp(`^${pieces.map(escape).join('(.*?)').replace(/\(\.\*\?\)([^(]*)$/, '(.*)$1')}$`);
+  const values = regex.exec(resource)?.slice(1);
+  if (!values) return pattern;
+  const wild = (v: string): boolean => /[*?]|\$\{/.test(v);
+  const last = values[values.length - 1]!;
+  let words: string;
+  if (values.every((v) => v === '*')) words = `any ${type.words}`;
+  else if (last === '*' && values.length > 1 && values.slice(0, -1).every((v) => !wild(v))) words = `${type.plural} in ${values.slice(0, -1).join('/')}`;
+  else if (values.every((v) => !wild(v))) words = `${type.words} ${values.join('/')}`;
+  else words = `${type.plural} matching ${values.join("/")}`;
+  return `${words} (${pattern})`;
 }
 
 function list(items: readonly string[]): string {

@@ -160,7 +160,7 @@ function countsLine(plan: Plan, access: readonly AccessDelta[], findings: readon
   const losing = access.filter((d) => d.revoked.length).reduce((n, d) => n + d.principals.length, 0);
   const introduced = findings.filter((f) => f.change === 'introduced' && !f.accepted);
   const bySeverity = SEVERITIES.map((sev) => `${introduced.filter((f) => f.severity === sev).length} ${sev}`).join(', ');
-  const changes = plan.changes.length === 0 ? '**No changes**' : `**${s.create + s.update + s.delete - s.replace} changes** (${s.create - s.replace} create, ${s.update} update, ${s.delete - s.replace} delete${s.replace ? `, ${s.replace} replace` : ''})`;
+  const changes = plan.changes.length === 0 ? '**No changes**' : `**${s.create + s.update + s.delete - s.replace === 1 ? '1 change' : `${s.create + s.update + s.delete - s.replace} changes`}** (${s.create - s.replace} create, ${s.update} update, ${s.delete - s.replace} delete${s.replace ? `, ${s.replace} replace` : ''})`;
   const removed = findings.filter((f) => f.change === 'removed').length;
   return `${changes} · **${gaining}** ${gaining === 1 ? 'principal gains' : 'principals gain'} access, **${losing}** ${losing === 1 ? 'loses' : 'lose'} · findings introduced: ${bySeverity}${removed ? ` (${removed} removed)` : ''}`;
 }

@@ -268,9 +268,14 @@ export interface RandomRequest {
   readonly context: Record<string, string | string[]>;
 }
 
-export function randomRequest(random: Random, universe: readonly UniverseAction[], principal: RandomPrincipal): RandomRequest {
+/**
+ * A request for one of the universe's actions. `receivable`: only requests AWS can receive (`*` for actions that take
+ * no resource, an ARN of one of its types otherwise); without it, also "*" for actions that take a resource, which
+ * evaluation must still judge as AWS does.
+ */
+export function randomRequest(random: Random, universe: readonly UniverseAction[], principal: RandomPrincipal, receivable = false): RandomRequest {
   const a = pick(random, universe);
-  const resource = a.arns.length === 0 || chance(random, 0.08) ? '*' : pick(random, a.arns);
+  const resource = a.arns.length === 0 || (!receivable && chance(random, 0.08)) ? '*' : pick(random, a.arns);
   const context: Record<string, string | string[]> = {};
   const maybe = (p: number, key: string, value: () => string | string[]): void => {
     if (chance(random, p)) context[key] = value();

@@ -1,0 +1,14 @@
+import { exampleManifestFiles, exampleSnapshot, snapshotReader, NOW } from './test/helpers/example.js';
+import { planChanges } from './src/app/use-cases.js';
+import { manifestsFromFiles } from './src/manifest/files-source.js';
+import { accessDeltas } from './src/analyze/access-delta.js';
+import { loadActionCatalog } from './src/catalog/iam-data-catalog.js';
+const files = exampleManifestFiles();
+for (let i = 0; i < 300; i++) files.set(`manifests/users/bulk-${i}.yaml`, `kind: User\nname: bulk-user-${i}\npath: /bulk/\ngroups: [${i % 3 === 0 ? 'platform-admins' : 'developers'}]\ninlinePolicies:\n  own:\n    Version: "2012-10-17"\n    Statement:\n      - Effect: Allow\n        Action: ["s3:GetObject", "sqs:SendMessage"]\n        Resource: "arn:aws:s3:::bucket-${i}/*"\n`);
+const r = await planChanges(manifestsFromFiles('manifests', 'manifests', files), snapshotReader(exampleSnapshot()), NOW);
+const catalog = await loadActionCatalog();
+const { live, after } = r.context!;
+const arns = [...after.users.values()].map((u) => u.arn);
+const t = performance.now();
+accessDeltas(live.state, after, arns, { catalog, isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
+console.log('deltas ms', Math.round(performance.now() - t), arns.length);

@@ -1,0 +1,16 @@
+import { exampleManifestFiles, exampleSnapshot, planFiles } from './test/helpers/example.js';
+import { renderComment } from './src/render/comment.js';
+import { loadActionCatalog } from './src/catalog/iam-data-catalog.js';
+const files = exampleManifestFiles();
+for (let i = 0; i < 1700; i++) files.set(`manifests/users/bulk-${i}.yaml`, `kind: User\nname: bulk-user-${i}\npath: /bulk/\ngroups: [${i % 3 === 0 ? 'platform-admins' : 'developers'}]\ninlinePolicies:\n  own:\n    Version: "2012-10-17"\n    Statement:\n      - Effect: Allow\n        Action: ["s3:GetObject", "sqs:SendMessage"]\n        Resource: "arn:aws:s3:::bucket-${i}/*"\n`);
+for (let i = 0; i < 300; i++) files.set(`manifests/roles/bulk-${i}.yaml`, `kind: Role\nname: bulk-role-${i}\npath: /bulk/\ntrustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Principal: { AWS: "arn:aws:iam::123456789012:user/bulk/bulk-user-${i}" }\n      Action: sts:AssumeRole\ninlinePolicies:\n  own:\n    Version: "2012-10-17"\n    Statement:\n      - Effect: Allow\n        Action: "iam:PassRole"\n        Resource: "*"\n`);
+let t = performance.now();
+const plan = await planFiles(files, exampleSnapshot());
+console.log('plan ms', Math.round(performance.now() - t));
+const catalog = await loadActionCatalog();
+t = performance.now();
+const c = renderComment(plan, catalog, { folder: 'manifests' });
+console.log('comment ms', Math.round(performance.now() - t), c.length);
+t = performance.now();
+const s = renderComment(plan, catalog, { folder: 'manifests', limit: 1_000_000 });
+console.log('summary ms', Math.round(performance.now() - t), s.length);
