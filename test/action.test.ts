@@ -282,10 +282,10 @@ describe('the Action against AWS (the emulator)', () => {
       expect(plan.code, plan.stdout).toBe(0);
       expect(fake.oidc.audiences).toEqual(['sts.amazonaws.com']);
       expect(plan.summary).toContain('against <code>aws\\:123456789012</code>');
-      // The plan role may read, not write: apply with it is refused by IAM before anything changes.
+      // The plan role may read, not write: apply with it is refused before anything changes.
       const readOnlyApply = await runAction(workspace, { command: 'apply', 'role-to-assume': 'arn:aws:iam::123456789012:role/automation/iam-gitops-plan' }, { ...oidc, GITHUB_EVENT_NAME: 'push' });
       expect(readOnlyApply.code).toBe(1);
-      expect(readOnlyApply.stdout).toMatch(/AccessDenied|not authorized/);
+      expect(readOnlyApply.stdout).toMatch(/::error::iam-gitops: apply refused before any change: the caller \(arn:aws:iam::123456789012:role\/automation\/iam-gitops-plan\) may not run \d+ steps of this plan; nothing was changed/);
       // A pull request's token cannot assume the apply role, pinned to the protected environment.
       const wrong = await runAction(workspace, { command: 'plan', 'role-to-assume': 'arn:aws:iam::123456789012:role/automation/iam-gitops-apply', 'fail-on': 'never', comment: 'false' }, oidc);
       expect(wrong.code).toBe(1);

@@ -150,11 +150,13 @@ describe('what IAM rewrites, and steps that fail', () => {
   });
 
   it('a step IAM refuses stops the run, and the output says exactly what was applied, what failed and what did not run', async () => {
-    // The caller may do everything but create users: AccessDenied on that step, with --enforce.
+    // The caller may do everything but create users from us-east-1 (where the emulator's requests come from): a
+    // conditional Deny, which the pre-flight check cannot judge without the request, so IAM refuses the step.
+    const deny = { Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } };
     const snapshot = exampleSnapshotJson() as { UserDetailList: Json[] };
-    snapshot.UserDetailList.push({ UserName: 'limited', Path: '/', Arn: 'arn:aws:iam::123456789012:user/limited', AttachedManagedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }], UserPolicyList: [{ PolicyName: 'no-new-users', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' }] } }] });
+    snapshot.UserDetailList.push({ UserName: 'limited', Path: '/', Arn: 'arn:aws:iam::123456789012:user/limited', AttachedManagedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }], UserPolicyList: [{ PolicyName: 'no-new-users', PolicyDocument: { Version: '2012-10-17', Statement: [deny] } }] });
     const e = await emulator(snapshot, { caller: 'arn:aws:iam::123456789012:user/limited', enforce: true });
-    const manifests = manifestsWith('refused-step', { 'users/limited.yaml': 'kind: User\nname: limited\nmanagedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\ninlinePolicies:\n  no-new-users: {Version: "2012-10-17", Statement: [{Effect: Deny, Action: iam:CreateUser, Resource: "*"}]}\n' });
+    const manifests = manifestsWith('refused-step', { 'users/limited.yaml': `kind: User\nname: limited\nmanagedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\ninlinePolicies:\n  no-new-users: {Version: "2012-10-17", Statement: [${JSON.stringify(deny)}]}\n` });
     const run = await apply(e, manifests);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/\[3\/12\] create user carol at \/people\/ failed/);
@@ -165,6 +167,24 @@ describe('what IAM rewrites, and steps that fail', () => {
     expect(run.stdout).toMatch(/Not run \(9\):\n {4}\[4\] put inline policy read-logs on group developers\n/);
     expect(run.stderr).toContain('Every step is safe to repeat');
     expect(run.stderr).not.toContain(CREDENTIALS_ENV.AWS_SECRET_ACCESS_KEY);
+  });
+});
+
+describe('the pre-flight permission check', () => {
+  it('refuses, before any write, a plan with a step the caller certainly may not run', async () => {
+    // Read-only access plus everything on policies: the plan's user, group and role steps are beyond it.
+    const snapshot = exampleSnapshotJson() as { UserDetailList: Json[] };
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iam:Get*', 'iam:List*', 'iam:*Policy*'], Resource: '*' }, { Effect: 'Deny', Action: 'iam:PutGroupPolicy', Resource: '*' }] };
+    snapshot.UserDetailList.push({ UserName: 'reader', Path: '/', Arn: 'arn:aws:iam::123456789012:user/reader', UserPolicyList: [{ PolicyName: 'mostly-read', PolicyDocument: policy }] });
+    const e = await emulator(snapshot, { caller: 'arn:aws:iam::123456789012:user/reader', enforce: true });
+    const manifests = manifestsWith('preflight', { 'users/reader.yaml': `kind: User\nname: reader\ninlinePolicies:\n  mostly-read: ${JSON.stringify(policy)}\n` });
+    const run = await apply(e, manifests);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: the caller \(arn:aws:iam::123456789012:user\/reader\) may not run \d+ steps of this plan; nothing was changed: /);
+    expect(run.stderr).toContain('create user carol at /people/: iam:CreateUser on arn:aws:iam::123456789012:user/people/carol');
+    expect(run.stderr).toMatch(/put inline policy read-logs on group developers: iam:PutGroupPolicy on arn:aws:iam::123456789012:group\/developers/);
+    expect(run.stderr).not.toContain('set a new default version of policy deploy-lambda');
+    expect(writes(e)).toEqual([]);
   });
 });
 

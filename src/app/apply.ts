@@ -17,6 +17,7 @@ import type { TrustDelta } from '../analyze/trust-delta.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { executeSteps, type ApplyEvent, type ExecutionResult } from '../apply/execute.js';
 import { lockoutRisks, touchesGuarded, type LockoutRisk } from '../apply/lockout.js';
+import { forbiddenSteps } from '../apply/permissions.js';
 import { deferSteps, scheduleSteps, type Step } from '../apply/steps.js';
 import { planChanges } from './use-cases.js';
 
@@ -90,6 +91,16 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
   const untouchable = ownershipGuard(live, desired);
   const refusedSteps = steps.flatMap((s) => [s.target, ...s.alsoTouches].flatMap((arn) => (untouchable(arn) ? [`${s.title}: ${arn} ${untouchable(arn)}`] : [])));
   if (refusedSteps.length) return { status: 'refused', plan, diagnostics: refusedSteps.map((r) => error(`the plan would touch what the tool must not: ${r}`, 'Nothing was changed. This is a bug if the plan came from this version; please report it.')) };
+  // A step the caller certainly may not run would fail after the steps before it changed IAM: refuse now.
+  const forbidden = forbiddenSteps(steps, { before: live.state, after }, live.caller?.principalArn, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
+  if (forbidden.length) {
+    const listed = forbidden.slice(0, 10).map((f) => `[${f.step.id}] ${f.step.title}: ${f.action} on ${f.resource}`);
+    return {
+      status: 'refused',
+      plan,
+      diagnostics: [error(`the caller (${live.caller!.principalArn}) may not run ${forbidden.length === 1 ? '1 step' : `${forbidden.length} steps`} of this plan; nothing was changed: ${listed.join('; ')}${forbidden.length > 10 ? `; and ${forbidden.length - 10} more` : ''}`, 'No statement of its policies allows these actions (or an unconditional Deny refuses them), so apply would stop there with the steps before it done. Give the caller these permissions (see "Permissions the tool needs" in the README), or apply with a principal that has them.')],
+    };
+  }
 
   if (!(await request.confirm(plan, steps, risks))) return { status: 'declined', plan };
 

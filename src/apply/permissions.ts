@@ -1,0 +1,118 @@
+/**
+ * Before the first write: steps the caller certainly may not run. Each step is the IAM actions it calls on the
+ * entity it changes; the caller's policies are judged with the engine, generously, so that only a certain refusal
+ * stops the run: every Allow's condition is taken as met and every conditional Deny as not applying (the request's
+ * context, such as its source IP, is not known here), and a permission the caller has before the change or after it
+ * counts. What is left is a step no statement could allow, or one an unconditional Deny refuses: applying the plan
+ * would fail there, after the steps before it had changed IAM. Pure.
+ */
+import { statementsOf, type PolicyJson } from '../core/policy.js';
+import type { IamState } from '../core/state.js';
+import { compilePolicy } from '../evaluate/compile-policy.js';
+import { evaluate, type EvaluateOptions, type PrincipalPolicies } from '../evaluate/engine.js';
+import { PrincipalResolver, type NamedDocument } from '../evaluate/principal-policies.js';
+import type { Step, StepOp } from './steps.js';
+
+export interface ForbiddenStep {
+  readonly step: Step;
+  readonly action: string;
+  readonly resource: string;
+}
+
+/** The IAM actions a step calls (as the AWS writer sends them) and the resource each names. */
+export function stepPermissions(step: Step, account: string): { action: string; resource: string }[] {
+  const op: StepOp = step.op;
+  const on = (action: string, resource = step.target): { action: string; resource: string } => ({ action, resource });
+  const kind = (k: string): string => k.charAt(0).toUpperCase() + k.slice(1);
+  const groupArn = (name: string): string => [step.target, ...step.alsoTouches].find((arn) => arn.toLowerCase().endsWith(`:group/${name.toLowerCase()}`) || new RegExp(`:group/.*/${name}$`, 'i').test(arn)) ?? `arn:aws:iam::${account}:group/${name}`;
+  switch (op.op) {
+    case 'createPolicy':
+      return [on('iam:CreatePolicy'), ...(op.tags.length ? [on('iam:TagPolicy')] : [])];
+    case 'updatePolicyDocument':
+      return [on('iam:CreatePolicyVersion')];
+    case 'tagPolicy':
+      return [on('iam:TagPolicy')];
+    case 'untagPolicy':
+      return [on('iam:UntagPolicy')];
+    case 'createGroup':
+      return [on('iam:CreateGroup')];
+    case 'createUser':
+      return [on('iam:CreateUser'), ...(op.tags.length ? [on('iam:TagUser')] : []), ...(op.boundary ? [on('iam:PutUserPermissionsBoundary')] : [])];
+    case 'createRole':
+      return [on('iam:CreateRole'), ...(op.tags.length ? [on('iam:TagRole')] : []), ...(op.boundary ? [on('iam:PutRolePermissionsBoundary')] : [])];
+    case 'movePath':
+      return [on(op.kind === 'user' ? 'iam:UpdateUser' : 'iam:UpdateGroup')];
+    case 'updateRole':
+      return [on('iam:UpdateRole')];
+    case 'updateTrust':
+      return [on('iam:UpdateAssumeRolePolicy')];
+    case 'putInline':
+      return [on(`iam:Put${kind(op.kind)}Policy`)];
+    case 'deleteInline':
+      return [on(`iam:Delete${kind(op.kind)}Policy`)];
+    case 'attach':
+      return [on(`iam:Attach${kind(op.kind)}Policy`)];
+    case 'detach':
+      return [on(`iam:Detach${kind(op.kind)}Policy`)];
+    case 'setBoundary':
+      return [on(`iam:Put${kind(op.kind)}PermissionsBoundary`)];
+    case 'deleteBoundary':
+      return [on(`iam:Delete${kind(op.kind)}PermissionsBoundary`)];
+    case 'addToGroup':
+      return [on('iam:AddUserToGroup', groupArn(op.group))];
+    case 'removeFromGroup':
+      return [on('iam:RemoveUserFromGroup', groupArn(op.group))];
+    case 'tag':
+      return [on(`iam:Tag${kind(op.kind)}`)];
+    case 'untag':
+      return [on(`iam:Untag${kind(op.kind)}`)];
+    case 'addToInstanceProfile':
+      return [on('iam:AddRoleToInstanceProfile', `arn:aws:iam::${account}:instance-profile/${op.profile}`)];
+    case 'deleteUser':
+      return [on('iam:DeleteUser')];
+    case 'deleteGroup':
+      return [on('iam:DeleteGroup')];
+    case 'deleteRole':
+      return [on('iam:DeleteRole')];
+    case 'deletePolicy':
+      return [on('iam:DeletePolicy')];
+  }
+}
+
+/**
+ * Steps the caller certainly cannot run, judged on the states before and after the change; none when the caller is
+ * not a principal of the account (another account's role, an SSO session the snapshot does not hold).
+ */
+export function forbiddenSteps(steps: readonly Step[], states: { before: IamState; after: IamState }, caller: string | undefined, options: EvaluateOptions): ForbiddenStep[] {
+  if (!caller) return [];
+  const sides = [states.before, states.after].flatMap((state) => {
+    const documents = new PrincipalResolver(state).documents(caller);
+    return documents ? [generous(documents)] : [];
+  });
+  if (sides.length === 0) return [];
+  const user = /:user\/(?:.*\/)?([^/]+)$/.exec(caller)?.[1];
+  const context = { 'aws:PrincipalArn': caller, ...(user ? { 'aws:username': user } : {}) };
+  const forbidden: ForbiddenStep[] = [];
+  for (const step of steps) {
+    for (const { action, resource } of stepPermissions(step, states.before.account)) {
+      const request = { principal: caller, action, resource, context };
+      if (!sides.some((policies) => evaluate(policies, request, options).decision === 'Allowed')) {
+        forbidden.push({ step, action, resource });
+        break;
+      }
+    }
+  }
+  return forbidden;
+}
+
+/** The caller's policies with every Allow's condition met and every conditional Deny dropped. */
+function generous(documents: { identity: readonly NamedDocument[]; boundary?: NamedDocument }): PrincipalPolicies {
+  const loosen = (d: NamedDocument) =>
+    compilePolicy(d.name, {
+      ...d.document,
+      Statement: statementsOf(d.document)
+        .filter((s) => s['Effect'] !== 'Deny' || s['Condition'] === undefined)
+        .map(({ Condition: _condition, ...rest }) => rest),
+    } as PolicyJson);
+  return { identity: documents.identity.map(loosen), ...(documents.boundary ? { boundary: loosen(documents.boundary) } : {}) };
+}
