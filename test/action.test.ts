@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyCommentMarker } from '../src/render/apply-report.js';
 import { commentMarker } from '../src/render/comment.js';
 import type { Plan } from '../src/plan/plan.js';
 import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator } from './helpers/emulator.js';
@@ -247,12 +248,32 @@ describe('the Action against AWS (the emulator)', () => {
       expect(plan.outputs['has-changes']).toBe('true');
       expect(plan.summary).toContain(`against <code>aws\\:123456789012</code>`);
 
+      // The push is the merge of pull request #42: the apply answers there, beside the plan.
+      fake.commits.set(`acme/iam-config@${headSha}`, [{ number: 42, merged_at: '2026-11-29T12:00:00Z', merge_commit_sha: headSha }]);
+      const applyMarker = applyCommentMarker('manifests');
+      const applyComments = () => fake.comments(ISSUE).filter((c) => c.body.startsWith(applyMarker));
       const apply = await runAction(workspace, { command: 'apply', 'github-token': WRITE_TOKEN }, { ...aws, GITHUB_EVENT_NAME: 'push', IAM_GITOPS_CONSISTENCY_TIMEOUT_MS: '20000' });
       expect(apply.code, apply.stdout).toBe(0);
       expect(apply.summary).toMatch(/### ✅ iam-gitops apply at <code>[0-9a-f]{7}<\/code>/);
       expect(apply.stdout).toMatch(/::group::Applying/);
       const after = await runCli(['plan', '--manifests', join(workspace, 'manifests'), ...emulator.awsArgs, '--format', 'json'], { ...emulator.env });
       expect((JSON.parse(after.stdout) as Plan).changes).toEqual([]);
+      expect(applyComments()).toHaveLength(1);
+      const applied = applyComments()[0]!.body;
+      expect(applied).toMatch(/### ✅ iam-gitops apply at <code>[0-9a-f]{7}<\/code> · manifests\n\napplied \d+ steps; live IAM matches the manifests/);
+      expect(applied).toContain('[The apply run](https://github.example.com/acme/iam-config/actions/runs/4242)');
+      expect(apply.stdout).toContain('apply comment created on pull request #42');
+
+      // Re-run by hand: nothing left to do, and the comment still says what the merge applied.
+      const again = await runAction(workspace, { command: 'apply', 'github-token': WRITE_TOKEN }, { ...aws, GITHUB_EVENT_NAME: 'workflow_dispatch' });
+      expect(again.code, again.stdout).toBe(0);
+      expect(again.summary).toContain('no changes\\: live IAM matches the manifests');
+      expect(applyComments().map((c) => c.body)).toEqual([applied]);
+
+      // A token GitHub refuses: the apply's result stands, with a warning that says why there is no comment.
+      const refused = await runAction(workspace, { command: 'apply', 'github-token': 'ghs_revoked' }, { ...aws, GITHUB_EVENT_NAME: 'push' });
+      expect(refused.code, refused.stdout).toBe(0);
+      expect(refused.stdout).toMatch(/::warning::iam-gitops: cannot find the pull request merged as [0-9a-f]{7}: GitHub refused the token \(401/);
     } finally {
       await emulator.close();
     }

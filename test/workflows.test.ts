@@ -34,7 +34,7 @@ describe('workflow templates', () => {
     const apply = workflow('examples/workflows/iam-apply.yml');
     expect(apply.on['push']).toEqual({ branches: ['main'], paths: ['manifests/**'] });
     expect(apply.concurrency).toEqual({ group: 'iam-apply', 'cancel-in-progress': false });
-    expect(apply.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    expect(apply.permissions).toEqual({ contents: 'read', 'id-token': 'write', 'pull-requests': 'write' });
     const job = Object.values(apply.jobs)[0]!;
     expect(job.environment).toBe('iam-production');
     expect(job.steps.find((s) => s.uses?.includes('iam-gitops'))?.with).toMatchObject({ command: 'apply' });

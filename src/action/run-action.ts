@@ -21,6 +21,7 @@ import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import { formatDiagnostic, hasErrors, InputError, type Diagnostic } from '../core/diagnostics.js';
 import { readPullRequest, type PullRequestGit } from '../git/pull-request-git.js';
 import { gitHubClient } from '../github/client.js';
+import { pullRequestsMergedAs } from '../github/merged-pull-requests.js';
 import { upsertStickyComment, type CommentOutcome } from '../github/sticky-comment.js';
 import { createAwsClients, type AwsClients } from '../live/aws/connection.js';
 import { AwsLiveReader } from '../live/aws/aws-live-reader.js';
@@ -30,6 +31,7 @@ import { readManifestFolder } from '../manifest/read-manifest-folder.js';
 import { hasChanges, type Plan } from '../plan/plan.js';
 import { commentMarker, maxSeverity, renderComment, SUMMARY_LIMIT, verdictOf } from '../render/comment.js';
 import { code, text } from '../render/markdown-safe.js';
+import { applyCommentMarker, applyHeadline, renderApplyComment, renderApplyReport } from '../render/apply-report.js';
 import { renderAuditMarkdown } from '../render/findings.js';
 import { readRunContext, type RunContext } from './event.js';
 
@@ -185,12 +187,43 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
   core.setOutput('verdict', outcome.plan ? verdictOf(outcome.plan) : '');
   core.setOutput('max-severity', outcome.plan ? maxSeverity(outcome.plan) : 'none');
   if (planPath) core.setOutput('plan-path', planPath);
-  const report = applyReport(outcome, run);
+  const report = renderApplyReport(outcome, { ...(run.sha ? { sha: run.sha } : {}), folder, maxItemsPerSection: 5000 });
   const plan = outcome.plan;
   const planMarkdown = plan ? withinBytes((limit) => renderComment(plan, catalog, { folder, limit, nextSteps: 'This is the plan the run applied.', fullReport: `the plan JSON (${planPath} on the runner)` }), SUMMARY_BUDGET - Buffer.byteLength(report)) : '';
   await writeSummary(`${report}\n${planMarkdown}`);
   if (outcome.status === 'refused') annotate(outcome.diagnostics);
+  if (inputs.comment) await commentOnMergedPullRequests(inputs, run, outcome, folder);
   if (outcome.status !== 'converged') core.setFailed(`iam-gitops: ${applyHeadline(outcome)}`);
+}
+
+/**
+ * The apply's result on the pull request it merged, next to the plan its reviewers approved. Whatever GitHub
+ * answers, the apply's result stands: a comment that cannot be posted is a warning, never a failed step.
+ */
+async function commentOnMergedPullRequests(inputs: ActionInputs, run: RunContext, outcome: ApplyOutcome, folder: string): Promise<void> {
+  if (!run.sha) return;
+  if (!inputs.githubToken) {
+    core.info('iam-gitops: no github-token, so the merged pull request gets no apply comment');
+    return;
+  }
+  const client = gitHubClient({ token: inputs.githubToken, baseUrl: run.apiUrl, log: (m) => core.info(m) });
+  const merged = await pullRequestsMergedAs(client, { owner: run.owner, repo: run.repo, sha: run.sha });
+  if (!merged.found) {
+    core.warning(`iam-gitops: ${merged.reason} The apply's report is in the job summary.`);
+    return;
+  }
+  if (merged.numbers.length === 0) {
+    core.info(`iam-gitops: ${run.sha.slice(0, 7)} is not the merge of a pull request (a direct push?): no comment`);
+    return;
+  }
+  const body = renderApplyComment(outcome, { sha: run.sha, ...(run.runUrl ? { runUrl: run.runUrl } : {}), folder });
+  // A re-run that finds nothing left to do keeps the comment that says what the first run applied.
+  const keepExisting = outcome.status === 'converged' && !outcome.execution;
+  for (const number of merged.numbers.slice(0, 10)) {
+    const posted = await upsertStickyComment(client, { owner: run.owner, repo: run.repo, issueNumber: number, marker: applyCommentMarker(folder), body, keepExisting });
+    if (posted.posted) core.info(`apply comment ${posted.action} on pull request #${number}: ${posted.url}`);
+    else core.warning(`iam-gitops: ${posted.reason} The apply's report is in the job summary.`);
+  }
 }
 
 async function auditCommand(inputs: ActionInputs, _run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {
@@ -316,40 +349,6 @@ function failureReport(marker: string, folder: string, diagnostics: readonly Dia
 
 function notesMarkdown(notes: readonly string[]): string {
   return notes.length ? `\n> [!WARNING]\n${notes.map((n) => `> ${text(n)}`).join('\n>\n')}\n` : '';
-}
-
-function applyHeadline(outcome: ApplyOutcome): string {
-  switch (outcome.status) {
-    case 'converged':
-      return outcome.execution ? `applied ${outcome.execution.applied.length} steps; live IAM matches the manifests` : 'no changes: live IAM matches the manifests';
-    case 'not-converged':
-      return `every step ran, but live IAM still differs from the manifests (${outcome.remaining.changes.length} changes left): something else changed IAM meanwhile, or IAM is slow to show changes; run again`;
-    case 'incomplete':
-      return `apply stopped: ${outcome.execution.applied.length} steps applied, ${outcome.execution.failed.length} failed, ${outcome.execution.notRun.length} not run; every step is safe to repeat: fix the failure and re-run the job`;
-    case 'refused':
-      return `apply refused before any change: ${outcome.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary).join('; ') || (outcome.risks ?? []).map((r) => r.summary).join('; ')}`;
-    case 'declined':
-      return 'apply declined';
-  }
-}
-
-function applyReport(outcome: ApplyOutcome, run: RunContext): string {
-  const icon = outcome.status === 'converged' ? '✅' : '⛔';
-  const lines = [`### ${icon} iam-gitops apply${run.sha ? ` at ${code(run.sha.slice(0, 7))}` : ''}`, '', text(applyHeadline(outcome)), ''];
-  if (outcome.status === 'refused') {
-    for (const d of outcome.diagnostics) lines.push(`- ${text(formatDiagnostic(d))}`);
-    for (const r of outcome.risks ?? []) lines.push(`- ${text(r.summary)}`);
-  }
-  if ((outcome.status === 'incomplete' || outcome.status === 'not-converged' || outcome.status === 'converged') && outcome.execution) {
-    const ex = outcome.execution;
-    const section = (title: string, items: readonly string[]): void => {
-      if (items.length) lines.push(`<details${title.startsWith('Failed') ? ' open' : ''}><summary>${title} (${items.length})</summary>`, '', ...items.map((i) => `- ${i}`), '', '</details>', '');
-    };
-    section('Applied', ex.applied.map((a) => text(a.step.title)));
-    section('Failed', ex.failed.map((f) => `${text(f.step.title)}: ${text(f.error.summary)}`));
-    section('Not run', ex.notRun.map((s) => text(s.title)));
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 /** GitHub's job summary limit is in bytes (1 MiB per step); a few kilobytes stay free for warnings after the report. */

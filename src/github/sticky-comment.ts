@@ -13,6 +13,8 @@ export interface StickyComment {
   /** The hidden marker the body starts with (`commentMarker(folder)`). */
   readonly marker: string;
   readonly body: string;
+  /** Leave a comment already there as it is (a re-run with nothing new to say must not erase what it reported). */
+  readonly keepExisting?: boolean;
 }
 
 export type CommentOutcome =
@@ -36,7 +38,7 @@ export async function upsertStickyComment(client: GitHubClient, comment: StickyC
       for (const c of page.data as IssueComment[]) if (c.body?.startsWith(comment.marker)) ours.push(c);
     }
   } catch (e) {
-    return { posted: false, reason: `cannot read the comments of pull request #${comment.issueNumber}: ${explain(e, 'read')}` };
+    return { posted: false, reason: `cannot read the comments of pull request #${comment.issueNumber}: ${explainGitHubError(e, 'read')}` };
   }
   const [existing, ...duplicates] = ours;
   try {
@@ -51,7 +53,7 @@ export async function upsertStickyComment(client: GitHubClient, comment: StickyC
           /* left: the next run tries again */
         }
       }
-      if (existing.body === comment.body) return { posted: true, action: 'unchanged', id: existing.id, url: existing.html_url, removedDuplicates: removed };
+      if (existing.body === comment.body || comment.keepExisting) return { posted: true, action: 'unchanged', id: existing.id, url: existing.html_url, removedDuplicates: removed };
       try {
         const updated = await client.rest.issues.updateComment({ owner: comment.owner, repo: comment.repo, comment_id: existing.id, body: comment.body });
         return { posted: true, action: 'updated', id: updated.data.id, url: updated.data.html_url, removedDuplicates: removed };
@@ -63,7 +65,7 @@ export async function upsertStickyComment(client: GitHubClient, comment: StickyC
     const created = await client.rest.issues.createComment({ ...where, body: comment.body });
     return { posted: true, action: 'created', id: created.data.id, url: created.data.html_url, removedDuplicates: 0 };
   } catch (e) {
-    return { posted: false, reason: `cannot write the comment on pull request #${comment.issueNumber}: ${explain(e, 'write')}` };
+    return { posted: false, reason: `cannot write the comment on pull request #${comment.issueNumber}: ${explainGitHubError(e, 'write')}` };
   }
 }
 
@@ -72,7 +74,7 @@ function status(e: unknown): number | undefined {
 }
 
 /** GitHub's answer in words a workflow author can act on. */
-function explain(e: unknown, what: 'read' | 'write'): string {
+export function explainGitHubError(e: unknown, what: 'read' | 'write'): string {
   const code = status(e);
   const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/ - https:\/\/docs\.github\.com\S*$/, '');
   if (code === 401) return `GitHub refused the token (401: ${message}). Pass a valid github-token.`;

@@ -29,6 +29,11 @@ export interface GitHubFake {
   readonly url: string;
   /** Token → what it may do, and whose name its comments carry. */
   readonly tokens: Map<string, { readonly write: boolean; readonly login: string }>;
+  /**
+   * Commits GitHub knows, by SHA (`owner/repo@sha`), with the pull requests associated with each: what
+   * `GET /repos/{owner}/{repo}/commits/{sha}/pulls` answers. A SHA not listed is GitHub's 422 "No commit found".
+   */
+  readonly commits: Map<string, { number: number; merged_at: string | null; merge_commit_sha: string | null }[]>;
   /** Comments by `owner/repo#number`. */
   comments(issue: string): FakeComment[];
   addComments(issue: string, count: number, login?: string, body?: (i: number) => string): void;
@@ -52,6 +57,7 @@ const BODY_LIMIT = 65_536;
 export async function startGitHubFake(issues: readonly string[]): Promise<GitHubFake> {
   const store = new Map<string, FakeComment[]>(issues.map((i) => [i, []]));
   const locked = new Set<string>();
+  const commits: GitHubFake['commits'] = new Map();
   const faults: Fault[] = [];
   const requests: FakeRequest[] = [];
   const tokens = new Map([
@@ -152,6 +158,12 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
       }
       return send(404, { message: 'Not Found' });
     }
+    m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(url.pathname);
+    if (m && req.method === 'GET') {
+      const pulls = commits.get(`${m[1]}/${m[2]}@${m[3]}`);
+      if (!pulls) return send(422, { message: `No commit found for SHA: ${m[3]}`, documentation_url: 'https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit' });
+      return send(200, pulls.map((p) => ({ number: p.number, state: p.merged_at ? 'closed' : 'open', merged_at: p.merged_at, merge_commit_sha: p.merge_commit_sha, html_url: `https://github.com/${m![1]}/${m![2]}/pull/${p.number}` })));
+    }
     m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname);
     if (m) {
       const found = findComment(m[1]!, m[2]!, Number(m[3]));
@@ -184,6 +196,7 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
   return {
     url: base,
     tokens,
+    commits,
     comments: (issue) => store.get(issue) ?? [],
     addComments(issue, count, login = 'octocat', body = (i) => `comment ${i}`) {
       const list = store.get(issue)!;

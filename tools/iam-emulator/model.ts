@@ -226,7 +226,6 @@ export class IamModel {
 
   updateUser(name: string, newPath?: string, newName?: string): void {
     const user = this.user(name);
-    if (this.isProtectedUser(user)) throw new IamError('UnmodifiableEntity', `Cannot modify user ${name}`);
     if (newPath !== undefined) checkPath(newPath);
     if (newName !== undefined) {
       checkName(newName, 'newUserName', 64);
@@ -238,10 +237,6 @@ export class IamModel {
     user.arn = `arn:aws:iam::${this.account}:user${user.path}${user.name}`;
     this.users.set(user.name.toLowerCase(), user);
     this.changed();
-  }
-
-  private isProtectedUser(_user: UserRecord): boolean {
-    return false;
   }
 
   deleteUser(name: string): void {

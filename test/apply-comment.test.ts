@@ -1,0 +1,113 @@
+/**
+ * The apply's answer on the merged pull request: GitHub's commit → pull request lookup through real Octokit against
+ * the loopback fake, the comment kept within GitHub's limit whatever the run did, and a re-run with nothing left to
+ * do keeping what the first run reported.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ApplyOutcome } from '../src/app/apply.js';
+import type { Step } from '../src/apply/steps.js';
+import type { ExecutionResult } from '../src/apply/execute.js';
+import { gitHubClient } from '../src/github/client.js';
+import { pullRequestsMergedAs } from '../src/github/merged-pull-requests.js';
+import { upsertStickyComment } from '../src/github/sticky-comment.js';
+import type { Plan } from '../src/plan/plan.js';
+import { applyCommentMarker, renderApplyComment } from '../src/render/apply-report.js';
+import { commentMarker } from '../src/render/comment.js';
+import { READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
+
+const MERGE = 'a'.repeat(40);
+const BRANCH_COMMIT = 'b'.repeat(40);
+let fake: GitHubFake;
+const client = (token = WRITE_TOKEN) => gitHubClient({ token, baseUrl: fake.url, retryUnitMs: 5 });
+const where = (sha: string) => ({ owner: 'acme', repo: 'iam-config', sha });
+
+beforeAll(async () => {
+  fake = await startGitHubFake(['acme/iam-config#7', 'acme/iam-config#8']);
+});
+afterAll(() => fake.close());
+beforeEach(() => {
+  fake.commits.clear();
+  fake.comments('acme/iam-config#7').length = 0;
+});
+
+function step(id: number, title: string): Step {
+  return { id, phase: 'grants', title, target: `arn:aws:iam::123456789012:user/u${id}`, alsoTouches: [], op: { op: 'tagUser' } } as unknown as Step;
+}
+
+/** An apply that stopped: `applied` steps done, one failed, `notRun` never started. */
+function stopped(applied: number, notRun: number, title = (i: number) => `attach arn:aws:iam::aws:policy/ReadOnlyAccess to user person-${i}`): ApplyOutcome {
+  const steps = Array.from({ length: applied + 1 + notRun }, (_, i) => step(i + 1, title(i)));
+  const execution: ExecutionResult = {
+    applied: steps.slice(0, applied).map((s) => ({ step: s, outcome: 'applied' as never })),
+    failed: [{ step: steps[applied]!, error: { severity: 'error', summary: 'AccessDenied: not authorized to perform iam:AttachUserPolicy' } }],
+    notRun: steps.slice(applied + 1),
+    interrupted: false,
+    retries: 0,
+    ms: 1000,
+  };
+  // The renderer reads the status and the execution; the plan is the run's, not looked at here.
+  return { status: 'incomplete', plan: {} as Plan, steps, execution };
+}
+
+describe('the merged pull request of a push', () => {
+  it('is the one whose merge commit the push is; a commit that only sits in another pull request comes second', async () => {
+    fake.commits.set(`acme/iam-config@${MERGE}`, [
+      { number: 8, merged_at: '2026-11-28T10:00:00Z', merge_commit_sha: 'c'.repeat(40) },
+      { number: 7, merged_at: '2026-11-29T10:00:00Z', merge_commit_sha: MERGE },
+      { number: 9, merged_at: null, merge_commit_sha: null },
+    ]);
+    expect(await pullRequestsMergedAs(client(), where(MERGE))).toEqual({ found: true, numbers: [7] });
+    fake.commits.set(`acme/iam-config@${BRANCH_COMMIT}`, [{ number: 8, merged_at: '2026-11-28T10:00:00Z', merge_commit_sha: 'c'.repeat(40) }]);
+    expect(await pullRequestsMergedAs(client(), where(BRANCH_COMMIT))).toEqual({ found: true, numbers: [8] });
+  });
+
+  it('a direct push has none; an open pull request is not a merge', async () => {
+    fake.commits.set(`acme/iam-config@${MERGE}`, [{ number: 9, merged_at: null, merge_commit_sha: null }]);
+    expect(await pullRequestsMergedAs(client(), where(MERGE))).toEqual({ found: true, numbers: [] });
+  });
+
+  it('an unknown commit or a refused token is a reason, not an exception; a read-only token may look', async () => {
+    const unknown = await pullRequestsMergedAs(client(), where(MERGE));
+    expect(unknown).toMatchObject({ found: false, reason: expect.stringContaining('422: No commit found for SHA') });
+    const refused = await pullRequestsMergedAs(client('ghs_not_a_token'), where(MERGE));
+    expect(refused).toMatchObject({ found: false, reason: expect.stringContaining('GitHub refused the token (401') });
+    fake.commits.set(`acme/iam-config@${MERGE}`, [{ number: 7, merged_at: '2026-11-29T10:00:00Z', merge_commit_sha: MERGE }]);
+    expect(await pullRequestsMergedAs(client(READ_TOKEN), where(MERGE))).toEqual({ found: true, numbers: [7] });
+  });
+});
+
+describe('the apply comment', () => {
+  it('says what ran, failed and did not run, failures first and open, with its own marker beside the plan\'s', () => {
+    const body = renderApplyComment(stopped(3, 2), { folder: 'accounts/prod', sha: MERGE, runUrl: 'https://github.com/acme/iam-config/actions/runs/1' });
+    expect(body.startsWith(applyCommentMarker('accounts/prod'))).toBe(true);
+    expect(applyCommentMarker('accounts/prod')).not.toBe(commentMarker('accounts/prod'));
+    expect(body).toContain('### ⛔ iam-gitops apply at <code>aaaaaaa</code> · accounts/prod');
+    expect(body).toContain('apply stopped\\: 3 steps applied, 1 failed, 2 not run');
+    expect(body.indexOf('<details open><summary>Failed (1)</summary>')).toBeLessThan(body.indexOf('<summary>Applied (3)</summary>'));
+    expect(body).toContain('<summary>Not run (2)</summary>');
+    expect(body).toContain('AccessDenied\\: not authorized to perform iam\\:AttachUserPolicy');
+    expect(body).toContain('[The apply run](https://github.com/acme/iam-config/actions/runs/1)');
+  });
+
+  it('stays under GitHub\'s 65,536 characters for any number of steps, and counts what it leaves out', () => {
+    for (const [applied, notRun] of [[0, 0], [150, 150], [5_000, 20_000]] as const) {
+      const body = renderApplyComment(stopped(applied, notRun, (i) => `put inline policy ${'p'.repeat(100)}${i} on role ${'r'.repeat(60)}`), { folder: 'manifests', sha: MERGE, runUrl: 'https://github.com/acme/iam-config/actions/runs/1' });
+      expect(body.length).toBeLessThanOrEqual(65_536);
+      expect(body).toContain(`<summary>Failed (1)</summary>`);
+      if (applied > 200) expect(body).toMatch(/…and \d[\d,]* more \(the \[run's summary\]/);
+      if (applied) expect(body).toContain(`<summary>Applied (${applied})</summary>`);
+    }
+  });
+
+  it('a re-run with nothing left to do keeps the comment that says what the first run applied', async () => {
+    const marker = applyCommentMarker('manifests');
+    const at = { owner: 'acme', repo: 'iam-config', issueNumber: 7, marker };
+    await upsertStickyComment(client(), { ...at, body: `${marker}\napplied 5 steps` });
+    const kept = await upsertStickyComment(client(), { ...at, body: `${marker}\nno changes`, keepExisting: true });
+    expect(kept).toMatchObject({ posted: true, action: 'unchanged' });
+    expect(fake.comments('acme/iam-config#7').map((c) => c.body)).toEqual([`${marker}\napplied 5 steps`]);
+    // With no comment yet, it is posted.
+    fake.comments('acme/iam-config#7').length = 0;
+    expect(await upsertStickyComment(client(), { ...at, body: `${marker}\nno changes`, keepExisting: true })).toMatchObject({ posted: true, action: 'created' });
+  });
+});
