@@ -11,7 +11,7 @@ import { simpleGit } from 'simple-git';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCommentMarker } from '../src/render/apply-report.js';
-import { commentMarker } from '../src/render/comment.js';
+import { commentMarker, driftMarker } from '../src/render/comment.js';
 import type { Plan } from '../src/plan/plan.js';
 import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator } from './helpers/emulator.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
@@ -303,6 +303,12 @@ describe('the Action against AWS (the emulator)', () => {
       expect(plan.code, plan.stdout).toBe(0);
       expect(fake.oidc.audiences).toEqual(['sts.amazonaws.com']);
       expect(plan.summary).toContain('against <code>aws\\:123456789012</code>');
+      // The scheduled drift check runs on main: its token may assume the read-only plan role too.
+      fake.oidc.token = token('repo:acme/iam-config:ref:refs/heads/main');
+      const drift = await runAction(workspace, { command: 'drift', 'role-to-assume': 'arn:aws:iam::123456789012:role/automation/iam-gitops-plan', 'fail-on': 'never', comment: 'false' }, { ...oidc, GITHUB_EVENT_NAME: 'schedule' });
+      expect(drift.code, drift.stdout).toBe(0);
+      expect(drift.summary).toContain('iam-gitops drift:');
+      fake.oidc.token = token('repo:acme/iam-config:pull_request');
       // The plan role may read, not write: apply with it is refused before anything changes.
       const readOnlyApply = await runAction(workspace, { command: 'apply', 'role-to-assume': 'arn:aws:iam::123456789012:role/automation/iam-gitops-plan' }, { ...oidc, GITHUB_EVENT_NAME: 'push' });
       expect(readOnlyApply.code).toBe(1);
@@ -315,6 +321,65 @@ describe('the Action against AWS (the emulator)', () => {
       await emulator.close();
     }
   }, 120_000);
+
+  it('drift on a schedule: one issue, opened, left alone while the drift is the same, updated when it changes, closed when it is gone', async () => {
+    const emulator = await startTestEmulator(exampleSnapshotJson());
+    try {
+      const workspace = await checkout();
+      // The apply run's own administrator is named in the Account manifest, as a real config repo names its automation.
+      const account = join(workspace, 'manifests/account.yaml');
+      writeFileSync(account, readFileSync(account, 'utf8').replace('protected:\n', `protected:\n  - ${emulator.caller}\n`));
+      const aws = { ...CREDENTIALS_ENV, AWS_ENDPOINT_URL_IAM: emulator.url, AWS_ENDPOINT_URL_STS: emulator.url, GITHUB_EVENT_NAME: 'schedule' };
+      const drift = (inputs: Record<string, string> = {}) => runAction(workspace, { command: 'drift', 'github-token': WRITE_TOKEN, 'fail-on': 'high', ...inputs }, aws);
+      const ourIssues = () => fake.issues('acme/iam-config').filter((i) => i.body.startsWith(driftMarker('manifests')));
+
+      const first = await drift();
+      expect(first.code, first.stdout).toBe(0);
+      expect(first.outputs['has-drift']).toBe('true');
+      expect(ourIssues()).toHaveLength(1);
+      const issue = ourIssues()[0]!;
+      expect(issue).toMatchObject({ state: 'open', labels: ['iam-gitops-drift'], title: 'IAM drift: account 123456789012 differs from manifests' });
+      expect(issue.body).toContain('### 🔀 iam-gitops drift: mixed · account <code>123456789012</code> · manifests');
+      expect(first.outputs['drift-issue']).toBe(String(issue.number));
+      expect(first.summary).toContain('#### Access drift');
+
+      // The same drift the next day: nothing written, nobody notified.
+      const writes = () => fake.requests.filter((r) => r.method !== 'GET').length;
+      const before = writes();
+      const same = await drift();
+      expect(same.code, same.stdout).toBe(0);
+      expect(same.stdout).toContain('drift issue unchanged');
+      expect(writes()).toBe(before);
+
+      // Someone makes a role an administrator by hand: the issue says so, with one comment, and the run fails.
+      emulator.model.attachPolicy('role', 'ci-readonly', 'arn:aws:iam::aws:policy/AdministratorAccess');
+      const worse = await drift();
+      expect(worse.code).toBe(1);
+      expect(worse.stdout).toMatch(/::error::iam-gitops: the drift introduces a finding at or above high \(worst: critical; fail-on: high\): FULL_ADMIN on arn:aws:iam::123456789012:role\/ci\/ci-readonly/);
+      expect(ourIssues()).toHaveLength(1);
+      expect(ourIssues()[0]!.body).toContain('<code>role ci\\-readonly</code>');
+      const comments = fake.comments(`acme/iam-config#${issue.number}`);
+      expect(comments.map((c) => c.body)).toEqual([expect.stringMatching(/^The drift changed \(\[run\]\(https:\/\/github\.example\.com\/acme\/iam-config\/actions\/runs\/4242\)\): Drift\\: \d+ changes would restore the manifests \\\(1 create, \d+ update, 1 delete\\\)/)]);
+
+      // Apply restores the manifests; the next check closes the issue with a comment.
+      const apply = await runAction(workspace, { command: 'apply', comment: 'false' }, { ...aws, GITHUB_EVENT_NAME: 'push' });
+      expect(apply.code, apply.stdout).toBe(0);
+      const gone = await drift();
+      expect(gone.code, gone.stdout).toBe(0);
+      expect(gone.outputs['has-drift']).toBe('false');
+      expect(ourIssues()[0]!).toMatchObject({ state: 'closed', state_reason: 'completed' });
+      expect(fake.comments(`acme/iam-config#${issue.number}`).at(-1)!.body).toMatch(/^No drift any more .*: live IAM matches manifests again\. Closing\.$/);
+
+      // A token that may not write issues: a warning that says which permission, and the report in the summary.
+      emulator.model.attachPolicy('role', 'ci-readonly', 'arn:aws:iam::aws:policy/AdministratorAccess');
+      const readOnly = await drift({ 'github-token': READ_TOKEN, 'fail-on': 'never' });
+      expect(readOnly.code, readOnly.stdout).toBe(0);
+      expect(readOnly.stdout).toContain('::warning::iam-gitops: cannot write the drift issue: the token may not write issues (403: Resource not accessible by integration). Give the job `permissions: issues: write`.');
+      expect(readOnly.summary).toContain('<code>FULL\\_ADMIN</code>');
+    } finally {
+      await emulator.close();
+    }
+  }, 180_000);
 
   it('apply refuses a snapshot, and says what to change', async () => {
     const workspace = await checkout();

@@ -40,6 +40,15 @@ describe('workflow templates', () => {
     expect(job.steps.find((s) => s.uses?.includes('iam-gitops'))?.with).toMatchObject({ command: 'apply' });
   });
 
+  it('drift runs on a schedule (and by hand) with the read-only role, may write issues, and never two at once', () => {
+    const drift = workflow('examples/workflows/iam-drift.yml');
+    expect(Object.keys(drift.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(drift.permissions).toEqual({ contents: 'read', 'id-token': 'write', issues: 'write' });
+    expect(drift.concurrency).toEqual({ group: 'iam-drift', 'cancel-in-progress': true });
+    const action = Object.values(drift.jobs)[0]!.steps.find((s) => s.uses?.includes('iam-gitops'))!;
+    expect(action.with).toMatchObject({ command: 'drift', 'role-to-assume': '${{ vars.IAM_PLAN_ROLE_ARN }}' });
+  });
+
   it('the dist workflow rebuilds the bundle and fails on a difference', () => {
     const dist = workflow('.github/workflows/dist.yml');
     const runs = Object.values(dist.jobs)[0]!.steps.map((s) => s.run ?? '').join('\n');
@@ -50,9 +59,9 @@ describe('workflow templates', () => {
   it('the example OIDC roles are valid manifests, pin aud and sub, and raise no trust finding', async () => {
     const files = exampleManifestFiles();
     files.set('manifests/automation/iam-roles.yaml', read('examples/workflows/iam-roles.yaml'));
-    const docs = parseAllDocuments(read('examples/workflows/iam-roles.yaml')).map((d) => d.toJSON() as { name: string; trustPolicy: { Statement: { Condition: Record<string, Record<string, string>> }[] } });
+    const docs = parseAllDocuments(read('examples/workflows/iam-roles.yaml')).map((d) => d.toJSON() as { name: string; trustPolicy: { Statement: { Condition: Record<string, Record<string, string | string[]>> }[] } });
     expect(docs.map((d) => [d.name, d.trustPolicy.Statement[0]!.Condition['StringEquals']!['token.actions.githubusercontent.com:sub']])).toEqual([
-      ['iam-gitops-plan', 'repo:acme/iam-config:pull_request'],
+      ['iam-gitops-plan', ['repo:acme/iam-config:pull_request', 'repo:acme/iam-config:ref:refs/heads/main']],
       ['iam-gitops-apply', 'repo:acme/iam-config:environment:iam-production'],
     ]);
     const audit = await auditAccount(snapshotReader(exampleSnapshot()), manifestsFromFiles('manifests', 'manifests', files), NOW);
@@ -68,7 +77,7 @@ describe('action.yml', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(['aws-region', 'command', 'comment', 'fail-on', 'github-token', 'manifests', 'role-to-assume', 'state']);
     expect(action.inputs['github-token']!.default).toBe('${{ github.token }}');
     expect(action.inputs['fail-on']!.default).toBe('high');
-    expect(Object.keys(action.outputs).sort()).toEqual(['has-changes', 'max-severity', 'plan-path', 'verdict']);
+    expect(Object.keys(action.outputs).sort()).toEqual(['drift-issue', 'has-changes', 'has-drift', 'max-severity', 'plan-path', 'verdict']);
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
     const source = read('src/action/run-action.ts');
     for (const input of Object.keys(action.inputs)) expect(source, input).toMatch(new RegExp(`(getInput\\(|optional\\(|choice\\()'${input}'`));

@@ -15,12 +15,14 @@ import { join, relative, resolve } from 'node:path';
 import { failingFindings, SEVERITY_ORDER, type Finding, type FindingSeverity } from '../analyze/findings.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import { applyManifests, type ApplyOutcome } from '../app/apply.js';
+import { detectDrift, hasDrift } from '../app/drift.js';
 import { withPullRequest } from '../app/pull-request.js';
 import { auditAccount, planChanges } from '../app/use-cases.js';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import { formatDiagnostic, hasErrors, InputError, type Diagnostic } from '../core/diagnostics.js';
 import { readPullRequest, type PullRequestGit } from '../git/pull-request-git.js';
 import { gitHubClient } from '../github/client.js';
+import { syncDriftIssue } from '../github/drift-issue.js';
 import { pullRequestsMergedAs } from '../github/merged-pull-requests.js';
 import { upsertStickyComment, type CommentOutcome } from '../github/sticky-comment.js';
 import { createAwsClients, type AwsClients } from '../live/aws/connection.js';
@@ -29,13 +31,14 @@ import type { LiveReader } from '../live/live-state.js';
 import { SnapshotFileReader } from '../live/snapshot-file-reader.js';
 import { readManifestFolder } from '../manifest/read-manifest-folder.js';
 import { hasChanges, type Plan } from '../plan/plan.js';
-import { commentMarker, maxSeverity, renderComment, SUMMARY_LIMIT, verdictOf } from '../render/comment.js';
+import { commentMarker, driftMarker, maxSeverity, renderComment, SUMMARY_LIMIT, verdictOf } from '../render/comment.js';
+import { driftSummaryLine } from '../render/text-plan.js';
 import { code, text } from '../render/markdown-safe.js';
 import { applyCommentMarker, applyHeadline, renderApplyComment, renderApplyReport } from '../render/apply-report.js';
 import { renderAuditMarkdown } from '../render/findings.js';
 import { readRunContext, type RunContext } from './event.js';
 
-export const COMMANDS = ['plan', 'apply', 'audit'] as const;
+export const COMMANDS = ['plan', 'apply', 'audit', 'drift'] as const;
 export const FAIL_ON = ['critical', 'high', 'medium', 'low', 'never'] as const;
 
 export interface ActionInputs {
@@ -86,6 +89,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<v
     if (resolve(run.workspace) !== process.cwd()) process.chdir(run.workspace);
     if (inputs.command === 'plan') await planCommand(inputs, run, env);
     else if (inputs.command === 'apply') await applyCommand(inputs, run, env);
+    else if (inputs.command === 'drift') await driftCommand(inputs, run, env);
     else await auditCommand(inputs, run, env);
   } catch (e) {
     if (e instanceof ActionInputError) {
@@ -226,6 +230,59 @@ async function commentOnMergedPullRequests(inputs: ActionInputs, run: RunContext
   }
 }
 
+/**
+ * Drift, on a schedule: the report in the job summary, and one issue per manifests folder while there is drift
+ * (opened, kept current, closed when it is gone). The step fails only when the drift introduces a finding at or
+ * above fail-on: the issue is the notice, a red run every day would only teach people to ignore it.
+ */
+async function driftCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {
+  const result = await core.group('Detecting drift', async () => detectDrift(readManifestFolder(inputs.manifests), await liveReader(inputs, env), new Date()));
+  const folder = folderName(inputs.manifests);
+  if (!result.report || hasErrors(result.diagnostics)) {
+    annotate(result.diagnostics);
+    await writeSummary(failureReport('', folder, result.diagnostics, 'drift detection failed', 'Fix the manifests: the next run checks again.'));
+    core.setOutput('has-drift', 'false');
+    core.setFailed(`iam-gitops: drift detection failed: ${result.diagnostics.filter((d) => d.severity === 'error').length} errors (annotated on the manifests; see the job summary)`);
+    return;
+  }
+  const report = result.report;
+  annotate(report.diagnostics);
+  const catalog = await loadActionCatalog();
+  const reportPath = writePlan(report, `drift-${folder}`, env);
+  const drift = hasDrift(report);
+  const options = { folder, perspective: 'drift' as const };
+  await writeSummary(withinBytes((limit) => renderComment(report, catalog, { ...options, limit, fullReport: `the drift report JSON (${reportPath} on the runner)` }), SUMMARY_BUDGET));
+  core.setOutput('has-drift', String(drift));
+  core.setOutput('has-changes', String(hasChanges(report)));
+  core.setOutput('verdict', verdictOf(report));
+  core.setOutput('max-severity', maxSeverity(report));
+  core.setOutput('plan-path', reportPath);
+  core.info(drift ? driftSummaryLine(report) : 'No drift: live IAM matches the manifests.');
+
+  if (inputs.comment) {
+    if (!inputs.githubToken) {
+      core.warning('iam-gitops: no github-token, so no drift issue. Pass `github-token: ${{ github.token }}` (the default) with `permissions: issues: write`.');
+    } else {
+      const client = gitHubClient({ token: inputs.githubToken, baseUrl: run.apiUrl, log: (m) => core.info(m) });
+      const where = run.runUrl ? ` ([run](${run.runUrl}))` : '';
+      const outcome = await syncDriftIssue(client, {
+        owner: run.owner,
+        repo: run.repo,
+        marker: driftMarker(folder),
+        title: `IAM drift: account ${report.account} differs from ${folder}`,
+        body: renderComment(report, catalog, { ...options, fullReport: run.runUrl ? `the job summary of [the latest run](${run.runUrl})` : 'the job summary of the latest run' }),
+        drift,
+        changedNote: `The drift changed${where}: ${text(driftSummaryLine(report))} The description above is the report as it is now.`,
+        resolvedNote: `No drift any more${where}: live IAM matches ${text(folder)} again. Closing.`,
+      });
+      if (outcome.ok) core.info(`drift issue ${outcome.action}${outcome.number ? `: #${outcome.number} ${outcome.url ?? ''}` : ''}`);
+      else core.warning(`iam-gitops: ${outcome.reason} The drift report is in the job summary.`);
+      if (outcome.ok && outcome.number !== undefined && outcome.action !== 'closed') core.setOutput('drift-issue', String(outcome.number));
+    }
+  }
+  failOnFindings(report.findings as PlanFinding[], inputs.failOn, 'the drift introduces');
+}
+
 async function auditCommand(inputs: ActionInputs, _run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {
   const result = await core.group('Auditing', async () => auditAccount(await liveReader(inputs, env), undefined, new Date()));
   annotate(result.diagnostics);
@@ -338,12 +395,12 @@ function annotate(diagnostics: readonly Diagnostic[]): void {
   }
 }
 
-function failureReport(marker: string, folder: string, diagnostics: readonly Diagnostic[]): string {
+function failureReport(marker: string, folder: string, diagnostics: readonly Diagnostic[], what = 'the plan failed', next = 'Fix the manifests and push: this comment is updated on every push.'): string {
   const errors = diagnostics.filter((d) => d.severity === 'error');
-  const lines = [marker, `### ⛔ iam-gitops: the plan failed · ${text(folder)}`, '', `**${errors.length === 1 ? '1 error' : `${errors.length} errors`}** (annotated on the files in this run):`, ''];
+  const lines = [marker, `### ⛔ iam-gitops: ${what} · ${text(folder)}`, '', `**${errors.length === 1 ? '1 error' : `${errors.length} errors`}** (annotated on the files in this run):`, ''];
   for (const d of errors.slice(0, 100)) lines.push(`- ${d.at ? `${code(`${d.at.file}:${d.at.line}:${d.at.col}`)} ` : ''}${text(d.summary)}${d.detail ? `<br><sub>${text(d.detail)}</sub>` : ''}`);
   if (errors.length > 100) lines.push(`- …and ${errors.length - 100} more`);
-  lines.push('', '---', '<sub>Fix the manifests and push: this comment is updated on every push.</sub>');
+  lines.push('', '---', `<sub>${next}</sub>`);
   return `${lines.filter((l, i) => i > 0 || l !== '').join('\n')}\n`;
 }
 

@@ -19,7 +19,7 @@ export async function pullRequestsMergedAs(client: GitHubClient, where: { readon
   try {
     pulls = (await client.paginate(client.rest.repos.listPullRequestsAssociatedWithCommit, { owner: where.owner, repo: where.repo, commit_sha: where.sha, per_page: 100 })) as AssociatedPull[];
   } catch (e) {
-    return { found: false, reason: `cannot find the pull request merged as ${where.sha.slice(0, 7)}: ${explainGitHubError(e, 'read')}` };
+    return { found: false, reason: `cannot find the pull request merged as ${where.sha.slice(0, 7)}: ${explainGitHubError(e, 'read', { what: 'pull requests', permission: 'pull-requests: write', container: 'the commit' })}` };
   }
   const merged = pulls.filter((p) => p.merged_at);
   // Its own merge commit first: a commit can also sit in other merged pull requests (a branch merged into another).

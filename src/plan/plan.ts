@@ -130,6 +130,12 @@ export interface Plan {
   readonly tool?: { readonly name: string; readonly version: string };
   /** Added field: the pull request the changes are classified against (see `Change.origin`). */
   readonly pullRequest?: PullRequestContext;
+  /**
+   * Added field, only on drift reports (`iam-gitops drift`): `drift` means `access`, `trust` and `findings` are read
+   * from the manifests to live IAM (granted: what live IAM allows beyond them; introduced: a risk the drift made),
+   * while `changes` are still what apply would do to restore the manifests.
+   */
+  readonly perspective?: 'drift';
 }
 
 export function hasChanges(plan: Plan): boolean {

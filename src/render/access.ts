@@ -8,11 +8,15 @@ import { resourceTypeIndex } from '../evaluate/resource-types.js';
 import type { AccessLevel, ActionCatalog } from '../catalog/action-catalog.js';
 import { NO_COLOR, type Palette } from './palette.js';
 
-export function renderAccessText(deltas: readonly AccessDelta[], catalog: ActionCatalog, colors: Palette = NO_COLOR): string[] {
+/** The labels of granted and revoked entries: a plan's (`can now`), or a drift report's (against the manifests). */
+export const PLAN_LABELS = { granted: 'can now', revoked: 'can no longer' } as const;
+export const DRIFT_LABELS = { granted: 'can, though the manifests do not grant it', revoked: 'cannot, though the manifests grant it' } as const;
+
+export function renderAccessText(deltas: readonly AccessDelta[], catalog: ActionCatalog, colors: Palette = NO_COLOR, labels: { readonly granted: string; readonly revoked: string } = PLAN_LABELS): string[] {
   const out: string[] = [];
   for (const delta of deltas) {
     out.push(colors.bold(`  ${principalsLine(delta.principals, delta.movedFrom)}`) + colors.dim(`: ${deltaHeadline(delta, catalog)}`));
-    for (const [sign, label, entries, paint] of [['+', 'can now', delta.granted, colors.create], ['-', 'can no longer', delta.revoked, colors.delete]] as const) {
+    for (const [sign, label, entries, paint] of [['+', labels.granted, delta.granted, colors.create], ['-', labels.revoked, delta.revoked, colors.delete]] as const) {
       if (entries.length === 0) continue;
       out.push(paint(`    ${sign} ${label}:`));
       for (const entry of entries) out.push(...entryLines(entry, catalog).map((l, i) => (i === 0 ? paint(`        ${l}`) : colors.dim(`          ${l}`))));

@@ -39,10 +39,82 @@ export interface CommentOptions {
   readonly nextSteps?: string;
   /** Said under the counts, e.g. that live IAM came from a committed snapshot rather than AWS (fork pull requests). */
   readonly liveNote?: string;
+  /**
+   * `plan` (default): what merging would change. `drift`: what live IAM has that the manifests do not say, read from
+   * a drift plan (`driftView`): access and trust as live IAM has them beyond (or short of) the manifests, findings
+   * the drift introduced, and the changes that would restore the manifests.
+   */
+  readonly perspective?: 'plan' | 'drift';
 }
 
-const NO_CHANGES_NEXT = 'Nothing to apply: live IAM already matches these manifests. Every push plans again and updates this comment.';
-const NEXT_STEPS = 'What happens next: merging this pull request applies the plan (the apply workflow plans again at the merge commit); every push plans again and updates this comment.';
+/** The words that differ between a plan's comment and a drift report; the structure is the same. */
+interface Words {
+  readonly marker: (folder: string) => string;
+  readonly title: string;
+  readonly changesVerb: string;
+  readonly introduces: string;
+  readonly gainCount: (n: number) => string;
+  readonly loseCount: (n: number) => string;
+  readonly findingsCounted: string;
+  readonly accessHeading: string;
+  readonly accessIntro: (gaining: number, losing: number) => string;
+  readonly granted: string;
+  readonly revoked: string;
+  readonly trustIntro: string;
+  readonly edges: readonly [string, string];
+  readonly changesHeading: string;
+  readonly causedBy: string;
+  readonly next: string;
+  readonly noChangesNext: string;
+}
+
+const plural = (n: number, one: string, many: string): string => (n === 1 ? `1 ${one}` : `${n} ${many}`);
+
+const PLAN_WORDS: Words = {
+  marker: (folder) => commentMarker(folder),
+  title: 'iam-gitops',
+  changesVerb: 'This plan',
+  introduces: 'It introduces',
+  gainCount: (n) => `**${n}** ${n === 1 ? 'principal gains' : 'principals gain'} access`,
+  loseCount: (n) => `**${n}** ${n === 1 ? 'loses' : 'lose'}`,
+  findingsCounted: 'findings introduced',
+  accessHeading: 'Access changes',
+  accessIntro: (g, l) => `${g === 1 ? '1 principal gains' : `${g} principals gain`} and ${l === 1 ? '1 loses' : `${l} lose`} permissions (exact, by principal; identical changes share one item).`,
+  granted: 'Can now',
+  revoked: 'Can no longer',
+  trustIntro: 'Who gains (+) or loses (−) the ability to assume each role, directly or through other roles.',
+  edges: ['-->|can now assume|', '-.->|no longer|'],
+  changesHeading: 'Changes',
+  causedBy: 'Caused by',
+  next: 'What happens next: merging this pull request applies the plan (the apply workflow plans again at the merge commit); every push plans again and updates this comment.',
+  noChangesNext: 'Nothing to apply: live IAM already matches these manifests. Every push plans again and updates this comment.',
+};
+
+const DRIFT_WORDS: Words = {
+  marker: (folder) => driftMarker(folder),
+  title: 'iam-gitops drift',
+  changesVerb: 'Restoring the manifests',
+  introduces: 'The drift introduces',
+  gainCount: (n) => `**${n}** ${n === 1 ? 'principal has' : 'principals have'} access the manifests do not grant`,
+  loseCount: (n) => `**${n}** ${n === 1 ? 'lacks' : 'lack'} access they grant`,
+  findingsCounted: 'findings the drift introduces',
+  accessHeading: 'Access drift',
+  accessIntro: (g, l) => `Compared with the manifests, live IAM lets ${plural(g, 'principal', 'principals')} do more and ${plural(l, 'principal', 'principals')} do less (exact, by principal; identical drift shares one item).`,
+  granted: 'Can, though the manifests do not grant it',
+  revoked: 'Cannot, though the manifests grant it',
+  trustIntro: 'Who can (+) or cannot (−) assume each role in live IAM, compared with the manifests, directly or through other roles.',
+  edges: ['-->|can assume, out of band|', '-.->|cannot, out of band|'],
+  changesHeading: 'Changes that restore the manifests',
+  causedBy: 'Where it differs',
+  next: 'Live IAM differs from the manifests on the default branch. Apply them to restore what they say, or change the manifests to adopt what live IAM has (`iam-gitops import` writes them); this report is updated on every scheduled run and closed when the drift is gone.',
+  noChangesNext: 'No drift: live IAM matches the manifests.',
+};
+
+/** The hidden marker of the drift report (an issue's body) for one manifests folder. */
+export function driftMarker(folder: string): string {
+  return `<!-- iam-gitops:drift:${folder.replace(/[^A-Za-z0-9._/-]/g, '_')} -->`;
+}
+
 
 /** The hidden marker that finds this comment again among a pull request's comments. */
 export function commentMarker(folder: string): string {
@@ -101,17 +173,18 @@ const SEVERITY_ICON: Record<FindingSeverity, string> = { critical: '🟥', high:
 /** The comment at one level of detail, or undefined as soon as it grows past `limit`. */
 function build(plan: Plan, catalog: ActionCatalog, options: CommentOptions, level: Level, limit: number): string | undefined {
   const out = new Sink(limit);
-  out.push(commentMarker(options.folder));
+  const words = options.perspective === 'drift' ? DRIFT_WORDS : PLAN_WORDS;
+  out.push(words.marker(options.folder));
   const access = plan.access as readonly AccessDelta[];
   const trust = plan.trust as readonly TrustDelta[];
   const findings = plan.findings as readonly PlanFinding[];
   const verdict = verdictOf(plan);
   const mark = { broadening: '🔺', narrowing: '🔻', mixed: '🔀', 'no access change': '⚪' }[verdict];
-  out.push(`### ${mark} iam-gitops: ${verdict} · account ${code(plan.account)} · ${text(options.folder)}`, '');
+  out.push(`### ${mark} ${words.title}: ${verdict} · account ${code(plan.account)} · ${text(options.folder)}`, '');
 
-  const banner = bannerLines(plan, findings);
+  const banner = bannerLines(plan, findings, words);
   if (banner.length) out.push('> [!CAUTION]', ...banner.map((l) => `> ${l}`), '');
-  out.push(countsLine(plan, access, findings), '');
+  out.push(countsLine(plan, access, findings, words), '');
   if (plan.pullRequest) out.push(...originLines(plan), '');
   if (options.liveNote) out.push(`> [!NOTE]\n> ${text(options.liveNote)}`, '');
   // At level 2, sections list this many times their comment-sized share: the job summary (1 MiB) holds far more.
@@ -121,10 +194,10 @@ function build(plan: Plan, catalog: ActionCatalog, options: CommentOptions, leve
   if (level === 3) {
     out.push(shortened('This report is'), '');
   } else {
-    if (findings.length) findingsSection(out, findings, level, shortened, scale);
-    if (access.length && !out.full) accessSection(out, access, catalog, level, shortened, scale);
-    if (trust.length && !out.full) trustSection(out, trust, level, shortened, scale);
-    if (plan.changes.length && !out.full) changesSection(out, plan, level, shortened, scale);
+    if (findings.length) findingsSection(out, findings, level, shortened, scale, words);
+    if (access.length && !out.full) accessSection(out, access, catalog, level, shortened, scale, words);
+    if (trust.length && !out.full) trustSection(out, trust, level, shortened, scale, words);
+    if (plan.changes.length && !out.full) changesSection(out, plan, level, shortened, scale, words);
     if (plan.unmanaged.length && level < 2 && !out.full) unmanagedSection(out, plan);
     if (out.full) return undefined;
     const notes = plan.diagnostics.filter((d) => d.severity === 'warning');
@@ -136,25 +209,25 @@ function build(plan: Plan, catalog: ActionCatalog, options: CommentOptions, leve
     }
   }
   const made = `Plan of ${text(plan.tool ? `${plan.tool.name} ${plan.tool.version}` : 'iam-gitops')} against ${code(plan.live.source)}; actions as in ${text(plan.catalog ?? catalog.version)}; live IAM fingerprint ${code(plan.live.fingerprint.slice(0, 19))}.`;
-  out.push('---', `<sub>${text(options.nextSteps ?? (plan.changes.length ? NEXT_STEPS : NO_CHANGES_NEXT))} ${made}</sub>`);
+  out.push('---', `<sub>${text(options.nextSteps ?? (plan.changes.length ? words.next : words.noChangesNext))} ${made}</sub>`);
   return out.full ? undefined : `${out.lines.join('\n')}\n`;
 }
 
-function bannerLines(plan: Plan, findings: readonly PlanFinding[]): string[] {
+function bannerLines(plan: Plan, findings: readonly PlanFinding[], words: Words): string[] {
   const lines: string[] = [];
   const deletes = shownChanges(plan.changes).filter((c) => c.action === 'delete' || c.action === 'replace');
   if (deletes.length) {
     const names = deletes.slice(0, 5).map((c) => `${c.action === 'replace' ? 'replaces' : 'deletes'} ${c.change.kind} ${code(c.change.name)}`);
-    lines.push(`**This plan ${names.join(', ')}${deletes.length > 5 ? ` and ${deletes.length - 5} more` : ''}.**`);
+    lines.push(`**${words.changesVerb} ${names.join(', ')}${deletes.length > 5 ? ` and ${deletes.length - 5} more` : ''}.**`);
   }
   const serious = findings.filter((f) => f.change === 'introduced' && !f.accepted && (f.severity === 'critical' || f.severity === 'high'));
   if (serious.length) {
-    lines.push(`**It introduces ${serious.length === 1 ? 'a' : serious.length} ${serious.some((f) => f.severity === 'critical') ? 'critical' : 'high'}-severity finding${serious.length === 1 ? '' : 's'}:** ${serious.slice(0, 3).map((f) => `${code(f.code)} on ${code(principalName(f.principal))}`).join(', ')}${serious.length > 3 ? ', …' : ''}.`);
+    lines.push(`**${words.introduces} ${serious.length === 1 ? 'a' : serious.length} ${serious.some((f) => f.severity === 'critical') ? 'critical' : 'high'}-severity finding${serious.length === 1 ? '' : 's'}:** ${serious.slice(0, 3).map((f) => `${code(f.code)} on ${code(principalName(f.principal))}`).join(', ')}${serious.length > 3 ? ', …' : ''}.`);
   }
   return lines;
 }
 
-function countsLine(plan: Plan, access: readonly AccessDelta[], findings: readonly PlanFinding[]): string {
+function countsLine(plan: Plan, access: readonly AccessDelta[], findings: readonly PlanFinding[], words: Words): string {
   const s = plan.summary;
   const gaining = access.filter((d) => d.granted.length).reduce((n, d) => n + d.principals.length, 0);
   const losing = access.filter((d) => d.revoked.length).reduce((n, d) => n + d.principals.length, 0);
@@ -162,7 +235,7 @@ function countsLine(plan: Plan, access: readonly AccessDelta[], findings: readon
   const bySeverity = SEVERITIES.map((sev) => `${introduced.filter((f) => f.severity === sev).length} ${sev}`).join(', ');
   const changes = plan.changes.length === 0 ? '**No changes**' : `**${s.create + s.update + s.delete - s.replace === 1 ? '1 change' : `${s.create + s.update + s.delete - s.replace} changes`}** (${s.create - s.replace} create, ${s.update} update, ${s.delete - s.replace} delete${s.replace ? `, ${s.replace} replace` : ''})`;
   const removed = findings.filter((f) => f.change === 'removed').length;
-  return `${changes} · **${gaining}** ${gaining === 1 ? 'principal gains' : 'principals gain'} access, **${losing}** ${losing === 1 ? 'loses' : 'lose'} · findings introduced: ${bySeverity}${removed ? ` (${removed} removed)` : ''}`;
+  return `${changes} · ${words.gainCount(gaining)}, ${words.loseCount(losing)} · ${words.findingsCounted}: ${bySeverity}${removed ? ` (${removed} removed)` : ''}`;
 }
 
 function originLines(plan: Plan): string[] {
@@ -177,9 +250,9 @@ function originLines(plan: Plan): string[] {
   return [lines.join(' ')];
 }
 
-function findingsSection(out: Sink, findings: readonly PlanFinding[], level: Level, shortened: (what: string) => string, scale: number): void {
+function findingsSection(out: Sink, findings: readonly PlanFinding[], level: Level, shortened: (what: string) => string, scale: number, words: Words): void {
   const shown = level >= 2 ? findings.slice(0, 30 * scale) : findings;
-  out.push('#### Risk findings', '', '| | Severity | Finding | Principal | What | Caused by |', '|---|---|---|---|---|---|');
+  out.push('#### Risk findings', '', `| | Severity | Finding | Principal | What | ${words.causedBy} |`, '|---|---|---|---|---|---|');
   for (const f of shown) {
     if (out.full) return;
     const change = f.severityChange ? `${f.severityChange.from} → ${f.severityChange.to}` : f.change === 'removed' ? 'removed' : 'new';
@@ -190,10 +263,10 @@ function findingsSection(out: Sink, findings: readonly PlanFinding[], level: Lev
   out.push('');
 }
 
-function accessSection(out: Sink, access: readonly AccessDelta[], catalog: ActionCatalog, level: Level, shortened: (what: string) => string, scale: number): void {
+function accessSection(out: Sink, access: readonly AccessDelta[], catalog: ActionCatalog, level: Level, shortened: (what: string) => string, scale: number, words: Words): void {
   const gaining = access.filter((d) => d.granted.length).reduce((n, d) => n + d.principals.length, 0);
   const losing = access.filter((d) => d.revoked.length).reduce((n, d) => n + d.principals.length, 0);
-  out.push('#### Access changes', '', `${gaining === 1 ? '1 principal gains' : `${gaining} principals gain`} and ${losing === 1 ? '1 loses' : `${losing} lose`} permissions (exact, by principal; identical changes share one item).`, '');
+  out.push(`#### ${words.accessHeading}`, '', words.accessIntro(gaining, losing), '');
   const groups = level >= 2 ? access.slice(0, 100 * scale) : access;
   for (const delta of groups) {
     if (out.full) return;
@@ -204,7 +277,7 @@ function accessSection(out: Sink, access: readonly AccessDelta[], catalog: Actio
       continue;
     }
     out.push(`<details><summary>${who}: ${headline}</summary>`, '');
-    for (const [label, entries] of [['Can now', delta.granted], ['Can no longer', delta.revoked]] as const) {
+    for (const [label, entries] of [[words.granted, delta.granted], [words.revoked, delta.revoked]] as const) {
       if (entries.length === 0) continue;
       out.push(`**${label}:**`, '');
       for (const entry of entries) {
@@ -232,9 +305,9 @@ function principalsText(delta: AccessDelta): string {
   return `${delta.principals.length > 1 ? `${delta.principals.length} principals: ` : ''}${names.join(', ')}${more ? ` and ${more} more` : ''}`;
 }
 
-function trustSection(out: Sink, trust: readonly TrustDelta[], level: Level, shortened: (what: string) => string, scale: number): void {
-  out.push('#### Trust and reach', '', 'Who gains (+) or loses (−) the ability to assume each role, directly or through other roles.', '');
-  if (level <= 1) out.push(...mermaid(trust), '');
+function trustSection(out: Sink, trust: readonly TrustDelta[], level: Level, shortened: (what: string) => string, scale: number, words: Words): void {
+  out.push('#### Trust and reach', '', words.trustIntro, '');
+  if (level <= 1) out.push(...mermaid(trust, words), '');
   const shown = level >= 2 ? trust.slice(0, 50 * scale) : trust;
   for (const t of shown) {
     if (out.full) return;
@@ -258,7 +331,7 @@ function trustSection(out: Sink, trust: readonly TrustDelta[], level: Level, sho
 }
 
 /** The changed assume-role edges: who can newly (solid) or no longer (dashed) assume which role. */
-function mermaid(trust: readonly TrustDelta[]): string[] {
+function mermaid(trust: readonly TrustDelta[], words: Words): string[] {
   const ids = new Map<string, string>();
   const id = (key: string): string => {
     if (!ids.has(key)) ids.set(key, `n${ids.size}`);
@@ -270,7 +343,7 @@ function mermaid(trust: readonly TrustDelta[]): string[] {
   for (const t of trust) {
     const role = id(t.role);
     nodes.set(role, `${role}["${mermaidLabel(principalName(t.role))}"]`);
-    for (const [grants, arrow] of [[t.gained, '-->|can now assume|'], [t.lost, '-.->|no longer|']] as const) {
+    for (const [grants, arrow] of [[t.gained, words.edges[0]], [t.lost, words.edges[1]]] as const) {
       for (const g of grants) {
         if (count++ >= 60) continue;
         const from = id(`${g.type}:${g.principal}`);
@@ -283,11 +356,11 @@ function mermaid(trust: readonly TrustDelta[]): string[] {
   return fence(['flowchart LR', ...[...nodes.values()].map((n) => `  ${n}`), ...edges, ...(count > 60 ? [`  more["…and ${count - 60} more edges"]`] : [])], 'mermaid');
 }
 
-function changesSection(out: Sink, plan: Plan, level: Level, shortened: (what: string) => string, scale: number): void {
+function changesSection(out: Sink, plan: Plan, level: Level, shortened: (what: string) => string, scale: number, words: Words): void {
   const shown = shownChanges(plan.changes);
   const rows = level >= 2 ? shown.slice(0, 200 * scale) : shown;
   const origin = plan.pullRequest !== undefined;
-  out.push('#### Changes', '', `| | Kind | Name | What | ${origin ? 'Origin | ' : ''}Why |`, `|---|---|---|---|${origin ? '---|' : ''}---|`);
+  out.push(`#### ${words.changesHeading}`, '', `| | Kind | Name | What | ${origin ? 'Origin | ' : ''}Why |`, `|---|---|---|---|${origin ? '---|' : ''}---|`);
   for (const c of rows) {
     if (out.full) return;
     const fields = [...new Set(c.details.map((d) => d.field))].join(', ') || '—';

@@ -7,7 +7,7 @@ import type { Finding } from '../analyze/findings.js';
 import { renderFindingsText } from './findings.js';
 import type { AccessDelta } from '../analyze/access-delta.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
-import { conditionWords, renderAccessText } from './access.js';
+import { conditionWords, DRIFT_LABELS, PLAN_LABELS, renderAccessText } from './access.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
 
 export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal', catalog?: ActionCatalog): string {
@@ -20,6 +20,7 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
     const shown = shownChanges(plan.changes);
     const legend = [colors.create('+ create'), colors.update('~ update in place'), colors.delete('- delete'), ...(shown.some((c) => c.action === 'replace') ? [colors.delete('-/+ replace')] : [])];
     out.push(legend.join('   '));
+    if (mood === 'drift') out.push(colors.dim('What apply would change to restore the manifests: + is what they say and live IAM lacks, - what live IAM has beyond them.'));
     out.push('');
     for (const change of shown) out.push(...renderChange(change, colors, mood), '');
   }
@@ -33,12 +34,13 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
   const access = plan.access as readonly AccessDelta[];
   if (access.length > 0 && catalog) {
     const principals = access.reduce((n, d) => n + d.principals.length, 0);
-    out.push(colors.bold(`Access changes: ${plural(principals, 'principal gains or loses', 'principals gain or lose')} permissions`) + colors.dim(` (actions as in ${plan.catalog ?? catalog.version})`));
-    out.push(...renderAccessText(access, catalog, colors), '');
+    const heading = mood === 'drift' ? `Access drift: ${plural(principals, 'principal has', 'principals have')} more or less access in live IAM than the manifests grant` : `Access changes: ${plural(principals, 'principal gains or loses', 'principals gain or lose')} permissions`;
+    out.push(colors.bold(heading) + colors.dim(` (actions as in ${plan.catalog ?? catalog.version})`));
+    out.push(...renderAccessText(access, catalog, colors, mood === 'drift' ? DRIFT_LABELS : PLAN_LABELS), '');
   }
   const trust = plan.trust as readonly TrustDelta[];
   if (trust.length > 0) {
-    out.push(colors.bold('Trust changes: who can assume which role'));
+    out.push(colors.bold(mood === 'drift' ? 'Trust drift: who can (+) or cannot (-) assume which role in live IAM, compared with the manifests' : 'Trust changes: who can assume which role'));
     for (const t of trust) {
       const worth = t.roleFindings.length ? colors.dim(` (it ${t.roleFindings.map((f) => f.summary).slice(0, 2).join('; ')})`) : '';
       out.push(`  role ${t.role.split('/').pop()}${t.movedFrom ? colors.dim(` (moved from ${t.movedFrom})`) : ''}${worth}`);
@@ -55,7 +57,7 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
   }
   const findings = plan.findings as readonly (Finding & { change?: 'introduced' | 'removed' })[];
   if (findings.length > 0) {
-    out.push(colors.bold(`Risk findings this change ${findings.some((f) => f.change === 'removed') ? 'introduces or removes' : 'introduces'}:`));
+    out.push(colors.bold(`Risk findings ${mood === 'drift' ? 'the drift' : 'this change'} ${findings.some((f) => f.change === 'removed') ? 'introduces or removes' : 'introduces'}:`));
     out.push(...renderFindingsText(findings, colors).map((l) => `  ${l}`), '');
   }
   for (const d of plan.diagnostics) out.push(colors.warn(formatDiagnostic(d)));
@@ -70,7 +72,8 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
     out.push('');
   }
   const s = plan.summary;
-  out.push(colors.bold(summaryLine(plan)) + (s.unmanaged ? ` ${s.unmanaged} unmanaged.` : ''));
+  const summary = mood === 'drift' ? driftSummaryLine(plan) : summaryLine(plan);
+  out.push(colors.bold(summary) + (s.unmanaged ? ` ${s.unmanaged} unmanaged.` : ''));
   return `${out.join('\n')}\n`;
 }
 
@@ -84,6 +87,15 @@ export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   const replaced = s.replace ? ` (${s.replace === 1 ? '1 replacement' : `${s.replace} replacements`}: deleted and created again)` : '';
   return `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete${replaced}.`;
+}
+
+/** `Drift: 5 changes would restore the manifests (1 create, 4 update).` or `No drift.` */
+export function driftSummaryLine(plan: Plan): string {
+  const s = plan.summary;
+  if (plan.changes.length === 0) return 'No drift in the managed entities.';
+  const parts = [[s.create - s.replace, 'create'], [s.update, 'update'], [s.delete - s.replace, 'delete'], [s.replace, 'replace']].filter(([n]) => (n as number) > 0).map(([n, w]) => `${n} ${w}`);
+  const total = s.create + s.update + s.delete - s.replace;
+  return `Drift: ${plural(total, 'change')} would restore the manifests (${parts.join(', ')}).`;
 }
 
 const ORIGIN_WORDS = {

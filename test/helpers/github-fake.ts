@@ -17,6 +17,16 @@ export interface FakeComment {
   updated_at: string;
 }
 
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  state_reason: string | null;
+  labels: string[];
+  user: { login: string };
+}
+
 export interface FakeRequest {
   readonly method: string;
   readonly path: string;
@@ -34,6 +44,8 @@ export interface GitHubFake {
    * `GET /repos/{owner}/{repo}/commits/{sha}/pulls` answers. A SHA not listed is GitHub's 422 "No commit found".
    */
   readonly commits: Map<string, { number: number; merged_at: string | null; merge_commit_sha: string | null }[]>;
+  /** Issues opened through the API, by `owner/repo#number` (their comments are in `comments`). */
+  issues(repo: string): FakeIssue[];
   /** Comments by `owner/repo#number`. */
   comments(issue: string): FakeComment[];
   addComments(issue: string, count: number, login?: string, body?: (i: number) => string): void;
@@ -58,6 +70,8 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
   const store = new Map<string, FakeComment[]>(issues.map((i) => [i, []]));
   const locked = new Set<string>();
   const commits: GitHubFake['commits'] = new Map();
+  const issueStore = new Map<string, FakeIssue[]>();
+  let nextIssue = 500;
   const faults: Fault[] = [];
   const requests: FakeRequest[] = [];
   const tokens = new Map([
@@ -158,6 +172,50 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
       }
       return send(404, { message: 'Not Found' });
     }
+    // Issues: listed (open/closed/all, by label; paginated), created (title required, body within the limit;
+    // labels need write access and are created on first use), updated (title, body, state with its reason).
+    m = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(url.pathname);
+    if (m) {
+      const repo = `${m[1]}/${m[2]}`;
+      const list = issueStore.get(repo) ?? [];
+      const shapeIssue = (i: FakeIssue): Record<string, unknown> => ({ number: i.number, title: i.title, body: i.body, state: i.state, state_reason: i.state_reason, labels: i.labels.map((name) => ({ name })), user: i.user, html_url: `https://github.com/${repo}/issues/${i.number}` });
+      if (req.method === 'GET') {
+        const state = url.searchParams.get('state') ?? 'open';
+        const labels = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
+        const matching = list.filter((i) => (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l)));
+        const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+        const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+        const last = Math.max(1, Math.ceil(matching.length / perPage));
+        const link = (p: number): string => `<${base}${url.pathname}?${new URLSearchParams({ ...Object.fromEntries(url.searchParams), page: String(p) })}>`;
+        const links: Record<string, string> = page < last ? { link: `${link(page + 1)}; rel="next", ${link(last)}; rel="last"` } : {};
+        return send(200, matching.slice((page - 1) * perPage, page * perPage).map(shapeIssue), links);
+      }
+      if (req.method === 'POST') {
+        if (!identity.write) return readOnly();
+        if (typeof payload['title'] !== 'string' || payload['title'] === '') return send(422, { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }] });
+        if (typeof payload['body'] === 'string' && [...payload['body']].length > BODY_LIMIT) return send(422, { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] });
+        const issue: FakeIssue = { number: nextIssue++, title: payload['title'], body: (payload['body'] as string | undefined) ?? '', state: 'open', state_reason: null, labels: ((payload['labels'] as string[] | undefined) ?? []).map(String), user: { login: identity.login } };
+        issueStore.set(repo, [...list, issue]);
+        store.set(`${repo}#${issue.number}`, []);
+        return send(201, shapeIssue(issue));
+      }
+      return send(404, { message: 'Not Found' });
+    }
+    m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(url.pathname);
+    if (m && req.method === 'PATCH') {
+      const issue = (issueStore.get(`${m[1]}/${m[2]}`) ?? []).find((i) => i.number === Number(m![3]));
+      if (!issue) return send(404, { message: 'Not Found' });
+      if (!identity.write) return readOnly();
+      if (typeof payload['body'] === 'string' && [...payload['body']].length > BODY_LIMIT) return send(422, { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] });
+      if (payload['state'] !== undefined && payload['state'] !== 'open' && payload['state'] !== 'closed') return send(422, { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'invalid', field: 'state' }] });
+      if (typeof payload['title'] === 'string') issue.title = payload['title'];
+      if (typeof payload['body'] === 'string') issue.body = payload['body'];
+      if (payload['state'] === 'closed' || payload['state'] === 'open') {
+        issue.state = payload['state'];
+        issue.state_reason = payload['state'] === 'closed' ? ((payload['state_reason'] as string | undefined) ?? 'completed') : 'reopened';
+      }
+      return send(200, { number: issue.number, title: issue.title, body: issue.body, state: issue.state, state_reason: issue.state_reason, html_url: `https://github.com/${m[1]}/${m[2]}/issues/${issue.number}` });
+    }
     m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(url.pathname);
     if (m && req.method === 'GET') {
       const pulls = commits.get(`${m[1]}/${m[2]}@${m[3]}`);
@@ -198,6 +256,7 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
     tokens,
     commits,
     comments: (issue) => store.get(issue) ?? [],
+    issues: (repo) => issueStore.get(repo) ?? [],
     addComments(issue, count, login = 'octocat', body = (i) => `comment ${i}`) {
       const list = store.get(issue)!;
       for (let i = 0; i < count; i++) {

@@ -22,6 +22,8 @@ export function seededRandom(seed: number): Random {
 
 export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const chance = (random: Random, p: number): boolean => random() < p;
+/** True with probability p. */
+export const chanceOf = chance;
 const some = <T>(random: Random, items: readonly T[], max: number, min = 1): T[] =>
   Array.from({ length: min + Math.floor(random() * (max - min + 1)) }, () => pick(random, items));
 

@@ -1,0 +1,53 @@
+/** `iam-gitops drift`: how live IAM differs from the manifests, read from the manifests' side; for a schedule. */
+import { Option, type Command } from 'commander';
+import { failingFindings } from '../../src/analyze/findings.js';
+import type { PlanFinding } from '../../src/analyze/plan-findings.js';
+import { detectDrift, hasDrift } from '../../src/app/drift.js';
+import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
+import { hasErrors } from '../../src/core/diagnostics.js';
+import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
+import { renderComment } from '../../src/render/comment.js';
+import { palette } from '../../src/render/palette.js';
+import { driftSummaryLine, renderPlanText } from '../../src/render/text-plan.js';
+import { addLiveSourceOptions, count, EXIT_CHANGES, EXIT_ERROR, EXIT_FINDINGS, FAIL_ON, formatOption, liveReaderFrom, parseNow, writeOutput, type CliContext, type FailOn, type Format, type LiveSourceOptions } from '../context.js';
+
+export function registerDrift(program: Command, ctx: CliContext): void {
+  addLiveSourceOptions(
+    program
+      .command('drift')
+      .description('show how live IAM differs from the manifests: what it grants beyond them or lacks, the risks that brings, and the changes that would restore them; exit 2 when there is drift')
+      .option('--manifests <dir>', 'folder of *.yaml manifests (the default branch\'s)', 'manifests'),
+  )
+    .addOption(formatOption(['text', 'json', 'markdown']))
+    .option('--out <file>', 'write the report to this file instead of standard output')
+    .addOption(new Option('--fail-on <severity>', 'exit 3 when the drift introduces a finding this severe or worse (accepted risks never count)').choices(FAIL_ON).default('never'))
+    .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
+    .action(async (options: LiveSourceOptions & { manifests: string; format: Format; out?: string; failOn: FailOn; now?: string }) => {
+      const result = await detectDrift(readManifestFolder(options.manifests), liveReaderFrom(options, ctx.io), parseNow(options.now));
+      if (!result.report || hasErrors(result.diagnostics)) {
+        ctx.printDiagnostics(result.diagnostics);
+        ctx.setExitCode(EXIT_ERROR);
+        return;
+      }
+      const report = result.report;
+      const catalog = await loadActionCatalog();
+      const rendered =
+        options.format === 'json'
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : options.format === 'markdown'
+            ? renderComment(report, catalog, { folder: options.manifests, perspective: 'drift' })
+            : renderPlanText(report, palette(ctx.useColor(options.out !== undefined)), 'drift', catalog);
+      if (options.out) {
+        writeOutput(options.out, rendered);
+        ctx.io.stdout(`Drift report written to ${options.out}: ${driftSummaryLine(report)}\n`);
+      } else {
+        ctx.io.stdout(rendered);
+      }
+      if (hasDrift(report)) ctx.setExitCode(EXIT_CHANGES);
+      const failing = failingFindings(report.findings as PlanFinding[], options.failOn);
+      if (failing.length > 0) {
+        ctx.io.stderr(`iam-gitops: the drift introduces ${count(failing.length, 'finding')} at or above ${options.failOn} (--fail-on ${options.failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${f.principal}`).join(', ')}${failing.length > 3 ? ', ...' : ''}\n`);
+        ctx.setExitCode(EXIT_FINDINGS);
+      }
+    });
+}

@@ -1,0 +1,59 @@
+/**
+ * Drift detection: how live IAM differs from the manifests (of the default branch, on a schedule). The plan
+ * against live IAM, read from the manifests' side (`driftView`), plus the risks of live principals no manifest
+ * declares under the managed paths: someone created them by hand, and an administrator made that way is exactly
+ * what a drift check is for.
+ */
+import { driftView } from '../analyze/drift-view.js';
+import { EffectiveAccess } from '../analyze/effective-access.js';
+import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
+import type { PlanFinding } from '../analyze/plan-findings.js';
+import type { TrustDelta } from '../analyze/trust-delta.js';
+import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import type { LiveReader } from '../live/live-state.js';
+import type { ManifestSource } from '../manifest/load-manifests.js';
+import type { Plan } from '../plan/plan.js';
+import { planChanges } from './use-cases.js';
+
+export interface DriftResult {
+  /** Absent when the manifests have errors or live IAM cannot be read. */
+  readonly report?: Plan;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** The cause a finding on an unmanaged principal names: it has no manifest to blame. */
+export const UNMANAGED_CAUSE = 'not declared in any manifest (unmanaged)';
+
+export async function detectDrift(manifests: ManifestSource, live: LiveReader, now: Date): Promise<DriftResult> {
+  const planned = await planChanges(manifests, live, now);
+  if (!planned.plan || !planned.context) return { diagnostics: planned.diagnostics };
+  const plan = planned.plan;
+  const catalog = await loadActionCatalog();
+  const liveAccess = new EffectiveAccess(planned.context.live.state, now, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
+
+  const trustRoles = (plan.trust as readonly TrustDelta[]).map((t) => t.movedFrom ?? t.role);
+  // Protected entities are named in the Account manifest: known to the repo, so not drift (a break-glass role).
+  const isProtected = new Set(plan.protected ?? []);
+  const unmanagedPrincipals = plan.unmanaged.filter((arn) => /:(user|role)\//.test(arn) && !isProtected.has(arn));
+  const risks = findRisks(liveAccess, new Set([...trustRoles, ...unmanagedPrincipals]));
+  const byPrincipal = new Map<string, Finding[]>();
+  for (const f of risks) byPrincipal.set(f.principal, [...(byPrincipal.get(f.principal) ?? []), f]);
+
+  const report = driftView(plan, byPrincipal);
+  const unmanaged = new Set(unmanagedPrincipals);
+  const unmanagedFindings = withAcceptedRisks(
+    risks.filter((f) => unmanaged.has(f.principal)).map((f): PlanFinding => ({ ...f, change: 'introduced', causes: [UNMANAGED_CAUSE] })),
+    planned.context.desired.account.acceptedRisks,
+  );
+  return { report: { ...report, findings: [...(report.findings as readonly PlanFinding[]), ...unmanagedFindings] }, diagnostics: planned.diagnostics };
+}
+
+/**
+ * Whether a drift report has drift: a managed entity differs from its manifest, or live IAM holds a risk the
+ * manifests do not (an unmanaged principal's included; accepted risks aside). Unmanaged entities without risk are
+ * listed, not counted: an account adopted gradually has many.
+ */
+export function hasDrift(report: Plan): boolean {
+  return report.changes.length > 0 || (report.findings as readonly PlanFinding[]).some((f) => f.change === 'introduced' && !f.accepted);
+}

@@ -1,0 +1,81 @@
+/**
+ * The drift issue: one open issue per manifests folder while live IAM differs from it, found again by the hidden
+ * marker its body starts with (among open issues with the drift label). Opened when drift appears (which notifies
+ * the repository's watchers), its body kept current on every scheduled run with a comment only when the drift
+ * itself changed (so a daily run does not notify anyone about the same drift), and closed with a comment once
+ * live IAM matches again.
+ */
+import type { GitHubClient } from './client.js';
+import { explainGitHubError, type GitHubSubject } from './sticky-comment.js';
+
+/** The label drift issues carry: what the run lists them by (GitHub creates it on first use). */
+export const DRIFT_LABEL = 'iam-gitops-drift';
+
+export interface DriftIssueRequest {
+  readonly owner: string;
+  readonly repo: string;
+  /** The hidden marker the body starts with (`driftMarker(folder)`). */
+  readonly marker: string;
+  readonly title: string;
+  /** The report; starts with the marker. */
+  readonly body: string;
+  readonly drift: boolean;
+  /** Said in the comment when the drift changes: what it is now, in a line. */
+  readonly changedNote: string;
+  /** Said in the comment that closes the issue. */
+  readonly resolvedNote: string;
+}
+
+export type DriftIssueOutcome =
+  | { readonly ok: true; readonly action: 'opened' | 'updated' | 'unchanged' | 'closed' | 'none'; readonly number?: number; readonly url?: string }
+  | { readonly ok: false; readonly reason: string };
+
+interface Issue {
+  readonly number: number;
+  readonly body?: string | null;
+  readonly html_url: string;
+  readonly pull_request?: unknown;
+}
+
+export async function syncDriftIssue(client: GitHubClient, request: DriftIssueRequest): Promise<DriftIssueOutcome> {
+  if (!request.body.startsWith(request.marker)) throw new Error('a drift issue body must start with its marker');
+  const repo = { owner: request.owner, repo: request.repo };
+  let open: Issue[];
+  try {
+    open = [];
+    for await (const page of client.paginate.iterator(client.rest.issues.listForRepo, { ...repo, state: 'open', labels: DRIFT_LABEL, per_page: 100 })) {
+      // The issues API lists pull requests too.
+      for (const issue of page.data as Issue[]) if (!issue.pull_request && issue.body?.startsWith(request.marker)) open.push(issue);
+    }
+  } catch (e) {
+    return { ok: false, reason: `cannot list the repository's issues: ${explainIssues(e, 'read')}` };
+  }
+  // Oldest first: two runs racing may each have opened one; the first is the one people follow.
+  const [existing] = open.sort((a, b) => a.number - b.number);
+  try {
+    if (request.drift && !existing) {
+      const created = await client.rest.issues.create({ ...repo, title: request.title, body: request.body, labels: [DRIFT_LABEL] });
+      return { ok: true, action: 'opened', number: created.data.number, url: created.data.html_url };
+    }
+    if (request.drift && existing) {
+      if (existing.body === request.body) return { ok: true, action: 'unchanged', number: existing.number, url: existing.html_url };
+      await client.rest.issues.update({ ...repo, issue_number: existing.number, title: request.title, body: request.body });
+      await client.rest.issues.createComment({ ...repo, issue_number: existing.number, body: request.changedNote });
+      return { ok: true, action: 'updated', number: existing.number, url: existing.html_url };
+    }
+    if (!request.drift && existing) {
+      await client.rest.issues.createComment({ ...repo, issue_number: existing.number, body: request.resolvedNote });
+      await client.rest.issues.update({ ...repo, issue_number: existing.number, state: 'closed', state_reason: 'completed' });
+      return { ok: true, action: 'closed', number: existing.number, url: existing.html_url };
+    }
+    return { ok: true, action: 'none' };
+  } catch (e) {
+    return { ok: false, reason: `cannot write the drift issue: ${explainIssues(e, 'write')}` };
+  }
+}
+
+const ISSUES: GitHubSubject = { what: 'issues', permission: 'issues: write', container: 'the repository' };
+
+function explainIssues(e: unknown, access: 'read' | 'write'): string {
+  return explainGitHubError(e, access, ISSUES);
+}
