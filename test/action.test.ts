@@ -330,7 +330,7 @@ describe('the Action against AWS (the emulator)', () => {
       const account = join(workspace, 'manifests/account.yaml');
       writeFileSync(account, readFileSync(account, 'utf8').replace('protected:\n', `protected:\n  - ${emulator.caller}\n`));
       const aws = { ...CREDENTIALS_ENV, AWS_ENDPOINT_URL_IAM: emulator.url, AWS_ENDPOINT_URL_STS: emulator.url, GITHUB_EVENT_NAME: 'schedule' };
-      const drift = (inputs: Record<string, string> = {}) => runAction(workspace, { command: 'drift', 'github-token': WRITE_TOKEN, 'fail-on': 'high', ...inputs }, aws);
+      const drift = (inputs: Record<string, string> = {}, runId = '4242') => runAction(workspace, { command: 'drift', 'github-token': WRITE_TOKEN, 'fail-on': 'high', ...inputs }, { ...aws, GITHUB_RUN_ID: runId });
       const ourIssues = () => fake.issues('acme/iam-config').filter((i) => i.body.startsWith(driftMarker('manifests')));
 
       const first = await drift();
@@ -346,9 +346,9 @@ describe('the Action against AWS (the emulator)', () => {
       // The same drift the next day: nothing written, nobody notified.
       const writes = () => fake.requests.filter((r) => r.method !== 'GET').length;
       const before = writes();
-      const same = await drift();
-      expect(same.code, same.stdout).toBe(0);
-      expect(same.stdout).toContain('drift issue unchanged');
+      const nextDay = await drift({}, '4243');
+      expect(nextDay.code, nextDay.stdout).toBe(0);
+      expect(nextDay.stdout).toContain('drift issue unchanged');
       expect(writes()).toBe(before);
 
       // Someone makes a role an administrator by hand: the issue says so, with one comment, and the run fails.

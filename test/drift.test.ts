@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AccessDelta, AccessEntry } from '../src/analyze/access-delta.js';
 import type { PlanFinding } from '../src/analyze/plan-findings.js';
 import type { TrustDelta } from '../src/analyze/trust-delta.js';
-import { detectDrift, hasDrift, UNMANAGED_CAUSE } from '../src/app/drift.js';
+import { detectDrift, driftFingerprint, hasDrift, UNMANAGED_CAUSE } from '../src/app/drift.js';
 import { planChanges } from '../src/app/use-cases.js';
 import { importLiveState } from '../src/importer/live-to-manifests.js';
 import type { LiveReader } from '../src/live/live-state.js';
@@ -110,6 +110,21 @@ describe('drift is the change from the manifests to live IAM', () => {
     }
     // The law was exercised: most runs changed access.
     expect(drifted).toBeGreaterThan(RUNS / 2);
+  });
+
+  it('the drift fingerprint tells the same drift from another: not the manifests\' line numbers, yes a change by hand', async () => {
+    const random = seededRandom(SEED + 2);
+    const a = uniqueSids(randomAccount(random, universe).snapshot);
+    const b = mutate(random, a);
+    const imported = importLiveState(await reader('a.json', a).read(), await importOptions());
+    const files = new Map([...imported.files].map(([path, text]) => [`m/${path}`, text]));
+    const shifted = new Map([...files].map(([path, text]) => [path, path.endsWith('.yaml') ? `# edited\n\n${text}` : text]));
+    const first = (await detectDrift(manifestsFromFiles('m', 'm', files), reader('b.json', b), NOW)).report!;
+    const again = (await detectDrift(manifestsFromFiles('m', 'm', shifted), reader('b-again.json', b), NOW)).report!;
+    expect(first.changes.map((c) => c.reason)).not.toEqual(again.changes.map((c) => c.reason));
+    expect(driftFingerprint(again)).toBe(driftFingerprint(first));
+    const other = (await detectDrift(manifestsFromFiles('m', 'm', files), reader('c.json', mutate(random, b)), NOW)).report!;
+    expect(driftFingerprint(other)).not.toBe(driftFingerprint(first));
   });
 
   it('an account that matches its manifests has no drift', async () => {

@@ -15,7 +15,7 @@ import { join, relative, resolve } from 'node:path';
 import { failingFindings, SEVERITY_ORDER, type Finding, type FindingSeverity } from '../analyze/findings.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import { applyManifests, type ApplyOutcome } from '../app/apply.js';
-import { detectDrift, hasDrift } from '../app/drift.js';
+import { detectDrift, driftFingerprint, hasDrift } from '../app/drift.js';
 import { withPullRequest } from '../app/pull-request.js';
 import { auditAccount, planChanges } from '../app/use-cases.js';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
@@ -272,6 +272,7 @@ async function driftCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
         title: `IAM drift: account ${report.account} differs from ${folder}`,
         body: renderComment(report, catalog, { ...options, fullReport: run.runUrl ? `the job summary of [the latest run](${run.runUrl})` : 'the job summary of the latest run' }),
         drift,
+        fingerprint: driftFingerprint(report),
         changedNote: `The drift changed${where}: ${text(driftSummaryLine(report))} The description above is the report as it is now.`,
         resolvedNote: `No drift any more${where}: live IAM matches ${text(folder)} again. Closing.`,
       });

@@ -4,6 +4,8 @@
  * declares under the managed paths: someone created them by hand, and an administrator made that way is exactly
  * what a drift check is for.
  */
+import { createHash } from 'node:crypto';
+import type { AccessDelta, AccessEntry } from '../analyze/access-delta.js';
 import { driftView } from '../analyze/drift-view.js';
 import { EffectiveAccess } from '../analyze/effective-access.js';
 import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
@@ -11,6 +13,7 @@ import type { PlanFinding } from '../analyze/plan-findings.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import type { Diagnostic } from '../core/diagnostics.js';
+import { stableStringify } from '../core/policy.js';
 import type { LiveReader } from '../live/live-state.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
 import type { Plan } from '../plan/plan.js';
@@ -56,4 +59,27 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
  */
 export function hasDrift(report: Plan): boolean {
   return report.changes.length > 0 || (report.findings as readonly PlanFinding[]).some((f) => f.change === 'introduced' && !f.accepted);
+}
+
+/**
+ * What the drift is, as a short hash: the entities that differ and how, the access and trust they change, the risks
+ * and the unmanaged entities. Not the run, the time, the line numbers of the manifests, the reasons' wording or the
+ * example requests: a scheduled check that finds the same drift again must not tell anyone it changed.
+ */
+export function driftFingerprint(report: Plan): string {
+  const access = (report.access as readonly AccessDelta[]).map((d) => ({ principals: [...d.principals].sort(), granted: d.granted.map(entryScope).sort(), revoked: d.revoked.map(entryScope).sort() }));
+  const content = {
+    changes: report.changes.map((c) => ({ action: c.action, kind: c.kind, arn: c.arn, details: c.details })),
+    access: access.sort((a, b) => a.principals.join().localeCompare(b.principals.join())),
+    trust: (report.trust as readonly TrustDelta[]).map((t) => ({ role: t.role, gained: t.gained, lost: t.lost })).sort((a, b) => a.role.localeCompare(b.role)),
+    findings: (report.findings as readonly PlanFinding[]).map((f) => `${f.change} ${f.severity} ${f.code} ${f.principal} ${(f.targets ?? []).join(',')}`).sort(),
+    unmanaged: [...report.unmanaged].sort(),
+  };
+  return createHash('sha256').update(stableStringify(content)).digest('hex').slice(0, 16);
+}
+
+/** An entry's requests (what it allows, where, when), without the statements behind it or its example. */
+function entryScope(entry: AccessEntry): string {
+  const { because: _because, example: _example, ...scope } = entry;
+  return stableStringify(scope);
 }

@@ -2,8 +2,8 @@
  * The drift issue: one open issue per manifests folder while live IAM differs from it, found again by the hidden
  * marker its body starts with (among open issues with the drift label). Opened when drift appears (which notifies
  * the repository's watchers), its body kept current on every scheduled run with a comment only when the drift
- * itself changed (so a daily run does not notify anyone about the same drift), and closed with a comment once
- * live IAM matches again.
+ * itself changed, as its fingerprint (kept in the body, hidden) tells (so a daily run does not notify anyone about
+ * the same drift), and closed with a comment once live IAM matches again.
  */
 import type { GitHubClient } from './client.js';
 import { explainGitHubError, type GitHubSubject } from './sticky-comment.js';
@@ -20,6 +20,8 @@ export interface DriftIssueRequest {
   /** The report; starts with the marker. */
   readonly body: string;
   readonly drift: boolean;
+  /** `driftFingerprint(report)`: what the drift is, apart from when and where it was seen. */
+  readonly fingerprint: string;
   /** Said in the comment when the drift changes: what it is now, in a line. */
   readonly changedNote: string;
   /** Said in the comment that closes the issue. */
@@ -27,7 +29,8 @@ export interface DriftIssueRequest {
 }
 
 export type DriftIssueOutcome =
-  | { readonly ok: true; readonly action: 'opened' | 'updated' | 'unchanged' | 'closed' | 'none'; readonly number?: number; readonly url?: string }
+  /** `refreshed`: the same drift, its report rewritten without a comment (a newer run, a newer catalog). */
+  | { readonly ok: true; readonly action: 'opened' | 'updated' | 'refreshed' | 'unchanged' | 'closed' | 'none'; readonly number?: number; readonly url?: string }
   | { readonly ok: false; readonly reason: string };
 
 interface Issue {
@@ -39,6 +42,8 @@ interface Issue {
 
 export async function syncDriftIssue(client: GitHubClient, request: DriftIssueRequest): Promise<DriftIssueOutcome> {
   if (!request.body.startsWith(request.marker)) throw new Error('a drift issue body must start with its marker');
+  const stamp = `<!-- iam-gitops:drift-fingerprint:${request.fingerprint.replace(/[^0-9a-f]/g, '')} -->`;
+  const body = `${request.marker}\n${stamp}${request.body.slice(request.marker.length)}`;
   const repo = { owner: request.owner, repo: request.repo };
   let open: Issue[];
   try {
@@ -54,12 +59,13 @@ export async function syncDriftIssue(client: GitHubClient, request: DriftIssueRe
   const [existing] = open.sort((a, b) => a.number - b.number);
   try {
     if (request.drift && !existing) {
-      const created = await client.rest.issues.create({ ...repo, title: request.title, body: request.body, labels: [DRIFT_LABEL] });
+      const created = await client.rest.issues.create({ ...repo, title: request.title, body, labels: [DRIFT_LABEL] });
       return { ok: true, action: 'opened', number: created.data.number, url: created.data.html_url };
     }
     if (request.drift && existing) {
-      if (existing.body === request.body) return { ok: true, action: 'unchanged', number: existing.number, url: existing.html_url };
-      await client.rest.issues.update({ ...repo, issue_number: existing.number, title: request.title, body: request.body });
+      if (existing.body === body) return { ok: true, action: 'unchanged', number: existing.number, url: existing.html_url };
+      await client.rest.issues.update({ ...repo, issue_number: existing.number, title: request.title, body });
+      if (existing.body?.includes(stamp)) return { ok: true, action: 'refreshed', number: existing.number, url: existing.html_url };
       await client.rest.issues.createComment({ ...repo, issue_number: existing.number, body: request.changedNote });
       return { ok: true, action: 'updated', number: existing.number, url: existing.html_url };
     }

@@ -1,5 +1,7 @@
 /**
- * The apply's answer on the merged pull request: GitHub's commit → pull request lookup through real Octokit against
+ * What the Action writes on GitHub besides the plan comment. The drift issue: opened, refreshed without a comment
+ * while the drift is the same, updated with one when it changes, closed when it is gone. The apply's answer on the
+ * merged pull request: GitHub's commit → pull request lookup through real Octokit against
  * the loopback fake, the comment kept within GitHub's limit whatever the run did, and a re-run with nothing left to
  * do keeping what the first run reported.
  */
@@ -8,11 +10,12 @@ import type { ApplyOutcome } from '../src/app/apply.js';
 import type { Step } from '../src/apply/steps.js';
 import type { ExecutionResult } from '../src/apply/execute.js';
 import { gitHubClient } from '../src/github/client.js';
+import { DRIFT_LABEL, syncDriftIssue } from '../src/github/drift-issue.js';
 import { pullRequestsMergedAs } from '../src/github/merged-pull-requests.js';
 import { upsertStickyComment } from '../src/github/sticky-comment.js';
 import type { Plan } from '../src/plan/plan.js';
 import { applyCommentMarker, renderApplyComment } from '../src/render/apply-report.js';
-import { commentMarker } from '../src/render/comment.js';
+import { commentMarker, driftMarker } from '../src/render/comment.js';
 import { READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
 
 const MERGE = 'a'.repeat(40);
@@ -109,5 +112,52 @@ describe('the apply comment', () => {
     // With no comment yet, it is posted.
     fake.comments('acme/iam-config#7').length = 0;
     expect(await upsertStickyComment(client(), { ...at, body: `${marker}\nno changes`, keepExisting: true })).toMatchObject({ posted: true, action: 'created' });
+  });
+});
+
+describe('the drift issue', () => {
+  const REPO = 'acme/iam-config';
+  const marker = driftMarker('accounts/prod');
+  const request = (drift: boolean, fingerprint: string, report: string) => ({
+    owner: 'acme',
+    repo: 'iam-config',
+    marker,
+    title: 'IAM drift: account 123456789012 differs from accounts/prod',
+    body: `${marker}\n${report}`,
+    drift,
+    fingerprint,
+    changedNote: `changed to ${fingerprint}`,
+    resolvedNote: 'gone',
+  });
+  const ours = () => fake.issues(REPO).filter((i) => i.body.startsWith(marker));
+
+  it('lives from the first drift to the end of it, and notifies only when the drift changes', async () => {
+    expect(await syncDriftIssue(client(), request(false, '0', 'none'))).toEqual({ ok: true, action: 'none' });
+    const opened = await syncDriftIssue(client(), request(true, 'aaaa', 'report 1'));
+    expect(opened).toMatchObject({ ok: true, action: 'opened' });
+    const issue = ours()[0]!;
+    expect(issue.labels).toEqual([DRIFT_LABEL]);
+    expect(issue.body).toBe(`${marker}\n<!-- iam-gitops:drift-fingerprint:aaaa -->\nreport 1`);
+    const comments = () => fake.comments(`${REPO}#${issue.number}`).map((c) => c.body);
+    // A newer run writes the same drift in other words (a newer catalog, say): rewritten, nobody notified.
+    expect(await syncDriftIssue(client(), request(true, 'aaaa', 'report 1, in newer words'))).toMatchObject({ action: 'refreshed', number: issue.number });
+    expect(await syncDriftIssue(client(), request(true, 'aaaa', 'report 1, in newer words'))).toMatchObject({ action: 'unchanged' });
+    expect(comments()).toEqual([]);
+    expect(await syncDriftIssue(client(), request(true, 'bbbb', 'report 2'))).toMatchObject({ action: 'updated', number: issue.number });
+    expect(comments()).toEqual(['changed to bbbb']);
+    expect(await syncDriftIssue(client(), request(false, '0', 'none'))).toMatchObject({ action: 'closed', number: issue.number });
+    expect(comments()).toEqual(['changed to bbbb', 'gone']);
+    expect(ours()[0]).toMatchObject({ state: 'closed', state_reason: 'completed' });
+    // Drift again later: a new issue, the closed one stays closed.
+    expect(await syncDriftIssue(client(), request(true, 'cccc', 'report 3'))).toMatchObject({ action: 'opened' });
+    expect(ours().map((i) => i.state)).toEqual(['closed', 'open']);
+  });
+
+  it('another folder has its own issue; a read-only token is told which permission it lacks', async () => {
+    const other = driftMarker('accounts/dev');
+    await syncDriftIssue(client(), { ...request(true, 'dddd', 'dev'), marker: other, body: `${other}\ndev` });
+    expect(fake.issues(REPO).filter((i) => i.state === 'open' && i.body.startsWith(other))).toHaveLength(1);
+    const refused = await syncDriftIssue(client(READ_TOKEN), request(true, 'eeee', 'report 4'));
+    expect(refused).toEqual({ ok: false, reason: expect.stringContaining('the token may not write issues (403: Resource not accessible by integration). Give the job `permissions: issues: write`.') });
   });
 });
