@@ -23,7 +23,7 @@ import { manifestsFromFiles } from '../src/manifest/files-source.js';
 import type { Plan } from '../src/plan/plan.js';
 import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator } from './helpers/emulator.js';
 import { importOptions, snapshotReader } from './helpers/example.js';
-import { PROJECT_ROOT } from './helpers/fixtures.js';
+import { PROJECT_ROOT, realWorldAvailable, realWorldSnapshot } from './helpers/fixtures.js';
 import { buildUniverse, chanceOf, pick, randomAccount, randomPolicy, seededRandom, uniqueSids, type Random, type UniverseAction } from './helpers/random-account.js';
 import { runCli } from './helpers/run-cli.js';
 
@@ -139,6 +139,24 @@ describe('drift is the change from the manifests to live IAM', () => {
   });
 });
 
+describe.skipIf(!realWorldAvailable)('drift on the lab account (skipped where ../shared is absent)', () => {
+  it('the lab against its own import has no drift; AdministratorAccess attached by hand to a role is FULL_ADMIN the drift introduced', async () => {
+    const file = realWorldSnapshot('cloudsplaining-example-account.json');
+    const lab = JSON.parse(readFileSync(file, 'utf8')) as Json;
+    const manifests = await manifestsOf(lab, 'lab.json');
+    const same = (await detectDrift(manifests, reader('lab.json', lab), NOW)).report!;
+    expect(same.changes).toEqual([]);
+    expect(hasDrift(same)).toBe(false);
+    const touched = JSON.parse(JSON.stringify(lab)) as Json;
+    const role = (touched['RoleDetailList'] as Json[]).find((r) => r['RoleName'] === 'MyRole')!;
+    role['AttachedManagedPolicies'] = [...(role['AttachedManagedPolicies'] as Json[]), { PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }];
+    const drift = (await detectDrift(manifests, reader('lab-touched.json', touched), NOW)).report!;
+    expect(drift.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update role MyRole']);
+    expect((drift.findings as PlanFinding[]).filter((f) => f.code === 'FULL_ADMIN').map((f) => `${f.change} ${f.principal}`)).toEqual(['introduced arn:aws:iam::200611803367:role/MyRole']);
+    expect(hasDrift(drift)).toBe(true);
+  });
+});
+
 describe('drift against the IAM emulator', () => {
   it('changes made by hand are drift in the right direction; a hand-made administrator is drift, a protected one is not; apply removes it', async () => {
     const emulator = await startTestEmulator(exampleSnapshotJson());
@@ -154,7 +172,8 @@ describe('drift against the IAM emulator', () => {
       expect(converge.code, converge.stderr).toBe(0);
       const clean = await runCli(['drift', '--manifests', manifests, ...emulator.awsArgs], env);
       expect(clean.code, clean.stderr).toBe(0);
-      expect(clean.stdout).toContain('No drift in the managed entities.');
+      expect(clean.stdout).toContain('Every managed entity matches its manifest.');
+      expect(clean.stdout).toContain('\nNo drift. 4 unmanaged.\n');
 
       // By hand: AdministratorAccess on role ci-readonly (managed), and a new administrator under a managed path.
       emulator.model.attachPolicy('role', 'ci-readonly', 'arn:aws:iam::aws:policy/AdministratorAccess');
@@ -192,6 +211,9 @@ describe('drift against the IAM emulator', () => {
       // Apply restores ci-readonly; the hand-made user stays (unmanaged, no prune) and stays drift while it is an admin.
       const restore = await runCli(['apply', '--manifests', manifests, ...emulator.awsArgs, '--auto-approve'], env);
       expect(restore.code, restore.stderr).toBe(0);
+      const afterText = await runCli(['drift', '--manifests', manifests, ...emulator.awsArgs], env);
+      expect(afterText.code).toBe(2);
+      expect(afterText.stdout).toContain('Drift: every managed entity matches its manifest, but live IAM holds 1 risk the manifests do not (see the findings).');
       const after = JSON.parse((await runCli(['drift', '--manifests', manifests, ...emulator.awsArgs, '--format', 'json'], env)).stdout) as Plan;
       expect(after.changes).toEqual([]);
       expect((after.findings as PlanFinding[]).map((f) => f.principal)).toEqual(['arn:aws:iam::123456789012:user/people/shadow-admin']);

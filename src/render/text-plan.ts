@@ -15,7 +15,7 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
   out.push(colors.bold(`iam-gitops ${mood === 'drift' ? 'drift report' : 'plan'} for account ${plan.account}`) + colors.dim(` (live: ${plan.live.source})`));
   out.push('');
   if (plan.changes.length === 0) {
-    out.push(mood === 'drift' ? 'No drift: live IAM matches the manifests.' : 'No changes. Live IAM matches the manifests.');
+    out.push(mood === 'drift' ? 'Every managed entity matches its manifest.' : 'No changes. Live IAM matches the manifests.');
   } else {
     const shown = shownChanges(plan.changes);
     const legend = [colors.create('+ create'), colors.update('~ update in place'), colors.delete('- delete'), ...(shown.some((c) => c.action === 'replace') ? [colors.delete('-/+ replace')] : [])];
@@ -25,6 +25,7 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
     for (const change of shown) out.push(...renderChange(change, colors, mood), '');
   }
   if (plan.unmanaged.length > 0) {
+    if (plan.changes.length === 0) out.push('');
     const isProtected = new Set(plan.protected ?? []);
     const deletable = plan.unmanaged.some((arn) => !isProtected.has(arn));
     out.push(colors.bold(`Unmanaged: ${plural(plan.unmanaged.length, 'live entity', 'live entities')} under managedPaths that no manifest declares`) + colors.dim(` (left alone${deletable ? '; prune: true would delete those not protected' : ''}):`));
@@ -89,13 +90,15 @@ export function summaryLine(plan: Plan): string {
   return `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete${replaced}.`;
 }
 
-/** `Drift: 5 changes would restore the manifests (1 create, 4 update).` or `No drift.` */
+/** `Drift: 5 changes would restore the manifests (1 create, 4 update).`, or `No drift.` */
 export function driftSummaryLine(plan: Plan): string {
   const s = plan.summary;
-  if (plan.changes.length === 0) return 'No drift in the managed entities.';
+  const risks = (plan.findings as readonly (Finding & { change?: string })[]).filter((f) => f.change === 'introduced' && !f.accepted).length;
+  const riskNote = risks ? ` Live IAM holds ${plural(risks, 'risk')} the manifests do not (see the findings).` : '';
+  if (plan.changes.length === 0) return risks ? `Drift: every managed entity matches its manifest, but live IAM holds ${plural(risks, 'risk')} the manifests do not (see the findings).` : 'No drift.';
   const parts = [[s.create - s.replace, 'create'], [s.update, 'update'], [s.delete - s.replace, 'delete'], [s.replace, 'replace']].filter(([n]) => (n as number) > 0).map(([n, w]) => `${n} ${w}`);
   const total = s.create + s.update + s.delete - s.replace;
-  return `Drift: ${plural(total, 'change')} would restore the manifests (${parts.join(', ')}).`;
+  return `Drift: ${plural(total, 'change')} would restore the manifests (${parts.join(', ')}).${riskNote}`;
 }
 
 const ORIGIN_WORDS = {
