@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../src/core/diagnostics.js';
 import { TOOL_VERSION } from '../src/version.js';
 import { registerApply } from './commands/apply.js';
+import { registerAccounts } from './commands/accounts.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDrift } from './commands/drift.js';
 import { registerImport } from './commands/import.js';
@@ -63,7 +64,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const ctx = createContext(io, program, (code) => {
     exitCode = Math.max(exitCode, code);
   });
-  for (const register of [registerValidate, registerPlan, registerDrift, registerApply, registerImport, registerSnapshot, registerSimulate, registerAudit, registerSchema]) register(program, ctx);
+  for (const register of [registerValidate, registerPlan, registerDrift, registerApply, registerImport, registerSnapshot, registerSimulate, registerAudit, registerAccounts, registerSchema]) register(program, ctx);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -225,6 +225,25 @@ describe('the Action on a pull request', () => {
     expect(ours()[0]!.body).toContain('Cannot compare with the base main');
   }, 60_000);
 
+  it('accounts: the folders the pull request changes as a matrix (its base fetched into a shallow clone); a push that changes none gives 0', async () => {
+    const workspace = await checkout();
+    const pr = await runAction(workspace, { command: 'accounts', manifests: 'manifests', 'role-template': 'arn:aws:iam::{account}:role/automation/iam-gitops-plan' });
+    expect(pr.code, pr.stdout).toBe(0);
+    expect(JSON.parse(pr.outputs['matrix']!)).toEqual({ include: [{ folder: 'manifests', name: 'manifests', account: '123456789012', managedPaths: ['/'], role: 'arn:aws:iam::123456789012:role/automation/iam-gitops-plan' }] });
+    expect(pr.outputs['count']).toBe('1');
+    expect(pr.summary).toContain(`### iam-gitops: 1 of 1 account folders`);
+    const pushEvent = join(temp('iam-gitops-push-'), 'push.json');
+    writeFileSync(pushEvent, JSON.stringify({ ref: 'refs/heads/main', before: headSha, after: headSha }));
+    const push = await runAction(workspace, { command: 'accounts', manifests: 'manifests' }, { GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: pushEvent });
+    expect(push.code, push.stdout).toBe(0);
+    expect(push.outputs).toMatchObject({ matrix: '{"include":[]}', count: '0' });
+    const everything = await runAction(workspace, { command: 'accounts', manifests: 'manifests', 'changed-since': 'all' }, { GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: pushEvent });
+    expect(everything.outputs['count']).toBe('1');
+    const wrong = await runAction(workspace, { command: 'accounts', manifests: 'nowhere' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('::error::iam-gitops: --root "nowhere" does not exist');
+  });
+
   it('manifests that do not validate: annotations on the lines, a comment that says so, a failed step', async () => {
     const workspace = await checkout();
     writeFileSync(join(workspace, 'manifests/users/broken.yaml'), 'kind: User\nname: broken\ngroups: [no-such-group]\n');

@@ -49,6 +49,25 @@ describe('workflow templates', () => {
     expect(action.with).toMatchObject({ command: 'drift', 'role-to-assume': '${{ vars.IAM_PLAN_ROLE_ARN }}' });
   });
 
+  it('many accounts: a job finds the account folders, a matrix runs one job per account (skipped when none), none cancels another', () => {
+    const jobsOf = (file: string) => workflow(`examples/workflows/many-accounts/${file}`).jobs as Record<string, { needs?: string; if?: string; outputs?: Record<string, string>; environment?: string; concurrency?: { group: string; 'cancel-in-progress': boolean }; strategy?: { 'fail-fast': boolean; matrix: string }; steps: { uses?: string; with?: Record<string, unknown> }[] }>;
+    for (const [file, command, role] of [['iam-plan.yml', 'plan', 'iam-gitops-plan'], ['iam-apply.yml', 'apply', 'iam-gitops-apply'], ['iam-drift.yml', 'drift', 'iam-gitops-plan']] as const) {
+      const jobs = jobsOf(file);
+      const finder = jobs['accounts']!;
+      expect(finder.outputs).toEqual({ matrix: '${{ steps.accounts.outputs.matrix }}', count: '${{ steps.accounts.outputs.count }}' });
+      expect(finder.steps.find((s) => s.uses?.includes('iam-gitops'))?.with).toMatchObject({ command: 'accounts', manifests: 'accounts', 'role-template': `arn:aws:iam::{account}:role/automation/${role}` });
+      const runner = jobs[command]!;
+      expect(runner.needs).toBe('accounts');
+      expect(runner.if).toBe("needs.accounts.outputs.count != '0'");
+      expect(runner.strategy).toMatchObject({ 'fail-fast': false, matrix: '${{ fromJSON(needs.accounts.outputs.matrix) }}' });
+      expect(runner.steps.find((s) => s.uses?.includes('iam-gitops'))?.with).toMatchObject({ command, manifests: '${{ matrix.folder }}' });
+    }
+    const apply = jobsOf('iam-apply.yml')['apply']!;
+    expect(apply.concurrency).toEqual({ group: 'iam-apply-${{ matrix.account }}', 'cancel-in-progress': false });
+    expect(apply.environment).toBe('iam-${{ matrix.name }}');
+    expect(read('examples/workflows/many-accounts/iam-plan.yml')).not.toMatch(/^\s*pull_request_target:/m);
+  });
+
   it('the dist workflow rebuilds the bundle and fails on a difference', () => {
     const dist = workflow('.github/workflows/dist.yml');
     const runs = Object.values(dist.jobs)[0]!.steps.map((s) => s.run ?? '').join('\n');
@@ -74,10 +93,10 @@ describe('workflow templates', () => {
 describe('action.yml', () => {
   it('declares exactly the inputs the Action reads and the outputs it sets, and runs dist/index.js on node24', () => {
     const action = parse(read('action.yml')) as { inputs: Record<string, { default?: string }>; outputs: Record<string, unknown>; runs: Record<string, string> };
-    expect(Object.keys(action.inputs).sort()).toEqual(['aws-region', 'command', 'comment', 'fail-on', 'github-token', 'manifests', 'role-to-assume', 'state']);
+    expect(Object.keys(action.inputs).sort()).toEqual(['aws-region', 'changed-since', 'command', 'comment', 'fail-on', 'github-token', 'manifests', 'role-template', 'role-to-assume', 'state']);
     expect(action.inputs['github-token']!.default).toBe('${{ github.token }}');
     expect(action.inputs['fail-on']!.default).toBe('high');
-    expect(Object.keys(action.outputs).sort()).toEqual(['drift-issue', 'has-changes', 'has-drift', 'max-severity', 'plan-path', 'verdict']);
+    expect(Object.keys(action.outputs).sort()).toEqual(['count', 'drift-issue', 'has-changes', 'has-drift', 'matrix', 'max-severity', 'plan-path', 'verdict']);
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
     const source = read('src/action/run-action.ts');
     for (const input of Object.keys(action.inputs)) expect(source, input).toMatch(new RegExp(`(getInput\\(|optional\\(|choice\\()'${input}'`));

@@ -28,6 +28,8 @@ export interface RunContext {
   readonly pullRequest?: PullRequestEvent;
   /** Why the pull request could not be read from the event, when the event should have one. */
   readonly eventProblem?: string;
+  /** Present for push events: the commit the branch pointed at before the push (all zeros for a new branch). */
+  readonly pushBefore?: string;
 }
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review']);
@@ -55,6 +57,10 @@ export function readRunContext(env: Readonly<Record<string, string | undefined>>
     ...(env['GITHUB_RUN_ID'] && owner ? { runUrl: `${serverUrl}/${owner}/${repo}/actions/runs/${env['GITHUB_RUN_ID']}` } : {}),
     ...(env['GITHUB_SHA'] ? { sha: env['GITHUB_SHA'] } : {}),
   };
+  if (eventName === 'push') {
+    const before = readPushBefore(env['GITHUB_EVENT_PATH']);
+    return before ? { ...base, pushBefore: before } : base;
+  }
   if (!PULL_REQUEST_EVENTS.has(eventName)) return base;
   const path = env['GITHUB_EVENT_PATH'];
   if (!path) return { ...base, eventProblem: `GITHUB_EVENT_PATH is not set, so the ${eventName} event's pull request is unknown` };
@@ -81,4 +87,15 @@ export function readRunContext(env: Readonly<Record<string, string | undefined>>
       fromFork: headRepo !== undefined && headRepo.toLowerCase() !== `${owner}/${repo}`.toLowerCase(),
     },
   };
+}
+
+/** A push event's `before` commit, if the payload can be read (the caller falls back to every account). */
+function readPushBefore(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  try {
+    const parsed = z.object({ before: Sha }).passthrough().safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    return parsed.success ? parsed.data.before : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -15,6 +15,7 @@ import { join, relative, resolve } from 'node:path';
 import { failingFindings, SEVERITY_ORDER, type Finding, type FindingSeverity } from '../analyze/findings.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import { applyManifests, type ApplyOutcome } from '../app/apply.js';
+import { selectAccounts } from '../app/accounts.js';
 import { detectDrift, driftFingerprint, hasDrift } from '../app/drift.js';
 import { withPullRequest } from '../app/pull-request.js';
 import { auditAccount, planChanges } from '../app/use-cases.js';
@@ -38,7 +39,7 @@ import { applyCommentMarker, applyHeadline, renderApplyComment, renderApplyRepor
 import { renderAuditMarkdown } from '../render/findings.js';
 import { readRunContext, type RunContext } from './event.js';
 
-export const COMMANDS = ['plan', 'apply', 'audit', 'drift'] as const;
+export const COMMANDS = ['plan', 'apply', 'audit', 'drift', 'accounts'] as const;
 export const FAIL_ON = ['critical', 'high', 'medium', 'low', 'never'] as const;
 
 export interface ActionInputs {
@@ -50,6 +51,10 @@ export interface ActionInputs {
   readonly roleToAssume?: string;
   readonly failOn: (typeof FAIL_ON)[number];
   readonly comment: boolean;
+  /** accounts: a commit, `all`, or unset (the event decides). */
+  readonly changedSince?: string;
+  /** accounts: `arn:aws:iam::{account}:role/...`. */
+  readonly roleTemplate?: string;
 }
 
 /** A problem with the Action's inputs or environment: the message says what to change in the workflow. */
@@ -68,6 +73,8 @@ export function readInputs(): ActionInputs {
   const token = optional('github-token');
   const region = optional('aws-region');
   const role = optional('role-to-assume');
+  const changedSince = optional('changed-since');
+  const roleTemplate = optional('role-template');
   if (role !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(role)) throw new ActionInputError(`input role-to-assume "${role}" is not a role ARN; give arn:aws:iam::ACCOUNT:role/NAME`);
   return {
     command: choice('command', COMMANDS, 'plan'),
@@ -78,6 +85,8 @@ export function readInputs(): ActionInputs {
     ...(role ? { roleToAssume: role } : {}),
     failOn: choice('fail-on', FAIL_ON, 'high'),
     comment: comment === 'true',
+    ...(changedSince ? { changedSince } : {}),
+    ...(roleTemplate ? { roleTemplate } : {}),
   };
 }
 
@@ -90,6 +99,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<v
     if (inputs.command === 'plan') await planCommand(inputs, run, env);
     else if (inputs.command === 'apply') await applyCommand(inputs, run, env);
     else if (inputs.command === 'drift') await driftCommand(inputs, run, env);
+    else if (inputs.command === 'accounts') await accountsCommand(inputs, run);
     else await auditCommand(inputs, run, env);
   } catch (e) {
     if (e instanceof ActionInputError) {
@@ -282,6 +292,27 @@ async function driftCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
     }
   }
   failOnFindings(report.findings as PlanFinding[], inputs.failOn, 'the drift introduces');
+}
+
+/**
+ * The account folders for a matrix: on a pull request those it changes (since its base), on a push those the push
+ * changes (since `before`), otherwise (schedule, by hand, a new branch) all of them. Outputs `matrix` for
+ * `fromJSON` and `count`, so that the matrix job can be skipped when nothing changed (an empty matrix fails).
+ */
+async function accountsCommand(inputs: ActionInputs, run: RunContext): Promise<void> {
+  const ZERO = /^0+$/;
+  const since =
+    inputs.changedSince === 'all'
+      ? undefined
+      : (inputs.changedSince ?? run.pullRequest?.baseSha ?? (run.pushBefore && !ZERO.test(run.pushBefore) ? run.pushBefore : undefined));
+  const why = since === undefined ? (inputs.changedSince === 'all' ? 'changed-since: all' : `a ${run.eventName || 'run'} without a base to compare with`) : `changed since ${since.slice(0, 7)}`;
+  const selection = await core.group('Finding the account folders', async () => selectAccounts(inputs.manifests, { ...(since ? { changedSince: since, fetchFrom: 'origin' } : {}), ...(inputs.roleTemplate ? { roleTemplate: inputs.roleTemplate } : {}) }));
+  annotate(selection.diagnostics);
+  core.setOutput('matrix', JSON.stringify({ include: selection.accounts }));
+  core.setOutput('count', String(selection.accounts.length));
+  core.info(`${selection.accounts.length} of ${selection.total} account folders (${why}): ${selection.accounts.map((a) => a.folder).join(', ') || 'none'}`);
+  const rows = selection.accounts.map((a) => `| ${code(a.folder)} | ${code(a.account)} | ${text(a.managedPaths.join(', '))} | ${a.role ? code(a.role) : '—'} |`);
+  await writeSummary([`### iam-gitops: ${selection.accounts.length} of ${selection.total} account folders`, '', text(`Selected: ${why}.`), '', ...(rows.length ? ['| Folder | Account | Managed paths | Role |', '|---|---|---|---|', ...rows] : ['No account folder to run.']), ''].join('\n'));
 }
 
 async function auditCommand(inputs: ActionInputs, _run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {

@@ -91,6 +91,32 @@ export async function readPullRequest(refs: PullRequestRefs): Promise<PullReques
   };
 }
 
+/** The files under a folder that changed since a base: what `accounts --changed-since` selects account folders by. */
+export interface ChangedSince {
+  readonly mergeBase: string;
+  readonly head: string;
+  /** Paths relative to the repository's top, with forward slashes. */
+  readonly files: readonly ChangedFile[];
+  /** A path on disk (relative to the working directory, or absolute) as a path in the repository. */
+  repoPath(path: string): string;
+}
+
+export async function changedSince(refs: Omit<PullRequestRefs, 'manifests'> & { readonly folder: string }): Promise<ChangedSince> {
+  const folder = resolve(refs.folder);
+  let top: string;
+  try {
+    top = realpathSync((await simpleGit({ baseDir: folder }).revparse(['--show-toplevel'])).trim());
+  } catch (e) {
+    throw new InputError([error(`the folder "${refs.folder}" is not inside a git repository: ${gitMessage(e)}`, 'Selecting what changed needs the config repo checked out with git (fetch-depth: 0); drop --changed-since to list every account.')]);
+  }
+  const git = simpleGit({ baseDir: top, maxConcurrentProcesses: 4 });
+  const base = await resolveCommit(git, refs.base, '--changed-since', refs.fetchFrom);
+  const head = refs.head === undefined ? await resolveCommit(git, 'HEAD', 'HEAD') : await resolveCommit(git, refs.head, '--head', refs.fetchFrom);
+  const mergeBase = await findMergeBase(git, base, head, { ...refs, manifests: refs.folder });
+  const files = await changedFiles(git, mergeBase, refs.head === undefined ? undefined : head, toPosix(relative(top, realpathSync(folder))) || '.');
+  return { mergeBase, head, files, repoPath: (path) => toPosix(relative(top, realpathSync(resolve(path)))) };
+}
+
 async function resolveCommit(git: SimpleGit, ref: string, flag: string, fetchFrom?: string): Promise<string> {
   if (ref.startsWith('-')) throw new InputError([error(`${flag} "${ref}" is not a git reference`, 'Give a branch, tag or commit SHA.')]);
   const lookup = async (): Promise<string | undefined> => {
