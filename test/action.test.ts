@@ -4,7 +4,7 @@
  * file, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files; talking to the loopback GitHub fake and the IAM emulator.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -239,6 +239,20 @@ describe('the Action on a pull request', () => {
     expect(push.outputs).toMatchObject({ matrix: '{"include":[]}', count: '0' });
     const everything = await runAction(workspace, { command: 'accounts', manifests: 'manifests', 'changed-since': 'all' }, { GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: pushEvent });
     expect(everything.outputs['count']).toBe('1');
+    // A force push: the event's before commit exists nowhere any more. Every folder, with a warning.
+    writeFileSync(pushEvent, JSON.stringify({ ref: 'refs/heads/main', before: 'f'.repeat(40), after: headSha }));
+    const forced = await runAction(workspace, { command: 'accounts', manifests: 'manifests' }, { GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: pushEvent });
+    expect(forced.code, forced.stdout).toBe(0);
+    expect(forced.outputs['count']).toBe('1');
+    expect(forced.stdout).toContain(`::warning::iam-gitops: cannot compare with fffffff (--changed-since "${'f'.repeat(40)}" is not a commit in this repository); selecting every account folder`);
+    // More accounts than one matrix can run: said before GitHub refuses the workflow.
+    for (let i = 0; i < 257; i++) {
+      mkdirSync(join(workspace, 'many', `a${i}`), { recursive: true });
+      writeFileSync(join(workspace, 'many', `a${i}`, 'account.yaml'), `kind: Account\nid: "${String(100000000000 + i)}"\n`);
+    }
+    const tooMany = await runAction(workspace, { command: 'accounts', manifests: 'many', 'changed-since': 'all' });
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stdout).toContain('::error::iam-gitops: 257 account folders selected, and a GitHub Actions matrix runs at most 256 jobs');
     const wrong = await runAction(workspace, { command: 'accounts', manifests: 'nowhere' });
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toContain('::error::iam-gitops: --root "nowhere" does not exist');

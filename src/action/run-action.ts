@@ -294,6 +294,9 @@ async function driftCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
   failOnFindings(report.findings as PlanFinding[], inputs.failOn, 'the drift introduces');
 }
 
+/** GitHub Actions runs at most this many jobs from one matrix. */
+const MATRIX_LIMIT = 256;
+
 /**
  * The account folders for a matrix: on a pull request those it changes (since its base), on a push those the push
  * changes (since `before`), otherwise (schedule, by hand, a new branch) all of them. Outputs `matrix` for
@@ -306,13 +309,29 @@ async function accountsCommand(inputs: ActionInputs, run: RunContext): Promise<v
       ? undefined
       : (inputs.changedSince ?? run.pullRequest?.baseSha ?? (run.pushBefore && !ZERO.test(run.pushBefore) ? run.pushBefore : undefined));
   const why = since === undefined ? (inputs.changedSince === 'all' ? 'changed-since: all' : `a ${run.eventName || 'run'} without a base to compare with`) : `changed since ${since.slice(0, 7)}`;
-  const selection = await core.group('Finding the account folders', async () => selectAccounts(inputs.manifests, { ...(since ? { changedSince: since, fetchFrom: 'origin' } : {}), ...(inputs.roleTemplate ? { roleTemplate: inputs.roleTemplate } : {}) }));
+  const roleTemplate = inputs.roleTemplate ? { roleTemplate: inputs.roleTemplate } : {};
+  let reason = why;
+  const selection = await core.group('Finding the account folders', async () => {
+    try {
+      return await selectAccounts(inputs.manifests, { ...(since ? { changedSince: since, fetchFrom: 'origin' } : {}), ...roleTemplate });
+    } catch (e) {
+      // A base the event named but git cannot find (a force push rewrote it away): every account is the safe answer,
+      // since plan, apply and drift do nothing where nothing differs. A base the workflow named is its mistake.
+      if (!(e instanceof InputError) || since === undefined || inputs.changedSince !== undefined || !e.diagnostics.some((d) => d.summary.startsWith('--changed-since'))) throw e;
+      core.warning(`iam-gitops: cannot compare with ${since.slice(0, 7)} (${e.diagnostics[0]!.summary}); selecting every account folder`);
+      reason = `every folder: the event's base ${since.slice(0, 7)} is not in the repository`;
+      return selectAccounts(inputs.manifests, roleTemplate);
+    }
+  });
   annotate(selection.diagnostics);
+  if (selection.accounts.length > MATRIX_LIMIT) {
+    throw new ActionInputError(`${selection.accounts.length} account folders selected, and a GitHub Actions matrix runs at most ${MATRIX_LIMIT} jobs: split them over several workflows, each with its own manifests root (accounts/a-m, accounts/n-z)`);
+  }
   core.setOutput('matrix', JSON.stringify({ include: selection.accounts }));
   core.setOutput('count', String(selection.accounts.length));
-  core.info(`${selection.accounts.length} of ${selection.total} account folders (${why}): ${selection.accounts.map((a) => a.folder).join(', ') || 'none'}`);
+  core.info(`${selection.accounts.length} of ${selection.total} account folders (${reason}): ${selection.accounts.map((a) => a.folder).join(', ') || 'none'}`);
   const rows = selection.accounts.map((a) => `| ${code(a.folder)} | ${code(a.account)} | ${text(a.managedPaths.join(', '))} | ${a.role ? code(a.role) : '—'} |`);
-  await writeSummary([`### iam-gitops: ${selection.accounts.length} of ${selection.total} account folders`, '', text(`Selected: ${why}.`), '', ...(rows.length ? ['| Folder | Account | Managed paths | Role |', '|---|---|---|---|', ...rows] : ['No account folder to run.']), ''].join('\n'));
+  await writeSummary([`### iam-gitops: ${selection.accounts.length} of ${selection.total} account folders`, '', text(`Selected: ${reason}.`), '', ...(rows.length ? ['| Folder | Account | Managed paths | Role |', '|---|---|---|---|', ...rows] : ['No account folder to run.']), ''].join('\n'));
 }
 
 async function auditCommand(inputs: ActionInputs, _run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {
