@@ -25,6 +25,7 @@ import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator } from './helpe
 import { importOptions, snapshotReader } from './helpers/example.js';
 import { PROJECT_ROOT, realWorldAvailable, realWorldSnapshot } from './helpers/fixtures.js';
 import { buildUniverse, chanceOf, pick, randomAccount, randomPolicy, seededRandom, uniqueSids, type Random, type UniverseAction } from './helpers/random-account.js';
+import { expectGolden } from './helpers/golden.js';
 import { runCli } from './helpers/run-cli.js';
 
 const SEED = Number(process.env['LAW_SEED'] ?? 20261130);
@@ -137,6 +138,16 @@ describe('drift is the change from the manifests to live IAM', () => {
       expect(hasDrift(drift.report!)).toBe(false);
     }
   });
+});
+
+describe('the drift report of the bundled example', () => {
+  // The example's live snapshot differs from its manifests in every way a hand can make: the report is golden.
+  for (const [format, file] of [['text', 'expected.txt'], ['markdown', 'expected.md']] as const) {
+    it(`as ${format}`, async () => {
+      const run = await runCli(['drift', '--manifests', 'manifests', '--state', 'example/live-snapshot.json', '--format', format, '--now', NOW.toISOString()]);
+      expectGolden(join(PROJECT_ROOT, 'test/golden/drift/bundled-example', file), `exit ${run.code}\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`);
+    });
+  }
 });
 
 describe.skipIf(!realWorldAvailable)('drift on the lab account (skipped where ../shared is absent)', () => {

@@ -9,13 +9,20 @@ import type { AccessLevel, ActionCatalog } from '../catalog/action-catalog.js';
 import { NO_COLOR, type Palette } from './palette.js';
 
 /** The labels of granted and revoked entries: a plan's (`can now`), or a drift report's (against the manifests). */
-export const PLAN_LABELS = { granted: 'can now', revoked: 'can no longer' } as const;
-export const DRIFT_LABELS = { granted: 'can, though the manifests do not grant it', revoked: 'cannot, though the manifests grant it' } as const;
+export interface DeltaWords {
+  readonly granted: string;
+  readonly revoked: string;
+  /** The headline's phrases: `gains 3 actions` in a plan, `3 actions beyond the manifests` in a drift report. */
+  readonly gains: (amount: string) => string;
+  readonly loses: (amount: string) => string;
+}
+export const PLAN_LABELS: DeltaWords = { granted: 'can now', revoked: 'can no longer', gains: (a) => `gains ${a}`, loses: (a) => `loses ${a}` };
+export const DRIFT_LABELS: DeltaWords = { granted: 'can, though the manifests do not grant it', revoked: 'cannot, though the manifests grant it', gains: (a) => `${a} beyond the manifests`, loses: (a) => `${a} short of the manifests` };
 
-export function renderAccessText(deltas: readonly AccessDelta[], catalog: ActionCatalog, colors: Palette = NO_COLOR, labels: { readonly granted: string; readonly revoked: string } = PLAN_LABELS): string[] {
+export function renderAccessText(deltas: readonly AccessDelta[], catalog: ActionCatalog, colors: Palette = NO_COLOR, labels: DeltaWords = PLAN_LABELS): string[] {
   const out: string[] = [];
   for (const delta of deltas) {
-    out.push(colors.bold(`  ${principalsLine(delta.principals, delta.movedFrom)}`) + colors.dim(`: ${deltaHeadline(delta, catalog)}`));
+    out.push(colors.bold(`  ${principalsLine(delta.principals, delta.movedFrom)}`) + colors.dim(`: ${deltaHeadline(delta, catalog, labels)}`));
     for (const [sign, label, entries, paint] of [['+', labels.granted, delta.granted, colors.create], ['-', labels.revoked, delta.revoked, colors.delete]] as const) {
       if (entries.length === 0) continue;
       out.push(paint(`    ${sign} ${label}:`));
@@ -61,10 +68,10 @@ export function entryLines(entry: AccessEntry, catalog: ActionCatalog): string[]
  * One line per principal (or group): the services it gains or loses actions in, with counts by access level, e.g.
  * `gains 23 actions in iam (16 Write, 7 Permissions management); loses 3 in logs (2 Read, 1 List)`.
  */
-export function deltaHeadline(delta: AccessDelta, catalog: ActionCatalog): string {
-  const side = (entries: readonly AccessEntry[], verb: string): string | undefined => {
+export function deltaHeadline(delta: AccessDelta, catalog: ActionCatalog, words: DeltaWords = PLAN_LABELS): string {
+  const side = (entries: readonly AccessEntry[], phrase: (amount: string) => string): string | undefined => {
     if (entries.length === 0) return undefined;
-    if (entries.some((e) => e.notActions || e.actions?.includes('*'))) return `${verb} nearly every action of every service`;
+    if (entries.some((e) => e.notActions || e.actions?.includes('*'))) return phrase('nearly every action of every service');
     const byService = new Map<string, Map<string, Set<string>>>();
     for (const entry of entries) {
       for (const pattern of entry.actions ?? []) {
@@ -85,9 +92,9 @@ export function deltaHeadline(delta: AccessDelta, catalog: ActionCatalog): strin
     });
     const total = [...byService.values()].reduce((n, levels) => n + [...levels.values()].reduce((m, names) => m + names.size, 0), 0);
     const shown = parts.slice(0, 4).join('; ');
-    return `${verb} ${total === 1 ? '1 action' : `${total} actions`}: ${shown}${parts.length > 4 ? `; and ${parts.length - 4} more services` : ''}`;
+    return `${phrase(total === 1 ? '1 action' : `${total} actions`)}: ${shown}${parts.length > 4 ? `; and ${parts.length - 4} more services` : ''}`;
   };
-  return [side(delta.granted, 'gains'), side(delta.revoked, 'loses')].filter((s): s is string => s !== undefined).join('; ');
+  return [side(delta.granted, words.gains), side(delta.revoked, words.loses)].filter((s): s is string => s !== undefined).join('; ');
 }
 
 /** "on X", "when outside eu-west-1", "on X when without MFA": a carve-out, after the word "except". */

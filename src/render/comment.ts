@@ -18,8 +18,8 @@ import type { TrustDelta } from '../analyze/trust-delta.js';
 import type { FindingSeverity } from '../analyze/findings.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import type { Change, Plan } from '../plan/plan.js';
-import { conditionWords, deltaHeadline, entryLines, principalName } from './access.js';
-import { actionPhrase, detailLine, detailSign, documentLines, shownChanges, type ShownChange } from './describe-change.js';
+import { conditionWords, deltaHeadline, DRIFT_LABELS, entryLines, PLAN_LABELS, principalName, type DeltaWords } from './access.js';
+import { actionPhrase, detailLine, detailSign, documentLines, shownChanges, type Mood, type ShownChange } from './describe-change.js';
 import { code, fence, html, htmlCode, mermaidLabel, text } from './markdown-safe.js';
 
 export const COMMENT_LIMIT = 65_536;
@@ -60,9 +60,12 @@ interface Words {
   readonly accessIntro: (gaining: number, losing: number) => string;
   readonly granted: string;
   readonly revoked: string;
+  readonly delta: DeltaWords;
   readonly trustIntro: string;
   readonly edges: readonly [string, string];
   readonly changesHeading: string;
+  /** How a change is told: what apply will do (`will be deleted`), or what drifted (`exists in live IAM but is marked deleted`). */
+  readonly mood: Mood;
   readonly causedBy: string;
   readonly next: string;
   readonly noChangesNext: string;
@@ -82,9 +85,11 @@ const PLAN_WORDS: Words = {
   accessIntro: (g, l) => `${g === 1 ? '1 principal gains' : `${g} principals gain`} and ${l === 1 ? '1 loses' : `${l} lose`} permissions (exact, by principal; identical changes share one item).`,
   granted: 'Can now',
   revoked: 'Can no longer',
+  delta: PLAN_LABELS,
   trustIntro: 'Who gains (+) or loses (−) the ability to assume each role, directly or through other roles.',
   edges: ['-->|can now assume|', '-.->|no longer|'],
   changesHeading: 'Changes',
+  mood: 'proposal',
   causedBy: 'Caused by',
   next: 'What happens next: merging this pull request applies the plan (the apply workflow plans again at the merge commit); every push plans again and updates this comment.',
   noChangesNext: 'Nothing to apply: live IAM already matches these manifests. Every push plans again and updates this comment.',
@@ -102,9 +107,11 @@ const DRIFT_WORDS: Words = {
   accessIntro: (g, l) => `Compared with the manifests, live IAM lets ${plural(g, 'principal', 'principals')} do more and ${plural(l, 'principal', 'principals')} do less (exact, by principal; identical drift shares one item).`,
   granted: 'Can, though the manifests do not grant it',
   revoked: 'Cannot, though the manifests grant it',
+  delta: DRIFT_LABELS,
   trustIntro: 'Who can (+) or cannot (−) assume each role in live IAM, compared with the manifests, directly or through other roles.',
   edges: ['-->|can assume, out of band|', '-.->|cannot, out of band|'],
   changesHeading: 'Changes that restore the manifests',
+  mood: 'drift',
   causedBy: 'Where it differs',
   next: 'Live IAM differs from the manifests on the default branch. Apply them to restore what they say, or change the manifests to adopt what live IAM has (`iam-gitops import` writes them); this report is updated on every scheduled run and closed when the drift is gone.',
   noChangesNext: 'No drift: live IAM matches the manifests.',
@@ -271,9 +278,9 @@ function accessSection(out: Sink, access: readonly AccessDelta[], catalog: Actio
   for (const delta of groups) {
     if (out.full) return;
     const who = principalsHtml(delta);
-    const headline = html(deltaHeadline(delta, catalog));
+    const headline = html(deltaHeadline(delta, catalog, words.delta));
     if (level >= 2) {
-      out.push(`- ${principalsText(delta)}: ${text(deltaHeadline(delta, catalog))}`);
+      out.push(`- ${principalsText(delta)}: ${text(deltaHeadline(delta, catalog, words.delta))}`);
       continue;
     }
     out.push(`<details><summary>${who}: ${headline}</summary>`, '');
@@ -372,12 +379,12 @@ function changesSection(out: Sink, plan: Plan, level: Level, shortened: (what: s
   if (level <= 1) {
     for (const c of rows) {
       if (out.full) return;
-      out.push(...changeDetails(c, level));
+      out.push(...changeDetails(c, level, words.mood));
     }
   }
 }
 
-function changeDetails(shown: ShownChange, level: Level): string[] {
+function changeDetails(shown: ShownChange, level: Level, mood: Mood): string[] {
   const change = shown.change;
   const previous = shown.replaced?.arn ?? change.previousArn;
   const lines: string[] = [];
@@ -386,7 +393,7 @@ function changeDetails(shown: ShownChange, level: Level): string[] {
     lines.push(`${detailSign(detail) === '~' ? '!' : detailSign(detail)} ${detailLine(detail)}`);
     if (level === 0) for (const line of documentLines(detail)) lines.push(line.sign === '@' ? `@@ ${line.text.replace(/^@@ | @@$/g, '')} @@` : `${line.sign}   ${line.text}`);
   }
-  return [`<details><summary>${ICON[shown.action]} ${htmlCode(`${change.kind} ${change.name}`)} ${actionPhrase(shown.action, 'proposal')}</summary>`, '', ...fence(lines, 'diff'), '', '</details>', ''];
+  return [`<details><summary>${ICON[shown.action]} ${htmlCode(`${change.kind} ${change.name}`)} ${actionPhrase(shown.action, mood)}</summary>`, '', ...fence(lines, 'diff'), '', '</details>', ''];
 }
 
 function unmanagedSection(out: Sink, plan: Plan): void {
