@@ -102,16 +102,21 @@ describe('the apply comment', () => {
     }
   });
 
-  it('a re-run with nothing left to do keeps the comment that says what the first run applied', async () => {
+  it('a re-run with nothing left to do keeps the comment that says what the first run applied, not one that says it stopped', async () => {
     const marker = applyCommentMarker('manifests');
     const at = { owner: 'acme', repo: 'iam-config', issueNumber: 7, marker };
     await upsertStickyComment(client(), { ...at, body: `${marker}\napplied 5 steps` });
-    const kept = await upsertStickyComment(client(), { ...at, body: `${marker}\nno changes`, keepExisting: true });
+    const kept = await upsertStickyComment(client(), { ...at, body: `${marker}\nno changes`, keepExisting: (body) => body.includes('applied') });
     expect(kept).toMatchObject({ posted: true, action: 'unchanged' });
     expect(fake.comments('acme/iam-config#7').map((c) => c.body)).toEqual([`${marker}\napplied 5 steps`]);
     // With no comment yet, it is posted.
     fake.comments('acme/iam-config#7').length = 0;
-    expect(await upsertStickyComment(client(), { ...at, body: `${marker}\nno changes`, keepExisting: true })).toMatchObject({ posted: true, action: 'created' });
+    expect(await upsertStickyComment(client(), { ...at, body: `${marker}\nno changes`, keepExisting: () => true })).toMatchObject({ posted: true, action: 'created' });
+    // A comment that said the apply stopped is not worth keeping once a re-run finds live IAM converged.
+    await upsertStickyComment(client(), { ...at, body: `${marker}\napply stopped`, keepExisting: (body) => body.includes('applied') });
+    expect(fake.comments('acme/iam-config#7').map((c) => c.body)).toEqual([`${marker}\napply stopped`]);
+    await upsertStickyComment(client(), { ...at, body: `${marker}\nno changes`, keepExisting: (body) => body.includes('applied') });
+    expect(fake.comments('acme/iam-config#7').map((c) => c.body)).toEqual([`${marker}\nno changes`]);
   });
 });
 

@@ -35,7 +35,7 @@ import { hasChanges, type Plan } from '../plan/plan.js';
 import { commentMarker, driftMarker, maxSeverity, renderComment, SUMMARY_LIMIT, verdictOf } from '../render/comment.js';
 import { driftSummaryLine } from '../render/text-plan.js';
 import { code, text } from '../render/markdown-safe.js';
-import { applyCommentMarker, applyHeadline, renderApplyComment, renderApplyReport } from '../render/apply-report.js';
+import { APPLIED_HEADING, applyCommentMarker, applyHeadline, renderApplyComment, renderApplyReport } from '../render/apply-report.js';
 import { renderAuditMarkdown } from '../render/findings.js';
 import { readRunContext, type RunContext } from './event.js';
 
@@ -231,10 +231,11 @@ async function commentOnMergedPullRequests(inputs: ActionInputs, run: RunContext
     return;
   }
   const body = renderApplyComment(outcome, { sha: run.sha, ...(run.runUrl ? { runUrl: run.runUrl } : {}), folder });
-  // A re-run that finds nothing left to do keeps the comment that says what the first run applied.
-  const keepExisting = outcome.status === 'converged' && !outcome.execution;
+  // A re-run that finds nothing left to do keeps the comment that says what an earlier run applied; one that said the
+  // apply stopped is replaced: live IAM matches now.
+  const keepExisting = outcome.status === 'converged' && !outcome.execution ? (existing: string) => existing.includes(APPLIED_HEADING) : undefined;
   for (const number of merged.numbers.slice(0, 10)) {
-    const posted = await upsertStickyComment(client, { owner: run.owner, repo: run.repo, issueNumber: number, marker: applyCommentMarker(folder), body, keepExisting });
+    const posted = await upsertStickyComment(client, { owner: run.owner, repo: run.repo, issueNumber: number, marker: applyCommentMarker(folder), body, ...(keepExisting ? { keepExisting } : {}) });
     if (posted.posted) core.info(`apply comment ${posted.action} on pull request #${number}: ${posted.url}`);
     else core.warning(`iam-gitops: ${posted.reason} The apply's report is in the job summary.`);
   }

@@ -13,8 +13,11 @@ export interface StickyComment {
   /** The hidden marker the body starts with (`commentMarker(folder)`). */
   readonly marker: string;
   readonly body: string;
-  /** Leave a comment already there as it is (a re-run with nothing new to say must not erase what it reported). */
-  readonly keepExisting?: boolean;
+  /**
+   * Leave a comment already there as it is when this says so of its body (a re-run with nothing new to say must not
+   * erase what an earlier run reported).
+   */
+  readonly keepExisting?: (existingBody: string) => boolean;
 }
 
 export type CommentOutcome =
@@ -53,7 +56,7 @@ export async function upsertStickyComment(client: GitHubClient, comment: StickyC
           /* left: the next run tries again */
         }
       }
-      if (existing.body === comment.body || comment.keepExisting) return { posted: true, action: 'unchanged', id: existing.id, url: existing.html_url, removedDuplicates: removed };
+      if (existing.body === comment.body || comment.keepExisting?.(existing.body ?? '')) return { posted: true, action: 'unchanged', id: existing.id, url: existing.html_url, removedDuplicates: removed };
       try {
         const updated = await client.rest.issues.updateComment({ owner: comment.owner, repo: comment.repo, comment_id: existing.id, body: comment.body });
         return { posted: true, action: 'updated', id: updated.data.id, url: updated.data.html_url, removedDuplicates: removed };

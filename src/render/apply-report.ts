@@ -22,6 +22,9 @@ export function applyCommentMarker(folder: string): string {
   return `<!-- iam-gitops:apply:${folder.replace(/[^A-Za-z0-9._/-]/g, '_')} -->`;
 }
 
+/** What a report of a converged apply that changed something says, after its heading: to tell it from a stopped one. */
+export const APPLIED_HEADING = '### ✅ iam-gitops apply';
+
 export function applyHeadline(outcome: ApplyOutcome): string {
   switch (outcome.status) {
     case 'converged':
