@@ -47,9 +47,9 @@ export async function selectAccounts(root: string, options: AccountOptions = {})
   if (options.roleTemplate !== undefined && !/^arn:aws[a-z-]*:iam::(\{account\}|\d{12}):role\/.+/.test(options.roleTemplate)) {
     throw new InputError([error(`--role-template "${options.roleTemplate}" is not a role ARN template`, 'Give a role ARN with {account} where the account id goes, e.g. arn:aws:iam::{account}:role/automation/iam-gitops-plan ({name} is the folder\'s name).')]);
   }
-  const found = findAccountFolders(root);
-  const diagnostics: Diagnostic[] = [...found.diagnostics];
-  let accounts = found.folders;
+  const folders = findAccountFolders(root);
+  const diagnostics: Diagnostic[] = [];
+  let accounts = folders;
   let changed: AccountSelection['changedSince'];
   if (options.changedSince !== undefined) {
     const since = await changedSince({ folder: root, base: options.changedSince, ...(options.fetchFrom ? { fetchFrom: options.fetchFrom } : {}) });
@@ -62,11 +62,11 @@ export async function selectAccounts(root: string, options: AccountOptions = {})
     if (outside.length) diagnostics.push(warning(`${outside.length === 1 ? '1 changed file is' : `${outside.length} changed files are`} under ${root} but in no account folder: ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', ...' : ''}`, 'Only account folders are planned; a file shared between accounts is not read by any of them.'));
   }
   const withRoles = options.roleTemplate === undefined ? accounts : accounts.map((a) => ({ ...a, role: options.roleTemplate!.replaceAll('{account}', a.account).replaceAll('{name}', a.name) }));
-  return { accounts: withRoles, total: found.folders.length, ...(changed ? { changedSince: changed } : {}), diagnostics };
+  return { accounts: withRoles, total: folders.length, ...(changed ? { changedSince: changed } : {}), diagnostics };
 }
 
 /** Folders under `root` (or `root` itself) that hold an Account manifest; not looked into further. */
-export function findAccountFolders(root: string): { folders: AccountFolder[]; diagnostics: Diagnostic[] } {
+export function findAccountFolders(root: string): AccountFolder[] {
   let rootStat;
   try {
     rootStat = statSync(root);
@@ -101,7 +101,7 @@ export function findAccountFolders(root: string): { folders: AccountFolder[]; di
   errors.push(...overlaps(folders));
   if (errors.length) throw new InputError(errors);
   if (folders.length === 0) throw new InputError([error(`no account folder under ${root}`, `An account folder holds a manifest with kind: Account (looked ${MAX_DEPTH} folders deep). Give --root the folder that holds them, or create one with iam-gitops import.`)]);
-  return { folders, diagnostics: [] };
+  return folders;
 }
 
 /** The id and managed paths of each Account manifest in a file (others are skipped; validate judges them). */
