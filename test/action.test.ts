@@ -4,7 +4,7 @@
  * file, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files; talking to the loopback GitHub fake and the IAM emulator.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -420,6 +420,64 @@ describe('the Action against AWS (the emulator)', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('::error::iam-gitops: apply changes live IAM, so it reads AWS: remove the state input');
   });
+});
+
+describe('the Action over many accounts', () => {
+  it('the accounts job picks the account folders a pull request changes; each account\'s job plans against its own account and comments on its own', async () => {
+    // The config repo: accounts/prod (the example) and accounts/dev (the example in another account).
+    const DEV = '222222222222';
+    const work = temp('iam-gitops-multi-');
+    const git = simpleGit({ baseDir: work });
+    await git.init(['-b', 'main']);
+    cpSync(join(PROJECT_ROOT, 'manifests'), join(work, 'accounts/prod'), { recursive: true });
+    cpSync(join(PROJECT_ROOT, 'manifests'), join(work, 'accounts/dev'), { recursive: true });
+    for (const file of readdirSync(join(work, 'accounts/dev'), { recursive: true, encoding: 'utf8' })) {
+      const path = join(work, 'accounts/dev', file);
+      if (/\.(ya?ml|json)$/.test(file)) writeFileSync(path, readFileSync(path, 'utf8').replaceAll('123456789012', DEV));
+    }
+    await git.add('.');
+    await git.raw([...AUTHOR, 'commit', '-q', '-m', 'two accounts']);
+    const base = (await git.revparse(['HEAD'])).trim();
+    await git.checkoutLocalBranch('dev-bob');
+    const bob = join(work, 'accounts/dev/users/bob.yaml');
+    writeFileSync(bob, readFileSync(bob, 'utf8').replace('team: payments', 'team: billing'));
+    await git.add('.');
+    await git.raw([...AUTHOR, 'commit', '-q', '-m', 'dev: bob moves to billing']);
+    const head = (await git.revparse(['HEAD'])).trim();
+    const bare = temp('iam-gitops-multi-origin-');
+    await simpleGit().clone(work, bare, ['--bare', '-q']);
+    const workspace = temp('iam-gitops-multi-ws-');
+    await simpleGit().clone(`file://${bare}`, workspace, ['--depth', '1', '--branch', 'dev-bob', '--no-tags', '-q']);
+    const eventFile = join(temp('iam-gitops-multi-event-'), 'event.json');
+    writeFileSync(eventFile, JSON.stringify({ action: 'synchronize', number: 42, pull_request: { number: 42, base: { sha: base, ref: 'main', repo: { full_name: 'acme/iam-config' } }, head: { sha: head, ref: 'dev-bob', repo: { full_name: 'acme/iam-config' } } } }));
+    const pr = { GITHUB_EVENT_PATH: eventFile, GITHUB_SHA: head };
+
+    const accounts = await runAction(workspace, { command: 'accounts', manifests: 'accounts', 'role-template': 'arn:aws:iam::{account}:role/automation/iam-gitops-plan' }, pr);
+    expect(accounts.code, accounts.stdout).toBe(0);
+    const matrix = JSON.parse(accounts.outputs['matrix']!) as { include: { folder: string; account: string; role: string }[] };
+    expect(matrix.include.map((a) => [a.folder, a.account, a.role])).toEqual([['accounts/dev', DEV, `arn:aws:iam::${DEV}:role/automation/iam-gitops-plan`]]);
+
+    // Each account has its own IAM (one emulator each); every folder's job plans and comments (as `all` would run).
+    const prodIam = await startTestEmulator(exampleSnapshotJson());
+    const devIam = await startTestEmulator(JSON.parse(JSON.stringify(exampleSnapshotJson()).replaceAll('123456789012', DEV)) as Record<string, unknown>);
+    try {
+      for (const [folder, iam] of [['accounts/dev', devIam], ['accounts/prod', prodIam]] as const) {
+        const plan = await runAction(workspace, { command: 'plan', manifests: folder, 'github-token': WRITE_TOKEN, 'fail-on': 'never' }, { ...pr, ...CREDENTIALS_ENV, AWS_ENDPOINT_URL_IAM: iam.url, AWS_ENDPOINT_URL_STS: iam.url });
+        expect(plan.code, plan.stdout).toBe(0);
+      }
+    } finally {
+      await prodIam.close();
+      await devIam.close();
+    }
+    const byFolder = (folder: string) => fake.comments(ISSUE).filter((c) => c.body.startsWith(commentMarker(folder)));
+    expect(byFolder('accounts/dev')).toHaveLength(1);
+    expect(byFolder('accounts/prod')).toHaveLength(1);
+    expect(byFolder('accounts/dev')[0]!.body).toContain(`account <code>${DEV}</code> · accounts/dev`);
+    expect(byFolder('accounts/prod')[0]!.body).toContain('account <code>123456789012</code> · accounts/prod');
+    // The dev comment tells the pull request's change (bob's team) from the drift already in that account.
+    expect(byFolder('accounts/dev')[0]!.body).toMatch(/This pull request \(<code>[0-9a-f]{7}<\/code>…<code>[0-9a-f]{7}<\/code> \(working tree\)\) changes 1 manifest file and causes \*\*1\*\* of the changes/);
+    expect(byFolder('accounts/prod')[0]!.body).toMatch(/changes 0 manifest files and causes \*\*0\*\* of the changes/);
+  }, 120_000);
 });
 
 describe('the Action bundle', () => {
