@@ -64,7 +64,7 @@ interface Words {
   readonly trustIntro: string;
   readonly edges: readonly [string, string];
   readonly changesHeading: string;
-  /** How a change is told: what apply will do (`will be deleted`), or what drifted (`exists in live IAM but is marked deleted`). */
+  /** How a change is told: what apply will do (`will be deleted`), or what drifted (`exists in live IAM, and the manifests say it should not`). */
   readonly mood: Mood;
   readonly causedBy: string;
   readonly next: string;

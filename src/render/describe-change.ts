@@ -15,7 +15,7 @@ export type ShownAction = ChangeAction | 'replace';
 export const ACTION_SIGN: Record<ShownAction, string> = { create: '+', update: '~', delete: '-', replace: '-/+' };
 
 export function actionPhrase(action: ShownAction, mood: Mood): string {
-  if (mood === 'drift') return { create: 'is missing from live IAM', update: 'was changed outside git', delete: 'exists in live IAM but is marked deleted', replace: 'was moved outside git' }[action];
+  if (mood === 'drift') return { create: 'is missing from live IAM', update: 'was changed outside git', delete: 'exists in live IAM, and the manifests say it should not', replace: 'was moved outside git' }[action];
   return { create: 'will be created', update: 'will be updated in place', delete: 'will be deleted', replace: 'will be replaced (deleted, then created at its new path)' }[action];
 }
 
