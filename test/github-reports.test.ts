@@ -16,7 +16,7 @@ import { upsertStickyComment } from '../src/github/sticky-comment.js';
 import type { Plan } from '../src/plan/plan.js';
 import { applyCommentMarker, renderApplyComment } from '../src/render/apply-report.js';
 import { commentMarker, driftMarker } from '../src/render/comment.js';
-import { READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
+import { ISSUES_ONLY_TOKEN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
 
 const MERGE = 'a'.repeat(40);
 const BRANCH_COMMIT = 'b'.repeat(40);
@@ -156,6 +156,17 @@ describe('the drift issue', () => {
     // Drift again later: a new issue, the closed one stays closed.
     expect(await syncDriftIssue(client(), request(true, 'cccc', 'report 3'))).toMatchObject({ action: 'opened' });
     expect(ours().map((i) => i.state)).toEqual(['closed', 'open']);
+  });
+
+  it('is found again when GitHub dropped its label (a token that may not push): no second issue', async () => {
+    const marker = driftMarker('accounts/labelless');
+    const at = { ...request(true, 'ffff', 'labelless'), marker, body: `${marker}\nlabelless` };
+    expect(await syncDriftIssue(client(ISSUES_ONLY_TOKEN), at)).toMatchObject({ action: 'opened' });
+    const mine = () => fake.issues(REPO).filter((i) => i.body.startsWith(marker));
+    expect(mine()[0]!.labels).toEqual([]);
+    expect(await syncDriftIssue(client(ISSUES_ONLY_TOKEN), at)).toMatchObject({ action: 'unchanged' });
+    expect(await syncDriftIssue(client(ISSUES_ONLY_TOKEN), { ...at, drift: false })).toMatchObject({ action: 'closed' });
+    expect(mine().map((i) => i.state)).toEqual(['closed']);
   });
 
   it('another folder has its own issue; a read-only token is told which permission it lacks', async () => {

@@ -47,11 +47,10 @@ export async function syncDriftIssue(client: GitHubClient, request: DriftIssueRe
   const repo = { owner: request.owner, repo: request.repo };
   let open: Issue[];
   try {
-    open = [];
-    for await (const page of client.paginate.iterator(client.rest.issues.listForRepo, { ...repo, state: 'open', labels: DRIFT_LABEL, per_page: 100 })) {
-      // The issues API lists pull requests too.
-      for (const issue of page.data as Issue[]) if (!issue.pull_request && issue.body?.startsWith(request.marker)) open.push(issue);
-    }
+    open = await openIssuesMarked(client, repo, request.marker, DRIFT_LABEL);
+    // GitHub drops the labels of a new issue, silently, when the token may not push: such an issue is found by its
+    // marker among all open issues (a config repo has few).
+    if (open.length === 0) open = await openIssuesMarked(client, repo, request.marker);
   } catch (e) {
     return { ok: false, reason: `cannot list the repository's issues: ${explainIssues(e, 'read')}` };
   }
@@ -59,7 +58,14 @@ export async function syncDriftIssue(client: GitHubClient, request: DriftIssueRe
   const [existing] = open.sort((a, b) => a.number - b.number);
   try {
     if (request.drift && !existing) {
-      const created = await client.rest.issues.create({ ...repo, title: request.title, body, labels: [DRIFT_LABEL] });
+      let created;
+      try {
+        created = await client.rest.issues.create({ ...repo, title: request.title, body, labels: [DRIFT_LABEL] });
+      } catch (e) {
+        // Some tokens may open issues but not create the label: GitHub answers 403 for the label, not the issue.
+        if (status(e) !== 403) throw e;
+        created = await client.rest.issues.create({ ...repo, title: request.title, body });
+      }
       return { ok: true, action: 'opened', number: created.data.number, url: created.data.html_url };
     }
     if (request.drift && existing) {
@@ -78,6 +84,19 @@ export async function syncDriftIssue(client: GitHubClient, request: DriftIssueRe
   } catch (e) {
     return { ok: false, reason: `cannot write the drift issue: ${explainIssues(e, 'write')}` };
   }
+}
+
+async function openIssuesMarked(client: GitHubClient, repo: { owner: string; repo: string }, marker: string, label?: string): Promise<Issue[]> {
+  const found: Issue[] = [];
+  for await (const page of client.paginate.iterator(client.rest.issues.listForRepo, { ...repo, state: 'open', ...(label ? { labels: label } : {}), per_page: 100 })) {
+    // The issues API lists pull requests too.
+    for (const issue of page.data as Issue[]) if (!issue.pull_request && issue.body?.startsWith(marker)) found.push(issue);
+  }
+  return found;
+}
+
+function status(e: unknown): number | undefined {
+  return typeof e === 'object' && e !== null && 'status' in e && typeof (e as { status: unknown }).status === 'number' ? (e as { status: number }).status : undefined;
 }
 
 const ISSUES: GitHubSubject = { what: 'issues', permission: 'issues: write', container: 'the repository' };

@@ -38,7 +38,8 @@ type Fault = { readonly kind: 'status'; readonly status: number } | { readonly k
 export interface GitHubFake {
   readonly url: string;
   /** Token → what it may do, and whose name its comments carry. */
-  readonly tokens: Map<string, { readonly write: boolean; readonly login: string }>;
+  /** `push: false`: the token may write issues and comments but not push, so GitHub drops the labels of new issues. */
+  readonly tokens: Map<string, { readonly write: boolean; readonly login: string; readonly push?: boolean }>;
   /**
    * Commits GitHub knows, by SHA (`owner/repo@sha`), with the pull requests associated with each: what
    * `GET /repos/{owner}/{repo}/commits/{sha}/pulls` answers. A SHA not listed is GitHub's 422 "No commit found".
@@ -62,6 +63,7 @@ export interface GitHubFake {
 
 export const WRITE_TOKEN = 'ghs_write_token_for_tests';
 export const READ_TOKEN = 'ghs_read_only_token_for_tests';
+export const ISSUES_ONLY_TOKEN = 'ghs_issues_but_no_push_token_for_tests';
 export const BOT_LOGIN = 'github-actions[bot]';
 
 const BODY_LIMIT = 65_536;
@@ -74,9 +76,10 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
   let nextIssue = 500;
   const faults: Fault[] = [];
   const requests: FakeRequest[] = [];
-  const tokens = new Map([
+  const tokens = new Map<string, { readonly write: boolean; readonly login: string; readonly push?: boolean }>([
     [WRITE_TOKEN, { write: true, login: BOT_LOGIN }],
     [READ_TOKEN, { write: false, login: BOT_LOGIN }],
+    [ISSUES_ONLY_TOKEN, { write: true, login: BOT_LOGIN, push: false }],
   ]);
   let nextId = 1000;
   let clock = Date.parse('2026-11-29T10:00:00Z');
@@ -194,7 +197,7 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
         if (!identity.write) return readOnly();
         if (typeof payload['title'] !== 'string' || payload['title'] === '') return send(422, { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }] });
         if (typeof payload['body'] === 'string' && [...payload['body']].length > BODY_LIMIT) return send(422, { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] });
-        const issue: FakeIssue = { number: nextIssue++, title: payload['title'], body: (payload['body'] as string | undefined) ?? '', state: 'open', state_reason: null, labels: ((payload['labels'] as string[] | undefined) ?? []).map(String), user: { login: identity.login } };
+        const issue: FakeIssue = { number: nextIssue++, title: payload['title'], body: (payload['body'] as string | undefined) ?? '', state: 'open', state_reason: null, labels: identity.push === false ? [] : ((payload['labels'] as string[] | undefined) ?? []).map(String), user: { login: identity.login } };
         issueStore.set(repo, [...list, issue]);
         store.set(`${repo}#${issue.number}`, []);
         return send(201, shapeIssue(issue));
