@@ -32,7 +32,7 @@ import type { LiveReader } from '../live/live-state.js';
 import { SnapshotFileReader } from '../live/snapshot-file-reader.js';
 import { readManifestFolder } from '../manifest/read-manifest-folder.js';
 import { hasChanges, type Plan } from '../plan/plan.js';
-import { commentMarker, driftMarker, maxSeverity, renderComment, SUMMARY_LIMIT, verdictOf } from '../render/comment.js';
+import { COMMENT_LIMIT, commentMarker, driftMarker, maxSeverity, renderComment, SUMMARY_LIMIT, verdictOf } from '../render/comment.js';
 import { driftSummaryLine } from '../render/text-plan.js';
 import { code, text } from '../render/markdown-safe.js';
 import { APPLIED_HEADING, applyCommentMarker, applyHeadline, renderApplyComment, renderApplyReport } from '../render/apply-report.js';
@@ -281,7 +281,8 @@ async function driftCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
         repo: run.repo,
         marker: driftMarker(folder),
         title: `IAM drift: account ${report.account} differs from ${folder}`,
-        body: renderComment(report, catalog, { ...options, fullReport: run.runUrl ? `the job summary of [the latest run](${run.runUrl})` : 'the job summary of the latest run' }),
+        // The issue's body holds the report and a hidden fingerprint line: both within GitHub's 65,536 characters.
+        body: renderComment(report, catalog, { ...options, limit: COMMENT_LIMIT - DRIFT_STAMP_ROOM, fullReport: run.runUrl ? `the job summary of [the latest run](${run.runUrl})` : 'the job summary of the latest run' }),
         drift,
         fingerprint: driftFingerprint(report),
         changedNote: `The drift changed${where}: ${text(driftSummaryLine(report))} The description above is the report as it is now.`,
@@ -294,6 +295,9 @@ async function driftCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
   }
   failOnFindings(report.findings as PlanFinding[], inputs.failOn, 'the drift introduces');
 }
+
+/** Room in a drift issue's body for the fingerprint line `syncDriftIssue` adds after the marker. */
+const DRIFT_STAMP_ROOM = 128;
 
 /** GitHub Actions runs at most this many jobs from one matrix. */
 const MATRIX_LIMIT = 256;
