@@ -219,9 +219,18 @@ describe('drift against the IAM emulator', () => {
       expect(markdown.stdout).toContain('**Can, though the manifests do not grant it:**');
       expect(markdown.stdout).toContain(`| 🟥 | critical (new) | <code>FULL\\_ADMIN</code> | <code>user shadow\\-admin</code> |`);
 
+      // The saved drift report is a plan apply takes: exactly the restoring changes it showed, refused if IAM moved on.
+      const saved = join(manifests, '..', 'drift.json');
+      expect((await runCli(['drift', '--manifests', manifests, ...emulator.awsArgs, '--format', 'json', '--out', saved], env)).code).toBe(2);
+      emulator.model.createGroup('meanwhile', '/');
+      const stale = await runCli(['apply', '--manifests', manifests, ...emulator.awsArgs, '--plan', saved, '--auto-approve'], env);
+      expect(stale.code).toBe(1);
+      expect(stale.stderr).toContain('live IAM changed since this plan was made: re-run plan');
+      emulator.model.deleteGroup('meanwhile');
       // Apply restores ci-readonly; the hand-made user stays (unmanaged, no prune) and stays drift while it is an admin.
-      const restore = await runCli(['apply', '--manifests', manifests, ...emulator.awsArgs, '--auto-approve'], env);
+      const restore = await runCli(['apply', '--manifests', manifests, ...emulator.awsArgs, '--plan', saved, '--auto-approve'], env);
       expect(restore.code, restore.stderr).toBe(0);
+      expect(restore.stdout).toContain('Verified: live IAM matches the manifests.');
       const afterText = await runCli(['drift', '--manifests', manifests, ...emulator.awsArgs], env);
       expect(afterText.code).toBe(2);
       expect(afterText.stdout).toContain('Drift: every managed entity matches its manifest, but live IAM holds 1 risk the manifests do not (see the findings).');
