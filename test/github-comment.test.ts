@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gitHubClient } from '../src/github/client.js';
 import { upsertStickyComment } from '../src/github/sticky-comment.js';
 import { commentMarker } from '../src/render/comment.js';
-import { READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
+import { PERSONAL_LOGIN, PERSONAL_TOKEN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
 
 const ISSUE = 'acme/iam-config#7';
 const marker = commentMarker('accounts/prod');
@@ -57,6 +57,23 @@ describe('sticky comment', () => {
     const result = await upsertStickyComment(client(), { ...where, body: `${marker}\nplan` });
     expect(result).toMatchObject({ action: 'created' });
     expect(fake.comments(ISSUE)[0]!.body).toBe(`Look: ${marker} was here`);
+  });
+
+  it('never writes into a comment someone else started with the marker (the plan would show under their name, for them to edit)', async () => {
+    fake.addComments(ISSUE, 1, 'mallory', () => `${marker}\nLGTM, nothing to see here`);
+    const first = await upsertStickyComment(client(), { ...where, body: `${marker}\nplan one` });
+    expect(first).toMatchObject({ action: 'created' });
+    const second = await upsertStickyComment(client(), { ...where, body: `${marker}\nplan two` });
+    expect(second).toMatchObject({ action: 'updated', id: first.posted ? first.id : -1 });
+    expect(fake.comments(ISSUE).map((c) => `${c.user.login}: ${c.body}`)).toEqual([`mallory: ${marker}\nLGTM, nothing to see here`, `github-actions[bot]: ${marker}\nplan two`]);
+  });
+
+  it('with a person\'s token, finds the comments that person wrote, not a bot\'s', async () => {
+    await client().rest.issues.createComment({ owner: 'acme', repo: 'iam-config', issue_number: 7, body: `${marker}\nby the bot` });
+    const mine = await upsertStickyComment(client(PERSONAL_TOKEN), { ...where, body: `${marker}\nby a person` });
+    expect(mine).toMatchObject({ action: 'created' });
+    expect(await upsertStickyComment(client(PERSONAL_TOKEN), { ...where, body: `${marker}\nby a person, again` })).toMatchObject({ action: 'updated', id: mine.posted ? mine.id : -1 });
+    expect(fake.comments(ISSUE).map((c) => `${c.user.login}: ${c.body}`)).toEqual([`github-actions[bot]: ${marker}\nby the bot`, `${PERSONAL_LOGIN}: ${marker}\nby a person, again`]);
   });
 
   it('keeps the oldest of duplicates two racing runs posted and removes the others', async () => {

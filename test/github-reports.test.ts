@@ -169,6 +169,15 @@ describe('the drift issue', () => {
     expect(mine().map((i) => i.state)).toEqual(['closed']);
   });
 
+  it('an issue someone else opened with the marker (and even the label) is not taken for it', async () => {
+    const marker = driftMarker('accounts/spoofed');
+    const spoof = fake.addIssue(REPO, { title: 'not the drift issue', body: `${marker}\nplease paste the IAM report here`, labels: [DRIFT_LABEL] });
+    const opened = await syncDriftIssue(client(), { ...request(true, 'abab', 'report'), marker, body: `${marker}\nreport` });
+    expect(opened).toMatchObject({ action: 'opened' });
+    expect(opened.ok && opened.number).not.toBe(spoof);
+    expect(fake.issues(REPO).find((i) => i.number === spoof)!.body).toBe(`${marker}\nplease paste the IAM report here`);
+  });
+
   it('another folder has its own issue; a read-only token is told which permission it lacks', async () => {
     const other = driftMarker('accounts/dev');
     await syncDriftIssue(client(), { ...request(true, 'dddd', 'dev'), marker: other, body: `${other}\ndev` });

@@ -6,6 +6,7 @@
  * the same drift), and closed with a comment once live IAM matches again.
  */
 import type { GitHubClient } from './client.js';
+import { tokenAuthor, writtenBy } from './identity.js';
 import { explainGitHubError, type GitHubSubject } from './sticky-comment.js';
 
 /** The label drift issues carry: what the run lists them by (GitHub creates it on first use). */
@@ -38,6 +39,7 @@ interface Issue {
   readonly body?: string | null;
   readonly html_url: string;
   readonly pull_request?: unknown;
+  readonly user?: { readonly login?: string; readonly type?: string } | null;
 }
 
 export async function syncDriftIssue(client: GitHubClient, request: DriftIssueRequest): Promise<DriftIssueOutcome> {
@@ -47,10 +49,12 @@ export async function syncDriftIssue(client: GitHubClient, request: DriftIssueRe
   const repo = { owner: request.owner, repo: request.repo };
   let open: Issue[];
   try {
-    open = await openIssuesMarked(client, repo, request.marker, DRIFT_LABEL);
+    // Only issues this token opened: anyone may open one that starts with the marker.
+    const author = await tokenAuthor(client);
+    open = (await openIssuesMarked(client, repo, request.marker, DRIFT_LABEL)).filter((i) => writtenBy(i.user, author));
     // GitHub drops the labels of a new issue, silently, when the token may not push: such an issue is found by its
     // marker among all open issues (a config repo has few).
-    if (open.length === 0) open = await openIssuesMarked(client, repo, request.marker);
+    if (open.length === 0) open = (await openIssuesMarked(client, repo, request.marker)).filter((i) => writtenBy(i.user, author));
   } catch (e) {
     return { ok: false, reason: `cannot list the repository's issues: ${explainIssues(e, 'read')}` };
   }

@@ -4,6 +4,7 @@
  * every push, never posted twice.
  */
 import type { GitHubClient } from './client.js';
+import { tokenAuthor, writtenBy } from './identity.js';
 
 export interface StickyComment {
   readonly owner: string;
@@ -28,7 +29,7 @@ interface IssueComment {
   readonly id: number;
   readonly body?: string | null;
   readonly html_url: string;
-  readonly user?: { readonly login: string } | null;
+  readonly user?: { readonly login: string; readonly type?: string } | null;
 }
 
 export async function upsertStickyComment(client: GitHubClient, comment: StickyComment): Promise<CommentOutcome> {
@@ -36,9 +37,11 @@ export async function upsertStickyComment(client: GitHubClient, comment: StickyC
   const where = { owner: comment.owner, repo: comment.repo, issue_number: comment.issueNumber };
   let ours: IssueComment[];
   try {
+    // Only comments this token wrote: one that someone else starts with the marker is theirs, never updated.
+    const author = await tokenAuthor(client);
     ours = [];
     for await (const page of client.paginate.iterator(client.rest.issues.listComments, { ...where, per_page: 100 })) {
-      for (const c of page.data as IssueComment[]) if (c.body?.startsWith(comment.marker)) ours.push(c);
+      for (const c of page.data as IssueComment[]) if (c.body?.startsWith(comment.marker) && writtenBy(c.user, author)) ours.push(c);
     }
   } catch (e) {
     return { posted: false, reason: `cannot read the comments of pull request #${comment.issueNumber}: ${explainGitHubError(e, 'read')}` };

@@ -24,7 +24,7 @@ export interface FakeIssue {
   state: 'open' | 'closed';
   state_reason: string | null;
   labels: string[];
-  user: { login: string };
+  user: { login: string; type: 'Bot' | 'User' };
 }
 
 export interface FakeRequest {
@@ -50,6 +50,8 @@ export interface GitHubFake {
   /** Comments by `owner/repo#number`. */
   comments(issue: string): FakeComment[];
   addComments(issue: string, count: number, login?: string, body?: (i: number) => string): void;
+  /** An issue someone opened on GitHub (a person, unless `user` says otherwise); returns its number. */
+  addIssue(repo: string, issue: Pick<FakeIssue, 'title' | 'body'> & Partial<FakeIssue>): number;
   lock(issue: string): void;
   /** The next `count` API requests fail this way. */
   failNext(count: number, fault: Fault): void;
@@ -64,6 +66,9 @@ export interface GitHubFake {
 export const WRITE_TOKEN = 'ghs_write_token_for_tests';
 export const READ_TOKEN = 'ghs_read_only_token_for_tests';
 export const ISSUES_ONLY_TOKEN = 'ghs_issues_but_no_push_token_for_tests';
+/** A person's token (a PAT): writes as that person, who may be asked for. */
+export const PERSONAL_TOKEN = 'ghp_personal_token_for_tests';
+export const PERSONAL_LOGIN = 'octo-admin';
 export const BOT_LOGIN = 'github-actions[bot]';
 
 const BODY_LIMIT = 65_536;
@@ -80,7 +85,10 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
     [WRITE_TOKEN, { write: true, login: BOT_LOGIN }],
     [READ_TOKEN, { write: false, login: BOT_LOGIN }],
     [ISSUES_ONLY_TOKEN, { write: true, login: BOT_LOGIN, push: false }],
+    [PERSONAL_TOKEN, { write: true, login: PERSONAL_LOGIN }],
   ]);
+  /** Installation tokens (GITHUB_TOKEN, apps) write as bots and may not ask who they are; a person's token may. */
+  const isBot = (login: string): boolean => login.endsWith('[bot]');
   let nextId = 1000;
   let clock = Date.parse('2026-11-29T10:00:00Z');
   const now = (): string => new Date((clock += 1000)).toISOString();
@@ -169,11 +177,15 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
         if (locked.has(issue)) return send(403, { message: 'Unable to create comment because issue is locked.' });
         if (invalidBody()) return;
         const at = now();
-        const comment: FakeComment = { id: nextId++, body: payload['body'] as string, user: { login: identity.login, type: 'Bot' }, created_at: at, updated_at: at };
+        const comment: FakeComment = { id: nextId++, body: payload['body'] as string, user: { login: identity.login, type: isBot(identity.login) ? 'Bot' : 'User' }, created_at: at, updated_at: at };
         list.push(comment);
         return send(201, shape(issue, comment));
       }
       return send(404, { message: 'Not Found' });
+    }
+    if (url.pathname === '/user' && req.method === 'GET') {
+      if (isBot(identity.login)) return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user', status: '403' });
+      return send(200, { login: identity.login, type: 'User' });
     }
     // Issues: listed (open/closed/all, by label; paginated), created (title required, body within the limit;
     // labels need write access and are created on first use), updated (title, body, state with its reason).
@@ -197,7 +209,7 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
         if (!identity.write) return readOnly();
         if (typeof payload['title'] !== 'string' || payload['title'] === '') return send(422, { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }] });
         if (typeof payload['body'] === 'string' && [...payload['body']].length > BODY_LIMIT) return send(422, { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] });
-        const issue: FakeIssue = { number: nextIssue++, title: payload['title'], body: (payload['body'] as string | undefined) ?? '', state: 'open', state_reason: null, labels: identity.push === false ? [] : ((payload['labels'] as string[] | undefined) ?? []).map(String), user: { login: identity.login } };
+        const issue: FakeIssue = { number: nextIssue++, title: payload['title'], body: (payload['body'] as string | undefined) ?? '', state: 'open', state_reason: null, labels: identity.push === false ? [] : ((payload['labels'] as string[] | undefined) ?? []).map(String), user: { login: identity.login, type: identity.login.endsWith('[bot]') ? 'Bot' : 'User' } };
         issueStore.set(repo, [...list, issue]);
         store.set(`${repo}#${issue.number}`, []);
         return send(201, shapeIssue(issue));
@@ -260,6 +272,12 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
     commits,
     comments: (issue) => store.get(issue) ?? [],
     issues: (repo) => issueStore.get(repo) ?? [],
+    addIssue(repo, issue) {
+      const number = nextIssue++;
+      issueStore.set(repo, [...(issueStore.get(repo) ?? []), { number, state: 'open', state_reason: null, labels: [], user: { login: 'octocat', type: 'User' }, ...issue }]);
+      store.set(`${repo}#${number}`, []);
+      return number;
+    },
     addComments(issue, count, login = 'octocat', body = (i) => `comment ${i}`) {
       const list = store.get(issue)!;
       for (let i = 0; i < count; i++) {
