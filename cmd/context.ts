@@ -3,6 +3,8 @@
  * options (`--state FILE` or `--aws` with its connection flags).
  */
 import { Option, type Command } from 'commander';
+import { failingFindings } from '../src/analyze/findings.js';
+import type { PlanFinding } from '../src/analyze/plan-findings.js';
 import { error, formatDiagnostic, InputError, sortDiagnostics, type Diagnostic } from '../src/core/diagnostics.js';
 import { writeOutputFile } from '../src/io/files.js';
 import { AwsLiveReader } from '../src/live/aws/aws-live-reader.js';
@@ -136,6 +138,14 @@ export function parseNow(value: string | undefined): Date {
 
 export function count(n: number, singular: string, plural = `${singular}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? singular : plural}`;
+}
+
+/** `--fail-on`: exit 3, naming the first few, when what `who` did introduces findings at or above the threshold. */
+export function failOnIntroducedFindings(ctx: CliContext, findings: readonly PlanFinding[], failOn: FailOn, who: string): void {
+  const failing = failingFindings(findings, failOn);
+  if (failing.length === 0) return;
+  ctx.io.stderr(`iam-gitops: ${who} introduces ${count(failing.length, 'finding')} at or above ${failOn} (--fail-on ${failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${f.principal}`).join(', ')}${failing.length > 3 ? ', ...' : ''}\n`);
+  ctx.setExitCode(EXIT_FINDINGS);
 }
 
 export function writeOutput(file: string, text: string): void {

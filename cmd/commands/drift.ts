@@ -1,6 +1,5 @@
 /** `iam-gitops drift`: how live IAM differs from the manifests, read from the manifests' side; for a schedule. */
 import { Option, type Command } from 'commander';
-import { failingFindings } from '../../src/analyze/findings.js';
 import type { PlanFinding } from '../../src/analyze/plan-findings.js';
 import { detectDrift, hasDrift } from '../../src/app/drift.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
@@ -9,7 +8,7 @@ import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import { renderComment } from '../../src/render/comment.js';
 import { palette } from '../../src/render/palette.js';
 import { driftSummaryLine, renderPlanText } from '../../src/render/text-plan.js';
-import { addLiveSourceOptions, count, EXIT_CHANGES, EXIT_ERROR, EXIT_FINDINGS, FAIL_ON, formatOption, liveReaderFrom, parseNow, writeOutput, type CliContext, type FailOn, type Format, type LiveSourceOptions } from '../context.js';
+import { addLiveSourceOptions, EXIT_CHANGES, EXIT_ERROR, FAIL_ON, failOnIntroducedFindings, formatOption, liveReaderFrom, parseNow, writeOutput, type CliContext, type FailOn, type Format, type LiveSourceOptions } from '../context.js';
 
 export function registerDrift(program: Command, ctx: CliContext): void {
   addLiveSourceOptions(
@@ -44,10 +43,6 @@ export function registerDrift(program: Command, ctx: CliContext): void {
         ctx.io.stdout(rendered);
       }
       if (hasDrift(report)) ctx.setExitCode(EXIT_CHANGES);
-      const failing = failingFindings(report.findings as PlanFinding[], options.failOn);
-      if (failing.length > 0) {
-        ctx.io.stderr(`iam-gitops: the drift introduces ${count(failing.length, 'finding')} at or above ${options.failOn} (--fail-on ${options.failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${f.principal}`).join(', ')}${failing.length > 3 ? ', ...' : ''}\n`);
-        ctx.setExitCode(EXIT_FINDINGS);
-      }
+      failOnIntroducedFindings(ctx, report.findings as PlanFinding[], options.failOn, 'the drift');
     });
 }

@@ -1,6 +1,5 @@
 /** `iam-gitops plan`: what would change to make live IAM match the manifests, and what it does to access. */
 import { Option, type Command } from 'commander';
-import { failingFindings } from '../../src/analyze/findings.js';
 import type { PlanFinding } from '../../src/analyze/plan-findings.js';
 import { planChanges } from '../../src/app/use-cases.js';
 import type { ActionCatalog } from '../../src/catalog/action-catalog.js';
@@ -13,7 +12,7 @@ import type { Plan } from '../../src/plan/plan.js';
 import { renderComment } from '../../src/render/comment.js';
 import { palette } from '../../src/render/palette.js';
 import { renderPlanText, summaryLine } from '../../src/render/text-plan.js';
-import { addLiveSourceOptions, count, EXIT_CHANGES, EXIT_ERROR, EXIT_FINDINGS, FAIL_ON, formatOption, liveReaderFrom, parseNow, writeOutput, type CliContext, type FailOn, type Format, type LiveSourceOptions } from '../context.js';
+import { addLiveSourceOptions, EXIT_CHANGES, EXIT_ERROR, FAIL_ON, failOnIntroducedFindings, formatOption, liveReaderFrom, parseNow, writeOutput, type CliContext, type FailOn, type Format, type LiveSourceOptions } from '../context.js';
 
 export function registerPlan(program: Command, ctx: CliContext): void {
   addLiveSourceOptions(
@@ -49,11 +48,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         ctx.io.stdout(rendered);
       }
       if (options.detailedExitcode && plan.changes.length > 0) ctx.setExitCode(EXIT_CHANGES);
-      const failing = failingFindings(plan.findings as PlanFinding[], options.failOn);
-      if (failing.length > 0) {
-        ctx.io.stderr(`iam-gitops: the change introduces ${count(failing.length, 'finding')} at or above ${options.failOn} (--fail-on ${options.failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${f.principal}`).join(', ')}${failing.length > 3 ? ', ...' : ''}\n`);
-        ctx.setExitCode(EXIT_FINDINGS);
-      }
+      failOnIntroducedFindings(ctx, plan.findings as PlanFinding[], options.failOn, 'the change');
     });
 }
 

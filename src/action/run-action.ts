@@ -149,9 +149,7 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
     const body = failureReport(marker, folder, result.diagnostics);
     await writeSummary(body);
     if (pr && inputs.comment) await postComment(inputs, run, pr.number, marker, body);
-    core.setOutput('has-changes', 'false');
-    core.setOutput('verdict', '');
-    core.setOutput('max-severity', 'none');
+    setPlanOutputs(undefined);
     core.setFailed(`iam-gitops: the plan failed: ${result.diagnostics.filter((d) => d.severity === 'error').length} errors (annotated on the manifests; see the job summary)`);
     return;
   }
@@ -163,10 +161,7 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
   const options = { folder, ...(liveNote ? { liveNote } : {}) };
   await writeSummary(withinBytes((limit) => renderComment(plan, catalog, { ...options, limit, fullReport: `the plan JSON (${planPath} on the runner)` }) + notesMarkdown(notes), SUMMARY_BUDGET));
 
-  core.setOutput('has-changes', String(hasChanges(plan)));
-  core.setOutput('verdict', verdictOf(plan));
-  core.setOutput('max-severity', maxSeverity(plan));
-  core.setOutput('plan-path', planPath);
+  setPlanOutputs(plan, planPath);
 
   if (pr && inputs.comment) {
     const full = run.runUrl ? `the job summary of [this run](${run.runUrl})` : 'the job summary of this run';
@@ -197,10 +192,7 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
   );
   const folder = folderName(inputs.manifests);
   const planPath = outcome.plan ? writePlan(outcome.plan, folder, env) : undefined;
-  core.setOutput('has-changes', String(outcome.plan ? hasChanges(outcome.plan) : false));
-  core.setOutput('verdict', outcome.plan ? verdictOf(outcome.plan) : '');
-  core.setOutput('max-severity', outcome.plan ? maxSeverity(outcome.plan) : 'none');
-  if (planPath) core.setOutput('plan-path', planPath);
+  setPlanOutputs(outcome.plan, planPath);
   const report = renderApplyReport(outcome, { ...(run.sha ? { sha: run.sha } : {}), folder, maxItemsPerSection: 5000 });
   const plan = outcome.plan;
   const planMarkdown = plan ? withinBytes((limit) => renderComment(plan, catalog, { folder, limit, nextSteps: 'This is the plan the run applied.', fullReport: `the plan JSON (${planPath} on the runner)` }), SUMMARY_BUDGET - Buffer.byteLength(report)) : '';
@@ -264,10 +256,7 @@ async function driftCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
   const options = { folder, perspective: 'drift' as const };
   await writeSummary(withinBytes((limit) => renderComment(report, catalog, { ...options, limit, fullReport: `the drift report JSON (${reportPath} on the runner)` }), SUMMARY_BUDGET));
   core.setOutput('has-drift', String(drift));
-  core.setOutput('has-changes', String(hasChanges(report)));
-  core.setOutput('verdict', verdictOf(report));
-  core.setOutput('max-severity', maxSeverity(report));
-  core.setOutput('plan-path', reportPath);
+  setPlanOutputs(report, reportPath);
   core.info(drift ? driftSummaryLine(report) : 'No drift: live IAM matches the manifests.');
 
   if (inputs.comment) {
@@ -432,6 +421,14 @@ async function postComment(inputs: ActionInputs, run: RunContext, number: number
     await writeSummary(`> [!WARNING]\n> The pull request comment was not posted: ${text(outcome.reason)}\n`);
   }
   return outcome;
+}
+
+/** The outputs a plan (or a drift report, or the plan an apply ran) sets; without one, what says there is none. */
+function setPlanOutputs(plan: Plan | undefined, path?: string): void {
+  core.setOutput('has-changes', String(plan ? hasChanges(plan) : false));
+  core.setOutput('verdict', plan ? verdictOf(plan) : '');
+  core.setOutput('max-severity', plan ? maxSeverity(plan) : 'none');
+  if (path) core.setOutput('plan-path', path);
 }
 
 function failOnFindings(findings: readonly (Finding & { readonly change?: 'introduced' | 'removed' })[], failOn: ActionInputs['failOn'], says: string): void {

@@ -7,11 +7,9 @@
 import { createHash } from 'node:crypto';
 import type { AccessDelta, AccessEntry } from '../analyze/access-delta.js';
 import { driftView } from '../analyze/drift-view.js';
-import { EffectiveAccess } from '../analyze/effective-access.js';
 import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
-import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { stableStringify } from '../core/policy.js';
 import type { LiveReader } from '../live/live-state.js';
@@ -32,8 +30,7 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
   const planned = await planChanges(manifests, live, now);
   if (!planned.plan || !planned.context) return { diagnostics: planned.diagnostics };
   const plan = planned.plan;
-  const catalog = await loadActionCatalog();
-  const liveAccess = new EffectiveAccess(planned.context.live.state, now, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
+  const liveAccess = planned.context.liveAccess;
 
   const trustRoles = (plan.trust as readonly TrustDelta[]).map((t) => t.movedFrom ?? t.role);
   // Protected entities are named in the Account manifest: known to the repo, so not drift (a break-glass role).

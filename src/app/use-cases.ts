@@ -47,8 +47,11 @@ export interface PlanResult {
   readonly plan?: Plan;
   /** Errors and warnings from the manifests, the live source and the diff. The plan carries the warnings too. */
   readonly diagnostics: readonly Diagnostic[];
-  /** With a plan: what it was computed from, and the state it leads to (for apply's lockout guard). */
-  readonly context?: { readonly desired: DesiredState; readonly live: LiveState; readonly after: IamState };
+  /**
+   * With a plan: what it was computed from, the state it leads to (for apply's lockout guard), and live IAM's
+   * effective access as the plan judged it (its resolved principals and reach cached, for drift's further findings).
+   */
+  readonly context?: { readonly desired: DesiredState; readonly live: LiveState; readonly after: IamState; readonly liveAccess: EffectiveAccess };
 }
 
 /**
@@ -80,7 +83,7 @@ export async function planChanges(manifests: ManifestSource, live: LiveReader, n
     void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
     const access = await accessJob.result();
     const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics], tool: { name: TOOL_NAME, version: TOOL_VERSION } };
-    return { plan, diagnostics: plan.diagnostics, context: { desired: validated.desired, live: liveState, after } };
+    return { plan, diagnostics: plan.diagnostics, context: { desired: validated.desired, live: liveState, after, liveAccess: beforeAccess } };
   } finally {
     await workers.close();
   }

@@ -7,7 +7,7 @@
  */
 import type { GitHubClient } from './client.js';
 import { tokenAuthor, writtenBy } from './identity.js';
-import { explainGitHubError, type GitHubSubject } from './sticky-comment.js';
+import { explainGitHubError, status, type GitHubSubject } from './sticky-comment.js';
 
 /** The label drift issues carry: what the run lists them by (GitHub creates it on first use). */
 export const DRIFT_LABEL = 'iam-gitops-drift';
@@ -97,10 +97,6 @@ async function openIssuesMarked(client: GitHubClient, repo: { owner: string; rep
     for (const issue of page.data as Issue[]) if (!issue.pull_request && issue.body?.startsWith(marker)) found.push(issue);
   }
   return found;
-}
-
-function status(e: unknown): number | undefined {
-  return typeof e === 'object' && e !== null && 'status' in e && typeof (e as { status: unknown }).status === 'number' ? (e as { status: number }).status : undefined;
 }
 
 const ISSUES: GitHubSubject = { what: 'issues', permission: 'issues: write', container: 'the repository' };

@@ -75,7 +75,8 @@ export async function upsertStickyComment(client: GitHubClient, comment: StickyC
   }
 }
 
-function status(e: unknown): number | undefined {
+/** The HTTP status of an Octokit error, if it has one. */
+export function status(e: unknown): number | undefined {
   return typeof e === 'object' && e !== null && 'status' in e && typeof (e as { status: unknown }).status === 'number' ? (e as { status: number }).status : undefined;
 }
 
