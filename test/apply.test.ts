@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { parse, stringify } from 'yaml';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { importLiveState } from '../src/importer/live-to-manifests.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
-import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
+import { CREDENTIALS_ENV, exampleSnapshotJson, emulatorsClosedAfterEachTest, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
 import { importOptions } from './helpers/example.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { buildUniverse, pick, randomAccount, randomPolicy, seededRandom, uniqueSids, type Random, type UniverseAction } from './helpers/random-account.js';
@@ -21,16 +21,7 @@ import { runCli } from './helpers/run-cli.js';
 
 type Json = Record<string, unknown>;
 const tmp = mkdtempSync(join(tmpdir(), 'iam-gitops-apply-'));
-const running: TestEmulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.close()));
-});
-
-async function emulator(...args: Parameters<typeof startTestEmulator>): Promise<TestEmulator> {
-  const e = await startTestEmulator(...args);
-  running.push(e);
-  return e;
-}
+const emulator = emulatorsClosedAfterEachTest();
 
 /** A copy of the example manifests, with files replaced or added. */
 function manifestsWith(name: string, files: Record<string, string> = {}): string {
@@ -311,14 +302,17 @@ describe('law on random accounts: apply, then plan, has no changes', () => {
       }
       const validated = await runCli(['validate', '--manifests', dir]);
       if (validated.code !== 0) continue; // an edit IAM would refuse (a user over its inline quota, say)
-      const e = await emulator(snapshot);
-      const applied = await apply(e, dir);
-      expect(applied.code, `run ${run} (${edits.join(', ')}):\n${applied.stdout}\n${applied.stderr}`).toBe(0);
-      const again = await plan(e, dir);
-      expect(again.code, `run ${run} (${edits.join(', ')}):\n${again.stdout}`).toBe(0);
+      // One account per run, closed at once: a long loop does not keep them all open until the test ends.
+      const e = await startTestEmulator(snapshot);
+      try {
+        const applied = await apply(e, dir);
+        expect(applied.code, `run ${run} (${edits.join(', ')}):\n${applied.stdout}\n${applied.stderr}`).toBe(0);
+        const again = await plan(e, dir);
+        expect(again.code, `run ${run} (${edits.join(', ')}):\n${again.stdout}`).toBe(0);
+      } finally {
+        await e.close();
+      }
       converged++;
-      await e.close();
-      running.pop();
     }
     expect(converged).toBeGreaterThanOrEqual(8);
   }, 120_000);

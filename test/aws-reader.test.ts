@@ -6,28 +6,19 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stableStringify } from '../src/core/policy.js';
 import type { EntityState, IamState } from '../src/core/state.js';
 import { AwsLiveReader } from '../src/live/aws/aws-live-reader.js';
 import { createAwsClients } from '../src/live/aws/connection.js';
 import { describeAwsError } from '../src/live/aws/errors.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
-import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
+import { CREDENTIALS_ENV, exampleSnapshotJson, emulatorsClosedAfterEachTest, type TestEmulator } from './helpers/emulator.js';
 import { realWorldAvailable, realWorldSnapshot } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'iam-gitops-aws-reader-'));
-const running: TestEmulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.close()));
-});
-
-async function emulator(...args: Parameters<typeof startTestEmulator>): Promise<TestEmulator> {
-  const e = await startTestEmulator(...args);
-  running.push(e);
-  return e;
-}
+const emulator = emulatorsClosedAfterEachTest();
 
 function reader(e: TestEmulator): AwsLiveReader {
   return new AwsLiveReader(createAwsClients({ endpoint: e.url, env: CREDENTIALS_ENV, retryBaseDelayMs: 5 }));

@@ -24,7 +24,7 @@ import type { Plan } from '../src/plan/plan.js';
 import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator } from './helpers/emulator.js';
 import { importOptions, snapshotReader } from './helpers/example.js';
 import { PROJECT_ROOT, realWorldAvailable, realWorldSnapshot } from './helpers/fixtures.js';
-import { buildUniverse, chanceOf, pick, randomAccount, randomPolicy, seededRandom, uniqueSids, type Random, type UniverseAction } from './helpers/random-account.js';
+import { buildUniverse, chance, pick, randomAccount, randomPolicy, seededRandom, uniqueSids, type Random, type UniverseAction } from './helpers/random-account.js';
 import { expectGolden } from './helpers/golden.js';
 import { runCli } from './helpers/run-cli.js';
 
@@ -49,21 +49,21 @@ function mutate(random: Random, snapshot: Json): Json {
   const managed = (copy['Policies'] as Json[]).filter((p) => !(p['PolicyName'] as string).startsWith('boundary'));
   for (const principal of [...users, ...roles]) {
     for (const list of ['UserPolicyList', 'RolePolicyList']) {
-      for (const inline of (principal[list] as Json[] | undefined) ?? []) if (chanceOf(random, 0.4)) inline['PolicyDocument'] = randomPolicy(random, universe);
+      for (const inline of (principal[list] as Json[] | undefined) ?? []) if (chance(random, 0.4)) inline['PolicyDocument'] = randomPolicy(random, universe);
     }
-    if (chanceOf(random, 0.3)) {
+    if (chance(random, 0.3)) {
       const policy = pick(random, managed);
       const attached = principal['AttachedManagedPolicies'] as Json[];
       principal['AttachedManagedPolicies'] = attached.some((a) => a['PolicyArn'] === policy['Arn']) ? attached.filter((a) => a['PolicyArn'] !== policy['Arn']) : [...attached, { PolicyName: policy['PolicyName'], PolicyArn: policy['Arn'] }];
     }
-    if (principal['GroupList'] && chanceOf(random, 0.3)) {
+    if (principal['GroupList'] && chance(random, 0.3)) {
       const group = pick(random, groups);
       const list = principal['GroupList'] as string[];
       principal['GroupList'] = list.includes(group) ? list.filter((g) => g !== group) : [...list, group];
     }
   }
   for (const policy of managed) {
-    if (!chanceOf(random, 0.3)) continue;
+    if (!chance(random, 0.3)) continue;
     const versions = policy['PolicyVersionList'] as Json[];
     const current = versions.find((v) => v['IsDefaultVersion'])!;
     current['Document'] = randomPolicy(random, universe);

@@ -9,7 +9,8 @@ import { seedModel, type SeedOptions } from '../../tools/iam-emulator/seed.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../tools/iam-emulator/server.js';
 import type { IamModel } from '../../tools/iam-emulator/model.js';
 import { PROJECT_ROOT } from './fixtures.js';
-import { seededRandom } from './random-account.js';
+import { afterEach } from 'vitest';
+import { seededRandom } from '../../tools/iam-emulator/random.js';
 
 // The SDK reads these from the process environment whatever credentials it is given.
 process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
@@ -56,5 +57,21 @@ export async function startTestEmulator(snapshot: Record<string, unknown> | unde
     resetCalls: async () => {
       await fetch(`${running.url}/_emulator/calls`, { method: 'DELETE' });
     },
+  };
+}
+
+/**
+ * For a test file: a function that starts an emulator like `startTestEmulator`, each closed after the test that
+ * started it (registers the `afterEach`).
+ */
+export function emulatorsClosedAfterEachTest(): typeof startTestEmulator {
+  const running: TestEmulator[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((e) => e.close()));
+  });
+  return async (...args) => {
+    const e = await startTestEmulator(...args);
+    running.push(e);
+    return e;
   };
 }

