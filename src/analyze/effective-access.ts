@@ -1,17 +1,20 @@
 /**
  * Effective access of the principals of one IAM state, asked as questions: can this user or role do this action
- * on this resource; can it assume that role. Answers come from the evaluation engine, with the request context an
- * attacker would have: the time is `now` (passed in, never read from the clock), MFA is present, the transport is
- * TLS, and the keys AWS sets from the principal are set. A condition that can never hold at `now` blocks a path; one
- * the caller can satisfy does not.
+ * on this resource; can it assume that role. Answers come from the evaluation engine over every request the principal
+ * could make (src/evaluate/request-space.ts): the keys AWS sets from the principal (its ARN, type, user name, tags)
+ * and from an IAM user or role it acts on (their tags) are fixed; the rest (source IP, region, MFA, TLS, user agent,
+ * request tags, the time from `now` on, passed in, never read from the clock) are the caller's to choose. A condition
+ * that can never hold from `now` on blocks a path; one the caller can satisfy does not.
  */
 import { addTo } from '../core/multimap.js';
 import { isAwsOwnedPath } from '../core/arn.js';
 import { statementsOf, type PolicyJson } from '../core/policy.js';
 import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
-import { compilePolicy, type CompiledPolicy } from '../evaluate/compile-policy.js';
-import { evaluate, hasStatementsFor, type EvaluateOptions } from '../evaluate/engine.js';
+import { compilePolicy, type CompiledStatement } from '../evaluate/compile-policy.js';
+import { prepareContext } from '../evaluate/context.js';
+import { allowPaths, decideSelected, evaluateInSomeContext, hasStatementsFor, selectStatements, type ChosenContextResult, type EvaluateOptions } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
+import { defaultContext, findContext, isPrincipalKey, isResourceTagKey, type ConditionEntry, type RequestSpace } from '../evaluate/request-space.js';
 import { ALWAYS_ALLOWED_ACTION } from '../evaluate/service-rules.js';
 import type { Decision, RequestContext } from '../evaluate/types.js';
 
@@ -21,8 +24,6 @@ export class EffectiveAccess {
   private readonly resolver: PrincipalResolver;
   private readonly resolved = new Map<string, ResolvedPrincipal>();
   private readonly reach = new Map<string, readonly RoleState[]>();
-  /** The caller picks the region: us-east-1 (where IAM lives) and every region a policy condition names. */
-  private readonly regions: readonly string[];
 
   constructor(
     readonly state: IamState,
@@ -30,7 +31,6 @@ export class EffectiveAccess {
     private readonly options: EvaluateOptions,
   ) {
     this.resolver = new PrincipalResolver(state);
-    this.regions = ['us-east-1', ...[...regionsNamedIn(state)].filter((r) => r !== 'us-east-1').sort()];
   }
 
   /** Users and roles of the account that can act: AWS-owned roles are AWS's, not the account's. */
@@ -38,20 +38,41 @@ export class EffectiveAccess {
     return [...this.state.users.values(), ...[...this.state.roles.values()].filter((r) => !isAwsOwnedPath(r.path))];
   }
 
-  /** The decision in the most favourable region for the caller (Allowed if any region allows it). */
+  /** The decision for the most favourable request the principal can make (Allowed if any context it can present allows it). */
   decision(principal: Principal, action: string, resource: string, extra: RequestContext = {}): Decision {
+    return this.judge(principal, action, resource, extra).decision;
+  }
+
+  /**
+   * The decision with the context that reaches it: for an Allowed, a request the principal can make that is allowed
+   * (its region, source, MFA, time...), so findings can say under which condition they hold.
+   */
+  judge(principal: Principal, action: string, resource: string, extra: RequestContext = {}): ChosenContextResult {
     const resolved = this.resolve(principal);
     const service = action.slice(0, action.indexOf(':')).toLowerCase();
-    if (!hasStatementsFor(resolved.policies, service) && action.toLowerCase() !== ALWAYS_ALLOWED_ACTION) return 'ImplicitlyDenied';
-    let first: Decision | undefined;
-    const noExtra = Object.keys(extra).length === 0;
-    for (const region of this.regions) {
-      const context = noExtra ? this.regionalContext(principal, region) : { ...this.contextOf(principal), 'aws:RequestedRegion': region, ...extra };
-      const decision = evaluate(resolved.policies, { principal: principal.arn, action, resource, context }, this.options).decision;
-      if (decision === 'Allowed') return decision;
-      first ??= decision;
+    if (!hasStatementsFor(resolved.policies, service) && action.toLowerCase() !== ALWAYS_ALLOWED_ACTION) return { decision: 'ImplicitlyDenied', matched: [], reason: 'no-allow', context: {}, complete: true };
+    return evaluateInSomeContext(resolved.policies, { principal: principal.arn, action, resource }, this.spaceFor(principal, resource, extra), this.options);
+  }
+
+  /**
+   * The keys a principal's requests cannot choose: its own (ARN, account, type, user name, tags), the question's
+   * (`extra`, such as iam:PassedToService), and the tags of the IAM user or role the request acts on.
+   */
+  spaceFor(principal: Principal, resource: string, extra: RequestContext = {}): RequestSpace {
+    const target = this.byArn().get(resource);
+    const resourceTags: Record<string, string> = {};
+    if (target) {
+      for (const [key, value] of Object.entries(target.tags)) {
+        resourceTags[`aws:ResourceTag/${key}`] = value;
+        resourceTags[`iam:ResourceTag/${key}`] = value;
+      }
     }
-    return first!;
+    const extraKeys = new Set(Object.keys(extra).map((k) => k.toLowerCase()));
+    return {
+      fixed: { ...this.contextOf(principal), ...resourceTags, ...extra },
+      isFixed: (key) => isPrincipalKey(key) || extraKeys.has(key) || (target !== undefined && isResourceTagKey(key)),
+      notBefore: this.now,
+    };
   }
 
   can(principal: Principal, action: string, resource: string, extra: RequestContext = {}): boolean {
@@ -82,46 +103,57 @@ export class EffectiveAccess {
   private accountLists?: AccountLists;
 
   /**
-   * Whether the principal can assume the role: the trust policy must allow it and not deny it; in the same
-   * account a trust policy naming the principal's ARN suffices, while one naming the account (or "*") also needs
-   * the principal's own policies to allow sts:AssumeRole on the role.
+   * Whether the principal can assume the role, in some request it can make: the trust policy must allow it and no
+   * Deny (trust or its own) apply; in the same account a trust policy naming the principal's ARN suffices, while one
+   * naming the account (or "*") also needs the principal's own policies to allow sts:AssumeRole on the role. Trust
+   * and identity conditions are judged in one context: a trust requiring MFA and a policy denying it cannot both hold.
    */
   canAssume(principal: Principal, role: RoleState): boolean {
     if (principal.arn === role.arn) return false;
     const account = this.state.account;
-    const request = { principal: principal.arn, action: 'sts:AssumeRole', resource: role.arn, context: this.contextOf(principal) };
-    let namedDirectly = false;
-    let namedByAccount = false;
-    for (const { statement, compiled } of this.trustStatements(role)) {
-      const match = principalMatch(statement, principal.arn, account);
+    const byArn: TrustStatement[] = [];
+    const byAccount: TrustStatement[] = [];
+    const trustDenies: TrustStatement[] = [];
+    for (const t of this.trustStatements(role)) {
+      if (!t.compiled || !t.compiled.actionMatches('sts', 'assumerole')) continue;
+      const match = principalMatch(t.statement, principal.arn, account);
       if (match === 'none') continue;
-      const decision = evaluate({ identity: [compiled] }, request, this.options).decision;
-      // A Deny that names the principal and applies blocks the role whatever else allows it.
-      if (decision === 'ExplicitlyDenied') return false;
-      if (decision === 'Allowed') {
-        if (match === 'arn') namedDirectly = true;
-        else namedByAccount = true;
-      }
+      if (t.compiled.effect === 'Deny') trustDenies.push(t);
+      else (match === 'arn' ? byArn : byAccount).push(t);
     }
-    const identity = this.decision(principal, 'sts:AssumeRole', role.arn);
-    if (identity === 'ExplicitlyDenied') return false;
-    return namedDirectly || (namedByAccount && identity === 'Allowed');
+    if (byArn.length === 0 && byAccount.length === 0) return false;
+    const space = this.spaceFor(principal, role.arn);
+    const selected = selectStatements(this.resolve(principal).policies, { action: 'sts:AssumeRole', resource: role.arn, context: defaultContext(space) }, this.options);
+    const identity = allowPaths(selected);
+    const conditions = (t: TrustStatement): readonly ConditionEntry[] => t.compiled!.conditions;
+    const paths = [...byArn.map((t) => ({ conditions: conditions(t) })), ...byAccount.flatMap((t) => identity.paths.map((p) => ({ conditions: [...conditions(t), ...p.conditions] })))];
+    const denies = [...trustDenies.map(conditions), ...identity.denies];
+    const decide = (context: RequestContext): boolean => {
+      const prepared = prepareContext(context);
+      if (trustDenies.some((t) => t.compiled!.conditionHolds(prepared))) return false;
+      const own = decideSelected(selected, context).decision;
+      if (own === 'ExplicitlyDenied') return false;
+      return byArn.some((t) => t.compiled!.conditionHolds(prepared)) || (own === 'Allowed' && byAccount.some((t) => t.compiled!.conditionHolds(prepared)));
+    };
+    const found = findContext({ paths, denies, space, decide });
+    // A search cut short cannot prove the role out of reach: assume it can (findings err towards reporting).
+    return found.context !== undefined || !found.complete;
   }
 
-  private readonly trustCache = new Map<string, readonly { statement: Record<string, unknown>; compiled: CompiledPolicy }[]>();
+  private readonly trustCache = new Map<string, readonly TrustStatement[]>();
 
   /**
    * A role's trust statements, each compiled once on its own without its Principal (matched separately), in the
    * trust policy's own version, so policy variables behave as they do everywhere else.
    */
-  private trustStatements(role: RoleState): readonly { statement: Record<string, unknown>; compiled: CompiledPolicy }[] {
+  private trustStatements(role: RoleState): readonly TrustStatement[] {
     let found = this.trustCache.get(role.arn);
     if (!found) {
       const version = role.trustPolicy.document['Version'];
-      found = statementsOf(role.trustPolicy.document).map((statement) => ({
-        statement,
-        compiled: compilePolicy(`trust policy of role ${role.name}`, { ...(version !== undefined ? { Version: version } : {}), Statement: [{ ...statement, Principal: undefined, NotPrincipal: undefined }] }),
-      }));
+      found = statementsOf(role.trustPolicy.document).map((statement) => {
+        const policy = compilePolicy(`trust policy of role ${role.name}`, { ...(version !== undefined ? { Version: version } : {}), Statement: [{ ...statement, Principal: undefined, NotPrincipal: undefined }] });
+        return { statement, compiled: [...policy.byService.values()].flat()[0] ?? policy.anyService[0] };
+      });
       this.trustCache.set(role.arn, found);
     }
     return found;
@@ -223,26 +255,9 @@ export class EffectiveAccess {
     return resolved;
   }
 
-  private readonly contexts = new Map<string, Record<string, string>>();
-
-  /** The principal's context in a region, built once: thousands of probes ask with the same one. */
-  private regionalContext(principal: Principal, region: string): Record<string, string> {
-    const key = `${principal.arn}\u0000${region}`;
-    let context = this.contexts.get(key);
-    if (!context) this.contexts.set(key, (context = { ...this.contextOf(principal), 'aws:RequestedRegion': region }));
-    return context;
-  }
-
+  /** The keys AWS sets from the principal itself, for every request it makes. */
   private contextOf(principal: Principal): Record<string, string> {
-    const iso = this.now.toISOString();
     const context: Record<string, string> = {
-      'aws:CurrentTime': iso,
-      'aws:EpochTime': String(Math.floor(this.now.getTime() / 1000)),
-      'aws:TokenIssueTime': iso,
-      'aws:MultiFactorAuthPresent': 'true',
-      'aws:MultiFactorAuthAge': '0',
-      'aws:SecureTransport': 'true',
-      'aws:RequestedRegion': 'us-east-1',
       'aws:PrincipalArn': principal.arn,
       'aws:PrincipalAccount': this.state.account,
       'aws:PrincipalType': principal.kind === 'user' ? 'User' : 'AssumedRole',
@@ -253,28 +268,10 @@ export class EffectiveAccess {
   }
 }
 
-/** Regions that conditions on aws:RequestedRegion name anywhere in the state (literal values only). */
-function regionsNamedIn(state: IamState): Set<string> {
-  const regions = new Set<string>();
-  const documents: PolicyJson[] = [
-    ...[...state.policies.values()].map((p) => p.document.document),
-    ...[...state.externalPolicies.values()].map((p) => p.document),
-    ...[...state.users.values(), ...state.groups.values(), ...state.roles.values()].flatMap((e) => Object.values(e.inlinePolicies).map((p) => p.document)),
-  ];
-  for (const document of documents) {
-    for (const statement of statementsOf(document)) {
-      const condition = statement['Condition'];
-      if (typeof condition !== 'object' || condition === null) continue;
-      for (const block of Object.values(condition as Record<string, unknown>)) {
-        if (typeof block !== 'object' || block === null) continue;
-        for (const [key, value] of Object.entries(block as Record<string, unknown>)) {
-          if (key.toLowerCase() !== 'aws:requestedregion') continue;
-          for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(v)) regions.add(v);
-        }
-      }
-    }
-  }
-  return regions;
+/** A trust statement and its compiled form (none when it holds no Effect IAM reads). */
+interface TrustStatement {
+  readonly statement: Record<string, unknown>;
+  readonly compiled: CompiledStatement | undefined;
 }
 
 export interface AccountLists {

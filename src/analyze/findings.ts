@@ -215,7 +215,7 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
   for (const path of EXISTING_RESOURCE_PATHS) {
     if (path.actions.every((a) => access.can(p, a, '*'))) add(path.code, 'medium', `can ${path.what}`, 'Whether such resources exist is not in an IAM snapshot; if they do, this is an escalation path.');
   }
-  if (access.can(p, 'iam:PassRole', `arn:aws:iam::${state.account}:role/iam-gitops-any-role`)) {
+  if (access.can(p, 'iam:PassRole', `arn:aws:iam::${state.account}:role/iam-gitops-any-role`, { 'iam:PassedToService': 'iam-gitops-any-service.amazonaws.com' })) {
     add('PASS_ROLE_WILDCARD', 'medium', 'can pass any role to any service (iam:PassRole on *)', 'Restrict iam:PassRole to the roles it must pass, and iam:PassedToService to their services.');
   }
   return out;

@@ -8,8 +8,9 @@ import { addAllTo } from '../core/multimap.js';
 import { prepareContext, type PreparedContext } from './context.js';
 import type { CompiledPolicy, CompiledStatement } from './compile-policy.js';
 import { prepareResource, type PreparedResource } from './resources.js';
+import { defaultContext, findContext, type ConditionEntry, type RequestSpace } from './request-space.js';
 import { serviceDecision } from './service-rules.js';
-import type { EvaluationRequest, EvaluationResult, MatchedStatement } from './types.js';
+import type { EvaluationRequest, EvaluationResult, MatchedStatement, RequestContext } from './types.js';
 
 /** The policies that apply to one principal, compiled. */
 export interface PrincipalPolicies {
@@ -42,6 +43,104 @@ export function evaluate(principal: PrincipalPolicies, request: EvaluationReques
 }
 
 const NONE: readonly CompiledStatement[] = [];
+
+/** The decision in the context the caller chose, which `context` holds. */
+export interface ChosenContextResult extends EvaluationResult {
+  readonly context: RequestContext;
+  /** False when the search for an allowing context stopped at its bound: an Allowed may have been missed. */
+  readonly complete: boolean;
+}
+
+/**
+ * A principal's statements that a request's action and resource select, conditions aside: what a search over
+ * request contexts varies. Resources read policy variables from `fixed` (the keys the caller cannot choose).
+ */
+export interface SelectedStatements {
+  readonly principal: PrincipalPolicies;
+  readonly service: string;
+  readonly action: string;
+  readonly resource: PreparedResource;
+  readonly identity: readonly CompiledStatement[];
+  readonly boundary: readonly CompiledStatement[];
+}
+
+export function selectStatements(principal: PrincipalPolicies, request: Omit<EvaluationRequest, 'principal'>, options: EvaluateOptions): SelectedStatements {
+  const colon = request.action.indexOf(':');
+  const service = request.action.slice(0, colon).toLowerCase();
+  const action = request.action.slice(colon + 1).toLowerCase();
+  const resource = prepareResource(request.resource);
+  const wildcardOnly = resource.isAll && options.isWildcardOnlyAction(request.action);
+  const index = indexOf(principal);
+  const context = prepareContext(request.context);
+  const identity = selectedStatements(index.identity.get(service), index.identityAny, service, action, resource, context, wildcardOnly);
+  const boundary = index.boundary ? selectedStatements(index.boundary.get(service), index.boundaryAny, service, action, resource, context, wildcardOnly) : NONE;
+  return { principal, service, action, resource, identity, boundary };
+}
+
+/** The decision on selected statements in one context (as `evaluate` reaches it). */
+export function decideSelected(selected: SelectedStatements, context: RequestContext): EvaluationResult {
+  const prepared = prepareContext(context);
+  const holds = (s: CompiledStatement): boolean => s.conditionHolds(prepared);
+  const result = decide(selected.principal, selected.identity.filter(holds), selected.boundary.filter(holds));
+  const imposed = serviceDecision(`${selected.service}:${selected.action}`, selected.resource, result.decision);
+  if (!imposed || imposed === result.decision) return result;
+  if (imposed === 'Allowed') return { decision: imposed, matched: [] };
+  return result.decision === 'ExplicitlyDenied' ? { decision: imposed, matched: result.matched } : { decision: imposed, matched: [], reason: 'service-rule' };
+}
+
+/** Whether any selected statement has a condition: without one, every context gets the same decision. */
+export function hasConditions(selected: SelectedStatements): boolean {
+  return selected.identity.some((s) => s.conditions.length > 0) || selected.boundary.some((s) => s.conditions.length > 0);
+}
+
+/** The ways selected statements can allow (an Allow with each of the boundary's Allows), and the Denies that can stop them. */
+export function allowPaths(selected: SelectedStatements): { paths: { conditions: readonly ConditionEntry[] }[]; denies: (readonly ConditionEntry[])[] } {
+  const allows = selected.identity.filter((s) => s.effect === 'Allow');
+  const boundaryAllows = selected.principal.boundary ? selected.boundary.filter((s) => s.effect === 'Allow') : undefined;
+  const paths = allows.flatMap((s) => (boundaryAllows ? boundaryAllows.map((b) => ({ conditions: [...s.conditions, ...b.conditions] })) : [{ conditions: s.conditions }]));
+  const denies = [...selected.identity, ...selected.boundary].filter((s) => s.effect === 'Deny').map((s) => s.conditions);
+  return { paths, denies };
+}
+
+/**
+ * The decision for the most favourable request the caller can make: Allowed when some context the caller can
+ * present is allowed (`space.fixed` holds the keys it cannot choose). Otherwise ExplicitlyDenied when an Allow can
+ * hold but a Deny then always applies, else ImplicitlyDenied.
+ */
+export function evaluateInSomeContext(principal: PrincipalPolicies, request: Omit<EvaluationRequest, 'context'>, space: RequestSpace, options: EvaluateOptions): ChosenContextResult {
+  const base = defaultContext(space);
+  const selected = selectStatements(principal, { action: request.action, resource: request.resource, context: base }, options);
+  if (!hasConditions(selected)) return { ...decideSelected(selected, base), context: base, complete: true };
+  const { paths, denies } = allowPaths(selected);
+  const found = findContext({ paths, denies, space, decide: (context) => decideSelected(selected, context).decision === 'Allowed' });
+  if (found.context) return { ...decideSelected(selected, found.context), context: found.context, complete: true };
+  const result = decideSelected(selected, base);
+  if (found.pathCanHold && result.decision === 'ImplicitlyDenied' && result.reason !== 'service-rule') {
+    // An Allow holds in some context, and a Deny then applies in every one: denied, explicitly.
+    return { decision: 'ExplicitlyDenied', matched: report([...selected.identity, ...selected.boundary].filter((s) => s.effect === 'Deny'), principal), context: base, complete: found.complete };
+  }
+  return { ...result, context: base, complete: found.complete };
+}
+
+/** Statements whose action and resource cover the request, whatever their conditions. */
+function selectedStatements(
+  forService: readonly CompiledStatement[] | undefined,
+  forAny: readonly CompiledStatement[],
+  service: string,
+  action: string,
+  resource: PreparedResource,
+  context: PreparedContext,
+  wildcardOnly: boolean,
+): readonly CompiledStatement[] {
+  let out: CompiledStatement[] | undefined;
+  for (const list of [forService ?? NONE, forAny]) {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly)) (out ??= []).push(s);
+    }
+  }
+  return out ?? NONE;
+}
 
 /**
  * Whether any identity statement can apply to an action of this service (lower case). When none can, every request
