@@ -18,7 +18,7 @@ describe('trust deltas', () => {
     const after = access([], [role('deploy', trust({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::777788889999:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'x' } } }))]);
     expect(trustDeltas(before, after, new Set([`arn:aws:iam::${A}:role/deploy`]))).toEqual([{
       role: `arn:aws:iam::${A}:role/deploy`,
-      gained: [{ type: 'AWS', principal: 'arn:aws:iam::777788889999:root', condition: { StringEquals: { 'sts:ExternalId': 'x' } } }],
+      gained: [{ type: 'AWS', principal: 'arn:aws:iam::777788889999:root', condition: { StringEquals: { 'sts:ExternalId': 'x' } }, example: { 'sts:ExternalId': 'x' } }],
       lost: [{ type: 'AWS', principal: 'arn:aws:iam::444455556666:root' }],
       roleFindings: [],
     }]);

@@ -14,7 +14,7 @@ import { compilePolicy, type CompiledStatement } from '../evaluate/compile-polic
 import { prepareContext } from '../evaluate/context.js';
 import { allowPaths, decideSelected, evaluateInSomeContext, hasStatementsFor, selectStatements, type ChosenContextResult, type EvaluateOptions } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
-import { defaultContext, findContext, isPrincipalKey, isResourceTagKey, type ConditionEntry, type RequestSpace } from '../evaluate/request-space.js';
+import { defaultContext, findContext, isPrincipalKey, isResourceTagKey, type ConditionEntry, type ContextSearch, type RequestSpace } from '../evaluate/request-space.js';
 import { ALWAYS_ALLOWED_ACTION } from '../evaluate/service-rules.js';
 import type { Decision, RequestContext } from '../evaluate/types.js';
 
@@ -27,7 +27,7 @@ export class EffectiveAccess {
 
   constructor(
     readonly state: IamState,
-    private readonly now: Date,
+    readonly now: Date,
     private readonly options: EvaluateOptions,
   ) {
     this.resolver = new PrincipalResolver(state);
@@ -109,7 +109,19 @@ export class EffectiveAccess {
    * and identity conditions are judged in one context: a trust requiring MFA and a policy denying it cannot both hold.
    */
   canAssume(principal: Principal, role: RoleState): boolean {
-    if (principal.arn === role.arn) return false;
+    const question = this.assumeQuestion(principal, role);
+    if (!question) return false;
+    const found = findContext(question);
+    // A search cut short cannot prove the role out of reach: assume it can (findings err towards reporting).
+    return found.context !== undefined || !found.complete;
+  }
+
+  /**
+   * "Can the principal assume the role in this context?", with the conditions a search over contexts needs; undefined
+   * when no trust statement admits the principal in any context (so it never can).
+   */
+  assumeQuestion(principal: Principal, role: RoleState): AssumeQuestion | undefined {
+    if (principal.arn === role.arn) return undefined;
     const account = this.state.account;
     const byArn: TrustStatement[] = [];
     const byAccount: TrustStatement[] = [];
@@ -121,23 +133,29 @@ export class EffectiveAccess {
       if (t.compiled.effect === 'Deny') trustDenies.push(t);
       else (match === 'arn' ? byArn : byAccount).push(t);
     }
-    if (byArn.length === 0 && byAccount.length === 0) return false;
+    if (byArn.length === 0 && byAccount.length === 0) return undefined;
     const space = this.spaceFor(principal, role.arn);
     const selected = selectStatements(this.resolve(principal).policies, { action: 'sts:AssumeRole', resource: role.arn, context: defaultContext(space) }, this.options);
     const identity = allowPaths(selected);
     const conditions = (t: TrustStatement): readonly ConditionEntry[] => t.compiled!.conditions;
     const paths = [...byArn.map((t) => ({ conditions: conditions(t) })), ...byAccount.flatMap((t) => identity.paths.map((p) => ({ conditions: [...conditions(t), ...p.conditions] })))];
     const denies = [...trustDenies.map(conditions), ...identity.denies];
-    const decide = (context: RequestContext): boolean => {
+    const fixed = space.fixed;
+    const decide = (free: RequestContext): boolean => {
+      // The principal's own keys are its own on this side, whatever context the question is asked in.
+      const context = { ...free, ...fixed };
       const prepared = prepareContext(context);
       if (trustDenies.some((t) => t.compiled!.conditionHolds(prepared))) return false;
       const own = decideSelected(selected, context).decision;
       if (own === 'ExplicitlyDenied') return false;
       return byArn.some((t) => t.compiled!.conditionHolds(prepared)) || (own === 'Allowed' && byAccount.some((t) => t.compiled!.conditionHolds(prepared)));
     };
-    const found = findContext({ paths, denies, space, decide });
-    // A search cut short cannot prove the role out of reach: assume it can (findings err towards reporting).
-    return found.context !== undefined || !found.complete;
+    const admitting = (free: RequestContext): Record<string, unknown> | undefined => {
+      const prepared = prepareContext({ ...free, ...fixed });
+      const statement = [...byArn, ...byAccount].find((t) => t.compiled!.conditionHolds(prepared))?.statement;
+      return statement?.['Condition'] as Record<string, unknown> | undefined;
+    };
+    return { paths, denies, space, decide, admitting };
   }
 
   private readonly trustCache = new Map<string, readonly TrustStatement[]>();
@@ -146,7 +164,7 @@ export class EffectiveAccess {
    * A role's trust statements, each compiled once on its own without its Principal (matched separately), in the
    * trust policy's own version, so policy variables behave as they do everywhere else.
    */
-  private trustStatements(role: RoleState): readonly TrustStatement[] {
+  trustStatements(role: RoleState): readonly TrustStatement[] {
     let found = this.trustCache.get(role.arn);
     if (!found) {
       const version = role.trustPolicy.document['Version'];
@@ -268,8 +286,16 @@ export class EffectiveAccess {
   }
 }
 
+/**
+ * Whether a principal can assume a role in a given request context, as a search over contexts asks it
+ * (`findContext`), with the trust statement's condition that admits it in a context (for saying under which).
+ */
+export interface AssumeQuestion extends ContextSearch {
+  readonly admitting: (context: RequestContext) => Record<string, unknown> | undefined;
+}
+
 /** A trust statement and its compiled form (none when it holds no Effect IAM reads). */
-interface TrustStatement {
+export interface TrustStatement {
   readonly statement: Record<string, unknown>;
   readonly compiled: CompiledStatement | undefined;
 }

@@ -1,18 +1,32 @@
 /**
  * Trust deltas: for each role whose assumability changes, who gains or loses the ability to assume it.
- * - Principals outside the account (accounts, services, OIDC/SAML providers), read from the trust policy's Allow
- *   statements, each with the conditions that bind it (e.g. token.actions.githubusercontent.com:sub).
- * - Users and roles of the account, judged effectively: the trust policy must admit them and, where it names only
- *   the account, their own policies must allow sts:AssumeRole; roles reached through a chain count too ("reach").
+ *
+ * Law: the delta is the set difference of who may assume the role, as the engine decides it, over every request a
+ * would-be assumer can make. "Who" is a principal and a request context: a narrower condition (a pinned OIDC subject,
+ * an added sts:ExternalId) takes requests away and adds none, so it is a loss only; a statement allowing only
+ * sts:TagSession lets nobody in; removing a Deny that kept an account out is a gain.
+ * - Principals outside the account (accounts, their principals, "*", services, OIDC and SAML providers, the account
+ *   itself for its principals the state does not hold) are read from both trust policies: each named one, and for
+ *   each account (and for "*") a principal of it that no policy names. Each is judged by the trust policy alone (its
+ *   own account's policies are not known), with the keys that describe who it is fixed or kept within it.
+ * - Users and roles of the account are judged effectively: the trust policy must admit them and, where it names only
+ *   the account, their own policies must allow sts:AssumeRole; roles reached through a chain count too ("via").
+ * A grant carries the condition of the statement that admits it, an `example` request in the difference, and the
+ * `overlap`: the condition under which the principal could assume the role on both sides, where there is one.
  */
-import { canonicalConditionKey, isPlainObject, stableStringify, statementsOf } from '../core/policy.js';
+import { isPlainObject, stableStringify, statementsOf } from '../core/policy.js';
 import type { RoleState } from '../core/state.js';
-import { EffectiveAccess } from './effective-access.js';
+import { compilePolicy, type CompiledStatement } from '../evaluate/compile-policy.js';
+import { prepareContext } from '../evaluate/context.js';
+import { findContext, type ConditionEntry, type RequestSpace } from '../evaluate/request-space.js';
+import type { RequestContext } from '../evaluate/types.js';
+import { EffectiveAccess, type Principal } from './effective-access.js';
 import { findRisks } from './findings.js';
 
 export interface TrustGrant {
   /** `AWS`, `Service`, `Federated`, `CanonicalUser` for principals named in the trust policy; `user`/`role` for the account's. */
   readonly type: string;
+  /** The principal; `*` for anyone, `arn:aws:iam::ACCOUNT:root` for any principal of that account. */
   readonly principal: string;
   /** The trust statement's conditions, when any. */
   readonly condition?: Record<string, unknown>;
@@ -20,6 +34,16 @@ export interface TrustGrant {
   readonly via?: readonly string[];
   /** Added field: the principal's ARN before the change, when the change moves it to another path. */
   readonly movedFrom?: string;
+  /**
+   * Added field: a request in the difference (the keys the trust conditions name), e.g. the OIDC subject that can
+   * no longer assume the role.
+   */
+  readonly example?: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * Added field: the other side's condition under which the principal can assume the role on both sides (a lost
+   * grant still held there, a gained one already held there); `{}` when that side admits it unconditionally.
+   */
+  readonly overlap?: Record<string, unknown>;
 }
 
 export interface TrustDelta {
@@ -52,24 +76,30 @@ export function trustDeltas(before: EffectiveAccess, after: EffectiveAccess, aff
   const assumersAfter = assumersByRole(reachMap(after, affected));
   const none = new Map<string, string[]>();
   const moved = (arn: string): { movedFrom?: string } => (previous.has(arn) ? { movedFrom: previous.get(arn)! } : {});
+  const account = after.state.account || before.state.account;
   for (const [arn, { before: was, after: is }] of [...roles].sort(([a], [b]) => a.localeCompare(b))) {
     const gained: TrustGrant[] = [];
     const lost: TrustGrant[] = [];
-    // Named outsiders can only change with the trust policy (whose key the diff has already computed). Two grants
-    // are the same when their conditions are, as IAM reads them (order, key case, scalar or list).
-    if (!was || !is || was.trustPolicy.key !== is.trustPolicy.key) {
-      const grantKey = (g: TrustGrant): string => stableStringify({ type: g.type, principal: g.principal, condition: g.condition ? canonicalConditionKey(g.condition) : null });
-      const named = (role: RoleState | undefined): Map<string, TrustGrant> => new Map(namedPrincipals(role, before.state.account).map((g) => [grantKey(g), g]));
-      const wasNamed = named(was);
-      const isNamed = named(is);
-      gained.push(...[...isNamed].filter(([k]) => !wasNamed.has(k)).map(([, g]) => g));
-      lost.push(...[...wasNamed].filter(([k]) => !isNamed.has(k)).map(([, g]) => g));
+    const trustChanged = !was || !is || was.trustPolicy.key !== is.trustPolicy.key;
+    // Principals outside the account can only gain or lose with the trust policy (its key the diff computed).
+    if (trustChanged) {
+      const difference = outsiderDifference(was, is, account, before, after);
+      gained.push(...difference.gained);
+      lost.push(...difference.lost);
     }
     // The account's principals that can assume it (directly or through other roles), before and after.
     const a0 = assumersBefore.get(arn) ?? none;
     const a1 = assumersAfter.get(arn) ?? none;
     const kindOf = (p: string): string => (p.includes(':user/') ? 'user' : 'role');
-    for (const [p, via] of a1) if (!a0.has(p)) gained.push({ type: kindOf(p), principal: p, ...moved(p), ...(via.length ? { via } : {}) });
+    for (const [p, via] of a1) {
+      if (!a0.has(p)) gained.push({ type: kindOf(p), principal: p, ...moved(p), ...(via.length ? { via } : {}) });
+      else if (via.length === 0 && (a0.get(p) ?? []).length === 0 && was && is && (trustChanged || affected.has(p) || (previous.has(p) && affected.has(previous.get(p)!)))) {
+        // Assumable directly on both sides: the requests it can make to do so may still differ (an MFA condition).
+        const difference = ownDifference(p, previous.get(p) ?? p, was, is, before, after);
+        if (difference.gained) gained.push({ type: kindOf(p), principal: p, ...moved(p), ...difference.gained });
+        if (difference.lost) lost.push({ type: kindOf(p), principal: p, ...moved(p), ...difference.lost });
+      }
+    }
     for (const [p, via] of a0) if (!a1.has(p)) lost.push({ type: kindOf(p), principal: p, ...moved(p), ...(via.length ? { via } : {}) });
     if (gained.length || lost.length) {
       const role = is ?? was!;
@@ -81,6 +111,290 @@ export function trustDeltas(before: EffectiveAccess, after: EffectiveAccess, aff
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Principals outside the account
+
+/**
+ * A would-be assumer the trust policy can name: one principal, or a class of them ("any principal of account A that
+ * no policy names", "anyone"), with the keys its requests carry because of who it is.
+ */
+interface Outsider {
+  readonly type: 'AWS' | 'Service' | 'Federated' | 'CanonicalUser';
+  /** As a grant shows it. */
+  readonly shown: string;
+  /** The action it assumes a role with. */
+  readonly action: 'sts:AssumeRole' | 'sts:AssumeRoleWithWebIdentity' | 'sts:AssumeRoleWithSAML';
+  /** Whether a Principal element entry (type, id) names it. */
+  readonly namedBy: (type: string, id: string) => boolean;
+  /** Keys set by who it is. */
+  readonly fixed: RequestContext;
+  /** For a class: whether the identity keys of a context describe one of its members (defaults where absent). */
+  readonly member: (context: RequestContext) => RequestContext | undefined;
+  /** Classes are shown only where none of their wider classes shows the same grant. */
+  readonly within: readonly string[];
+}
+
+const ANYONE = '*';
+
+/** The outsiders both trust policies name, with the classes they belong to. */
+function outsiders(roles: readonly (RoleState | undefined)[], account: string): Outsider[] {
+  const named = new Map<string, Set<string>>();
+  let anyone = false;
+  // An Allow with NotPrincipal (which IAM refuses in a trust policy, but a state may hold) admits services and
+  // identity providers no policy names, too.
+  let unnamed = false;
+  for (const role of roles) {
+    for (const s of statementsOf(role?.trustPolicy.document ?? {})) {
+      if (s['NotPrincipal'] !== undefined) anyone = true;
+      if (s['NotPrincipal'] !== undefined && s['Effect'] === 'Allow') unnamed = true;
+      for (const [type, id] of principalEntries(s['Principal'] ?? s['NotPrincipal'])) {
+        if (type === 'AWS' && id === '*') anyone = true;
+        else if (!named.has(type)) named.set(type, new Set([id]));
+        else named.get(type)!.add(id);
+      }
+    }
+  }
+  const out: Outsider[] = [];
+  const accounts = new Set<string>();
+  const arns: string[] = [];
+  for (const id of named.get('AWS') ?? []) {
+    const acct = accountOf(id);
+    if (!acct) continue;
+    accounts.add(acct);
+    if (!isAccountId(id)) arns.push(id);
+  }
+  const exactArns = new Set(arns.filter((a) => !isAccountRoot(a)));
+  for (const arn of exactArns) {
+    // The account's own users and roles are judged effectively, with their policies.
+    if (accountOf(arn) === account && /^arn:aws[\w-]*:iam::\d{12}:(user|role)\//.test(arn)) continue;
+    const acct = accountOf(arn)!;
+    out.push({
+      type: 'AWS',
+      shown: arn,
+      action: 'sts:AssumeRole',
+      namedBy: (type, id) => type === 'AWS' && (id === '*' || id === arn || namesAccount(id, acct)),
+      fixed: { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': acct },
+      member: () => ({}),
+      within: [rootOf(acct), ANYONE],
+    });
+  }
+  for (const acct of accounts) {
+    const other = `arn:aws:iam::${acct}:role/iam-gitops-other-principal`;
+    out.push({
+      type: 'AWS',
+      shown: rootOf(acct),
+      action: 'sts:AssumeRole',
+      namedBy: (type, id) => type === 'AWS' && (id === '*' || namesAccount(id, acct)),
+      fixed: { 'aws:PrincipalAccount': acct },
+      // Any principal of the account that no policy names: its ARN is the caller's, within the account.
+      member: (context) => {
+        const principalArn = valueOf(context, 'aws:principalarn') ?? other;
+        return typeof principalArn === 'string' && accountOf(principalArn) === acct && !exactArns.has(principalArn) ? { 'aws:PrincipalArn': principalArn } : undefined;
+      },
+      within: [ANYONE],
+    });
+  }
+  if (anyone || accounts.size > 0) {
+    const stranger = '999999999990';
+    out.push({
+      type: 'AWS',
+      shown: ANYONE,
+      action: 'sts:AssumeRole',
+      namedBy: (type, id) => type === 'AWS' && id === '*',
+      fixed: {},
+      // Anyone at all, in an account no policy names: its account and ARN are the caller's.
+      member: (context) => {
+        // Its ARN, where the request names one, decides its account; else its account, where one is named.
+        const principalArn = valueOf(context, 'aws:principalarn');
+        const named = valueOf(context, 'aws:principalaccount');
+        const acct = typeof principalArn === 'string' ? accountOf(principalArn) : typeof named === 'string' && isAccountId(named) ? named : stranger;
+        if (!acct || accounts.has(acct)) return undefined;
+        return { 'aws:PrincipalAccount': acct, 'aws:PrincipalArn': typeof principalArn === 'string' ? principalArn : `arn:aws:iam::${acct}:role/iam-gitops-anyone` };
+      },
+      within: [],
+    });
+  }
+  if (unnamed) {
+    out.push({ type: 'Service', shown: ANYONE, action: 'sts:AssumeRole', namedBy: () => false, fixed: {}, member: () => ({}), within: [] });
+    out.push({ type: 'Federated', shown: ANYONE, action: 'sts:AssumeRoleWithWebIdentity', namedBy: () => false, fixed: {}, member: () => ({}), within: [] });
+  }
+  for (const [type, ids] of named) {
+    if (type === 'AWS') continue;
+    for (const id of ids) {
+      const kind = type === 'Service' ? 'Service' : type === 'Federated' ? 'Federated' : type === 'CanonicalUser' ? 'CanonicalUser' : undefined;
+      if (!kind) continue;
+      const action = kind === 'Federated' ? (id.includes(':saml-provider/') ? 'sts:AssumeRoleWithSAML' : 'sts:AssumeRoleWithWebIdentity') : 'sts:AssumeRole';
+      const key = kind === 'Service' ? id.toLowerCase() : id;
+      out.push({ type: kind, shown: id, action, namedBy: (t, i) => t === type && (kind === 'Service' ? i.toLowerCase() : i) === key, fixed: {}, member: () => ({}), within: [] });
+    }
+  }
+  return out;
+}
+
+/** A trust policy's statements, compiled without their Principal (matched separately), in its own version. */
+interface CompiledTrust {
+  readonly statement: Record<string, unknown>;
+  readonly compiled: CompiledStatement;
+}
+
+function compiledTrust(role: RoleState | undefined): CompiledTrust[] {
+  if (!role) return [];
+  const version = role.trustPolicy.document['Version'];
+  return statementsOf(role.trustPolicy.document).flatMap((statement) => {
+    const policy = compilePolicy(`trust policy of role ${role.name}`, { ...(version !== undefined ? { Version: version } : {}), Statement: [{ ...statement, Principal: undefined, NotPrincipal: undefined }] });
+    const compiled = [...policy.byService.values()].flat()[0] ?? policy.anyService[0];
+    return compiled ? [{ statement, compiled }] : [];
+  });
+}
+
+/** Whether a trust statement's Principal (or NotPrincipal) admits the outsider. */
+function admits(statement: Record<string, unknown>, who: Outsider): boolean {
+  if (statement['Principal'] !== undefined) return principalEntries(statement['Principal']).some(([type, id]) => who.namedBy(type, id));
+  if (statement['NotPrincipal'] !== undefined) return !principalEntries(statement['NotPrincipal']).some(([type, id]) => who.namedBy(type, id));
+  return false;
+}
+
+/** One side's trust, for one outsider: the statements that can apply to its requests. */
+interface OutsiderSide {
+  readonly allows: readonly CompiledTrust[];
+  readonly denies: readonly CompiledTrust[];
+}
+
+function sideFor(trust: readonly CompiledTrust[], who: Outsider): OutsiderSide {
+  const [service, action] = who.action.toLowerCase().split(':') as [string, string];
+  const applying = trust.filter((t) => t.compiled.actionMatches(service, action) && admits(t.statement, who));
+  return { allows: applying.filter((t) => t.compiled.effect === 'Allow'), denies: applying.filter((t) => t.compiled.effect === 'Deny') };
+}
+
+/** The Allow that admits the outsider in this context, or undefined when none does or a Deny applies. */
+function admittedBy(side: OutsiderSide, context: RequestContext): CompiledTrust | undefined {
+  const prepared = prepareContext(context);
+  if (side.denies.some((t) => t.compiled.conditionHolds(prepared))) return undefined;
+  return side.allows.find((t) => t.compiled.conditionHolds(prepared));
+}
+
+function outsiderDifference(was: RoleState | undefined, is: RoleState | undefined, account: string, before: EffectiveAccess, after: EffectiveAccess): { gained: TrustGrant[]; lost: TrustGrant[] } {
+  const trust = { before: compiledTrust(was), after: compiledTrust(is) };
+  const now = after.now;
+  const found: { who: Outsider; gained?: TrustGrant; lost?: TrustGrant }[] = [];
+  for (const who of outsiders([was, is], account)) {
+    const sides = { before: sideFor(trust.before, who), after: sideFor(trust.after, who) };
+    const space: RequestSpace = { fixed: who.fixed, isFixed: (key) => Object.keys(who.fixed).some((k) => k.toLowerCase() === key), notBefore: now };
+    const one = (from: OutsiderSide, to: OutsiderSide): TrustGrant | undefined => {
+      const inContext = (context: RequestContext): RequestContext | undefined => {
+        const identity = who.member(context);
+        return identity ? { ...context, ...identity, ...who.fixed } : undefined;
+      };
+      const entries = (t: CompiledTrust): readonly ConditionEntry[] => t.compiled.conditions;
+      const hints = identityHints([...to.allows, ...to.denies, ...from.allows, ...from.denies], who);
+      const search = findContext({
+        hints,
+        paths: to.allows.flatMap((t) => [{ conditions: entries(t) }, ...from.denies.map((d) => ({ conditions: [...entries(t), ...entries(d)] }))]),
+        denies: [...to.denies.map(entries), ...from.allows.map(entries)],
+        space,
+        decide: (context) => {
+          const full = inContext(context);
+          return full !== undefined && admittedBy(to, full) !== undefined && admittedBy(from, full) === undefined;
+        },
+      });
+      if (!search.context) return undefined;
+      const full = inContext(search.context)!;
+      const condition = admittedBy(to, full)!.statement['Condition'];
+      // Where both sides admit it: what the grant shares with the other side.
+      const both = findContext({
+        hints,
+        paths: to.allows.flatMap((t) => from.allows.map((f) => ({ conditions: [...entries(t), ...entries(f)] }))),
+        denies: [...to.denies.map(entries), ...from.denies.map(entries)],
+        space,
+        decide: (context) => {
+          const c = inContext(context);
+          return c !== undefined && admittedBy(to, c) !== undefined && admittedBy(from, c) !== undefined;
+        },
+      });
+      const overlap = both.context ? admittedBy(from, inContext(both.context)!)!.statement['Condition'] : undefined;
+      return {
+        type: who.type,
+        principal: who.shown,
+        ...(isPlainObject(condition) ? { condition: condition as Record<string, unknown> } : {}),
+        ...nonEmpty('example', exampleOf(full, [...to.allows, ...to.denies, ...from.allows, ...from.denies])),
+        ...(both.context ? { overlap: isPlainObject(overlap) ? (overlap as Record<string, unknown>) : {} } : {}),
+      };
+    };
+    const gained = one(sides.before, sides.after);
+    const lost = one(sides.after, sides.before);
+    if (gained || lost) found.push({ who, ...(gained ? { gained } : {}), ...(lost ? { lost } : {}) });
+  }
+  // A class that shows the same grant as a wider class it belongs to (a principal of an account trusted as a
+  // whole) adds nothing.
+  const shownAs = (direction: 'gained' | 'lost', type: string, shown: string, grant: TrustGrant): boolean =>
+    found.some((f) => f.who.type === type && f.who.shown === shown && f[direction] !== undefined && stableStringify(f[direction]!.condition ?? null) === stableStringify(grant.condition ?? null));
+  const pick = (direction: 'gained' | 'lost'): TrustGrant[] =>
+    found.flatMap((f) => {
+      const grant = f[direction];
+      return grant && !f.who.within.some((wider) => shownAs(direction, f.who.type, wider, grant)) ? [grant] : [];
+    });
+  return { gained: pick('gained'), lost: pick('lost') };
+}
+
+/**
+ * ARNs worth trying for a class of outsiders whose members' ARNs and accounts go together: one in each account the
+ * conditions name (aws:PrincipalAccount "A" needs an ARN in A), and one in the class's own account.
+ */
+function identityHints(statements: readonly CompiledTrust[], who: Outsider): ConditionEntry[] {
+  const accounts = new Set<string>();
+  for (const entry of statements.flatMap((t) => t.compiled.conditions)) {
+    if (entry.key === 'aws:principalaccount') for (const v of entry.values) if (isAccountId(v)) accounts.add(v);
+  }
+  const own = who.fixed['aws:PrincipalAccount'];
+  if (typeof own === 'string') accounts.add(own);
+  if (who.shown === ANYONE) accounts.add('999999999990');
+  // A user and a role of each: patterns on the ARN (role/*) tell them apart.
+  const values = [...accounts].flatMap((a) => [`arn:aws:iam::${a}:role/iam-gitops-other-principal`, `arn:aws:iam::${a}:user/iam-gitops-other-principal`]);
+  if (values.length === 0) return [];
+  return [{ operator: 'StringEquals', key: 'aws:principalarn', written: 'aws:PrincipalArn', values, variables: false }];
+}
+
+/** The keys of a context the statements' conditions name: what makes it an example. */
+function exampleOf(context: RequestContext, statements: readonly CompiledTrust[]): Record<string, string | readonly string[]> {
+  const keys = new Set(statements.flatMap((t) => t.compiled.conditions.map((e) => e.key)));
+  const out: Record<string, string | readonly string[]> = {};
+  for (const [key, value] of Object.entries(context)) if (keys.has(key.toLowerCase())) out[key] = value;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The account's own principals
+
+/** For a principal that can assume the role directly on both sides: requests it can make only on one side. */
+function ownDifference(arn: string, beforeArn: string, was: RoleState, is: RoleState, before: EffectiveAccess, after: EffectiveAccess): { gained?: Pick<TrustGrant, 'condition' | 'example' | 'overlap'>; lost?: Pick<TrustGrant, 'condition' | 'example' | 'overlap'> } {
+  const p0 = principalOf(before, beforeArn);
+  const p1 = principalOf(after, arn);
+  if (!p0 || !p1) return {};
+  const q0 = before.assumeQuestion(p0, was);
+  const q1 = after.assumeQuestion(p1, is);
+  if (!q0 || !q1) return {};
+  const one = (from: typeof q0, to: typeof q1) => {
+    const found = findContext({ paths: to.paths, denies: [...to.denies, ...from.paths.map((p) => p.conditions), ...from.denies], space: to.space, decide: (c) => to.decide(c) && !from.decide(c) });
+    if (!found.context) return undefined;
+    const both = findContext({ paths: to.paths.flatMap((t) => from.paths.map((f) => ({ conditions: [...t.conditions, ...f.conditions] }))), denies: [...to.denies, ...from.denies], space: to.space, decide: (c) => to.decide(c) && from.decide(c) });
+    const condition = to.admitting(found.context);
+    const names = new Set([...to.paths, ...from.paths].flatMap((p) => p.conditions.map((e) => e.key)));
+    const example = Object.fromEntries(Object.entries(found.context).filter(([k]) => names.has(k.toLowerCase())));
+    return { ...(condition ? { condition } : {}), ...nonEmpty('example', example), ...(both.context ? { overlap: from.admitting(both.context) ?? {} } : {}) };
+  };
+  const gained = one(q0, q1);
+  const lost = one(q1, q0);
+  return { ...(gained ? { gained } : {}), ...(lost ? { lost } : {}) };
+}
+
+function nonEmpty<K extends string, V extends object>(key: K, value: V): { [k in K]?: V } {
+  return (Object.keys(value).length ? { [key]: value } : {}) as { [k in K]?: V };
+}
+
+function principalOf(access: EffectiveAccess, arn: string): Principal | undefined {
+  return access.principals().find((p) => p.arn === arn);
 }
 
 /** Assumers (role -> principal -> chain) with every ARN under its name after the change. */
@@ -123,24 +437,33 @@ function chainTo(access: EffectiveAccess, principal: string, role: RoleState): s
   return [];
 }
 
-/** Principals a trust policy's Allow statements name, other than this account's own users and roles. */
-function namedPrincipals(role: RoleState | undefined, account: string): TrustGrant[] {
-  if (!role) return [];
-  const out: TrustGrant[] = [];
-  for (const s of statementsOf(role.trustPolicy.document)) {
-    if (s['Effect'] !== 'Allow') continue;
-    const condition = isPlainObject(s['Condition']) ? (s['Condition'] as Record<string, unknown>) : undefined;
-    const principal = s['Principal'] === '*' ? { AWS: '*' } : s['Principal'];
-    if (!isPlainObject(principal)) continue;
-    for (const [type, ids] of Object.entries(principal)) {
-      for (const id of (Array.isArray(ids) ? ids : [ids]).filter((v): v is string => typeof v === 'string')) {
-        // The account's own users and roles are judged effectively above.
-        if (type === 'AWS' && new RegExp(`^arn:aws[\\w-]*:iam::${account}:(user|role)/`).test(id)) continue;
-        const normalised = type === 'AWS' && /^\d{12}$/.test(id) ? `arn:aws:iam::${id}:root` : id;
-        out.push({ type, principal: normalised, ...(condition ? { condition } : {}) });
-      }
-    }
-  }
-  return out;
+// ---------------------------------------------------------------------------------------------------------------
+// Principal elements
+
+/** The (type, id) entries of a Principal element: `"*"` is `AWS *`. */
+function principalEntries(principal: unknown): [string, string][] {
+  if (principal === '*') return [['AWS', '*']];
+  if (!isPlainObject(principal)) return [];
+  return Object.entries(principal as Record<string, unknown>).flatMap(([type, ids]) => (Array.isArray(ids) ? ids : [ids]).filter((v): v is string => typeof v === 'string').map((id): [string, string] => [type, id]));
 }
 
+const isAccountId = (id: string): boolean => /^\d{12}$/.test(id);
+const isAccountRoot = (id: string): boolean => /^arn:aws[\w-]*:iam::\d{12}:root$/.test(id);
+const rootOf = (account: string): string => `arn:aws:iam::${account}:root`;
+
+/** Whether a Principal id names a whole account: its id or its root ARN. */
+function namesAccount(id: string, account: string): boolean {
+  return id === account || (isAccountRoot(id) && id.split(':')[4] === account);
+}
+
+/** The account of an account id or an IAM/STS ARN. */
+function accountOf(id: string): string | undefined {
+  if (isAccountId(id)) return id;
+  const m = /^arn:aws[\w-]*:(?:iam|sts)::(\d{12}):/.exec(id);
+  return m?.[1];
+}
+
+function valueOf(context: RequestContext, lowerKey: string): string | readonly string[] | undefined {
+  const key = Object.keys(context).find((k) => k.toLowerCase() === lowerKey);
+  return key === undefined ? undefined : context[key];
+}

@@ -28,6 +28,8 @@ export interface ConditionEntry {
   readonly operator: string;
   /** Lower case. */
   readonly key: string;
+  /** The key as the policy writes it (aws:SourceIp), for contexts shown to people. */
+  readonly written: string;
   readonly values: readonly string[];
   /** Policy version 2012-10-17: `${...}` in values are variables. */
   readonly variables: boolean;
@@ -101,7 +103,7 @@ export function conditionEntries(block: unknown, variables: boolean): ConditionE
     if (!isRecord(keys)) continue;
     for (const [key, raw] of Object.entries(keys)) {
       const values = (Array.isArray(raw) ? raw : [raw]).filter((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean').map(String);
-      out.push({ operator, key: key.toLowerCase(), values, variables });
+      out.push({ operator, key: key.toLowerCase(), written: key, values, variables });
     }
   }
   return out;
@@ -120,6 +122,11 @@ export interface ContextSearch {
   readonly space: RequestSpace;
   /** The decision in one full context (the engine's). */
   readonly decide: (context: RequestContext) => boolean;
+  /**
+   * Values worth trying that no condition names, when keys depend on each other (an ARN in the account that
+   * aws:PrincipalAccount names): they add candidates and constrain nothing.
+   */
+  readonly hints?: readonly ConditionEntry[];
   /** At most this many contexts are tried (default 4,096). */
   readonly limit?: number;
 }
@@ -144,12 +151,14 @@ export function findContext(search: ContextSearch): ContextFound {
   const base = defaultContext(space);
   if (search.decide(base)) return { context: base, pathCanHold: true, complete: true };
   // Keys as the default context spells them (aws:CurrentTime), so a found context reads like any other.
-  const spelling = new Map(Object.keys(base).map((k) => [k.toLowerCase(), k]));
+  const spelling = new Map([...search.paths.flatMap((p) => p.conditions), ...search.denies.flat(), ...(search.hints ?? [])].map((e) => [e.key, e.written]));
+  for (const k of Object.keys(base)) spelling.set(k.toLowerCase(), k);
   const baseValue = (key: string): string | readonly string[] | undefined => base[spelling.get(key) ?? key];
   let tried = 1;
   let complete = true;
   let pathCanHold = false;
-  const denyEntries = search.denies.flat();
+  // Keys whose every candidate is tried: those a Deny names (a path must escape it) and those with hints.
+  const denyEntries = [...search.denies.flat(), ...(search.hints ?? [])];
   const denyKeys = new Set(denyEntries.map((e) => e.key).filter((k) => !space.isFixed(k)));
   for (const path of search.paths) {
     const keys = [...new Set([...path.conditions.map((e) => e.key), ...denyKeys])].sort();
@@ -225,6 +234,13 @@ function* product<T>(lists: readonly (readonly T[])[]): Generator<T[]> {
 /** A value no policy names. */
 export const FRESH_VALUE = 'iam-gitops-other';
 
+/** A value no policy names, of the key's shape: an account id for account keys, an ARN for ARN keys. */
+function freshValue(key: string): string {
+  if (key.endsWith('account')) return '999999999990';
+  if (key.endsWith('arn')) return 'arn:aws:iam::999999999990:role/iam-gitops-other';
+  return FRESH_VALUE;
+}
+
 type Family = 'string' | 'like' | 'arn' | 'numeric' | 'date' | 'bool' | 'ip' | 'binary' | 'null';
 
 function familyOf(operator: string): Family | undefined {
@@ -260,7 +276,7 @@ export function keyCandidates(key: string, entries: readonly ConditionEntry[], s
       case 'like':
       case 'arn': {
         const patterns = values(family);
-        const instances = patterns.flatMap((p) => [instantiate(p, family, ''), instantiate(p, family, 'x')]);
+        const instances = patterns.flatMap((p) => [instantiate(p, family, 'x'), instantiate(p, family, '')]);
         instances.forEach((v) => scalars.add(v));
         // A value two patterns both admit ("a*" and "*b": "ab"), for conditions that need both.
         const firsts = patterns.slice(0, 8).map((p) => instantiate(p, family, ''));
@@ -290,7 +306,7 @@ export function keyCandidates(key: string, entries: readonly ConditionEntry[], s
     }
   }
   const earliest = earliestTime(key, space);
-  scalars.add(earliest !== undefined ? (key === 'aws:epochtime' ? String(Math.floor(earliest / 1000)) : new Date(earliest).toISOString()) : families.has('ip') ? '198.51.100.7' : FRESH_VALUE);
+  scalars.add(earliest !== undefined ? (key === 'aws:epochtime' ? String(Math.floor(earliest / 1000)) : new Date(earliest).toISOString()) : families.has('ip') ? '198.51.100.7' : freshValue(key));
   const list = [...scalars].slice(0, MAX_CANDIDATES);
   const multi = entries.some((e) => /^for(any|all)values?:/i.test(e.operator));
   const out: (string | readonly string[] | undefined)[] = multi ? [[], ...list.map((v) => [v]), list] : [...list];

@@ -3,6 +3,7 @@
  * level, big sets summarised, conditions said in words. Pure: the catalog supplies action counts and access levels.
  */
 import type { AccessDelta, AccessEntry, Carveout } from '../analyze/access-delta.js';
+import type { TrustGrant } from '../analyze/trust-delta.js';
 import { SERVICE_REFUSALS } from '../evaluate/service-rules.js';
 import { resourceTypeIndex } from '../evaluate/resource-types.js';
 import type { AccessLevel, ActionCatalog } from '../catalog/action-catalog.js';
@@ -197,6 +198,22 @@ function actionsSummary(actions: readonly string[], catalog: ActionCatalog): str
 }
 
 /** Conditions in words where there is a plain phrase for them; the operator and values otherwise. */
+/**
+ * What a trust grant adds to its condition: where the other side admits the principal too (a lost grant still held
+ * when..., a gained one already held when...), and an example request in the difference.
+ */
+export function grantNotes(grant: Pick<TrustGrant, 'overlap' | 'example'>, direction: 'gained' | 'lost', mood: 'proposal' | 'drift'): string[] {
+  const notes: string[] = [];
+  if (grant.overlap) {
+    const words = Object.keys(grant.overlap).length ? conditionWords(grant.overlap as Record<string, Record<string, unknown>>).split(', ').map((part) => part.replace(/^only /, '')).join(' and ').replace(/ and when /g, ' and ') : 'unconditionally';
+    if (mood === 'drift') notes.push(`live IAM and the manifests both admit it ${words === 'unconditionally' ? 'in other requests' : words}`);
+    else notes.push(direction === 'lost' ? `still admitted ${words === 'unconditionally' ? 'in other requests' : words}` : `already admitted ${words === 'unconditionally' ? 'in other requests' : words}`);
+  }
+  const example = Object.entries(grant.example ?? {}).slice(0, 3);
+  if (example.length) notes.push(`for example ${example.map(([k, v]) => `${k} = ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`).join(', ')}`);
+  return notes;
+}
+
 export function conditionWords(condition: Record<string, Record<string, unknown>>): string {
   const parts: string[] = [];
   for (const [operator, block] of Object.entries(condition)) {

@@ -18,7 +18,7 @@ import type { TrustDelta } from '../analyze/trust-delta.js';
 import type { FindingSeverity } from '../analyze/findings.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import type { Change, Plan } from '../plan/plan.js';
-import { conditionWords, deltaHeadline, DRIFT_LABELS, entryLines, PLAN_LABELS, principalName, type DeltaWords } from './access.js';
+import { conditionWords, deltaHeadline, grantNotes, DRIFT_LABELS, entryLines, PLAN_LABELS, principalName, type DeltaWords } from './access.js';
 import { actionPhrase, detailLine, detailSign, documentLines, shownChanges, type Mood, type ShownChange } from './describe-change.js';
 import { code, fence, html, htmlCode, mermaidLabel, text } from './markdown-safe.js';
 
@@ -329,7 +329,8 @@ function trustSection(out: Sink, trust: readonly TrustDelta[], level: Level, sho
       for (const g of grants) {
         const via = g.via?.length ? ` through ${g.via.map((v) => code(principalName(v))).join(' → ')}` : '';
         const when = g.condition ? `, ${text(conditionWords(g.condition as Record<string, Record<string, unknown>>))}` : '';
-        out.push(`  - ${sign} ${text(g.type)} ${code(g.principal)}${via}${when}`);
+        const notes = grantNotes(g, sign === '+' ? 'gained' : 'lost', words.mood === 'drift' ? 'drift' : 'proposal').map((n) => `; ${text(n)}`).join('');
+        out.push(`  - ${sign} ${text(g.type)} ${code(g.principal)}${via}${when}${notes}`);
       }
     }
   }

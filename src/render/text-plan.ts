@@ -7,7 +7,7 @@ import type { Finding } from '../analyze/findings.js';
 import { renderFindingsText } from './findings.js';
 import type { AccessDelta } from '../analyze/access-delta.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
-import { conditionWords, DRIFT_LABELS, PLAN_LABELS, renderAccessText } from './access.js';
+import { conditionWords, grantNotes, DRIFT_LABELS, PLAN_LABELS, renderAccessText } from './access.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
 
 export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal', catalog?: ActionCatalog): string {
@@ -50,7 +50,8 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
           const when = g.condition ? colors.dim(`, ${conditionWords(g.condition as Record<string, Record<string, unknown>>)}`) : '';
           const via = g.via?.length ? colors.dim(` (through ${g.via.map((v) => v.split('/').pop()).join(' -> ')})`) : '';
           const moved = g.movedFrom ? colors.dim(` (moved from ${g.movedFrom})`) : '';
-          out.push(paint(`    ${sign} ${g.type} ${g.principal}`) + moved + via + when);
+          const notes = grantNotes(g, sign === '+' ? 'gained' : 'lost', mood === 'drift' ? 'drift' : 'proposal').map((n) => colors.dim(`; ${n}`)).join('');
+          out.push(paint(`    ${sign} ${g.type} ${g.principal}`) + moved + via + when + notes);
         }
       }
     }
