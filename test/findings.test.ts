@@ -101,7 +101,7 @@ describe('escalation paths', () => {
 
 describe('trust', () => {
   const role = (...statements: Statement[]): RoleState => ({ kind: 'role', name: 'r', path: '/', arn: `arn:aws:iam::${A}:role/r`, trustPolicy: makePolicy(doc(...statements)), managedPolicies: [], inlinePolicies: {}, tags: {} });
-  const codes = (...statements: Statement[]) => trustRisks(role(...statements), A).map((f) => `${f.severity} ${f.code}`);
+  const codes = (...statements: Statement[]) => trustRisks(role(...statements), A, NOW).map((f) => `${f.severity} ${f.code}`);
   const gh = 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com';
 
   it('flags trust to anyone, and to another account without an external id', () => {
@@ -118,6 +118,32 @@ describe('trust', () => {
     expect(codes(oidc({ StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/*' } }))).toEqual(['high TRUST_OIDC_WILDCARD_SUBJECT']);
     expect(codes(oidc({ StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/app:*' } }))).toEqual(['medium TRUST_OIDC_WILDCARD_SUBJECT']);
     expect(codes(oidc({ StringEquals: { 'token.actions.githubusercontent.com:sub': 'repo:acme/app:ref:refs/heads/main' } }))).toEqual([]);
+  });
+
+  it('reads conditions by what they admit: a condition any caller meets protects nothing', () => {
+    const anyone = (condition?: Statement): Statement => ({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', ...(condition ? { Condition: condition } : {}) });
+    for (const vacuous of [{ Bool: { 'aws:SecureTransport': 'true' } }, { IpAddress: { 'aws:SourceIp': ['0.0.0.0/0', '::/0'] } }, { StringLike: { 'sts:ExternalId': '*' } }, { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } }, { 'ForAllValues:StringEquals': { 'aws:TagKeys': 'x' } }]) {
+      expect(codes(anyone(vacuous)), JSON.stringify(vacuous)).toEqual(['critical TRUST_ANYONE']);
+    }
+    expect(codes(anyone({ StringEquals: { 'sts:ExternalId': 'k3y' } }))).toEqual(['high TRUST_ANYONE']);
+    expect(codes(anyone({ StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } }))).toEqual([]);
+    expect(codes(anyone({ DateLessThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } }))).toEqual([]);
+    // Only sts:AssumeRole lets anyone in; TagSession alone does not.
+    expect(codes({ Effect: 'Allow', Principal: '*', Action: 'sts:TagSession' })).toEqual([]);
+    expect(codes({ Effect: 'Allow', Principal: { AWS: '444455556666' }, Action: 'sts:AssumeRole', Condition: { StringLike: { 'sts:ExternalId': '*' } } })).toEqual(['high TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID']);
+    expect(codes({ Effect: 'Allow', Principal: { AWS: '444455556666' }, Action: 'sts:AssumeRole', Condition: { StringEqualsIfExists: { 'sts:ExternalId': 'k3y' } } })).toEqual(['high TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID']);
+    const oidc = (condition: Statement): Statement => ({ Effect: 'Allow', Principal: { Federated: gh }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: condition });
+    expect(codes(oidc({ StringNotLike: { 'token.actions.githubusercontent.com:sub': '*:pull_request' } }))).toEqual(['critical TRUST_OIDC_WITHOUT_SUBJECT']);
+    expect(codes(oidc({ StringLike: { 'token.actions.githubusercontent.com:sub': '*' } }))).toEqual(['critical TRUST_OIDC_WITHOUT_SUBJECT']);
+  });
+
+  it('flags web identity providers that are not IAM OIDC providers without an audience', () => {
+    const web = (provider: string, condition?: Statement): Statement => ({ Effect: 'Allow', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity', ...(condition ? { Condition: condition } : {}) });
+    expect(codes(web('accounts.google.com'))).toEqual(['critical TRUST_WEB_IDENTITY_WITHOUT_AUDIENCE']);
+    expect(codes(web('cognito-identity.amazonaws.com', { 'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' } }))).toEqual(['critical TRUST_WEB_IDENTITY_WITHOUT_AUDIENCE']);
+    expect(codes(web('cognito-identity.amazonaws.com', { StringEquals: { 'cognito-identity.amazonaws.com:aud': 'us-east-1:12345678-1234-1234-1234-123456789012' } }))).toEqual([]);
+    expect(codes(web('accounts.google.com', { StringLike: { 'accounts.google.com:aud': '*' } }))).toEqual(['critical TRUST_WEB_IDENTITY_WITHOUT_AUDIENCE']);
+    expect(codes(web('graph.facebook.com', { StringEquals: { 'graph.facebook.com:app_id': '1234' } }))).toEqual([]);
   });
 });
 

@@ -10,13 +10,13 @@ import { addTo } from '../core/multimap.js';
 import { isAwsOwnedPath } from '../core/arn.js';
 import { statementsOf, type PolicyJson } from '../core/policy.js';
 import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
-import { compilePolicy, type CompiledStatement } from '../evaluate/compile-policy.js';
 import { prepareContext } from '../evaluate/context.js';
 import { allowPaths, decideSelected, evaluateInSomeContext, hasStatementsFor, selectStatements, type ChosenContextResult, type EvaluateOptions } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
 import { defaultContext, findContext, isPrincipalKey, isResourceTagKey, type ConditionEntry, type ContextSearch, type RequestSpace } from '../evaluate/request-space.js';
 import { ALWAYS_ALLOWED_ACTION } from '../evaluate/service-rules.js';
 import type { Decision, RequestContext } from '../evaluate/types.js';
+import { compiledTrust, type CompiledTrust } from './trust-principals.js';
 
 export type Principal = UserState | RoleState;
 
@@ -123,11 +123,11 @@ export class EffectiveAccess {
   assumeQuestion(principal: Principal, role: RoleState): AssumeQuestion | undefined {
     if (principal.arn === role.arn) return undefined;
     const account = this.state.account;
-    const byArn: TrustStatement[] = [];
-    const byAccount: TrustStatement[] = [];
-    const trustDenies: TrustStatement[] = [];
+    const byArn: CompiledTrust[] = [];
+    const byAccount: CompiledTrust[] = [];
+    const trustDenies: CompiledTrust[] = [];
     for (const t of this.trustStatements(role)) {
-      if (!t.compiled || !t.compiled.actionMatches('sts', 'assumerole')) continue;
+      if (!t.compiled.actionMatches('sts', 'assumerole')) continue;
       const match = principalMatch(t.statement, principal.arn, account);
       if (match === 'none') continue;
       if (t.compiled.effect === 'Deny') trustDenies.push(t);
@@ -137,7 +137,7 @@ export class EffectiveAccess {
     const space = this.spaceFor(principal, role.arn);
     const selected = selectStatements(this.resolve(principal).policies, { action: 'sts:AssumeRole', resource: role.arn, context: defaultContext(space) }, this.options);
     const identity = allowPaths(selected);
-    const conditions = (t: TrustStatement): readonly ConditionEntry[] => t.compiled!.conditions;
+    const conditions = (t: CompiledTrust): readonly ConditionEntry[] => t.compiled.conditions;
     const paths = [...byArn.map((t) => ({ conditions: conditions(t) })), ...byAccount.flatMap((t) => identity.paths.map((p) => ({ conditions: [...conditions(t), ...p.conditions] })))];
     const denies = [...trustDenies.map(conditions), ...identity.denies];
     const fixed = space.fixed;
@@ -145,35 +145,25 @@ export class EffectiveAccess {
       // The principal's own keys are its own on this side, whatever context the question is asked in.
       const context = { ...free, ...fixed };
       const prepared = prepareContext(context);
-      if (trustDenies.some((t) => t.compiled!.conditionHolds(prepared))) return false;
+      if (trustDenies.some((t) => t.compiled.conditionHolds(prepared))) return false;
       const own = decideSelected(selected, context).decision;
       if (own === 'ExplicitlyDenied') return false;
-      return byArn.some((t) => t.compiled!.conditionHolds(prepared)) || (own === 'Allowed' && byAccount.some((t) => t.compiled!.conditionHolds(prepared)));
+      return byArn.some((t) => t.compiled.conditionHolds(prepared)) || (own === 'Allowed' && byAccount.some((t) => t.compiled.conditionHolds(prepared)));
     };
     const admitting = (free: RequestContext): Record<string, unknown> | undefined => {
       const prepared = prepareContext({ ...free, ...fixed });
-      const statement = [...byArn, ...byAccount].find((t) => t.compiled!.conditionHolds(prepared))?.statement;
+      const statement = [...byArn, ...byAccount].find((t) => t.compiled.conditionHolds(prepared))?.statement;
       return statement?.['Condition'] as Record<string, unknown> | undefined;
     };
     return { paths, denies, space, decide, admitting };
   }
 
-  private readonly trustCache = new Map<string, readonly TrustStatement[]>();
+  private readonly trustCache = new Map<string, readonly CompiledTrust[]>();
 
-  /**
-   * A role's trust statements, each compiled once on its own without its Principal (matched separately), in the
-   * trust policy's own version, so policy variables behave as they do everywhere else.
-   */
-  trustStatements(role: RoleState): readonly TrustStatement[] {
+  /** A role's trust statements, compiled once (see `compiledTrust`). */
+  trustStatements(role: RoleState): readonly CompiledTrust[] {
     let found = this.trustCache.get(role.arn);
-    if (!found) {
-      const version = role.trustPolicy.document['Version'];
-      found = statementsOf(role.trustPolicy.document).map((statement) => {
-        const policy = compilePolicy(`trust policy of role ${role.name}`, { ...(version !== undefined ? { Version: version } : {}), Statement: [{ ...statement, Principal: undefined, NotPrincipal: undefined }] });
-        return { statement, compiled: [...policy.byService.values()].flat()[0] ?? policy.anyService[0] };
-      });
-      this.trustCache.set(role.arn, found);
-    }
+    if (!found) this.trustCache.set(role.arn, (found = compiledTrust(role)));
     return found;
   }
 
@@ -294,11 +284,6 @@ export interface AssumeQuestion extends ContextSearch {
   readonly admitting: (context: RequestContext) => Record<string, unknown> | undefined;
 }
 
-/** A trust statement and its compiled form (none when it holds no Effect IAM reads). */
-export interface TrustStatement {
-  readonly statement: Record<string, unknown>;
-  readonly compiled: CompiledStatement | undefined;
-}
 
 export interface AccountLists {
   readonly users: readonly string[];

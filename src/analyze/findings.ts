@@ -13,6 +13,8 @@ import { isPlainObject, statementsOf } from '../core/policy.js';
 import type { RoleState } from '../core/state.js';
 import { isPatternStringOperator } from '../core/condition-operators.js';
 import type { EffectiveAccess, Principal } from './effective-access.js';
+import type { RequestContext } from '../evaluate/types.js';
+import { accountOf, admitsSomeRequest, ANYONE, compiledTrust, outsiders, principalEntries, sideFor, type CompiledTrust } from './trust-principals.js';
 
 export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -114,7 +116,7 @@ export function findRisks(access: EffectiveAccess, only?: ReadonlySet<string>): 
     }
   }
   for (const role of access.state.roles.values()) {
-    if (!isAwsOwnedPath(role.path) && (!only || only.has(role.arn))) findings.push(...trustRisks(role, access.state.account));
+    if (!isAwsOwnedPath(role.path) && (!only || only.has(role.arn))) findings.push(...trustRisks(role, access.state.account, access.now, access.trustStatements(role)));
   }
   return sortFindings(findings);
 }
@@ -199,7 +201,7 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
   for (const compute of COMPUTE_SERVICES) {
     const way = compute.ways.find((actions) => actions.every((a) => access.can(p, a, '*')));
     if (!way) continue;
-    const trusting = (): string[] => lists.roles.filter((r) => r.arn !== p.arn && trustsService(r, compute.service)).map((r) => r.arn);
+    const trusting = (): string[] => lists.roles.filter((r) => r.arn !== p.arn && trustsService(access, r, compute.service)).map((r) => r.arn);
     const roles = access.allowedOn(p, 'iam:PassRole', trusting, { 'iam:PassedToService': compute.service });
     if (roles.length) viaCompute.push({ name: compute.name, way, roles });
   }
@@ -221,64 +223,97 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
   return out;
 }
 
-function trustsService(role: RoleState, service: string): boolean {
-  return statementsOf(role.trustPolicy.document).some((s) => {
-    if (s['Effect'] !== 'Allow' || !isPlainObject(s['Principal'])) return false;
-    const services = (s['Principal'] as Record<string, unknown>)['Service'];
-    return (Array.isArray(services) ? services : [services]).includes(service);
-  });
+/** Whether the service can assume the role (its trust admits it for sts:AssumeRole in some request). */
+function trustsService(access: EffectiveAccess, role: RoleState, service: string): boolean {
+  const trust = access.trustStatements(role);
+  const named = trust.some((t) => principalEntries(t.statement['Principal']).some(([type, id]) => type === 'Service' && id.toLowerCase() === service));
+  if (!named) return false;
+  const [serviceWho] = outsiders([role], access.state.account).filter((o) => o.type === 'Service' && o.shown.toLowerCase() === service);
+  return serviceWho !== undefined && admitsSomeRequest(trust, serviceWho, {}, [], access.now) !== undefined;
 }
 
-/** Risks in who may assume a role: anyone, another account without an external id, OIDC without a subject. */
-export function trustRisks(role: RoleState, account: string): Finding[] {
+/** Keys that say who a caller is: a stranger has its own values for them (or none), never the ones a policy names. */
+const STRANGER: RequestContext = {
+  'aws:PrincipalAccount': '999999999990',
+  'aws:PrincipalArn': 'arn:aws:iam::999999999990:role/iam-gitops-stranger',
+  'aws:PrincipalOrgID': 'o-iamgitopsstranger',
+  'aws:PrincipalOrgPaths': 'o-iamgitopsstranger/r-none/',
+  'aws:userid': 'AROAIAMGITOPSSTRANGER:session',
+};
+const STRANGER_LACKS = ['aws:SourceAccount', 'aws:SourceArn', 'aws:SourceOrgID', 'aws:SourceOrgPaths', 'aws:PrincipalTag', 'aws:username'];
+const UNKNOWN_EXTERNAL_ID = 'iam-gitops-unknown-external-id';
+
+/**
+ * Web identity providers that are not an IAM OIDC provider (no client id list for STS to check the token's audience
+ * against), with the claim that names the application a token was issued to.
+ */
+const AUDIENCE_CLAIMS: Readonly<Record<string, string>> = {
+  'accounts.google.com': 'accounts.google.com:aud',
+  'cognito-identity.amazonaws.com': 'cognito-identity.amazonaws.com:aud',
+  'graph.facebook.com': 'graph.facebook.com:app_id',
+  'www.amazon.com': 'www.amazon.com:app_id',
+};
+
+/**
+ * Risks in who may assume a role, judged over every request a would-be assumer can make (a condition any caller
+ * meets protects nothing): anyone; all of another account without an external id; every identity of an OIDC
+ * provider (no subject pinned) or of a web identity provider (no audience pinned); a wildcard OIDC subject.
+ */
+export function trustRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[] = compiledTrust(role)): Finding[] {
   const out: Finding[] = [];
   const add = (code: string, severity: FindingSeverity, summary: string, detail: string): void => {
     out.push({ code, severity, principal: role.arn, summary, detail });
   };
-  for (const s of statementsOf(role.trustPolicy.document)) {
-    if (s['Effect'] !== 'Allow') continue;
-    const condition = isPlainObject(s['Condition']) ? (s['Condition'] as Record<string, Record<string, unknown>>) : {};
-    const conditionKeys = Object.values(condition).flatMap((block) => (isPlainObject(block) ? Object.keys(block).map((k) => k.toLowerCase()) : []));
-    const principal = s['Principal'];
-    const aws = principal === '*' ? ['*'] : isPlainObject(principal) ? toList((principal as Record<string, unknown>)['AWS']) : [];
-    if (aws.includes('*')) {
-      add('TRUST_ANYONE', conditionKeys.length ? 'high' : 'critical', `role ${role.name} trusts every AWS principal ("*")${conditionKeys.length ? ', limited only by conditions' : ''}`, 'Anyone with an AWS account can try to assume it. Name the accounts or roles that need it.');
+  const who = outsiders([role], account);
+  const guarded = (statement: CompiledTrust): string => (statement.compiled.conditions.length ? `; its conditions (${statement.compiled.conditions.map((e) => e.written).join(', ')}) are met by any caller` : '');
+
+  const anyone = who.find((o) => o.type === 'AWS' && o.shown === ANYONE && trust.some((t) => principalEntries(t.statement['Principal']).some(([type, id]) => type === 'AWS' && id === '*')));
+  if (anyone) {
+    const stranger = { ...STRANGER };
+    const blind = admitsSomeRequest(trust, anyone, { ...stranger, 'sts:ExternalId': UNKNOWN_EXTERNAL_ID }, STRANGER_LACKS, now) ?? admitsSomeRequest(trust, anyone, stranger, [...STRANGER_LACKS, 'sts:ExternalId'], now);
+    if (blind) {
+      add('TRUST_ANYONE', 'critical', `role ${role.name} trusts every AWS principal ("*")${guarded(blind.statement)}`, 'Anyone with an AWS account can assume it. Name the accounts or roles that need it.');
+    } else if (admitsSomeRequest(trust, anyone, stranger, STRANGER_LACKS, now)) {
+      add('TRUST_ANYONE', 'high', `role ${role.name} trusts every AWS principal ("*"), limited only by an sts:ExternalId`, 'Anyone with an AWS account who learns the external id can assume it. Name the accounts or roles that need it.');
     }
-    const external = aws.map(accountOf).filter((a): a is string => a !== undefined && a !== account);
-    if (external.length && !conditionKeys.includes('sts:externalid')) {
-      add('TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID', 'high', `role ${role.name} trusts all of account ${[...new Set(external)].join(', ')} without an sts:ExternalId condition`, 'Any principal of that account that its own policies allow can assume this role (the confused-deputy problem). Require sts:ExternalId, or name a role instead of the account.');
-    }
-    const federated = isPlainObject(principal) ? toList((principal as Record<string, unknown>)['Federated']) : [];
-    for (const provider of federated.filter((f) => f.includes(':oidc-provider/'))) {
-      const host = provider.split(':oidc-provider/')[1]!;
-      const subKey = `${host}:sub`.toLowerCase();
-      // Only positive string operators pin the subject (StringNotEquals admits everyone else). Of those, only the
-      // Like forms read * and ? as wildcards: under StringEquals, "repo:acme/*" is the literal text.
-      const pinning = Object.entries(condition).flatMap(([operator, block]) =>
-        isPlainObject(block) && /^(For(Any|All)Value:)?String(Equals|EqualsIgnoreCase|Like)(IfExists)?$/.test(operator)
-          ? Object.entries(block).filter(([k]) => k.toLowerCase() === subKey).map(([, v]) => ({ operator, values: toList(v) }))
-          : [],
-      );
-      const patterns = pinning.filter((p) => isPatternStringOperator(p.operator)).flatMap((p) => p.values.filter((v) => /[*?]/.test(v)));
-      if (pinning.length === 0) {
-        add('TRUST_OIDC_WITHOUT_SUBJECT', 'critical', `role ${role.name} trusts ${host} without a condition on its subject (sub)`, `Every identity of ${host} (for GitHub: every repository of every owner) can assume it. Add a StringEquals condition on ${host}:sub.`);
-      } else if (patterns.length > 0) {
+  }
+  const external = who.filter((o) => o.type === 'AWS' && o.shown !== ANYONE && o.shown.endsWith(':root') && accountOf(o.shown) !== account);
+  const withoutId = external.filter((o) => admitsSomeRequest(trust, o, { 'sts:ExternalId': UNKNOWN_EXTERNAL_ID }, [], now) ?? admitsSomeRequest(trust, o, {}, ['sts:ExternalId'], now));
+  if (withoutId.length) {
+    add('TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID', 'high', `role ${role.name} trusts all of account ${withoutId.map((o) => accountOf(o.shown)).join(', ')} without an sts:ExternalId condition`, 'Any principal of that account that its own policies allow can assume this role (the confused-deputy problem). Require sts:ExternalId, or name a role instead of the account.');
+  }
+  for (const provider of who.filter((o) => o.type === 'Federated' && o.shown !== ANYONE)) {
+    const id = provider.shown;
+    if (id.includes(':oidc-provider/')) {
+      const host = id.split(':oidc-provider/')[1]!;
+      const subKey = `${host}:sub`;
+      const anySubject = admitsSomeRequest(trust, provider, { [subKey]: 'iam-gitops-any-subject' }, [], now) ?? admitsSomeRequest(trust, provider, {}, [subKey], now);
+      if (anySubject) {
+        add('TRUST_OIDC_WITHOUT_SUBJECT', 'critical', `role ${role.name} trusts ${host} without a condition on its subject (sub)${guarded(anySubject.statement)}`, `Every identity of ${host} (for GitHub: every repository of every owner) can assume it. Add a StringEquals condition on ${host}:sub.`);
+        continue;
+      }
+      const patterns = wildcardSubjects(sideFor(trust, provider).allows, subKey.toLowerCase());
+      if (patterns.length > 0) {
         // A wildcard before the repository is pinned admits other repositories or owners; after it, other branches.
         const broad = patterns.some((v) => v.startsWith('*') || v.startsWith('?') || /^repo:[^/]*[*?]/.test(v) || /^repo:[^/]+\/[^:]*[*?]/.test(v));
         add('TRUST_OIDC_WILDCARD_SUBJECT', broad ? 'high' : 'medium', `role ${role.name} trusts ${host} with a wildcard subject (${patterns.join(', ')})`, broad ? 'The pattern admits other repositories or owners. Pin the repository and, for deploy roles, the branch or environment.' : 'The pattern admits every branch, tag, pull request and environment of the repository. Pin the branch or environment that deploys.');
+      }
+    } else if (!id.startsWith('arn:')) {
+      const audienceKey = AUDIENCE_CLAIMS[id.toLowerCase()] ?? `${id}:aud`;
+      const anyApp = admitsSomeRequest(trust, provider, { [audienceKey]: 'iam-gitops-any-application' }, [], now) ?? admitsSomeRequest(trust, provider, {}, [audienceKey], now);
+      if (anyApp) {
+        add('TRUST_WEB_IDENTITY_WITHOUT_AUDIENCE', 'critical', `role ${role.name} trusts ${id} without a condition on the token's audience (${audienceKey})${guarded(anyApp.statement)}`, `A token ${id} issued to any application, anyone's, can assume it: STS does not check the audience of this provider. Add a StringEquals condition on ${audienceKey} with your application's id.`);
       }
     }
   }
   return out;
 }
 
-function toList(value: unknown): string[] {
-  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string');
+/** The wildcard subjects of the statements admitting an OIDC provider: patterns under StringLike (and its forms). */
+function wildcardSubjects(allows: readonly CompiledTrust[], subKey: string): string[] {
+  // Only positive pattern operators read * and ? as wildcards: under StringEquals, "repo:acme/*" is the literal text.
+  return [...new Set(allows.flatMap((t) => t.compiled.conditions.filter((e) => e.key === subKey && isPatternStringOperator(e.operator) && !/Not/i.test(e.operator)).flatMap((e) => e.values.filter((v) => /[*?]/.test(v)))))];
 }
 
-function accountOf(principal: string): string | undefined {
-  if (/^\d{12}$/.test(principal)) return principal;
-  const m = /^arn:aws[\w-]*:iam::(\d{12}):root$/.exec(principal);
-  return m?.[1];
-}
+
 
