@@ -22,8 +22,9 @@ export type Principal = UserState | RoleState;
 
 export class EffectiveAccess {
   private readonly resolver: PrincipalResolver;
-  private readonly resolved = new Map<string, ResolvedPrincipal>();
-  private readonly reach = new Map<string, readonly RoleState[]>();
+  // By the principal value: a user as it would be with one more group (asMemberOf) is another principal.
+  private readonly resolved = new WeakMap<Principal, ResolvedPrincipal>();
+  private readonly reach = new WeakMap<Principal, readonly RoleState[]>();
 
   constructor(
     readonly state: IamState,
@@ -32,6 +33,16 @@ export class EffectiveAccess {
   ) {
     this.resolver = new PrincipalResolver(state);
   }
+
+  /** The user as it would be after joining the group (one principal value per pair, so its answers are cached). */
+  asMemberOf(user: UserState, group: GroupState): UserState {
+    const key = `${user.arn}\u0000${group.name.toLowerCase()}`;
+    let member = this.members.get(key);
+    if (!member) this.members.set(key, (member = { ...user, groups: [...user.groups, group.name] }));
+    return member;
+  }
+
+  private readonly members = new Map<string, UserState>();
 
   /** Users and roles of the account that can act: AWS-owned roles are AWS's, not the account's. */
   principals(): Principal[] {
@@ -169,7 +180,7 @@ export class EffectiveAccess {
 
   /** Every role the principal can reach by assuming roles, directly or through a chain. */
   reachableRoles(principal: Principal): readonly RoleState[] {
-    const cached = this.reach.get(principal.arn);
+    const cached = this.reach.get(principal);
     if (cached) return cached;
     const seen = new Set<string>([principal.arn]);
     const found: RoleState[] = [];
@@ -183,7 +194,7 @@ export class EffectiveAccess {
         queue.push(role);
       }
     }
-    this.reach.set(principal.arn, found);
+    this.reach.set(principal, found);
     return found;
   }
 
@@ -213,6 +224,11 @@ export class EffectiveAccess {
 
   private index?: TrustIndex;
   private principalsByArn?: Map<string, Principal>;
+
+  /** The account's user or role with this ARN. */
+  principalByArn(arn: string): Principal | undefined {
+    return this.byArn().get(arn);
+  }
 
   private byArn(): Map<string, Principal> {
     this.principalsByArn ??= new Map(this.principals().map((p) => [p.arn, p]));
@@ -255,10 +271,10 @@ export class EffectiveAccess {
   }
 
   private resolve(principal: Principal): ResolvedPrincipal {
-    let resolved = this.resolved.get(principal.arn);
+    let resolved = this.resolved.get(principal);
     if (!resolved) {
-      resolved = this.resolver.resolve(principal.arn)!;
-      this.resolved.set(principal.arn, resolved);
+      resolved = this.resolver.resolveEntity(principal);
+      this.resolved.set(principal, resolved);
     }
     return resolved;
   }

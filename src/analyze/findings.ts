@@ -9,7 +9,8 @@
  */
 import { isAwsOwnedPath } from '../core/arn.js';
 import type { AcceptedRisk } from '../core/finding-codes.js';
-import { isPlainObject, statementsOf } from '../core/policy.js';
+import { conditionWords } from '../core/condition-words.js';
+import type { ConditionEntry } from '../evaluate/request-space.js';
 import type { RoleState } from '../core/state.js';
 import { isPatternStringOperator } from '../core/condition-operators.js';
 import type { EffectiveAccess, Principal } from './effective-access.js';
@@ -30,16 +31,30 @@ export interface Finding {
   readonly targets?: readonly string[];
   /** Added field: the reason the Account manifest gives for accepting this risk; accepted risks never fail a run. */
   readonly accepted?: string;
+  /**
+   * Added field, on `PRIVESC_TO_ADMIN`: each way the principal can make itself an administrator, by the code that
+   * names that kind of path (PRIVESC_POLICY_ON_SELF, PRIVESC_CREATE_ACCESS_KEY for a user who is one, ...).
+   */
+  readonly paths?: readonly { readonly code: string; readonly summary: string; readonly targets?: readonly string[] }[];
 }
 
-/** Findings with the Account manifest's accepted risks marked (by principal ARN and code). */
+/**
+ * Findings with the Account manifest's accepted risks marked (by principal ARN and code). A path to administrator
+ * access is accepted as itself (PRIVESC_TO_ADMIN), or when every way it lists is (by their codes).
+ */
 export function withAcceptedRisks<F extends Finding>(findings: readonly F[], accepted: readonly AcceptedRisk[]): F[] {
   if (accepted.length === 0) return [...findings];
   const reasons = new Map(accepted.map((r) => [`${r.principal}|${r.code}`, r.reason]));
   return findings.map((f) => {
-    const reason = reasons.get(`${f.principal}|${f.code}`);
+    const reason = reasons.get(`${f.principal}|${f.code}`) ?? acceptedPaths(f, reasons);
     return reason === undefined ? f : { ...f, accepted: reason };
   });
+}
+
+function acceptedPaths(f: Finding, reasons: ReadonlyMap<string, string>): string | undefined {
+  if (!f.paths?.length) return undefined;
+  const each = f.paths.map((p) => reasons.get(`${f.principal}|${p.code}`));
+  return each.every((r) => r !== undefined) ? [...new Set(each)].join('; ') : undefined;
 }
 
 /**
@@ -83,67 +98,167 @@ const EXISTING_RESOURCE_PATHS: readonly { actions: readonly string[]; code: stri
 
 /**
  * Findings for the account, or only for the principals in `only` (and the trust of roles in it): a plan asks only
- * about the principals its changes can affect.
+ * about the principals its changes can affect (see src/analyze/plan-findings.ts).
  */
 export function findRisks(access: EffectiveAccess, only?: ReadonlySet<string>): Finding[] {
+  const risks = riskAnalysis(access);
   const findings: Finding[] = [];
-  const own = new Map<string, Finding[]>();
-  const ownRisks = (principal: Principal): Finding[] => {
-    let found = own.get(principal.arn);
-    if (!found) {
-      found = principalRisks(access, principal);
-      own.set(principal.arn, found);
-    }
-    return found;
-  };
-  const principals = access.principals().filter((p) => !only || only.has(p.arn));
-  for (const principal of principals) findings.push(...ownRisks(principal));
-  // Reaching a role that holds a serious risk of its own is that risk, one step removed.
-  for (const principal of principals) {
-    // An administrator gains nothing from another role.
-    if (ownRisks(principal).some((f) => f.code === 'FULL_ADMIN')) continue;
-    for (const role of access.reachableRoles(principal)) {
-      const worst = worstOf(ownRisks(role));
-      if (!worst || SEVERITY_ORDER.indexOf(worst.severity) > SEVERITY_ORDER.indexOf('high')) continue;
-      findings.push({
-        code: 'PRIVESC_ASSUME_STRONGER_ROLE',
-        severity: worst.severity,
-        principal: principal.arn,
-        summary: `can assume role ${role.name}, which ${worst.code === 'FULL_ADMIN' ? 'is an administrator' : `holds ${worst.code}`}`,
-        detail: `The role's trust policy lets this principal (or a role it reaches) assume it, and the role ${worst.summary}.`,
-        targets: [role.arn],
-      });
-    }
-  }
+  for (const principal of access.principals()) if (!only || only.has(principal.arn)) findings.push(...risks.findings(principal));
   for (const role of access.state.roles.values()) {
     if (!isAwsOwnedPath(role.path) && (!only || only.has(role.arn))) findings.push(...trustRisks(role, access.state.account, access.now, access.trustStatements(role)));
   }
   return sortFindings(findings);
 }
 
-export function sortFindings(findings: readonly Finding[]): Finding[] {
+export function sortFindings<F extends Finding>(findings: readonly F[]): F[] {
   return [...findings].sort(
     (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || a.principal.localeCompare(b.principal) || a.code.localeCompare(b.code),
   );
 }
 
-function worstOf(findings: readonly Finding[]): Finding | undefined {
-  return sortFindings(findings)[0];
+/**
+ * One way a principal can gain more than it has: it gains any permission (a policy on itself), or what other
+ * principals can do (it takes them over, assumes them, passes them to code it runs, or joins a group).
+ */
+interface EscalationPath {
+  readonly code: string;
+  readonly summary: string;
+  readonly detail: string;
+  readonly targets: readonly string[];
+  readonly gains: 'anything' | readonly Principal[];
+  /** When what it gains is not administrator access. */
+  readonly severity: FindingSeverity;
 }
 
-function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
-  const state = access.state;
-  const out: Finding[] = [];
-  const add = (code: string, severity: FindingSeverity, summary: string, detail: string, targets?: readonly string[]): void => {
-    out.push({ code, severity, principal: p.arn, summary, detail, ...(targets && targets.length ? { targets: targets.slice(0, 10) } : {}) });
-  };
+/** What one principal can do on its own: be an administrator, escalate, or hold lesser risks. */
+interface PrincipalFacts {
+  /** Allowed every action on every resource; `when` says under which condition, where one is needed. */
+  readonly admin?: { readonly when?: string };
+  readonly paths: readonly EscalationPath[];
+  readonly other: readonly Finding[];
+}
 
-  if (ADMIN_PROBES.every((action) => access.can(p, action, '*'))) {
-    add('FULL_ADMIN', 'critical', 'is an administrator: allowed every action on every resource', 'Its policies allow everything (as AdministratorAccess does). Grant only the services it needs.');
-    return out; // every escalation below is implied
+/**
+ * The account's risks as a graph: each principal's own facts, and whether it can make itself an administrator,
+ * which holds when it is one, or has a path that gains anything, or gains a principal that can. Facts are computed
+ * once per principal (value) and kept with the EffectiveAccess they judge.
+ */
+class RiskAnalysis {
+  private readonly facts = new Map<Principal, PrincipalFacts>();
+  private readonly admins = new Map<Principal, boolean>();
+
+  constructor(private readonly access: EffectiveAccess) {}
+
+  factsOf(p: Principal): PrincipalFacts {
+    let found = this.facts.get(p);
+    if (!found) this.facts.set(p, (found = principalFacts(this.access, p, this)));
+    return found;
   }
 
+  /** Whether the principal can make itself an administrator, through any chain of paths. */
+  canBecomeAdmin(p: Principal): boolean {
+    const known = this.admins.get(p);
+    if (known !== undefined) return known;
+    // Every principal reachable through paths, then the least fixed point over them (chains may loop).
+    const seen = new Set<Principal>([p]);
+    const order: Principal[] = [p];
+    for (let i = 0; i < order.length; i++) {
+      for (const path of this.factsOf(order[i]!).paths) {
+        if (path.gains === 'anything') continue;
+        for (const t of path.gains) {
+          if (seen.has(t) || this.admins.has(t)) continue;
+          seen.add(t);
+          order.push(t);
+        }
+      }
+    }
+    const admin = new Set<Principal>();
+    const holds = (x: Principal): boolean => admin.has(x) || this.admins.get(x) === true;
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const x of order) {
+        if (admin.has(x)) continue;
+        const f = this.factsOf(x);
+        if (f.admin || f.paths.some((path) => path.gains === 'anything' || path.gains.some(holds))) {
+          admin.add(x);
+          changed = true;
+        }
+      }
+    }
+    for (const x of order) this.admins.set(x, admin.has(x));
+    return admin.has(p);
+  }
+
+  findings(p: Principal): Finding[] {
+    const f = this.factsOf(p);
+    const finding = (code: string, severity: FindingSeverity, summary: string, detail: string, targets: readonly string[] = [], paths?: readonly EscalationPath[]): Finding => ({
+      code,
+      severity,
+      principal: p.arn,
+      summary,
+      detail,
+      ...(targets.length ? { targets: [...new Set(targets)].slice(0, 10) } : {}),
+      ...(paths ? { paths: paths.map((x) => ({ code: x.code, summary: x.summary, ...(x.targets.length ? { targets: x.targets.slice(0, 10) } : {}) })) } : {}),
+    });
+    if (f.admin) return [finding('FULL_ADMIN', 'critical', `is an administrator: allowed every action on every resource${f.admin.when ? `, ${f.admin.when}` : ''}`, 'Its policies allow everything (as AdministratorAccess does). Grant only the services it needs.')];
+    // Paths that end in administrator access, each with only the targets through which they do.
+    const toAdmin = f.paths.flatMap((path): EscalationPath[] => {
+      if (path.gains === 'anything') return [path];
+      const admins = path.gains.filter((t) => this.canBecomeAdmin(t));
+      // Targets and what each gives go in step (a group and its member-to-be; a user and itself).
+      if (admins.length === 0) return [];
+      const all = admins.length === path.gains.length;
+      const which = all ? (admins.length === 1 ? 'who can make itself an administrator' : 'who can all make themselves administrators') : `${admins.length} of whom can make ${admins.length === 1 ? 'itself an administrator' : 'themselves administrators'}`;
+      return [{ ...path, summary: `${path.summary}, ${which}`, targets: path.targets.filter((_arn, i) => admins.includes((path.gains as readonly Principal[])[i]!)) }];
+    });
+    if (toAdmin.length) {
+      const ways = toAdmin.map((x) => x.summary);
+      const detail = toAdmin.map((x) => `${x.code}: ${x.summary}${x.targets.length ? ` (${x.targets.slice(0, 3).join(', ')}${x.targets.length > 3 ? ', ...' : ''})` : ''}.`).join(' ');
+      return [finding('PRIVESC_TO_ADMIN', 'critical', `can make itself an administrator: ${ways[0]}${ways.length > 1 ? ` (and ${ways.length - 1} more way${ways.length > 2 ? 's' : ''})` : ''}`, `${detail} Remove the permissions these paths use, or bound them (a permissions boundary, conditions on the targets).`, toAdmin.flatMap((x) => x.targets), toAdmin)];
+    }
+    return [...f.paths.map((x) => finding(x.code, x.severity, x.summary, x.detail, x.targets)), ...f.other];
+  }
+}
+
+const analyses = new WeakMap<EffectiveAccess, RiskAnalysis>();
+
+/** The risk analysis of one EffectiveAccess: made once, dropped with it. */
+function riskAnalysis(access: EffectiveAccess): RiskAnalysis {
+  let found = analyses.get(access);
+  if (!found) analyses.set(access, (found = new RiskAnalysis(access)));
+  return found;
+}
+
+/**
+ * The actions whose targets are other principals, groups or policies: a principal allowed none of them on any
+ * resource, and assuming no role, has findings that depend on its own policies alone.
+ */
+export const TARGETING_ACTIONS = [
+  'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:AttachUserPolicy', 'iam:PutUserPolicy', 'iam:AttachGroupPolicy', 'iam:PutGroupPolicy',
+  'iam:AddUserToGroup', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:CreateAccessKey', 'iam:CreateLoginProfile',
+  'iam:UpdateLoginProfile', 'iam:PassRole', 'sts:AssumeRole',
+] as const;
+
+function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalysis): PrincipalFacts {
+  const state = access.state;
+  const adminProbe = access.judge(p, ADMIN_PROBES[0]!, '*');
+  if (adminProbe.decision === 'Allowed' && ADMIN_PROBES.slice(1).every((action) => access.can(p, action, '*'))) {
+    const entries = adminProbe.conditions ?? [];
+    return { admin: entries.length ? { when: conditionWords(blockOf(entries)) } : {}, paths: [], other: [] }; // every escalation is implied
+  }
+  const paths: EscalationPath[] = [];
+  const other: Finding[] = [];
+  const path = (code: string, severity: FindingSeverity, summary: string, detail: string, targets: readonly string[], gains: EscalationPath['gains']): void => {
+    paths.push({ code, severity, summary, detail, targets, gains });
+  };
+  const add = (code: string, severity: FindingSeverity, summary: string, detail: string, targets?: readonly string[]): void => {
+    other.push({ code, severity, principal: p.arn, summary, detail, ...(targets && targets.length ? { targets: targets.slice(0, 10) } : {}) });
+  };
+  const byArn = (arns: readonly string[]): Principal[] => arns.map((arn) => access.principalByArn(arn)).filter((x): x is Principal => x !== undefined);
+
   const lists = access.lists;
+  const isOwn = p.kind === 'user' ? state.users.get(p.name.toLowerCase()) === p : state.roles.get(p.name.toLowerCase()) === p;
   const groups = p.kind === 'user' ? p.groups.map((g) => state.groups.get(g.toLowerCase())).filter((g) => g !== undefined) : [];
   const groupArns = groups.map((g) => g.arn);
   const ownPolicies = [...new Set([...p.managedPolicies, ...groups.flatMap((g) => g.managedPolicies), ...(p.permissionsBoundary ? [p.permissionsBoundary] : [])])].filter((arn) => lists.customerPolicies.has(arn));
@@ -152,32 +267,45 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
   // Target lists are built only when the principal can perform the action on some resource at all.
   const otherUsers = (): string[] => lists.users.filter((arn) => arn !== p.arn);
   const otherGroups = (): string[] => lists.groups.map((g) => g.arn).filter((arn) => !groupArns.includes(arn));
-  const allRoleArns = (): string[] => lists.roles.map((r) => r.arn);
+  const allRoleArns = (): string[] => lists.roles.filter((r) => r.arn !== p.arn).map((r) => r.arn);
   const unreachableRoles = (): string[] => lists.roles.filter((r) => r.arn !== p.arn && !reachableArns.has(r.arn)).map((r) => r.arn);
 
   const onOwnPolicy = access.allowedOn(p, 'iam:CreatePolicyVersion', ownPolicies);
-  if (onOwnPolicy.length) add('PRIVESC_CREATE_POLICY_VERSION', 'critical', 'can rewrite a policy that applies to itself (iam:CreatePolicyVersion)', 'A new default version of its own managed policy can grant it anything.', onOwnPolicy);
+  if (onOwnPolicy.length) path('PRIVESC_CREATE_POLICY_VERSION', 'critical', 'can rewrite a policy that applies to itself (iam:CreatePolicyVersion)', 'A new default version of its own managed policy can grant it anything.', onOwnPolicy, 'anything');
   const setDefault = access.allowedOn(p, 'iam:SetDefaultPolicyVersion', ownPolicies);
   if (setDefault.length) add('PRIVESC_SET_DEFAULT_POLICY_VERSION', 'medium', 'can switch a policy that applies to itself to another version (iam:SetDefaultPolicyVersion)', 'Any older version of its policy can become the one in force; the snapshot holds only the default version, so what older versions grant is unseen.', setDefault);
 
   const self = p.arn;
   if (p.kind === 'user') {
     const onSelf = ['iam:AttachUserPolicy', 'iam:PutUserPolicy'].filter((a) => access.can(p, a, self));
-    if (onSelf.length) add('PRIVESC_POLICY_ON_SELF', 'critical', `can give itself any permission (${onSelf.join(', ')})`, 'It may attach or write a policy on its own user, such as AdministratorAccess.', [self]);
+    if (onSelf.length) path('PRIVESC_POLICY_ON_SELF', 'critical', `can give itself any permission (${onSelf.join(', ')})`, 'It may attach or write a policy on its own user, such as AdministratorAccess.', [self], 'anything');
     const onGroup = ['iam:AttachGroupPolicy', 'iam:PutGroupPolicy'].flatMap((a) => access.allowedOn(p, a, groupArns));
-    if (onGroup.length) add('PRIVESC_POLICY_ON_OWN_GROUP', 'critical', 'can give its own group any permission (iam:AttachGroupPolicy / iam:PutGroupPolicy)', 'It may attach or write a policy on a group it belongs to.', [...new Set(onGroup)]);
-    const withPolicies = (): string[] => lists.groups.filter((g) => !groupArns.includes(g.arn) && (g.managedPolicies.length > 0 || Object.keys(g.inlinePolicies).length > 0)).map((g) => g.arn);
-    const strongerGroups = access.allowedOn(p, 'iam:AddUserToGroup', withPolicies);
-    if (strongerGroups.length) add('PRIVESC_ADD_USER_TO_GROUP', 'critical', 'can add itself to groups with more permissions (iam:AddUserToGroup)', 'Joining a group gives it the group\'s policies.', strongerGroups);
+    if (onGroup.length) path('PRIVESC_POLICY_ON_OWN_GROUP', 'critical', 'can give its own group any permission (iam:AttachGroupPolicy / iam:PutGroupPolicy)', 'It may attach or write a policy on a group it belongs to.', [...new Set(onGroup)], 'anything');
+    // Joining a group gives it the group's policies: what it can then do is what it would be as a member. (Judged for
+    // the account's own users: a member-to-be joining yet another group is not followed further.)
+    if (isOwn) {
+      const withPolicies = (): string[] => lists.groups.filter((g) => !groupArns.includes(g.arn) && (g.managedPolicies.length > 0 || Object.keys(g.inlinePolicies).length > 0)).map((g) => g.arn);
+      const joinable = access.allowedOn(p, 'iam:AddUserToGroup', withPolicies);
+      if (joinable.length) {
+        const members = joinable.map((arn) => access.asMemberOf(p, lists.groups.find((g) => g.arn === arn)!));
+        path('PRIVESC_ADD_USER_TO_GROUP', 'high', `can add itself to ${joinable.length === 1 ? 'a group' : `${joinable.length} groups`} with more permissions (iam:AddUserToGroup)`, 'Joining a group gives it the group\'s policies.', joinable, members);
+      }
+    }
   } else {
     const onSelf = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].filter((a) => access.can(p, a, self));
-    if (onSelf.length) add('PRIVESC_POLICY_ON_SELF', 'critical', `can give itself any permission (${onSelf.join(', ')})`, 'It may attach or write a policy on its own role, such as AdministratorAccess.', [self]);
+    if (onSelf.length) path('PRIVESC_POLICY_ON_SELF', 'critical', `can give itself any permission (${onSelf.join(', ')})`, 'It may attach or write a policy on its own role, such as AdministratorAccess.', [self], 'anything');
   }
   const onReachable = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].flatMap((a) => access.allowedOn(p, a, reachable.map((r) => r.arn)));
-  if (onReachable.length) add('PRIVESC_POLICY_ON_ASSUMABLE_ROLE', 'critical', 'can give any permission to a role it can assume (iam:AttachRolePolicy / iam:PutRolePolicy)', 'It may attach a policy to the role and then assume it.', [...new Set(onReachable)]);
+  if (onReachable.length) path('PRIVESC_POLICY_ON_ASSUMABLE_ROLE', 'critical', 'can give any permission to a role it can assume (iam:AttachRolePolicy / iam:PutRolePolicy)', 'It may attach a policy to the role and then assume it.', [...new Set(onReachable)], 'anything');
 
   const trustEdit = access.allowedOn(p, 'iam:UpdateAssumeRolePolicy', allRoleArns);
-  if (trustEdit.length) add('PRIVESC_UPDATE_ASSUME_ROLE_POLICY', 'critical', 'can make roles trust it (iam:UpdateAssumeRolePolicy)', 'A trust policy naming its ARN lets it assume the role without any other permission in this account.', trustEdit);
+  if (trustEdit.length) {
+    // A trust policy naming it lets it assume the role: it gains the role's permissions, and any permission when it
+    // may also change the role's policies.
+    const writable = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].flatMap((a) => access.allowedOn(p, a, trustEdit));
+    if (writable.length) path('PRIVESC_UPDATE_ASSUME_ROLE_POLICY', 'critical', 'can make roles trust it and give them any permission (iam:UpdateAssumeRolePolicy with iam:AttachRolePolicy / iam:PutRolePolicy)', 'It may name itself in the role\'s trust policy, attach a policy to the role, and assume it.', [...new Set(writable)], 'anything');
+    path('PRIVESC_UPDATE_ASSUME_ROLE_POLICY', 'high', `can make ${trustEdit.length === 1 ? 'a role' : `${trustEdit.length} roles`} trust it (iam:UpdateAssumeRolePolicy)`, 'A trust policy naming its ARN lets it assume the role, and act with its permissions, without any other permission in this account.', trustEdit, byArn(trustEdit));
+  }
 
   for (const [action, code, what] of [
     ['iam:CreateAccessKey', 'PRIVESC_CREATE_ACCESS_KEY', 'create access keys for'],
@@ -185,16 +313,7 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
     ['iam:UpdateLoginProfile', 'PRIVESC_UPDATE_LOGIN_PROFILE', 'change console passwords of'],
   ] as const) {
     const users = access.allowedOn(p, action, otherUsers);
-    if (users.length) add(code, 'high', `can ${what} ${users.length} other user${users.length === 1 ? '' : 's'} (${action})`, 'It can sign in as those users and act with their permissions.', users);
-  }
-
-  const others = [
-    ...(['iam:AttachUserPolicy', 'iam:PutUserPolicy'] as const).flatMap((a) => access.allowedOn(p, a, otherUsers)),
-    ...(['iam:AttachGroupPolicy', 'iam:PutGroupPolicy', ...(p.kind === 'role' ? ['iam:AddUserToGroup'] : [])] as const).flatMap((a) => access.allowedOn(p, a, otherGroups)),
-    ...(['iam:AttachRolePolicy', 'iam:PutRolePolicy'] as const).flatMap((a) => access.allowedOn(p, a, unreachableRoles)),
-  ];
-  if (others.length && !out.some((f) => f.severity === 'critical')) {
-    add('PERMISSIONS_OF_OTHERS', 'medium', 'can change the permissions of other users, groups or roles', 'It cannot use them directly, but whoever holds those principals gains what it grants.', [...new Set(others)]);
+    if (users.length) path(code, 'high', `can ${what} ${users.length} other user${users.length === 1 ? '' : 's'} (${action})`, 'It can sign in as those users and act with their permissions.', users, byArn(users));
   }
 
   const viaCompute: { name: string; way: readonly string[]; roles: string[] }[] = [];
@@ -206,21 +325,47 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
     if (roles.length) viaCompute.push({ name: compute.name, way, roles });
   }
   if (viaCompute.length) {
-    add(
+    const roles = [...new Set(viaCompute.flatMap((v) => v.roles))];
+    path(
       'PRIVESC_PASS_ROLE_TO_COMPUTE',
       'high',
       `can run its own code as other roles through ${viaCompute.map((v) => v.name).join(', ')} (iam:PassRole)`,
       viaCompute.map((v) => `${v.name}: ${v.way.join(' + ')} with iam:PassRole on ${v.roles.length} role${v.roles.length === 1 ? '' : 's'}`).join('; '),
-      [...new Set(viaCompute.flatMap((v) => v.roles))],
+      roles,
+      byArn(roles),
     );
   }
-  for (const path of EXISTING_RESOURCE_PATHS) {
-    if (path.actions.every((a) => access.can(p, a, '*'))) add(path.code, 'medium', `can ${path.what}`, 'Whether such resources exist is not in an IAM snapshot; if they do, this is an escalation path.');
+  // Reaching a role that holds a path of its own (or is an administrator) is that path, one step removed.
+  const stronger = reachable.filter((r) => {
+    const facts = risks.factsOf(r);
+    return facts.admin !== undefined || facts.paths.length > 0;
+  });
+  if (stronger.length) {
+    path('PRIVESC_ASSUME_STRONGER_ROLE', 'high', `can assume ${stronger.length === 1 ? `role ${stronger[0]!.name}` : `${stronger.length} roles`}, which can escalate further`, 'The role\'s trust policy lets this principal (or a role it reaches) assume it, and the role holds an escalation path of its own.', stronger.map((r) => r.arn), stronger);
+  }
+
+  const others = [
+    ...(['iam:AttachUserPolicy', 'iam:PutUserPolicy'] as const).flatMap((a) => access.allowedOn(p, a, otherUsers)),
+    ...(['iam:AttachGroupPolicy', 'iam:PutGroupPolicy', ...(p.kind === 'role' ? ['iam:AddUserToGroup'] : [])] as const).flatMap((a) => access.allowedOn(p, a, otherGroups)),
+    ...(['iam:AttachRolePolicy', 'iam:PutRolePolicy'] as const).flatMap((a) => access.allowedOn(p, a, unreachableRoles)),
+  ];
+  if (others.length) {
+    add('PERMISSIONS_OF_OTHERS', 'medium', 'can change the permissions of other users, groups or roles', 'It cannot use them directly, but whoever holds those principals gains what it grants.', [...new Set(others)]);
+  }
+  for (const existing of EXISTING_RESOURCE_PATHS) {
+    if (existing.actions.every((a) => access.can(p, a, '*'))) add(existing.code, 'medium', `can ${existing.what}`, 'Whether such resources exist is not in an IAM snapshot; if they do, this is an escalation path.');
   }
   if (access.can(p, 'iam:PassRole', `arn:aws:iam::${state.account}:role/iam-gitops-any-role`, { 'iam:PassedToService': 'iam-gitops-any-service.amazonaws.com' })) {
     add('PASS_ROLE_WILDCARD', 'medium', 'can pass any role to any service (iam:PassRole on *)', 'Restrict iam:PassRole to the roles it must pass, and iam:PassedToService to their services.');
   }
-  return out;
+  return { paths, other };
+}
+
+/** Condition entries as a Condition block (operator -> key -> values), for words. */
+function blockOf(entries: readonly ConditionEntry[]): Record<string, Record<string, unknown>> {
+  const block: Record<string, Record<string, unknown>> = {};
+  for (const e of entries) block[e.operator] = { ...(block[e.operator] ?? {}), [e.written]: e.values.length === 1 ? e.values[0] : e.values };
+  return block;
 }
 
 /** Whether the service can assume the role (its trust admits it for sts:AssumeRole in some request). */

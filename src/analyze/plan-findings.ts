@@ -5,7 +5,7 @@
 import type { IamState } from '../core/state.js';
 import type { Change, Plan } from '../plan/plan.js';
 import { EffectiveAccess } from './effective-access.js';
-import { findRisks, SEVERITY_ORDER, sortFindings, type Finding, type FindingSeverity } from './findings.js';
+import { findRisks, SEVERITY_ORDER, sortFindings, TARGETING_ACTIONS, type Finding, type FindingSeverity } from './findings.js';
 
 export interface PlanFinding extends Finding {
   /**
@@ -30,14 +30,17 @@ export interface PlanFinding extends Finding {
  */
 export function planFindings(plan: Plan, beforeAccess: EffectiveAccess, afterAccess: EffectiveAccess, affected: ReadonlySet<string>, moves: ReadonlyMap<string, string> = new Map()): PlanFinding[] {
   if (plan.changes.length === 0) return [];
+  // Findings are the account's (law: exactly audit after minus audit before), judged where they can differ.
+  const judged = principalsToJudge([beforeAccess, afterAccess], affected, moves);
   const before = beforeAccess.state;
   const after = afterAccess.state;
   const renamed = (arn: string): string => moves.get(arn) ?? arn;
   const previous = new Map([...moves].map(([old, now]) => [now, old]));
-  // The risk's identity: the same path to the same targets, whatever its severity.
-  const key = (f: Finding): string => `${f.code}|${f.principal}|${[...(f.targets ?? [])].sort().join(',')}`;
-  const was = new Map(findRisks(beforeAccess, affected).map((f) => ({ ...f, principal: renamed(f.principal), ...(f.targets ? { targets: f.targets.map(renamed) } : {}) })).map((f) => [key(f), f]));
-  const is = new Map(findRisks(afterAccess, affected).map((f) => [key(f), f]));
+  // The risk's identity: the same path to the same targets, whatever its severity. Being able to make oneself an
+  // administrator is one risk however many ways there are to it.
+  const key = (f: Finding): string => `${f.code}|${f.principal}|${f.code === 'PRIVESC_TO_ADMIN' ? '' : [...(f.targets ?? [])].sort().join(',')}`;
+  const was = new Map(findRisks(beforeAccess, judged).map((f) => ({ ...f, principal: renamed(f.principal), ...(f.targets ? { targets: f.targets.map(renamed) } : {}) })).map((f) => [key(f), f]));
+  const is = new Map(findRisks(afterAccess, judged).map((f) => [key(f), f]));
   const causes = (principal: string): string[] => causesFor(principal, previous.get(principal), plan, [before, after]);
   const moved = (principal: string): { movedFrom?: string } => (previous.has(principal) ? { movedFrom: previous.get(principal)! } : {});
   const out: PlanFinding[] = [];
@@ -53,6 +56,42 @@ export function planFindings(plan: Plan, beforeAccess: EffectiveAccess, afterAcc
   for (const [k, f] of was) if (!is.has(k)) out.push({ ...f, change: 'removed', causes: causes(f.principal), ...moved(f.principal) });
   out.push(...removedBoundaries(plan));
   return sortFindings(out) as PlanFinding[];
+}
+
+/**
+ * The principals whose findings can differ between the two sides: those whose own permissions the change can alter
+ * (`affected`), every principal allowed an action that targets other principals, groups or policies on either side
+ * (its paths run through them, and their power carries through), and whoever can assume a role among these (its
+ * findings include the role's), transitively. Everyone else's findings depend on its own, unchanged, policies.
+ */
+export function principalsToJudge(accesses: readonly EffectiveAccess[], affected: ReadonlySet<string>, moves: ReadonlyMap<string, string> = new Map()): Set<string> {
+  const judged = new Set<string>(affected);
+  for (const [old, now] of moves) {
+    if (affected.has(old) || affected.has(now)) [old, now].forEach((arn) => judged.add(arn));
+  }
+  for (const access of accesses) {
+    for (const p of access.principals()) {
+      if (judged.has(p.arn)) continue;
+      if (TARGETING_ACTIONS.some((action) => access.decision(p, action, '*') !== 'ImplicitlyDenied')) judged.add(p.arn);
+    }
+  }
+  // Whoever can reach a judged role: its findings include what the role can do.
+  let grown = true;
+  while (grown) {
+    grown = false;
+    for (const access of accesses) {
+      for (const role of access.lists.roles) {
+        if (!judged.has(role.arn)) continue;
+        for (const p of access.possibleAssumers(role)) {
+          if (!judged.has(p.arn) && access.canAssume(p, role)) {
+            judged.add(p.arn);
+            grown = true;
+          }
+        }
+      }
+    }
+  }
+  return judged;
 }
 
 /**

@@ -49,6 +49,8 @@ export interface ChosenContextResult extends EvaluationResult {
   readonly context: RequestContext;
   /** False when the search for an allowing context stopped at its bound: an Allowed may have been missed. */
   readonly complete: boolean;
+  /** For an Allowed reached only in some contexts: the conditions of the Allows (and boundary Allows) that hold in it. */
+  readonly conditions?: readonly ConditionEntry[];
 }
 
 /**
@@ -113,7 +115,12 @@ export function evaluateInSomeContext(principal: PrincipalPolicies, request: Omi
   if (!hasConditions(selected)) return { ...decideSelected(selected, base), context: base, complete: true };
   const { paths, denies } = allowPaths(selected);
   const found = findContext({ paths, denies, space, decide: (context) => decideSelected(selected, context).decision === 'Allowed' });
-  if (found.context) return { ...decideSelected(selected, found.context), context: found.context, complete: true };
+  if (found.context) {
+    const prepared = prepareContext(found.context);
+    const holding = [...selected.identity, ...selected.boundary].filter((s) => s.effect === 'Allow' && s.conditionHolds(prepared));
+    const conditions = holding.flatMap((s) => s.conditions);
+    return { ...decideSelected(selected, found.context), context: found.context, complete: true, ...(conditions.length ? { conditions } : {}) };
+  }
   const result = decideSelected(selected, base);
   if (found.pathCanHold && result.decision === 'ImplicitlyDenied' && result.reason !== 'service-rule') {
     // An Allow holds in some context, and a Deny then applies in every one: denied, explicitly.
