@@ -33,7 +33,7 @@ describe('trust deltas', () => {
     const deltas = trustDeltas(before, after, new Set([`arn:aws:iam::${A}:user/alice`]));
     expect(deltas).toEqual([
       { role: `arn:aws:iam::${A}:role/admin`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice`, via: [`arn:aws:iam::${A}:role/hop`] }], lost: [], roleFindings: [{ code: 'FULL_ADMIN', severity: 'critical', summary: 'is an administrator: allowed every action on every resource' }] },
-      { role: `arn:aws:iam::${A}:role/hop`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice` }], lost: [], roleFindings: [{ code: 'PRIVESC_ASSUME_STRONGER_ROLE', severity: 'critical', summary: 'can assume role admin, which is an administrator' }] },
+      { role: `arn:aws:iam::${A}:role/hop`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice` }], lost: [], roleFindings: [{ code: 'PRIVESC_TO_ADMIN', severity: 'critical', summary: 'can make itself an administrator: can assume role admin, which is an administrator' }] },
     ]);
   });
 

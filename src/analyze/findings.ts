@@ -128,6 +128,8 @@ interface EscalationPath {
   readonly gains: 'anything' | readonly Principal[];
   /** When what it gains is not administrator access. */
   readonly severity: FindingSeverity;
+  /** Said after the summary when the path does not end in administrator access. */
+  readonly lesser?: string;
 }
 
 /** What one principal can do on its own: be an administrator, escalate, or hold lesser risks. */
@@ -208,17 +210,23 @@ class RiskAnalysis {
       const admins = path.gains.filter((t) => this.canBecomeAdmin(t));
       // Targets and what each gives go in step (a group and its member-to-be; a user and itself).
       if (admins.length === 0) return [];
-      const all = admins.length === path.gains.length;
-      const which = all ? (admins.length === 1 ? 'who can make itself an administrator' : 'who can all make themselves administrators') : `${admins.length} of whom can make ${admins.length === 1 ? 'itself an administrator' : 'themselves administrators'}`;
-      return [{ ...path, summary: `${path.summary}, ${which}`, targets: path.targets.filter((_arn, i) => admins.includes((path.gains as readonly Principal[])[i]!)) }];
+      return [{ ...path, summary: `${path.summary}, ${whichAdmin(path, admins, (t) => this.factsOf(t).admin !== undefined)}`, targets: path.targets.filter((_arn, i) => admins.includes((path.gains as readonly Principal[])[i]!)) }];
     });
     if (toAdmin.length) {
       const ways = toAdmin.map((x) => x.summary);
       const detail = toAdmin.map((x) => `${x.code}: ${x.summary}${x.targets.length ? ` (${x.targets.slice(0, 3).join(', ')}${x.targets.length > 3 ? ', ...' : ''})` : ''}.`).join(' ');
       return [finding('PRIVESC_TO_ADMIN', 'critical', `can make itself an administrator: ${ways[0]}${ways.length > 1 ? ` (and ${ways.length - 1} more way${ways.length > 2 ? 's' : ''})` : ''}`, `${detail} Remove the permissions these paths use, or bound them (a permissions boundary, conditions on the targets).`, toAdmin.flatMap((x) => x.targets), toAdmin)];
     }
-    return [...f.paths.map((x) => finding(x.code, x.severity, x.summary, x.detail, x.targets)), ...f.other];
+    return [...f.paths.map((x) => finding(x.code, x.severity, `${x.summary}${x.lesser ?? ''}`, x.detail, x.targets)), ...f.other];
   }
+}
+
+/** How a path's targets make it one to administrator access: `which is an administrator`, `2 of which can ...`. */
+function whichAdmin(path: EscalationPath, admins: readonly Principal[], isAdmin: (p: Principal) => boolean): string {
+  const all = admins.length === path.gains.length;
+  if (path.code === 'PRIVESC_ADD_USER_TO_GROUP') return all && admins.length === 1 ? 'which would make it an administrator' : `${all ? 'each' : `${admins.length} of which`} would make it an administrator`;
+  if (all && admins.length === 1) return `which ${isAdmin(admins[0]!) ? 'is an administrator' : 'can make itself an administrator'}`;
+  return all ? 'all of which can make themselves administrators' : `${admins.length} of which can make ${admins.length === 1 ? 'itself an administrator' : 'themselves administrators'}`;
 }
 
 const analyses = new WeakMap<EffectiveAccess, RiskAnalysis>();
@@ -341,7 +349,15 @@ function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalys
     return facts.admin !== undefined || facts.paths.length > 0;
   });
   if (stronger.length) {
-    path('PRIVESC_ASSUME_STRONGER_ROLE', 'high', `can assume ${stronger.length === 1 ? `role ${stronger[0]!.name}` : `${stronger.length} roles`}, which can escalate further`, 'The role\'s trust policy lets this principal (or a role it reaches) assume it, and the role holds an escalation path of its own.', stronger.map((r) => r.arn), stronger);
+    paths.push({
+      code: 'PRIVESC_ASSUME_STRONGER_ROLE',
+      severity: 'high',
+      summary: `can assume ${stronger.length === 1 ? `role ${stronger[0]!.name}` : `${stronger.length} roles`}`,
+      lesser: `, which can escalate further`,
+      detail: 'The role\'s trust policy lets this principal (or a role it reaches) assume it, and the role holds an escalation path of its own.',
+      targets: stronger.map((r) => r.arn),
+      gains: stronger,
+    });
   }
 
   const others = [
