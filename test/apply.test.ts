@@ -223,7 +223,7 @@ describe('saved plans and approval', () => {
     await iam.send(new CreateUserCommand({ UserName: 'sneaky' }));
     const stale = await apply(e, 'manifests', '--plan', saved);
     expect(stale.code).toBe(1);
-    expect(stale.stderr).toMatch(/^error: live IAM changed since this plan was made: re-run plan/m);
+    expect(stale.stderr).toMatch(/^\S+saved\.json:\d+:\d+: error: live IAM changed since this plan was made: re-run plan/m);
     const other = JSON.parse(readFileSync(saved, 'utf8')) as Json;
     writeFileSync(join(tmp, 'other-version.json'), JSON.stringify({ ...other, tool: { name: 'iam-gitops', version: '0.0.1' } }));
     expect((await apply(e, 'manifests', '--plan', join(tmp, 'other-version.json'))).stderr).toContain('was made by iam-gitops 0.0.1; this is iam-gitops');

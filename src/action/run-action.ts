@@ -178,6 +178,9 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
     applyManifests({
       manifests: readManifestFolder(inputs.manifests),
       clients,
+      // The same gate as the pull request's plan (fail-on defaults to high for every command): a merge that bypassed
+      // a failing check, or drift since, does not apply a finding the check would have stopped.
+      failOn: inputs.failOn,
       allowLockout: false,
       concurrency: 8,
       now: new Date(),
@@ -199,7 +202,8 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
   await writeSummary(`${report}\n${planMarkdown}`);
   if (outcome.status === 'refused') annotate(outcome.diagnostics);
   if (inputs.comment) await commentOnMergedPullRequests(inputs, run, outcome, folder);
-  if (outcome.status !== 'converged') core.setFailed(`iam-gitops: ${applyHeadline(outcome)}`);
+  if (outcome.status === 'refused' && outcome.failing) failOnFindings(outcome.failing, inputs.failOn, 'the plan introduces');
+  else if (outcome.status !== 'converged') core.setFailed(`iam-gitops: ${applyHeadline(outcome)}`);
 }
 
 /**
