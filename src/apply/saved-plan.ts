@@ -109,6 +109,7 @@ export interface SavedPlan {
 
 /** The saved plan, or why it is not one this version can take (located in the file). */
 export function readSavedPlan(path: string, text: string): { saved?: SavedPlan; diagnostics: Diagnostic[] } {
+  const locate = locator(path, text);
   const syntax = jsonSyntaxError(path, text, HOW_TO_SAVE);
   if (syntax) return { diagnostics: [{ ...syntax, summary: `${path} is not a plan: ${syntax.summary}` }] };
   const value: unknown = JSON.parse(text);
@@ -116,9 +117,9 @@ export function readSavedPlan(path: string, text: string): { saved?: SavedPlan; 
   // Another version's plan may have another shape: say which version made it before judging its shape.
   const tool = value['tool'];
   if (isPlainObject(tool) && (tool['name'] !== TOOL_NAME || tool['version'] !== TOOL_VERSION)) {
-    return { diagnostics: [error(`${path} was made by ${String(tool['name'])} ${String(tool['version'])}; this is ${TOOL_NAME} ${TOOL_VERSION}`, 'Plan again with this version: a plan is applied by the version that made it.', locate(path, text, ['tool']))] };
+    return { diagnostics: [error(`${path} was made by ${String(tool['name'])} ${String(tool['version'])}; this is ${TOOL_NAME} ${TOOL_VERSION}`, 'Plan again with this version: a plan is applied by the version that made it.', locate(['tool']))] };
   }
-  if (value['formatVersion'] !== 1) return { diagnostics: [error(`${path} is not an iam-gitops plan (formatVersion 1)`, HOW_TO_SAVE, locate(path, text, 'formatVersion' in value ? ['formatVersion'] : []))] };
+  if (value['formatVersion'] !== 1) return { diagnostics: [error(`${path} is not an iam-gitops plan (formatVersion 1)`, HOW_TO_SAVE, locate('formatVersion' in value ? ['formatVersion'] : []))] };
   const parsed = PlanSchema.safeParse(value);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 10);
@@ -129,7 +130,7 @@ export function readSavedPlan(path: string, text: string): { saved?: SavedPlan; 
         const place = unknown.length ? [...where, unknown[0]!] : where;
         const field = formatPath(place) || 'the top level';
         const what = unknown.length ? `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
-        return error(`${path} is not a plan this version can apply: ${field}: ${what}`, `Plans are read exactly as plan writes them. ${HOW_TO_SAVE} Nothing was changed.`, locate(path, text, place, unknown.length > 0));
+        return error(`${path} is not a plan this version can apply: ${field}: ${what}`, `Plans are read exactly as plan writes them. ${HOW_TO_SAVE} Nothing was changed.`, locate(place, unknown.length > 0));
       }),
     };
   }
@@ -153,11 +154,12 @@ interface Difference {
  */
 export function compareSavedPlan(saved: SavedPlan, fresh: Plan): Diagnostic[] {
   const { path, text, plan } = saved;
+  const locate = locator(path, text);
   const now = JSON.parse(JSON.stringify(fresh)) as Plan;
-  if (plan.account !== now.account) return [error(`${path} is a plan for account ${plan.account}, not ${now.account}`, 'Use the credentials of the account the plan was made for, or plan again. Nothing was changed.', locate(path, text, ['account']))];
+  if (plan.account !== now.account) return [error(`${path} is a plan for account ${plan.account}, not ${now.account}`, 'Use the credentials of the account the plan was made for, or plan again. Nothing was changed.', locate(['account']))];
   if ((plan.perspective ?? 'plan') !== (now.perspective ?? 'plan')) return [error(`${path} is ${plan.perspective === 'drift' ? 'a drift report' : 'a plan'}, and apply computed ${now.perspective === 'drift' ? 'a drift report' : 'a plan'}`, 'This is a bug; please report it. Nothing was changed.')];
-  if (plan.live.fingerprint !== now.live.fingerprint) return [error('live IAM changed since this plan was made: re-run plan', `${path} was computed against live IAM as it was (${plan.live.fingerprint}); it is now ${now.live.fingerprint}. Nothing was changed.`, locate(path, text, ['live', 'fingerprint']))];
-  if (plan.desired.fingerprint !== now.desired.fingerprint) return [error('the manifests changed since this plan was made: re-run plan', `${path} was computed from other manifests than --manifests holds now. Nothing was changed.`, locate(path, text, ['desired', 'fingerprint']))];
+  if (plan.live.fingerprint !== now.live.fingerprint) return [error('live IAM changed since this plan was made: re-run plan', `${path} was computed against live IAM as it was (${plan.live.fingerprint}); it is now ${now.live.fingerprint}. Nothing was changed.`, locate(['live', 'fingerprint']))];
+  if (plan.desired.fingerprint !== now.desired.fingerprint) return [error('the manifests changed since this plan was made: re-run plan', `${path} was computed from other manifests than --manifests holds now. Nothing was changed.`, locate(['desired', 'fingerprint']))];
 
   const differences: Difference[] = [
     ...compareValues(plan.catalog ?? null, now.catalog ?? null, ['catalog']),
@@ -172,7 +174,7 @@ export function compareSavedPlan(saved: SavedPlan, fresh: Plan): Diagnostic[] {
     error(
       `${path} differs from the plan of live IAM and the manifests now: ${d.summary}${i === shown.length - 1 && differences.length > shown.length ? ` (and ${differences.length - shown.length} more differences)` : ''}`,
       i === 0 ? 'A saved plan is an approval: apply runs only the plan it computes itself, and only when the saved plan equals it. Nothing was changed. Plan again, review it, and apply that plan.' : undefined,
-      locate(path, text, d.path),
+      locate(d.path),
     ),
   );
 }
@@ -235,7 +237,7 @@ function compareValues(saved: unknown, now: unknown, path: (string | number)[], 
     }
     return out;
   }
-  if (isPlainObject(saved) && isPlainObject(now) && !isDocumentPath(path)) {
+  if (isPlainObject(saved) && isPlainObject(now)) {
     const out: Difference[] = [];
     for (const key of [...new Set([...Object.keys(saved), ...Object.keys(now)])]) {
       if (!(key in now)) out.push({ path: [...path, key], summary: `${where([...path, key])} is in the saved plan (${brief(saved[key])}), not in the plan now` });
@@ -246,12 +248,6 @@ function compareValues(saved: unknown, now: unknown, path: (string | number)[], 
   }
   if (stableStringify(saved) === stableStringify(now)) return [];
   return [{ path, summary: `${where(path)} is ${brief(saved)} in the saved plan, ${brief(now)} now` }];
-}
-
-/** Policy documents (a detail's `before` and `after`) are compared whole, key order aside, and shown whole. */
-function isDocumentPath(path: readonly (string | number)[]): boolean {
-  const last = path[path.length - 1];
-  return (last === 'before' || last === 'after') && (path.includes('details') || path.includes('differences'));
 }
 
 function brief(value: unknown): string {
@@ -265,24 +261,31 @@ function formatPath(path: readonly (string | number)[]): string {
 }
 
 /**
- * Where a path is in the JSON text (its key with `key`, else its value), found by reading the text again with
- * positions: only on the way to an error.
+ * Where paths are in the JSON text (a key's place with `key`, else its value's), found by reading the text again with
+ * positions, once, and only on the way to an error.
  */
-function locate(file: string, text: string, path: readonly (string | number)[], key = false): SourceLocation {
-  try {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
-    let offset: number | undefined;
-    if (key && path.length > 0) {
-      const parent = doc.getIn(path.slice(0, -1), true) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
-      offset = parent?.items?.find((item) => item.key?.value === path[path.length - 1])?.key?.range?.[0];
-    } else {
-      offset = (doc.getIn(path, true) as { range?: [number, number, number] } | undefined)?.range?.[0];
+function locator(file: string, text: string): (path: readonly (string | number)[], key?: boolean) => SourceLocation {
+  let parsed: { doc: ReturnType<typeof parseDocument>; lines: LineCounter } | undefined;
+  return (path, key = false) => {
+    try {
+      if (!parsed) {
+        const lines = new LineCounter();
+        parsed = { doc: parseDocument(text, { lineCounter: lines, uniqueKeys: false }), lines };
+      }
+      const { doc, lines } = parsed;
+      const rangeOf = (p: readonly (string | number)[]): number | undefined => (doc.getIn(p, true) as { range?: [number, number, number] } | undefined)?.range?.[0];
+      let offset: number | undefined;
+      if (key && path.length > 0) {
+        const parent = doc.getIn(path.slice(0, -1), true) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
+        offset = parent?.items?.find((item) => item.key?.value === path[path.length - 1])?.key?.range?.[0];
+      } else {
+        offset = path.length ? rangeOf(path) : 0;
+      }
+      for (let p = path.length - 1; offset === undefined && p >= 0; p--) offset = p === 0 ? 0 : rangeOf(path.slice(0, p));
+      const { line, col } = lines.linePos(offset ?? 0);
+      return { file, line, col };
+    } catch {
+      return { file, line: 1, col: 1 };
     }
-    for (let p = path.length - 1; offset === undefined && p >= 0; p--) offset = (doc.getIn(path.slice(0, p), true) as { range?: [number, number, number] } | undefined)?.range?.[0];
-    const { line, col } = lineCounter.linePos(offset ?? 0);
-    return { file, line, col };
-  } catch {
-    return { file, line: 1, col: 1 };
-  }
+  };
 }
