@@ -115,18 +115,19 @@ export function lockoutRisks(input: LockoutInput): LockoutRisk[] {
  * the office` locks out a CI runner elsewhere), while a condition that both sides share changes nothing.
  */
 function lostPermissions(input: LockoutInput, arn: string, was: Resolved, is: Resolved, unknowns: UnknownConditions): { action: string; resource: string; statements: string[] }[] {
+  // Policies the plan leaves as they are lose nothing, under any condition.
+  if (was.key === is.key && stableStringify(contextOf(was.entity)) === stableStringify(contextOf(is.entity))) return [];
   const atoms = [...new Set([...was.atoms, ...is.atoms])].sort((a, b) => a - b);
-  const choices = atomChoices(atoms, unknowns);
+  const contexts = atomChoices(atoms, unknowns).map((choice) => ({ before: { ...contextOf(was.entity), ...choice.context('before') }, after: { ...contextOf(is.entity), ...choice.context('after') } }));
   const lost: { action: string; resource: string; statements: string[] }[] = [];
   for (const [kind, actions] of Object.entries(APPLY_PERMISSIONS) as [keyof typeof APPLY_PERMISSIONS, readonly string[]][]) {
     const resources = kind === '*' ? ['*'] : input.managedPaths.map((path) => `arn:aws:iam::${input.before.account}:${kind}${path}iam-gitops-probe`);
     for (const action of actions) {
       for (const resource of resources) {
-        for (const choice of choices) {
-          const request = (resolved: Resolved) => ({ principal: arn, action, resource, context: { ...contextOf(resolved.entity), ...choice.context(resolved === was ? 'before' : 'after') } });
-          const before = evaluate(was.policies, request(was), input.options);
+        for (const context of contexts) {
+          const before = evaluate(was.policies, { principal: arn, action, resource, context: context.before }, input.options);
           if (before.decision !== 'Allowed') continue;
-          const after = evaluate(is.policies, request(is), input.options);
+          const after = evaluate(is.policies, { principal: arn, action, resource, context: context.after }, input.options);
           if (after.decision === 'Allowed') continue;
           const allowedBy = before.matched.filter((m) => m.effect === 'Allow').map((m) => `before: allowed by ${m.policy}, statement ${m.statement}${m.sid ? ` (${m.sid})` : ''}`);
           const deniedBy =
@@ -144,7 +145,7 @@ function lostPermissions(input: LockoutInput, arn: string, was: Resolved, is: Re
 
 function conditionNote(atoms: readonly number[] | undefined, unknowns: UnknownConditions): string {
   if (!atoms?.length) return '';
-  const keys = [...new Set(atoms.map((a) => unknowns.atom(a).key))];
+  const keys = [...new Set(atoms.map((a) => unknowns.atom(a).key))].sort();
   return `, under a condition on ${keys.join(', ')}, which may hold for apply's own requests`;
 }
 
@@ -243,6 +244,8 @@ interface Resolved {
   readonly atoms: readonly number[];
   /** `identity|policy name|statement index` (or `boundary|...`) to the atoms of that statement. */
   readonly conditions: ReadonlyMap<string, readonly number[]>;
+  /** The documents that apply, as text: equal on both sides when the plan leaves the principal's policies alone. */
+  readonly key: string;
 }
 
 /** One state's principals with their policies rewritten and compiled (a managed policy once for all). */
@@ -274,7 +277,8 @@ class Side {
     };
     const identity = found.identity.map((d) => compile(d, 'identity'));
     const boundary = found.boundary ? compile(found.boundary, 'boundary') : undefined;
-    return { entity: found.entity, policies: { identity, ...(boundary ? { boundary } : {}) }, atoms: [...atoms], conditions };
+    const key = stableStringify({ identity: found.identity.map((d) => [d.name, d.document]), boundary: found.boundary ? [found.boundary.name, found.boundary.document] : null });
+    return { entity: found.entity, policies: { identity, ...(boundary ? { boundary } : {}) }, atoms: [...atoms], conditions, key };
   }
 }
 
