@@ -200,7 +200,8 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
   const plan = outcome.plan;
   const planMarkdown = plan ? withinBytes((limit) => renderComment(plan, catalog, { folder, limit, nextSteps: 'This is the plan the run applied.', fullReport: `the plan JSON (${planPath} on the runner)` }), SUMMARY_BUDGET - Buffer.byteLength(report)) : '';
   await writeSummary(`${report}\n${planMarkdown}`);
-  if (outcome.status === 'refused') annotate(outcome.diagnostics);
+  // A refusal by fail-on is said once, by failOnFindings below, as for plan.
+  if (outcome.status === 'refused' && !outcome.failing) annotate(outcome.diagnostics);
   if (inputs.comment) await commentOnMergedPullRequests(inputs, run, outcome, folder);
   if (outcome.status === 'refused' && outcome.failing) failOnFindings(outcome.failing, inputs.failOn, 'the plan introduces');
   else if (outcome.status !== 'converged') core.setFailed(`iam-gitops: ${applyHeadline(outcome)}`);

@@ -86,19 +86,6 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
   const remainingRisks = computed.report ? { remainingRisks: unmanagedRisks(computed.report) } : {};
   if (plan.changes.length === 0) return { status: 'converged', plan, steps: [], ...remainingRisks };
 
-  // The gate of --fail-on judges what applying does: the findings the plan introduces (for a drift report too,
-  // whose own findings are read from the other side).
-  const failing = failingFindings(plan.findings as readonly PlanFinding[], request.failOn ?? 'never');
-  if (failing.length) {
-    const threshold = request.failOn!;
-    return {
-      status: 'refused',
-      plan,
-      failing,
-      diagnostics: [error(`the plan introduces ${failing.length === 1 ? 'a finding' : `${failing.length} findings`} at or above ${threshold} (fail-on ${threshold}); nothing was changed`, `${failing.slice(0, 5).map((f) => `${f.severity} ${f.code} on ${f.principal}`).join('; ')}${failing.length > 5 ? `; and ${failing.length - 5} more` : ''}. Change the manifests, or accept the risk in the Account manifest's acceptedRisks (principal, code and a reason), then apply again.`)],
-    };
-  }
-
   const { desired, after } = computed.planned.context;
   const catalog = await loadActionCatalog();
   const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
@@ -137,6 +124,19 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
       status: 'refused',
       plan,
       diagnostics: [error(`the caller (${live.caller!.principalArn}) may not run ${forbidden.length === 1 ? '1 step' : `${forbidden.length} steps`} of this plan; nothing was changed: ${listed.join('; ')}${forbidden.length > 10 ? `; and ${forbidden.length - 10} more` : ''}`, 'No statement of its policies allows these actions (or an unconditional Deny refuses them), so apply would stop there with the steps before it done. Give the caller these permissions (see "Permissions the tool needs" in the README), or apply with a principal that has them.')],
+    };
+  }
+
+  // The gate of --fail-on judges what applying does: the findings the plan introduces (for a drift report too,
+  // whose own findings are read from the other side).
+  const failing = failingFindings(plan.findings as readonly PlanFinding[], request.failOn ?? 'never');
+  if (failing.length) {
+    const threshold = request.failOn!;
+    return {
+      status: 'refused',
+      plan,
+      failing,
+      diagnostics: [error(`the plan introduces ${failing.length === 1 ? 'a finding' : `${failing.length} findings`} at or above ${threshold} (fail-on ${threshold}); nothing was changed`, `${failing.slice(0, 5).map((f) => `${f.severity} ${f.code} on ${f.principal}`).join('; ')}${failing.length > 5 ? `; and ${failing.length - 5} more` : ''}. Change the manifests, or accept the risk in the Account manifest's acceptedRisks (principal, code and a reason), then apply again.`)],
     };
   }
 
