@@ -303,7 +303,9 @@ describe('the Action against AWS (the emulator)', () => {
       const applied = applyComments()[0]!.body;
       expect(applied).toMatch(/### ✅ iam-gitops apply at <code>[0-9a-f]{7}<\/code> · manifests\n\napplied \d+ steps; live IAM matches the manifests/);
       expect(applied).toContain('[The apply run](https://github.example.com/acme/iam-config/actions/runs/4242)');
-      expect(apply.stdout).toContain('apply comment created on pull request #42');
+      // The refused run made the comment; this one replaces what it said.
+      expect(gated.stdout).toContain('apply comment created on pull request #42');
+      expect(apply.stdout).toContain('apply comment updated on pull request #42');
 
       // Re-run by hand: nothing left to do, and the comment still says what the merge applied.
       const again = await runAction(workspace, { command: 'apply', 'github-token': WRITE_TOKEN, 'fail-on': 'never' }, { ...aws, GITHUB_EVENT_NAME: 'workflow_dispatch' });
