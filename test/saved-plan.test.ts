@@ -11,8 +11,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareSavedPlan, readSavedPlan } from '../src/apply/saved-plan.js';
+import { jsonPathOffset } from '../src/core/json-location.js';
 import { lockoutRisks } from '../src/apply/lockout.js';
 import { scheduleSteps } from '../src/apply/steps.js';
 import { planChanges } from '../src/app/use-cases.js';
@@ -133,8 +135,11 @@ describe('attacks on a saved plan, through the CLI against the emulator', () => 
 
 describe('the law on random plans and random edits of their files (in process)', () => {
   let universe: UniverseAction[];
+  /** The example's plan and plans of random accounts changed by hand, shared by the laws below. */
+  let plans: Plan[];
   beforeAll(async () => {
     universe = await buildUniverse(seededRandom(SEED), 6);
+    plans = await randomPlans(seededRandom(SEED + 1), 4);
   });
 
   /** Plans of random accounts changed by hand (so they hold creates, updates, deletes, documents), and the example's. */
@@ -196,13 +201,12 @@ describe('the law on random plans and random edits of their files (in process)',
 
   it(`an edit of anything apply compares is refused; an edit of an explanation is not (seed ${SEED})`, async () => {
     const random = seededRandom(SEED);
-    const plans = await randomPlans(random, 4);
     let compared = 0;
     let explained = 0;
     for (const plan of plans) {
       const json = clone(plan) as unknown as Json;
       const all = places(json).filter((p) => p.length > 0);
-      for (let n = 0; n < 150; n++) {
+      for (let n = 0; n < 200; n++) {
         const copy = clone(json);
         const path = pick(random, all);
         const kind = edit(random, copy, path);
@@ -229,7 +233,6 @@ describe('the law on random plans and random edits of their files (in process)',
   }, 60_000);
 
   it('the saved plan as written is accepted, for every random plan', async () => {
-    const plans = await randomPlans(seededRandom(SEED + 1), 3);
     for (const plan of plans) {
       const read = readSavedPlan('saved.json', JSON.stringify(plan, null, 2));
       expect(read.diagnostics).toEqual([]);
@@ -238,8 +241,6 @@ describe('the law on random plans and random edits of their files (in process)',
   });
 
   it('every step targets the entity its IAM call names, whatever name or ARN the change carries', async () => {
-    const random = seededRandom(SEED + 2);
-    const plans = await randomPlans(random, 3);
     // The name each op sends to IAM: its owner, user, role or name; a policy op its policy ARN.
     const opName = (op: Record<string, unknown>): string | undefined => (op['owner'] ?? op['user'] ?? op['role'] ?? op['name'] ?? (op['arn'] as string | undefined)?.split('/').pop()) as string | undefined;
     let checked = 0;
@@ -263,5 +264,28 @@ describe('the law on random plans and random edits of their files (in process)',
     const state = (await snapshotReader(exampleSnapshot()).read()).state;
     const risks = lockoutRisks({ before: state, after: state, steps: scheduleSteps({ changes: [forged] }), trust: [], protected: ['arn:aws:iam::123456789012:role/BREAK-GLASS'], managedPaths: ['/'], options: { isWildcardOnlyAction: () => false } });
     expect(risks.map((r) => r.summary)).toEqual(['protected arn:aws:iam::123456789012:role/break-glass is deleted by this plan']);
+  });
+});
+
+describe('places in a saved plan', () => {
+  it('jsonPathOffset finds every value and key of any JSON text, compact or indented', () => {
+    const paths = (value: unknown, path: (string | number)[] = []): { path: (string | number)[]; value: unknown }[] => [
+      { path, value },
+      ...(Array.isArray(value) ? value.flatMap((v, i) => paths(v, [...path, i])) : value !== null && typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => paths(v, [...path, k])) : []),
+    ];
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(0, 2), (value, indent) => {
+        const text = JSON.stringify(value, null, indent);
+        for (const { path, value: sub } of paths(JSON.parse(text))) {
+          const at = jsonPathOffset(text, path);
+          expect(text.slice(at).startsWith(JSON.stringify(sub, null, indent).split('\n')[0]!), `${JSON.stringify(path)} in ${text}`).toBe(true);
+          const last = path[path.length - 1];
+          if (typeof last === 'string') expect(text.startsWith(JSON.stringify(last), jsonPathOffset(text, path, true)), JSON.stringify(path)).toBe(true);
+        }
+        // A path that goes nowhere ends at the deepest place it reached.
+        expect(jsonPathOffset(text, ['no such key', 3])).toBe(typeof value === 'object' && value !== null ? text.search(/[[{]/) : 0);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -11,10 +11,9 @@
  * `pullRequest` and `live.source`: they say what the changes mean and are recomputed; apply's own gates (lockout,
  * `--fail-on`) judge the fresh ones.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { error, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
-import { jsonSyntaxError } from '../core/json-location.js';
+import { jsonPathOffset, jsonSyntaxError, locationOf } from '../core/json-location.js';
 import { isPlainObject, stableStringify } from '../core/policy.js';
 import type { Change, ChangeDetail, Plan, PlanSummary } from '../plan/plan.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -260,32 +259,7 @@ function formatPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${p}`)).join('');
 }
 
-/**
- * Where paths are in the JSON text (a key's place with `key`, else its value's), found by reading the text again with
- * positions, once, and only on the way to an error.
- */
+/** Where paths are in the JSON text (a key's place with `key`, else its value's): only on the way to an error. */
 function locator(file: string, text: string): (path: readonly (string | number)[], key?: boolean) => SourceLocation {
-  let parsed: { doc: ReturnType<typeof parseDocument>; lines: LineCounter } | undefined;
-  return (path, key = false) => {
-    try {
-      if (!parsed) {
-        const lines = new LineCounter();
-        parsed = { doc: parseDocument(text, { lineCounter: lines, uniqueKeys: false }), lines };
-      }
-      const { doc, lines } = parsed;
-      const rangeOf = (p: readonly (string | number)[]): number | undefined => (doc.getIn(p, true) as { range?: [number, number, number] } | undefined)?.range?.[0];
-      let offset: number | undefined;
-      if (key && path.length > 0) {
-        const parent = doc.getIn(path.slice(0, -1), true) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
-        offset = parent?.items?.find((item) => item.key?.value === path[path.length - 1])?.key?.range?.[0];
-      } else {
-        offset = path.length ? rangeOf(path) : 0;
-      }
-      for (let p = path.length - 1; offset === undefined && p >= 0; p--) offset = p === 0 ? 0 : rangeOf(path.slice(0, p));
-      const { line, col } = lines.linePos(offset ?? 0);
-      return { file, line, col };
-    } catch {
-      return { file, line: 1, col: 1 };
-    }
-  };
+  return (path, key = false) => locationOf(file, text, jsonPathOffset(text, path, key));
 }
