@@ -285,7 +285,15 @@ describe('the Action against AWS (the emulator)', () => {
       fake.commits.set(`acme/iam-config@${headSha}`, [{ number: 42, merged_at: '2026-11-29T12:00:00Z', merge_commit_sha: headSha }]);
       const applyMarker = applyCommentMarker('manifests');
       const applyComments = () => fake.comments(ISSUE).filter((c) => c.body.startsWith(applyMarker));
-      const apply = await runAction(workspace, { command: 'apply', 'github-token': WRITE_TOKEN }, { ...aws, GITHUB_EVENT_NAME: 'push', IAM_GITOPS_CONSISTENCY_TIMEOUT_MS: '20000' });
+      // fail-on (default high, as for the plan) gates the apply too: the example makes carol an administrator, which
+      // the plan's check would have stopped. Refused before any write, naming the finding.
+      const gated = await runAction(workspace, { command: 'apply', 'github-token': WRITE_TOKEN }, { ...aws, GITHUB_EVENT_NAME: 'push' });
+      expect(gated.code, gated.stdout).toBe(1);
+      expect(gated.stdout).toMatch(/::error::iam-gitops: the plan introduces a finding at or above high \(worst: critical; fail-on: high\): FULL_ADMIN on arn:aws:iam::123456789012:user\/people\/carol/);
+      expect(gated.summary).toContain('apply refused before any change\\: the plan introduces a finding at or above high \\(fail\\-on high\\); nothing was changed');
+      expect(Object.keys(emulator.calls().byAction).filter((a) => /^(Create|Delete|Put|Attach|Detach|Add|Remove|Update|Tag|Untag)/.test(a))).toEqual([]);
+      expect(applyComments()[0]!.body).toContain('apply refused before any change');
+      const apply = await runAction(workspace, { command: 'apply', 'github-token': WRITE_TOKEN, 'fail-on': 'never' }, { ...aws, GITHUB_EVENT_NAME: 'push', IAM_GITOPS_CONSISTENCY_TIMEOUT_MS: '20000' });
       expect(apply.code, apply.stdout).toBe(0);
       expect(apply.summary).toMatch(/### ✅ iam-gitops apply at <code>[0-9a-f]{7}<\/code>/);
       expect(apply.stdout).toMatch(/::group::Applying/);
@@ -295,16 +303,18 @@ describe('the Action against AWS (the emulator)', () => {
       const applied = applyComments()[0]!.body;
       expect(applied).toMatch(/### ✅ iam-gitops apply at <code>[0-9a-f]{7}<\/code> · manifests\n\napplied \d+ steps; live IAM matches the manifests/);
       expect(applied).toContain('[The apply run](https://github.example.com/acme/iam-config/actions/runs/4242)');
-      expect(apply.stdout).toContain('apply comment created on pull request #42');
+      // The refused run made the comment; this one replaces what it said.
+      expect(gated.stdout).toContain('apply comment created on pull request #42');
+      expect(apply.stdout).toContain('apply comment updated on pull request #42');
 
       // Re-run by hand: nothing left to do, and the comment still says what the merge applied.
-      const again = await runAction(workspace, { command: 'apply', 'github-token': WRITE_TOKEN }, { ...aws, GITHUB_EVENT_NAME: 'workflow_dispatch' });
+      const again = await runAction(workspace, { command: 'apply', 'github-token': WRITE_TOKEN, 'fail-on': 'never' }, { ...aws, GITHUB_EVENT_NAME: 'workflow_dispatch' });
       expect(again.code, again.stdout).toBe(0);
       expect(again.summary).toContain('no changes\\: live IAM matches the manifests');
       expect(applyComments().map((c) => c.body)).toEqual([applied]);
 
       // A token GitHub refuses: the apply's result stands, with a warning that says why there is no comment.
-      const refused = await runAction(workspace, { command: 'apply', 'github-token': 'ghs_revoked' }, { ...aws, GITHUB_EVENT_NAME: 'push' });
+      const refused = await runAction(workspace, { command: 'apply', 'github-token': 'ghs_revoked', 'fail-on': 'never' }, { ...aws, GITHUB_EVENT_NAME: 'push' });
       expect(refused.code, refused.stdout).toBe(0);
       expect(refused.stdout).toMatch(/::warning::iam-gitops: cannot find the pull request merged as [0-9a-f]{7}: GitHub refused the token \(401/);
     } finally {
@@ -395,7 +405,7 @@ describe('the Action against AWS (the emulator)', () => {
       expect(comments.map((c) => c.body)).toEqual([expect.stringMatching(/^The drift changed \(\[run\]\(https:\/\/github\.example\.com\/acme\/iam-config\/actions\/runs\/4242\)\): Drift\\: \d+ changes would restore the manifests \\\(1 create, \d+ update, 1 delete\\\)/)]);
 
       // Apply restores the manifests; the next check closes the issue with a comment.
-      const apply = await runAction(workspace, { command: 'apply', comment: 'false' }, { ...aws, GITHUB_EVENT_NAME: 'push' });
+      const apply = await runAction(workspace, { command: 'apply', comment: 'false', 'fail-on': 'never' }, { ...aws, GITHUB_EVENT_NAME: 'push' });
       expect(apply.code, apply.stdout).toBe(0);
       const gone = await drift();
       expect(gone.code, gone.stdout).toBe(0);

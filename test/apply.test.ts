@@ -223,7 +223,7 @@ describe('saved plans and approval', () => {
     await iam.send(new CreateUserCommand({ UserName: 'sneaky' }));
     const stale = await apply(e, 'manifests', '--plan', saved);
     expect(stale.code).toBe(1);
-    expect(stale.stderr).toMatch(/^error: live IAM changed since this plan was made: re-run plan/m);
+    expect(stale.stderr).toMatch(/^\S+saved\.json:\d+:\d+: error: live IAM changed since this plan was made: re-run plan/m);
     const other = JSON.parse(readFileSync(saved, 'utf8')) as Json;
     writeFileSync(join(tmp, 'other-version.json'), JSON.stringify({ ...other, tool: { name: 'iam-gitops', version: '0.0.1' } }));
     expect((await apply(e, 'manifests', '--plan', join(tmp, 'other-version.json'))).stderr).toContain('was made by iam-gitops 0.0.1; this is iam-gitops');
@@ -249,6 +249,23 @@ describe('saved plans and approval', () => {
     expect(writes(e)).toEqual([]);
     const accepted = await runCli(base, e.env, { ask: async () => 'yes' });
     expect(accepted.code, accepted.stderr).toBe(0);
+  });
+});
+
+describe('the apply-time gate (--fail-on)', () => {
+  it('refuses, before any write, a plan that introduces a finding at or above the threshold; accepted risks pass', async () => {
+    const e = await emulator(exampleSnapshotJson());
+    // The example makes carol an administrator: critical FULL_ADMIN.
+    const refused = await apply(e, 'manifests', '--fail-on', 'high');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('error: the plan introduces a finding at or above high (fail-on high); nothing was changed');
+    expect(refused.stderr).toContain('iam-gitops: the plan introduces 1 finding at or above high (--fail-on high): FULL_ADMIN on arn:aws:iam::123456789012:user/people/carol');
+    expect(refused.stdout).toBe('');
+    expect(writes(e)).toEqual([]);
+    const accepted = manifestsWith('accepted', { 'account.yaml': 'kind: Account\nid: "123456789012"\nprotected: [arn:aws:iam::123456789012:role/break-glass]\nacceptedRisks:\n  - {principal: arn:aws:iam::123456789012:user/people/carol, code: FULL_ADMIN, reason: on-call administrator}\n' });
+    const applied = await apply(e, accepted, '--fail-on', 'low');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/Apply complete/);
   });
 });
 
@@ -278,6 +295,7 @@ describe('law on random accounts: apply, then plan, has no changes', () => {
       else if (r < 0.45 && roles.length) change(pick(random, roles), (m) => (m['path'] = '/moved/'), 'replace');
       else if (r < 0.6 && policies.length) change(pick(random, policies), (m) => (m['document'] = randomPolicy(random, universe.filter((u) => !u.action.startsWith('iam:')))), 'rewrite');
       else if (r < 0.7 && users.length) change(pick(random, users), (m) => (m['deleted'] = true), 'delete');
+      else if (r < 0.75 && users.length) change(pick(random, users), (m) => (m['managedPolicies'] = [...((m['managedPolicies'] as string[] | undefined) ?? []).slice(0, 9), 'arn:aws:iam::aws:policy/AdministratorAccess']), 'make admin');
       else if (r < 0.85) {
         files.set(`users/new-${i}.yaml`, stringify({ kind: 'User', name: `new-${i}`, groups: [String((parse(files.get(pick(random, of('groups/'))) ?? 'name: group-0') as Json)['name'])], tags: { team: 'x' } }));
         done.push(`create user new-${i}`);
@@ -291,6 +309,7 @@ describe('law on random accounts: apply, then plan, has no changes', () => {
   it('on random accounts with random edits (seed 31)', async () => {
     const random = seededRandom(31);
     let converged = 0;
+    let gates = 0;
     for (let run = 0; run < 12; run++) {
       const snapshot = uniqueSids(randomAccount(random, universe).snapshot);
       const files = new Map(importLiveState(parseSnapshot('random.json', JSON.stringify(snapshot)), await importOptions()).files);
@@ -305,7 +324,20 @@ describe('law on random accounts: apply, then plan, has no changes', () => {
       // One account per run, closed at once: a long loop does not keep them all open until the test ends.
       const e = await startTestEmulator(snapshot);
       try {
-        const applied = await apply(e, dir);
+        // The apply-time gate refuses exactly what plan's gate fails, before any write (on a third of the runs, and
+        // those that make an administrator: time).
+        const threshold = pick(random, ['critical', 'high', 'medium', 'low'] as const);
+        const gate = run % 3 === 0 || edits.some((x) => x.startsWith('make admin')) ? await runCli(['plan', ...e.awsArgs, '--manifests', dir, '--fail-on', threshold], e.env) : undefined;
+        const gated = await apply(e, dir, ...(gate ? ['--fail-on', threshold] : []));
+        if (gate?.code === 3) {
+          expect(gated.code, `run ${run}: ${gated.stderr}`).toBe(3);
+          expect(gated.stderr).toContain(`iam-gitops: the plan introduces `);
+          expect(writes(e), `run ${run}`).toEqual([]);
+          gates++;
+        } else {
+          expect(gated.code, `run ${run} (${edits.join(', ')}):\n${gated.stdout}\n${gated.stderr}`).toBe(0);
+        }
+        const applied = gate?.code === 3 ? await apply(e, dir) : gated;
         expect(applied.code, `run ${run} (${edits.join(', ')}):\n${applied.stdout}\n${applied.stderr}`).toBe(0);
         const again = await plan(e, dir);
         expect(again.code, `run ${run} (${edits.join(', ')}):\n${again.stdout}`).toBe(0);
@@ -315,5 +347,6 @@ describe('law on random accounts: apply, then plan, has no changes', () => {
       converged++;
     }
     expect(converged).toBeGreaterThanOrEqual(8);
+    expect(gates).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -230,7 +230,19 @@ describe('drift against the IAM emulator', () => {
       // Apply restores ci-readonly; the hand-made user stays (unmanaged, no prune) and stays drift while it is an admin.
       const restore = await runCli(['apply', '--manifests', manifests, ...emulator.awsArgs, '--plan', saved, '--auto-approve'], env);
       expect(restore.code, restore.stderr).toBe(0);
-      expect(restore.stdout).toContain('Verified: live IAM matches the manifests.');
+      // The hand-made administrator is still there: apply says so, and how to remove it, instead of "live IAM matches".
+      expect(restore.stdout).not.toContain('live IAM matches the manifests');
+      expect(restore.stdout).toContain('Verified: every managed entity matches its manifest.');
+      expect(restore.stderr).toContain('warning: live IAM still holds 1 risk of 1 principal no manifest declares');
+      expect(restore.stderr).toContain('arn:aws:iam::123456789012:user/people/shadow-admin: critical FULL_ADMIN');
+      expect(restore.stderr).toContain('kind: User, name: shadow-admin, deleted: true (or prune: true in the Account manifest)');
+      // Applied again, the report has nothing left to change, and still says what remains.
+      const again = await runCli(['drift', '--manifests', manifests, ...emulator.awsArgs, '--format', 'json', '--out', saved], env);
+      expect(again.code).toBe(2);
+      const nothingLeft = await runCli(['apply', '--manifests', manifests, ...emulator.awsArgs, '--plan', saved, '--auto-approve'], env);
+      expect(nothingLeft.code, nothingLeft.stderr).toBe(0);
+      expect(nothingLeft.stdout).toBe('No changes. Every managed entity matches its manifest.\n');
+      expect(nothingLeft.stderr).toContain('user/people/shadow-admin: critical FULL_ADMIN');
       const afterText = await runCli(['drift', '--manifests', manifests, ...emulator.awsArgs], env);
       expect(afterText.code).toBe(2);
       expect(afterText.stdout).toContain('Drift: every managed entity matches its manifest, but live IAM holds 1 risk the manifests do not (see the findings).');

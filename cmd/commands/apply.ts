@@ -1,9 +1,9 @@
 /**
- * `iam-gitops apply --aws --manifests DIR [--plan FILE] [--auto-approve] [--allow-lockout] [--concurrency N]`:
+ * `iam-gitops apply --aws --manifests DIR [--plan FILE] [--fail-on SEVERITY] [--auto-approve] [--allow-lockout] [--concurrency N]`:
  * make live IAM match the manifests. One line per step as it ends (a progress line on a terminal), then a summary
  * with counts and time; on failure or interruption, exactly which steps were applied and which were not.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { applyManifests, type ApplyOutcome } from '../../src/app/apply.js';
 import type { ApplyEvent, ExecutionResult } from '../../src/apply/execute.js';
 import type { LockoutRisk } from '../../src/apply/lockout.js';
@@ -14,7 +14,8 @@ import { readInputFile } from '../../src/io/files.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import { palette } from '../../src/render/palette.js';
 import { renderPlanText } from '../../src/render/text-plan.js';
-import { addLiveSourceOptions, awsClientsFrom, count, EXIT_ERROR, type CliContext, type LiveSourceOptions } from '../context.js';
+import type { PlanFinding } from '../../src/analyze/plan-findings.js';
+import { addLiveSourceOptions, awsClientsFrom, count, EXIT_ERROR, FAIL_ON, failOnIntroducedFindings, type CliContext, type FailOn, type LiveSourceOptions } from '../context.js';
 
 interface ApplyOptions extends LiveSourceOptions {
   manifests: string;
@@ -22,6 +23,7 @@ interface ApplyOptions extends LiveSourceOptions {
   autoApprove?: boolean;
   allowLockout?: boolean;
   concurrency: number;
+  failOn: FailOn;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -29,7 +31,8 @@ const DEFAULT_CONCURRENCY = 8;
 export function registerApply(program: Command, ctx: CliContext): void {
   addLiveSourceOptions(program.command('apply').description('make live IAM match the manifests: plan, check for lockout, ask, apply, verify'), true)
     .option('--manifests <dir>', 'folder of *.yaml manifests', 'manifests')
-    .option('--plan <file>', 'apply this saved plan (plan --aws --format json --out FILE), refused if live IAM or the manifests changed since')
+    .option('--plan <file>', 'a saved plan (plan --aws --format json --out FILE) or drift report (drift ... --out FILE) to approve: apply plans again and runs only a plan equal to it')
+    .addOption(new Option('--fail-on <severity>', 'refuse, before any write (exit 3), a plan that introduces a finding this severe or worse (accepted risks never count)').choices(FAIL_ON).default('never'))
     .option('--auto-approve', 'apply without asking (CI); without it, apply asks on the terminal and refuses where there is none')
     .option('--allow-lockout', 'apply a plan the lockout guard refuses, running the steps that cause it last')
     .option('--concurrency <n>', `steps run at once within a phase (default ${DEFAULT_CONCURRENCY})`, positive, DEFAULT_CONCURRENCY)
@@ -52,6 +55,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
           manifests,
           clients,
           ...(savedPlan ? { savedPlan } : {}),
+          failOn: options.failOn,
           allowLockout: options.allowLockout === true,
           concurrency: options.concurrency,
           now: new Date(),
@@ -74,7 +78,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
           ...consistencyTimeout(io.env),
         });
         progress.clear();
-        report(outcome, ctx);
+        report(outcome, ctx, options.failOn);
       } finally {
         progress.clear();
         stopListening?.();
@@ -139,7 +143,7 @@ function progressPrinter(ctx: CliContext): { event(e: ApplyEvent): void; say(lin
   };
 }
 
-function report(outcome: ApplyOutcome, ctx: CliContext): void {
+function report(outcome: ApplyOutcome, ctx: CliContext, failOn: FailOn): void {
   const io = ctx.io;
   const colors = palette(ctx.useColor());
   switch (outcome.status) {
@@ -147,18 +151,22 @@ function report(outcome: ApplyOutcome, ctx: CliContext): void {
       ctx.printDiagnostics(outcome.diagnostics);
       for (const r of outcome.risks ?? []) printRisk(r, ctx);
       ctx.setExitCode(EXIT_ERROR);
+      // The same line and exit code (3) as plan --fail-on.
+      if (outcome.failing) failOnIntroducedFindings(ctx, outcome.failing as readonly PlanFinding[], failOn, 'the plan');
       return;
     case 'declined':
       io.stderr('Apply cancelled: nothing was changed.\n');
       ctx.setExitCode(EXIT_ERROR);
       return;
-    case 'converged':
-      if (!outcome.execution) {
-        io.stdout('No changes. Live IAM matches the manifests.\n');
-        return;
-      }
-      io.stdout(`${colors.bold(`Apply complete: ${summary(outcome.execution)}.`)} Verified: live IAM matches the manifests${outcome.verifiedAfterMs && outcome.verifiedAfterMs > 1000 ? ` (after ${(outcome.verifiedAfterMs / 1000).toFixed(1)} s of eventual consistency)` : ''}.\n`);
+    case 'converged': {
+      const remaining = outcome.remainingRisks ?? [];
+      // With risks left, "live IAM matches the manifests" would read as "no drift": say what matches, and what not.
+      const matches = remaining.length ? 'every managed entity matches its manifest' : 'live IAM matches the manifests';
+      if (!outcome.execution) io.stdout(`No changes. ${matches[0]!.toUpperCase()}${matches.slice(1)}.\n`);
+      else io.stdout(`${colors.bold(`Apply complete: ${summary(outcome.execution)}.`)} Verified: ${matches}${outcome.verifiedAfterMs && outcome.verifiedAfterMs > 1000 ? ` (after ${(outcome.verifiedAfterMs / 1000).toFixed(1)} s of eventual consistency)` : ''}.\n`);
+      if (remaining.length) printRemainingRisks(remaining, ctx);
       return;
+    }
     case 'not-converged':
       io.stdout(`${colors.bold(`Applied every step: ${summary(outcome.execution)}.`)}\n`);
       io.stderr(`error: live IAM still differs from the manifests after the steps (${count(outcome.remaining.changes.length, 'change')} left): ${outcome.remaining.changes.slice(0, 5).map((c) => `${c.action} ${c.kind} ${c.name}`).join(', ')}${outcome.remaining.changes.length > 5 ? ', ...' : ''}\n    Something else changed IAM meanwhile, or IAM is slower than usual to show changes: run plan to see, and apply again.\n`);
@@ -175,6 +183,19 @@ function report(outcome: ApplyOutcome, ctx: CliContext): void {
       return;
     }
   }
+}
+
+/** After a drift report: the risks of principals no manifest declares, which apply leaves alone, and how to end them. */
+function printRemainingRisks(risks: readonly PlanFinding[], ctx: CliContext): void {
+  const colors = palette(ctx.useColor());
+  const principals = [...new Set(risks.map((f) => f.principal))];
+  const lines = principals.slice(0, 10).map((arn) => {
+    const own = risks.filter((f) => f.principal === arn);
+    const kind = /:(user|role)\//.exec(arn)?.[1] ?? 'principal';
+    const name = arn.split('/').pop();
+    return `    ${arn}: ${own.map((f) => `${f.severity} ${f.code}`).join(', ')}\n        remove it: a manifest with kind: ${kind === 'user' ? 'User' : 'Role'}, name: ${name}, deleted: true (or prune: true in the Account manifest)\n`;
+  });
+  ctx.io.stderr(`${colors.warn(`warning: live IAM still holds ${count(risks.length, 'risk')} of ${count(principals.length, 'principal')} no manifest declares; apply leaves unmanaged principals alone:`)}\n${lines.join('')}${principals.length > 10 ? `    ... and ${principals.length - 10} more (see drift)\n` : ''}    Or declare the principal as it should be, or accept the risk in acceptedRisks (with a reason).\n`);
 }
 
 function printRisk(risk: LockoutRisk, ctx: CliContext): void {

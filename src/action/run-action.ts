@@ -178,6 +178,9 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
     applyManifests({
       manifests: readManifestFolder(inputs.manifests),
       clients,
+      // The same gate as the pull request's plan (fail-on defaults to high for every command): a merge that bypassed
+      // a failing check, or drift since, does not apply a finding the check would have stopped.
+      failOn: inputs.failOn,
       allowLockout: false,
       concurrency: 8,
       now: new Date(),
@@ -197,9 +200,11 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
   const plan = outcome.plan;
   const planMarkdown = plan ? withinBytes((limit) => renderComment(plan, catalog, { folder, limit, nextSteps: 'This is the plan the run applied.', fullReport: `the plan JSON (${planPath} on the runner)` }), SUMMARY_BUDGET - Buffer.byteLength(report)) : '';
   await writeSummary(`${report}\n${planMarkdown}`);
-  if (outcome.status === 'refused') annotate(outcome.diagnostics);
+  // A refusal by fail-on is said once, by failOnFindings below, as for plan.
+  if (outcome.status === 'refused' && !outcome.failing) annotate(outcome.diagnostics);
   if (inputs.comment) await commentOnMergedPullRequests(inputs, run, outcome, folder);
-  if (outcome.status !== 'converged') core.setFailed(`iam-gitops: ${applyHeadline(outcome)}`);
+  if (outcome.status === 'refused' && outcome.failing) failOnFindings(outcome.failing, inputs.failOn, 'the plan introduces');
+  else if (outcome.status !== 'converged') core.setFailed(`iam-gitops: ${applyHeadline(outcome)}`);
 }
 
 /**

@@ -10,17 +10,20 @@ import { driftView } from '../analyze/drift-view.js';
 import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import type { TrustDelta, TrustGrant } from '../analyze/trust-delta.js';
+import { protectedMatcher } from '../core/arn.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { stableStringify } from '../core/policy.js';
 import type { LiveReader } from '../live/live-state.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
 import type { Plan } from '../plan/plan.js';
-import { planChanges } from './use-cases.js';
+import { planChanges, type PlanResult } from './use-cases.js';
 
 export interface DriftResult {
   /** Absent when the manifests have errors or live IAM cannot be read. */
   readonly report?: Plan;
   readonly diagnostics: readonly Diagnostic[];
+  /** The plan the report is read from (what apply would do, from live IAM's side), with what it was computed from. */
+  readonly planned?: PlanResult;
 }
 
 /** The cause a finding on an unmanaged principal names: it has no manifest to blame. */
@@ -28,14 +31,14 @@ export const UNMANAGED_CAUSE = 'not declared in any manifest (unmanaged)';
 
 export async function detectDrift(manifests: ManifestSource, live: LiveReader, now: Date): Promise<DriftResult> {
   const planned = await planChanges(manifests, live, now);
-  if (!planned.plan || !planned.context) return { diagnostics: planned.diagnostics };
+  if (!planned.plan || !planned.context) return { diagnostics: planned.diagnostics, planned };
   const plan = planned.plan;
   const liveAccess = planned.context.liveAccess;
 
   const trustRoles = (plan.trust as readonly TrustDelta[]).map((t) => t.movedFrom ?? t.role);
   // Protected entities are named in the Account manifest: known to the repo, so not drift (a break-glass role).
-  const isProtected = new Set(plan.protected ?? []);
-  const unmanagedPrincipals = plan.unmanaged.filter((arn) => /:(user|role)\//.test(arn) && !isProtected.has(arn));
+  const isProtected = protectedMatcher(plan.protected ?? []);
+  const unmanagedPrincipals = plan.unmanaged.filter((arn) => /:(user|role)\//.test(arn) && !isProtected(arn));
   const risks = findRisks(liveAccess, new Set([...trustRoles, ...unmanagedPrincipals]));
   const byPrincipal = new Map<string, Finding[]>();
   for (const f of risks) byPrincipal.set(f.principal, [...(byPrincipal.get(f.principal) ?? []), f]);
@@ -46,7 +49,7 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
     risks.filter((f) => unmanaged.has(f.principal)).map((f): PlanFinding => ({ ...f, change: 'introduced', causes: [UNMANAGED_CAUSE] })),
     planned.context.desired.account.acceptedRisks,
   );
-  return { report: { ...report, findings: [...(report.findings as readonly PlanFinding[]), ...unmanagedFindings] }, diagnostics: planned.diagnostics };
+  return { report: { ...report, findings: [...(report.findings as readonly PlanFinding[]), ...unmanagedFindings] }, diagnostics: planned.diagnostics, planned };
 }
 
 /**
@@ -85,4 +88,12 @@ function grantScope(grant: TrustGrant): Omit<TrustGrant, 'example'> {
 function entryScope(entry: AccessEntry): string {
   const { because: _because, example: _example, ...scope } = entry;
   return stableStringify(scope);
+}
+
+/**
+ * The risks a drift report holds that applying it cannot remove: those of principals no manifest declares (apply
+ * leaves them alone unless they are marked deleted or the Account prunes), not accepted.
+ */
+export function unmanagedRisks(report: Plan): PlanFinding[] {
+  return (report.findings as readonly PlanFinding[]).filter((f) => f.change === 'introduced' && !f.accepted && f.causes.includes(UNMANAGED_CAUSE));
 }

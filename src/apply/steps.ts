@@ -16,6 +16,7 @@
  * Grants come before revokes, so a principal whose access moves from one policy to another never has less than
  * either side gives it in between.
  */
+import { entityArn, parseArn } from '../core/arn.js';
 import { assertNever } from '../core/diagnostics.js';
 import type { PolicyJson } from '../core/policy.js';
 import type { Change, ChangeDetail, Plan } from '../plan/plan.js';
@@ -89,8 +90,10 @@ export function deferSteps(steps: readonly Step[], isRisky: (step: Step) => bool
 
 function stepsOf(change: Change): Draft[] {
   const name = change.name;
-  const arn = change.arn;
-  const step = (phase: Phase, title: string, op: StepOp, alsoTouches: readonly string[] = []): Draft => ({ phase, title, target: arn, alsoTouches, op });
+  const account = parseArn(change.arn)?.account ?? '';
+  // The target is the entity the op's IAM calls name (by name, as IAM identifies it), so that every guard judges
+  // what the calls will act on, never a label beside them.
+  const step = (phase: Phase, title: string, op: StepOp, alsoTouches: readonly string[] = []): Draft => ({ phase, title, target: actedOnArn(op, account, change.path), alsoTouches, op });
   const label = `${change.kind} ${name}`;
   switch (change.action) {
     case 'delete': {
@@ -104,7 +107,7 @@ function stepsOf(change: Change): Draft[] {
         case 'role':
           return [step(phase, verb, { op: 'deleteRole', name, keepProfiles: change.replacedBy !== undefined })];
         case 'policy':
-          return [step(phase, verb, { op: 'deletePolicy', arn })];
+          return [step(phase, verb, { op: 'deletePolicy', arn: change.arn })];
         default:
           return assertNever(change.kind, 'entity kind');
       }
@@ -196,7 +199,7 @@ function detailSteps(change: Change, details: readonly ChangeDetail[], step: Ste
         else out.push(step('revokes', `detach ${d.arn} from ${label}`, { op: 'detach', kind: principal, owner: name, arn: d.arn }));
         break;
       case 'group': {
-        const groupArn = change.arn.replace(/:user\/.*$/, `:group/${d.group}`);
+        const groupArn = entityArn(parseArn(change.arn)?.account ?? '', 'group', '/', d.group);
         if (d.op === 'add') out.push(step('grants', `add ${label} to group ${d.group}`, { op: 'addToGroup', user: name, group: d.group }, [groupArn]));
         else out.push(step('revokes', `remove ${label} from group ${d.group}`, { op: 'removeFromGroup', user: name, group: d.group }, [groupArn]));
         break;
@@ -230,4 +233,54 @@ function detailSteps(change: Change, details: readonly ChangeDetail[], step: Ste
     else if (kind === 'user' || kind === 'role') out.push(step('revokes', untagTitle, { op: 'untag', kind, owner: name, keys: removeTags }));
   }
   return out;
+}
+
+/**
+ * The ARN of the entity an op's IAM calls change, built from the name (or policy ARN) the op sends. Ops that name an
+ * entity without its path get `pathHint` (the change's path): guards resolve such ARNs by kind and name anyway, as
+ * IAM names are unique per kind whatever the path.
+ */
+export function actedOnArn(op: StepOp, account: string, pathHint: string): string {
+  const arn = (kind: 'user' | 'group' | 'role' | 'policy', name: string, path = pathHint): string => entityArn(account, kind, path, name);
+  switch (op.op) {
+    case 'createPolicy':
+      return arn('policy', op.name, op.path);
+    case 'updatePolicyDocument':
+    case 'tagPolicy':
+    case 'untagPolicy':
+    case 'deletePolicy':
+      return op.arn;
+    case 'createGroup':
+      return arn('group', op.name, op.path);
+    case 'createUser':
+      return arn('user', op.name, op.path);
+    case 'createRole':
+      return arn('role', op.name, op.path);
+    case 'movePath':
+      return arn(op.kind, op.name, op.path);
+    case 'updateRole':
+    case 'updateTrust':
+    case 'deleteRole':
+      return arn('role', op.name);
+    case 'putInline':
+    case 'deleteInline':
+    case 'attach':
+    case 'detach':
+    case 'setBoundary':
+    case 'deleteBoundary':
+    case 'tag':
+    case 'untag':
+      return arn(op.kind, op.owner);
+    case 'addToGroup':
+    case 'removeFromGroup':
+      return arn('user', op.user);
+    case 'addToInstanceProfile':
+      return arn('role', op.role);
+    case 'deleteUser':
+      return arn('user', op.name);
+    case 'deleteGroup':
+      return arn('group', op.name);
+    default:
+      return assertNever(op, 'step op');
+  }
 }

@@ -120,3 +120,80 @@ export function findJsonError(text: string): { offset: number; message: string }
     return { offset: (e as { offset: number }).offset, message: (e as Error).message };
   }
 }
+
+/**
+ * Where the value at `path` starts in a valid JSON `text` (with `key`, where its key starts), or the deepest part of
+ * the path that exists: a scan that skips what is off the path, for messages about a place in a large file.
+ */
+export function jsonPathOffset(text: string, path: readonly (string | number)[], key = false): number {
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const skipString = (): void => {
+    for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    i++;
+  };
+  const skipValue = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '"') return skipString();
+    if (c === '{' || c === '[') {
+      let depth = 0;
+      for (; i < text.length; i++) {
+        const d = text[i];
+        if (d === '"') {
+          skipString();
+          i--;
+        } else if (d === '{' || d === '[') depth++;
+        else if ((d === '}' || d === ']') && --depth === 0) {
+          i++;
+          return;
+        }
+      }
+      return;
+    }
+    while (i < text.length && !',}] \t\n\r'.includes(text[i]!)) i++;
+  };
+  ws();
+  for (let depth = 0; depth < path.length; depth++) {
+    const container = i;
+    const want = path[depth];
+    const last = depth === path.length - 1;
+    if (text[i] === '{' && typeof want === 'string') {
+      i++;
+      let found = false;
+      for (ws(); i < text.length && text[i] !== '}'; ws()) {
+        const keyStart = i;
+        skipString();
+        const name = JSON.parse(text.slice(keyStart, i)) as string;
+        ws();
+        i++; // the colon
+        ws();
+        if (name === want) {
+          if (last && key) return keyStart;
+          found = true;
+          break;
+        }
+        skipValue();
+        ws();
+        if (text[i] === ',') i++;
+      }
+      if (!found) return container;
+    } else if (text[i] === '[' && typeof want === 'number') {
+      i++;
+      ws();
+      for (let n = 0; n < want; n++) {
+        if (text[i] === ']') return container;
+        skipValue();
+        ws();
+        if (text[i] === ',') i++;
+        ws();
+      }
+      if (text[i] === ']') return container;
+    } else {
+      return container;
+    }
+  }
+  return i;
+}

@@ -8,7 +8,7 @@
  */
 import type { z } from 'zod';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
-import { ACCOUNT_ID, accountOfArn, entityArn, isArn, isAwsManagedPolicyArn, nameKey, type EntityKind } from '../core/arn.js';
+import { ACCOUNT_ID, accountOfArn, entityArn, entityIdentity, isArn, isAwsManagedPolicyArn, nameKey, type EntityKind } from '../core/arn.js';
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
 import { isPlainObject, makePolicy, policySize, statementsOf, type Policy, type PolicyJson } from '../core/policy.js';
 import {
@@ -227,7 +227,15 @@ function resolveAccount(accounts: Declared<AccountManifest>[], invalidAccounts: 
   managedPaths.forEach((path, i) => checkPath(path, doc, ['managedPaths', i], diagnostics));
   const protectedArns = manifest.protected ?? [];
   protectedArns.forEach((arn, i) => {
-    if (!isArn(arn)) diagnostics.push(error(`protected entry "${arn}" is not an ARN`, 'List full ARNs, e.g. arn:aws:iam::123456789012:role/break-glass.', doc.locate(['protected', i])));
+    if (!isArn(arn)) {
+      diagnostics.push(error(`protected entry "${arn}" is not an ARN`, 'List full ARNs, e.g. arn:aws:iam::123456789012:role/break-glass.', doc.locate(['protected', i])));
+      return;
+    }
+    // Entries match by kind and name in this account: one that cannot protects nothing (plan also warns about
+    // entries that name no entity live or declared).
+    const id = entityIdentity(arn);
+    if (!id) diagnostics.push(warning(`protected entry ${arn} matches nothing: it is not the ARN of an IAM user, group, role, policy or instance profile`, 'It protects nothing. Write arn:aws:iam::ACCOUNT:KIND/NAME (with or without the path), e.g. arn:aws:iam::123456789012:role/break-glass.', doc.locate(['protected', i])));
+    else if (id.account !== manifest.id) diagnostics.push(warning(`protected entry ${arn} matches nothing: it is in account ${id.account}, and this folder manages ${manifest.id}`, 'It protects nothing here. Fix the account id, or remove the entry.', doc.locate(['protected', i])));
   });
   const acceptUnknown = { actions: manifest.acceptUnknown?.actions ?? [], awsManagedPolicies: manifest.acceptUnknown?.awsManagedPolicies ?? [] };
   acceptUnknown.actions.forEach((action, i) => {

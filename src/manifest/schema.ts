@@ -30,7 +30,7 @@ export const AccountManifest = z.strictObject({
   id: z.string().describe('The 12-digit AWS account id, quoted so that leading zeros survive.'),
   prune: z.boolean().optional().describe('true: delete live entities under managedPaths that no manifest declares.'),
   managedPaths: z.array(z.string()).optional().describe('IAM paths this repo owns (default ["/"], meaning all).'),
-  protected: z.array(z.string()).optional().describe('ARNs the tool must never modify or delete.'),
+  protected: z.array(z.string()).optional().describe('ARNs of entities the tool must never modify or delete, matched by kind and name (case-insensitively, whatever the path).'),
   acceptUnknown: z
     .strictObject({
       actions: z.array(z.string()).optional().describe('Actions (or patterns, e.g. "deeplens:*") that IAM accepts but the AWS catalog does not list: retired services, undocumented actions.'),

@@ -5,11 +5,12 @@
  * Ownership rules, in the order they apply:
  * - AWS-owned entities (service-linked roles, `/aws-reserved/`) are never touched and never listed.
  * - Live entities outside the Account's managedPaths are never touched; a manifest that declares one is an error.
- * - ARNs listed in `protected` are never modified or deleted; a change to one is reported as a warning and left out.
+ * - Entities listed in `protected` (by kind and name, whatever the path) are never modified or deleted; a change to
+ *   one is reported as a warning and left out. An entry that names nothing live or declared is a warning too.
  * - Live entities under managedPaths that no manifest declares are `unmanaged`, and deleted only with `prune: true`.
  */
 import { addTo } from '../core/multimap.js';
-import { isAwsManagedPolicyArn, isAwsOwnedPath, accountOfArn, type EntityKind } from '../core/arn.js';
+import { isAwsManagedPolicyArn, isAwsOwnedPath, accountOfArn, entityIdentity, entityKey, identityKey, protectedMatcher, type EntityKind } from '../core/arn.js';
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
 import { fingerprintState } from '../core/fingerprint.js';
 import type { Policy } from '../core/policy.js';
@@ -53,7 +54,8 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
     return { diagnostics };
   }
 
-  const protectedArns = new Set(account.protected);
+  const isProtectedArn = protectedMatcher(account.protected);
+  warnAboutUnmatchedProtected(desired, liveState, diagnostics);
   const upserts: Change[] = [];
   const deletes: Change[] = [];
   const unmanaged: string[] = [];
@@ -72,7 +74,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
     return false;
   };
   const isProtected = (arn: string, what: string, at: SourceLocation | undefined): boolean => {
-    if (!protectedArns.has(arn)) return false;
+    if (!isProtectedArn(arn)) return false;
     diagnostics.push(warning(`${arn} is protected: ${what} left out of the plan`, 'The Account manifest lists it under protected; remove it from there to let the tool change it.', at));
     return true;
   };
@@ -372,7 +374,7 @@ function checkReferencesToDeleted(desired: DesiredState, changes: readonly Chang
  * is protected, AWS-owned or outside managedPaths, the deletion would change what the tool must never touch.
  */
 function checkDeletesTouchOnlyOwned(desired: DesiredState, live: LiveState['state'], changes: readonly Change[], diagnostics: Diagnostic[]): void {
-  const protectedArns = new Set(desired.account.protected);
+  const isProtectedArn = protectedMatcher(desired.account.protected);
   const pathOf = new Map([...live.users.values(), ...live.groups.values(), ...live.roles.values()].map((e) => [e.arn, e.path]));
   const userArnOf = new Map([...live.users.values()].map((u) => [u.name.toLowerCase(), u.arn]));
   for (const change of changes) {
@@ -380,12 +382,31 @@ function checkDeletesTouchOnlyOwned(desired: DesiredState, live: LiveState['stat
     const touched = change.details.flatMap((d) => (d.field === 'attachment' ? [d.principal] : d.field === 'member' ? [userArnOf.get(d.user.toLowerCase()) ?? ''] : []));
     for (const arn of touched) {
       const path = pathOf.get(arn);
-      const why = protectedArns.has(arn) ? 'is protected' : path !== undefined && isAwsOwnedPath(path) ? 'is owned by AWS' : path !== undefined && !isOwnedPath(desired.account, path) ? 'is outside managedPaths' : undefined;
+      const why = isProtectedArn(arn) ? 'is protected' : path !== undefined && isAwsOwnedPath(path) ? 'is owned by AWS' : path !== undefined && !isOwnedPath(desired.account, path) ? 'is outside managedPaths' : undefined;
       if (!why) continue;
       const how = change.kind === 'group' ? 'removing it from the group' : 'detaching the policy from it';
       diagnostics.push(error(`deleting ${change.kind} ${change.name} would change ${arn}, which ${why}`, `${how[0]!.toUpperCase()}${how.slice(1)} would touch an entity the tool must never change. ${change.kind === 'group' ? 'Remove that member by hand first' : 'Detach it by hand first'}, or keep the ${change.kind}.`, change.source ?? desired.account.at));
     }
   }
+}
+
+/**
+ * A `protected` entry that names no entity live IAM or the manifests have protects nothing: a typo, another account,
+ * or an entity since deleted. Said, so that nobody relies on it.
+ */
+function warnAboutUnmatchedProtected(desired: DesiredState, live: LiveState['state'], diagnostics: Diagnostic[]): void {
+  if (desired.account.protected.length === 0) return;
+  const known = new Set<string>();
+  for (const state of [desired.state, live]) {
+    for (const kind of KIND_ORDER) for (const e of entitiesOf(state, kind).values()) known.add(entityKey(e.arn) ?? '');
+    for (const role of state.roles.values()) for (const profile of role.instanceProfiles ?? []) known.add(identityKey({ account: desired.account.id, kind: 'instance-profile', name: profile }));
+  }
+  desired.account.protected.forEach((arn, i) => {
+    const id = entityIdentity(arn);
+    // Entries that are not IAM entity ARNs of this account are validate's warnings already.
+    if (!id || id.account !== desired.account.id || known.has(identityKey(id))) return;
+    diagnostics.push(warning(`protected entry ${arn} matches nothing: no ${id.kind} named "${id.name}" is live or declared`, 'It protects nothing. Fix the name (protected entries match by kind and name, whatever the path), or remove the entry.', desired.account.locate(['protected', i])));
+  });
 }
 
 /** Deleting or replacing a policy detaches it from principals this repo does not manage too; they lose it for good. */

@@ -27,8 +27,11 @@ export const APPLIED_HEADING = '### ✅ iam-gitops apply';
 
 export function applyHeadline(outcome: ApplyOutcome): string {
   switch (outcome.status) {
-    case 'converged':
-      return outcome.execution ? `applied ${outcome.execution.applied.length} steps; live IAM matches the manifests` : 'no changes: live IAM matches the manifests';
+    case 'converged': {
+      const risks = outcome.remainingRisks ?? [];
+      const matches = risks.length ? `every managed entity matches its manifest, but ${risks.length} risks of principals no manifest declares remain (mark them deleted: true in a manifest, or prune)` : 'live IAM matches the manifests';
+      return outcome.execution ? `applied ${outcome.execution.applied.length} steps; ${matches}` : `no changes: ${matches}`;
+    }
     case 'not-converged':
       return `every step ran, but live IAM still differs from the manifests (${outcome.remaining.changes.length} changes left): something else changed IAM meanwhile, or IAM is slow to show changes; run again`;
     case 'incomplete':

@@ -17,6 +17,7 @@ import type { PlanFinding } from '../analyze/plan-findings.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
 import type { FindingSeverity } from '../analyze/findings.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
+import { protectedMatcher } from '../core/arn.js';
 import type { Change, Plan } from '../plan/plan.js';
 import { conditionWords, deltaHeadline, grantNotes, DRIFT_LABELS, entryLines, PLAN_LABELS, principalName, type DeltaWords } from './access.js';
 import { actionPhrase, detailLine, detailSign, documentLines, shownChanges, type Mood, type ShownChange } from './describe-change.js';
@@ -398,11 +399,11 @@ function changeDetails(shown: ShownChange, level: Level, mood: Mood): string[] {
 }
 
 function unmanagedSection(out: Sink, plan: Plan): void {
-  const isProtected = new Set(plan.protected ?? []);
+  const isProtected = protectedMatcher(plan.protected ?? []);
   out.push(
     `<details><summary>${plan.unmanaged.length === 1 ? '1 unmanaged entity' : `${plan.unmanaged.length} unmanaged entities`} (under managedPaths, declared by no manifest)</summary>`,
     '',
-    ...plan.unmanaged.slice(0, 200).map((arn) => `- ${code(arn)}${isProtected.has(arn) ? ' (protected: never deleted)' : ''}`),
+    ...plan.unmanaged.slice(0, 200).map((arn) => `- ${code(arn)}${isProtected(arn) ? ' (protected: never deleted)' : ''}`),
     ...(plan.unmanaged.length > 200 ? [`- …and ${plan.unmanaged.length - 200} more`] : []),
     '',
     '</details>',

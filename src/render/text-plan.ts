@@ -1,4 +1,5 @@
 /** The plan as a terminal reads it, in the manner of a careful terraform plan. Pure: plan in, string out. */
+import { protectedMatcher } from '../core/arn.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
 import type { Plan } from '../plan/plan.js';
 import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, type Mood, type ShownChange } from './describe-change.js';
@@ -26,10 +27,10 @@ export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Moo
   }
   if (plan.unmanaged.length > 0) {
     if (plan.changes.length === 0) out.push('');
-    const isProtected = new Set(plan.protected ?? []);
-    const deletable = plan.unmanaged.some((arn) => !isProtected.has(arn));
+    const isProtected = protectedMatcher(plan.protected ?? []);
+    const deletable = plan.unmanaged.some((arn) => !isProtected(arn));
     out.push(colors.bold(`Unmanaged: ${plural(plan.unmanaged.length, 'live entity', 'live entities')} under managedPaths that no manifest declares`) + colors.dim(` (left alone${deletable ? '; prune: true would delete those not protected' : ''}):`));
-    for (const arn of plan.unmanaged) out.push(`    ${arn}${isProtected.has(arn) ? colors.dim(' (protected: never deleted)') : ''}`);
+    for (const arn of plan.unmanaged) out.push(`    ${arn}${isProtected(arn) ? colors.dim(' (protected: never deleted)') : ''}`);
     out.push('');
   }
   const access = plan.access as readonly AccessDelta[];

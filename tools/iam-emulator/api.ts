@@ -128,6 +128,10 @@ function page<T>(items: readonly T[], p: Params, listing: string, options: ApiOp
   const limit = Math.min(maxItems(p), options.maxPageItems ?? Infinity);
   const marker = p.get('Marker');
   let start = 0;
+  // IAM's Marker: 1 to 320 characters of [\u0020-\u00FF], and opaque: only one IAM gave for this listing goes on.
+  if (marker !== undefined && (marker.length < 1 || marker.length > 320 || !/^[\u0020-\u00FF]+$/.test(marker))) {
+    throw validationError(marker, 'marker', marker.length > 320 ? 'Member must have length less than or equal to 320' : marker.length < 1 ? 'Member must have length greater than or equal to 1' : 'Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+');
+  }
   if (marker !== undefined) {
     const decoded = Buffer.from(marker, 'base64url').toString('utf8');
     const [name, offset] = decoded.split('|');
@@ -542,9 +546,11 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     const c = model.createServiceSpecificCredential(user.name, p.require('ServiceName'));
     return { ServiceSpecificCredential: { CreateDate: c.created, ServiceName: c.service, ServiceUserName: c.userName, ServicePassword: c.password, ServiceSpecificCredentialId: c.id, UserName: user.name, Status: c.status } };
   },
-  ListServiceSpecificCredentials: (model, p) => {
+  ListServiceSpecificCredentials: (model, p, options) => {
     const user = model.user(p.require('UserName'));
-    return { ServiceSpecificCredentials: user.serviceCredentials.map((c) => ({ UserName: user.name, Status: c.status, ServiceUserName: c.userName, CreateDate: c.created, ServiceSpecificCredentialId: c.id, ServiceName: c.service })) };
+    const service = p.get('ServiceName');
+    const credentials = user.serviceCredentials.filter((c) => service === undefined || c.service === service);
+    return listed(page(credentials, p, `serviceCredentials:${service ?? ''}`, options), 'ServiceSpecificCredentials', (c) => ({ UserName: user.name, Status: c.status, ServiceUserName: c.userName, CreateDate: c.created, ServiceSpecificCredentialId: c.id, ServiceName: c.service }));
   },
   DeleteServiceSpecificCredential: (model, p) => {
     model.deleteServiceSpecificCredential(p.require('UserName'), p.require('ServiceSpecificCredentialId'));

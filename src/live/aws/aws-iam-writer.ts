@@ -6,7 +6,7 @@
  * - eventual consistency: IAM refuses a principal created a moment ago in a trust policy ("Invalid principal"), and
  *   may not find an entity just created; such calls are polled with growing pauses up to a bound, and said so;
  * - IAM's prerequisites: deleting a user, group, role or policy first removes what IAM requires removed (credentials,
- *   memberships, policies, instance profiles, old policy versions), listing them at that moment;
+ *   memberships, policies, instance profiles, old policy versions), listing them at that moment, every page;
  * - IAM's limit of 5 policy versions: the oldest non-default version makes room for the new default;
  * - ownership: nothing outside the repo's managed paths, AWS-owned or protected is touched, even by a clean-up.
  */
@@ -76,6 +76,7 @@ import {
   UpdateRoleCommand,
   UpdateUserCommand,
 } from '@aws-sdk/client-iam';
+import pLimit from 'p-limit';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { IamWriter, StepOutcome } from '../../apply/execute.js';
 import type { Step, Tag } from '../../apply/steps.js';
@@ -100,6 +101,12 @@ interface Progress {
   retries: number;
   readonly notes: string[];
 }
+
+/**
+ * Calls of one clean-up in flight at once: a policy attached to 1,000 principals is detached in a fraction of the
+ * time one by one would take, and IAM's throttling, if it comes, is the SDK's adaptive retry's to pace.
+ */
+const CLEANUP_CONCURRENCY = 8;
 
 /** Any IAM command: the SDK's own types do not unify over the union of commands. */
 type Sendable = object;
@@ -144,6 +151,47 @@ export class AwsIamWriter implements IamWriter {
       progress.retries += Math.max(0, ((e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) - 1);
       throw e;
     }
+  }
+
+  /**
+   * Every item of a paginated listing: IAM returns at most MaxItems per page (default 100; asked for 1,000 here) and
+   * may return fewer, and says `IsTruncated` with a `Marker` to go on from. A clean-up that read one page would leave
+   * the rest (a policy attached to 130 principals stays attached to 30, and its deletion fails).
+   */
+  private async listAll<T>(command: (page: { MaxItems: number; Marker?: string }) => Sendable, items: (page: Record<string, unknown>) => readonly T[] | undefined, progress: Progress): Promise<T[]> {
+    const out: T[] = [];
+    let marker: string | undefined;
+    for (;;) {
+      const page = await this.send<Record<string, unknown> & { IsTruncated?: boolean; Marker?: string }>(command({ MaxItems: 1000, ...(marker !== undefined ? { Marker: marker } : {}) }), progress);
+      out.push(...(items(page) ?? []));
+      if (!page.IsTruncated) return out;
+      if (!page.Marker || page.Marker === marker) throw new Error(`IAM said a listing goes on (IsTruncated) without a new Marker: ${command({ MaxItems: 1000 }).constructor.name}`);
+      marker = page.Marker;
+    }
+  }
+
+  /**
+   * `call` for every item, CLEANUP_CONCURRENCY at a time. After a failure no new call starts; the step fails with it
+   * once the calls in flight have ended (so that nothing still runs when the step is reported).
+   */
+  private async forEach<T>(items: readonly T[], call: (item: T) => Promise<void>): Promise<void> {
+    const limit = pLimit(CLEANUP_CONCURRENCY);
+    let failed = false;
+    const results = await Promise.allSettled(
+      items.map((item) =>
+        limit(async () => {
+          if (failed) return;
+          try {
+            await call(item);
+          } catch (e) {
+            failed = true;
+            throw e;
+          }
+        }),
+      ),
+    );
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   /** A call whose `codes` mean "already done" (a retry met its earlier attempt, or the state is already so). */
@@ -311,7 +359,7 @@ export class AwsIamWriter implements IamWriter {
         return;
       } catch (e) {
         if (!isAwsError(e, 'LimitExceeded') || attempt >= 3) throw e;
-        const versions = (await this.send<{ Versions?: { VersionId?: string; IsDefaultVersion?: boolean; CreateDate?: Date }[] }>(new ListPolicyVersionsCommand({ PolicyArn: arn }), progress)).Versions ?? [];
+        const versions = await this.listAll((page) => new ListPolicyVersionsCommand({ PolicyArn: arn, ...page }), (p) => p['Versions'] as { VersionId?: string; IsDefaultVersion?: boolean; CreateDate?: Date }[] | undefined, progress);
         const oldest = versions.filter((v) => !v.IsDefaultVersion).sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
         if (!oldest?.VersionId) throw e;
         await this.idempotent(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: oldest.VersionId }), progress, ['NoSuchEntity']);
@@ -323,27 +371,27 @@ export class AwsIamWriter implements IamWriter {
   private async deleteUser(name: string, progress: Progress): Promise<void> {
     const gone = (e: unknown): boolean => isAwsError(e, 'NoSuchEntity');
     try {
-      type Listed<K extends string, V> = { [key in K]?: V[] } & { IsTruncated?: boolean };
-      const keys = (await this.send<Listed<'AccessKeyMetadata', { AccessKeyId?: string }>>(new ListAccessKeysCommand({ UserName: name }), progress)).AccessKeyMetadata ?? [];
+      const list = <T>(command: (page: { MaxItems: number; Marker?: string }) => Sendable, key: string): Promise<T[]> => this.listAll(command, (p) => p[key] as T[] | undefined, progress);
+      const keys = await list<{ AccessKeyId?: string }>((page) => new ListAccessKeysCommand({ UserName: name, ...page }), 'AccessKeyMetadata');
       for (const k of keys) await this.idempotent(new DeleteAccessKeyCommand({ UserName: name, AccessKeyId: k.AccessKeyId! }), progress, ['NoSuchEntity']);
       await this.idempotent(new DeleteLoginProfileCommand({ UserName: name }), progress, ['NoSuchEntity']);
-      const mfa = (await this.send<Listed<'MFADevices', { SerialNumber?: string }>>(new ListMFADevicesCommand({ UserName: name }), progress)).MFADevices ?? [];
+      const mfa = await list<{ SerialNumber?: string }>((page) => new ListMFADevicesCommand({ UserName: name, ...page }), 'MFADevices');
       for (const d of mfa) {
         await this.idempotent(new DeactivateMFADeviceCommand({ UserName: name, SerialNumber: d.SerialNumber! }), progress, ['NoSuchEntity']);
         // Virtual devices are IAM entities of their own (hardware ones are not): they go with the user.
         if (d.SerialNumber!.startsWith('arn:')) await this.idempotent(new DeleteVirtualMFADeviceCommand({ SerialNumber: d.SerialNumber! }), progress, ['NoSuchEntity']);
       }
-      const ssh = (await this.send<Listed<'SSHPublicKeys', { SSHPublicKeyId?: string }>>(new ListSSHPublicKeysCommand({ UserName: name }), progress)).SSHPublicKeys ?? [];
+      const ssh = await list<{ SSHPublicKeyId?: string }>((page) => new ListSSHPublicKeysCommand({ UserName: name, ...page }), 'SSHPublicKeys');
       for (const k of ssh) await this.idempotent(new DeleteSSHPublicKeyCommand({ UserName: name, SSHPublicKeyId: k.SSHPublicKeyId! }), progress, ['NoSuchEntity']);
-      const certs = (await this.send<Listed<'Certificates', { CertificateId?: string }>>(new ListSigningCertificatesCommand({ UserName: name }), progress)).Certificates ?? [];
+      const certs = await list<{ CertificateId?: string }>((page) => new ListSigningCertificatesCommand({ UserName: name, ...page }), 'Certificates');
       for (const c of certs) await this.idempotent(new DeleteSigningCertificateCommand({ UserName: name, CertificateId: c.CertificateId! }), progress, ['NoSuchEntity']);
-      const creds = (await this.send<Listed<'ServiceSpecificCredentials', { ServiceSpecificCredentialId?: string }>>(new ListServiceSpecificCredentialsCommand({ UserName: name }), progress)).ServiceSpecificCredentials ?? [];
+      const creds = await list<{ ServiceSpecificCredentialId?: string }>((page) => new ListServiceSpecificCredentialsCommand({ UserName: name, ...page }), 'ServiceSpecificCredentials');
       for (const c of creds) await this.idempotent(new DeleteServiceSpecificCredentialCommand({ UserName: name, ServiceSpecificCredentialId: c.ServiceSpecificCredentialId! }), progress, ['NoSuchEntity']);
-      const inline = (await this.send<Listed<'PolicyNames', string>>(new ListUserPoliciesCommand({ UserName: name }), progress)).PolicyNames ?? [];
+      const inline = await list<string>((page) => new ListUserPoliciesCommand({ UserName: name, ...page }), 'PolicyNames');
       for (const p of inline) await this.idempotent(new DeleteUserPolicyCommand({ UserName: name, PolicyName: p }), progress, ['NoSuchEntity']);
-      const attached = (await this.send<Listed<'AttachedPolicies', { PolicyArn?: string }>>(new ListAttachedUserPoliciesCommand({ UserName: name }), progress)).AttachedPolicies ?? [];
+      const attached = await list<{ PolicyArn?: string }>((page) => new ListAttachedUserPoliciesCommand({ UserName: name, ...page }), 'AttachedPolicies');
       for (const p of attached) await this.idempotent(new DetachUserPolicyCommand({ UserName: name, PolicyArn: p.PolicyArn! }), progress, ['NoSuchEntity']);
-      const groups = (await this.send<Listed<'Groups', { GroupName?: string }>>(new ListGroupsForUserCommand({ UserName: name }), progress)).Groups ?? [];
+      const groups = await list<{ GroupName?: string }>((page) => new ListGroupsForUserCommand({ UserName: name, ...page }), 'Groups');
       for (const g of groups) await this.idempotent(new RemoveUserFromGroupCommand({ UserName: name, GroupName: g.GroupName! }), progress, ['NoSuchEntity']);
       await this.idempotent(new DeleteUserCommand({ UserName: name }), progress, ['NoSuchEntity']);
     } catch (e) {
@@ -357,15 +405,15 @@ export class AwsIamWriter implements IamWriter {
 
   private async deleteGroup(name: string, progress: Progress): Promise<void> {
     try {
-      const members = (await this.send<{ Users?: { UserName?: string; Arn?: string }[] }>(new GetGroupCommand({ GroupName: name }), progress)).Users ?? [];
+      const members = await this.listAll((page) => new GetGroupCommand({ GroupName: name, ...page }), (p) => p['Users'] as { UserName?: string; Arn?: string }[] | undefined, progress);
       for (const u of members) {
         const reason = this.options.untouchable(u.Arn!);
         if (reason) throw new UntouchableError(`member ${u.Arn} ${reason}: removing it from the group would change it`);
       }
-      for (const u of members) await this.idempotent(new RemoveUserFromGroupCommand({ GroupName: name, UserName: u.UserName! }), progress, ['NoSuchEntity']);
-      const inline = (await this.send<{ PolicyNames?: string[] }>(new ListGroupPoliciesCommand({ GroupName: name }), progress)).PolicyNames ?? [];
+      await this.forEach(members, (u) => this.idempotent(new RemoveUserFromGroupCommand({ GroupName: name, UserName: u.UserName! }), progress, ['NoSuchEntity']));
+      const inline = await this.listAll((page) => new ListGroupPoliciesCommand({ GroupName: name, ...page }), (p) => p['PolicyNames'] as string[] | undefined, progress);
       for (const p of inline) await this.idempotent(new DeleteGroupPolicyCommand({ GroupName: name, PolicyName: p }), progress, ['NoSuchEntity']);
-      const attached = (await this.send<{ AttachedPolicies?: { PolicyArn?: string }[] }>(new ListAttachedGroupPoliciesCommand({ GroupName: name }), progress)).AttachedPolicies ?? [];
+      const attached = await this.listAll((page) => new ListAttachedGroupPoliciesCommand({ GroupName: name, ...page }), (p) => p['AttachedPolicies'] as { PolicyArn?: string }[] | undefined, progress);
       for (const p of attached) await this.idempotent(new DetachGroupPolicyCommand({ GroupName: name, PolicyArn: p.PolicyArn! }), progress, ['NoSuchEntity']);
       await this.idempotent(new DeleteGroupCommand({ GroupName: name }), progress, ['NoSuchEntity']);
     } catch (e) {
@@ -383,7 +431,7 @@ export class AwsIamWriter implements IamWriter {
    */
   private async deleteRole(name: string, keepProfiles: boolean, progress: Progress): Promise<void> {
     try {
-      const profiles = (await this.send<{ InstanceProfiles?: { InstanceProfileName?: string; Roles?: unknown[] }[] }>(new ListInstanceProfilesForRoleCommand({ RoleName: name }), progress)).InstanceProfiles ?? [];
+      const profiles = await this.listAll((page) => new ListInstanceProfilesForRoleCommand({ RoleName: name, ...page }), (p) => p['InstanceProfiles'] as { InstanceProfileName?: string; Roles?: unknown[] }[] | undefined, progress);
       for (const p of profiles) {
         await this.idempotent(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: p.InstanceProfileName!, RoleName: name }), progress, ['NoSuchEntity']);
         if (!keepProfiles && p.InstanceProfileName!.toLowerCase() === name.toLowerCase() && (p.Roles?.length ?? 0) <= 1) {
@@ -391,9 +439,9 @@ export class AwsIamWriter implements IamWriter {
           progress.notes.push(`deleted instance profile ${p.InstanceProfileName} with it`);
         }
       }
-      const inline = (await this.send<{ PolicyNames?: string[] }>(new ListRolePoliciesCommand({ RoleName: name }), progress)).PolicyNames ?? [];
+      const inline = await this.listAll((page) => new ListRolePoliciesCommand({ RoleName: name, ...page }), (p) => p['PolicyNames'] as string[] | undefined, progress);
       for (const p of inline) await this.idempotent(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: p }), progress, ['NoSuchEntity']);
-      const attached = (await this.send<{ AttachedPolicies?: { PolicyArn?: string }[] }>(new ListAttachedRolePoliciesCommand({ RoleName: name }), progress)).AttachedPolicies ?? [];
+      const attached = await this.listAll((page) => new ListAttachedRolePoliciesCommand({ RoleName: name, ...page }), (p) => p['AttachedPolicies'] as { PolicyArn?: string }[] | undefined, progress);
       for (const p of attached) await this.idempotent(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: p.PolicyArn! }), progress, ['NoSuchEntity']);
       await this.idempotent(new DeleteRoleCommand({ RoleName: name }), progress, ['NoSuchEntity']);
     } catch (e) {
@@ -408,21 +456,32 @@ export class AwsIamWriter implements IamWriter {
   /** Detaches the policy everywhere (and as a boundary), deletes its old versions, then the policy. */
   private async deletePolicy(arn: string, progress: Progress): Promise<void> {
     try {
-      const entities = await this.send<{ PolicyUsers?: { UserName?: string }[]; PolicyGroups?: { GroupName?: string }[]; PolicyRoles?: { RoleName?: string }[] }>(new ListEntitiesForPolicyCommand({ PolicyArn: arn }), progress);
-      const boundaries = await this.send<{ PolicyUsers?: { UserName?: string }[]; PolicyRoles?: { RoleName?: string }[] }>(new ListEntitiesForPolicyCommand({ PolicyArn: arn, PolicyUsageFilter: 'PermissionsBoundary' }), progress);
+      // Every page of both listings before any change: the guard judges every entity first.
+      type Named = { kind: 'user' | 'group' | 'role'; name: string };
+      const entitiesOf = (filter: 'PermissionsPolicy' | 'PermissionsBoundary'): Promise<Named[]> =>
+        this.listAll(
+          (page) => new ListEntitiesForPolicyCommand({ PolicyArn: arn, PolicyUsageFilter: filter, ...page }),
+          (p) => [
+            ...((p['PolicyUsers'] as { UserName?: string }[] | undefined) ?? []).map((u): Named => ({ kind: 'user', name: u.UserName! })),
+            ...((p['PolicyGroups'] as { GroupName?: string }[] | undefined) ?? []).map((g): Named => ({ kind: 'group', name: g.GroupName! })),
+            ...((p['PolicyRoles'] as { RoleName?: string }[] | undefined) ?? []).map((r): Named => ({ kind: 'role', name: r.RoleName! })),
+          ],
+          progress,
+        );
+      const attachedTo = await entitiesOf('PermissionsPolicy');
+      const boundaryOf = await entitiesOf('PermissionsBoundary');
       const arnOf = (kind: string, name: string): string => `arn:aws:iam::${this.options.account}:${kind}/${name}`;
-      const named = [...(entities.PolicyUsers ?? []).map((u) => ['user', u.UserName!]), ...(entities.PolicyGroups ?? []).map((g) => ['group', g.GroupName!]), ...(entities.PolicyRoles ?? []).map((r) => ['role', r.RoleName!])] as [string, string][];
-      for (const [kind, name] of [...named, ...(boundaries.PolicyUsers ?? []).map((u) => ['user', u.UserName!]), ...(boundaries.PolicyRoles ?? []).map((r) => ['role', r.RoleName!])] as [string, string][]) {
+      for (const { kind, name } of [...attachedTo, ...boundaryOf]) {
         // Entity listings carry names, not paths: judge by name against the account's entities the guard knows.
         const reason = this.options.untouchable(arnOf(kind, name));
         if (reason) throw new UntouchableError(`${kind} ${name} ${reason}: detaching the policy from it would change it`);
       }
-      for (const u of entities.PolicyUsers ?? []) await this.idempotent(new DetachUserPolicyCommand({ UserName: u.UserName!, PolicyArn: arn }), progress, ['NoSuchEntity']);
-      for (const g of entities.PolicyGroups ?? []) await this.idempotent(new DetachGroupPolicyCommand({ GroupName: g.GroupName!, PolicyArn: arn }), progress, ['NoSuchEntity']);
-      for (const r of entities.PolicyRoles ?? []) await this.idempotent(new DetachRolePolicyCommand({ RoleName: r.RoleName!, PolicyArn: arn }), progress, ['NoSuchEntity']);
-      for (const u of boundaries.PolicyUsers ?? []) await this.idempotent(new DeleteUserPermissionsBoundaryCommand({ UserName: u.UserName! }), progress, ['NoSuchEntity']);
-      for (const r of boundaries.PolicyRoles ?? []) await this.idempotent(new DeleteRolePermissionsBoundaryCommand({ RoleName: r.RoleName! }), progress, ['NoSuchEntity']);
-      const versions = (await this.send<{ Versions?: { VersionId?: string; IsDefaultVersion?: boolean }[] }>(new ListPolicyVersionsCommand({ PolicyArn: arn }), progress)).Versions ?? [];
+      await this.forEach(attachedTo, ({ kind, name }) => {
+        const command = kind === 'user' ? new DetachUserPolicyCommand({ UserName: name, PolicyArn: arn }) : kind === 'group' ? new DetachGroupPolicyCommand({ GroupName: name, PolicyArn: arn }) : new DetachRolePolicyCommand({ RoleName: name, PolicyArn: arn });
+        return this.idempotent(command, progress, ['NoSuchEntity']);
+      });
+      await this.forEach(boundaryOf, ({ kind, name }) => (kind === 'user' ? this.idempotent(new DeleteUserPermissionsBoundaryCommand({ UserName: name }), progress, ['NoSuchEntity']) : kind === 'role' ? this.idempotent(new DeleteRolePermissionsBoundaryCommand({ RoleName: name }), progress, ['NoSuchEntity']) : Promise.resolve()));
+      const versions = await this.listAll((page) => new ListPolicyVersionsCommand({ PolicyArn: arn, ...page }), (p) => p['Versions'] as { VersionId?: string; IsDefaultVersion?: boolean }[] | undefined, progress);
       for (const v of versions.filter((x) => !x.IsDefaultVersion)) await this.idempotent(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v.VersionId! }), progress, ['NoSuchEntity']);
       await this.idempotent(new DeletePolicyCommand({ PolicyArn: arn }), progress, ['NoSuchEntity']);
     } catch (e) {
