@@ -34,6 +34,7 @@ import type { RequestContext } from '../evaluate/types.js';
 import { ALWAYS_ALLOWED_ACTION, SERVICE_REFUSALS, type ServiceRefusal } from '../evaluate/service-rules.js';
 import { hasPolicyVariable, intersectResourcePatterns, resourcePatternCovers } from '../evaluate/resource-patterns.js';
 import { formatPattern, resourceTypeIndex, type ResourceTypeIndex } from '../evaluate/resource-types.js';
+import { principalKeys, specializeDocument } from '../evaluate/specialize-policy.js';
 
 /** One statement as a delta entry's building block. */
 interface Piece {
@@ -120,10 +121,26 @@ export function accessDeltas(before: IamState, after: IamState, principals: Iter
   const resolvers = { before: new PrincipalResolver(before), after: new PrincipalResolver(after) };
   const deltas: PrincipalDelta[] = [];
   for (const { arn, beforeArn } of principalPairs(principals, moves)) {
-    const delta = principalDelta(arn, resolvers.before.documents(beforeArn), resolvers.after.documents(arn), options);
+    const delta = principalDelta(arn, principalSide(resolvers.before, before, beforeArn), principalSide(resolvers.after, after, arn), options);
     if (delta) deltas.push(delta);
   }
   return withMoves(groupDeltas(deltas), moves);
+}
+
+/**
+ * The documents that apply to a principal, each as it reads for that principal: conditions and variables on the
+ * keys its requests always carry (its tags, ARN, type) resolved (src/evaluate/specialize-policy.ts). So retagging a
+ * principal changes its access exactly where a policy reads the tag. Undefined when the state has no such principal.
+ */
+export function principalSide(resolver: PrincipalResolver, state: IamState, arn: string): PrincipalSide {
+  const documents = resolver.documents(arn);
+  if (!documents) return undefined;
+  const keys = principalKeys(documents.entity, state.account);
+  const read = (d: NamedDocument): NamedDocument => {
+    const document = specializeDocument(d.document, keys);
+    return document === d.document ? d : { ...d, document };
+  };
+  return { identity: documents.identity.map(read), ...(documents.boundary ? { boundary: read(documents.boundary) } : {}) };
 }
 
 /** Each principal once, in ARN order, under its ARN after the change and the ARN it had before. */

@@ -17,6 +17,7 @@ import { defaultContext, findContext, isPrincipalKey, isResourceTagKey, type Con
 import { ALWAYS_ALLOWED_ACTION } from '../evaluate/service-rules.js';
 import type { Decision, RequestContext } from '../evaluate/types.js';
 import { compiledTrust, type CompiledTrust } from './trust-principals.js';
+import { principalContext } from '../evaluate/specialize-policy.js';
 
 export type Principal = UserState | RoleState;
 
@@ -281,14 +282,7 @@ export class EffectiveAccess {
 
   /** The keys AWS sets from the principal itself, for every request it makes. */
   private contextOf(principal: Principal): Record<string, string> {
-    const context: Record<string, string> = {
-      'aws:PrincipalArn': principal.arn,
-      'aws:PrincipalAccount': this.state.account,
-      'aws:PrincipalType': principal.kind === 'user' ? 'User' : 'AssumedRole',
-    };
-    if (principal.kind === 'user') context['aws:username'] = principal.name;
-    for (const [key, value] of Object.entries(principal.tags)) context[`aws:PrincipalTag/${key}`] = value;
-    return context;
+    return principalContext(principal, this.state.account);
   }
 }
 
