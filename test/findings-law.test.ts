@@ -151,7 +151,7 @@ describe('findings of principals a change does not touch', () => {
   const snapshot = (users: Json[], groups: Json[] = []) => ({ UserDetailList: users, GroupDetailList: groups, RoleDetailList: [], Policies: [] });
   const plan = async (before: Json, after: Json) => {
     const result = await planChanges(await manifestsOf(after, 'after.json'), snapshotReader(before, 'before.json'), NOW);
-    return (result.plan!.findings as readonly PlanFinding[]).map((f) => `${f.change} ${f.severity} ${f.code} ${f.principal.split(':').pop()}`);
+    return (result.plan!.findings as readonly PlanFinding[]).map((f) => `${f.change} ${f.severity} ${f.code} ${f.principal.split(':').pop()} (caused by ${f.causes.join('; ')})`);
   };
 
   it('administrator access given to an empty group another user may join is that user\'s path to it', async () => {
@@ -159,13 +159,21 @@ describe('findings of principals a change does not touch', () => {
     const group = (policies: Json[]) => ({ GroupName: 'ops', Path: '/', Arn: `arn:aws:iam::${ACCOUNT}:group/ops`, GroupPolicyList: policies, AttachedManagedPolicies: [] });
     const found = await plan(snapshot([mallory], [group([{ PolicyName: 'read', PolicyDocument: doc(allow('s3:GetObject', '*')) }])]), snapshot([mallory], [group([{ PolicyName: 'admin', PolicyDocument: ADMIN }])]));
     // Joining a group that could read objects was a lesser path (high); joining it now makes mallory an administrator.
-    expect(found).toEqual(['introduced critical PRIVESC_TO_ADMIN user/mallory', 'removed high PRIVESC_ADD_USER_TO_GROUP user/mallory']);
+    expect(found).toEqual(['introduced critical PRIVESC_TO_ADMIN user/mallory (caused by update group ops)', 'removed high PRIVESC_ADD_USER_TO_GROUP user/mallory (caused by update group ops)']);
   });
 
   it('an administrator moved under a path another user may create access keys on is that user\'s path to it', async () => {
     const mallory = user('mallory', [allow('iam:CreateAccessKey', `arn:aws:iam::${ACCOUNT}:user/ops/*`)]);
     const admin = (path: string) => user('root-ish', [allow('*', '*')], { Path: path, Arn: `arn:aws:iam::${ACCOUNT}:user${path}root-ish` });
     const found = await plan(snapshot([mallory, admin('/')]), snapshot([mallory, admin('/ops/')]));
-    expect(found).toEqual(['introduced critical PRIVESC_TO_ADMIN user/mallory']);
+    expect(found).toEqual(['introduced critical PRIVESC_TO_ADMIN user/mallory (caused by update user root-ish)']);
+  });
+
+  it('"caused by" names the changes without which the finding would not be, not every change near it', async () => {
+    // Two changes touch alice: a tag and an administrator policy. Only the policy makes her an administrator.
+    const before = snapshot([user('alice', [allow('s3:GetObject', '*')], { Tags: [{ Key: 'team', Value: 'a' }] })]);
+    const after = snapshot([user('alice', [allow('*', '*')], { Tags: [{ Key: 'team', Value: 'b' }] })], [{ GroupName: 'g', Path: '/', Arn: `arn:aws:iam::${ACCOUNT}:group/g`, GroupPolicyList: [], AttachedManagedPolicies: [] }]);
+    (after.UserDetailList[0] as Json)['GroupList'] = ['g'];
+    expect(await plan(before, after)).toEqual(['introduced critical FULL_ADMIN user/alice (caused by update user alice)']);
   });
 });

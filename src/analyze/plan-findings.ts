@@ -36,26 +36,32 @@ export function planFindings(plan: Plan, beforeAccess: EffectiveAccess, afterAcc
   const after = afterAccess.state;
   const renamed = (arn: string): string => moves.get(arn) ?? arn;
   const previous = new Map([...moves].map(([old, now]) => [now, old]));
-  // The risk's identity: the same path to the same targets, whatever its severity. Being able to make oneself an
-  // administrator is one risk however many ways there are to it.
-  const key = (f: Finding): string => `${f.code}|${f.principal}|${f.code === 'PRIVESC_TO_ADMIN' ? '' : [...(f.targets ?? [])].sort().join(',')}`;
+  const key = findingIdentity;
   const was = new Map(findRisks(beforeAccess, judged).map((f) => ({ ...f, principal: renamed(f.principal), ...(f.targets ? { targets: f.targets.map(renamed) } : {}) })).map((f) => [key(f), f]));
   const is = new Map(findRisks(afterAccess, judged).map((f) => [key(f), f]));
-  const causes = (principal: string): string[] => causesFor(principal, previous.get(principal), plan, [before, after]);
+  const causes = (f: Finding): string[] => [...new Set(relatedChanges(f, previous.get(f.principal), plan, [before, after]).map(describe))];
   const moved = (principal: string): { movedFrom?: string } => (previous.has(principal) ? { movedFrom: previous.get(principal)! } : {});
   const out: PlanFinding[] = [];
   for (const [k, f] of is) {
     const old = was.get(k);
-    if (!old) out.push({ ...f, change: 'introduced', causes: causes(f.principal), ...moved(f.principal) });
+    if (!old) out.push({ ...f, change: 'introduced', causes: causes(f), ...moved(f.principal) });
     else if (old.severity !== f.severity) {
       const raised = SEVERITY_ORDER.indexOf(f.severity) < SEVERITY_ORDER.indexOf(old.severity);
       const shown = raised ? f : { ...f, severity: old.severity };
-      out.push({ ...shown, change: raised ? 'introduced' : 'removed', severityChange: { from: old.severity, to: f.severity }, causes: causes(f.principal), ...moved(f.principal) });
+      out.push({ ...shown, change: raised ? 'introduced' : 'removed', severityChange: { from: old.severity, to: f.severity }, causes: causes(f), ...moved(f.principal) });
     }
   }
-  for (const [k, f] of was) if (!is.has(k)) out.push({ ...f, change: 'removed', causes: causes(f.principal), ...moved(f.principal) });
+  for (const [k, f] of was) if (!is.has(k)) out.push({ ...f, change: 'removed', causes: causes(f), ...moved(f.principal) });
   out.push(...removedBoundaries(plan));
   return sortFindings(out) as PlanFinding[];
+}
+
+/**
+ * A risk's identity across two states: the same path to the same targets, whatever its severity. Being able to make
+ * oneself an administrator is one risk however many ways there are to it.
+ */
+export function findingIdentity(f: Finding): string {
+  return `${f.code}|${f.principal}|${f.code === 'PRIVESC_TO_ADMIN' ? '' : [...(f.targets ?? [])].sort().join(',')}`;
 }
 
 /**
@@ -120,25 +126,60 @@ export function affectedPrincipals(plan: Plan, accesses: readonly EffectiveAcces
   return affected;
 }
 
-function causesFor(principal: string, previousArn: string | undefined, plan: Plan, states: readonly IamState[]): string[] {
-  const related = new Set<string>([principal, ...(previousArn ? [previousArn] : [])]);
+/**
+ * The changes that may cause a finding: those of its principal's own entities (the principal, its groups, policies
+ * and boundary) and of the entities its paths go through (their targets, and theirs), on either side.
+ */
+function relatedChanges(finding: Finding, previousArn: string | undefined, plan: Plan, states: readonly IamState[]): Change[] {
+  const related = new Set<string>([finding.principal, ...(previousArn ? [previousArn] : [])]);
+  const through = [...(finding.targets ?? []), ...(finding.paths ?? []).flatMap((p) => p.targets ?? [])];
+  for (const arn of through) related.add(arn);
   for (const state of states) {
-    const entity = [...state.users.values(), ...state.roles.values()].find((e) => e.arn === principal || e.arn === previousArn);
-    if (!entity) continue;
-    for (const arn of entity.managedPolicies) related.add(arn);
-    if (entity.permissionsBoundary) related.add(entity.permissionsBoundary);
-    if (entity.kind === 'user') {
-      for (const g of entity.groups) {
-        const group = state.groups.get(g.toLowerCase());
-        if (group) [group.arn, ...group.managedPolicies].forEach((a) => related.add(a));
+    for (const arn of [finding.principal, ...(previousArn ? [previousArn] : []), ...through]) {
+      const entity = [...state.users.values(), ...state.roles.values(), ...state.groups.values()].find((e) => e.arn === arn);
+      if (!entity) continue;
+      for (const policy of entity.managedPolicies) related.add(policy);
+      if (entity.kind !== 'group' && entity.permissionsBoundary) related.add(entity.permissionsBoundary);
+      if (entity.kind === 'user') {
+        for (const g of entity.groups) {
+          const group = state.groups.get(g.toLowerCase());
+          if (group) [group.arn, ...group.managedPolicies].forEach((a) => related.add(a));
+        }
       }
     }
   }
-  return [...new Set(plan.changes.filter((c) => related.has(c.arn) && c.replacedBy === undefined).map(describe))];
+  return plan.changes.filter((c) => (related.has(c.arn) || (c.previousArn !== undefined && related.has(c.previousArn))) && c.replacedBy === undefined);
+}
+
+/**
+ * What a finding's severity would be in the state the plan leads to, without one of its changes (undefined: the
+ * finding would not hold). Supplied by the caller, which can build that state.
+ */
+export type SeverityWithout = (change: Change, finding: PlanFinding) => FindingSeverity | undefined;
+
+/** At most this many candidate causes of one finding are tried one by one; past it, all are named. */
+const CAUSES_TRIED = 12;
+
+/**
+ * The changes that really cause each finding: of the changes that may (see relatedChanges), those without which it
+ * would not be as the plan says (not introduced, not removed, not at that severity). Where no single one is needed
+ * (two changes each enough on their own), all the candidates are named.
+ */
+export function attributeCauses(findings: readonly PlanFinding[], plan: Plan, severityWithout: SeverityWithout): PlanFinding[] {
+  const byDescription = new Map(plan.changes.map((c) => [describe(c), c]));
+  return findings.map((f) => {
+    if (f.code === 'BOUNDARY_REMOVED' || f.causes.length < 2 || f.causes.length > CAUSES_TRIED) return f;
+    const severityAfter: FindingSeverity | undefined = f.change === 'introduced' ? f.severity : f.severityChange ? f.severityChange.to : undefined;
+    const needed = f.causes.filter((d) => {
+      const change = byDescription.get(d);
+      return change !== undefined && severityWithout(change, f) !== severityAfter;
+    });
+    return needed.length ? { ...f, causes: needed } : f;
+  });
 }
 
 /** `update group developers`; `replace role deploy` for the create half of a replacement (its delete half is omitted). */
-function describe(change: Change): string {
+export function describe(change: Change): string {
   return `${change.replaces !== undefined ? 'replace' : change.action} ${change.kind} ${change.name}`;
 }
 

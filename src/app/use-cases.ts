@@ -15,10 +15,11 @@ import { plannedState } from '../plan/planned-state.js';
 import { EffectiveAccess } from '../analyze/effective-access.js';
 import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
 import type { AcceptedRisk } from '../core/finding-codes.js';
-import { affectedPrincipals, planFindings } from '../analyze/plan-findings.js';
+import { affectedPrincipals, attributeCauses, findingIdentity, planFindings, type SeverityWithout } from '../analyze/plan-findings.js';
 import { AccessDeltaWorkers } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
-import { movedArns, type Plan } from '../plan/plan.js';
+import { movedArns, type Change, type Plan } from '../plan/plan.js';
+import type { EvaluateOptions } from '../evaluate/engine.js';
 import type { IamState } from '../core/state.js';
 import { fingerprintState } from '../core/fingerprint.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -77,7 +78,8 @@ export async function planChanges(manifests: ManifestSource, live: LiveReader, n
     // them itself when asked for the result).
     const moves = movedArns(diffed.plan);
     const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog }, moves);
-    const findings = withAcceptedRisks(planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves), validated.desired.account.acceptedRisks);
+    const judged = planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves);
+    const findings = withAcceptedRisks(attributeCauses(judged, diffed.plan, severityWithout(diffed.plan, liveState, validated.desired, now, options)), validated.desired.account.acceptedRisks);
     const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
     // While the workers finish: the fingerprints the plan records.
     void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
@@ -87,6 +89,29 @@ export async function planChanges(manifests: ManifestSource, live: LiveReader, n
   } finally {
     await workers.close();
   }
+}
+
+/**
+ * A finding's severity in the state the plan leads to without one change (and its other half, for a replacement):
+ * that state judged once per change asked about, the finding's principal looked up under the ARN it has there.
+ */
+function severityWithout(plan: Plan, live: LiveState, desired: DesiredState, now: Date, options: EvaluateOptions): SeverityWithout {
+  const states = new Map<Change, EffectiveAccess>();
+  return (change, finding) => {
+    let access = states.get(change);
+    if (!access) {
+      const rest = plan.changes.filter((c) => c !== change && !(change.replaces !== undefined && c.replacedBy === change.arn));
+      states.set(change, (access = new EffectiveAccess(completeAwsManagedPolicies(plannedState(live, desired, { ...plan, changes: rest }), loadAwsManagedPolicies()), now, options)));
+    }
+    // Without its own move, the principal is where it was.
+    const was = change.arn === finding.principal ? (change.previousArn ?? change.replaces) : undefined;
+    const renamed = (arn: string): string => (arn === was ? finding.principal : arn);
+    const wanted = findingIdentity(finding);
+    const found = findRisks(access, new Set([finding.principal, ...(was ? [was] : [])]))
+      .map((f) => ({ ...f, principal: renamed(f.principal), ...(f.targets ? { targets: f.targets.map(renamed) } : {}) }))
+      .find((f) => findingIdentity(f) === wanted);
+    return found?.severity;
+  };
 }
 
 /**
