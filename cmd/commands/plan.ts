@@ -32,8 +32,9 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       if (options.head !== undefined && options.base === undefined) throw new InputError([error('--head needs --base', 'Give the pull request\'s base too: --base origin/main --head HEAD.')]);
       const pr = options.base === undefined ? undefined : await readPullRequest({ manifests: options.manifests, base: options.base, ...(options.head === undefined ? {} : { head: options.head }) });
       const manifests = pr?.headManifests ?? readManifestFolder(options.manifests);
-      const planned = await planChanges(manifests, liveReaderFrom(options, ctx.io), parseNow(options.now));
-      const result = pr ? await withPullRequest(planned, manifests, pr) : planned;
+      const now = parseNow(options.now);
+      const planned = await planChanges(manifests, liveReaderFrom(options, ctx.io), now);
+      const result = pr ? await withPullRequest(planned, manifests, pr, now) : planned;
       if (!result.plan || hasErrors(result.diagnostics)) {
         ctx.printDiagnostics(result.diagnostics);
         ctx.setExitCode(EXIT_ERROR);

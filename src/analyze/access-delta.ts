@@ -22,6 +22,7 @@
  */
 import { addTo, cachedPer } from '../core/multimap.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
+import type { ChangeOrigin } from '../plan/plan.js';
 import { stableStringify, statementsOf, type PolicyJson } from '../core/policy.js';
 import type { IamState } from '../core/state.js';
 import { compileConditions } from '../evaluate/conditions.js';
@@ -97,6 +98,8 @@ export interface AccessDelta {
   readonly revoked: readonly AccessEntry[];
   /** Added field: principals of this item that the change moves to another path, new ARN -> old ARN. */
   readonly movedFrom?: Readonly<Record<string, string>>;
+  /** Added field, with a pull request: whether the pull request causes this item, drift does, or both (see `Change.origin`). */
+  readonly origin?: ChangeOrigin;
 }
 
 export interface AccessDeltaOptions extends EvaluateOptions {

@@ -3,7 +3,7 @@
  * after (the planned state), for the principals the change can affect, each with the changes that touch it.
  */
 import type { IamState } from '../core/state.js';
-import type { Change, Plan } from '../plan/plan.js';
+import type { Change, ChangeOrigin, Plan } from '../plan/plan.js';
 import { EffectiveAccess } from './effective-access.js';
 import { findRisks, SEVERITY_ORDER, sortFindings, TARGETING_ACTIONS, type Finding, type FindingSeverity } from './findings.js';
 
@@ -22,6 +22,8 @@ export interface PlanFinding extends Finding {
   readonly severityChange?: { readonly from: FindingSeverity; readonly to: FindingSeverity };
   /** Added field: the principal's ARN before the change, when the change moves it to another path. */
   readonly movedFrom?: string;
+  /** Added field, with a pull request: the pull request's own finding, or drift's (apply would revert it anyway). */
+  readonly origin?: ChangeOrigin;
 }
 
 /**

@@ -16,6 +16,7 @@
  */
 import { isPlainObject, stableStringify } from '../core/policy.js';
 import type { RoleState } from '../core/state.js';
+import type { ChangeOrigin } from '../plan/plan.js';
 import { findContext, type ConditionEntry, type RequestSpace } from '../evaluate/request-space.js';
 import type { RequestContext } from '../evaluate/types.js';
 import { EffectiveAccess, type Principal } from './effective-access.js';
@@ -53,6 +54,8 @@ export interface TrustDelta {
   readonly lost: readonly TrustGrant[];
   /** What the role can do after the change, as risk findings (e.g. FULL_ADMIN): what assuming it is worth. */
   readonly roleFindings: readonly { readonly code: string; readonly severity: string; readonly summary: string }[];
+  /** Added field, with a pull request: whether the pull request causes this item, drift does, or both. */
+  readonly origin?: ChangeOrigin;
 }
 
 /**

@@ -65,30 +65,41 @@ export async function planChanges(manifests: ManifestSource, live: LiveReader, n
   const large = liveRead.state.users.size + liveRead.state.roles.size >= LARGE_ACCOUNT_PRINCIPALS;
   const workers = AccessDeltaWorkers.start(large ? {} : { workers: 0 });
   try {
-    const [validated, catalog] = await Promise.all([validateManifests(manifests, { lintLimit: PLAN_LINT_LIMIT }), loadActionCatalog()]);
+    const validated = await validateManifests(manifests, { lintLimit: PLAN_LINT_LIMIT });
     if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
     const liveState = await withPolicyTags(liveRead, validated.desired, live);
-    const diffed = diffStates(validated.desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
-    if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
-    const after = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
-    const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
-    const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
-    const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
-    // The workers compute access deltas while this thread judges findings and trust (without workers, it computes
-    // them itself when asked for the result).
-    const moves = movedArns(diffed.plan);
-    const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog }, moves);
-    const judged = planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves);
-    const findings = withAcceptedRisks(attributeCauses(judged, diffed.plan, severityWithout(diffed.plan, liveState, validated.desired, now, options)), validated.desired.account.acceptedRisks);
-    const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
-    // While the workers finish: the fingerprints the plan records.
-    void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
-    const access = await accessJob.result();
-    const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics], tool: { name: TOOL_NAME, version: TOOL_VERSION } };
-    return { plan, diagnostics: plan.diagnostics, context: { desired: validated.desired, live: liveState, after, liveAccess: beforeAccess } };
+    return await analyzeChanges(validated.desired, liveState, now, { workers, diagnostics: validated.diagnostics });
   } finally {
     await workers.close();
   }
+}
+
+/**
+ * The plan of validated manifests against a live state, with what it does: access and trust deltas and the findings
+ * it introduces or removes. `workers` (started by the caller) compute access deltas for large accounts.
+ */
+export async function analyzeChanges(desired: DesiredState, liveState: LiveState, now: Date, extras: { workers?: AccessDeltaWorkers; diagnostics?: readonly Diagnostic[] } = {}): Promise<PlanResult> {
+  const catalog = await loadActionCatalog();
+  const diagnostics = extras.diagnostics ?? [];
+  const workers = extras.workers ?? AccessDeltaWorkers.start({ workers: 0 });
+  const diffed = diffStates(desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
+  if (!diffed.plan) return { diagnostics: [...diagnostics, ...diffed.diagnostics] };
+  const after = completeAwsManagedPolicies(plannedState(liveState, desired, diffed.plan), loadAwsManagedPolicies());
+  const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
+  const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
+  const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
+  // The workers compute access deltas while this thread judges findings and trust (without workers, it computes
+  // them itself when asked for the result).
+  const moves = movedArns(diffed.plan);
+  const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog }, moves);
+  const judged = planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves);
+  const findings = withAcceptedRisks(attributeCauses(judged, diffed.plan, severityWithout(diffed.plan, liveState, desired, now, options)), desired.account.acceptedRisks);
+  const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
+  // While the workers finish: the fingerprints the plan records.
+  void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
+  const access = await accessJob.result();
+  const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...diagnostics, ...diffed.plan.diagnostics], tool: { name: TOOL_NAME, version: TOOL_VERSION } };
+  return { plan, diagnostics: plan.diagnostics, context: { desired, live: liveState, after, liveAccess: beforeAccess } };
 }
 
 /**

@@ -89,6 +89,20 @@ export interface PullRequestContext {
   readonly note?: string;
   /** Drift the pull request adopts: changes the base's manifests needed that the head's do not (they now say what live IAM has). */
   readonly adopted?: readonly { readonly action: ChangeAction; readonly kind: EntityKind; readonly name: string }[];
+  /**
+   * Added field: what the pull request itself does, apart from drift apply would revert anyway: the head's manifests
+   * planned against live IAM as the base's manifests would leave it. The pull request's verdict, counts and banner
+   * are read from it; the plan's own `access`, `trust` and `findings` (from live IAM) say per item where each comes
+   * from (`origin`).
+   */
+  readonly effect?: PullRequestEffect;
+}
+
+/** A pull request's own effect on access (see `PullRequestContext.effect`); the same shapes as a plan's. */
+export interface PullRequestEffect {
+  readonly access: readonly unknown[];
+  readonly trust: readonly unknown[];
+  readonly findings: readonly unknown[];
 }
 
 export interface PlanSummary {

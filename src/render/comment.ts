@@ -130,9 +130,14 @@ export function commentMarker(folder: string): string {
   return `<!-- iam-gitops:plan:${folder.replace(/[^A-Za-z0-9._/-]/g, '_')} -->`;
 }
 
-export function verdictOf(plan: Pick<Plan, 'access' | 'trust'>): Verdict {
-  const access = plan.access as readonly AccessDelta[];
-  const trust = plan.trust as readonly TrustDelta[];
+/**
+ * From the deltas alone: broadening when someone can do or assume more, narrowing when less. With a pull request, its
+ * own effect decides (drift apply would revert is not what the pull request does).
+ */
+export function verdictOf(plan: Pick<Plan, 'access' | 'trust'> & { readonly pullRequest?: Plan['pullRequest'] }): Verdict {
+  const source = plan.pullRequest?.effect ?? plan;
+  const access = source.access as readonly AccessDelta[];
+  const trust = source.trust as readonly TrustDelta[];
   const broadens = access.some((d) => d.granted.length > 0) || trust.some((t) => t.gained.length > 0);
   const narrows = access.some((d) => d.revoked.length > 0) || trust.some((t) => t.lost.length > 0);
   return broadens && narrows ? 'mixed' : broadens ? 'broadening' : narrows ? 'narrowing' : 'no access change';
