@@ -76,3 +76,65 @@ describe('a principal\'s own tags and path feed its conditions', () => {
     expect(outcome.results?.map((r) => r.result.decision)).toEqual(['Allowed', 'ImplicitlyDenied']);
   });
 });
+
+describe('the tags of the IAM users and roles a request acts on', () => {
+  const role = (name: string, team?: string) => ({ RoleName: name, Path: '/', Arn: `arn:aws:iam::${A}:role/${name}`, AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }, RolePolicyList: [], AttachedManagedPolicies: [], Tags: team ? [{ Key: 'team', Value: team }] : [] });
+  const snapshot = (statements: object[], team?: string) => ({
+    UserDetailList: [{ UserName: 'dana', Path: '/', Arn: `arn:aws:iam::${A}:user/dana`, GroupList: [], UserPolicyList: [{ PolicyName: 'abac', PolicyDocument: { Version: '2012-10-17', Statement: statements } }], AttachedManagedPolicies: [] }],
+    GroupDetailList: [],
+    RoleDetailList: [role('worker', team)],
+    Policies: [],
+  });
+  const manifestsOf = (statements: object[], team?: string) => manifestsFromFiles('m', 'm', new Map([
+    ['m/account.yaml', ACCOUNT],
+    ['m/dana.yaml', `kind: User\nname: dana\ninlinePolicies:\n  abac: ${JSON.stringify({ Version: '2012-10-17', Statement: statements })}\n`],
+    ['m/worker.yaml', `kind: Role\nname: worker\ntrustPolicy: ${JSON.stringify(role('worker').AssumeRolePolicyDocument)}\n${team ? `tags:\n  team: "${team}"\n` : ''}`],
+  ]));
+
+  it('retagging a role moves it into or out of what a policy grants by resource tag', async () => {
+    const passOurs = [{ Effect: 'Allow', Action: ['iam:PassRole', 'iam:GetRole'], Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'payments' } } }];
+    const plan = (await planChanges(manifestsOf(passOurs, 'payments'), snapshotReader(snapshot(passOurs, 'platform'), 'live.json'), NOW)).plan!;
+    const dana = (plan.access as AccessDelta[]).find((d) => d.principals.includes(`arn:aws:iam::${A}:user/dana`))!;
+    expect(dana.granted.map((e) => [e.actions, e.resources, e.approximate ?? false])).toEqual([[['iam:GetRole', 'iam:PassRole'], [`arn:aws:iam::${A}:role/worker`], false]]);
+    expect(dana.revoked).toEqual([]);
+  });
+
+  it('law: on random resource-tag conditions and retags, the plan lists exactly the IAM actions on the role whose decision flips', async () => {
+    const { evaluate } = await import('../src/evaluate/engine.js');
+    const { compilePolicy } = await import('../src/evaluate/compile-policy.js');
+    const { loadActionCatalog } = await import('../src/catalog/iam-data-catalog.js');
+    const { seededRandom } = await import('./helpers/random-account.js');
+    const catalog = await loadActionCatalog();
+    const random = seededRandom(Number(process.env['LAW_SEED'] ?? 20261207));
+    const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const teams = [undefined, 'payments', 'platform', 'Payments'];
+    const conditions = [
+      { StringEquals: { 'aws:ResourceTag/team': 'payments' } },
+      { StringEqualsIgnoreCase: { 'iam:ResourceTag/team': 'payments' } },
+      { StringNotEquals: { 'aws:ResourceTag/team': 'platform' } },
+      { Null: { 'aws:ResourceTag/team': 'true' } },
+      { StringLike: { 'aws:ResourceTag/team': 'pay*' } },
+    ];
+    const actions = ['iam:PassRole', 'iam:GetRole', 'iam:TagRole', 'iam:DeleteRole', 'iam:AttachRolePolicy'];
+    let flips = 0;
+    for (let run = 0; run < 12; run++) {
+      const statements = [
+        { Effect: 'Allow', Action: [pick(actions), pick(actions)], Resource: '*', Condition: pick(conditions) },
+        ...(random() < 0.4 ? [{ Effect: 'Deny', Action: pick(actions), Resource: '*', Condition: pick(conditions) }] : []),
+      ];
+      const [from, to] = [pick(teams), pick(teams)];
+      const plan = (await planChanges(manifestsOf(statements, to), snapshotReader(snapshot(statements, from), 'live.json'), NOW)).plan!;
+      const dana = (plan.access as AccessDelta[]).find((d) => d.principals.includes(`arn:aws:iam::${A}:user/dana`));
+      const listed = (entries: readonly { actions?: readonly string[]; resources?: readonly string[] }[] | undefined) => (entries ?? []).filter((e) => e.resources?.includes(`arn:aws:iam::${A}:role/worker`)).flatMap((e) => e.actions ?? []).sort();
+      // The oracle: the engine on one request per action, with the role's tags and nothing else chosen.
+      const policies = { identity: [compilePolicy('p', { Version: '2012-10-17', Statement: statements })] };
+      const allowed = (team: string | undefined, action: string) => evaluate(policies, { principal: `arn:aws:iam::${A}:user/dana`, action, resource: `arn:aws:iam::${A}:role/worker`, context: team === undefined ? {} : { 'aws:ResourceTag/team': team, 'iam:ResourceTag/team': team } }, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) }).decision === 'Allowed';
+      const roleActions = (catalog.actionsOf('iam') ?? []).filter((a) => a.resourceTypes?.includes('role')).map((a) => `iam:${a.name}`);
+      const gained = roleActions.filter((a) => allowed(to, a) && !allowed(from, a)).sort();
+      const lost = roleActions.filter((a) => allowed(from, a) && !allowed(to, a)).sort();
+      expect({ run, statements, from, to, granted: listed(dana?.granted), revoked: listed(dana?.revoked) }).toEqual({ run, statements, from, to, granted: gained, revoked: lost });
+      flips += gained.length + lost.length;
+    }
+    expect(flips).toBeGreaterThan(0);
+  });
+});

@@ -266,6 +266,12 @@ export class EffectiveAccess {
     return this.index;
   }
 
+  /** The documents of the policies that apply to the principal (identity and boundary), as the state holds them. */
+  documentsOf(principal: Principal): PolicyJson[] {
+    const documents = this.resolver.documentsOf(principal);
+    return [...documents.identity, ...(documents.boundary ? [documents.boundary] : [])].map((d) => d.document);
+  }
+
   /** Attached policies whose documents the state lacks: evaluation cannot see what they grant. */
   unknownPolicies(principal: Principal): readonly string[] {
     return this.resolve(principal).unknownPolicies;

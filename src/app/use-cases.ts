@@ -18,6 +18,7 @@ import type { AcceptedRisk } from '../core/finding-codes.js';
 import { affectedPrincipals, attributeCauses, findingIdentity, planFindings, type SeverityWithout } from '../analyze/plan-findings.js';
 import { AccessDeltaWorkers } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
+import { resourceTagDeltas, withPrincipalDeltas } from '../analyze/resource-tag-deltas.js';
 import { movedArns, type Change, type Plan } from '../plan/plan.js';
 import type { EvaluateOptions } from '../evaluate/engine.js';
 import type { IamState } from '../core/state.js';
@@ -97,7 +98,8 @@ export async function analyzeChanges(desired: DesiredState, liveState: LiveState
   const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
   // While the workers finish: the fingerprints the plan records.
   void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
-  const access = await accessJob.result();
+  // Access that follows the tags of the IAM users and roles it acts on, where the change retags them.
+  const access = withPrincipalDeltas(await accessJob.result(), resourceTagDeltas(beforeAccess, afterAccess, catalog, moves));
   const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...diagnostics, ...diffed.plan.diagnostics], tool: { name: TOOL_NAME, version: TOOL_VERSION } };
   return { plan, diagnostics: plan.diagnostics, context: { desired, live: liveState, after, liveAccess: beforeAccess } };
 }
