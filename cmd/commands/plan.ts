@@ -5,6 +5,7 @@ import { planChanges } from '../../src/app/use-cases.js';
 import type { ActionCatalog } from '../../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
 import { error, hasErrors, InputError } from '../../src/core/diagnostics.js';
+import { inert, inertJson, inertLines } from '../../src/core/terminal-safe.js';
 import { withPullRequest } from '../../src/app/pull-request.js';
 import { readPullRequest } from '../../src/git/pull-request-git.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
@@ -43,9 +44,9 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       const rendered = renderPlan(plan, options.format, ctx.useColor(options.out !== undefined), await loadActionCatalog(), options.manifests);
       if (options.out) {
         writeOutput(options.out, rendered);
-        ctx.io.stdout(`Plan written to ${options.out}: ${summaryLine(plan).replace(/^Plan: /, '')}\n`);
+        ctx.io.stdout(`Plan written to ${inert(options.out)}: ${summaryLine(plan).replace(/^Plan: /, '')}\n`);
       } else {
-        ctx.io.stdout(rendered);
+        ctx.io.stdout(options.format === 'markdown' ? inertLines(rendered) : rendered);
       }
       if (options.detailedExitcode && plan.changes.length > 0) ctx.setExitCode(EXIT_CHANGES);
       failOnIntroducedFindings(ctx, plan.findings as PlanFinding[], options.failOn, 'the change');
@@ -55,7 +56,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
 export function renderPlan(plan: Plan, format: Format, color: boolean, catalog: ActionCatalog, commentFolder?: string): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(plan, null, 2)}\n`;
+      return `${inertJson(plan, 2)}\n`;
     case 'markdown':
       return renderComment(plan, catalog, { folder: commentFolder ?? 'manifests' });
     case 'text':

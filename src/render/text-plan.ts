@@ -1,5 +1,10 @@
-/** The plan as a terminal reads it, in the manner of a careful terraform plan. Pure: plan in, string out. */
+/**
+ * The plan as a terminal reads it, in the manner of a careful terraform plan. Pure: plan in, string out. Every
+ * string of the plan came from manifests, live IAM or file names: the plan is made inert (terminal-safe) before a
+ * word of it is written, so no name, condition or document can drive the terminal or the Actions runner.
+ */
 import { formatDiagnostic } from '../core/diagnostics.js';
+import { inertDeep } from '../core/terminal-safe.js';
 import type { Plan } from '../plan/plan.js';
 import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
@@ -10,7 +15,8 @@ import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { conditionWords, DRIFT_LABELS, PLAN_LABELS, renderAccessText } from './access.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
 
-export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal', catalog?: ActionCatalog): string {
+export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal', catalog?: ActionCatalog): string {
+  const plan = inertDeep(untrusted);
   const out: string[] = [];
   out.push(colors.bold(`iam-gitops ${mood === 'drift' ? 'drift report' : 'plan'} for account ${plan.account}`) + colors.dim(` (live: ${plan.live.source})`));
   out.push('');

@@ -1,0 +1,160 @@
+/**
+ * Issue 16, item 6, through the CLI as CI runs it: hostile strings in manifests (values, YAML keys, ARNs), in live
+ * IAM (a snapshot: names, descriptions, tags, conditions), in file and folder names and in flags reach every text
+ * output (validate, plan as text, JSON and markdown, drift, audit, simulate, accounts, apply's plan, prompt, log and
+ * report). The law: no line of stdout or stderr is a workflow command to the GitHub Actions runner (the CLI writes
+ * none on purpose), and no raw control character reaches the terminal (test/helpers/workflow-commands.ts is the
+ * runner's parser and the list of characters).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { emulatorsClosedAfterEachTest } from './helpers/emulator.js';
+import { runCli, type CliRun } from './helpers/run-cli.js';
+import { HOSTILE_STRINGS, rawControls, workflowCommands } from './helpers/workflow-commands.js';
+
+const NOW = '2026-11-29T12:00:00Z';
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+const startEmulator = emulatorsClosedAfterEachTest();
+
+/** A string as a YAML double-quoted scalar: JSON's escapes are YAML's. */
+const yaml = (s: string): string => JSON.stringify(s);
+/** A string as a file or folder name: any byte but `/` and NUL, at most 200 bytes. */
+const fileName = (s: string): string => Buffer.from(s.replace(/[/\0]/g, '_') || '_').subarray(0, 200).toString('utf8').replace(/\uFFFD$/, '') || '_';
+
+interface HostileConfig {
+  /** Manifests that validate, carrying `s` in a description, a tag, a trust and a policy condition. */
+  readonly valid: string;
+  /** Manifests that do not: `s` as an unknown key, an unknown policy, an invalid ARN, and a broken file named `s`. */
+  readonly invalid: string;
+  /** Live IAM carrying `s` in a user name, tags, a description, an inline policy's name and a condition. */
+  readonly snapshot: string;
+  /** simulate's requests, with `s` as a context value. */
+  readonly requests: string;
+  /** A root with an account folder named `s`. */
+  readonly accounts: string;
+}
+
+function hostileConfig(s: string): HostileConfig {
+  const dir = mkdtempSync(join(tmpdir(), 'iam-gitops-inert-'));
+  made.push(dir);
+  const write = (path: string, text: string): void => {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  const account = 'kind: Account\nid: "123456789012"\nprune: false\nmanagedPaths: ["/"]\n';
+  write('valid/account.yaml', account);
+  write(
+    'valid/roles/deployer.yaml',
+    `kind: Role\nname: deployer\ndescription: ${yaml(s)}\ntrustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Principal: { AWS: "arn:aws:iam::123456789012:root" }\n      Action: sts:AssumeRole\n      Condition: { StringEquals: { "aws:PrincipalTag/team": ${yaml(s)} } }\ninlinePolicies:\n  read:\n    Version: "2012-10-17"\n    Statement:\n      - Effect: Allow\n        Action: s3:GetObject\n        Resource: "*"\n        Condition: { StringLike: { "s3:prefix": ${yaml(s)} } }\ntags:\n  team: payments\n`,
+  );
+  write('invalid/account.yaml', account);
+  write('invalid/users/key.yaml', `kind: User\nname: key\n${yaml(s)}: 1\n`);
+  write('invalid/users/policy.yaml', `kind: User\nname: policy\nmanagedPolicies: [${yaml(s)}]\n`);
+  write('invalid/users/arn.yaml', `kind: User\nname: arn\nmanagedPolicies: [${yaml(`arn:aws:iam::aws:policy/${s}`)}]\npermissionsBoundary: ${yaml(`arn:${s}`)}\n`);
+  write(`invalid/users/${fileName(s)}.yaml`, 'kind: User\nname: broken\ngroups: [\n');
+  const policy = (sid: string) => ({ Version: '2012-10-17', Statement: [{ Sid: sid, Effect: 'Allow', Action: 'iam:*', Resource: '*', Condition: { StringLike: { 'aws:PrincipalTag/x': s } } }] });
+  write(
+    'snapshot.json',
+    JSON.stringify({
+      UserDetailList: [{ Path: '/', UserName: `mallory${s}`, UserId: 'AIDAEXAMPLEEXAMPLE001', Arn: `arn:aws:iam::123456789012:user/mallory${s}`, CreateDate: '2026-01-01T00:00:00Z', UserPolicyList: [], GroupList: [], AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }], Tags: [{ Key: `k${s}`, Value: s }] }],
+      GroupDetailList: [],
+      RoleDetailList: [{ Path: '/', RoleName: 'deployer', RoleId: 'AROAEXAMPLEEXAMPLE001', Arn: 'arn:aws:iam::123456789012:role/deployer', CreateDate: '2026-01-01T00:00:00Z', Description: s, AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:PrincipalTag/x': s } } }] }, RolePolicyList: [{ PolicyName: `p${s}`, PolicyDocument: policy('S') }], AttachedManagedPolicies: [], InstanceProfileList: [], Tags: [{ Key: 'team', Value: s }] }],
+      Policies: [],
+    }),
+  );
+  write('requests.jsonl', `${JSON.stringify({ principal: 'arn:aws:iam::123456789012:role/deployer', action: 'iam:GetUser', resource: '*', context: { 'aws:PrincipalTag/x': s } })}\n${JSON.stringify({ principal: `arn:aws:iam::123456789012:role/${s}`, action: `iam:${s}` })}\n`);
+  write(`accounts/${fileName(s)}/account.yaml`, account);
+  write(`accounts/other/account.yaml`, account.replace('123456789012', '210987654321').replace('managedPaths: ["/"]', `managedPaths: [${yaml(`/${s}/`)}]`));
+  return { valid: join(dir, 'valid'), invalid: join(dir, 'invalid'), snapshot: join(dir, 'snapshot.json'), requests: join(dir, 'requests.jsonl'), accounts: join(dir, 'accounts') };
+}
+
+/** The law on one run: nothing the runner acts on, nothing the terminal acts on. */
+function expectInert(run: CliRun, what: string): void {
+  const output = `${run.stdout}${run.stderr}`;
+  expect(workflowCommands(output), `${what}: workflow commands in\n${output}`).toEqual([]);
+  expect(rawControls(output), `${what}: raw control characters`).toEqual([]);
+}
+
+/** Every text output of the CLI over one hostile configuration; `all` adds the slower formats. */
+async function everyOutput(s: string, all: boolean): Promise<Record<string, CliRun>> {
+  const c = hostileConfig(s);
+  const live = ['--state', c.snapshot, '--now', NOW];
+  const runs: Record<string, CliRun> = {
+    'validate (valid)': await runCli(['validate', '--manifests', c.valid]),
+    'validate (invalid)': await runCli(['validate', '--manifests', c.invalid]),
+    'plan (invalid)': await runCli(['plan', '--manifests', c.invalid, ...live]),
+    'plan text': await runCli(['plan', '--manifests', c.valid, ...live]),
+    'drift text': await runCli(['drift', '--manifests', c.valid, ...live]),
+    'audit text': await runCli(['audit', ...live]),
+    'accounts text': await runCli(['accounts', '--root', c.accounts]),
+  };
+  if (!all) return runs;
+  return {
+    ...runs,
+    'plan json': await runCli(['plan', '--manifests', c.valid, ...live, '--format', 'json']),
+    'plan markdown': await runCli(['plan', '--manifests', c.valid, ...live, '--format', 'markdown']),
+    'drift json': await runCli(['drift', '--manifests', c.valid, ...live, '--format', 'json']),
+    'drift markdown': await runCli(['drift', '--manifests', c.valid, ...live, '--format', 'markdown']),
+    'audit json': await runCli(['audit', ...live, '--format', 'json']),
+    'audit markdown': await runCli(['audit', ...live, '--format', 'markdown']),
+    'audit of the manifests': await runCli(['audit', ...live, '--manifests', c.valid]),
+    'simulate requests': await runCli(['simulate', '--state', c.snapshot, '--requests', c.requests]),
+    'simulate json': await runCli(['simulate', '--state', c.snapshot, '--requests', c.requests, '--format', 'json']),
+    'simulate flags': await runCli(['simulate', '--state', c.snapshot, '--principal', `arn:aws:iam::123456789012:role/${s}`, '--action', 'iam:GetUser', '--context', `aws:PrincipalTag/x=${s}`]),
+    'simulate bad flags': await runCli(['simulate', '--state', c.snapshot, '--principal', s, '--action', s]),
+    'accounts json': await runCli(['accounts', '--root', c.accounts, '--format', 'json']),
+    'accounts matrix': await runCli(['accounts', '--root', c.accounts, '--format', 'matrix']),
+    'unknown option': await runCli(['plan', `--${s}`]),
+    'missing snapshot': await runCli(['plan', '--manifests', c.valid, '--state', join(c.snapshot, '..', `${fileName(s)}.json`)]),
+  };
+}
+
+describe('untrusted text stays inert in every CLI output', () => {
+  it('the hostile corpus, through every output', async () => {
+    for (const s of HOSTILE_STRINGS) {
+      const runs = await everyOutput(s, true);
+      for (const [what, run] of Object.entries(runs)) expectInert(run, `${what} of ${JSON.stringify(s)}`);
+      // The outputs are the real ones, not errors: the valid configuration plans, and says what it read.
+      expect(runs['plan text']!.code, runs['plan text']!.stderr).toBe(0);
+      expect(runs['plan text']!.stdout).toContain('role deployer');
+      expect(runs['validate (invalid)']!.code).toBe(1);
+      expect(runs['accounts text']!.stdout, `${JSON.stringify(s)}: ${runs['accounts text']!.stderr}`).toContain('2 account folders:');
+      expect(JSON.parse(runs['plan json']!.stdout)).toMatchObject({ formatVersion: 1 });
+      expect(JSON.parse(runs['accounts matrix']!.stdout).include).toHaveLength(2);
+    }
+  }, 240_000);
+
+  it('random strings, through the main outputs', async () => {
+    const pieces = ['::', ':', '##[', ']', 'error', 'add-mask', ' ', '\t', '\u00a0', '\n', '\r', '\u2028', '\u0085', '\u001b', '[2J', '\u009b', '\u0007', '\u202e', 'a'];
+    const strings = fc.oneof(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 10 }).map((p) => p.join('')), fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }));
+    await fc.assert(
+      fc.asyncProperty(strings, async (s) => {
+        for (const [what, run] of Object.entries(await everyOutput(s, false))) expectInert(run, `${what} of ${JSON.stringify(s)}`);
+      }),
+      { numRuns: 6, seed: 20261116 },
+    );
+  }, 120_000);
+
+  it('apply: the plan it shows, the question it asks, its step log and its report', async () => {
+    const emulator = await startEmulator(undefined);
+    // (No CR in these: a description is the one raw text IAM stores, and its XML answer turns CR into LF.)
+    for (const s of ['::error::forged \u001b[2J', '\u001b[1A\u001b[2KApply 0 steps? ##[add-mask]x\n::warning::y \u202e']) {
+      const c = hostileConfig(s);
+      const questions: string[] = [];
+      const declined = await runCli(['apply', '--manifests', c.valid, ...emulator.awsArgs], emulator.env, { ask: async (q) => (questions.push(q), 'no') });
+      expectInert(declined, `apply declined, ${JSON.stringify(s)}`);
+      expect(declined.stderr).toContain('Apply cancelled');
+      expect(questions).toHaveLength(1);
+      expect(rawControls(questions[0]!)).toEqual([]);
+      const applied = await runCli(['apply', '--manifests', c.valid, ...emulator.awsArgs, '--auto-approve'], emulator.env);
+      expectInert(applied, `apply, ${JSON.stringify(s)}`);
+      expect(applied.stdout).toContain('role deployer');
+    }
+  }, 120_000);
+});
