@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,9 @@ import type { Plan } from '../src/plan/plan.js';
 import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator } from './helpers/emulator.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { BOT_LOGIN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
+import { writeHostileConfig } from './helpers/hostile-config.js';
 import { runCli } from './helpers/run-cli.js';
+import { HOSTILE_STRINGS, rawControls, workflowCommands } from './helpers/workflow-commands.js';
 
 const ISSUE = 'acme/iam-config#42';
 const AUTHOR = ['-c', 'user.name=Test', '-c', 'user.email=test@example.com'];
@@ -477,6 +479,40 @@ describe('the Action over many accounts', () => {
     // The dev comment tells the pull request's change (bob's team) from the drift already in that account.
     expect(byFolder('accounts/dev')[0]!.body).toMatch(/This pull request \(<code>[0-9a-f]{7}<\/code>…<code>[0-9a-f]{7}<\/code> \(working tree\)\) changes 1 manifest file and causes \*\*1\*\* of the changes/);
     expect(byFolder('accounts/prod')[0]!.body).toMatch(/changes 0 manifest files and causes \*\*0\*\* of the changes/);
+  }, 120_000);
+});
+
+describe('untrusted text in the Action\'s log (issue 16, item 6)', () => {
+  /** The commands the Action writes on purpose: groups, and annotations that are ours (titled, or saying iam-gitops). */
+  function expectOnlyOurCommands(run: Run, what: string): void {
+    for (const c of workflowCommands(run.stdout)) {
+      expect(['group', 'endgroup', 'warning', 'error'], `${what}: ${c.line}`).toContain(c.name);
+      if (c.name === 'warning' || c.name === 'error') expect(/(^|,)title=iam-gitops (error|warning)(,|$)/.test(c.properties) || c.data.startsWith('iam-gitops'), `${what}: ${c.line}`).toBe(true);
+    }
+    expect(rawControls(run.stdout), what).toEqual([]);
+  }
+
+  it('hostile folder names, file names, manifest values and live IAM never become a workflow command or a raw control character', async () => {
+    const workspace = await checkout();
+    const config = writeHostileConfig(join(workspace, 'hostile'), HOSTILE_STRINGS);
+    const at = (path: string): string => relative(workspace, path);
+    const live = { state: at(config.snapshot), 'fail-on': 'never' };
+    const runs: Record<string, Run> = {
+      accounts: await runAction(workspace, { command: 'accounts', manifests: at(config.accounts), 'changed-since': 'all', 'role-template': 'arn:aws:iam::{account}:role/{name}' }),
+      plan: await runAction(workspace, { command: 'plan', manifests: at(config.valid), 'github-token': WRITE_TOKEN, ...live }),
+      'plan, its report in the log': await runAction(workspace, { command: 'plan', manifests: at(config.valid), comment: 'false', ...live }, { GITHUB_STEP_SUMMARY: '' }),
+      'plan of manifests that do not validate': await runAction(workspace, { command: 'plan', manifests: at(config.invalid), 'github-token': WRITE_TOKEN, ...live }),
+      drift: await runAction(workspace, { command: 'drift', manifests: at(config.valid), comment: 'false', ...live }, { GITHUB_EVENT_NAME: 'schedule', GITHUB_STEP_SUMMARY: '' }),
+      audit: await runAction(workspace, { command: 'audit', ...live, 'fail-on': 'low' }, { GITHUB_EVENT_NAME: 'schedule' }),
+    };
+    for (const [what, run] of Object.entries(runs)) expectOnlyOurCommands(run, what);
+    // The runs did their work: the folders were listed, the plan failed on the invalid manifests with annotations.
+    expect(JSON.parse(runs['accounts']!.outputs['matrix']!).include).toHaveLength(2 * HOSTILE_STRINGS.length);
+    expect(runs['plan']!.code, runs['plan']!.stdout).toBe(0);
+    expect(runs['plan of manifests that do not validate']!.code).toBe(1);
+    expect(workflowCommands(runs['plan of manifests that do not validate']!.stdout).filter((c) => c.name === 'error').length).toBeGreaterThan(HOSTILE_STRINGS.length);
+    expect(runs['plan, its report in the log']!.stdout).toContain('iam-gitops: ');
+    expect(runs['audit']!.code).toBe(1);
   }, 120_000);
 });
 

@@ -6,12 +6,13 @@
  * none on purpose), and no raw control character reaches the terminal (test/helpers/workflow-commands.ts is the
  * runner's parser and the list of characters).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emulatorsClosedAfterEachTest } from './helpers/emulator.js';
+import { fileName, writeHostileConfig, type HostileConfig } from './helpers/hostile-config.js';
 import { runCli, type CliRun } from './helpers/run-cli.js';
 import { HOSTILE_STRINGS, rawControls, workflowCommands } from './helpers/workflow-commands.js';
 
@@ -22,56 +23,10 @@ afterAll(() => {
 });
 const startEmulator = emulatorsClosedAfterEachTest();
 
-/** A string as a YAML double-quoted scalar: JSON's escapes are YAML's. */
-const yaml = (s: string): string => JSON.stringify(s);
-/** A string as a file or folder name: any byte but `/` and NUL, at most 200 bytes. */
-const fileName = (s: string): string => Buffer.from(s.replace(/[/\0]/g, '_') || '_').subarray(0, 200).toString('utf8').replace(/\uFFFD$/, '') || '_';
-
-interface HostileConfig {
-  /** Manifests that validate, carrying `s` in a description, a tag, a trust and a policy condition. */
-  readonly valid: string;
-  /** Manifests that do not: `s` as an unknown key, an unknown policy, an invalid ARN, and a broken file named `s`. */
-  readonly invalid: string;
-  /** Live IAM carrying `s` in a user name, tags, a description, an inline policy's name and a condition. */
-  readonly snapshot: string;
-  /** simulate's requests, with `s` as a context value. */
-  readonly requests: string;
-  /** A root with an account folder named `s`. */
-  readonly accounts: string;
-}
-
 function hostileConfig(s: string): HostileConfig {
   const dir = mkdtempSync(join(tmpdir(), 'iam-gitops-inert-'));
   made.push(dir);
-  const write = (path: string, text: string): void => {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  };
-  const account = 'kind: Account\nid: "123456789012"\nprune: false\nmanagedPaths: ["/"]\n';
-  write('valid/account.yaml', account);
-  write(
-    'valid/roles/deployer.yaml',
-    `kind: Role\nname: deployer\ndescription: ${yaml(s)}\ntrustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Principal: { AWS: "arn:aws:iam::123456789012:root" }\n      Action: sts:AssumeRole\n      Condition: { StringEquals: { "aws:PrincipalTag/team": ${yaml(s)} } }\ninlinePolicies:\n  read:\n    Version: "2012-10-17"\n    Statement:\n      - Effect: Allow\n        Action: s3:GetObject\n        Resource: "*"\n        Condition: { StringLike: { "s3:prefix": ${yaml(s)} } }\ntags:\n  team: payments\n`,
-  );
-  write('invalid/account.yaml', account);
-  write('invalid/users/key.yaml', `kind: User\nname: key\n${yaml(s)}: 1\n`);
-  write('invalid/users/policy.yaml', `kind: User\nname: policy\nmanagedPolicies: [${yaml(s)}]\n`);
-  write('invalid/users/arn.yaml', `kind: User\nname: arn\nmanagedPolicies: [${yaml(`arn:aws:iam::aws:policy/${s}`)}]\npermissionsBoundary: ${yaml(`arn:${s}`)}\n`);
-  write(`invalid/users/${fileName(s)}.yaml`, 'kind: User\nname: broken\ngroups: [\n');
-  const policy = (sid: string) => ({ Version: '2012-10-17', Statement: [{ Sid: sid, Effect: 'Allow', Action: 'iam:*', Resource: '*', Condition: { StringLike: { 'aws:PrincipalTag/x': s } } }] });
-  write(
-    'snapshot.json',
-    JSON.stringify({
-      UserDetailList: [{ Path: '/', UserName: `mallory${s}`, UserId: 'AIDAEXAMPLEEXAMPLE001', Arn: `arn:aws:iam::123456789012:user/mallory${s}`, CreateDate: '2026-01-01T00:00:00Z', UserPolicyList: [], GroupList: [], AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }], Tags: [{ Key: `k${s}`, Value: s }] }],
-      GroupDetailList: [],
-      RoleDetailList: [{ Path: '/', RoleName: 'deployer', RoleId: 'AROAEXAMPLEEXAMPLE001', Arn: 'arn:aws:iam::123456789012:role/deployer', CreateDate: '2026-01-01T00:00:00Z', Description: s, AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:PrincipalTag/x': s } } }] }, RolePolicyList: [{ PolicyName: `p${s}`, PolicyDocument: policy('S') }], AttachedManagedPolicies: [], InstanceProfileList: [], Tags: [{ Key: 'team', Value: s }] }],
-      Policies: [],
-    }),
-  );
-  write('requests.jsonl', `${JSON.stringify({ principal: 'arn:aws:iam::123456789012:role/deployer', action: 'iam:GetUser', resource: '*', context: { 'aws:PrincipalTag/x': s } })}\n${JSON.stringify({ principal: `arn:aws:iam::123456789012:role/${s}`, action: `iam:${s}` })}\n`);
-  write(`accounts/${fileName(s)}/account.yaml`, account);
-  write(`accounts/other/account.yaml`, account.replace('123456789012', '210987654321').replace('managedPaths: ["/"]', `managedPaths: [${yaml(`/${s}/`)}]`));
-  return { valid: join(dir, 'valid'), invalid: join(dir, 'invalid'), snapshot: join(dir, 'snapshot.json'), requests: join(dir, 'requests.jsonl'), accounts: join(dir, 'accounts') };
+  return writeHostileConfig(dir, [s]);
 }
 
 /** The law on one run: nothing the runner acts on, nothing the terminal acts on. */
@@ -122,7 +77,7 @@ describe('untrusted text stays inert in every CLI output', () => {
       for (const [what, run] of Object.entries(runs)) expectInert(run, `${what} of ${JSON.stringify(s)}`);
       // The outputs are the real ones, not errors: the valid configuration plans, and says what it read.
       expect(runs['plan text']!.code, runs['plan text']!.stderr).toBe(0);
-      expect(runs['plan text']!.stdout).toContain('role deployer');
+      expect(runs['plan text']!.stdout).toContain('role deployer0');
       expect(runs['validate (invalid)']!.code).toBe(1);
       expect(runs['accounts text']!.stdout, `${JSON.stringify(s)}: ${runs['accounts text']!.stderr}`).toContain('2 account folders:');
       expect(JSON.parse(runs['plan json']!.stdout)).toMatchObject({ formatVersion: 1 });
