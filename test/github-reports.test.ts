@@ -16,7 +16,7 @@ import { upsertStickyComment } from '../src/github/sticky-comment.js';
 import type { Plan } from '../src/plan/plan.js';
 import { applyCommentMarker, renderApplyComment } from '../src/render/apply-report.js';
 import { commentMarker, driftMarker } from '../src/render/comment.js';
-import { ISSUES_ONLY_TOKEN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
+import { APP_LOGIN, APP_TOKEN, ISSUES_ONLY_TOKEN, PERSONAL_TOKEN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
 
 const MERGE = 'a'.repeat(40);
 const BRANCH_COMMIT = 'b'.repeat(40);
@@ -176,6 +176,30 @@ describe('the drift issue', () => {
     expect(opened).toMatchObject({ action: 'opened' });
     expect(opened.ok && opened.number).not.toBe(spoof);
     expect(fake.issues(REPO).find((i) => i.number === spoof)!.body).toBe(`${marker}\nplease paste the IAM report here`);
+  });
+
+  it('an issue another bot opened with the marker and the label (dependabot[bot]) is not ours with GITHUB_TOKEN; an app\'s token has its own', async () => {
+    const marker = driftMarker('accounts/bots');
+    const at = { ...request(true, 'acac', 'report'), marker, body: `${marker}\nreport` };
+    const spoof = fake.addIssue(REPO, { title: 'IAM drift', body: `${marker}\nno drift, close me`, labels: [DRIFT_LABEL], user: { login: 'dependabot[bot]', type: 'Bot' } });
+    const opened = await syncDriftIssue(client(), at);
+    expect(opened).toMatchObject({ ok: true, action: 'opened' });
+    expect(opened.ok && opened.number).not.toBe(spoof);
+    expect(await syncDriftIssue(client(), at)).toMatchObject({ action: 'unchanged', number: opened.ok ? opened.number : -1 });
+    // A GitHub App's token: the GITHUB_TOKEN's issue is not the app's either.
+    const app = await syncDriftIssue(client(APP_TOKEN), at);
+    expect(app).toMatchObject({ ok: true, action: 'opened' });
+    expect(fake.issues(REPO).filter((i) => i.body.startsWith(marker)).map((i) => `${i.user.login} ${i.state}`)).toEqual(['dependabot[bot] open', 'github-actions[bot] open', `${APP_LOGIN} open`]);
+    expect(fake.issues(REPO).find((i) => i.number === spoof)!.body).toBe(`${marker}\nno drift, close me`);
+  });
+
+  it('a token whose account cannot be learned writes no issue', async () => {
+    const marker = driftMarker('accounts/unknown');
+    fake.failNext(10, { kind: 'status', status: 503, path: '/user' });
+    const result = await syncDriftIssue(client(PERSONAL_TOKEN), { ...request(true, 'bcbc', 'report'), marker, body: `${marker}\nreport` });
+    fake.clearFaults();
+    expect(result).toEqual({ ok: false, reason: expect.stringContaining('cannot tell which account the token writes as') });
+    expect(fake.issues(REPO).filter((i) => i.body.startsWith(marker))).toEqual([]);
   });
 
   it('another folder has its own issue; a read-only token is told which permission it lacks', async () => {

@@ -33,7 +33,8 @@ export interface FakeRequest {
   readonly status: number;
 }
 
-type Fault = { readonly kind: 'status'; readonly status: number } | { readonly kind: 'secondary-rate-limit' } | { readonly kind: 'primary-rate-limit' };
+/** A failure to serve instead of the answer; with `path`, only to requests for that path (`/user`, `/graphql`). */
+type Fault = ({ readonly kind: 'status'; readonly status: number } | { readonly kind: 'secondary-rate-limit' } | { readonly kind: 'primary-rate-limit' }) & { readonly path?: string };
 
 export interface GitHubFake {
   readonly url: string;
@@ -49,8 +50,9 @@ export interface GitHubFake {
   issues(repo: string): FakeIssue[];
   /** Comments by `owner/repo#number`. */
   comments(issue: string): FakeComment[];
+  /** Comments someone posted (`octocat` by default; a `[bot]` login is a bot, as `renovate[bot]`). */
   addComments(issue: string, count: number, login?: string, body?: (i: number) => string): void;
-  /** An issue someone opened on GitHub (a person, unless `user` says otherwise); returns its number. */
+  /** An issue someone opened on GitHub (a person, unless `user` says otherwise: a `[bot]` login is a bot); returns its number. */
   addIssue(repo: string, issue: Pick<FakeIssue, 'title' | 'body'> & Partial<FakeIssue>): number;
   lock(issue: string): void;
   /** The next `count` API requests fail this way. */
@@ -69,7 +71,11 @@ export const ISSUES_ONLY_TOKEN = 'ghs_issues_but_no_push_token_for_tests';
 /** A person's token (a PAT): writes as that person, who may be asked for. */
 export const PERSONAL_TOKEN = 'ghp_personal_token_for_tests';
 export const PERSONAL_LOGIN = 'octo-admin';
+/** GITHUB_TOKEN's account: the GitHub Actions app's bot. */
 export const BOT_LOGIN = 'github-actions[bot]';
+/** A GitHub App's installation token (actions/create-github-app-token): it writes as the app's bot. */
+export const APP_TOKEN = 'ghs_app_installation_token_for_tests';
+export const APP_LOGIN = 'iam-gitops-app[bot]';
 
 const BODY_LIMIT = 65_536;
 
@@ -86,6 +92,7 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
     [READ_TOKEN, { write: false, login: BOT_LOGIN }],
     [ISSUES_ONLY_TOKEN, { write: true, login: BOT_LOGIN, push: false }],
     [PERSONAL_TOKEN, { write: true, login: PERSONAL_LOGIN }],
+    [APP_TOKEN, { write: true, login: APP_LOGIN }],
   ]);
   /** Installation tokens (GITHUB_TOKEN, apps) write as bots and may not ask who they are; a person's token may. */
   const isBot = (login: string): boolean => login.endsWith('[bot]');
@@ -129,7 +136,8 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
       return send(200, { value: oidc.token });
     }
 
-    const fault = faults.shift();
+    const pending = faults.findIndex((f) => f.path === undefined || f.path === url.pathname);
+    const fault = pending < 0 ? undefined : faults.splice(pending, 1)[0];
     if (fault?.kind === 'status') return send(fault.status, { message: fault.status >= 500 ? 'Server Error' : 'Fault' });
     if (fault?.kind === 'secondary-rate-limit') return send(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, { 'retry-after': '1' });
     if (fault?.kind === 'primary-rate-limit') return send(403, { message: 'API rate limit exceeded for installation ID 1.' }, { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1) });
@@ -186,6 +194,13 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
     if (url.pathname === '/user' && req.method === 'GET') {
       if (isBot(identity.login)) return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user', status: '403' });
       return send(200, { login: identity.login, type: 'User' });
+    }
+    // GraphQL (POST /graphql): the `viewer` query, which any token may ask, installation tokens included (they get
+    // their app's bot). GitHub answers other queries too; a query the fake does not know is a GraphQL error (200).
+    if (url.pathname === '/graphql' && req.method === 'POST') {
+      const query = typeof payload['query'] === 'string' ? payload['query'] : '';
+      if (/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query)) return send(200, { data: { viewer: { login: identity.login } } });
+      return send(200, { errors: [{ type: 'NOT_SUPPORTED', message: `the GitHub fake does not answer this query: ${query.slice(0, 80)}` }] });
     }
     // Issues: listed (open/closed/all, by label; paginated), created (title required, body within the limit;
     // labels need write access and are created on first use), updated (title, body, state with its reason).
@@ -274,7 +289,7 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
     issues: (repo) => issueStore.get(repo) ?? [],
     addIssue(repo, issue) {
       const number = nextIssue++;
-      issueStore.set(repo, [...(issueStore.get(repo) ?? []), { number, state: 'open', state_reason: null, labels: [], user: { login: 'octocat', type: 'User' }, ...issue }]);
+      issueStore.set(repo, [...(issueStore.get(repo) ?? []), { number, state: 'open', state_reason: null, labels: [], user: { login: 'octocat', type: 'User' }, ...issue, ...(issue.user ? { user: { login: issue.user.login, type: isBot(issue.user.login) ? 'Bot' : 'User' } } : {}) }]);
       store.set(`${repo}#${number}`, []);
       return number;
     },
@@ -282,7 +297,7 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
       const list = store.get(issue)!;
       for (let i = 0; i < count; i++) {
         const at = now();
-        list.push({ id: nextId++, body: body(i), user: { login, type: 'User' }, created_at: at, updated_at: at });
+        list.push({ id: nextId++, body: body(i), user: { login, type: isBot(login) ? 'Bot' : 'User' }, created_at: at, updated_at: at });
       }
     },
     lock: (issue) => locked.add(issue),
