@@ -221,10 +221,52 @@ describe('the Action on a pull request', () => {
     expect(broken.stdout).toContain('::warning::iam-gitops: the event payload');
     expect(broken.stdout).toContain('is not a pull_request event: pull_request.number');
     expect(broken.summary).toContain('### 🔀 iam-gitops: mixed');
-    const unknownBase = await runAction(workspace, planInputs, { GITHUB_EVENT_PATH: pullRequestEvent(runner, { pull_request: { number: 42, base: { sha: 'f'.repeat(40), ref: 'main' }, head: { sha: headSha } } }) });
-    expect(unknownBase.code, unknownBase.stdout).toBe(0);
-    expect(unknownBase.stdout).toMatch(/::warning::iam-gitops: cannot compare with the pull request's base main \(fffffff\)/);
-    expect(ours()[0]!.body).toContain('Cannot compare with the base main');
+    // A base that cannot be found: with live IAM from AWS, a warning and the plan without telling drift apart.
+    const unknownBaseEvent = { GITHUB_EVENT_PATH: pullRequestEvent(runner, { pull_request: { number: 42, base: { sha: 'f'.repeat(40), ref: 'main' }, head: { sha: headSha } } }) };
+    const emulator = await startTestEmulator(exampleSnapshotJson());
+    try {
+      const { state: _state, ...fromAws } = planInputs;
+      const unknownBase = await runAction(workspace, fromAws, { ...unknownBaseEvent, ...CREDENTIALS_ENV, AWS_ENDPOINT_URL_IAM: emulator.url, AWS_ENDPOINT_URL_STS: emulator.url });
+      expect(unknownBase.code, unknownBase.stdout).toBe(0);
+      expect(unknownBase.stdout).toMatch(/::warning::iam-gitops: cannot compare with the pull request's base main \(fffffff\)/);
+      expect(ours()[0]!.body).toContain('Cannot compare with the base main');
+    } finally {
+      await emulator.close();
+    }
+    // With live IAM from a snapshot in the repository, only the base's copy may be planned against: no base, no plan.
+    const noBaseCopy = await runAction(workspace, planInputs, unknownBaseEvent);
+    expect(noBaseCopy.code).toBe(1);
+    expect(noBaseCopy.stdout).toContain("::error::iam-gitops: cannot read the snapshot live-snapshot.json at the pull request's base main (fffffff), and a pull request's own copy cannot be trusted: no plan");
+  }, 60_000);
+
+  it('a fork that adds an administrator and edits the snapshot to match is planned against the base\'s copy; the comment and the log say so first (issue 16, item 8)', async () => {
+    const workspace = await checkout();
+    writeFileSync(join(workspace, 'manifests/users/mallory.yaml'), 'kind: User\nname: mallory\npath: /people/\nmanagedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\n');
+    const snapshot = JSON.parse(readFileSync(join(workspace, 'live-snapshot.json'), 'utf8')) as { UserDetailList: unknown[] };
+    snapshot.UserDetailList.push({ Path: '/people/', UserName: 'mallory', UserId: 'AIDAMALLORYEXAMPLE01', Arn: 'arn:aws:iam::123456789012:user/people/mallory', CreateDate: '2026-01-01T00:00:00Z', UserPolicyList: [], GroupList: [], AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }], Tags: [] });
+    writeFileSync(join(workspace, 'live-snapshot.json'), JSON.stringify(snapshot));
+    const fork = { GITHUB_EVENT_PATH: pullRequestEvent(temp('iam-gitops-fork-'), { action: 'synchronize', number: 42, pull_request: { number: 42, base: { sha: baseSha, ref: 'main', repo: { full_name: 'acme/iam-config' } }, head: { sha: headSha, ref: 'mallory', repo: { full_name: 'mallory/iam-config' } } } }) };
+    const result = await runAction(workspace, { ...planInputs, 'fail-on': 'high' }, fork);
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stdout).toContain(`::warning::iam-gitops: this pull request changes live-snapshot.json, the snapshot of live IAM it is planned against. The plan uses the base's copy (${baseSha.slice(0, 7)}).`);
+    expect(result.stdout).toMatch(/::error::iam-gitops: the change introduces 2 findings at or above high \(worst: critical; fail-on: high\): .*FULL_ADMIN on arn:aws:iam::123456789012:user\/people\/mallory/);
+    const plan = JSON.parse(readFileSync(result.outputs['plan-path']!, 'utf8')) as Plan;
+    expect(plan.changes.find((c) => c.name === 'mallory')).toMatchObject({ action: 'create', origin: 'pull-request' });
+    expect(plan.pullRequest!.snapshot).toEqual({ path: 'live-snapshot.json', base: baseSha, change: 'modified' });
+    const body = ours()[0]!.body;
+    expect(body.split('\n').slice(3, 5)).toEqual(['> [!CAUTION]', expect.stringMatching(/^> \*\*This pull request changes live\\-snapshot\\\.json, the snapshot of live IAM it is planned against\\\./)]);
+    expect(body).toContain('this plan is against the snapshot live\\-snapshot\\.json committed in the repository as the base has it');
+    expect(result.summary).toContain('> [!CAUTION]');
+
+    // The fork deletes the snapshot instead: the base's copy still. The workflow names one only the fork has: no plan.
+    rmSync(join(workspace, 'live-snapshot.json'));
+    const deleted = await runAction(workspace, { ...planInputs, comment: 'false' }, fork);
+    expect(deleted.code, deleted.stdout).toBe(0);
+    expect((JSON.parse(readFileSync(deleted.outputs['plan-path']!, 'utf8')) as Plan).pullRequest!.snapshot!.change).toBe('deleted');
+    writeFileSync(join(workspace, 'mine.json'), JSON.stringify(snapshot));
+    const added = await runAction(workspace, { ...planInputs, state: 'mine.json', comment: 'false' }, fork);
+    expect(added.code).toBe(1);
+    expect(added.stdout).toContain('::error::iam-gitops: the snapshot mine.json is not a file at the base');
   }, 60_000);
 
   it('accounts: the folders the pull request changes as a matrix (its base fetched into a shallow clone); a push that changes none gives 0', async () => {

@@ -8,6 +8,7 @@ import { error, hasErrors, InputError } from '../../src/core/diagnostics.js';
 import { inert, inertJson, inertLines } from '../../src/core/terminal-safe.js';
 import { withPullRequest } from '../../src/app/pull-request.js';
 import { readPullRequest } from '../../src/git/pull-request-git.js';
+import { SnapshotTextReader } from '../../src/live/snapshot-text-reader.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { renderComment } from '../../src/render/comment.js';
@@ -27,13 +28,15 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)')
     .addOption(new Option('--fail-on <severity>', 'exit 3 when the change introduces or raises a finding this severe or worse (accepted risks never count)').choices(FAIL_ON).default('never'))
     .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
-    .option('--base <ref>', "a pull request's base (branch, tag or commit): mark each change as caused by the pull request or as drift already there")
+    .option('--base <ref>', "a pull request's base (branch, tag or commit): mark each change as caused by the pull request or as drift already there; a --state snapshot in the repository is read at the base")
     .option('--head <ref>', 'with --base: plan the manifests at this commit instead of the working tree')
     .action(async (options: LiveSourceOptions & { manifests: string; format: Format; out?: string; detailedExitcode?: boolean; failOn: FailOn; now?: string; base?: string; head?: string }) => {
       if (options.head !== undefined && options.base === undefined) throw new InputError([error('--head needs --base', 'Give the pull request\'s base too: --base origin/main --head HEAD.')]);
-      const pr = options.base === undefined ? undefined : await readPullRequest({ manifests: options.manifests, base: options.base, ...(options.head === undefined ? {} : { head: options.head }) });
+      const reader = liveReaderFrom(options, ctx.io);
+      // A snapshot in the repository is read at the base: a pull request cannot say what live IAM is.
+      const pr = options.base === undefined ? undefined : await readPullRequest({ manifests: options.manifests, base: options.base, ...(options.head === undefined ? {} : { head: options.head }), ...(options.state === undefined ? {} : { snapshot: options.state }) });
       const manifests = pr?.headManifests ?? readManifestFolder(options.manifests);
-      const planned = await planChanges(manifests, liveReaderFrom(options, ctx.io), parseNow(options.now));
+      const planned = await planChanges(manifests, pr?.snapshot ? new SnapshotTextReader(pr.snapshot.source, pr.snapshot.text) : reader, parseNow(options.now));
       const result = pr ? await withPullRequest(planned, manifests, pr) : planned;
       if (!result.plan || hasErrors(result.diagnostics)) {
         ctx.printDiagnostics(result.diagnostics);

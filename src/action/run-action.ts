@@ -20,7 +20,7 @@ import { detectDrift, driftFingerprint, hasDrift } from '../app/drift.js';
 import { withPullRequest } from '../app/pull-request.js';
 import { auditAccount, planChanges } from '../app/use-cases.js';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
-import { formatDiagnostic, hasErrors, InputError, type Diagnostic } from '../core/diagnostics.js';
+import { error, formatDiagnostic, hasErrors, InputError, type Diagnostic } from '../core/diagnostics.js';
 import { readPullRequest, type PullRequestGit } from '../git/pull-request-git.js';
 import { inertJson } from '../core/terminal-safe.js';
 import { gitHubClient } from '../github/client.js';
@@ -31,6 +31,7 @@ import { createAwsClients, type AwsClients } from '../live/aws/connection.js';
 import { AwsLiveReader } from '../live/aws/aws-live-reader.js';
 import type { LiveReader } from '../live/live-state.js';
 import { SnapshotFileReader } from '../live/snapshot-file-reader.js';
+import { SnapshotTextReader } from '../live/snapshot-text-reader.js';
 import { readManifestFolder } from '../manifest/read-manifest-folder.js';
 import { hasChanges, type Plan } from '../plan/plan.js';
 import { COMMENT_LIMIT, commentMarker, driftMarker, maxSeverity, renderComment, SUMMARY_LIMIT, verdictOf } from '../render/comment.js';
@@ -125,11 +126,18 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
   if (pr) {
     git = await core.group('Comparing with the pull request base', async () => {
       try {
-        const found = await readPullRequest({ manifests: inputs.manifests, base: pr.baseSha, fetchFrom: 'origin' });
+        // A snapshot in the repository is read at the base: a pull request (a fork's) cannot say what live IAM is.
+        const found = await readPullRequest({ manifests: inputs.manifests, base: pr.baseSha, fetchFrom: 'origin', ...(inputs.state ? { snapshot: inputs.state } : {}) });
         log.info(`merge base ${found.context.mergeBase}; ${found.context.files.length} manifest files changed`);
+        if (found.snapshot?.change) log.warning(`iam-gitops: this pull request ${found.snapshot.change === 'modified' ? 'changes' : found.snapshot.change === 'deleted' ? 'deletes' : 'replaces'} ${found.snapshot.path}, the snapshot of live IAM it is planned against. The plan uses the base's copy (${found.snapshot.base.slice(0, 7)}).`);
         return found;
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
+        // Without the base, the snapshot could only be the pull request's own copy: no plan rather than a forged one.
+        if (inputs.state) {
+          const about = e.diagnostics.some((d) => d.summary.startsWith('the snapshot'));
+          throw about ? e : new InputError([error(`cannot read the snapshot ${inputs.state} at the pull request's base ${pr.baseRef} (${pr.baseSha.slice(0, 7)}), and a pull request's own copy cannot be trusted: no plan`, 'Check out enough history for the base (actions/checkout with fetch-depth: 0), or plan with AWS credentials.'), ...e.diagnostics]);
+        }
         const why = e.diagnostics.map((d) => `${d.summary}. ${d.detail ?? ''}`).join(' ');
         log.warning(`iam-gitops: cannot compare with the pull request's base ${pr.baseRef} (${pr.baseSha.slice(0, 7)}): ${why} The plan is complete; it only cannot tell this pull request's changes from drift.`);
         notes.push(`Cannot compare with the base ${pr.baseRef} (${pr.baseSha.slice(0, 7)}): ${why}`);
@@ -140,7 +148,7 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
 
   const result = await core.group('Planning', async () => {
     const manifests = readManifestFolder(inputs.manifests);
-    const planned = await planChanges(manifests, await liveReader(inputs, env), new Date());
+    const planned = await planChanges(manifests, git?.snapshot ? new SnapshotTextReader(git.snapshot.source, git.snapshot.text) : await liveReader(inputs, env), new Date());
     return git ? withPullRequest(planned, manifests, git) : planned;
   });
   const folder = folderName(inputs.manifests);
@@ -159,7 +167,8 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
   annotate(plan.diagnostics);
   const catalog = await loadActionCatalog();
   const planPath = writePlan(plan, folder, env);
-  const liveNote = inputs.state ? `Live IAM was not read from AWS: this plan is against the snapshot ${inputs.state} committed in the repository${pr?.fromFork ? ' (a pull request from a fork gets no AWS credentials)' : ''}. The apply on merge plans again against AWS.` : undefined;
+  const snapshotAt = git?.snapshot ? ` as the base has it (${git.snapshot.base.slice(0, 7)})` : '';
+  const liveNote = inputs.state ? `Live IAM was not read from AWS: this plan is against the snapshot ${inputs.state} committed in the repository${snapshotAt}${pr?.fromFork ? ' (a pull request from a fork gets no AWS credentials)' : ''}. The apply on merge plans again against AWS.` : undefined;
   const options = { folder, ...(liveNote ? { liveNote } : {}) };
   await writeSummary(withinBytes((limit) => renderComment(plan, catalog, { ...options, limit, fullReport: `the plan JSON (${planPath} on the runner)` }) + notesMarkdown(notes), SUMMARY_BUDGET));
 

@@ -6,7 +6,7 @@
 import { formatDiagnostic } from '../core/diagnostics.js';
 import { inertDeep } from '../core/terminal-safe.js';
 import type { Plan } from '../plan/plan.js';
-import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, type Mood, type ShownChange } from './describe-change.js';
+import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
 import type { Finding } from '../analyze/findings.js';
 import { renderFindingsText } from './findings.js';
@@ -20,6 +20,8 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
   const out: string[] = [];
   out.push(colors.bold(`iam-gitops ${mood === 'drift' ? 'drift report' : 'plan'} for account ${plan.account}`) + colors.dim(` (live: ${plan.live.source})`));
   out.push('');
+  const snapshotWarning = snapshotChangeWarning(plan.pullRequest);
+  if (snapshotWarning) out.push(colors.delete(colors.bold(`warning: ${snapshotWarning}`)), '');
   if (plan.changes.length === 0) {
     out.push(mood === 'drift' ? 'Every managed entity matches its manifest.' : 'No changes. Live IAM matches the manifests.');
   } else {
