@@ -458,6 +458,46 @@ describe('the Action against AWS (the emulator)', () => {
     }
   }, 180_000);
 
+  it('apply warns when the environment it runs in is unprotected, or when it cannot tell; not when it is protected (issue 16, item 13)', async () => {
+    const emulator = await startTestEmulator(exampleSnapshotJson());
+    try {
+      const workspace = await checkout();
+      const jwt = (claims: Record<string, string>): string => ['{"alg":"none","typ":"JWT"}', JSON.stringify({ iss: 'https://token.actions.githubusercontent.com', aud: 'sts.amazonaws.com', exp: Math.floor(Date.now() / 1000) + 300, ...claims }), ''].map((part) => Buffer.from(part).toString('base64url')).join('.');
+      const aws = { ...CREDENTIALS_ENV, AWS_ENDPOINT_URL_IAM: emulator.url, AWS_ENDPOINT_URL_STS: emulator.url, GITHUB_EVENT_NAME: 'push' };
+      const oidc = { ACTIONS_ID_TOKEN_REQUEST_URL: `${fake.url}/_oidc/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: fake.oidc.requestToken };
+      const apply = (claims: Record<string, string> | undefined, token = WRITE_TOKEN) => {
+        if (claims) fake.oidc.token = jwt(claims);
+        return runAction(workspace, { command: 'apply', comment: 'false', 'github-token': token }, { ...aws, ...(claims ? oidc : {}) });
+      };
+      const inProduction = { sub: 'repo:acme/iam-config:environment:iam-production', environment: 'iam-production' };
+      const warningOf = (run: Run) => run.stdout.split('\n').filter((l) => /^::warning::iam-gitops: (this apply|cannot read how environment)/.test(l));
+
+      // The environment GitHub created when the job first named it: no rules.
+      fake.environments.set('acme/iam-config/iam-production', { reviewers: [], branches: 'any' });
+      const unprotected = await apply(inProduction);
+      expect(unprotected.code, unprotected.stdout).toBe(0);
+      expect(warningOf(unprotected)).toEqual(['::warning::iam-gitops: this apply runs in environment "iam-production", which has no required reviewers (nobody approves an apply before it changes IAM) and no deployment branch rule (a workflow run from any branch may apply). Protect it before the first apply: Settings > Environments, required reviewers, and deployment branches "main" only (README, "The apply environment").']);
+
+      fake.environments.set('acme/iam-config/iam-production', { reviewers: ['octo-admin'], branches: ['main'] });
+      const protectedRun = await apply(inProduction);
+      expect(protectedRun.code, protectedRun.stdout).toBe(0);
+      expect(warningOf(protectedRun)).toEqual([]);
+      expect(protectedRun.stdout).toContain('environment "iam-production": 1 required reviewers, deployments from selected branches only');
+
+      const noEnvironment = await apply({ sub: 'repo:acme/iam-config:ref:refs/heads/main' });
+      expect(noEnvironment.stdout).toContain('::warning::iam-gitops: this apply job runs in no environment, so nothing holds it for review before it changes IAM.');
+
+      fake.tokens.set('ghs_apply_without_actions_read', { write: true, login: BOT_LOGIN, actions: false });
+      const unreadable = await apply(inProduction, 'ghs_apply_without_actions_read');
+      expect(warningOf(unreadable)).toEqual([expect.stringContaining('cannot read how environment "iam-production" is protected: the token may not read environments (403: Resource not accessible by integration). Give the job `permissions: actions: read`.')]);
+
+      const withoutOidc = await apply(undefined);
+      expect(withoutOidc.stdout).toContain('iam-gitops: no OIDC token (permissions: id-token: write), so the environment this apply runs in is not checked');
+    } finally {
+      await emulator.close();
+    }
+  }, 120_000);
+
   it('apply refuses a snapshot, and says what to change', async () => {
     const workspace = await checkout();
     const result = await runAction(workspace, { command: 'apply', state: 'live-snapshot.json' }, { GITHUB_EVENT_NAME: 'push' });

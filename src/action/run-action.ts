@@ -25,6 +25,7 @@ import { readPullRequest, type PullRequestGit } from '../git/pull-request-git.js
 import { inertJson } from '../core/terminal-safe.js';
 import { gitHubClient } from '../github/client.js';
 import { syncDriftIssue } from '../github/drift-issue.js';
+import { environmentGaps, readEnvironmentProtection } from '../github/environment.js';
 import { pullRequestsMergedAs } from '../github/merged-pull-requests.js';
 import { upsertStickyComment, type CommentOutcome } from '../github/sticky-comment.js';
 import { createAwsClients, type AwsClients } from '../live/aws/connection.js';
@@ -183,7 +184,17 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
 
 async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {
   if (inputs.state) throw new ActionInputError('apply changes live IAM, so it reads AWS: remove the state input (a snapshot cannot be applied to)');
-  const clients = await awsClients(inputs, env);
+  // GitHub's OIDC token says which environment the job runs in (and assumes the role): fetched once.
+  let idToken: string | undefined;
+  if (env['ACTIONS_ID_TOKEN_REQUEST_URL']) {
+    try {
+      idToken = await core.getIDToken('sts.amazonaws.com');
+    } catch {
+      /* awsClients says why, if the role needs it */
+    }
+  }
+  await checkApplyEnvironment(inputs, run, idToken);
+  const clients = await awsClients(inputs, env, idToken);
   const catalog = await loadActionCatalog();
   const outcome = await core.group('Applying', () =>
     applyManifests({
@@ -365,14 +376,14 @@ async function liveReader(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise
  * assumed with GitHub's token, no secret stored; with role-to-assume and credentials in the environment, through
  * STS AssumeRole; otherwise the environment's credentials (aws-actions/configure-aws-credentials).
  */
-async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<AwsClients> {
+async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv, idToken?: string): Promise<AwsClients> {
   const common = { ...(inputs.awsRegion ? { region: inputs.awsRegion } : {}), env, ...tuning(env) };
   const role = inputs.roleToAssume;
   const hasEnvCredentials = Boolean(env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']);
   if (role && env['ACTIONS_ID_TOKEN_REQUEST_URL']) {
     let token: string;
     try {
-      token = await core.getIDToken('sts.amazonaws.com');
+      token = idToken ?? (await core.getIDToken('sts.amazonaws.com'));
     } catch (e) {
       throw new ActionInputError(`cannot get GitHub's OIDC token to assume ${role}: ${e instanceof Error ? e.message : String(e)}. Give the job \`permissions: id-token: write\`.`);
     }
@@ -381,7 +392,7 @@ async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise
       // Assume now: a refusal here is about the role's trust policy, and the message should say so.
       await clients.iam.config.credentials();
     } catch (e) {
-      const sub = subjectOf(token);
+      const sub = claimOf(token, 'sub');
       throw new ActionInputError(`cannot assume ${role} with GitHub's OIDC token (sub: ${sub ?? 'unknown'}): ${e instanceof Error ? e.message : String(e)}. The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the token.actions.githubusercontent.com provider with aud sts.amazonaws.com and this sub (examples/workflows/iam-roles.yaml shows both roles).`);
     }
     return clients;
@@ -395,13 +406,45 @@ async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise
 }
 
 /** The `sub` claim of a JWT (not verified: only to say which subject a trust policy refused). */
-function subjectOf(token: string): string | undefined {
+function claimOf(token: string, claim: 'sub' | 'environment'): string | undefined {
   try {
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
-    return typeof claims.sub === 'string' ? claims.sub : undefined;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    return typeof claims[claim] === 'string' ? claims[claim] : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Before an apply: is its environment protected? The job names one (the OIDC token's `environment` claim), and
+ * GitHub creates an environment a job names, unprotected, the first time it runs: then the apply role is anyone's
+ * who can run the workflow. Warns when it can see no required reviewers or no deployment branch rule; says when it
+ * cannot see (no OIDC token, no github-token, no `actions: read`).
+ */
+async function checkApplyEnvironment(inputs: ActionInputs, run: RunContext, idToken: string | undefined): Promise<void> {
+  const how = 'Protect it before the first apply: Settings > Environments, required reviewers, and deployment branches "main" only (README, "The apply environment").';
+  if (!idToken) {
+    log.info('iam-gitops: no OIDC token (permissions: id-token: write), so the environment this apply runs in is not checked');
+    return;
+  }
+  const name = claimOf(idToken, 'environment');
+  if (!name) {
+    log.warning(`iam-gitops: this apply job runs in no environment, so nothing holds it for review before it changes IAM. Give the job \`environment:\` with required reviewers and deployment branches "main" (README, "The apply environment").`);
+    return;
+  }
+  if (!inputs.githubToken) {
+    log.info(`iam-gitops: no github-token, so how environment "${name}" is protected is not checked`);
+    return;
+  }
+  const client = gitHubClient({ token: inputs.githubToken, baseUrl: run.apiUrl, log: (m) => log.info(m) });
+  const check = await readEnvironmentProtection(client, { owner: run.owner, repo: run.repo, name });
+  if (!check.ok) {
+    log.warning(`iam-gitops: ${check.reason} An unprotected environment lets anyone who can run this workflow apply, unreviewed.`);
+    return;
+  }
+  const gaps = environmentGaps(check.protection);
+  if (gaps.length) log.warning(`iam-gitops: this apply runs in environment "${name}", which has ${gaps.join(' and ')}. ${how}`);
+  else log.info(`environment "${name}": ${check.protection.reviewers} required reviewers, deployments from ${check.protection.branches} only`);
 }
 
 function tuning(env: NodeJS.ProcessEnv): { maxAttempts?: number; retryBaseDelayMs?: number } {

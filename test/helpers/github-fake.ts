@@ -27,6 +27,14 @@ export interface FakeIssue {
   user: { login: string; type: 'Bot' | 'User' };
 }
 
+/** A deployment environment, as its settings page makes it: reviewers (logins), the branches that may deploy. */
+export interface FakeEnvironment {
+  readonly reviewers: readonly string[];
+  /** `protected`: protected branches only; a list: those branches; `any`: no rule. */
+  readonly branches: 'protected' | readonly string[] | 'any';
+  readonly waitTimer?: number;
+}
+
 export interface FakeRequest {
   readonly method: string;
   readonly path: string;
@@ -39,8 +47,13 @@ type Fault = ({ readonly kind: 'status'; readonly status: number } | { readonly 
 export interface GitHubFake {
   readonly url: string;
   /** Token → what it may do, and whose name its comments carry. */
-  /** `push: false`: the token may write issues and comments but not push, so GitHub drops the labels of new issues. */
-  readonly tokens: Map<string, { readonly write: boolean; readonly login: string; readonly push?: boolean }>;
+  /**
+   * `push: false`: the token may write issues and comments but not push, so GitHub drops the labels of new issues.
+   * `actions: false`: no `actions` permission (a job whose `permissions:` leaves it out): environments are refused.
+   */
+  readonly tokens: Map<string, FakeToken>;
+  /** Deployment environments by `owner/repo/name`: what `GET /repos/{owner}/{repo}/environments/{name}` answers. */
+  readonly environments: Map<string, FakeEnvironment>;
   /**
    * Commits GitHub knows, by SHA (`owner/repo@sha`), with the pull requests associated with each: what
    * `GET /repos/{owner}/{repo}/commits/{sha}/pulls` answers. A SHA not listed is GitHub's 422 "No commit found".
@@ -65,6 +78,13 @@ export interface GitHubFake {
   close(): Promise<void>;
 }
 
+export interface FakeToken {
+  readonly write: boolean;
+  readonly login: string;
+  readonly push?: boolean;
+  readonly actions?: boolean;
+}
+
 export const WRITE_TOKEN = 'ghs_write_token_for_tests';
 export const READ_TOKEN = 'ghs_read_only_token_for_tests';
 export const ISSUES_ONLY_TOKEN = 'ghs_issues_but_no_push_token_for_tests';
@@ -87,7 +107,8 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
   let nextIssue = 500;
   const faults: Fault[] = [];
   const requests: FakeRequest[] = [];
-  const tokens = new Map<string, { readonly write: boolean; readonly login: string; readonly push?: boolean }>([
+  const environments: GitHubFake['environments'] = new Map();
+  const tokens = new Map<string, FakeToken>([
     [WRITE_TOKEN, { write: true, login: BOT_LOGIN }],
     [READ_TOKEN, { write: false, login: BOT_LOGIN }],
     [ISSUES_ONLY_TOKEN, { write: true, login: BOT_LOGIN, push: false }],
@@ -246,6 +267,27 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
       }
       return send(200, { number: issue.number, title: issue.title, body: issue.body, state: issue.state, state_reason: issue.state_reason, html_url: `https://github.com/${m[1]}/${m[2]}/issues/${issue.number}` });
     }
+    // An environment and what protects it, shaped as GitHub answers (protection_rules, deployment_branch_policy).
+    m = /^\/repos\/([^/]+)\/([^/]+)\/environments\/([^/]+)$/.exec(url.pathname);
+    if (m && req.method === 'GET') {
+      if (identity.actions === false) return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/deployments/environments#get-an-environment', status: '403' });
+      const name = decodeURIComponent(m[3]!);
+      const env = environments.get(`${m[1]}/${m[2]}/${name}`);
+      if (!env) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/deployments/environments#get-an-environment', status: '404' });
+      const rules: Record<string, unknown>[] = [];
+      let id = 3736;
+      if (env.waitTimer) rules.push({ id: id++, node_id: `GA_${id}`, type: 'wait_timer', wait_timer: env.waitTimer });
+      if (env.reviewers.length) rules.push({ id: id++, node_id: `GA_${id}`, type: 'required_reviewers', prevent_self_review: false, reviewers: env.reviewers.map((login, i) => ({ type: 'User', reviewer: { login, id: 1000 + i, type: 'User' } })) });
+      if (env.branches !== 'any') rules.push({ id: id++, node_id: `GA_${id}`, type: 'branch_policy' });
+      return send(200, {
+        id: 161088068, node_id: 'MDExOkVudmlyb25tZW50MTYxMDg4MDY4', name,
+        url: `${base}/repos/${m[1]}/${m[2]}/environments/${encodeURIComponent(name)}`,
+        html_url: `https://github.com/${m[1]}/${m[2]}/deployments/activity_log?environments_filter=${encodeURIComponent(name)}`,
+        created_at: '2026-11-23T22:00:40Z', updated_at: '2026-11-23T22:00:40Z',
+        protection_rules: rules,
+        deployment_branch_policy: env.branches === 'any' ? null : { protected_branches: env.branches === 'protected', custom_branch_policies: env.branches !== 'protected' },
+      });
+    }
     m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(url.pathname);
     if (m && req.method === 'GET') {
       const pulls = commits.get(`${m[1]}/${m[2]}@${m[3]}`);
@@ -284,6 +326,7 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
   return {
     url: base,
     tokens,
+    environments,
     commits,
     comments: (issue) => store.get(issue) ?? [],
     issues: (repo) => issueStore.get(repo) ?? [],
