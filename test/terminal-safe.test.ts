@@ -44,6 +44,8 @@ describe('inert: one untrusted value in a line', () => {
     expect(inert('  ::add-mask::y')).toBe('  \\u003a:add-mask::y');
     expect(inert('a ##[error]b')).toBe('a ##\\u005berror]b');
     expect(inert('\u202eevil')).toBe('\\u202eevil');
+    // Renderers may meet a value twice (a plan's findings, then the findings): inert twice is inert once.
+    fc.assert(fc.property(hostile, (s) => inert(inert(s)) === inert(s)));
   });
 
   it('every hostile string of the corpus is a command or a control sequence before, and inert after', () => {

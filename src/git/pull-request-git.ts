@@ -164,7 +164,8 @@ async function snapshotAtBase(git: SimpleGit, top: string, given: string, base: 
     return undefined;
   }
   const hint = 'A pull request cannot say what live IAM is: the plan reads the snapshot from the base branch. Commit it there first (iam-gitops snapshot --aws --out FILE), plan with AWS credentials, or keep a snapshot you exported yourself outside the repository (--state /tmp/live.json).';
-  const entry = (await git.raw(['ls-tree', '-z', '--full-tree', base, '--', path])).split('\0').find(Boolean);
+  // Literal: a path with * or ? names that file, not the files it would match.
+  const entry = (await git.raw(['--literal-pathspecs', 'ls-tree', '-z', '--full-tree', base, '--', path])).split('\0').find(Boolean);
   const [mode, type, sha] = entry ? entry.slice(0, entry.indexOf('\t')).split(/\s+/) : [];
   if (!entry || type !== 'blob' || !sha) {
     throw new InputError([error(`the snapshot ${path} is not a file at the base (${base.slice(0, 7)})${entry ? ` (it is a ${type === 'tree' ? 'folder' : type})` : ': the pull request adds it, or it is not committed'}`, hint)]);
@@ -179,7 +180,7 @@ async function snapshotAtBase(git: SimpleGit, top: string, given: string, base: 
 async function snapshotChange(git: SimpleGit, mergeBase: string, head: string | undefined, path: string): Promise<SnapshotChange | undefined> {
   let out: string;
   try {
-    out = await git.raw(['-c', 'core.quotepath=off', 'diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', mergeBase, ...(head ? [head] : []), '--', path]);
+    out = await git.raw(['--literal-pathspecs', '-c', 'core.quotepath=off', 'diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', mergeBase, ...(head ? [head] : []), '--', path]);
   } catch {
     // git refuses a path "beyond a symbolic link": a folder of the path was replaced by a link.
     return 'replaced';
