@@ -231,19 +231,20 @@ describe('plan --base in a shallow clone (actions/checkout\'s default depth)', (
 });
 
 describe('plan --base --state: a pull request cannot say what live IAM is (issue 16, item 8)', () => {
+  // A small account (planning it is quick): alice, and the administrator a fork would add.
   const MALLORY = 'kind: User\nname: mallory\npath: /people/\nmanagedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\n';
+  const user = (name: string, id: string, admin: boolean) => ({ Path: '/people/', UserName: name, UserId: id, Arn: `arn:aws:iam::123456789012:user/people/${name}`, CreateDate: '2026-01-01T00:00:00Z', UserPolicyList: [], GroupList: [], AttachedManagedPolicies: admin ? [{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }] : [], Tags: [] });
+  const live = (...users: unknown[]): string => JSON.stringify({ UserDetailList: [user('alice', 'AIDAALICEEXAMPLE0001', false), ...users], GroupDetailList: [], RoleDetailList: [], Policies: [] }, null, 2);
   /** The snapshot as a fork edits it to match its change: mallory, already an administrator. */
-  const forged = (): string => {
-    const snapshot = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as { UserDetailList: unknown[] };
-    snapshot.UserDetailList.push({ Path: '/people/', UserName: 'mallory', UserId: 'AIDAMALLORYEXAMPLE01', Arn: 'arn:aws:iam::123456789012:user/people/mallory', CreateDate: '2026-01-01T00:00:00Z', UserPolicyList: [], GroupList: [], AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }], Tags: [] });
-    return JSON.stringify(snapshot, null, 2);
-  };
-  /** A config repo whose main branch holds the example and its snapshot at snapshots/live.json; on `feature`. */
+  const forged = (): string => live(user('mallory', 'AIDAMALLORYEXAMPLE01', true));
+  /** A config repo whose main branch holds alice's account and its snapshot at snapshots/live.json; on `feature`. */
   const repoWithSnapshot = (): ReturnType<typeof configRepo> =>
     configRepo((d) => {
-      cpSync(join(PROJECT_ROOT, 'manifests'), join(d, 'manifests'), { recursive: true });
+      mkdirSync(join(d, 'manifests/users'), { recursive: true });
+      writeFileSync(join(d, 'manifests/account.yaml'), 'kind: Account\nid: "123456789012"\nprune: false\nmanagedPaths: ["/"]\n');
+      writeFileSync(join(d, 'manifests/users/alice.yaml'), 'kind: User\nname: alice\npath: /people/\n');
       mkdirSync(join(d, 'snapshots'));
-      cpSync(SNAPSHOT, join(d, 'snapshots/live.json'));
+      writeFileSync(join(d, 'snapshots/live.json'), live());
     });
   const plan = async (dir: string, extra: readonly string[] = [], state = join(dir, 'snapshots/live.json')): Promise<{ run: CliRun; plan?: Plan }> => {
     const run = await runCli(['plan', '--manifests', join(dir, 'manifests'), '--state', state, '--now', NOW, '--base', 'main', '--format', 'json', ...extra]);
@@ -272,6 +273,7 @@ describe('plan --base --state: a pull request cannot say what live IAM is (issue
     const md = await runCli(['plan', '--manifests', join(dir, 'manifests'), '--state', join(dir, 'snapshots/live.json'), '--now', NOW, '--base', 'main', '--format', 'markdown']);
     expect(md.stdout.split('\n').slice(3, 5)).toEqual(['> [!CAUTION]', expect.stringMatching(/^> \*\*This pull request changes snapshots\/live\\\.json, the snapshot of live IAM it is planned against\\\. A pull request cannot say what live IAM is\\: this plan is against the base&apos;s copy \\\(/)]);
     expect(md.stdout).toMatch(/FULL\\_ADMIN<\/code> on <code>user mallory<\/code>/);
+    expect(md.stdout).toMatch(/^### 🔺 iam-gitops: broadening/m);
     // What the fork hoped for: against its own copy, mallory would be no change at all.
     const own = await runCli(['plan', '--manifests', join(dir, 'manifests'), '--state', join(dir, 'snapshots/live.json'), '--now', NOW, '--format', 'json']);
     expect(mallory(JSON.parse(own.stdout) as Plan)).toEqual({ change: undefined, admin: false });
@@ -325,8 +327,8 @@ describe('plan --base --state: a pull request cannot say what live IAM is (issue
     writeFileSync(join(dir, 'snapshots/live.json'), forged());
     await commit(git, 'refresh the snapshot');
     await git.checkout('feature');
-    edit(join(dir, 'manifests/users/bob.yaml'), (t) => t.replace('team: payments', 'team: billing'));
-    await commit(git, 'bob');
+    edit(join(dir, 'manifests/users/alice.yaml'), (t) => `${t}tags:\n  team: billing\n`);
+    await commit(git, 'alice');
     const { run, plan: p } = await plan(dir);
     expect(run.code, run.stderr).toBe(0);
     expect(p!.pullRequest!.snapshot).toEqual({ path: 'snapshots/live.json', base: (await git.revparse(['main'])).trim() });

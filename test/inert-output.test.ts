@@ -23,10 +23,10 @@ afterAll(() => {
 });
 const startEmulator = emulatorsClosedAfterEachTest();
 
-function hostileConfig(s: string): HostileConfig {
+function hostileConfig(strings: readonly string[]): HostileConfig {
   const dir = mkdtempSync(join(tmpdir(), 'iam-gitops-inert-'));
   made.push(dir);
-  return writeHostileConfig(dir, [s]);
+  return writeHostileConfig(dir, strings);
 }
 
 /** The law on one run: nothing the runner acts on, nothing the terminal acts on. */
@@ -36,9 +36,9 @@ function expectInert(run: CliRun, what: string): void {
   expect(rawControls(output), `${what}: raw control characters`).toEqual([]);
 }
 
-/** Every text output of the CLI over one hostile configuration; `all` adds the slower formats. */
-async function everyOutput(s: string, all: boolean): Promise<Record<string, CliRun>> {
-  const c = hostileConfig(s);
+/** Every text output of the CLI over one configuration holding the strings; `all` adds the other formats. */
+async function everyOutput(strings: readonly string[], all: boolean): Promise<Record<string, CliRun>> {
+  const c = hostileConfig(strings);
   const live = ['--state', c.snapshot, '--now', NOW];
   const runs: Record<string, CliRun> = {
     'validate (valid)': await runCli(['validate', '--manifests', c.valid]),
@@ -50,8 +50,17 @@ async function everyOutput(s: string, all: boolean): Promise<Record<string, CliR
     'accounts text': await runCli(['accounts', '--root', c.accounts]),
   };
   if (!all) return runs;
+  // The flags and paths a workflow passes, one string at a time.
+  const perString: Record<string, CliRun> = {};
+  for (const [i, s] of strings.entries()) {
+    perString[`simulate flags ${i}`] = await runCli(['simulate', '--state', c.snapshot, '--principal', `arn:aws:iam::123456789012:role/${s}`, '--action', 'iam:GetUser', '--context', `aws:PrincipalTag/x=${s}`]);
+    perString[`simulate bad flags ${i}`] = await runCli(['simulate', '--state', c.snapshot, '--principal', s, '--action', s]);
+    perString[`unknown option ${i}`] = await runCli(['plan', `--${s}`]);
+    perString[`missing snapshot ${i}`] = await runCli(['plan', '--manifests', c.valid, '--state', join(c.snapshot, '..', `${fileName(s)}.json`)]);
+  }
   return {
     ...runs,
+    ...perString,
     'plan json': await runCli(['plan', '--manifests', c.valid, ...live, '--format', 'json']),
     'plan markdown': await runCli(['plan', '--manifests', c.valid, ...live, '--format', 'markdown']),
     'drift json': await runCli(['drift', '--manifests', c.valid, ...live, '--format', 'json']),
@@ -61,36 +70,32 @@ async function everyOutput(s: string, all: boolean): Promise<Record<string, CliR
     'audit of the manifests': await runCli(['audit', ...live, '--manifests', c.valid]),
     'simulate requests': await runCli(['simulate', '--state', c.snapshot, '--requests', c.requests]),
     'simulate json': await runCli(['simulate', '--state', c.snapshot, '--requests', c.requests, '--format', 'json']),
-    'simulate flags': await runCli(['simulate', '--state', c.snapshot, '--principal', `arn:aws:iam::123456789012:role/${s}`, '--action', 'iam:GetUser', '--context', `aws:PrincipalTag/x=${s}`]),
-    'simulate bad flags': await runCli(['simulate', '--state', c.snapshot, '--principal', s, '--action', s]),
     'accounts json': await runCli(['accounts', '--root', c.accounts, '--format', 'json']),
     'accounts matrix': await runCli(['accounts', '--root', c.accounts, '--format', 'matrix']),
-    'unknown option': await runCli(['plan', `--${s}`]),
-    'missing snapshot': await runCli(['plan', '--manifests', c.valid, '--state', join(c.snapshot, '..', `${fileName(s)}.json`)]),
   };
 }
 
 describe('untrusted text stays inert in every CLI output', () => {
   it('the hostile corpus, through every output', async () => {
-    for (const s of HOSTILE_STRINGS) {
-      const runs = await everyOutput(s, true);
-      for (const [what, run] of Object.entries(runs)) expectInert(run, `${what} of ${JSON.stringify(s)}`);
-      // The outputs are the real ones, not errors: the valid configuration plans, and says what it read.
-      expect(runs['plan text']!.code, runs['plan text']!.stderr).toBe(0);
-      expect(runs['plan text']!.stdout).toContain('role deployer0');
-      expect(runs['validate (invalid)']!.code).toBe(1);
-      expect(runs['accounts text']!.stdout, `${JSON.stringify(s)}: ${runs['accounts text']!.stderr}`).toContain('2 account folders:');
-      expect(JSON.parse(runs['plan json']!.stdout)).toMatchObject({ formatVersion: 1 });
-      expect(JSON.parse(runs['accounts matrix']!.stdout).include).toHaveLength(2);
-    }
-  }, 240_000);
+    const n = HOSTILE_STRINGS.length;
+    const runs = await everyOutput(HOSTILE_STRINGS, true);
+    for (const [what, run] of Object.entries(runs)) expectInert(run, what);
+    // The outputs are the real ones, not errors: the valid configuration plans every role, and says what it read.
+    expect(runs['plan text']!.code, runs['plan text']!.stderr).toBe(0);
+    for (let i = 0; i < n; i++) expect(runs['plan text']!.stdout).toMatch(new RegExp(`^~ role deployer${i} will be updated in place`, "m"));
+    expect(runs['validate (invalid)']!.code).toBe(1);
+    expect(runs['validate (invalid)']!.stderr.split('\n').filter((l) => /: error: /.test(l)).length).toBeGreaterThanOrEqual(4 * n);
+    expect(runs['accounts text']!.stdout, runs['accounts text']!.stderr).toContain(`${2 * n} account folders:`);
+    expect(JSON.parse(runs['plan json']!.stdout)).toMatchObject({ formatVersion: 1 });
+    expect(JSON.parse(runs['accounts matrix']!.stdout).include).toHaveLength(2 * n);
+  }, 120_000);
 
   it('random strings, through the main outputs', async () => {
     const pieces = ['::', ':', '##[', ']', 'error', 'add-mask', ' ', '\t', '\u00a0', '\n', '\r', '\u2028', '\u0085', '\u001b', '[2J', '\u009b', '\u0007', '\u202e', 'a'];
     const strings = fc.oneof(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 10 }).map((p) => p.join('')), fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }));
     await fc.assert(
       fc.asyncProperty(strings, async (s) => {
-        for (const [what, run] of Object.entries(await everyOutput(s, false))) expectInert(run, `${what} of ${JSON.stringify(s)}`);
+        for (const [what, run] of Object.entries(await everyOutput([s], false))) expectInert(run, `${what} of ${JSON.stringify(s)}`);
       }),
       { numRuns: 6, seed: 20261116 },
     );
@@ -100,7 +105,7 @@ describe('untrusted text stays inert in every CLI output', () => {
     const emulator = await startEmulator(undefined);
     // (No CR in these: a description is the one raw text IAM stores, and its XML answer turns CR into LF.)
     for (const s of ['::error::forged \u001b[2J', '\u001b[1A\u001b[2KApply 0 steps? ##[add-mask]x\n::warning::y \u202e']) {
-      const c = hostileConfig(s);
+      const c = hostileConfig([s]);
       const questions: string[] = [];
       const declined = await runCli(['apply', '--manifests', c.valid, ...emulator.awsArgs], emulator.env, { ask: async (q) => (questions.push(q), 'no') });
       expectInert(declined, `apply declined, ${JSON.stringify(s)}`);
