@@ -3,8 +3,11 @@
  * (401 for unknown ones; 403 "Resource not accessible by integration" for a read-only token that writes, as a
  * fork's GITHUB_TOKEN gets), pages follow GitHub's rules (`per_page` up to 100, a `Link` header with `next` and
  * `last`), bodies over 65,536 characters are refused with GitHub's 422, locked conversations refuse comments, and
- * faults can be injected: 5xx, secondary rate limits with `Retry-After`, primary ones with `x-ratelimit-*`.
- * It also serves the Actions OIDC token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`).
+ * faults can be injected (for every request, or one path): 5xx, secondary rate limits with `Retry-After`, primary
+ * ones with `x-ratelimit-*`. Who a token is: `GET /user` answers a person's token and refuses an installation token
+ * ("Resource not accessible by integration"), whose bot GraphQL's `viewer` names (`POST /graphql`). Environments
+ * answer with their protection rules, 403 without `actions` permission and 404 when missing. It also serves the
+ * Actions OIDC token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
