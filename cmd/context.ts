@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { failingFindings } from '../src/analyze/findings.js';
 import type { PlanFinding } from '../src/analyze/plan-findings.js';
 import { error, formatDiagnostic, InputError, sortDiagnostics, type Diagnostic } from '../src/core/diagnostics.js';
+import { inert } from '../src/core/terminal-safe.js';
 import { writeOutputFile } from '../src/io/files.js';
 import { AwsLiveReader } from '../src/live/aws/aws-live-reader.js';
 import { createAwsClients, DEFAULT_REGION, type AwsClients, type AwsOptions } from '../src/live/aws/connection.js';
@@ -144,7 +145,7 @@ export function count(n: number, singular: string, plural = `${singular}s`): str
 export function failOnIntroducedFindings(ctx: CliContext, findings: readonly PlanFinding[], failOn: FailOn, who: string): void {
   const failing = failingFindings(findings, failOn);
   if (failing.length === 0) return;
-  ctx.io.stderr(`iam-gitops: ${who} introduces ${count(failing.length, 'finding')} at or above ${failOn} (--fail-on ${failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${f.principal}`).join(', ')}${failing.length > 3 ? ', ...' : ''}\n`);
+  ctx.io.stderr(`iam-gitops: ${who} introduces ${count(failing.length, 'finding')} at or above ${failOn} (--fail-on ${failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${inert(f.principal)}`).join(', ')}${failing.length > 3 ? ', ...' : ''}\n`);
   ctx.setExitCode(EXIT_FINDINGS);
 }
 

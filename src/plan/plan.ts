@@ -89,7 +89,17 @@ export interface PullRequestContext {
   readonly note?: string;
   /** Drift the pull request adopts: changes the base's manifests needed that the head's do not (they now say what live IAM has). */
   readonly adopted?: readonly { readonly action: ChangeAction; readonly kind: EntityKind; readonly name: string }[];
+  /**
+   * Added field: live IAM came from a snapshot file in the repository (`plan --base --state`, the Action's `state`).
+   * A pull request cannot say what live IAM is (a fork would edit the snapshot to match its change): the plan is
+   * against the base's copy (`path` at `base`), whatever the pull request does to the file; `change` says what it
+   * does (absent: nothing; `replaced`: by a symbolic link, a folder or a submodule).
+   */
+  readonly snapshot?: { readonly path: string; readonly base: string; readonly change?: SnapshotChange };
 }
+
+/** What a pull request does to the snapshot file a plan reads live IAM from. */
+export type SnapshotChange = 'modified' | 'deleted' | 'replaced';
 
 export interface PlanSummary {
   /** Changes by action; the two halves of a replacement count as one create and one delete (as Terraform does). */
