@@ -9,6 +9,7 @@
  */
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Node } from 'yaml';
 import { findJsonError, locationOf } from '../core/json-location.js';
+import { checkValueShape, describeShapeProblem, jsonNestingOffset } from '../core/input-limits.js';
 import { z } from 'zod';
 import { accountOfArn, isAwsManagedPolicyArn, nameKey, parseArn } from '../core/arn.js';
 import { error, InputError, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
@@ -97,6 +98,11 @@ export function parseSnapshot(file: string, text: string): LiveState {
     const found = findJsonError(text);
     throw new InputError([error(`snapshot is not valid JSON: ${found.message}`, `Fix the file, or export it again. ${HOW_TO_EXPORT}`, locationOf(file, text, found.offset))]);
   }
+  const tooDeep = jsonNestingOffset(text);
+  if (tooDeep !== undefined) {
+    const { summary, detail } = describeShapeProblem({ kind: 'nesting' });
+    throw new InputError([error(`snapshot is ${summary}`, `${detail} A real export nests about ten levels. ${HOW_TO_EXPORT}`, locationOf(file, text, tooDeep))]);
+  }
   return parseSnapshotValue(file, json, text);
 }
 
@@ -140,6 +146,13 @@ function buildLiveState(file: string, text: string | undefined, snapshot: Snapsh
     const decoded = decodeDocument(value);
     if (!decoded) {
       problems.push(error(`snapshot ${formatJsonPath(path)}: policy document is neither JSON nor URL-encoded JSON`, 'Re-export the snapshot; documents must be JSON objects or the URL-encoded strings the IAM API returns.', locate()(path)));
+      return makePolicy({});
+    }
+    // A document given as text was parsed here, unseen by the file's own check: hold it to the same limits.
+    const shape = checkValueShape(decoded);
+    if (shape) {
+      const { summary, detail } = describeShapeProblem(shape);
+      problems.push(error(`snapshot ${formatJsonPath(path)}: policy document is ${summary}`, detail, locate()(path)));
       return makePolicy({});
     }
     return makePolicy(decoded);
