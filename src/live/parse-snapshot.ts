@@ -9,6 +9,7 @@
  */
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Node } from 'yaml';
 import { findJsonError, locationOf } from '../core/json-location.js';
+import { iamNameProblem, iamPathProblem, type IamNameKind } from '../core/iam-names.js';
 import { checkValueShape, describeShapeProblem, jsonNestingOffset } from '../core/input-limits.js';
 import { z } from 'zod';
 import { accountOfArn, isAwsManagedPolicyArn, nameKey, parseArn } from '../core/arn.js';
@@ -157,6 +158,9 @@ function buildLiveState(file: string, text: string | undefined, snapshot: Snapsh
     }
     return makePolicy(decoded);
   };
+
+  checkIdentifiers(snapshot, problems, locate);
+  if (problems.length > 0) throw new InputError(problems);
 
   const account = majorityAccount([
     ...snapshot.UserDetailList.map((u) => u.Arn),
@@ -308,6 +312,52 @@ function inline(list: readonly { PolicyName: string; PolicyDocument: string | Re
     out[p.PolicyName] = document(p.PolicyDocument, [...at, i, 'PolicyDocument']);
   });
   return out;
+}
+
+/**
+ * Every name and path in the snapshot, held to IAM's rules: a snapshot is data from outside (a file anyone may
+ * edit), and names end up in file names (import), ARNs and messages. A name such as `../../victim` is refused at
+ * its place, naming the rule.
+ */
+function checkIdentifiers(snapshot: Snapshot, problems: Diagnostic[], locate: () => (path: (string | number)[]) => SourceLocation | undefined): void {
+  const name = (kind: IamNameKind, value: string, at: (string | number)[]): void => {
+    const problem = iamNameProblem(kind, value);
+    if (problem) problems.push(error(`snapshot ${formatJsonPath(at)}: ${JSON.stringify(value)} is not a valid IAM ${kind} name`, `${capitalised(problem)}. IAM never returns such a name: the snapshot was edited or is corrupt. ${HOW_TO_EXPORT}`, locate()(at)));
+  };
+  const path = (value: string, at: (string | number)[]): void => {
+    const problem = iamPathProblem(value);
+    if (problem) problems.push(error(`snapshot ${formatJsonPath(at)}: ${JSON.stringify(value)} is not a valid IAM path`, `${capitalised(problem)}. IAM never returns such a path: the snapshot was edited or is corrupt. ${HOW_TO_EXPORT}`, locate()(at)));
+  };
+  const inline = (list: readonly { PolicyName: string }[] | null | undefined, at: (string | number)[]): void => (list ?? []).forEach((p, i) => name('inline policy', p.PolicyName, [...at, i, 'PolicyName']));
+  snapshot.UserDetailList.forEach((u, i) => {
+    const at = ['UserDetailList', i];
+    name('user', u.UserName, [...at, 'UserName']);
+    path(u.Path, [...at, 'Path']);
+    (u.GroupList ?? []).forEach((g, j) => name('group', g, [...at, 'GroupList', j]));
+    inline(u.UserPolicyList, [...at, 'UserPolicyList']);
+  });
+  snapshot.GroupDetailList.forEach((g, i) => {
+    const at = ['GroupDetailList', i];
+    name('group', g.GroupName, [...at, 'GroupName']);
+    path(g.Path, [...at, 'Path']);
+    inline(g.GroupPolicyList, [...at, 'GroupPolicyList']);
+  });
+  snapshot.RoleDetailList.forEach((r, i) => {
+    const at = ['RoleDetailList', i];
+    name('role', r.RoleName, [...at, 'RoleName']);
+    path(r.Path, [...at, 'Path']);
+    inline(r.RolePolicyList, [...at, 'RolePolicyList']);
+    (r.InstanceProfileList ?? []).forEach((p, j) => name('instance profile', p.InstanceProfileName, [...at, 'InstanceProfileList', j, 'InstanceProfileName']));
+  });
+  snapshot.Policies.forEach((p, i) => {
+    const at = ['Policies', i];
+    name('policy', p.PolicyName, [...at, 'PolicyName']);
+    path(p.Path, [...at, 'Path']);
+  });
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function addUnique<T extends { name: string }>(map: Map<string, T>, name: string, at: (string | number)[], problems: Diagnostic[], locate: () => (path: (string | number)[]) => SourceLocation | undefined, entity: T): void {
