@@ -14,6 +14,7 @@ import { readInputFile } from '../../src/io/files.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import { palette } from '../../src/render/palette.js';
 import { renderPlanText } from '../../src/render/text-plan.js';
+import type { AwsClients } from '../../src/live/aws/connection.js';
 import { addLiveSourceOptions, awsClientsFrom, count, EXIT_ERROR, type CliContext, type LiveSourceOptions } from '../context.js';
 
 interface ApplyOptions extends LiveSourceOptions {
@@ -71,10 +72,12 @@ export function registerApply(program: Command, ctx: CliContext): void {
           onEvent: (event) => progress.event(event),
           onWait: (message) => progress.say(colors.dim(`    ${message}`)),
           interrupted: () => interrupted,
+          throttlingAdvice: `lower --concurrency (this run: ${options.concurrency})`,
           ...consistencyTimeout(io.env),
         });
         progress.clear();
         report(outcome, ctx);
+        reportThrottling(clients.throttling, ctx);
       } finally {
         progress.clear();
         stopListening?.();
@@ -175,6 +178,12 @@ function report(outcome: ApplyOutcome, ctx: CliContext): void {
       return;
     }
   }
+}
+
+/** Time waited on IAM throttling, said apart from eventual consistency (which the result line reports). */
+function reportThrottling(throttling: AwsClients['throttling'], ctx: CliContext): void {
+  if (throttling.throttledRetries === 0 && throttling.throttledMs < 1000) return;
+  ctx.io.stderr(`note: IAM throttled ${count(throttling.throttledRetries, 'request')}; ${(throttling.throttledMs / 1000).toFixed(1)} s in all went to waiting on throttling (not eventual consistency).\n`);
 }
 
 function printRisk(risk: LockoutRisk, ctx: CliContext): void {
