@@ -400,7 +400,7 @@ function subjectOf(token: string): string | undefined {
 async function idTokenWithin(ms: number): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from GitHub's OIDC token endpoint within ${Math.round(ms / 1000)} s`)), ms);
+    timer = setTimeout(() => reject(new Error(`no answer from GitHub's OIDC token endpoint within ${ms / 1000} s`)), ms);
   });
   try {
     return await Promise.race([core.getIDToken('sts.amazonaws.com'), timeout]);

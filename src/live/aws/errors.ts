@@ -53,6 +53,10 @@ export function describeAwsError(e: unknown, what: string, target: string, advic
   if (code === 'AccessDenied' || err.$metadata?.httpStatusCode === 403) {
     return error(`access denied while ${what}: ${message}`, 'Grant the caller the IAM permissions iam-gitops needs (see the README: "Permissions the tool needs"), or use a role that has them (--assume-role).');
   }
+  if (network === 'ETIMEDOUT' || network === 'timeout') {
+    // Connected (or trying to), and no answer came within the request's timeout: a server that hangs.
+    return error(`no answer from ${target} in time while ${what}${attempts ? ` (${attempts} attempts)` : ''}`, target === 'AWS' ? 'Check the network and proxy settings; AWS may be having trouble (each request may take IAM_GITOPS_REQUEST_TIMEOUT_MS, default 60 s).' : `Is the endpoint running and answering? Check --endpoint ${target}.`);
+  }
   if (network) {
     return error(`cannot reach ${target} while ${what} (${network})`, target === 'AWS' ? 'Check the network and proxy settings.' : `Is the endpoint running? Check --endpoint ${target}.`);
   }

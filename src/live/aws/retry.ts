@@ -10,7 +10,7 @@
  * requests retry at once.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AdaptiveRetryStrategy, MAXIMUM_RETRY_DELAY, Retry } from '@smithy/core/retry';
+import { AdaptiveRetryStrategy, MAXIMUM_RETRY_DELAY, Retry, type RateLimiter } from '@smithy/core/retry';
 
 type RetryErrorInfo = Parameters<AdaptiveRetryStrategy['refreshRetryTokenForRetry']>[1];
 type RetryToken = Awaited<ReturnType<AdaptiveRetryStrategy['acquireInitialRetryToken']>>;
@@ -47,6 +47,8 @@ export interface RetryOptions {
   readonly ledger: ThrottleLedger;
   /** The clock, for measuring waits (tests may pass their own). */
   readonly now?: () => number;
+  /** The client-side pacing after throttling; default the SDK's (tests that count rather than wait replace it). */
+  readonly rateLimiter?: RateLimiter;
 }
 
 export function reportingRetryStrategy(options: RetryOptions): AdaptiveRetryStrategy {
@@ -69,7 +71,7 @@ export function reportingRetryStrategy(options: RetryOptions): AdaptiveRetryStra
       return delay;
     },
   };
-  const inner = new AdaptiveRetryStrategy(options.maxAttempts, { backoff, ...(options.baseDelayMs !== undefined ? { baseDelay: options.baseDelayMs } : {}) });
+  const inner = new AdaptiveRetryStrategy(options.maxAttempts, { backoff, ...(options.baseDelayMs !== undefined ? { baseDelay: options.baseDelayMs } : {}), ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}) });
   const strategy = Object.create(inner) as AdaptiveRetryStrategy;
   strategy.acquireInitialRetryToken = async (scope: string): Promise<RetryToken> => {
     // The adaptive rate limiter holds new requests back only after throttling: that pause is throttling's too.
