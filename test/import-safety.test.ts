@@ -99,6 +99,11 @@ describe('the snapshot reader holds names and paths to IAM\'s rules', () => {
     expect(bad((s) => (role(s)['RolePolicyList'] = [{ PolicyName: '../x', PolicyDocument: DOC }]))).toMatch(/RolePolicyList\[0\]\.PolicyName: "\.\.\/x" is not a valid IAM inline policy name/);
     expect(bad((s) => (role(s)['InstanceProfileList'] = [{ InstanceProfileName: 'a/b' }]))).toMatch(/is not a valid IAM instance profile name/);
     expect(bad((s) => ((s['UserDetailList']![0] as Record<string, unknown>)['GroupList'] = ['../g']))).toMatch(/UserDetailList\[0\]\.GroupList\[0\]: "\.\.\/g" is not a valid IAM group name/);
+    // The ARN agrees with the kind, path and name, and its account is 12 digits (it ends up in every ARN written).
+    expect(bad((s) => (role(s)['Arn'] = 'arn:aws:iam::(a+)+$:role/r'))).toMatch(/RoleDetailList\[0\]\.Arn: "arn:aws:iam::\(a\+\)\+\$:role\/r" is not the ARN of role "r"/);
+    expect(bad((s) => (role(s)['Arn'] = `arn:aws:iam::${ACCOUNT}:role/../../victim`))).toMatch(/is not the ARN of role "r"/);
+    expect(bad((s) => (role(s)['Arn'] = `arn:aws:iam::${ACCOUNT}:user/r`))).toMatch(/is not the ARN of role "r"/);
+    expect(bad((s) => (role(s)['Arn'] = 'arn:aws:iam::aws:role/r'))).toMatch(/is not the ARN of role "r"/);
   });
 });
 

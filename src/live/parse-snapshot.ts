@@ -329,10 +329,19 @@ function checkIdentifiers(snapshot: Snapshot, problems: Diagnostic[], locate: ()
     if (problem) problems.push(error(`snapshot ${formatJsonPath(at)}: ${JSON.stringify(value)} is not a valid IAM path`, `${capitalised(problem)}. IAM never returns such a path: the snapshot was edited or is corrupt. ${HOW_TO_EXPORT}`, locate()(at)));
   };
   const inline = (list: readonly { PolicyName: string }[] | null | undefined, at: (string | number)[]): void => (list ?? []).forEach((p, i) => name('inline policy', p.PolicyName, [...at, i, 'PolicyName']));
+  // An entity's ARN names its kind and, last, its name; its account (which ends up in every ARN the tool writes and
+  // compares) is 12 digits, or "aws" for AWS managed policies. (The path in between is not compared: exports of AWS
+  // managed policies do not always agree with their Path field.)
+  const arn = (kind: 'user' | 'group' | 'role' | 'policy', entity: { Arn: string }, entityName: string, at: (string | number)[]): void => {
+    const m = /^arn:aws[a-z-]*:iam::(\d{12}|aws):(.*)$/.exec(entity.Arn);
+    if (m && m[2]!.startsWith(`${kind}/`) && m[2]!.endsWith(`/${entityName}`) && (m[1] !== 'aws' || kind === 'policy')) return;
+    problems.push(error(`snapshot ${formatJsonPath([...at, 'Arn'])}: ${JSON.stringify(entity.Arn)} is not the ARN of ${kind} ${JSON.stringify(entityName)}`, `IAM's ARN for it is arn:PARTITION:iam::ACCOUNT:${kind}/PATH/${entityName}, ACCOUNT being 12 digits. The snapshot was edited or is corrupt. ${HOW_TO_EXPORT}`, locate()([...at, 'Arn'])));
+  };
   snapshot.UserDetailList.forEach((u, i) => {
     const at = ['UserDetailList', i];
     name('user', u.UserName, [...at, 'UserName']);
     path(u.Path, [...at, 'Path']);
+    arn('user', u, u.UserName, at);
     (u.GroupList ?? []).forEach((g, j) => name('group', g, [...at, 'GroupList', j]));
     inline(u.UserPolicyList, [...at, 'UserPolicyList']);
   });
@@ -340,12 +349,14 @@ function checkIdentifiers(snapshot: Snapshot, problems: Diagnostic[], locate: ()
     const at = ['GroupDetailList', i];
     name('group', g.GroupName, [...at, 'GroupName']);
     path(g.Path, [...at, 'Path']);
+    arn('group', g, g.GroupName, at);
     inline(g.GroupPolicyList, [...at, 'GroupPolicyList']);
   });
   snapshot.RoleDetailList.forEach((r, i) => {
     const at = ['RoleDetailList', i];
     name('role', r.RoleName, [...at, 'RoleName']);
     path(r.Path, [...at, 'Path']);
+    arn('role', r, r.RoleName, at);
     inline(r.RolePolicyList, [...at, 'RolePolicyList']);
     (r.InstanceProfileList ?? []).forEach((p, j) => name('instance profile', p.InstanceProfileName, [...at, 'InstanceProfileList', j, 'InstanceProfileName']));
   });
@@ -353,6 +364,7 @@ function checkIdentifiers(snapshot: Snapshot, problems: Diagnostic[], locate: ()
     const at = ['Policies', i];
     name('policy', p.PolicyName, [...at, 'PolicyName']);
     path(p.Path, [...at, 'Path']);
+    arn('policy', p, p.PolicyName, at);
   });
 }
 
