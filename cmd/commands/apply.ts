@@ -16,6 +16,7 @@ import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import { palette } from '../../src/render/palette.js';
 import { renderPlanText } from '../../src/render/text-plan.js';
 import type { PlanFinding } from '../../src/analyze/plan-findings.js';
+import type { AwsClients } from '../../src/live/aws/connection.js';
 import { addLiveSourceOptions, awsClientsFrom, count, EXIT_ERROR, FAIL_ON, failOnIntroducedFindings, type CliContext, type FailOn, type LiveSourceOptions } from '../context.js';
 
 interface ApplyOptions extends LiveSourceOptions {
@@ -76,10 +77,12 @@ export function registerApply(program: Command, ctx: CliContext): void {
           onEvent: (event) => progress.event(event),
           onWait: (message) => progress.say(colors.dim(`    ${inert(message)}`)),
           interrupted: () => interrupted,
+          throttlingAdvice: `lower --concurrency (this run: ${options.concurrency})`,
           ...consistencyTimeout(io.env),
         });
         progress.clear();
         report(outcome, ctx, options.failOn);
+        reportThrottling(clients.throttling, ctx);
       } finally {
         progress.clear();
         stopListening?.();
@@ -197,6 +200,12 @@ function printRemainingRisks(risks: readonly PlanFinding[], ctx: CliContext): vo
     return `    ${arn}: ${own.map((f) => `${f.severity} ${f.code}`).join(', ')}\n        remove it: a manifest with kind: ${kind === 'user' ? 'User' : 'Role'}, name: ${name}, deleted: true (or prune: true in the Account manifest)\n`;
   });
   ctx.io.stderr(`${colors.warn(`warning: live IAM still holds ${count(risks.length, 'risk')} of ${count(principals.length, 'principal')} no manifest declares; apply leaves unmanaged principals alone:`)}\n${lines.join('')}${principals.length > 10 ? `    ... and ${principals.length - 10} more (see drift)\n` : ''}    Or declare the principal as it should be, or accept the risk in acceptedRisks (with a reason).\n`);
+}
+
+/** Time waited on IAM throttling, said apart from eventual consistency (which the result line reports). */
+function reportThrottling(throttling: AwsClients['throttling'], ctx: CliContext): void {
+  if (throttling.throttledRetries === 0 && throttling.throttledMs < 1000) return;
+  ctx.io.stderr(`note: IAM throttled ${count(throttling.throttledRetries, 'request')}; ${(throttling.throttledMs / 1000).toFixed(1)} s in all went to waiting on throttling (not eventual consistency).\n`);
 }
 
 function printRisk(risk: LockoutRisk, ctx: CliContext): void {

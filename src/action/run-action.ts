@@ -28,7 +28,8 @@ import { syncDriftIssue } from '../github/drift-issue.js';
 import { environmentGaps, readEnvironmentProtection } from '../github/environment.js';
 import { pullRequestsMergedAs } from '../github/merged-pull-requests.js';
 import { upsertStickyComment, type CommentOutcome } from '../github/sticky-comment.js';
-import { createAwsClients, type AwsClients } from '../live/aws/connection.js';
+import { awsTuningFromEnv, createAwsClients, DEFAULT_REQUEST_TIMEOUT_MS, type AwsClients } from '../live/aws/connection.js';
+import { describeRetry, type RetryEvent } from '../live/aws/retry.js';
 import { AwsLiveReader } from '../live/aws/aws-live-reader.js';
 import type { LiveReader } from '../live/live-state.js';
 import { SnapshotFileReader } from '../live/snapshot-file-reader.js';
@@ -188,7 +189,7 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
   let idToken: string | undefined;
   if (env['ACTIONS_ID_TOKEN_REQUEST_URL']) {
     try {
-      idToken = await core.getIDToken('sts.amazonaws.com');
+      idToken = await idTokenWithin(awsTuningFromEnv(env).requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     } catch {
       /* awsClients says why, if the role needs it */
     }
@@ -215,6 +216,7 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
       onWait: (message) => log.info(message),
     }),
   );
+  if (clients.throttling.throttledRetries > 0) core.info(`IAM throttled ${clients.throttling.throttledRetries} requests; ${(clients.throttling.throttledMs / 1000).toFixed(1)} s in all went to waiting on throttling (not eventual consistency)`);
   const folder = folderName(inputs.manifests);
   const planPath = outcome.plan ? writePlan(outcome.plan, folder, env) : undefined;
   setPlanOutputs(outcome.plan, planPath);
@@ -382,13 +384,14 @@ async function liveReader(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise
  * STS AssumeRole; otherwise the environment's credentials (aws-actions/configure-aws-credentials).
  */
 async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv, idToken?: string): Promise<AwsClients> {
-  const common = { ...(inputs.awsRegion ? { region: inputs.awsRegion } : {}), env, ...tuning(env) };
+  const tuning = awsTuningFromEnv(env);
+  const common = { ...(inputs.awsRegion ? { region: inputs.awsRegion } : {}), env, ...tuning, onRetry: (event: RetryEvent) => log.info(describeRetry(event)) };
   const role = inputs.roleToAssume;
   const hasEnvCredentials = Boolean(env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']);
   if (role && env['ACTIONS_ID_TOKEN_REQUEST_URL']) {
     let token: string;
     try {
-      token = idToken ?? (await core.getIDToken('sts.amazonaws.com'));
+      token = idToken ?? (await idTokenWithin(tuning.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
     } catch (e) {
       throw new ActionInputError(`cannot get GitHub's OIDC token to assume ${role}: ${e instanceof Error ? e.message : String(e)}. Give the job \`permissions: id-token: write\`.`);
     }
@@ -452,10 +455,17 @@ async function checkApplyEnvironment(inputs: ActionInputs, run: RunContext, idTo
   else log.info(`environment "${name}": ${check.protection.reviewers} required reviewers, deployments from ${check.protection.branches} only`);
 }
 
-function tuning(env: NodeJS.ProcessEnv): { maxAttempts?: number; retryBaseDelayMs?: number } {
-  const attempts = Number(env['IAM_GITOPS_MAX_ATTEMPTS']);
-  const delay = Number(env['IAM_GITOPS_RETRY_BASE_DELAY_MS']);
-  return { ...(attempts > 0 ? { maxAttempts: attempts } : {}), ...(delay > 0 ? { retryBaseDelayMs: delay } : {}) };
+/** GitHub's OIDC token, or a failure after this long: `core.getIDToken` itself has no timeout. */
+async function idTokenWithin(ms: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from GitHub's OIDC token endpoint within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([core.getIDToken('sts.amazonaws.com'), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** CloudTrail shows who did what: the session is named after the run. */
