@@ -216,7 +216,7 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
       onWait: (message) => log.info(message),
     }),
   );
-  if (clients.throttling.throttledRetries > 0) core.info(`IAM throttled ${clients.throttling.throttledRetries} requests; ${(clients.throttling.throttledMs / 1000).toFixed(1)} s in all went to waiting on throttling (not eventual consistency)`);
+  if (clients.throttling.throttledRetries > 0) log.info(`IAM throttled ${clients.throttling.throttledRetries} requests; ${(clients.throttling.throttledMs / 1000).toFixed(1)} s in all went to waiting on throttling (not eventual consistency)`);
   const folder = folderName(inputs.manifests);
   const planPath = outcome.plan ? writePlan(outcome.plan, folder, env) : undefined;
   setPlanOutputs(outcome.plan, planPath);
