@@ -7,6 +7,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../src/core/diagnostics.js';
+import { defuseWorkflowCommands, inertLines } from '../src/core/terminal-safe.js';
 import { TOOL_VERSION } from '../src/version.js';
 import { registerApply } from './commands/apply.js';
 import { registerAccounts } from './commands/accounts.js';
@@ -49,7 +50,10 @@ const processIo: Io = {
   },
 };
 
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], terminal: Io = processIo): Promise<number> {
+  // The last guard before the terminal and the Actions runner: whatever a command prints (values in it are made
+  // inert where they are rendered), no line of it is read as a workflow command.
+  const io: Io = { ...terminal, stdout: (text) => terminal.stdout(defuseWorkflowCommands(text)), stderr: (text) => terminal.stderr(defuseWorkflowCommands(text)) };
   let exitCode = EXIT_OK;
   const debug = argv.includes('--debug');
   const program = new Command('iam-gitops')
@@ -58,7 +62,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--debug', 'print stack traces of internal errors')
     .option('--no-color', 'no colours, even on a terminal (NO_COLOR=1 does the same)')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // commander repeats arguments in its messages ("unknown option '...'"): made inert like any other value.
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(inertLines(text)) })
     .showHelpAfterError('(run iam-gitops --help for usage)');
   // A command's exit code is the worst it sets (3 for findings wins over 2 for changes).
   const ctx = createContext(io, program, (code) => {
@@ -79,7 +84,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return EXIT_ERROR;
     }
     const err = e as Error;
-    io.stderr(`iam-gitops: internal error: ${err.message}\n${debug ? `${err.stack}\n` : 'Run again with --debug for the stack trace, and please report it.\n'}`);
+    io.stderr(inertLines(`iam-gitops: internal error: ${err.message}\n${debug ? `${err.stack}\n` : 'Run again with --debug for the stack trace, and please report it.\n'}`));
     return EXIT_ERROR;
   }
 }

@@ -6,9 +6,11 @@ import { Option, type Command } from 'commander';
 import { failingFindings } from '../src/analyze/findings.js';
 import type { PlanFinding } from '../src/analyze/plan-findings.js';
 import { error, formatDiagnostic, InputError, sortDiagnostics, type Diagnostic } from '../src/core/diagnostics.js';
+import { inert } from '../src/core/terminal-safe.js';
 import { writeOutputFile } from '../src/io/files.js';
 import { AwsLiveReader } from '../src/live/aws/aws-live-reader.js';
-import { createAwsClients, DEFAULT_REGION, type AwsClients, type AwsOptions } from '../src/live/aws/connection.js';
+import { awsTuningFromEnv, createAwsClients, DEFAULT_REGION, type AwsClients } from '../src/live/aws/connection.js';
+import { describeRetry } from '../src/live/aws/retry.js';
 import type { LiveReader } from '../src/live/live-state.js';
 import { SnapshotFileReader } from '../src/live/snapshot-file-reader.js';
 
@@ -85,12 +87,6 @@ export function addLiveSourceOptions(command: Command, awsOnly = false): Command
     .option('--session-name <name>', 'with --assume-role: the role session name (default iam-gitops-TIME)');
 }
 
-/** Tuning knobs for tests and slow networks, read from the environment. */
-export function awsTuning(env: Io['env']): Pick<AwsOptions, 'maxAttempts' | 'retryBaseDelayMs'> {
-  const attempts = Number(env['IAM_GITOPS_MAX_ATTEMPTS']);
-  const delay = Number(env['IAM_GITOPS_RETRY_BASE_DELAY_MS']);
-  return { ...(attempts > 0 ? { maxAttempts: attempts } : {}), ...(delay >= 0 && env['IAM_GITOPS_RETRY_BASE_DELAY_MS'] ? { retryBaseDelayMs: delay } : {}) };
-}
 
 export function awsClientsFrom(options: LiveSourceOptions, io: Io): AwsClients {
   const awsFlags = (['profile', 'region', 'endpoint', 'assumeRole', 'externalId', 'sessionName'] as const).filter((k) => options[k] !== undefined);
@@ -102,7 +98,11 @@ export function awsClientsFrom(options: LiveSourceOptions, io: Io): AwsClients {
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.assumeRole ? { assumeRole: { arn: options.assumeRole, ...(options.externalId ? { externalId: options.externalId } : {}), ...(options.sessionName ? { sessionName: options.sessionName } : {}) } } : {}),
     env: io.env,
-    ...awsTuning(io.env),
+    ...awsTuningFromEnv(io.env),
+    // Waiting is said as it starts: a throttled run is slow, not stuck. Short retries of passing failures are not.
+    onRetry: (event) => {
+      if (event.kind === 'throttling' || event.delayMs >= 1000) io.stderr(`    ${describeRetry(event)}\n`);
+    },
   });
 }
 
@@ -144,7 +144,7 @@ export function count(n: number, singular: string, plural = `${singular}s`): str
 export function failOnIntroducedFindings(ctx: CliContext, findings: readonly PlanFinding[], failOn: FailOn, who: string): void {
   const failing = failingFindings(findings, failOn);
   if (failing.length === 0) return;
-  ctx.io.stderr(`iam-gitops: ${who} introduces ${count(failing.length, 'finding')} at or above ${failOn} (--fail-on ${failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${f.principal}`).join(', ')}${failing.length > 3 ? ', ...' : ''}\n`);
+  ctx.io.stderr(`iam-gitops: ${who} introduces ${count(failing.length, 'finding')} at or above ${failOn} (--fail-on ${failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${inert(f.principal)}`).join(', ')}${failing.length > 3 ? ', ...' : ''}\n`);
   ctx.setExitCode(EXIT_FINDINGS);
 }
 

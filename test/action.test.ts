@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,9 @@ import type { Plan } from '../src/plan/plan.js';
 import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator } from './helpers/emulator.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { BOT_LOGIN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
+import { writeHostileConfig } from './helpers/hostile-config.js';
 import { runCli } from './helpers/run-cli.js';
+import { HOSTILE_STRINGS, rawControls, workflowCommands } from './helpers/workflow-commands.js';
 
 const ISSUE = 'acme/iam-config#42';
 const AUTHOR = ['-c', 'user.name=Test', '-c', 'user.email=test@example.com'];
@@ -219,10 +221,48 @@ describe('the Action on a pull request', () => {
     expect(broken.stdout).toContain('::warning::iam-gitops: the event payload');
     expect(broken.stdout).toContain('is not a pull_request event: pull_request.number');
     expect(broken.summary).toContain('### 🔀 iam-gitops: mixed');
-    const unknownBase = await runAction(workspace, planInputs, { GITHUB_EVENT_PATH: pullRequestEvent(runner, { pull_request: { number: 42, base: { sha: 'f'.repeat(40), ref: 'main' }, head: { sha: headSha } } }) });
-    expect(unknownBase.code, unknownBase.stdout).toBe(0);
-    expect(unknownBase.stdout).toMatch(/::warning::iam-gitops: cannot compare with the pull request's base main \(fffffff\)/);
-    expect(ours()[0]!.body).toContain('Cannot compare with the base main');
+    // A base that cannot be found: with live IAM from AWS, a warning and the plan without telling drift apart.
+    const unknownBaseEvent = { GITHUB_EVENT_PATH: pullRequestEvent(runner, { pull_request: { number: 42, base: { sha: 'f'.repeat(40), ref: 'main' }, head: { sha: headSha } } }) };
+    const emulator = await startTestEmulator(exampleSnapshotJson());
+    try {
+      const { state: _state, ...fromAws } = planInputs;
+      const unknownBase = await runAction(workspace, fromAws, { ...unknownBaseEvent, ...CREDENTIALS_ENV, AWS_ENDPOINT_URL_IAM: emulator.url, AWS_ENDPOINT_URL_STS: emulator.url });
+      expect(unknownBase.code, unknownBase.stdout).toBe(0);
+      expect(unknownBase.stdout).toMatch(/::warning::iam-gitops: cannot compare with the pull request's base main \(fffffff\)/);
+      expect(ours()[0]!.body).toContain('Cannot compare with the base main');
+    } finally {
+      await emulator.close();
+    }
+    // With live IAM from a snapshot in the repository, only the base's copy may be planned against: no base, no plan.
+    const noBaseCopy = await runAction(workspace, planInputs, unknownBaseEvent);
+    expect(noBaseCopy.code).toBe(1);
+    expect(noBaseCopy.stdout).toContain("::error::iam-gitops: cannot read the snapshot live-snapshot.json at the pull request's base main (fffffff), and a pull request's own copy cannot be trusted: no plan");
+  }, 60_000);
+
+  it('a fork that adds an administrator and edits the snapshot to match is planned against the base\'s copy; the comment and the log say so first (issue 16, item 8)', async () => {
+    const workspace = await checkout();
+    writeFileSync(join(workspace, 'manifests/users/mallory.yaml'), 'kind: User\nname: mallory\npath: /people/\nmanagedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\n');
+    const snapshot = JSON.parse(readFileSync(join(workspace, 'live-snapshot.json'), 'utf8')) as { UserDetailList: unknown[] };
+    snapshot.UserDetailList.push({ Path: '/people/', UserName: 'mallory', UserId: 'AIDAMALLORYEXAMPLE01', Arn: 'arn:aws:iam::123456789012:user/people/mallory', CreateDate: '2026-01-01T00:00:00Z', UserPolicyList: [], GroupList: [], AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }], Tags: [] });
+    writeFileSync(join(workspace, 'live-snapshot.json'), JSON.stringify(snapshot));
+    const fork = { GITHUB_EVENT_PATH: pullRequestEvent(temp('iam-gitops-fork-'), { action: 'synchronize', number: 42, pull_request: { number: 42, base: { sha: baseSha, ref: 'main', repo: { full_name: 'acme/iam-config' } }, head: { sha: headSha, ref: 'mallory', repo: { full_name: 'mallory/iam-config' } } } }) };
+    const result = await runAction(workspace, { ...planInputs, 'fail-on': 'high' }, fork);
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stdout).toContain(`::warning::iam-gitops: this pull request changes live-snapshot.json, the snapshot of live IAM it is planned against. The plan uses the base's copy (${baseSha.slice(0, 7)}).`);
+    expect(result.stdout).toMatch(/::error::iam-gitops: the change introduces 2 findings at or above high \(worst: critical; fail-on: high\): .*FULL_ADMIN on arn:aws:iam::123456789012:user\/people\/mallory/);
+    const plan = JSON.parse(readFileSync(result.outputs['plan-path']!, 'utf8')) as Plan;
+    expect(plan.changes.find((c) => c.name === 'mallory')).toMatchObject({ action: 'create', origin: 'pull-request' });
+    expect(plan.pullRequest!.snapshot).toEqual({ path: 'live-snapshot.json', base: baseSha, change: 'modified' });
+    const body = ours()[0]!.body;
+    expect(body.split('\n').slice(3, 5)).toEqual(['> [!CAUTION]', expect.stringMatching(/^> \*\*This pull request changes live\\-snapshot\\\.json, the snapshot of live IAM it is planned against\\\./)]);
+    expect(body).toContain('this plan is against the snapshot live\\-snapshot\\.json committed in the repository as the base has it');
+    expect(result.summary).toContain('> [!CAUTION]');
+
+    // The workflow names a snapshot only the fork has: no plan. (Deleted, moved, linked: test/git-pull-request.test.ts.)
+    writeFileSync(join(workspace, 'mine.json'), JSON.stringify(snapshot));
+    const added = await runAction(workspace, { ...planInputs, state: 'mine.json', comment: 'false' }, fork);
+    expect(added.code).toBe(1);
+    expect(added.stdout).toContain('::error::iam-gitops: the snapshot mine.json is not a file at the base');
   }, 60_000);
 
   it('accounts: the folders the pull request changes as a matrix (its base fetched into a shallow clone); a push that changes none gives 0', async () => {
@@ -297,6 +337,8 @@ describe('the Action against AWS (the emulator)', () => {
       expect(apply.code, apply.stdout).toBe(0);
       expect(apply.summary).toMatch(/### ✅ iam-gitops apply at <code>[0-9a-f]{7}<\/code>/);
       expect(apply.stdout).toMatch(/::group::Applying/);
+      // Without an OIDC token the Action cannot see the environment the job runs in, and says so (item 13).
+      expect(apply.stdout).toContain('iam-gitops: no OIDC token (permissions: id-token: write), so the environment this apply runs in is not checked');
       const after = await runCli(['plan', '--manifests', join(workspace, 'manifests'), ...emulator.awsArgs, '--format', 'json'], { ...emulator.env });
       expect((JSON.parse(after.stdout) as Plan).changes).toEqual([]);
       expect(applyComments()).toHaveLength(1);
@@ -387,7 +429,8 @@ describe('the Action against AWS (the emulator)', () => {
       expect(first.summary).toContain('#### Access drift');
 
       // The same drift the next day: nothing written, nobody notified.
-      const writes = () => fake.requests.filter((r) => r.method !== 'GET').length;
+      // (GraphQL's viewer query, which tells the token's account, is a POST that writes nothing.)
+      const writes = () => fake.requests.filter((r) => r.method !== 'GET' && r.path !== '/graphql').length;
       const before = writes();
       const nextDay = await drift({}, '4243');
       expect(nextDay.code, nextDay.stdout).toBe(0);
@@ -423,6 +466,46 @@ describe('the Action against AWS (the emulator)', () => {
       await emulator.close();
     }
   }, 180_000);
+
+  it('apply warns when the environment it runs in is unprotected, or when it cannot tell; not when it is protected (issue 16, item 13)', async () => {
+    const emulator = await startTestEmulator(exampleSnapshotJson());
+    try {
+      const workspace = await checkout();
+      // Manifests that match live IAM already (an empty path of the account): every apply is quick, with nothing to do.
+      mkdirSync(join(workspace, 'quiet'));
+      writeFileSync(join(workspace, 'quiet/account.yaml'), 'kind: Account\nid: "123456789012"\nprune: false\nmanagedPaths: ["/quiet/"]\n');
+      const jwt = (claims: Record<string, string>): string => ['{"alg":"none","typ":"JWT"}', JSON.stringify({ iss: 'https://token.actions.githubusercontent.com', aud: 'sts.amazonaws.com', exp: Math.floor(Date.now() / 1000) + 300, ...claims }), ''].map((part) => Buffer.from(part).toString('base64url')).join('.');
+      const aws = { ...CREDENTIALS_ENV, AWS_ENDPOINT_URL_IAM: emulator.url, AWS_ENDPOINT_URL_STS: emulator.url, GITHUB_EVENT_NAME: 'push' };
+      const oidc = { ACTIONS_ID_TOKEN_REQUEST_URL: `${fake.url}/_oidc/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: fake.oidc.requestToken };
+      const apply = (claims: Record<string, string>, token = WRITE_TOKEN) => {
+        fake.oidc.token = jwt(claims);
+        return runAction(workspace, { command: 'apply', manifests: 'quiet', comment: 'false', 'github-token': token }, { ...aws, ...oidc });
+      };
+      const inProduction = { sub: 'repo:acme/iam-config:environment:iam-production', environment: 'iam-production' };
+      const warningOf = (run: Run) => run.stdout.split('\n').filter((l) => /^::warning::iam-gitops: (this apply|cannot read how environment)/.test(l));
+
+      // The environment GitHub created when the job first named it: no rules.
+      fake.environments.set('acme/iam-config/iam-production', { reviewers: [], branches: 'any' });
+      const unprotected = await apply(inProduction);
+      expect(unprotected.code, unprotected.stdout).toBe(0);
+      expect(warningOf(unprotected)).toEqual(['::warning::iam-gitops: this apply runs in environment "iam-production", which has no required reviewers (nobody approves an apply before it changes IAM) and no deployment branch rule (a workflow run from any branch may apply). Protect it before the first apply: Settings > Environments, required reviewers, and deployment branches "main" only (README, "The apply environment").']);
+
+      fake.environments.set('acme/iam-config/iam-production', { reviewers: ['octo-admin'], branches: ['main'] });
+      const protectedRun = await apply(inProduction);
+      expect(protectedRun.code, protectedRun.stdout).toBe(0);
+      expect(warningOf(protectedRun)).toEqual([]);
+      expect(protectedRun.stdout).toContain('environment "iam-production": 1 required reviewers, deployments from selected branches only');
+
+      const noEnvironment = await apply({ sub: 'repo:acme/iam-config:ref:refs/heads/main' });
+      expect(noEnvironment.stdout).toContain('::warning::iam-gitops: this apply job runs in no environment, so nothing holds it for review before it changes IAM.');
+
+      fake.tokens.set('ghs_apply_without_actions_read', { write: true, login: BOT_LOGIN, actions: false });
+      const unreadable = await apply(inProduction, 'ghs_apply_without_actions_read');
+      expect(warningOf(unreadable)).toEqual([expect.stringContaining('cannot read how environment "iam-production" is protected: the token may not read environments (403: Resource not accessible by integration). Give the job `permissions: actions: read`.')]);
+    } finally {
+      await emulator.close();
+    }
+  }, 120_000);
 
   it('apply refuses a snapshot, and says what to change', async () => {
     const workspace = await checkout();
@@ -487,6 +570,42 @@ describe('the Action over many accounts', () => {
     // The dev comment tells the pull request's change (bob's team) from the drift already in that account.
     expect(byFolder('accounts/dev')[0]!.body).toMatch(/This pull request \(<code>[0-9a-f]{7}<\/code>…<code>[0-9a-f]{7}<\/code> \(working tree\)\) changes 1 manifest file and causes \*\*1\*\* of the changes/);
     expect(byFolder('accounts/prod')[0]!.body).toMatch(/changes 0 manifest files and causes \*\*0\*\* of the changes/);
+  }, 120_000);
+});
+
+describe('untrusted text in the Action\'s log (issue 16, item 6)', () => {
+  /** The commands the Action writes on purpose: groups, and annotations that are ours (titled, or saying iam-gitops). */
+  function expectOnlyOurCommands(run: Run, what: string): void {
+    for (const c of workflowCommands(run.stdout)) {
+      expect(['group', 'endgroup', 'warning', 'error'], `${what}: ${c.line}`).toContain(c.name);
+      if (c.name === 'warning' || c.name === 'error') expect(/(^|,)title=iam-gitops (error|warning)(,|$)/.test(c.properties) || c.data.startsWith('iam-gitops'), `${what}: ${c.line}`).toBe(true);
+    }
+    expect(rawControls(run.stdout), what).toEqual([]);
+  }
+
+  it('hostile folder names, file names, manifest values and live IAM never become a workflow command or a raw control character', async () => {
+    const workspace = await checkout();
+    const config = writeHostileConfig(join(workspace, 'hostile'), HOSTILE_STRINGS);
+    const at = (path: string): string => relative(workspace, path);
+    // Live IAM from outside the repository: on a pull request a snapshot in it must be the base's (item 8).
+    const snapshot = join(temp('iam-gitops-hostile-live-'), 'live.json');
+    cpSync(config.snapshot, snapshot);
+    const live = { state: snapshot, 'fail-on': 'never' };
+    const runs: Record<string, Run> = {
+      accounts: await runAction(workspace, { command: 'accounts', manifests: at(config.accounts), 'changed-since': 'all', 'role-template': 'arn:aws:iam::{account}:role/{name}' }),
+      plan: await runAction(workspace, { command: 'plan', manifests: at(config.valid), 'github-token': WRITE_TOKEN, ...live }),
+      'plan, its report in the log': await runAction(workspace, { command: 'plan', manifests: at(config.valid), comment: 'false', ...live }, { GITHUB_STEP_SUMMARY: '' }),
+      'plan of manifests that do not validate': await runAction(workspace, { command: 'plan', manifests: at(config.invalid), 'github-token': WRITE_TOKEN, ...live }),
+      audit: await runAction(workspace, { command: 'audit', ...live, 'fail-on': 'low' }, { GITHUB_EVENT_NAME: 'schedule' }),
+    };
+    for (const [what, run] of Object.entries(runs)) expectOnlyOurCommands(run, what);
+    // The runs did their work: the folders were listed, the plan failed on the invalid manifests with annotations.
+    expect(JSON.parse(runs['accounts']!.outputs['matrix']!).include).toHaveLength(2 * HOSTILE_STRINGS.length);
+    expect(runs['plan']!.code, runs['plan']!.stdout).toBe(0);
+    expect(runs['plan of manifests that do not validate']!.code).toBe(1);
+    expect(workflowCommands(runs['plan of manifests that do not validate']!.stdout).filter((c) => c.name === 'error').length).toBeGreaterThan(HOSTILE_STRINGS.length);
+    expect(runs['plan, its report in the log']!.stdout).toContain('iam-gitops: ');
+    expect(runs['audit']!.code).toBe(1);
   }, 120_000);
 });
 

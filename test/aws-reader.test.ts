@@ -120,7 +120,9 @@ describe('reading fails clearly', () => {
     expect(failingRun.stderr).toMatch(/^error: IAM failed \(ServiceFailure\) while reading IAM after 3 attempts/);
     const throttled = await emulator(exampleSnapshotJson(), { throttleRate: 1 });
     const throttledRun = await runCli(['plan', ...MANIFESTS, ...throttled.awsArgs], { ...throttled.env, IAM_GITOPS_MAX_ATTEMPTS: '3' });
-    expect(throttledRun.stderr).toMatch(/^error: IAM kept throttling requests while reading IAM \(gave up after 3 attempts\)/);
+    // Each wait is said as it starts; then the failure, whose advice names no flag plan lacks.
+    expect(throttledRun.stderr).toMatch(/^ {4}throttled by IAM \(Throttling\), retrying in \d+\.\d s \(attempt 2 of 3\)\n/);
+    expect(throttledRun.stderr).toMatch(/\nerror: IAM kept throttling requests while reading IAM \(gave up after 3 attempts\)\n {4}IAM allows each account a limited rate of requests, shared with any other automation in it: try again later\.\n$/);
     for (const run of [noCreds, unreachable, deniedRun, failingRun, throttledRun]) {
       expect(run.code).toBe(1);
       expect(run.stderr).not.toMatch(/\n\s+at |internal error/);

@@ -147,7 +147,7 @@ describe('manifests', () => {
   it('refuses a YAML alias bomb at its place', async () => {
     const bomb = ['kind: Group', 'name: g', 'a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
     const dir = folderWith('alias-bomb', { 'bomb.yaml': bomb });
-    expectInputError(await runCli(['validate', '--manifests', dir]), /bomb\.yaml:1:1: error: invalid YAML: .*alias/i);
+    expectInputError(await runCli(['validate', '--manifests', dir]), /bomb\.yaml:7:8: error: invalid YAML: .*alias/i);
   });
 
   it('reads documentFile as strict JSON, located in that file', async () => {

@@ -2,7 +2,7 @@
  * `plan --base`: which changes a pull request causes, and which are drift already there, from real git repositories
  * in temp folders (driven through simple-git), planned against a snapshot.
  */
-import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -13,7 +13,7 @@ import type { PlanFinding } from '../src/analyze/plan-findings.js';
 import { verdictOf } from '../src/render/comment.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { seededRandom } from './helpers/random-account.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, type CliRun } from './helpers/run-cli.js';
 
 const NOW = '2026-11-24T12:00:00Z';
 const SNAPSHOT = join(PROJECT_ROOT, 'example/live-snapshot.json');
@@ -243,5 +243,142 @@ describe('plan --base in a shallow clone (actions/checkout\'s default depth)', (
     const pr = await readPullRequest({ manifests: join(clone, 'manifests'), base: mainSha, fetchFrom: 'origin' });
     expect(pr.context.mergeBase).toBe(mainSha);
     expect(pr.context.files).toEqual([{ path: 'manifests/users/bob.yaml', status: 'modified' }]);
+  });
+});
+
+describe('plan --base --state: a pull request cannot say what live IAM is (issue 16, item 8)', () => {
+  // A small account (planning it is quick): alice, and the administrator a fork would add.
+  const MALLORY = 'kind: User\nname: mallory\npath: /people/\nmanagedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\n';
+  const user = (name: string, id: string, admin: boolean) => ({ Path: '/people/', UserName: name, UserId: id, Arn: `arn:aws:iam::123456789012:user/people/${name}`, CreateDate: '2026-01-01T00:00:00Z', UserPolicyList: [], GroupList: [], AttachedManagedPolicies: admin ? [{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }] : [], Tags: [] });
+  const live = (...users: unknown[]): string => JSON.stringify({ UserDetailList: [user('alice', 'AIDAALICEEXAMPLE0001', false), ...users], GroupDetailList: [], RoleDetailList: [], Policies: [] }, null, 2);
+  /** The snapshot as a fork edits it to match its change: mallory, already an administrator. */
+  const forged = (): string => live(user('mallory', 'AIDAMALLORYEXAMPLE01', true));
+  /** A config repo whose main branch holds alice's account and its snapshot at snapshots/live.json; on `feature`. */
+  const repoWithSnapshot = (): ReturnType<typeof configRepo> =>
+    configRepo((d) => {
+      mkdirSync(join(d, 'manifests/users'), { recursive: true });
+      writeFileSync(join(d, 'manifests/account.yaml'), 'kind: Account\nid: "123456789012"\nprune: false\nmanagedPaths: ["/"]\n');
+      writeFileSync(join(d, 'manifests/users/alice.yaml'), 'kind: User\nname: alice\npath: /people/\n');
+      mkdirSync(join(d, 'snapshots'));
+      writeFileSync(join(d, 'snapshots/live.json'), live());
+    });
+  const plan = async (dir: string, extra: readonly string[] = [], state = join(dir, 'snapshots/live.json')): Promise<{ run: CliRun; plan?: Plan }> => {
+    const run = await runCli(['plan', '--manifests', join(dir, 'manifests'), '--state', state, '--now', NOW, '--base', 'main', '--format', 'json', ...extra]);
+    return { run, ...(run.code === 0 ? { plan: JSON.parse(run.stdout) as Plan } : {}) };
+  };
+  const mallory = (p: Plan | undefined) => ({
+    change: p?.changes.find((c) => c.name === 'mallory')?.action,
+    admin: (p?.findings as { code: string; principal: string; change?: string }[] | undefined)?.some((f) => f.code === 'FULL_ADMIN' && f.principal.endsWith('/mallory') && f.change === 'introduced'),
+  });
+
+  it('a fork that adds an administrator and edits the snapshot to match is planned against the base\'s copy, and every output says so first', async () => {
+    const { dir, git } = await repoWithSnapshot();
+    writeFileSync(join(dir, 'manifests/users/mallory.yaml'), MALLORY);
+    writeFileSync(join(dir, 'snapshots/live.json'), forged());
+    await commit(git, 'add mallory; the snapshot "already" has her');
+    const base = (await git.revparse(['main'])).trim();
+    for (const mode of [[], ['--head', 'feature']]) {
+      const { run, plan: p } = await plan(dir, mode);
+      expect(run.code, run.stderr).toBe(0);
+      expect(mallory(p)).toEqual({ change: 'create', admin: true });
+      expect(p!.pullRequest!.snapshot).toEqual({ path: 'snapshots/live.json', base, change: 'modified' });
+      expect(p!.live.source).toBe(`${base.slice(0, 7)}:snapshots/live.json`);
+    }
+    const text = await runCli(['plan', '--manifests', join(dir, 'manifests'), '--state', join(dir, 'snapshots/live.json'), '--now', NOW, '--base', 'main']);
+    expect(text.stdout.split('\n')[2]).toBe(`warning: This pull request changes snapshots/live.json, the snapshot of live IAM it is planned against. A pull request cannot say what live IAM is: this plan is against the base's copy (${base.slice(0, 7)}), not the pull request's. A snapshot should only ever change by a fresh export of the account (iam-gitops snapshot --aws): review that change on its own.`);
+    const md = await runCli(['plan', '--manifests', join(dir, 'manifests'), '--state', join(dir, 'snapshots/live.json'), '--now', NOW, '--base', 'main', '--format', 'markdown']);
+    expect(md.stdout.split('\n').slice(3, 5)).toEqual(['> [!CAUTION]', expect.stringMatching(/^> \*\*This pull request changes snapshots\/live\\\.json, the snapshot of live IAM it is planned against\\\. A pull request cannot say what live IAM is\\: this plan is against the base&apos;s copy \\\(/)]);
+    expect(md.stdout).toMatch(/FULL\\_ADMIN<\/code> on <code>user mallory<\/code>/);
+    expect(md.stdout).toMatch(/^### 🔺 iam-gitops: broadening/m);
+    // What the fork hoped for: against its own copy, mallory would be no change at all.
+    const own = await runCli(['plan', '--manifests', join(dir, 'manifests'), '--state', join(dir, 'snapshots/live.json'), '--now', NOW, '--format', 'json']);
+    expect(mallory(JSON.parse(own.stdout) as Plan)).toEqual({ change: undefined, admin: false });
+  });
+
+  it('whatever the pull request does to the file (deletes, moves, links it, links its folder, moves the link out of the repository), the base\'s copy is planned', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'iam-gitops-outside-'));
+    made.push(outside);
+    writeFileSync(join(outside, 'live.json'), forged());
+    // [what, the pull request's edit, the change it is reported as, also planned at --head]
+    const variants: [string, (dir: string) => void, string, boolean][] = [
+      ['deleted', (d) => rmSync(join(d, 'snapshots/live.json')), 'deleted', true],
+      ['moved away, a forged one in its place', (d) => {
+        renameSync(join(d, 'snapshots/live.json'), join(d, 'snapshots/old.json'));
+        writeFileSync(join(d, 'snapshots/live.json'), forged());
+      }, 'modified', false],
+      ['a link to a forged file in the repository', (d) => {
+        writeFileSync(join(d, 'snapshots/forged.json'), forged());
+        rmSync(join(d, 'snapshots/live.json'));
+        symlinkSync('forged.json', join(d, 'snapshots/live.json'));
+      }, 'replaced', false],
+      ['a link out of the repository', (d) => {
+        rmSync(join(d, 'snapshots/live.json'));
+        symlinkSync(join(outside, 'live.json'), join(d, 'snapshots/live.json'));
+      }, 'replaced', false],
+      ['its folder a link to a forged folder', (d) => {
+        mkdirSync(join(d, 'forged'));
+        writeFileSync(join(d, 'forged/live.json'), forged());
+        rmSync(join(d, 'snapshots'), { recursive: true });
+        symlinkSync('forged', join(d, 'snapshots'));
+      }, 'replaced|deleted', true],
+    ];
+    for (const [what, change, expected, atHead] of variants) {
+      const { dir, git } = await repoWithSnapshot();
+      writeFileSync(join(dir, 'manifests/users/mallory.yaml'), MALLORY);
+      change(dir);
+      await commit(git, what);
+      for (const mode of atHead ? [[], ['--head', 'feature']] : [[]]) {
+        const { run, plan: p } = await plan(dir, mode);
+        expect(run.code, `${what} ${mode.join(' ')}: ${run.stderr}`).toBe(0);
+        expect(mallory(p), what).toEqual({ change: 'create', admin: true });
+        expect(p!.pullRequest!.snapshot!.change, `${what} ${mode.join(' ')}`).toMatch(new RegExp(`^(${expected})$`));
+      }
+    }
+  }, 60_000);
+
+  it('an unchanged snapshot is read at the base too (the freshest copy main has), with no warning', async () => {
+    const { dir, git } = await repoWithSnapshot();
+    // main refreshed the snapshot after the pull request branched: mallory was made an administrator by hand.
+    await git.checkout('main');
+    writeFileSync(join(dir, 'snapshots/live.json'), forged());
+    await commit(git, 'refresh the snapshot');
+    await git.checkout('feature');
+    edit(join(dir, 'manifests/users/alice.yaml'), (t) => `${t}tags:\n  team: billing\n`);
+    await commit(git, 'alice');
+    const { run, plan: p } = await plan(dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(p!.pullRequest!.snapshot).toEqual({ path: 'snapshots/live.json', base: (await git.revparse(['main'])).trim() });
+    expect(p!.unmanaged).toContain('arn:aws:iam::123456789012:user/people/mallory');
+    const text = await runCli(['plan', '--manifests', join(dir, 'manifests'), '--state', join(dir, 'snapshots/live.json'), '--now', NOW, '--base', 'main']);
+    expect(text.stdout).not.toContain('warning: This pull request');
+  });
+
+  it('a snapshot the pull request adds is refused; one outside the repository is read as it is; a link from outside into the repository is refused', async () => {
+    const { dir, git } = await repoWithSnapshot();
+    writeFileSync(join(dir, 'snapshots/new.json'), forged());
+    await commit(git, 'a snapshot of my own');
+    const added = await plan(dir, [], join(dir, 'snapshots/new.json'));
+    expect(added.run.code).toBe(1);
+    expect(added.run.stderr).toContain('error: the snapshot snapshots/new.json is not a file at the base');
+    expect(added.run.stderr).toContain('A pull request cannot say what live IAM is');
+    // Untracked (a file exported locally, inside the repository): not at the base either.
+    writeFileSync(join(dir, 'snapshots/local.json'), forged());
+    expect((await plan(dir, [], join(dir, 'snapshots/local.json'))).run.code).toBe(1);
+    // Outside the repository: the workflow's or the user's own file, read as it is, no pull-request snapshot.
+    const outside = mkdtempSync(join(tmpdir(), 'iam-gitops-outside-'));
+    made.push(outside);
+    writeFileSync(join(outside, 'live.json'), forged());
+    const own = await plan(dir, [], join(outside, 'live.json'));
+    expect(own.run.code, own.run.stderr).toBe(0);
+    expect(own.plan!.pullRequest!.snapshot).toBeUndefined();
+    expect(own.plan!.unmanaged).toContain('arn:aws:iam::123456789012:user/people/mallory');
+    // A link outside the repository that leads into it: refused (the file it reaches is the pull request's).
+    symlinkSync(join(dir, 'snapshots'), join(outside, 'into-repo'));
+    const through = await plan(dir, [], join(outside, 'into-repo/live.json'));
+    expect(through.run.code).toBe(1);
+    expect(through.run.stderr).toContain('leads into the repository through a symbolic link outside it');
+    // A relative path with .. that stays in the repository is the repository's file.
+    const relative = await runCli(['plan', '--manifests', join(dir, 'manifests'), '--state', join(dir, 'manifests/../snapshots/live.json'), '--now', NOW, '--base', 'main', '--format', 'json']);
+    expect((JSON.parse(relative.stdout) as Plan).pullRequest!.snapshot!.path).toBe('snapshots/live.json');
   });
 });

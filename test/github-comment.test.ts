@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gitHubClient } from '../src/github/client.js';
 import { upsertStickyComment } from '../src/github/sticky-comment.js';
 import { commentMarker } from '../src/render/comment.js';
-import { PERSONAL_LOGIN, PERSONAL_TOKEN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
+import { APP_LOGIN, APP_TOKEN, BOT_LOGIN, PERSONAL_LOGIN, PERSONAL_TOKEN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
 
 const ISSUE = 'acme/iam-config#7';
 const marker = commentMarker('accounts/prod');
@@ -74,6 +74,39 @@ describe('sticky comment', () => {
     expect(mine).toMatchObject({ action: 'created' });
     expect(await upsertStickyComment(client(PERSONAL_TOKEN), { ...where, body: `${marker}\nby a person, again` })).toMatchObject({ action: 'updated', id: mine.posted ? mine.id : -1 });
     expect(fake.comments(ISSUE).map((c) => `${c.user.login}: ${c.body}`)).toEqual([`github-actions[bot]: ${marker}\nby the bot`, `${PERSONAL_LOGIN}: ${marker}\nby a person, again`]);
+  });
+
+  it('with GITHUB_TOKEN, ours are github-actions[bot]\'s only: a comment another bot (renovate[bot]) starts with the marker is left to it', async () => {
+    fake.addComments(ISSUE, 1, 'renovate[bot]', () => `${marker}\nAll checks green, nothing to review`);
+    const first = await upsertStickyComment(client(), { ...where, body: `${marker}\nplan one` });
+    expect(first).toMatchObject({ posted: true, action: 'created' });
+    expect(await upsertStickyComment(client(), { ...where, body: `${marker}\nplan two` })).toMatchObject({ action: 'updated', id: first.posted ? first.id : -1 });
+    expect(fake.comments(ISSUE).map((c) => `${c.user.login}: ${c.body}`)).toEqual([`renovate[bot]: ${marker}\nAll checks green, nothing to review`, `${BOT_LOGIN}: ${marker}\nplan two`]);
+  });
+
+  it('with a GitHub App\'s installation token, ours are that app\'s bot\'s (learned from GraphQL\'s viewer): not github-actions[bot]\'s, not renovate[bot]\'s', async () => {
+    fake.addComments(ISSUE, 1, 'renovate[bot]', () => `${marker}\nrenovate`);
+    await client().rest.issues.createComment({ owner: 'acme', repo: 'iam-config', issue_number: 7, body: `${marker}\nby GITHUB_TOKEN` });
+    const first = await upsertStickyComment(client(APP_TOKEN), { ...where, body: `${marker}\nby the app` });
+    expect(first).toMatchObject({ posted: true, action: 'created' });
+    expect(await upsertStickyComment(client(APP_TOKEN), { ...where, body: `${marker}\nby the app, again` })).toMatchObject({ action: 'updated', id: first.posted ? first.id : -1 });
+    expect(fake.comments(ISSUE).map((c) => `${c.user.login}: ${c.body}`)).toEqual([`renovate[bot]: ${marker}\nrenovate`, `${BOT_LOGIN}: ${marker}\nby GITHUB_TOKEN`, `${APP_LOGIN}: ${marker}\nby the app, again`]);
+    expect(fake.requests.filter((r) => r.path === '/graphql').length).toBeGreaterThan(0);
+  });
+
+  it('a personal token whose GET /user fails, or an installation token whose GraphQL viewer fails, writes nothing: an error, never a guess', async () => {
+    await client().rest.issues.createComment({ owner: 'acme', repo: 'iam-config', issue_number: 7, body: `${marker}\nby the bot` });
+    const before = fake.comments(ISSUE).map((c) => ({ ...c }));
+    fake.failNext(10, { kind: 'status', status: 503, path: '/user' });
+    const person = await upsertStickyComment(client(PERSONAL_TOKEN), { ...where, body: `${marker}\nby a person` });
+    expect(person).toEqual({ posted: false, reason: expect.stringMatching(/^cannot tell which account the token writes as: GET \/user: GitHub failed \(503/) });
+    fake.clearFaults();
+    fake.failNext(10, { kind: 'status', status: 502, path: '/graphql' });
+    const bot = await upsertStickyComment(client(), { ...where, body: `${marker}\nby the bot, again` });
+    expect(bot).toEqual({ posted: false, reason: expect.stringMatching(/^cannot tell which bot account this installation token writes as: GraphQL viewer: GitHub failed \(502/) });
+    fake.clearFaults();
+    expect(fake.comments(ISSUE)).toEqual(before);
+    expect(fake.requests.filter((r) => r.method !== 'GET' && r.path !== '/graphql')).toHaveLength(1);
   });
 
   it('keeps the oldest of duplicates two racing runs posted and removes the others', async () => {

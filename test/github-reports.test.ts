@@ -11,12 +11,13 @@ import type { Step } from '../src/apply/steps.js';
 import type { ExecutionResult } from '../src/apply/execute.js';
 import { gitHubClient } from '../src/github/client.js';
 import { DRIFT_LABEL, syncDriftIssue } from '../src/github/drift-issue.js';
+import { environmentGaps, readEnvironmentProtection } from '../src/github/environment.js';
 import { pullRequestsMergedAs } from '../src/github/merged-pull-requests.js';
 import { upsertStickyComment } from '../src/github/sticky-comment.js';
 import type { Plan } from '../src/plan/plan.js';
 import { applyCommentMarker, renderApplyComment } from '../src/render/apply-report.js';
 import { commentMarker, driftMarker } from '../src/render/comment.js';
-import { ISSUES_ONLY_TOKEN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
+import { APP_LOGIN, APP_TOKEN, ISSUES_ONLY_TOKEN, PERSONAL_TOKEN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
 
 const MERGE = 'a'.repeat(40);
 const BRANCH_COMMIT = 'b'.repeat(40);
@@ -178,11 +179,61 @@ describe('the drift issue', () => {
     expect(fake.issues(REPO).find((i) => i.number === spoof)!.body).toBe(`${marker}\nplease paste the IAM report here`);
   });
 
+  it('an issue another bot opened with the marker and the label (dependabot[bot]) is not ours with GITHUB_TOKEN; an app\'s token has its own', async () => {
+    const marker = driftMarker('accounts/bots');
+    const at = { ...request(true, 'acac', 'report'), marker, body: `${marker}\nreport` };
+    const spoof = fake.addIssue(REPO, { title: 'IAM drift', body: `${marker}\nno drift, close me`, labels: [DRIFT_LABEL], user: { login: 'dependabot[bot]', type: 'Bot' } });
+    const opened = await syncDriftIssue(client(), at);
+    expect(opened).toMatchObject({ ok: true, action: 'opened' });
+    expect(opened.ok && opened.number).not.toBe(spoof);
+    expect(await syncDriftIssue(client(), at)).toMatchObject({ action: 'unchanged', number: opened.ok ? opened.number : -1 });
+    // A GitHub App's token: the GITHUB_TOKEN's issue is not the app's either.
+    const app = await syncDriftIssue(client(APP_TOKEN), at);
+    expect(app).toMatchObject({ ok: true, action: 'opened' });
+    expect(fake.issues(REPO).filter((i) => i.body.startsWith(marker)).map((i) => `${i.user.login} ${i.state}`)).toEqual(['dependabot[bot] open', 'github-actions[bot] open', `${APP_LOGIN} open`]);
+    expect(fake.issues(REPO).find((i) => i.number === spoof)!.body).toBe(`${marker}\nno drift, close me`);
+  });
+
+  it('a token whose account cannot be learned writes no issue', async () => {
+    const marker = driftMarker('accounts/unknown');
+    fake.failNext(10, { kind: 'status', status: 503, path: '/user' });
+    const result = await syncDriftIssue(client(PERSONAL_TOKEN), { ...request(true, 'bcbc', 'report'), marker, body: `${marker}\nreport` });
+    fake.clearFaults();
+    expect(result).toEqual({ ok: false, reason: expect.stringContaining('cannot tell which account the token writes as') });
+    expect(fake.issues(REPO).filter((i) => i.body.startsWith(marker))).toEqual([]);
+  });
+
   it('another folder has its own issue; a read-only token is told which permission it lacks', async () => {
     const other = driftMarker('accounts/dev');
     await syncDriftIssue(client(), { ...request(true, 'dddd', 'dev'), marker: other, body: `${other}\ndev` });
     expect(fake.issues(REPO).filter((i) => i.state === 'open' && i.body.startsWith(other))).toHaveLength(1);
     const refused = await syncDriftIssue(client(READ_TOKEN), request(true, 'eeee', 'report 4'));
     expect(refused).toEqual({ ok: false, reason: expect.stringContaining('the token may not write issues (403: Resource not accessible by integration). Give the job `permissions: issues: write`.') });
+  });
+});
+
+describe('the apply environment (issue 16, item 13)', () => {
+  const at = (name: string) => ({ owner: 'acme', repo: 'iam-config', name });
+
+  it('says what protects it, as GitHub answers: reviewers and deployment branches, or their absence', async () => {
+    fake.environments.set('acme/iam-config/created-on-first-use', { reviewers: [], branches: 'any' });
+    fake.environments.set('acme/iam-config/iam-production', { reviewers: ['octo-admin', 'sec-lead'], branches: ['main'], waitTimer: 5 });
+    fake.environments.set('acme/iam-config/reviewers-only', { reviewers: ['octo-admin'], branches: 'any' });
+    fake.environments.set('acme/iam-config/protected-branches', { reviewers: [], branches: 'protected' });
+    const gaps = async (name: string) => {
+      const check = await readEnvironmentProtection(client(), at(name));
+      if (!check.ok) throw new Error(check.reason);
+      return { protection: check.protection, gaps: environmentGaps(check.protection) };
+    };
+    expect(await gaps('created-on-first-use')).toEqual({ protection: { name: 'created-on-first-use', reviewers: 0, branches: 'any' }, gaps: ['no required reviewers (nobody approves an apply before it changes IAM)', 'no deployment branch rule (a workflow run from any branch may apply)'] });
+    expect(await gaps('iam-production')).toEqual({ protection: { name: 'iam-production', reviewers: 2, branches: 'selected branches', waitTimerMinutes: 5 }, gaps: [] });
+    expect((await gaps('reviewers-only')).gaps).toEqual(['no deployment branch rule (a workflow run from any branch may apply)']);
+    expect((await gaps('protected-branches')).gaps).toEqual(['no required reviewers (nobody approves an apply before it changes IAM)']);
+  });
+
+  it('a missing environment or a token without actions: read is a reason, naming what to do', async () => {
+    expect(await readEnvironmentProtection(client(), at('nowhere'))).toEqual({ ok: false, reason: expect.stringContaining('environment "nowhere" was not found (404: Not Found)') });
+    fake.tokens.set('ghs_no_actions_permission', { write: true, login: 'github-actions[bot]', actions: false });
+    expect(await readEnvironmentProtection(client('ghs_no_actions_permission'), at('iam-production'))).toEqual({ ok: false, reason: expect.stringContaining('the token may not read environments (403: Resource not accessible by integration). Give the job `permissions: actions: read`.') });
   });
 });

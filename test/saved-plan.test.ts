@@ -289,3 +289,12 @@ describe('places in a saved plan', () => {
     );
   });
 });
+
+describe('a saved plan nested past the input limit', () => {
+  it('is refused at the place it goes too deep, before anything reads it further', () => {
+    const deep = `{"formatVersion": 1, "changes": ${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const read = readSavedPlan('deep.json', deep);
+    expect(read.saved).toBeUndefined();
+    expect(read.diagnostics.map((d) => [d.summary, d.at?.line])).toEqual([[expect.stringMatching(/^deep\.json is not a plan: .*nest/), 1]]);
+  });
+});

@@ -2,14 +2,15 @@
  * The workflow templates, the example OIDC roles and action.yml: what they promise (safe triggers, permissions,
  * serial applies, pinned trust) checked on the files users copy.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { auditAccount } from '../src/app/use-cases.js';
 import { manifestsFromFiles } from '../src/manifest/files-source.js';
 import { exampleManifestFiles, exampleSnapshot, NOW, snapshotReader } from './helpers/example.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
+import { evaluateExpression, isTruthy } from './helpers/github-expression.js';
 
 type Workflow = { on: Record<string, unknown>; permissions: Record<string, string>; concurrency?: { group: string; 'cancel-in-progress': boolean }; jobs: Record<string, { environment?: string; steps: { uses?: string; with?: Record<string, unknown>; run?: string }[] }> };
 const read = (file: string): string => readFileSync(join(PROJECT_ROOT, file), 'utf8');
@@ -34,7 +35,7 @@ describe('workflow templates', () => {
     const apply = workflow('examples/workflows/iam-apply.yml');
     expect(apply.on['push']).toEqual({ branches: ['main'], paths: ['manifests/**'] });
     expect(apply.concurrency).toEqual({ group: 'iam-apply', 'cancel-in-progress': false });
-    expect(apply.permissions).toEqual({ contents: 'read', 'id-token': 'write', 'pull-requests': 'write' });
+    expect(apply.permissions).toEqual({ contents: 'read', 'id-token': 'write', 'pull-requests': 'write', actions: 'read' });
     const job = Object.values(apply.jobs)[0]!;
     expect(job.environment).toBe('iam-production');
     expect(job.steps.find((s) => s.uses?.includes('iam-gitops'))?.with).toMatchObject({ command: 'apply' });
@@ -58,7 +59,7 @@ describe('workflow templates', () => {
       expect(finder.steps.find((s) => s.uses?.includes('iam-gitops'))?.with).toMatchObject({ command: 'accounts', manifests: 'accounts', 'role-template': `arn:aws:iam::{account}:role/automation/${role}` });
       const runner = jobs[command]!;
       expect(runner.needs).toBe('accounts');
-      expect(runner.if).toBe("needs.accounts.outputs.count != '0'");
+      expect(runner.if).toMatch(/^needs\.accounts\.outputs\.count != '0'( && |$)/);
       expect(runner.strategy).toMatchObject({ 'fail-fast': false, matrix: '${{ fromJSON(needs.accounts.outputs.matrix) }}' });
       expect(runner.steps.find((s) => s.uses?.includes('iam-gitops'))?.with).toMatchObject({ command, manifests: '${{ matrix.folder }}' });
     }
@@ -87,6 +88,107 @@ describe('workflow templates', () => {
     expect(audit.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const ours = (audit.findings ?? []).filter((f) => f.principal.includes('/automation/iam-gitops-'));
     expect(ours.filter((f) => f.code.startsWith('TRUST_'))).toEqual([]);
+  });
+});
+
+describe('templates copied as written are safe (issue 16, item 13)', () => {
+  type Job = { if?: string; needs?: string | string[]; environment?: string; 'timeout-minutes'?: number; steps: { uses?: string; with?: Record<string, unknown> }[] };
+  const TEMPLATES = (function list(dir: string): string[] {
+    return readdirSync(join(PROJECT_ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(`${dir}/${e.name}`) : e.name.endsWith('.yml') ? [`${dir}/${e.name}`] : []));
+  })('examples/workflows');
+  const jobsOf = (file: string): Record<string, Job> => (parse(read(file)) as { jobs: Record<string, Job> }).jobs;
+  const commandOf = (job: Job): unknown => job.steps.find((s) => s.uses?.includes('iam-gitops'))?.with?.['command'];
+
+  it('finds the templates', () => {
+    expect(TEMPLATES.sort()).toEqual(['examples/workflows/iam-apply.yml', 'examples/workflows/iam-drift.yml', 'examples/workflows/iam-plan.yml', 'examples/workflows/many-accounts/iam-apply.yml', 'examples/workflows/many-accounts/iam-drift.yml', 'examples/workflows/many-accounts/iam-plan.yml']);
+  });
+
+  it('every job has a timeout (GitHub\'s default is six hours of a stuck runner)', () => {
+    for (const file of TEMPLATES) {
+      for (const [name, job] of Object.entries(jobsOf(file))) {
+        expect(job['timeout-minutes'], `${file}: ${name}`).toBeTypeOf('number');
+        expect(job['timeout-minutes']!, `${file}: ${name}`).toBeGreaterThan(0);
+        expect(job['timeout-minutes']!, `${file}: ${name}`).toBeLessThanOrEqual(60);
+      }
+    }
+  });
+
+  it('the files their comments name exist (next to the template, or in the config repo they create)', () => {
+    let checked = 0;
+    for (const file of TEMPLATES) {
+      const lines = read(file).split('\n');
+      const comments = lines.map((l) => /(?:^|\s)#(.*)$/.exec(l)?.[1] ?? '').join('\n');
+      const code = lines.map((l) => l.replace(/(?:^|\s)#.*$/, '')).join('\n');
+      const named = [...comments.matchAll(/[\w./{}-]*[\w}]\.(?:ya?ml|json)\b/g)].map((m) => m[0]);
+      for (const name of named) {
+        checked++;
+        const here = join(PROJECT_ROOT, dirname(file), name);
+        // Snapshots live in the user's config repo (`iam-gitops snapshot --aws --out snapshots/...`), as the template's own inputs say.
+        const configRepoFile = name.startsWith('snapshots/') && /['(]snapshots\//.test(code);
+        expect(existsSync(here) || configRepoFile, `${file} names ${name} (${relative(PROJECT_ROOT, here)})`).toBe(true);
+      }
+    }
+    expect(checked).toBeGreaterThan(4);
+  });
+
+  it('a template that names an environment says, first, how to create it protected, and may read its protection', () => {
+    const withEnvironment = TEMPLATES.filter((file) => Object.values(jobsOf(file)).some((j) => j.environment !== undefined));
+    expect(withEnvironment.sort()).toEqual(['examples/workflows/iam-apply.yml', 'examples/workflows/many-accounts/iam-apply.yml']);
+    for (const file of withEnvironment) {
+      const header = read(file).split('\n').filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('#'))).join('\n');
+      expect(header, file).toMatch(/BEFORE the first run|BEFORE an account's first apply/);
+      expect(header, file).toContain('GitHub create it with no protection');
+      expect(header, file).toContain('"Required reviewers"');
+      expect(header, file).toMatch(/"Deployment branches and tags": selected branches, "main"/);
+      expect(header, file).toMatch(/gh api -X PUT repos\/OWNER\/REPO\/environments\/iam-\S+ --input -/);
+      expect(header, file).toMatch(/"reviewers":\[\{"type":"Team","id":TEAM_ID\}\],"deployment_branch_policy":\{"protected_branches":false,"custom_branch_policies":true\}/);
+      expect(header, file).toMatch(/gh api -X POST repos\/OWNER\/REPO\/environments\/iam-\S+\/deployment-branch-policies -f name=main -f type=branch/);
+      expect((parse(read(file)) as Workflow).permissions['actions'], file).toBe('read');
+    }
+    const readme = read('README.md');
+    expect(readme).toContain('### The apply environment');
+    expect(readme).toMatch(/gh api -X PUT repos\/OWNER\/REPO\/environments\/iam-production/);
+  });
+
+  it('apply and drift run on the default branch only, by hand too; their other triggers still run them', () => {
+    const event = (name: string, ref: string, payload: Record<string, unknown>) => ({ github: { event_name: name, ref, event: payload }, needs: { accounts: { outputs: { count: '2', matrix: '{}' } } } });
+    const repository = { repository: { default_branch: 'main' } };
+    const cases = {
+      'push to main': event('push', 'refs/heads/main', { ...repository, before: 'a'.repeat(40) }),
+      'by hand on main': event('workflow_dispatch', 'refs/heads/main', { ...repository, inputs: {} }),
+      'by hand on a branch': event('workflow_dispatch', 'refs/heads/add-admin', { ...repository, inputs: {} }),
+      'by hand on a tag': event('workflow_dispatch', 'refs/tags/v1', { ...repository, inputs: {} }),
+      // A scheduled run's payload carries no repository: the run is on the default branch.
+      schedule: event('schedule', 'refs/heads/main', { schedule: '17 6 * * *' }),
+    };
+    for (const file of TEMPLATES) {
+      const workflow = parse(read(file)) as Workflow;
+      const jobs = jobsOf(file);
+      const acting = Object.entries(jobs).filter(([, j]) => commandOf(j) === 'apply' || commandOf(j) === 'drift');
+      if (acting.length === 0) continue;
+      const triggers = Object.keys(workflow.on);
+      expect(triggers, file).toContain('workflow_dispatch');
+      const runs = (name: string, context: Record<string, unknown>): boolean => {
+        const job = jobs[name]!;
+        const needs = typeof job.needs === 'string' ? [job.needs] : (job.needs ?? []);
+        return needs.every((n) => runs(n, context)) && (job.if === undefined || isTruthy(evaluateExpression(job.if, context)));
+      };
+      for (const [name] of acting) {
+        expect(runs(name, cases['by hand on main']), `${file}: ${name} by hand on main`).toBe(true);
+        expect(runs(name, cases['by hand on a branch']), `${file}: ${name} by hand on a branch`).toBe(false);
+        expect(runs(name, cases['by hand on a tag']), `${file}: ${name} by hand on a tag`).toBe(false);
+        if (triggers.includes('push')) expect(runs(name, cases['push to main']), `${file}: ${name} on push`).toBe(true);
+        if (triggers.includes('schedule')) expect(runs(name, cases.schedule), `${file}: ${name} on schedule`).toBe(true);
+      }
+    }
+  });
+
+  it('the expression evaluator reads GitHub\'s expressions as GitHub does', () => {
+    const context = { github: { ref: 'refs/heads/Main', event: { repository: { default_branch: 'main' } } } };
+    expect(evaluateExpression("${{ github.ref == format('refs/heads/{0}', github.event.repository.default_branch) }}", context)).toBe(true);
+    expect(evaluateExpression("github.event.missing.default_branch == ''", context)).toBe(true);
+    expect(evaluateExpression("!github.event.fork && 'a' || 'b'", context)).toBe('a');
+    expect(evaluateExpression("github.event.fork && 'a' || 'b'", context)).toBe('b');
   });
 });
 

@@ -1,6 +1,7 @@
 /** `iam-gitops accounts`: the account folders of a config repo (those a change touches), as a list or a matrix. */
 import { Option, type Command } from 'commander';
 import { selectAccounts } from '../../src/app/accounts.js';
+import { inert, inertJson } from '../../src/core/terminal-safe.js';
 import type { CliContext } from '../context.js';
 
 export function registerAccounts(program: Command, ctx: CliContext): void {
@@ -15,13 +16,13 @@ export function registerAccounts(program: Command, ctx: CliContext): void {
       const selection = await selectAccounts(options.root, { ...(options.changedSince !== undefined ? { changedSince: options.changedSince } : {}), ...(options.roleTemplate !== undefined ? { roleTemplate: options.roleTemplate } : {}) });
       ctx.printDiagnostics(selection.diagnostics);
       if (options.format === 'matrix') {
-        ctx.io.stdout(`${JSON.stringify({ include: selection.accounts })}\n`);
+        ctx.io.stdout(`${inertJson({ include: selection.accounts })}\n`);
       } else if (options.format === 'json') {
-        ctx.io.stdout(`${JSON.stringify({ formatVersion: 1, total: selection.total, ...(selection.changedSince ? { changedSince: selection.changedSince } : {}), accounts: selection.accounts }, null, 2)}\n`);
+        ctx.io.stdout(`${inertJson({ formatVersion: 1, total: selection.total, ...(selection.changedSince ? { changedSince: selection.changedSince } : {}), accounts: selection.accounts }, 2)}\n`);
       } else {
         const folders = (n: number): string => (n === 1 ? '1 account folder' : `${n} account folders`);
-        const chosen = selection.changedSince ? `${selection.accounts.length} of ${folders(selection.total)} changed since ${selection.changedSince.mergeBase.slice(0, 7)}` : folders(selection.total);
-        const lines = [`${chosen}:`, ...selection.accounts.map((a) => `  ${a.account}  ${a.folder}${a.managedPaths.join(',') !== '/' ? `  (paths ${a.managedPaths.join(', ')})` : ''}${a.role ? `  role ${a.role}` : ''}`)];
+        const chosen = selection.changedSince ? `${selection.accounts.length} of ${folders(selection.total)} changed since ${inert(selection.changedSince.mergeBase.slice(0, 7))}` : folders(selection.total);
+        const lines = [`${chosen}:`, ...selection.accounts.map((a) => `  ${inert(a.account)}  ${inert(a.folder)}${a.managedPaths.join(',') !== '/' ? `  (paths ${inert(a.managedPaths.join(', '))})` : ''}${a.role ? `  role ${inert(a.role)}` : ''}`)];
         ctx.io.stdout(`${lines.join('\n')}\n`);
       }
     });

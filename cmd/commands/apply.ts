@@ -10,11 +10,13 @@ import type { LockoutRisk } from '../../src/apply/lockout.js';
 import type { Step } from '../../src/apply/steps.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
 import { error, formatDiagnostic, InputError } from '../../src/core/diagnostics.js';
+import { inert } from '../../src/core/terminal-safe.js';
 import { readInputFile } from '../../src/io/files.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import { palette } from '../../src/render/palette.js';
 import { renderPlanText } from '../../src/render/text-plan.js';
 import type { PlanFinding } from '../../src/analyze/plan-findings.js';
+import type { AwsClients } from '../../src/live/aws/connection.js';
 import { addLiveSourceOptions, awsClientsFrom, count, EXIT_ERROR, FAIL_ON, failOnIntroducedFindings, type CliContext, type FailOn, type LiveSourceOptions } from '../context.js';
 
 interface ApplyOptions extends LiveSourceOptions {
@@ -63,22 +65,24 @@ export function registerApply(program: Command, ctx: CliContext): void {
             io.stdout(renderPlanText(plan, colors, 'proposal', catalog));
             if (risks.length) {
               io.stderr(`${colors.warn('warning: --allow-lockout lets these through; their steps run last:')}\n`);
-              for (const r of risks) io.stderr(`    ${r.summary}\n`);
+              for (const r of risks) io.stderr(`    ${inert(r.summary)}\n`);
             }
             if (options.autoApprove) return true;
             if (!io.ask) {
               throw new InputError([error('apply asks before it changes IAM, and there is no terminal to ask on', 'Review the plan above, then run apply with --auto-approve (as CI does).')]);
             }
-            const answer = await io.ask(`\nApply ${count(steps.length, 'step')} to account ${plan.account}? Only "yes" is accepted: `);
+            const answer = await io.ask(`\nApply ${count(steps.length, 'step')} to account ${inert(plan.account)}? Only "yes" is accepted: `);
             return answer.trim() === 'yes';
           },
           onEvent: (event) => progress.event(event),
-          onWait: (message) => progress.say(colors.dim(`    ${message}`)),
+          onWait: (message) => progress.say(colors.dim(`    ${inert(message)}`)),
           interrupted: () => interrupted,
+          throttlingAdvice: `lower --concurrency (this run: ${options.concurrency})`,
           ...consistencyTimeout(io.env),
         });
         progress.clear();
         report(outcome, ctx, options.failOn);
+        reportThrottling(clients.throttling, ctx);
       } finally {
         progress.clear();
         stopListening?.();
@@ -112,7 +116,7 @@ function progressPrinter(ctx: CliContext): { event(e: ApplyEvent): void; say(lin
     if (!io.stdoutIsTty) return;
     const first = [...running.values()][0];
     clear();
-    io.stdout(colors.dim(`${done}/${total} done${first ? `; running: ${first.title}${running.size > 1 ? ` and ${running.size - 1} more` : ''}` : ''}`));
+    io.stdout(colors.dim(`${done}/${total} done${first ? `; running: ${inert(first.title)}${running.size > 1 ? ` and ${running.size - 1} more` : ''}` : ''}`));
     shown = true;
   };
   return {
@@ -127,10 +131,10 @@ function progressPrinter(ctx: CliContext): { event(e: ApplyEvent): void; say(lin
       done++;
       clear();
       if (e.type === 'done') {
-        const extra = [...(e.outcome.retries ? [`${count(e.outcome.retries, 'retry', 'retries')}`] : []), ...e.outcome.notes].join('; ');
-        io.stdout(`${n} ${e.step.title} ${colors.create('ok')}${extra ? colors.dim(` (${extra})`) : ''} ${colors.dim(`${e.ms} ms`)}\n`);
+        const extra = inert([...(e.outcome.retries ? [`${count(e.outcome.retries, 'retry', 'retries')}`] : []), ...e.outcome.notes].join('; '));
+        io.stdout(`${n} ${inert(e.step.title)} ${colors.create('ok')}${extra ? colors.dim(` (${extra})`) : ''} ${colors.dim(`${e.ms} ms`)}\n`);
       } else {
-        io.stdout(`${n} ${e.step.title} ${colors.delete('failed')}\n`);
+        io.stdout(`${n} ${inert(e.step.title)} ${colors.delete('failed')}\n`);
         io.stderr(`${formatDiagnostic(e.error).replace(/^/gm, '    ')}\n`);
       }
       status(e.total);
@@ -169,15 +173,15 @@ function report(outcome: ApplyOutcome, ctx: CliContext, failOn: FailOn): void {
     }
     case 'not-converged':
       io.stdout(`${colors.bold(`Applied every step: ${summary(outcome.execution)}.`)}\n`);
-      io.stderr(`error: live IAM still differs from the manifests after the steps (${count(outcome.remaining.changes.length, 'change')} left): ${outcome.remaining.changes.slice(0, 5).map((c) => `${c.action} ${c.kind} ${c.name}`).join(', ')}${outcome.remaining.changes.length > 5 ? ', ...' : ''}\n    Something else changed IAM meanwhile, or IAM is slower than usual to show changes: run plan to see, and apply again.\n`);
+      io.stderr(`error: live IAM still differs from the manifests after the steps (${count(outcome.remaining.changes.length, 'change')} left): ${outcome.remaining.changes.slice(0, 5).map((c) => `${c.action} ${c.kind} ${inert(c.name)}`).join(', ')}${outcome.remaining.changes.length > 5 ? ', ...' : ''}\n    Something else changed IAM meanwhile, or IAM is slower than usual to show changes: run plan to see, and apply again.\n`);
       ctx.setExitCode(EXIT_ERROR);
       return;
     case 'incomplete': {
       const ex = outcome.execution;
       io.stdout(`${colors.bold(`Apply ${ex.interrupted ? 'interrupted' : 'stopped'}: ${summary(ex)}.`)}\n`);
-      if (ex.applied.length) io.stdout(`Applied (${ex.applied.length}):\n${ex.applied.map((a) => `    [${a.step.id}] ${a.step.title}\n`).join('')}`);
-      if (ex.failed.length) io.stdout(`Failed (${ex.failed.length}):\n${ex.failed.map((f) => `    [${f.step.id}] ${f.step.title}: ${f.error.summary}\n`).join('')}`);
-      if (ex.notRun.length) io.stdout(`Not run (${ex.notRun.length}):\n${ex.notRun.map((s) => `    [${s.id}] ${s.title}\n`).join('')}`);
+      if (ex.applied.length) io.stdout(`Applied (${ex.applied.length}):\n${ex.applied.map((a) => `    [${a.step.id}] ${inert(a.step.title)}\n`).join('')}`);
+      if (ex.failed.length) io.stdout(`Failed (${ex.failed.length}):\n${ex.failed.map((f) => `    [${f.step.id}] ${inert(f.step.title)}: ${inert(f.error.summary)}\n`).join('')}`);
+      if (ex.notRun.length) io.stdout(`Not run (${ex.notRun.length}):\n${ex.notRun.map((s) => `    [${s.id}] ${inert(s.title)}\n`).join('')}`);
       io.stderr('error: apply did not finish. Every step is safe to repeat: fix what failed (above), then run apply again to converge.\n');
       ctx.setExitCode(EXIT_ERROR);
       return;
@@ -198,8 +202,14 @@ function printRemainingRisks(risks: readonly PlanFinding[], ctx: CliContext): vo
   ctx.io.stderr(`${colors.warn(`warning: live IAM still holds ${count(risks.length, 'risk')} of ${count(principals.length, 'principal')} no manifest declares; apply leaves unmanaged principals alone:`)}\n${lines.join('')}${principals.length > 10 ? `    ... and ${principals.length - 10} more (see drift)\n` : ''}    Or declare the principal as it should be, or accept the risk in acceptedRisks (with a reason).\n`);
 }
 
+/** Time waited on IAM throttling, said apart from eventual consistency (which the result line reports). */
+function reportThrottling(throttling: AwsClients['throttling'], ctx: CliContext): void {
+  if (throttling.throttledRetries === 0 && throttling.throttledMs < 1000) return;
+  ctx.io.stderr(`note: IAM throttled ${count(throttling.throttledRetries, 'request')}; ${(throttling.throttledMs / 1000).toFixed(1)} s in all went to waiting on throttling (not eventual consistency).\n`);
+}
+
 function printRisk(risk: LockoutRisk, ctx: CliContext): void {
-  ctx.io.stderr(`    ${risk.summary}\n${risk.statements.map((s) => `        ${s}\n`).join('')}`);
+  ctx.io.stderr(`    ${inert(risk.summary)}\n${risk.statements.map((s) => `        ${inert(s)}\n`).join('')}`);
 }
 
 function summary(ex: ExecutionResult): string {

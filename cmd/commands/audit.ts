@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { failingFindings } from '../../src/analyze/findings.js';
 import { auditAccount } from '../../src/app/use-cases.js';
 import { hasErrors } from '../../src/core/diagnostics.js';
+import { inertJson, inertLines } from '../../src/core/terminal-safe.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import { renderAuditMarkdown, renderAuditText } from '../../src/render/findings.js';
 import { palette } from '../../src/render/palette.js';
@@ -22,8 +23,8 @@ export function registerAudit(program: Command, ctx: CliContext): void {
         return;
       }
       const findings = result.findings;
-      if (options.format === 'json') ctx.io.stdout(`${JSON.stringify({ formatVersion: 1, findings }, null, 2)}\n`);
-      else if (options.format === 'markdown') ctx.io.stdout(renderAuditMarkdown(findings, result.against));
+      if (options.format === 'json') ctx.io.stdout(`${inertJson({ formatVersion: 1, findings }, 2)}\n`);
+      else if (options.format === 'markdown') ctx.io.stdout(inertLines(renderAuditMarkdown(findings, result.against)));
       else ctx.io.stdout(renderAuditText(findings, result.against, palette(ctx.useColor())));
       if (failingFindings(findings, options.failOn).length > 0) ctx.setExitCode(EXIT_CHANGES);
     });

@@ -4,6 +4,7 @@ import type { PlanFinding } from '../../src/analyze/plan-findings.js';
 import { detectDrift, hasDrift } from '../../src/app/drift.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
 import { hasErrors } from '../../src/core/diagnostics.js';
+import { inert, inertJson, inertLines } from '../../src/core/terminal-safe.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import { renderComment } from '../../src/render/comment.js';
 import { palette } from '../../src/render/palette.js';
@@ -32,15 +33,15 @@ export function registerDrift(program: Command, ctx: CliContext): void {
       const catalog = await loadActionCatalog();
       const rendered =
         options.format === 'json'
-          ? `${JSON.stringify(report, null, 2)}\n`
+          ? `${inertJson(report, 2)}\n`
           : options.format === 'markdown'
             ? renderComment(report, catalog, { folder: options.manifests, perspective: 'drift' })
             : renderPlanText(report, palette(ctx.useColor(options.out !== undefined)), 'drift', catalog);
       if (options.out) {
         writeOutput(options.out, rendered);
-        ctx.io.stdout(`Drift report written to ${options.out}: ${driftSummaryLine(report)}\n`);
+        ctx.io.stdout(`Drift report written to ${inert(options.out)}: ${driftSummaryLine(report)}\n`);
       } else {
-        ctx.io.stdout(rendered);
+        ctx.io.stdout(options.format === 'markdown' ? inertLines(rendered) : rendered);
       }
       if (hasDrift(report)) ctx.setExitCode(EXIT_CHANGES);
       failOnIntroducedFindings(ctx, report.findings as PlanFinding[], options.failOn, 'the drift');

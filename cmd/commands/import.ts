@@ -1,6 +1,7 @@
 /** `iam-gitops import`: manifests for everything live, to adopt an existing account. */
 import type { Command } from 'commander';
 import { importToFolder } from '../../src/app/use-cases.js';
+import { inert } from '../../src/core/terminal-safe.js';
 import { SCHEMA_FILE } from '../../src/importer/live-to-manifests.js';
 import { addLiveSourceOptions, count, liveReaderFrom, type CliContext, type LiveSourceOptions } from '../context.js';
 
@@ -11,6 +12,6 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .action(async (options: LiveSourceOptions & { out: string; force?: boolean }) => {
       const result = await importToFolder(liveReaderFrom(options, ctx.io), options.out, options.force === true);
       const manifests = result.written.filter((f) => f.endsWith('.yaml')).length;
-      ctx.io.stdout(`Imported ${count(manifests, 'manifest')} into ${options.out}${result.skipped.length ? ` (skipped ${count(result.skipped.length, 'AWS-owned role')})` : ''}, with ${SCHEMA_FILE} for editor completion.\n`);
+      ctx.io.stdout(`Imported ${count(manifests, 'manifest')} into ${inert(options.out)}${result.skipped.length ? ` (skipped ${count(result.skipped.length, 'AWS-owned role')})` : ''}, with ${SCHEMA_FILE} for editor completion.\n`);
     });
 }

@@ -5,8 +5,10 @@ import { planChanges } from '../../src/app/use-cases.js';
 import type { ActionCatalog } from '../../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
 import { error, hasErrors, InputError } from '../../src/core/diagnostics.js';
+import { inert, inertJson, inertLines } from '../../src/core/terminal-safe.js';
 import { withPullRequest } from '../../src/app/pull-request.js';
 import { readPullRequest } from '../../src/git/pull-request-git.js';
+import { SnapshotTextReader } from '../../src/live/snapshot-text-reader.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { renderComment } from '../../src/render/comment.js';
@@ -26,14 +28,16 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)')
     .addOption(new Option('--fail-on <severity>', 'exit 3 when the change introduces or raises a finding this severe or worse (accepted risks never count)').choices(FAIL_ON).default('never'))
     .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
-    .option('--base <ref>', "a pull request's base (branch, tag or commit): mark each change as caused by the pull request or as drift already there")
+    .option('--base <ref>', "a pull request's base (branch, tag or commit): mark each change as caused by the pull request or as drift already there; a --state snapshot in the repository is read at the base")
     .option('--head <ref>', 'with --base: plan the manifests at this commit instead of the working tree')
     .action(async (options: LiveSourceOptions & { manifests: string; format: Format; out?: string; detailedExitcode?: boolean; failOn: FailOn; now?: string; base?: string; head?: string }) => {
       if (options.head !== undefined && options.base === undefined) throw new InputError([error('--head needs --base', 'Give the pull request\'s base too: --base origin/main --head HEAD.')]);
-      const pr = options.base === undefined ? undefined : await readPullRequest({ manifests: options.manifests, base: options.base, ...(options.head === undefined ? {} : { head: options.head }) });
+      const reader = liveReaderFrom(options, ctx.io);
+      // A snapshot in the repository is read at the base: a pull request cannot say what live IAM is.
+      const pr = options.base === undefined ? undefined : await readPullRequest({ manifests: options.manifests, base: options.base, ...(options.head === undefined ? {} : { head: options.head }), ...(options.state === undefined ? {} : { snapshot: options.state }) });
       const manifests = pr?.headManifests ?? readManifestFolder(options.manifests);
       const now = parseNow(options.now);
-      const planned = await planChanges(manifests, liveReaderFrom(options, ctx.io), now);
+      const planned = await planChanges(manifests, pr?.snapshot ? new SnapshotTextReader(pr.snapshot.source, pr.snapshot.text) : reader, now);
       const result = pr ? await withPullRequest(planned, manifests, pr, now) : planned;
       if (!result.plan || hasErrors(result.diagnostics)) {
         ctx.printDiagnostics(result.diagnostics);
@@ -44,9 +48,9 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       const rendered = renderPlan(plan, options.format, ctx.useColor(options.out !== undefined), await loadActionCatalog(), options.manifests);
       if (options.out) {
         writeOutput(options.out, rendered);
-        ctx.io.stdout(`Plan written to ${options.out}: ${summaryLine(plan).replace(/^Plan: /, '')}\n`);
+        ctx.io.stdout(`Plan written to ${inert(options.out)}: ${summaryLine(plan).replace(/^Plan: /, '')}\n`);
       } else {
-        ctx.io.stdout(rendered);
+        ctx.io.stdout(options.format === 'markdown' ? inertLines(rendered) : rendered);
       }
       if (options.detailedExitcode && plan.changes.length > 0) ctx.setExitCode(EXIT_CHANGES);
       failOnIntroducedFindings(ctx, plan.findings as PlanFinding[], options.failOn, 'the change');
@@ -56,7 +60,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
 export function renderPlan(plan: Plan, format: Format, color: boolean, catalog: ActionCatalog, commentFolder?: string): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(plan, null, 2)}\n`;
+      return `${inertJson(plan, 2)}\n`;
     case 'markdown':
       return renderComment(plan, catalog, { folder: commentFolder ?? 'manifests' });
     case 'text':

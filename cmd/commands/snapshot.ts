@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { validateManifests } from '../../src/app/use-cases.js';
 import { hasErrors, InputError } from '../../src/core/diagnostics.js';
+import { inert } from '../../src/core/terminal-safe.js';
 import { AwsLiveReader } from '../../src/live/aws/aws-live-reader.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import { addLiveSourceOptions, awsClientsFrom, count, writeOutput, type CliContext, type LiveSourceOptions } from '../context.js';
@@ -23,6 +24,6 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
       }
       writeOutput(options.out, `${JSON.stringify(snapshot, null, 2)}\n`);
       const n = (key: string): number => (snapshot[key] as unknown[]).length;
-      ctx.io.stdout(`Snapshot of account ${caller.account} written to ${options.out}: ${count(n('UserDetailList'), 'user')}, ${count(n('GroupDetailList'), 'group')}, ${count(n('RoleDetailList'), 'role')}, ${count(n('Policies'), 'policy', 'policies')}${policies.length ? ` (tags read for ${count(policies.length, 'policy', 'policies')})` : ''}.\n`);
+      ctx.io.stdout(`Snapshot of account ${inert(caller.account)} written to ${inert(options.out)}: ${count(n('UserDetailList'), 'user')}, ${count(n('GroupDetailList'), 'group')}, ${count(n('RoleDetailList'), 'role')}, ${count(n('Policies'), 'policy', 'policies')}${policies.length ? ` (tags read for ${count(policies.length, 'policy', 'policies')})` : ''}.\n`);
     });
 }

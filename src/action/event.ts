@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseJsonWithinLimits } from '../core/input-limits.js';
 
 export interface PullRequestEvent {
   readonly number: number;
@@ -66,7 +67,7 @@ export function readRunContext(env: Readonly<Record<string, string | undefined>>
   if (!path) return { ...base, eventProblem: `GITHUB_EVENT_PATH is not set, so the ${eventName} event's pull request is unknown` };
   let payload: unknown;
   try {
-    payload = JSON.parse(readFileSync(path, 'utf8'));
+    payload = parseJsonWithinLimits(readFileSync(path, 'utf8'));
   } catch (e) {
     return { ...base, eventProblem: `cannot read the event payload ${path}: ${e instanceof Error ? e.message : String(e)}` };
   }
@@ -93,7 +94,7 @@ export function readRunContext(env: Readonly<Record<string, string | undefined>>
 function readPushBefore(path: string | undefined): string | undefined {
   if (!path) return undefined;
   try {
-    const parsed = z.object({ before: Sha }).passthrough().safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    const parsed = z.object({ before: Sha }).passthrough().safeParse(parseJsonWithinLimits(readFileSync(path, 'utf8')));
     return parsed.success ? parsed.data.before : undefined;
   } catch {
     return undefined;

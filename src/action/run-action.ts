@@ -20,16 +20,20 @@ import { detectDrift, driftFingerprint, hasDrift } from '../app/drift.js';
 import { withPullRequest } from '../app/pull-request.js';
 import { auditAccount, planChanges } from '../app/use-cases.js';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
-import { formatDiagnostic, hasErrors, InputError, type Diagnostic } from '../core/diagnostics.js';
+import { error, formatDiagnostic, hasErrors, InputError, type Diagnostic } from '../core/diagnostics.js';
 import { readPullRequest, type PullRequestGit } from '../git/pull-request-git.js';
+import { inertJson } from '../core/terminal-safe.js';
 import { gitHubClient } from '../github/client.js';
 import { syncDriftIssue } from '../github/drift-issue.js';
+import { environmentGaps, readEnvironmentProtection } from '../github/environment.js';
 import { pullRequestsMergedAs } from '../github/merged-pull-requests.js';
 import { upsertStickyComment, type CommentOutcome } from '../github/sticky-comment.js';
-import { createAwsClients, type AwsClients } from '../live/aws/connection.js';
+import { awsTuningFromEnv, createAwsClients, DEFAULT_REQUEST_TIMEOUT_MS, type AwsClients } from '../live/aws/connection.js';
+import { describeRetry, type RetryEvent } from '../live/aws/retry.js';
 import { AwsLiveReader } from '../live/aws/aws-live-reader.js';
 import type { LiveReader } from '../live/live-state.js';
 import { SnapshotFileReader } from '../live/snapshot-file-reader.js';
+import { SnapshotTextReader } from '../live/snapshot-text-reader.js';
 import { readManifestFolder } from '../manifest/read-manifest-folder.js';
 import { hasChanges, type Plan } from '../plan/plan.js';
 import { COMMENT_LIMIT, commentMarker, driftMarker, maxSeverity, renderComment, SUMMARY_LIMIT, verdictOf } from '../render/comment.js';
@@ -38,6 +42,7 @@ import { code, text } from '../render/markdown-safe.js';
 import { APPLIED_HEADING, applyCommentMarker, applyHeadline, renderApplyComment, renderApplyReport } from '../render/apply-report.js';
 import { renderAuditMarkdown } from '../render/findings.js';
 import { readRunContext, type RunContext } from './event.js';
+import { log } from './log.js';
 
 export const COMMANDS = ['plan', 'apply', 'audit', 'drift', 'accounts'] as const;
 export const FAIL_ON = ['critical', 'high', 'medium', 'low', 'never'] as const;
@@ -103,33 +108,40 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<v
     else await auditCommand(inputs, run, env);
   } catch (e) {
     if (e instanceof ActionInputError) {
-      core.setFailed(`iam-gitops: ${e.message}`);
+      log.failed(`iam-gitops: ${e.message}`);
     } else if (e instanceof InputError) {
       annotate(e.diagnostics);
       await writeSummary(`### iam-gitops\n\n${e.diagnostics.map((d) => `- **${d.severity}:** ${text(formatDiagnostic(d))}`).join('\n')}\n`);
-      core.setFailed(`iam-gitops: ${e.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary).join('; ')}`);
+      log.failed(`iam-gitops: ${e.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary).join('; ')}`);
     } else {
-      core.setFailed(`iam-gitops failed unexpectedly: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      log.failed(`iam-gitops failed unexpectedly: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
   }
 }
 
 async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {
   const pr = run.pullRequest;
-  if (run.eventProblem) core.warning(`iam-gitops: ${run.eventProblem}. Planning without a pull request: no comment, and no telling drift apart.`);
+  if (run.eventProblem) log.warning(`iam-gitops: ${run.eventProblem}. Planning without a pull request: no comment, and no telling drift apart.`);
   const notes: string[] = run.eventProblem ? [run.eventProblem] : [];
 
   let git: PullRequestGit | undefined;
   if (pr) {
     git = await core.group('Comparing with the pull request base', async () => {
       try {
-        const found = await readPullRequest({ manifests: inputs.manifests, base: pr.baseSha, fetchFrom: 'origin' });
-        core.info(`merge base ${found.context.mergeBase}; ${found.context.files.length} manifest files changed`);
+        // A snapshot in the repository is read at the base: a pull request (a fork's) cannot say what live IAM is.
+        const found = await readPullRequest({ manifests: inputs.manifests, base: pr.baseSha, fetchFrom: 'origin', ...(inputs.state ? { snapshot: inputs.state } : {}) });
+        log.info(`merge base ${found.context.mergeBase}; ${found.context.files.length} manifest files changed`);
+        if (found.snapshot?.change) log.warning(`iam-gitops: this pull request ${found.snapshot.change === 'modified' ? 'changes' : found.snapshot.change === 'deleted' ? 'deletes' : 'replaces'} ${found.snapshot.path}, the snapshot of live IAM it is planned against. The plan uses the base's copy (${found.snapshot.base.slice(0, 7)}).`);
         return found;
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
+        // Without the base, the snapshot could only be the pull request's own copy: no plan rather than a forged one.
+        if (inputs.state) {
+          const about = e.diagnostics.some((d) => d.summary.startsWith('the snapshot'));
+          throw about ? e : new InputError([error(`cannot read the snapshot ${inputs.state} at the pull request's base ${pr.baseRef} (${pr.baseSha.slice(0, 7)}), and a pull request's own copy cannot be trusted: no plan`, 'Check out enough history for the base (actions/checkout with fetch-depth: 0), or plan with AWS credentials.'), ...e.diagnostics]);
+        }
         const why = e.diagnostics.map((d) => `${d.summary}. ${d.detail ?? ''}`).join(' ');
-        core.warning(`iam-gitops: cannot compare with the pull request's base ${pr.baseRef} (${pr.baseSha.slice(0, 7)}): ${why} The plan is complete; it only cannot tell this pull request's changes from drift.`);
+        log.warning(`iam-gitops: cannot compare with the pull request's base ${pr.baseRef} (${pr.baseSha.slice(0, 7)}): ${why} The plan is complete; it only cannot tell this pull request's changes from drift.`);
         notes.push(`Cannot compare with the base ${pr.baseRef} (${pr.baseSha.slice(0, 7)}): ${why}`);
         return undefined;
       }
@@ -139,7 +151,7 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
   const result = await core.group('Planning', async () => {
     const manifests = readManifestFolder(inputs.manifests);
     const now = new Date();
-    const planned = await planChanges(manifests, await liveReader(inputs, env), now);
+    const planned = await planChanges(manifests, git?.snapshot ? new SnapshotTextReader(git.snapshot.source, git.snapshot.text) : await liveReader(inputs, env), now);
     return git ? withPullRequest(planned, manifests, git, now) : planned;
   });
   const folder = folderName(inputs.manifests);
@@ -151,14 +163,15 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
     await writeSummary(body);
     if (pr && inputs.comment) await postComment(inputs, run, pr.number, marker, body);
     setPlanOutputs(undefined);
-    core.setFailed(`iam-gitops: the plan failed: ${result.diagnostics.filter((d) => d.severity === 'error').length} errors (annotated on the manifests; see the job summary)`);
+    log.failed(`iam-gitops: the plan failed: ${result.diagnostics.filter((d) => d.severity === 'error').length} errors (annotated on the manifests; see the job summary)`);
     return;
   }
   const plan = result.plan;
   annotate(plan.diagnostics);
   const catalog = await loadActionCatalog();
   const planPath = writePlan(plan, folder, env);
-  const liveNote = inputs.state ? `Live IAM was not read from AWS: this plan is against the snapshot ${inputs.state} committed in the repository${pr?.fromFork ? ' (a pull request from a fork gets no AWS credentials)' : ''}. The apply on merge plans again against AWS.` : undefined;
+  const snapshotAt = git?.snapshot ? ` as the base has it (${git.snapshot.base.slice(0, 7)})` : '';
+  const liveNote = inputs.state ? `Live IAM was not read from AWS: this plan is against the snapshot ${inputs.state} committed in the repository${snapshotAt}${pr?.fromFork ? ' (a pull request from a fork gets no AWS credentials)' : ''}. The apply on merge plans again against AWS.` : undefined;
   const options = { folder, ...(liveNote ? { liveNote } : {}) };
   await writeSummary(withinBytes((limit) => renderComment(plan, catalog, { ...options, limit, fullReport: `the plan JSON (${planPath} on the runner)` }) + notesMarkdown(notes), SUMMARY_BUDGET));
 
@@ -173,7 +186,17 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
 
 async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {
   if (inputs.state) throw new ActionInputError('apply changes live IAM, so it reads AWS: remove the state input (a snapshot cannot be applied to)');
-  const clients = await awsClients(inputs, env);
+  // GitHub's OIDC token says which environment the job runs in (and assumes the role): fetched once.
+  let idToken: string | undefined;
+  if (env['ACTIONS_ID_TOKEN_REQUEST_URL']) {
+    try {
+      idToken = await idTokenWithin(awsTuningFromEnv(env).requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    } catch {
+      /* awsClients says why, if the role needs it */
+    }
+  }
+  await checkApplyEnvironment(inputs, run, idToken);
+  const clients = await awsClients(inputs, env, idToken);
   const catalog = await loadActionCatalog();
   const outcome = await core.group('Applying', () =>
     applyManifests({
@@ -188,12 +211,13 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
       // The workflow is the approval: a protected environment and a reviewed merge.
       confirm: async () => true,
       onEvent: (e) => {
-        if (e.type === 'done') core.info(`[${e.step.id}/${e.total}] ${e.step.title} ok (${e.ms} ms)`);
-        else if (e.type === 'failed') core.error(`[${e.step.id}/${e.total}] ${e.step.title} failed: ${e.error.summary}`);
+        if (e.type === 'done') log.info(`[${e.step.id}/${e.total}] ${e.step.title} ok (${e.ms} ms)`);
+        else if (e.type === 'failed') log.error(`[${e.step.id}/${e.total}] ${e.step.title} failed: ${e.error.summary}`);
       },
-      onWait: (message) => core.info(message),
+      onWait: (message) => log.info(message),
     }),
   );
+  if (clients.throttling.throttledRetries > 0) log.info(`IAM throttled ${clients.throttling.throttledRetries} requests; ${(clients.throttling.throttledMs / 1000).toFixed(1)} s in all went to waiting on throttling (not eventual consistency)`);
   const folder = folderName(inputs.manifests);
   const planPath = outcome.plan ? writePlan(outcome.plan, folder, env) : undefined;
   setPlanOutputs(outcome.plan, planPath);
@@ -205,7 +229,7 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
   if (outcome.status === 'refused' && !outcome.failing) annotate(outcome.diagnostics);
   if (inputs.comment) await commentOnMergedPullRequests(inputs, run, outcome, folder);
   if (outcome.status === 'refused' && outcome.failing) failOnFindings(outcome.failing, inputs.failOn, 'the plan introduces');
-  else if (outcome.status !== 'converged') core.setFailed(`iam-gitops: ${applyHeadline(outcome)}`);
+  else if (outcome.status !== 'converged') log.failed(`iam-gitops: ${applyHeadline(outcome)}`);
 }
 
 /**
@@ -215,17 +239,17 @@ async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
 async function commentOnMergedPullRequests(inputs: ActionInputs, run: RunContext, outcome: ApplyOutcome, folder: string): Promise<void> {
   if (!run.sha) return;
   if (!inputs.githubToken) {
-    core.info('iam-gitops: no github-token, so the merged pull request gets no apply comment');
+    log.info('iam-gitops: no github-token, so the merged pull request gets no apply comment');
     return;
   }
-  const client = gitHubClient({ token: inputs.githubToken, baseUrl: run.apiUrl, log: (m) => core.info(m) });
+  const client = gitHubClient({ token: inputs.githubToken, baseUrl: run.apiUrl, log: (m) => log.info(m) });
   const merged = await pullRequestsMergedAs(client, { owner: run.owner, repo: run.repo, sha: run.sha });
   if (!merged.found) {
-    core.warning(`iam-gitops: ${merged.reason} The apply's report is in the job summary.`);
+    log.warning(`iam-gitops: ${merged.reason} The apply's report is in the job summary.`);
     return;
   }
   if (merged.numbers.length === 0) {
-    core.info(`iam-gitops: ${run.sha.slice(0, 7)} is not the merge of a pull request (a direct push?): no comment`);
+    log.info(`iam-gitops: ${run.sha.slice(0, 7)} is not the merge of a pull request (a direct push?): no comment`);
     return;
   }
   const body = renderApplyComment(outcome, { sha: run.sha, ...(run.runUrl ? { runUrl: run.runUrl } : {}), folder });
@@ -234,8 +258,8 @@ async function commentOnMergedPullRequests(inputs: ActionInputs, run: RunContext
   const keepExisting = outcome.status === 'converged' && !outcome.execution ? (existing: string) => existing.includes(APPLIED_HEADING) : undefined;
   for (const number of merged.numbers.slice(0, 10)) {
     const posted = await upsertStickyComment(client, { owner: run.owner, repo: run.repo, issueNumber: number, marker: applyCommentMarker(folder), body, ...(keepExisting ? { keepExisting } : {}) });
-    if (posted.posted) core.info(`apply comment ${posted.action} on pull request #${number}: ${posted.url}`);
-    else core.warning(`iam-gitops: ${posted.reason} The apply's report is in the job summary.`);
+    if (posted.posted) log.info(`apply comment ${posted.action} on pull request #${number}: ${posted.url}`);
+    else log.warning(`iam-gitops: ${posted.reason} The apply's report is in the job summary.`);
   }
 }
 
@@ -251,7 +275,7 @@ async function driftCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
     annotate(result.diagnostics);
     await writeSummary(failureReport('', folder, result.diagnostics, 'drift detection failed', 'Fix the manifests: the next run checks again.'));
     core.setOutput('has-drift', 'false');
-    core.setFailed(`iam-gitops: drift detection failed: ${result.diagnostics.filter((d) => d.severity === 'error').length} errors (annotated on the manifests; see the job summary)`);
+    log.failed(`iam-gitops: drift detection failed: ${result.diagnostics.filter((d) => d.severity === 'error').length} errors (annotated on the manifests; see the job summary)`);
     return;
   }
   const report = result.report;
@@ -263,13 +287,13 @@ async function driftCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
   await writeSummary(withinBytes((limit) => renderComment(report, catalog, { ...options, limit, fullReport: `the drift report JSON (${reportPath} on the runner)` }), SUMMARY_BUDGET));
   core.setOutput('has-drift', String(drift));
   setPlanOutputs(report, reportPath);
-  core.info(drift ? driftSummaryLine(report) : 'No drift: live IAM matches the manifests.');
+  log.info(drift ? driftSummaryLine(report) : 'No drift: live IAM matches the manifests.');
 
   if (inputs.comment) {
     if (!inputs.githubToken) {
-      core.warning('iam-gitops: no github-token, so no drift issue. Pass `github-token: ${{ github.token }}` (the default) with `permissions: issues: write`.');
+      log.warning('iam-gitops: no github-token, so no drift issue. Pass `github-token: ${{ github.token }}` (the default) with `permissions: issues: write`.');
     } else {
-      const client = gitHubClient({ token: inputs.githubToken, baseUrl: run.apiUrl, log: (m) => core.info(m) });
+      const client = gitHubClient({ token: inputs.githubToken, baseUrl: run.apiUrl, log: (m) => log.info(m) });
       const where = run.runUrl ? ` ([run](${run.runUrl}))` : '';
       const outcome = await syncDriftIssue(client, {
         owner: run.owner,
@@ -283,8 +307,8 @@ async function driftCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
         changedNote: `The drift changed${where}: ${text(driftSummaryLine(report))} The description above is the report as it is now.`,
         resolvedNote: `No drift any more${where}: live IAM matches ${text(folder)} again. Closing.`,
       });
-      if (outcome.ok) core.info(`drift issue ${outcome.action}${outcome.number ? `: #${outcome.number} ${outcome.url ?? ''}` : ''}`);
-      else core.warning(`iam-gitops: ${outcome.reason} The drift report is in the job summary.`);
+      if (outcome.ok) log.info(`drift issue ${outcome.action}${outcome.number ? `: #${outcome.number} ${outcome.url ?? ''}` : ''}`);
+      else log.warning(`iam-gitops: ${outcome.reason} The drift report is in the job summary.`);
       if (outcome.ok && outcome.number !== undefined && outcome.action !== 'closed') core.setOutput('drift-issue', String(outcome.number));
     }
   }
@@ -318,7 +342,7 @@ async function accountsCommand(inputs: ActionInputs, run: RunContext): Promise<v
       // A base the event named but git cannot find (a force push rewrote it away): every account is the safe answer,
       // since plan, apply and drift do nothing where nothing differs. A base the workflow named is its mistake.
       if (!(e instanceof InputError) || since === undefined || inputs.changedSince !== undefined || !e.diagnostics.some((d) => d.summary.startsWith('--changed-since'))) throw e;
-      core.warning(`iam-gitops: cannot compare with ${since.slice(0, 7)} (${e.diagnostics[0]!.summary}); selecting every account folder`);
+      log.warning(`iam-gitops: cannot compare with ${since.slice(0, 7)} (${e.diagnostics[0]!.summary}); selecting every account folder`);
       reason = `every folder: the event's base ${since.slice(0, 7)} is not in the repository`;
       return selectAccounts(inputs.manifests, roleTemplate);
     }
@@ -327,9 +351,9 @@ async function accountsCommand(inputs: ActionInputs, run: RunContext): Promise<v
   if (selection.accounts.length > MATRIX_LIMIT) {
     throw new ActionInputError(`${selection.accounts.length} account folders selected, and a GitHub Actions matrix runs at most ${MATRIX_LIMIT} jobs: split them over several workflows, each with its own manifests root (accounts/a-m, accounts/n-z)`);
   }
-  core.setOutput('matrix', JSON.stringify({ include: selection.accounts }));
+  core.setOutput('matrix', inertJson({ include: selection.accounts }));
   core.setOutput('count', String(selection.accounts.length));
-  core.info(`${selection.accounts.length} of ${selection.total} account folders (${reason}): ${selection.accounts.map((a) => a.folder).join(', ') || 'none'}`);
+  log.info(`${selection.accounts.length} of ${selection.total} account folders (${reason}): ${selection.accounts.map((a) => a.folder).join(', ') || 'none'}`);
   const rows = selection.accounts.map((a) => `| ${code(a.folder)} | ${code(a.account)} | ${text(a.managedPaths.join(', '))} | ${a.role ? code(a.role) : '—'} |`);
   await writeSummary([`### iam-gitops: ${selection.accounts.length} of ${selection.total} account folders`, '', text(`Selected: ${reason}.`), '', ...(rows.length ? ['| Folder | Account | Managed paths | Role |', '|---|---|---|---|', ...rows] : ['No account folder to run.']), ''].join('\n'));
 }
@@ -339,7 +363,7 @@ async function auditCommand(inputs: ActionInputs, _run: RunContext, env: NodeJS.
   annotate(result.diagnostics);
   if (!result.findings || hasErrors(result.diagnostics)) {
     await writeSummary(failureReport('', folderName(inputs.manifests), result.diagnostics));
-    core.setFailed('iam-gitops: the audit failed (see the job summary)');
+    log.failed('iam-gitops: the audit failed (see the job summary)');
     return;
   }
   await writeSummary(renderAuditMarkdown(result.findings, result.against));
@@ -360,14 +384,15 @@ async function liveReader(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise
  * assumed with GitHub's token, no secret stored; with role-to-assume and credentials in the environment, through
  * STS AssumeRole; otherwise the environment's credentials (aws-actions/configure-aws-credentials).
  */
-async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<AwsClients> {
-  const common = { ...(inputs.awsRegion ? { region: inputs.awsRegion } : {}), env, ...tuning(env) };
+async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv, idToken?: string): Promise<AwsClients> {
+  const tuning = awsTuningFromEnv(env);
+  const common = { ...(inputs.awsRegion ? { region: inputs.awsRegion } : {}), env, ...tuning, onRetry: (event: RetryEvent) => log.info(describeRetry(event)) };
   const role = inputs.roleToAssume;
   const hasEnvCredentials = Boolean(env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']);
   if (role && env['ACTIONS_ID_TOKEN_REQUEST_URL']) {
     let token: string;
     try {
-      token = await core.getIDToken('sts.amazonaws.com');
+      token = idToken ?? (await idTokenWithin(tuning.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
     } catch (e) {
       throw new ActionInputError(`cannot get GitHub's OIDC token to assume ${role}: ${e instanceof Error ? e.message : String(e)}. Give the job \`permissions: id-token: write\`.`);
     }
@@ -376,7 +401,7 @@ async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise
       // Assume now: a refusal here is about the role's trust policy, and the message should say so.
       await clients.iam.config.credentials();
     } catch (e) {
-      const sub = subjectOf(token);
+      const sub = claimOf(token, 'sub');
       throw new ActionInputError(`cannot assume ${role} with GitHub's OIDC token (sub: ${sub ?? 'unknown'}): ${e instanceof Error ? e.message : String(e)}. The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the token.actions.githubusercontent.com provider with aud sts.amazonaws.com and this sub (examples/workflows/iam-roles.yaml shows both roles).`);
     }
     return clients;
@@ -384,25 +409,64 @@ async function awsClients(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise
   if (role && hasEnvCredentials) return createAwsClients({ ...common, assumeRole: { arn: role, sessionName: sessionName(env) } });
   if (role) throw new ActionInputError(`cannot assume ${role}: no OIDC token (give the job \`permissions: id-token: write\`) and no AWS credentials in the environment`);
   if (!hasEnvCredentials && !env['AWS_PROFILE'] && !env['AWS_WEB_IDENTITY_TOKEN_FILE'] && !env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] && !env['AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) {
-    core.warning('iam-gitops: no role-to-assume and no AWS credentials in the environment; trying the SDK default chain (instance metadata). Give role-to-assume, or state for a plan without AWS.');
+    log.warning('iam-gitops: no role-to-assume and no AWS credentials in the environment; trying the SDK default chain (instance metadata). Give role-to-assume, or state for a plan without AWS.');
   }
   return createAwsClients(common);
 }
 
 /** The `sub` claim of a JWT (not verified: only to say which subject a trust policy refused). */
-function subjectOf(token: string): string | undefined {
+function claimOf(token: string, claim: 'sub' | 'environment'): string | undefined {
   try {
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
-    return typeof claims.sub === 'string' ? claims.sub : undefined;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    return typeof claims[claim] === 'string' ? claims[claim] : undefined;
   } catch {
     return undefined;
   }
 }
 
-function tuning(env: NodeJS.ProcessEnv): { maxAttempts?: number; retryBaseDelayMs?: number } {
-  const attempts = Number(env['IAM_GITOPS_MAX_ATTEMPTS']);
-  const delay = Number(env['IAM_GITOPS_RETRY_BASE_DELAY_MS']);
-  return { ...(attempts > 0 ? { maxAttempts: attempts } : {}), ...(delay > 0 ? { retryBaseDelayMs: delay } : {}) };
+/**
+ * Before an apply: is its environment protected? The job names one (the OIDC token's `environment` claim), and
+ * GitHub creates an environment a job names, unprotected, the first time it runs: then the apply role is anyone's
+ * who can run the workflow. Warns when it can see no required reviewers or no deployment branch rule; says when it
+ * cannot see (no OIDC token, no github-token, no `actions: read`).
+ */
+async function checkApplyEnvironment(inputs: ActionInputs, run: RunContext, idToken: string | undefined): Promise<void> {
+  const how = 'Protect it before the first apply: Settings > Environments, required reviewers, and deployment branches "main" only (README, "The apply environment").';
+  if (!idToken) {
+    log.info('iam-gitops: no OIDC token (permissions: id-token: write), so the environment this apply runs in is not checked');
+    return;
+  }
+  const name = claimOf(idToken, 'environment');
+  if (!name) {
+    log.warning(`iam-gitops: this apply job runs in no environment, so nothing holds it for review before it changes IAM. Give the job \`environment:\` with required reviewers and deployment branches "main" (README, "The apply environment").`);
+    return;
+  }
+  if (!inputs.githubToken) {
+    log.info(`iam-gitops: no github-token, so how environment "${name}" is protected is not checked`);
+    return;
+  }
+  const client = gitHubClient({ token: inputs.githubToken, baseUrl: run.apiUrl, log: (m) => log.info(m) });
+  const check = await readEnvironmentProtection(client, { owner: run.owner, repo: run.repo, name });
+  if (!check.ok) {
+    log.warning(`iam-gitops: ${check.reason} An unprotected environment lets anyone who can run this workflow apply, unreviewed.`);
+    return;
+  }
+  const gaps = environmentGaps(check.protection);
+  if (gaps.length) log.warning(`iam-gitops: this apply runs in environment "${name}", which has ${gaps.join(' and ')}. ${how}`);
+  else log.info(`environment "${name}": ${check.protection.reviewers} required reviewers, deployments from ${check.protection.branches} only`);
+}
+
+/** GitHub's OIDC token, or a failure after this long: `core.getIDToken` itself has no timeout. */
+async function idTokenWithin(ms: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from GitHub's OIDC token endpoint within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([core.getIDToken('sts.amazonaws.com'), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** CloudTrail shows who did what: the session is named after the run. */
@@ -414,16 +478,16 @@ async function postComment(inputs: ActionInputs, run: RunContext, number: number
   const token = inputs.githubToken;
   if (!token) {
     const reason = 'no github-token: the comment was not posted. Pass `github-token: ${{ github.token }}` (the default) with `permissions: pull-requests: write`.';
-    core.warning(`iam-gitops: ${reason}`);
+    log.warning(`iam-gitops: ${reason}`);
     await writeSummary(`> [!WARNING]\n> ${reason}\n`);
     return { posted: false, reason };
   }
-  const client = gitHubClient({ token, baseUrl: run.apiUrl, log: (m) => core.info(m) });
+  const client = gitHubClient({ token, baseUrl: run.apiUrl, log: (m) => log.info(m) });
   const outcome = await upsertStickyComment(client, { owner: run.owner, repo: run.repo, issueNumber: number, marker, body });
   if (outcome.posted) {
-    core.info(`comment ${outcome.action}: ${outcome.url}${outcome.removedDuplicates ? ` (${outcome.removedDuplicates} duplicates removed)` : ''}`);
+    log.info(`comment ${outcome.action}: ${outcome.url}${outcome.removedDuplicates ? ` (${outcome.removedDuplicates} duplicates removed)` : ''}`);
   } else {
-    core.warning(`iam-gitops: ${outcome.reason} The report is in the job summary.`);
+    log.warning(`iam-gitops: ${outcome.reason} The report is in the job summary.`);
     await writeSummary(`> [!WARNING]\n> The pull request comment was not posted: ${text(outcome.reason)}\n`);
   }
   return outcome;
@@ -441,7 +505,7 @@ function failOnFindings(findings: readonly (Finding & { readonly change?: 'intro
   const failing = failingFindings(findings, failOn);
   if (failing.length === 0) return;
   const worst: FindingSeverity = SEVERITY_ORDER.find((s) => failing.some((f) => f.severity === s))!;
-  core.setFailed(`iam-gitops: ${says} ${failing.length === 1 ? 'a finding' : `${failing.length} findings`} at or above ${failOn} (worst: ${worst}; fail-on: ${failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${f.principal}`).join(', ')}${failing.length > 3 ? ', ...' : ''}`);
+  log.failed(`iam-gitops: ${says} ${failing.length === 1 ? 'a finding' : `${failing.length} findings`} at or above ${failOn} (worst: ${worst}; fail-on: ${failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${f.principal}`).join(', ')}${failing.length > 3 ? ', ...' : ''}`);
 }
 
 /** Diagnostics as annotations on the manifest lines (paths relative to the repository). */
@@ -449,8 +513,8 @@ function annotate(diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) {
     const message = d.detail ? `${d.summary}\n${d.detail}` : d.summary;
     const where = d.at ? { title: `iam-gitops ${d.severity}`, file: relative(process.cwd(), resolve(d.at.file)), startLine: d.at.line, startColumn: d.at.col } : { title: `iam-gitops ${d.severity}` };
-    if (d.severity === 'error') core.error(message, where);
-    else core.warning(message, where);
+    if (d.severity === 'error') log.error(message, where);
+    else log.warning(message, where);
   }
 }
 
@@ -485,7 +549,7 @@ function writePlan(plan: Plan, folder: string, env: NodeJS.ProcessEnv): string {
   const dir = env['RUNNER_TEMP'] || tmpdir();
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `iam-gitops-plan-${folder.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
-  writeFileSync(path, `${JSON.stringify(plan, null, 2)}\n`);
+  writeFileSync(path, `${inertJson(plan, 2)}\n`);
   return path;
 }
 
@@ -496,14 +560,14 @@ function folderName(manifests: string): string {
 
 async function writeSummary(markdown: string): Promise<void> {
   if (!process.env['GITHUB_STEP_SUMMARY']) {
-    core.info('GITHUB_STEP_SUMMARY is not set: the report goes to the log only');
-    core.info(markdown);
+    log.info('GITHUB_STEP_SUMMARY is not set: the report goes to the log only');
+    log.info(markdown);
     return;
   }
   try {
     await core.summary.addRaw(markdown, true).write();
   } catch (e) {
-    core.warning(`iam-gitops: cannot write the job summary: ${e instanceof Error ? e.message : String(e)}`);
+    log.warning(`iam-gitops: cannot write the job summary: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
     core.summary.emptyBuffer();
   }

@@ -6,9 +6,10 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { error, InputError, warning, type Diagnostic } from '../core/diagnostics.js';
 import { changedSince } from '../git/pull-request-git.js';
+import { isPlainObject } from '../core/policy.js';
+import { parseSource } from '../manifest/source-document.js';
 
 export interface AccountFolder {
   /** The folder, as given under the root (forward slashes): what `--manifests` and the Action's `manifests` take. */
@@ -114,8 +115,10 @@ function accountManifests(file: string): { file: string; id: string; managedPath
   }
   if (!/^\s*kind\s*:\s*["']?Account\b/m.test(text)) return [];
   const out: { file: string; id: string; managedPaths: string[] }[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    const value = doc.errors.length ? undefined : (doc.toJSON() as Record<string, unknown> | null);
+  // The manifests' own parser, with its limits (nesting, aliases): a hostile file here is skipped, and validate
+  // says what is wrong with it.
+  for (const doc of parseSource(file, text).documents) {
+    const value = isPlainObject(doc.value) ? doc.value : undefined;
     if (!value || value['kind'] !== 'Account') continue;
     const id = typeof value['id'] === 'string' || typeof value['id'] === 'number' ? String(value['id']) : '';
     if (!/^\d{12}$/.test(id)) throw new InputError([error(`${file}: the Account manifest's id "${id}" is not a 12-digit account id`, 'Quote it: id: "012345678901" (unquoted, YAML reads a number and drops leading zeros). iam-gitops validate checks the rest.')]);

@@ -42,6 +42,8 @@ export interface ApplyRequest {
   readonly confirm: (plan: Plan, steps: readonly Step[], allowedRisks: readonly LockoutRisk[]) => Promise<boolean>;
   readonly onEvent?: (event: ApplyEvent) => void;
   readonly onWait?: (message: string) => void;
+  /** What the entry point advises when IAM keeps throttling (its own flags), e.g. "lower --concurrency". */
+  readonly throttlingAdvice?: string;
   readonly interrupted?: () => boolean;
   readonly consistencyTimeoutMs?: number;
 }
@@ -147,6 +149,7 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
     untouchable,
     ...(request.consistencyTimeoutMs !== undefined ? { consistencyTimeoutMs: request.consistencyTimeoutMs } : {}),
     onWait: (step, message) => request.onWait?.(`[${step.id}/${steps.length}] ${message}`),
+    ...(request.throttlingAdvice ? { throttlingAdvice: request.throttlingAdvice } : {}),
   });
   const execution = await executeSteps(steps, writer, { concurrency: request.concurrency, ...(request.onEvent ? { onEvent: request.onEvent } : {}), ...(request.interrupted ? { interrupted: request.interrupted } : {}) });
   if (execution.failed.length > 0 || execution.interrupted || execution.notRun.length > 0) return { status: 'incomplete', plan, steps, execution };
@@ -172,13 +175,17 @@ async function verify(request: ApplyRequest, reader: AwsLiveReader, driftReport:
   const started = Date.now();
   const bound = request.consistencyTimeoutMs ?? 120_000;
   let pause = 250;
+  // What is reported as eventual consistency: the pauses between readings, not the readings themselves (which
+  // throttling may slow; that time is reported as throttling).
+  let waited = 0;
   for (;;) {
     const again = await computePlan(request, reader, driftReport);
     if (!again.planned.plan) throw new InputError(again.planned.diagnostics);
-    if (again.planned.plan.changes.length === 0) return { ms: Date.now() - started, ...(again.report ? { report: again.report } : {}) };
-    if (Date.now() - started > bound) return { remaining: again.planned.plan, ms: Date.now() - started };
-    request.onWait?.(`verifying: live IAM does not show ${again.planned.plan.changes.length === 1 ? '1 change' : `${again.planned.plan.changes.length} changes`} yet; reading again`);
+    if (again.planned.plan.changes.length === 0) return { ms: waited, ...(again.report ? { report: again.report } : {}) };
+    if (Date.now() - started > bound) return { remaining: again.planned.plan, ms: waited };
+    request.onWait?.(`verifying: live IAM does not show ${again.planned.plan.changes.length === 1 ? '1 change' : `${again.planned.plan.changes.length} changes`} yet; reading again in ${(pause / 1000).toFixed(1)} s`);
     await new Promise((r) => setTimeout(r, pause));
+    waited += pause;
     pause = Math.min(pause * 2, 5000);
   }
 }

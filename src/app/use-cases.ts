@@ -1,7 +1,6 @@
 /** Use cases: wire the adapters (files, catalog, live readers) to the pure stages. No printing, no exit codes. */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { prepareOutputFolder, writeOutputFile } from '../io/files.js';
+import { prepareOutputFolder, writeFilesInside } from '../io/files.js';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import { error, hasErrors, InputError, warning, type Diagnostic } from '../core/diagnostics.js';
 import { importLiveState } from '../importer/live-to-manifests.js';
@@ -230,11 +229,6 @@ export async function importToFolder(live: LiveReader, outDir: string, overwrite
   }
   prepareOutputFolder(outDir, role);
   const { files, skipped } = importLiveState(liveState, { catalog: await loadActionCatalog(), awsManagedPolicies: loadAwsManagedPolicies() });
-  const written: string[] = [];
-  for (const [relative, text] of files) {
-    const target = join(outDir, relative);
-    writeOutputFile(target, text, role);
-    written.push(target);
-  }
+  const written = writeFilesInside(outDir, files, role);
   return { written, skipped };
 }

@@ -24,7 +24,13 @@ export function stepPermissions(step: Step, account: string): { action: string; 
   const op: StepOp = step.op;
   const on = (action: string, resource = step.target): { action: string; resource: string } => ({ action, resource });
   const kind = (k: string): string => k.charAt(0).toUpperCase() + k.slice(1);
-  const groupArn = (name: string): string => [step.target, ...step.alsoTouches].find((arn) => arn.toLowerCase().endsWith(`:group/${name.toLowerCase()}`) || new RegExp(`:group/.*/${name}$`, 'i').test(arn)) ?? `arn:aws:iam::${account}:group/${name}`;
+  // A group's ARN ends with its name after its path (`:group/` then the path); compared as text, not as a regular
+  // expression built from the name (names may hold `+` and `.`).
+  const groupArn = (name: string): string => [step.target, ...step.alsoTouches].find((arn) => {
+    const lower = arn.toLowerCase();
+    const wanted = name.toLowerCase();
+    return lower.includes(':group/') && (lower.endsWith(`:group/${wanted}`) || (lower.endsWith(`/${wanted}`) && lower.indexOf(':group/') + ':group/'.length <= lower.length - wanted.length - 1));
+  }) ?? `arn:aws:iam::${account}:group/${name}`;
   switch (op.op) {
     case 'createPolicy':
       return [on('iam:CreatePolicy'), ...(op.tags.length ? [on('iam:TagPolicy')] : [])];

@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { error, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
+import { describeShapeProblem, jsonNestingOffset } from '../core/input-limits.js';
 import { jsonPathOffset, jsonSyntaxError, locationOf } from '../core/json-location.js';
 import { isPlainObject, stableStringify } from '../core/policy.js';
 import type { Change, ChangeDetail, Plan, PlanSummary } from '../plan/plan.js';
@@ -111,6 +112,9 @@ export function readSavedPlan(path: string, text: string): { saved?: SavedPlan; 
   const locate = locator(path, text);
   const syntax = jsonSyntaxError(path, text, HOW_TO_SAVE);
   if (syntax) return { diagnostics: [{ ...syntax, summary: `${path} is not a plan: ${syntax.summary}` }] };
+  // A plan is a few levels deep; a file nested past the input limit is no plan (and would take the reader down).
+  const tooDeep = jsonNestingOffset(text);
+  if (tooDeep !== undefined) return { diagnostics: [error(`${path} is not a plan: ${describeShapeProblem({ kind: 'nesting' }).summary}`, HOW_TO_SAVE, locationOf(path, text, tooDeep))] };
   const value: unknown = JSON.parse(text);
   if (!isPlainObject(value)) return { diagnostics: [error(`${path} is not a plan: it holds ${Array.isArray(value) ? 'a list' : 'a single value'}, not a JSON object`, HOW_TO_SAVE, { file: path, line: 1, col: 1 })] };
   // Another version's plan may have another shape: say which version made it before judging its shape.

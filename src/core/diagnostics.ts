@@ -2,6 +2,7 @@
  * Diagnostics: user mistakes are values, not exceptions. Every stage that reads user input returns a list of
  * these; the CLI prints them as `FILE:LINE:COL: error: summary` with the detail on the next line.
  */
+import { inert } from './terminal-safe.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -49,13 +50,17 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
 }
 
 export function formatLocation(at: SourceLocation | undefined): string {
-  return at ? `${at.file}:${at.line}:${at.col}: ` : '';
+  return at ? `${inert(at.file)}:${at.line}:${at.col}: ` : '';
 }
 
-/** `FILE:LINE:COL: error: summary` and, indented below, the detail. */
+/**
+ * `FILE:LINE:COL: error: summary` and, indented below, the detail. Summaries and details quote file names, YAML
+ * keys, ARNs and values as written: they are made inert here, the one place every diagnostic becomes text (a detail
+ * keeps its own line breaks; each of its lines is inert).
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  const head = `${formatLocation(d.at)}${d.severity}: ${d.summary}`;
-  return d.detail ? `${head}\n    ${d.detail.replace(/\n/g, '\n    ')}` : head;
+  const head = `${formatLocation(d.at)}${d.severity}: ${inert(d.summary)}`;
+  return d.detail ? `${head}\n    ${d.detail.split('\n').map(inert).join('\n    ')}` : head;
 }
 
 /**

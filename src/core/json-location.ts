@@ -4,6 +4,7 @@
  * finds the first offending character instead. It runs only after `JSON.parse` has failed.
  */
 import { error, type Diagnostic, type SourceLocation } from './diagnostics.js';
+import { describeShapeProblem, MAX_NESTING } from './input-limits.js';
 
 /** A located "invalid JSON" diagnostic for `text`, or undefined when it is valid JSON. */
 export function jsonSyntaxError(file: string, text: string, hint = 'Fix the JSON at this place (no trailing commas or comments; strings in double quotes).'): Diagnostic | undefined {
@@ -31,11 +32,18 @@ export function findJsonError(text: string): { offset: number; message: string }
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
   };
   const describe = (): string => (i >= text.length ? 'the end of the text' : JSON.stringify(text[i]));
+  // The scanner recurses once per level: past the nesting limit it stops, so a deep text cannot exhaust the stack.
+  let depth = 0;
+  const nested = (read: () => void): void => {
+    if (++depth > MAX_NESTING) fail(describeShapeProblem({ kind: 'nesting' }).summary);
+    read();
+    depth--;
+  };
   const value = (): void => {
     ws();
     const c = text[i];
-    if (c === '{') return object();
-    if (c === '[') return array();
+    if (c === '{') return nested(object);
+    if (c === '[') return nested(array);
     if (c === '"') return string();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
     for (const word of ['true', 'false', 'null']) {

@@ -5,9 +5,12 @@
  * Rules (IAM User Guide, "IAM policy elements: Variables and tags"): `${key}` is replaced by the request's
  * single value of that key; `${key, 'default'}` falls back to a default; a variable with no value and no default
  * makes the string match nothing. `${*}`, `${?}` and `${$}` stand for the literal characters. With wildcards on,
- * `*` matches any run of characters and `?` one character; a substituted value is always literal. Policies of
+ * `*` matches any run of characters and `?` one character; a substituted value is always literal. Matching goes
+ * through the one linear wildcard matcher (core/wildcard.ts), never a regular expression. Policies of
  * version 2008-10-17 have no variables: `${...}` is plain text there.
  */
+import { assertNever } from '../core/diagnostics.js';
+import { compileGlob, matchGlob, type Glob, type GlobPiece } from '../core/wildcard.js';
 import type { PreparedContext } from './context.js';
 
 export type IamStringToken =
@@ -51,35 +54,26 @@ export function compileIamString(source: string, options: IamStringOptions): Iam
 function compileUncached(source: string, options: IamStringOptions): IamPattern {
   const tokens = tokenizeIamString(source, options);
   const hasVariables = tokens.some((t) => t.kind === 'variable');
-  const flags = options.ignoreCase ? 'is' : 's';
   if (!hasVariables) {
-    const literal = tokens.every((t) => t.kind === 'literal');
-    const text = tokens.map((t) => (t.kind === 'literal' ? t.text : '')).join('');
     const resolved = tokens.map((t) => (t.kind === 'literal' ? t.text : t.kind === 'star' ? '*' : '?')).join('');
-    if (literal) {
-      const expected = options.ignoreCase ? text.toLowerCase() : text;
-      return {
-        hasVariables,
-        test: options.ignoreCase ? (v) => v.toLowerCase() === expected : (v) => v === expected,
-        resolve: () => resolved,
-      };
-    }
-    const regex = new RegExp(`^${toRegex(tokens, [])}$`, flags);
-    return { hasVariables, test: (v) => regex.test(v), resolve: () => resolved };
+    const glob = compileGlob(toPieces(tokens, []), options.ignoreCase);
+    return { hasVariables, test: (v) => matchGlob(glob, v), resolve: () => resolved };
   }
-  const cache = new Map<string, RegExp>();
+  // Substituted values are literal text; the compiled form of each resolution is kept (the same few usernames
+  // and tags recur), within a bound.
+  const cache = new Map<string, Glob>();
   return {
     hasVariables,
     test(value, context) {
       const values = resolveVariables(tokens, context);
       if (!values) return undefined;
-      const source = toRegex(tokens, values);
-      let regex = cache.get(source);
-      if (!regex) {
-        regex = new RegExp(`^${source}$`, flags);
-        if (cache.size < 256) cache.set(source, regex);
+      const key = JSON.stringify(values);
+      let glob = cache.get(key);
+      if (!glob) {
+        glob = compileGlob(toPieces(tokens, values), options.ignoreCase);
+        if (cache.size < 256) cache.set(key, glob);
       }
-      return regex.test(value);
+      return matchGlob(glob, value);
     },
     resolve(context) {
       const values = resolveVariables(tokens, context);
@@ -153,28 +147,19 @@ function resolveVariables(tokens: readonly IamStringToken[], context: PreparedCo
   return values;
 }
 
-function toRegex(tokens: readonly IamStringToken[], values: readonly string[]): string {
-  let out = '';
+/** The tokens as glob pieces, each variable replaced by its value as literal text. */
+function toPieces(tokens: readonly IamStringToken[], values: readonly string[]): GlobPiece[] {
   let v = 0;
-  for (const token of tokens) {
+  return tokens.map((token): GlobPiece => {
     switch (token.kind) {
       case 'literal':
-        out += escapeRegex(token.text);
-        break;
       case 'star':
-        out += '.*';
-        break;
       case 'one':
-        out += '.';
-        break;
+        return token;
       case 'variable':
-        out += escapeRegex(values[v++]!);
-        break;
+        return { kind: 'literal', text: values[v++]! };
+      default:
+        return assertNever(token, 'IAM string token');
     }
-  }
-  return out;
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  });
 }

@@ -3,6 +3,7 @@
  * reported with its line number; nothing is evaluated until all lines are valid, so no output is ever partial.
  */
 import { error, type Diagnostic } from '../core/diagnostics.js';
+import { describeShapeProblem, jsonNestingOffset } from '../core/input-limits.js';
 import type { EvaluationRequest, EvaluationResult } from './types.js';
 
 /** A request as given: the resource may be left out (for actions that take none, it is `*`). */
@@ -35,6 +36,12 @@ export function parseRequestLines(file: string, text: string): { requests: Numbe
       value = JSON.parse(raw);
     } catch (e) {
       diagnostics.push(error(`line ${line} is not JSON: ${(e as Error).message.split('\n')[0]}`, 'Each line is one JSON object: {"principal": "arn:...", "action": "s3:GetObject", "resource": "arn:...", "context": {...}}.', { file, line, col: 1 }));
+      return;
+    }
+    const tooDeep = jsonNestingOffset(raw);
+    if (tooDeep !== undefined) {
+      const { summary, detail } = describeShapeProblem({ kind: 'nesting' });
+      diagnostics.push(error(`line ${line} is ${summary}`, detail, { file, line, col: tooDeep + 1 }));
       return;
     }
     const checked = checkRequest(value);

@@ -153,66 +153,90 @@ function write(parts: readonly string[]): string | undefined {
   return back && !back.all && back.parts.every((p, i) => p === parts[i]) ? written : undefined;
 }
 
-/** Whether glob `outer` matches every string glob `inner` does (symbolically). */
+/**
+ * Whether glob `outer` matches every string glob `inner` does (symbolically). A table over (place in outer, place
+ * in inner) filled from the ends, one row at a time: (outer x inner) steps whatever the patterns, no recursion (a
+ * pattern thousands of characters long must not exhaust the stack).
+ */
 function globContains(outer: string, inner: string): boolean {
   if (outer === inner || outer === STAR) return true;
-  const memo = new Map<number, boolean>();
-  const width = inner.length + 1;
-  const go = (i: number, j: number): boolean => {
-    if (i === outer.length) return j === inner.length;
-    const key = i * width + j;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
+  const m = outer.length;
+  const n = inner.length;
+  // next[j]: whether outer[i+1..] contains inner[j..]; row[j]: the same for outer[i..].
+  let next = new Uint8Array(n + 1);
+  let row = new Uint8Array(n + 1);
+  next[n] = 1;
+  for (let i = m - 1; i >= 0; i--) {
     const o = outer[i]!;
-    let result: boolean;
-    if (o === STAR) result = go(i + 1, j) || (j < inner.length && go(i, j + 1));
-    else if (j === inner.length) result = false;
-    else if (o === ONE) result = inner[j] !== STAR && go(i + 1, j + 1);
-    else result = inner[j] === o && go(i + 1, j + 1);
-    memo.set(key, result);
-    return result;
-  };
-  return go(0, 0);
+    row[n] = o === STAR ? next[n]! : 0;
+    for (let j = n - 1; j >= 0; j--) {
+      if (o === STAR) row[j] = next[j]! || row[j + 1]! ? 1 : 0;
+      else if (o === ONE) row[j] = inner[j] !== STAR && next[j + 1]! ? 1 : 0;
+      else row[j] = inner[j] === o && next[j + 1]! ? 1 : 0;
+    }
+    [next, row] = [row, next];
+  }
+  return next[0] === 1;
 }
 
-/** The strings both globs match, as globs without redundancy; undefined when there would be too many. */
+/**
+ * The strings both globs match, as globs without redundancy; undefined when there would be too many. Each state
+ * (place in a, place in b) is solved once, after the states it depends on, with an explicit stack rather than
+ * recursion (long patterns must not exhaust the call stack).
+ */
 function intersectGlobs(a: string, b: string): string[] | undefined {
   if (a === b) return [a];
   if (a === STAR) return [b];
   if (b === STAR) return [a];
-  const memo = new Map<number, string[] | null>();
+  const memo = new Map<number, string[]>();
   const width = b.length + 1;
   let tooMany = false;
-  const consumes = (t: string): boolean => t !== STAR;
   const both = (x: string, y: string): string | undefined => (x === y ? x : x === ONE ? y : y === ONE ? x : undefined);
-  const prepend = (token: string, rest: string[]): string[] => rest.map((r) => token + r);
-  const go = (i: number, j: number): string[] => {
-    const key = i * width + j;
-    const known = memo.get(key);
-    if (known !== undefined) return known ?? [];
-    let out: string[];
+  const prepend = (token: string, rest: readonly string[]): string[] => rest.map((r) => token + r);
+  /** The states (i, j) depends on, in the order `combine` reads them. */
+  const dependencies = (i: number, j: number): [number, number][] => {
     const x = a[i];
     const y = b[j];
-    if (x === undefined && y === undefined) out = [''];
-    else if (x === undefined) out = y === STAR ? go(i, j + 1) : [];
-    else if (y === undefined) out = x === STAR ? go(i + 1, j) : [];
-    else if (x === STAR && y === STAR) out = prepend(STAR, [...go(i + 1, j), ...go(i, j + 1)]);
-    else if (x === STAR) out = [...go(i + 1, j), ...prepend(y, go(i, j + 1))];
-    else if (y === STAR) out = [...go(i, j + 1), ...prepend(x, go(i + 1, j))];
-    else {
-      const common = consumes(x) && consumes(y) ? both(x, y) : undefined;
-      out = common === undefined ? [] : prepend(common, go(i + 1, j + 1));
+    if (x === undefined && y === undefined) return [];
+    if (x === undefined) return y === STAR ? [[i, j + 1]] : [];
+    if (y === undefined) return x === STAR ? [[i + 1, j]] : [];
+    if (x === STAR || y === STAR) return [[i + 1, j], [i, j + 1]];
+    return both(x, y) === undefined ? [] : [[i + 1, j + 1]];
+  };
+  const combine = (i: number, j: number, got: (i: number, j: number) => string[]): string[] => {
+    const x = a[i];
+    const y = b[j];
+    if (x === undefined && y === undefined) return [''];
+    if (x === undefined) return y === STAR ? got(i, j + 1) : [];
+    if (y === undefined) return x === STAR ? got(i + 1, j) : [];
+    if (x === STAR && y === STAR) return prepend(STAR, [...got(i + 1, j), ...got(i, j + 1)]);
+    if (x === STAR) return [...got(i + 1, j), ...prepend(y, got(i, j + 1))];
+    if (y === STAR) return [...got(i, j + 1), ...prepend(x, got(i + 1, j))];
+    const common = both(x, y);
+    return common === undefined ? [] : prepend(common, got(i + 1, j + 1));
+  };
+  const got = (i: number, j: number): string[] => memo.get(i * width + j)!;
+  const stack: [number, number][] = [[0, 0]];
+  while (stack.length > 0) {
+    const [i, j] = stack[stack.length - 1]!;
+    if (memo.has(i * width + j)) {
+      stack.pop();
+      continue;
     }
-    out = simplest(out);
+    const missing = dependencies(i, j).filter(([di, dj]) => !memo.has(di * width + dj));
+    if (missing.length > 0) {
+      stack.push(...missing);
+      continue;
+    }
+    stack.pop();
+    let out = simplest(combine(i, j, got));
     if (out.length > MAX_PATTERNS) {
       tooMany = true;
       out = out.slice(0, MAX_PATTERNS);
     }
-    memo.set(key, out);
-    return out;
-  };
-  const result = go(0, 0);
-  return tooMany ? undefined : result;
+    memo.set(i * width + j, out);
+  }
+  return tooMany ? undefined : got(0, 0);
 }
 
 /** Globs normalised (runs of wildcards as `?...?*`), without duplicates or globs another one contains. */

@@ -8,12 +8,13 @@
  * uncommitted and untracked manifest files count as changed, which is what someone trying a change locally expects.
  */
 import { realpathSync } from 'node:fs';
-import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
+import { isAbsolute, parse, posix, relative, resolve, sep } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { error, InputError } from '../core/diagnostics.js';
+import { decodeUtf8 } from '../io/files.js';
 import { manifestsFromFiles } from '../manifest/files-source.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
-import type { PullRequestContext } from '../plan/plan.js';
+import type { PullRequestContext, SnapshotChange } from '../plan/plan.js';
 
 export type ChangedFile = PullRequestContext['files'][number];
 
@@ -25,6 +26,24 @@ export interface PullRequestGit {
   readonly headManifests?: ManifestSource;
   /** A path as the plan shows it (relative to the working directory) as a path in the repository. */
   repoPath(displayPath: string): string;
+  /**
+   * With `snapshot` naming a file in the repository: the base's copy, which the plan must read live IAM from (a pull
+   * request cannot say what live IAM is), and what the pull request does to the file. Absent for a file outside the
+   * repository (the workflow's own, not the pull request's: read from disk).
+   */
+  readonly snapshot?: BaseSnapshot;
+}
+
+export interface BaseSnapshot {
+  /** The file in the repository (forward slashes). */
+  readonly path: string;
+  /** The base commit it was read at. */
+  readonly base: string;
+  /** Its text at the base. */
+  readonly text: string;
+  /** `base7:path`, as messages and the plan name it. */
+  readonly source: string;
+  readonly change?: SnapshotChange;
 }
 
 export interface PullRequestRefs {
@@ -36,6 +55,8 @@ export interface PullRequestRefs {
   readonly head?: string;
   /** When a commit is missing from a shallow clone, fetch it from this remote (default: none, fail with a hint). */
   readonly fetchFrom?: string;
+  /** The snapshot file live IAM is read from (`--state`, the Action's `state`), when it is one. */
+  readonly snapshot?: string;
 }
 
 const HISTORY_HINT = 'Fetch enough history for both commits: with actions/checkout set `fetch-depth: 0`, or run `git fetch origin BASE` first.';
@@ -59,6 +80,7 @@ export async function readPullRequest(refs: PullRequestRefs): Promise<PullReques
   const baseFiles = await treeFiles(git, mergeBase, folderInRepo);
   const headFiles = refs.head === undefined ? undefined : await treeFiles(git, head, folderInRepo);
   if (headFiles?.size === 0) throw new InputError([error(`--head ${refs.head} (${head.slice(0, 7)}) has no ${folderInRepo} folder`, 'Check --manifests and --head: the folder must exist at the head commit.')]);
+  const snapshot = refs.snapshot === undefined ? undefined : await snapshotAtBase(git, top, refs.snapshot, base, mergeBase, refs.head === undefined ? undefined : head);
   const context: PullRequestContext = {
     base,
     head,
@@ -66,9 +88,11 @@ export async function readPullRequest(refs: PullRequestRefs): Promise<PullReques
     mergeBase,
     files,
     ...(baseFiles.size === 0 ? { note: `The base (${mergeBase.slice(0, 7)}) has no ${folderInRepo} folder: every change comes from this pull request.` } : {}),
+    ...(snapshot ? { snapshot: { path: snapshot.path, base: snapshot.base, ...(snapshot.change ? { change: snapshot.change } : {}) } } : {}),
   };
   return {
     context,
+    ...(snapshot ? { snapshot } : {}),
     ...(baseFiles.size > 0 ? { baseManifests: manifestsFromFiles(`${mergeBase.slice(0, 7)}:${folderInRepo}`, folderInRepo, baseFiles) } : {}),
     ...(headFiles ? { headManifests: manifestsFromFiles(`${head.slice(0, 7)}:${folderInRepo}`, folderInRepo, headFiles) } : {}),
     repoPath(displayPath) {
@@ -115,6 +139,76 @@ export async function changedSince(refs: Omit<PullRequestRefs, 'manifests'> & { 
   const mergeBase = await findMergeBase(git, base, head, { ...refs, manifests: refs.folder });
   const files = await changedFiles(git, mergeBase, refs.head === undefined ? undefined : head, toPosix(relative(top, realpathSync(folder))) || '.');
   return { mergeBase, head, files, repoPath: (path) => toPosix(relative(top, realpathSync(resolve(path)))) };
+}
+
+/**
+ * The snapshot a pull request is planned against, as the base has it. The file is found in the repository by its
+ * path as written (symbolic links inside the repository are the pull request's and are not followed: a fork may
+ * turn `snapshots/live.json`, or its folder, into a link to a file of its own), then read from the base commit's
+ * tree, never from the working tree. What the pull request does to it is said, not trusted.
+ */
+async function snapshotAtBase(git: SimpleGit, top: string, given: string, base: string, mergeBase: string, head: string | undefined): Promise<BaseSnapshot | undefined> {
+  const path = pathInRepository(given, top);
+  if (path === undefined) {
+    // Outside the repository as written, yet inside it once links are followed: a link outside the repository into
+    // a file the pull request may have changed.
+    let real: string | undefined;
+    try {
+      real = realpathSync(given);
+    } catch {
+      /* missing: the reader says so */
+    }
+    if (real !== undefined && !relative(top, real).startsWith('..') && !isAbsolute(relative(top, real))) {
+      throw new InputError([error(`the snapshot "${given}" leads into the repository through a symbolic link outside it`, 'Name it by its path in the repository (its base copy is read), or keep a snapshot you exported yourself outside the repository.')]);
+    }
+    return undefined;
+  }
+  const hint = 'A pull request cannot say what live IAM is: the plan reads the snapshot from the base branch. Commit it there first (iam-gitops snapshot --aws --out FILE), plan with AWS credentials, or keep a snapshot you exported yourself outside the repository (--state /tmp/live.json).';
+  // Literal: a path with * or ? names that file, not the files it would match.
+  const entry = (await git.raw(['--literal-pathspecs', 'ls-tree', '-z', '--full-tree', base, '--', path])).split('\0').find(Boolean);
+  const [mode, type, sha] = entry ? entry.slice(0, entry.indexOf('\t')).split(/\s+/) : [];
+  if (!entry || type !== 'blob' || !sha) {
+    throw new InputError([error(`the snapshot ${path} is not a file at the base (${base.slice(0, 7)})${entry ? ` (it is a ${type === 'tree' ? 'folder' : type})` : ': the pull request adds it, or it is not committed'}`, hint)]);
+  }
+  if (mode === '120000') throw new InputError([error(`the snapshot ${path} is a symbolic link at the base (${base.slice(0, 7)})`, 'Commit the snapshot itself there, not a link to it: the plan reads it from the base commit.')]);
+  const text = decodeUtf8(await git.showBuffer([sha]), () => `the snapshot ${path} at ${base.slice(0, 7)}`);
+  const change = await snapshotChange(git, mergeBase, head, path);
+  return { path, base, text, source: `${base.slice(0, 7)}:${path}`, ...(change ? { change } : {}) };
+}
+
+/** What the pull request (merge base to head, or to the working tree) does to one file. */
+async function snapshotChange(git: SimpleGit, mergeBase: string, head: string | undefined, path: string): Promise<SnapshotChange | undefined> {
+  let out: string;
+  try {
+    out = await git.raw(['--literal-pathspecs', '-c', 'core.quotepath=off', 'diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', mergeBase, ...(head ? [head] : []), '--', path]);
+  } catch {
+    // git refuses a path "beyond a symbolic link": a folder of the path was replaced by a link.
+    return 'replaced';
+  }
+  const status = out.split('\0')[0] ?? '';
+  if (status === '') return undefined;
+  return status === 'D' ? 'deleted' : status === 'T' ? 'replaced' : 'modified';
+}
+
+/**
+ * A path as written (relative to the working directory, or absolute) as a path in the repository, following no
+ * link inside it: the first of its leading folders that is the repository's top (symbolic links outside the
+ * repository, such as /tmp on macOS, followed) and the rest as written. Undefined outside the repository.
+ */
+function pathInRepository(given: string, top: string): string | undefined {
+  const absolute = resolve(given);
+  const root = parse(absolute).root;
+  const parts = absolute.slice(root.length).split(sep).filter(Boolean);
+  for (let i = 0; i < parts.length; i++) {
+    let real: string;
+    try {
+      real = realpathSync(root + parts.slice(0, i).join(sep));
+    } catch {
+      return undefined;
+    }
+    if (real === top) return parts.slice(i).join('/') || undefined;
+  }
+  return undefined;
 }
 
 async function resolveCommit(git: SimpleGit, ref: string, flag: string, fetchFrom?: string): Promise<string> {

@@ -6,8 +6,8 @@
  * the same drift), and closed with a comment once live IAM matches again.
  */
 import type { GitHubClient } from './client.js';
-import { tokenAuthor, writtenBy } from './identity.js';
-import { explainGitHubError, status, type GitHubSubject } from './sticky-comment.js';
+import { TokenIdentityError, tokenAuthor, writtenBy, type Author } from './identity.js';
+import { explainGitHubError, status, type GitHubSubject } from './errors.js';
 
 /** The label drift issues carry: what the run lists them by (GitHub creates it on first use). */
 export const DRIFT_LABEL = 'iam-gitops-drift';
@@ -47,10 +47,16 @@ export async function syncDriftIssue(client: GitHubClient, request: DriftIssueRe
   const stamp = `<!-- iam-gitops:drift-fingerprint:${request.fingerprint.replace(/[^0-9a-f]/g, '')} -->`;
   const body = `${request.marker}\n${stamp}${request.body.slice(request.marker.length)}`;
   const repo = { owner: request.owner, repo: request.repo };
+  let author: Author;
+  try {
+    author = await tokenAuthor(client);
+  } catch (e) {
+    if (e instanceof TokenIdentityError) return { ok: false, reason: `${e.message}. Without it no issue can be told apart from one someone else opened with the marker, so none was written.` };
+    throw e;
+  }
   let open: Issue[];
   try {
-    // Only issues this token opened: anyone may open one that starts with the marker.
-    const author = await tokenAuthor(client);
+    // Only issues this token opened: anyone (a person, another bot) may open one that starts with the marker.
     open = (await openIssuesMarked(client, repo, request.marker, DRIFT_LABEL)).filter((i) => writtenBy(i.user, author));
     // GitHub drops the labels of a new issue, silently, when the token may not push: such an issue is found by its
     // marker among all open issues (a config repo has few).

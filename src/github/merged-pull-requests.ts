@@ -4,7 +4,7 @@
  * on them, where the plan was reviewed.
  */
 import type { GitHubClient } from './client.js';
-import { explainGitHubError } from './sticky-comment.js';
+import { explainGitHubError } from './errors.js';
 
 export type MergedPullRequests = { readonly found: true; readonly numbers: readonly number[] } | { readonly found: false; readonly reason: string };
 

@@ -4,7 +4,8 @@
  * every push, never posted twice.
  */
 import type { GitHubClient } from './client.js';
-import { tokenAuthor, writtenBy } from './identity.js';
+import { explainGitHubError, status } from './errors.js';
+import { TokenIdentityError, tokenAuthor, writtenBy, type Author } from './identity.js';
 
 export interface StickyComment {
   readonly owner: string;
@@ -35,10 +36,16 @@ interface IssueComment {
 export async function upsertStickyComment(client: GitHubClient, comment: StickyComment): Promise<CommentOutcome> {
   if (!comment.body.startsWith(comment.marker)) throw new Error('a sticky comment body must start with its marker');
   const where = { owner: comment.owner, repo: comment.repo, issue_number: comment.issueNumber };
+  let author: Author;
+  try {
+    author = await tokenAuthor(client);
+  } catch (e) {
+    if (e instanceof TokenIdentityError) return { posted: false, reason: `${e.message}. Without it no comment can be told apart from one someone else started with the marker, so none was written.` };
+    throw e;
+  }
   let ours: IssueComment[];
   try {
-    // Only comments this token wrote: one that someone else starts with the marker is theirs, never updated.
-    const author = await tokenAuthor(client);
+    // Only comments this token wrote: one that someone else (a person, another bot) starts with the marker is theirs.
     ours = [];
     for await (const page of client.paginate.iterator(client.rest.issues.listComments, { ...where, per_page: 100 })) {
       for (const c of page.data as IssueComment[]) if (c.body?.startsWith(comment.marker) && writtenBy(c.user, author)) ours.push(c);
@@ -75,34 +82,4 @@ export async function upsertStickyComment(client: GitHubClient, comment: StickyC
   }
 }
 
-/** The HTTP status of an Octokit error, if it has one. */
-export function status(e: unknown): number | undefined {
-  return typeof e === 'object' && e !== null && 'status' in e && typeof (e as { status: unknown }).status === 'number' ? (e as { status: number }).status : undefined;
-}
-
-/** What a request was about, for the explanation: what the token may not touch, and the permission that grants it. */
-export interface GitHubSubject {
-  /** "pull request comments", "issues". */
-  readonly what: string;
-  /** The `permissions:` entry to give the job: "pull-requests: write". */
-  readonly permission: string;
-  /** "the pull request", "the repository": what a 404 on reading means is missing. */
-  readonly container: string;
-}
-
-const PULL_REQUEST_COMMENTS: GitHubSubject = { what: 'pull request comments', permission: 'pull-requests: write', container: 'the pull request' };
-
-/** GitHub's answer in words a workflow author can act on. */
-export function explainGitHubError(e: unknown, access: 'read' | 'write', subject: GitHubSubject = PULL_REQUEST_COMMENTS): string {
-  const code = status(e);
-  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/ - https:\/\/docs\.github\.com\S*$/, '');
-  if (code === 401) return `GitHub refused the token (401: ${message}). Pass a valid github-token.`;
-  if (code === 403 && /rate limit/i.test(message)) return `GitHub's rate limit (403: ${message}). The next run will post it.`;
-  if (code === 403 || (code === 404 && access === 'write')) {
-    const fork = subject === PULL_REQUEST_COMMENTS ? 'Pull requests from forks get a read-only token; otherwise give' : 'Give';
-    return `the token may not ${access} ${subject.what} (${code}: ${message}). ${fork} the job \`permissions: ${subject.permission}\`${/locked/i.test(message) ? ' (or unlock the conversation)' : ''}.`;
-  }
-  if (code === 404) return `${subject.container} was not found (404: ${message}). Check that the token can see this repository.`;
-  if (code !== undefined && code >= 500) return `GitHub failed (${code}: ${message}) and kept failing after retries.`;
-  return code === undefined ? message : `${code}: ${message}`;
-}
+export { explainGitHubError, status, type GitHubSubject } from './errors.js';

@@ -6,6 +6,8 @@
 import { Document, isScalar, visit } from 'yaml';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { isAwsManagedPolicyArn, isAwsOwnedPath } from '../core/arn.js';
+import { error, InputError, type Diagnostic } from '../core/diagnostics.js';
+import { iamNameProblem, iamPathProblem } from '../core/iam-names.js';
 import type { PolicyJson } from '../core/policy.js';
 import type { EntityState, IamState, InlinePolicies, ManagedPolicyState } from '../core/state.js';
 import type { LiveState } from '../live/live-state.js';
@@ -33,6 +35,7 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
   const state = live.state;
   const files = new Map<string, string>();
   const skipped: string[] = [];
+  refuseInvalidIdentifiers(live);
   const policyRef = policyReferencer(state);
 
   const unknown = unknownNames(state, options);
@@ -41,7 +44,7 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
   files.set(SCHEMA_FILE, `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`);
 
   for (const policy of sorted(state.policies)) {
-    files.set(`policies/${policy.name}.yaml`, render({
+    files.set(entityFile(policy), render({
       kind: policy.usage === 'boundary' ? 'Boundary' : 'Policy',
       name: policy.name,
       ...pathField(policy),
@@ -51,7 +54,7 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
     }));
   }
   for (const group of sorted(state.groups)) {
-    files.set(`groups/${group.name}.yaml`, render({
+    files.set(entityFile(group), render({
       kind: 'Group',
       name: group.name,
       ...pathField(group),
@@ -64,7 +67,7 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
       skipped.push(role.arn);
       continue;
     }
-    files.set(`roles/${role.name}.yaml`, render({
+    files.set(entityFile(role), render({
       kind: 'Role',
       name: role.name,
       ...pathField(role),
@@ -78,7 +81,7 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
     }));
   }
   for (const user of sorted(state.users)) {
-    files.set(`users/${user.name}.yaml`, render({
+    files.set(entityFile(user), render({
       kind: 'User',
       name: user.name,
       ...pathField(user),
@@ -90,6 +93,35 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
     }));
   }
   return { files, skipped };
+}
+
+const FOLDERS: Record<EntityState['kind'], string> = { user: 'users', group: 'groups', role: 'roles', policy: 'policies' };
+
+/**
+ * Where an entity's manifest goes: `users/alice.yaml`. The name is a valid IAM name (checked first), so it holds no
+ * "/" and cannot leave its folder. Two kinds of valid names still make a poor file name, and get a leading "_"
+ * (the manifest's `name:` field, not its file name, is what counts): one starting with "." (the manifests reader
+ * skips hidden files, so the entity would silently go unmanaged) and a Windows device name (`CON`, `nul.x`,
+ * `COM1`...), which Windows opens as the device whatever the extension.
+ */
+export function entityFile(entity: Pick<EntityState, 'kind' | 'name'>): string {
+  const base = entity.name.split('.')[0]!;
+  const awkward = entity.name.startsWith('.') || /^(con|prn|aux|nul|conin\$|conout\$|com[0-9]|lpt[0-9])$/i.test(base);
+  return `${FOLDERS[entity.kind]}/${awkward ? '_' : ''}${entity.name}.yaml`;
+}
+
+/**
+ * Every entity the import writes has a name and path IAM accepts. Live state read from a snapshot is checked as it
+ * is read; this holds for any other source too, since names become file names.
+ */
+function refuseInvalidIdentifiers(live: LiveState): void {
+  const problems: Diagnostic[] = [];
+  const entities: EntityState[] = [...live.state.policies.values(), ...live.state.groups.values(), ...live.state.roles.values(), ...live.state.users.values()];
+  for (const entity of entities) {
+    const problem = iamNameProblem(entity.kind, entity.name) ?? iamPathProblem(entity.path);
+    if (problem) problems.push(error(`cannot import ${entity.kind} ${JSON.stringify(entity.name)} (path ${JSON.stringify(entity.path)}) from ${live.source}: ${problem}`, 'IAM never holds such a name or path, and import writes a file named after each entity: fix the source (re-export the snapshot) and import again. Nothing was written.'));
+  }
+  if (problems.length > 0) throw new InputError(problems);
 }
 
 /** Customer managed policies of this account are referenced by name (readable, and renames stay in one place). */

@@ -9,6 +9,8 @@
  */
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Node } from 'yaml';
 import { findJsonError, locationOf } from '../core/json-location.js';
+import { iamNameProblem, iamPathProblem, type IamNameKind } from '../core/iam-names.js';
+import { checkValueShape, describeShapeProblem, jsonNestingOffset } from '../core/input-limits.js';
 import { z } from 'zod';
 import { accountOfArn, isAwsManagedPolicyArn, nameKey, parseArn } from '../core/arn.js';
 import { error, InputError, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
@@ -97,6 +99,11 @@ export function parseSnapshot(file: string, text: string): LiveState {
     const found = findJsonError(text);
     throw new InputError([error(`snapshot is not valid JSON: ${found.message}`, `Fix the file, or export it again. ${HOW_TO_EXPORT}`, locationOf(file, text, found.offset))]);
   }
+  const tooDeep = jsonNestingOffset(text);
+  if (tooDeep !== undefined) {
+    const { summary, detail } = describeShapeProblem({ kind: 'nesting' });
+    throw new InputError([error(`snapshot is ${summary}`, `${detail} A real export nests about ten levels. ${HOW_TO_EXPORT}`, locationOf(file, text, tooDeep))]);
+  }
   return parseSnapshotValue(file, json, text);
 }
 
@@ -142,8 +149,18 @@ function buildLiveState(file: string, text: string | undefined, snapshot: Snapsh
       problems.push(error(`snapshot ${formatJsonPath(path)}: policy document is neither JSON nor URL-encoded JSON`, 'Re-export the snapshot; documents must be JSON objects or the URL-encoded strings the IAM API returns.', locate()(path)));
       return makePolicy({});
     }
+    // A document given as text was parsed here, unseen by the file's own check: hold it to the same limits.
+    const shape = checkValueShape(decoded);
+    if (shape) {
+      const { summary, detail } = describeShapeProblem(shape);
+      problems.push(error(`snapshot ${formatJsonPath(path)}: policy document is ${summary}`, detail, locate()(path)));
+      return makePolicy({});
+    }
     return makePolicy(decoded);
   };
+
+  checkIdentifiers(snapshot, problems, locate);
+  if (problems.length > 0) throw new InputError(problems);
 
   const account = majorityAccount([
     ...snapshot.UserDetailList.map((u) => u.Arn),
@@ -295,6 +312,64 @@ function inline(list: readonly { PolicyName: string; PolicyDocument: string | Re
     out[p.PolicyName] = document(p.PolicyDocument, [...at, i, 'PolicyDocument']);
   });
   return out;
+}
+
+/**
+ * Every name and path in the snapshot, held to IAM's rules: a snapshot is data from outside (a file anyone may
+ * edit), and names end up in file names (import), ARNs and messages. A name such as `../../victim` is refused at
+ * its place, naming the rule.
+ */
+function checkIdentifiers(snapshot: Snapshot, problems: Diagnostic[], locate: () => (path: (string | number)[]) => SourceLocation | undefined): void {
+  const name = (kind: IamNameKind, value: string, at: (string | number)[]): void => {
+    const problem = iamNameProblem(kind, value);
+    if (problem) problems.push(error(`snapshot ${formatJsonPath(at)}: ${JSON.stringify(value)} is not a valid IAM ${kind} name`, `${capitalised(problem)}. IAM never returns such a name: the snapshot was edited or is corrupt. ${HOW_TO_EXPORT}`, locate()(at)));
+  };
+  const path = (value: string, at: (string | number)[]): void => {
+    const problem = iamPathProblem(value);
+    if (problem) problems.push(error(`snapshot ${formatJsonPath(at)}: ${JSON.stringify(value)} is not a valid IAM path`, `${capitalised(problem)}. IAM never returns such a path: the snapshot was edited or is corrupt. ${HOW_TO_EXPORT}`, locate()(at)));
+  };
+  const inline = (list: readonly { PolicyName: string }[] | null | undefined, at: (string | number)[]): void => (list ?? []).forEach((p, i) => name('inline policy', p.PolicyName, [...at, i, 'PolicyName']));
+  // An entity's ARN names its kind and, last, its name; its account (which ends up in every ARN the tool writes and
+  // compares) is 12 digits, or "aws" for AWS managed policies. (The path in between is not compared: exports of AWS
+  // managed policies do not always agree with their Path field.)
+  const arn = (kind: 'user' | 'group' | 'role' | 'policy', entity: { Arn: string }, entityName: string, at: (string | number)[]): void => {
+    const m = /^arn:aws[a-z-]*:iam::(\d{12}|aws):(.*)$/.exec(entity.Arn);
+    if (m && m[2]!.startsWith(`${kind}/`) && m[2]!.endsWith(`/${entityName}`) && (m[1] !== 'aws' || kind === 'policy')) return;
+    problems.push(error(`snapshot ${formatJsonPath([...at, 'Arn'])}: ${JSON.stringify(entity.Arn)} is not the ARN of ${kind} ${JSON.stringify(entityName)}`, `IAM's ARN for it is arn:PARTITION:iam::ACCOUNT:${kind}/PATH/${entityName}, ACCOUNT being 12 digits. The snapshot was edited or is corrupt. ${HOW_TO_EXPORT}`, locate()([...at, 'Arn'])));
+  };
+  snapshot.UserDetailList.forEach((u, i) => {
+    const at = ['UserDetailList', i];
+    name('user', u.UserName, [...at, 'UserName']);
+    path(u.Path, [...at, 'Path']);
+    arn('user', u, u.UserName, at);
+    (u.GroupList ?? []).forEach((g, j) => name('group', g, [...at, 'GroupList', j]));
+    inline(u.UserPolicyList, [...at, 'UserPolicyList']);
+  });
+  snapshot.GroupDetailList.forEach((g, i) => {
+    const at = ['GroupDetailList', i];
+    name('group', g.GroupName, [...at, 'GroupName']);
+    path(g.Path, [...at, 'Path']);
+    arn('group', g, g.GroupName, at);
+    inline(g.GroupPolicyList, [...at, 'GroupPolicyList']);
+  });
+  snapshot.RoleDetailList.forEach((r, i) => {
+    const at = ['RoleDetailList', i];
+    name('role', r.RoleName, [...at, 'RoleName']);
+    path(r.Path, [...at, 'Path']);
+    arn('role', r, r.RoleName, at);
+    inline(r.RolePolicyList, [...at, 'RolePolicyList']);
+    (r.InstanceProfileList ?? []).forEach((p, j) => name('instance profile', p.InstanceProfileName, [...at, 'InstanceProfileList', j, 'InstanceProfileName']));
+  });
+  snapshot.Policies.forEach((p, i) => {
+    const at = ['Policies', i];
+    name('policy', p.PolicyName, [...at, 'PolicyName']);
+    path(p.Path, [...at, 'Path']);
+    arn('policy', p, p.PolicyName, at);
+  });
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function addUnique<T extends { name: string }>(map: Map<string, T>, name: string, at: (string | number)[], problems: Diagnostic[], locate: () => (path: (string | number)[]) => SourceLocation | undefined, entity: T): void {

@@ -6,12 +6,18 @@
  * thousands of manifests, but keeps no positions. So values come from js-yaml, and a file is parsed again with
  * `yaml` (which keeps every node's range) only when a problem in it must be located, or its syntax is broken and
  * needs `yaml`'s clearer messages. Both read YAML 1.2 with the core schema, so they agree on every value.
- * Files that use anchors or aliases go through `yaml` alone, which bounds alias expansion.
+ *
+ * Every value is then held to the input limits (core/input-limits.ts): at most MAX_NESTING levels, and aliases
+ * that add at most MAX_ALIAS_EXPANSION values. Both are measured on the parsed value itself, whatever syntax wrote
+ * the aliases; `yaml` is asked for positions only after its own syntax tree showed the nesting is within bounds
+ * (it composes recursively), and never to resolve aliases (its resolution is quadratic in their number).
  */
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../core/diagnostics.js';
 import { error } from '../core/diagnostics.js';
+import { locationOf } from '../core/json-location.js';
+import { checkValueShape, describeShapeProblem, MAX_NESTING, yamlNestingOffset } from '../core/input-limits.js';
 
 export type ValuePath = readonly (string | number)[];
 
@@ -32,36 +38,42 @@ export interface ParsedSource {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** An anchor `&a` or alias `*a` starts after white space or a flow indicator; `arn:aws:sns:*:*:*` has neither. */
-const USES_ANCHORS = /(^|[\s[{,])[&*][^\s,[\]{}]/m;
-
-const MAX_ALIAS_COUNT = 100;
-
 /** Parses every document of a YAML file (JSON files parse too: JSON is YAML). Syntax errors become diagnostics. */
 export function parseSource(file: string, text: string): ParsedSource {
-  if (USES_ANCHORS.test(text)) return parseWithPositions(file, text);
   let values: unknown[];
   try {
-    values = loadAll(text, null, { schema: CORE_SCHEMA, filename: file });
+    // js-yaml's own depth limit is a backstop above ours: ours decides, with one message for every syntax.
+    const options = { schema: CORE_SCHEMA, filename: file, maxDepth: MAX_NESTING + 10 };
+    values = loadAll(text, null, options);
   } catch (e) {
     return parseWithPositions(file, text, e as Error & { mark?: { line: number; column: number } });
   }
   let positioned: PositionedFile | undefined;
   const documentsWithPositions = (): PositionedFile => (positioned ??= positionedFile(file, text));
   const documents: SourceDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
   for (const value of values) {
     if (value === null || value === undefined) continue;
     const ordinal = documents.length;
-    documents.push({
+    const document: SourceDocument = {
       file,
       value,
       locate: (path, options) => {
         const doc = documentsWithPositions().documents[ordinal];
         return doc ? locateIn(doc, documentsWithPositions().at, path, options) : { file, line: 1, col: 1 };
       },
-    });
+    };
+    const problem = checkValueShape(value);
+    if (problem) {
+      const { summary, detail } = describeShapeProblem(problem);
+      // Too deep as written: located from the syntax tree (`yaml` will not compose it); too deep through aliases,
+      // or too large: at the path, whose text `yaml` can compose.
+      const deepInText = problem.kind === 'nesting' ? yamlNestingOffset(text) : undefined;
+      diagnostics.push(error(`invalid YAML: ${summary}`, detail, deepInText !== undefined ? locationOf(file, text, deepInText) : document.locate(problem.path)));
+    }
+    documents.push(document);
   }
-  return { documents, diagnostics: [] };
+  return { documents: diagnostics.length ? [] : documents, diagnostics };
 }
 
 interface PositionedFile {
@@ -77,6 +89,12 @@ function positionedFile(file: string, text: string): PositionedFile {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
+  const tooDeep = yamlNestingOffset(text);
+  if (tooDeep !== undefined) {
+    // `yaml` composes documents recursively: too deep a text is refused from its syntax tree alone.
+    const { summary, detail } = describeShapeProblem({ kind: 'nesting' });
+    return { documents: [], errors: [error(`invalid YAML: ${summary}`, detail, locationOf(file, text, tooDeep))], at };
+  }
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const all = Array.isArray(parsed) ? parsed : [];
   const errors = all.flatMap((doc) =>
@@ -86,33 +104,19 @@ function positionedFile(file: string, text: string): PositionedFile {
   return { documents, errors, at };
 }
 
-/** The slow path: values and positions from `yaml`, for files with anchors or broken syntax. */
-function parseWithPositions(file: string, text: string, fastParserError?: Error & { mark?: { line: number; column: number } }): ParsedSource {
+/**
+ * The slow path, for files js-yaml refused: `yaml`'s messages (or the nesting limit) at their place, else js-yaml's
+ * reason at its place (`yaml` accepted what js-yaml did not, an unknown tag, say).
+ */
+function parseWithPositions(file: string, text: string, fastParserError: Error & { mark?: { line: number; column: number } }): ParsedSource {
   const positioned = positionedFile(file, text);
   if (positioned.errors.length > 0) return { documents: [], diagnostics: positioned.errors };
-  if (fastParserError) {
-    // `yaml` accepted what js-yaml refused (an unknown tag, say): report js-yaml's reason at its place.
-    const mark = fastParserError.mark;
-    const reason = fastParserError.message.split('\n')[0]!.replace(/ \(\d+:\d+\)$/, '');
-    return {
-      documents: [],
-      diagnostics: [error(`invalid YAML: ${reason}`, 'Manifests use plain YAML 1.2: mappings, lists, strings, numbers and booleans.', { file, line: (mark?.line ?? 0) + 1, col: (mark?.column ?? 0) + 1 })],
-    };
-  }
-  const documents: SourceDocument[] = [];
-  const diagnostics: Diagnostic[] = [];
-  for (const doc of positioned.documents) {
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      // A "billion laughs" file: aliases that expand exponentially. `yaml` stops counting at the limit.
-      diagnostics.push(error(`invalid YAML: ${(e as Error).message.split('\n')[0]}`, `Aliases (*name) may expand to at most ${MAX_ALIAS_COUNT} nodes per document; write the values out instead of nesting aliases.`, rangeStart(doc.contents, positioned.at) ?? { file, line: 1, col: 1 }));
-      continue;
-    }
-    documents.push({ file, value, locate: (path: ValuePath, options?: { key?: boolean }) => locateIn(doc, positioned.at, path, options) });
-  }
-  return { documents: diagnostics.length ? [] : documents, diagnostics };
+  const mark = fastParserError.mark;
+  const reason = fastParserError.message.split('\n')[0]!.replace(/ \(\d+:\d+\)$/, '');
+  return {
+    documents: [],
+    diagnostics: [error(`invalid YAML: ${reason}`, 'Manifests use plain YAML 1.2: mappings, lists, strings, numbers and booleans.', { file, line: (mark?.line ?? 0) + 1, col: (mark?.column ?? 0) + 1 })],
+  };
 }
 
 function yamlErrorSummary(message: string): string {

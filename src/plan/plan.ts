@@ -96,6 +96,13 @@ export interface PullRequestContext {
    * from (`origin`).
    */
   readonly effect?: PullRequestEffect;
+  /**
+   * Added field: live IAM came from a snapshot file in the repository (`plan --base --state`, the Action's `state`).
+   * A pull request cannot say what live IAM is (a fork would edit the snapshot to match its change): the plan is
+   * against the base's copy (`path` at `base`), whatever the pull request does to the file; `change` says what it
+   * does (absent: nothing; `replaced`: by a symbolic link, a folder or a submodule).
+   */
+  readonly snapshot?: { readonly path: string; readonly base: string; readonly change?: SnapshotChange };
 }
 
 /** A pull request's own effect on access (see `PullRequestContext.effect`); the same shapes as a plan's. */
@@ -104,6 +111,9 @@ export interface PullRequestEffect {
   readonly trust: readonly unknown[];
   readonly findings: readonly unknown[];
 }
+
+/** What a pull request does to the snapshot file a plan reads live IAM from. */
+export type SnapshotChange = 'modified' | 'deleted' | 'replaced';
 
 export interface PlanSummary {
   /** Changes by action; the two halves of a replacement count as one create and one delete (as Terraform does). */

@@ -9,6 +9,7 @@ import { resourceTypeIndex } from '../evaluate/resource-types.js';
 import type { AccessLevel, ActionCatalog } from '../catalog/action-catalog.js';
 import { NO_COLOR, type Palette } from './palette.js';
 import { conditionWords } from '../core/condition-words.js';
+import { captureGlob, compileGlob, type GlobPiece } from '../core/wildcard.js';
 
 export { conditionWords };
 
@@ -159,9 +160,10 @@ function patternInWords(pattern: string, type: NamedType): string {
   const pieces = type.format.split(/\$\{\w+\}/);
   const count = pieces.length - 1;
   if (count === 0) return `${type.words} (${pattern})`;
-  const escape = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const regex = new RegExp(`^${pieces.map(escape).join('(.*?)').replace(/\(\.\*\?\)([^(]*)$/, '(.*)$1')}$`);
-  const values = regex.exec(resource)?.slice(1);
+  // The placeholders are stars of one glob (the earlier ones as short as they can be, the last the rest): read
+  // with the linear wildcard matcher, never a regular expression built from the pattern.
+  const glob = compileGlob(pieces.flatMap((text, i): GlobPiece[] => [...(i > 0 ? [{ kind: 'star' } as const] : []), ...(text ? [{ kind: 'literal', text } as const] : [])]), false);
+  const values = captureGlob(glob, resource);
   if (!values) return pattern;
   const wild = (v: string): boolean => /[*?]|\$\{/.test(v);
   const last = values[values.length - 1]!;

@@ -20,7 +20,7 @@ import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { protectedMatcher } from '../core/arn.js';
 import type { Change, Plan } from '../plan/plan.js';
 import { conditionWords, deltaHeadline, grantNotes, DRIFT_LABELS, entryLines, PLAN_LABELS, principalName, type DeltaWords } from './access.js';
-import { actionPhrase, detailLine, detailSign, documentLines, shownChanges, type Mood, type ShownChange } from './describe-change.js';
+import { actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { code, fence, html, htmlCode, mermaidLabel, text } from './markdown-safe.js';
 
 export const COMMENT_LIMIT = 65_536;
@@ -195,6 +195,8 @@ function build(plan: Plan, catalog: ActionCatalog, options: CommentOptions, leve
   const mark = { broadening: '🔺', narrowing: '🔻', mixed: '🔀', 'no access change': '⚪' }[verdict];
   out.push(`### ${mark} ${words.title}: ${verdict} · account ${code(plan.account)} · ${text(options.folder)}`, '');
 
+  const snapshotWarning = snapshotChangeWarning(plan.pullRequest);
+  if (snapshotWarning) out.push('> [!CAUTION]', `> **${text(snapshotWarning)}**`, '');
   const banner = bannerLines(plan, findings, words);
   if (banner.length) out.push('> [!CAUTION]', ...banner.map((l) => `> ${l}`), '');
   out.push(countsLine(plan, access, findings, words), '');

@@ -5,7 +5,7 @@
 import { structuredPatch } from 'diff';
 import { tidyPolicy, type PolicyJson } from '../core/policy.js';
 import { assertNever } from '../core/diagnostics.js';
-import type { Change, ChangeAction, ChangeDetail } from '../plan/plan.js';
+import type { Change, ChangeAction, ChangeDetail, PullRequestContext } from '../plan/plan.js';
 
 export type Mood = 'proposal' | 'drift';
 
@@ -140,6 +140,17 @@ export function documentLines(detail: ChangeDetail): { sign: ' ' | '+' | '-' | '
 /** Tidied (canonical order, lists) and indented, so a diff shows meaning, not formatting. */
 export function prettyPolicy(document: PolicyJson): string {
   return JSON.stringify(tidyPolicy(document), null, 2);
+}
+
+/**
+ * The warning when a pull request changes the snapshot its plan reads live IAM from (a fork editing live IAM to
+ * match its change): said first, in the text plan and the comment. Undefined when it does not.
+ */
+export function snapshotChangeWarning(pr: PullRequestContext | undefined): string | undefined {
+  const snapshot = pr?.snapshot;
+  if (!snapshot?.change) return undefined;
+  const verb = { modified: 'changes', deleted: 'deletes', replaced: 'replaces' }[snapshot.change];
+  return `This pull request ${verb} ${snapshot.path}, the snapshot of live IAM it is planned against. A pull request cannot say what live IAM is: this plan is against the base's copy (${snapshot.base.slice(0, 7)}), not the pull request's. A snapshot should only ever change by a fresh export of the account (iam-gitops snapshot --aws): review that change on its own.`;
 }
 
 export function changeTitle(change: Change): string {

@@ -1,5 +1,6 @@
-/** Findings as text and markdown. Pure. */
+/** Findings as text and markdown. Pure. Text is made inert (terminal-safe): principals and details quote IAM. */
 import type { Finding, FindingSeverity } from '../analyze/findings.js';
+import { inert, inertDeep } from '../core/terminal-safe.js';
 import { NO_COLOR, type Palette } from './palette.js';
 
 type Reportable = Finding & {
@@ -17,9 +18,9 @@ function changeWords(f: Reportable): string {
 
 const ICON: Record<FindingSeverity, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '⬜' };
 
-export function renderFindingsText(findings: readonly Reportable[], colors: Palette = NO_COLOR): string[] {
+export function renderFindingsText(untrusted: readonly Reportable[], colors: Palette = NO_COLOR): string[] {
   const out: string[] = [];
-  for (const f of findings) {
+  for (const f of inertDeep(untrusted)) {
     const paint = f.severity === 'critical' || f.severity === 'high' ? colors.delete : f.severity === 'medium' ? colors.update : colors.dim;
     const prefix = changeWords(f);
     out.push(`${paint(f.severity.toUpperCase().padEnd(8))} ${f.code}  ${f.principal}${f.accepted ? colors.dim(` (accepted risk: ${f.accepted})`) : ''}`);
@@ -45,7 +46,7 @@ export function renderFindingsMarkdown(findings: readonly Reportable[]): string[
 export function renderAuditText(findings: readonly Finding[], against: string, colors: Palette = NO_COLOR): string {
   const counts = (['critical', 'high', 'medium', 'low'] as const).map((s) => `${findings.filter((f) => f.severity === s).length} ${s}`).join(', ');
   const body = findings.length ? renderFindingsText(findings, colors) : ['No findings.'];
-  return `${[colors.dim(`Audit of the ${against}.`), '', ...body, '', colors.bold(`Findings: ${counts}.`)].join('\n')}\n`;
+  return `${[colors.dim(`Audit of the ${inert(against)}.`), '', ...body, '', colors.bold(`Findings: ${counts}.`)].join('\n')}\n`;
 }
 
 export function renderAuditMarkdown(findings: readonly Finding[], against: string): string {

@@ -1,4 +1,8 @@
-/** Simulation results as JSON lines (one per request, in order) or as text. Pure. */
+/**
+ * Simulation results as JSON lines (one per request, in order) or as text. Pure. Requests and policies come from
+ * files: the text is made inert and the JSON written with `inertJson` (terminal-safe).
+ */
+import { inert, inertDeep, inertJson } from '../core/terminal-safe.js';
 import type { SimulatedRequest } from '../evaluate/request-lines.js';
 import { NO_COLOR, type Palette } from './palette.js';
 
@@ -7,7 +11,7 @@ export function renderSimulationJsonLines(results: readonly SimulatedRequest[]):
     .map((r) => {
       const { decision, matched, reason } = r.result;
       const derived = Object.keys(r.derived).length ? { derived: r.derived } : {};
-      return `${JSON.stringify({ decision, matched, ...(reason ? { reason } : {}), ...derived, ...(r.onSomeResource ? { onSomeResource: true } : {}) })}\n`;
+      return `${inertJson({ decision, matched, ...(reason ? { reason } : {}), ...derived, ...(r.onSomeResource ? { onSomeResource: true } : {}) })}\n`;
     })
     .join('');
 }
@@ -18,8 +22,9 @@ const IMPLICIT_REASONS = {
   'service-rule': 'AWS refuses it whatever the policies say',
 } as const;
 
-export function renderSimulationText(results: readonly SimulatedRequest[], against: string, colors: Palette = NO_COLOR): string {
-  const out = [colors.dim(`Evaluated against the ${against}.`), ''];
+export function renderSimulationText(untrusted: readonly SimulatedRequest[], against: string, colors: Palette = NO_COLOR): string {
+  const results = inertDeep(untrusted);
+  const out = [colors.dim(`Evaluated against the ${inert(against)}.`), ''];
   for (const { line, request, result, derived, onSomeResource } of results) {
     const paint = result.decision === 'Allowed' ? colors.create : result.decision === 'ExplicitlyDenied' ? colors.delete : colors.update;
     const word = { Allowed: 'ALLOWED', ExplicitlyDenied: 'DENIED (explicit)', ImplicitlyDenied: 'DENIED (implicit)' }[result.decision];

@@ -1,8 +1,13 @@
-/** The plan as a terminal reads it, in the manner of a careful terraform plan. Pure: plan in, string out. */
+/**
+ * The plan as a terminal reads it, in the manner of a careful terraform plan. Pure: plan in, string out. Every
+ * string of the plan came from manifests, live IAM or file names: the plan is made inert (terminal-safe) before a
+ * word of it is written, so no name, condition or document can drive the terminal or the Actions runner.
+ */
 import { protectedMatcher } from '../core/arn.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
+import { inertDeep } from '../core/terminal-safe.js';
 import type { Plan } from '../plan/plan.js';
-import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, type Mood, type ShownChange } from './describe-change.js';
+import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
 import type { Finding } from '../analyze/findings.js';
 import { renderFindingsText } from './findings.js';
@@ -11,10 +16,13 @@ import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { conditionWords, grantNotes, DRIFT_LABELS, PLAN_LABELS, renderAccessText } from './access.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
 
-export function renderPlanText(plan: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal', catalog?: ActionCatalog): string {
+export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal', catalog?: ActionCatalog): string {
+  const plan = inertDeep(untrusted);
   const out: string[] = [];
   out.push(colors.bold(`iam-gitops ${mood === 'drift' ? 'drift report' : 'plan'} for account ${plan.account}`) + colors.dim(` (live: ${plan.live.source})`));
   out.push('');
+  const snapshotWarning = snapshotChangeWarning(plan.pullRequest);
+  if (snapshotWarning) out.push(colors.delete(colors.bold(`warning: ${snapshotWarning}`)), '');
   if (plan.changes.length === 0) {
     out.push(mood === 'drift' ? 'Every managed entity matches its manifest.' : 'No changes. Live IAM matches the manifests.');
   } else {

@@ -3,8 +3,11 @@
  * (401 for unknown ones; 403 "Resource not accessible by integration" for a read-only token that writes, as a
  * fork's GITHUB_TOKEN gets), pages follow GitHub's rules (`per_page` up to 100, a `Link` header with `next` and
  * `last`), bodies over 65,536 characters are refused with GitHub's 422, locked conversations refuse comments, and
- * faults can be injected: 5xx, secondary rate limits with `Retry-After`, primary ones with `x-ratelimit-*`.
- * It also serves the Actions OIDC token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`).
+ * faults can be injected (for every request, or one path): 5xx, secondary rate limits with `Retry-After`, primary
+ * ones with `x-ratelimit-*`. Who a token is: `GET /user` answers a person's token and refuses an installation token
+ * ("Resource not accessible by integration"), whose bot GraphQL's `viewer` names (`POST /graphql`). Environments
+ * answer with their protection rules, 403 without `actions` permission and 404 when missing. It also serves the
+ * Actions OIDC token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,19 +30,33 @@ export interface FakeIssue {
   user: { login: string; type: 'Bot' | 'User' };
 }
 
+/** A deployment environment, as its settings page makes it: reviewers (logins), the branches that may deploy. */
+export interface FakeEnvironment {
+  readonly reviewers: readonly string[];
+  /** `protected`: protected branches only; a list: those branches; `any`: no rule. */
+  readonly branches: 'protected' | readonly string[] | 'any';
+  readonly waitTimer?: number;
+}
+
 export interface FakeRequest {
   readonly method: string;
   readonly path: string;
   readonly status: number;
 }
 
-type Fault = { readonly kind: 'status'; readonly status: number } | { readonly kind: 'secondary-rate-limit' } | { readonly kind: 'primary-rate-limit' };
+/** A failure to serve instead of the answer; with `path`, only to requests for that path (`/user`, `/graphql`). */
+type Fault = ({ readonly kind: 'status'; readonly status: number } | { readonly kind: 'secondary-rate-limit' } | { readonly kind: 'primary-rate-limit' }) & { readonly path?: string };
 
 export interface GitHubFake {
   readonly url: string;
   /** Token → what it may do, and whose name its comments carry. */
-  /** `push: false`: the token may write issues and comments but not push, so GitHub drops the labels of new issues. */
-  readonly tokens: Map<string, { readonly write: boolean; readonly login: string; readonly push?: boolean }>;
+  /**
+   * `push: false`: the token may write issues and comments but not push, so GitHub drops the labels of new issues.
+   * `actions: false`: no `actions` permission (a job whose `permissions:` leaves it out): environments are refused.
+   */
+  readonly tokens: Map<string, FakeToken>;
+  /** Deployment environments by `owner/repo/name`: what `GET /repos/{owner}/{repo}/environments/{name}` answers. */
+  readonly environments: Map<string, FakeEnvironment>;
   /**
    * Commits GitHub knows, by SHA (`owner/repo@sha`), with the pull requests associated with each: what
    * `GET /repos/{owner}/{repo}/commits/{sha}/pulls` answers. A SHA not listed is GitHub's 422 "No commit found".
@@ -49,8 +66,9 @@ export interface GitHubFake {
   issues(repo: string): FakeIssue[];
   /** Comments by `owner/repo#number`. */
   comments(issue: string): FakeComment[];
+  /** Comments someone posted (`octocat` by default; a `[bot]` login is a bot, as `renovate[bot]`). */
   addComments(issue: string, count: number, login?: string, body?: (i: number) => string): void;
-  /** An issue someone opened on GitHub (a person, unless `user` says otherwise); returns its number. */
+  /** An issue someone opened on GitHub (a person, unless `user` says otherwise: a `[bot]` login is a bot); returns its number. */
   addIssue(repo: string, issue: Pick<FakeIssue, 'title' | 'body'> & Partial<FakeIssue>): number;
   lock(issue: string): void;
   /** The next `count` API requests fail this way. */
@@ -63,13 +81,24 @@ export interface GitHubFake {
   close(): Promise<void>;
 }
 
+export interface FakeToken {
+  readonly write: boolean;
+  readonly login: string;
+  readonly push?: boolean;
+  readonly actions?: boolean;
+}
+
 export const WRITE_TOKEN = 'ghs_write_token_for_tests';
 export const READ_TOKEN = 'ghs_read_only_token_for_tests';
 export const ISSUES_ONLY_TOKEN = 'ghs_issues_but_no_push_token_for_tests';
 /** A person's token (a PAT): writes as that person, who may be asked for. */
 export const PERSONAL_TOKEN = 'ghp_personal_token_for_tests';
 export const PERSONAL_LOGIN = 'octo-admin';
+/** GITHUB_TOKEN's account: the GitHub Actions app's bot. */
 export const BOT_LOGIN = 'github-actions[bot]';
+/** A GitHub App's installation token (actions/create-github-app-token): it writes as the app's bot. */
+export const APP_TOKEN = 'ghs_app_installation_token_for_tests';
+export const APP_LOGIN = 'iam-gitops-app[bot]';
 
 const BODY_LIMIT = 65_536;
 
@@ -81,11 +110,13 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
   let nextIssue = 500;
   const faults: Fault[] = [];
   const requests: FakeRequest[] = [];
-  const tokens = new Map<string, { readonly write: boolean; readonly login: string; readonly push?: boolean }>([
+  const environments: GitHubFake['environments'] = new Map();
+  const tokens = new Map<string, FakeToken>([
     [WRITE_TOKEN, { write: true, login: BOT_LOGIN }],
     [READ_TOKEN, { write: false, login: BOT_LOGIN }],
     [ISSUES_ONLY_TOKEN, { write: true, login: BOT_LOGIN, push: false }],
     [PERSONAL_TOKEN, { write: true, login: PERSONAL_LOGIN }],
+    [APP_TOKEN, { write: true, login: APP_LOGIN }],
   ]);
   /** Installation tokens (GITHUB_TOKEN, apps) write as bots and may not ask who they are; a person's token may. */
   const isBot = (login: string): boolean => login.endsWith('[bot]');
@@ -129,7 +160,8 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
       return send(200, { value: oidc.token });
     }
 
-    const fault = faults.shift();
+    const pending = faults.findIndex((f) => f.path === undefined || f.path === url.pathname);
+    const fault = pending < 0 ? undefined : faults.splice(pending, 1)[0];
     if (fault?.kind === 'status') return send(fault.status, { message: fault.status >= 500 ? 'Server Error' : 'Fault' });
     if (fault?.kind === 'secondary-rate-limit') return send(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, { 'retry-after': '1' });
     if (fault?.kind === 'primary-rate-limit') return send(403, { message: 'API rate limit exceeded for installation ID 1.' }, { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1) });
@@ -187,6 +219,13 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
       if (isBot(identity.login)) return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user', status: '403' });
       return send(200, { login: identity.login, type: 'User' });
     }
+    // GraphQL (POST /graphql): the `viewer` query, which any token may ask, installation tokens included (they get
+    // their app's bot). GitHub answers other queries too; a query the fake does not know is a GraphQL error (200).
+    if (url.pathname === '/graphql' && req.method === 'POST') {
+      const query = typeof payload['query'] === 'string' ? payload['query'] : '';
+      if (/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query)) return send(200, { data: { viewer: { login: identity.login } } });
+      return send(200, { errors: [{ type: 'NOT_SUPPORTED', message: `the GitHub fake does not answer this query: ${query.slice(0, 80)}` }] });
+    }
     // Issues: listed (open/closed/all, by label; paginated), created (title required, body within the limit;
     // labels need write access and are created on first use), updated (title, body, state with its reason).
     m = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(url.pathname);
@@ -231,6 +270,27 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
       }
       return send(200, { number: issue.number, title: issue.title, body: issue.body, state: issue.state, state_reason: issue.state_reason, html_url: `https://github.com/${m[1]}/${m[2]}/issues/${issue.number}` });
     }
+    // An environment and what protects it, shaped as GitHub answers (protection_rules, deployment_branch_policy).
+    m = /^\/repos\/([^/]+)\/([^/]+)\/environments\/([^/]+)$/.exec(url.pathname);
+    if (m && req.method === 'GET') {
+      if (identity.actions === false) return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/deployments/environments#get-an-environment', status: '403' });
+      const name = decodeURIComponent(m[3]!);
+      const env = environments.get(`${m[1]}/${m[2]}/${name}`);
+      if (!env) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/deployments/environments#get-an-environment', status: '404' });
+      const rules: Record<string, unknown>[] = [];
+      let id = 3736;
+      if (env.waitTimer) rules.push({ id: id++, node_id: `GA_${id}`, type: 'wait_timer', wait_timer: env.waitTimer });
+      if (env.reviewers.length) rules.push({ id: id++, node_id: `GA_${id}`, type: 'required_reviewers', prevent_self_review: false, reviewers: env.reviewers.map((login, i) => ({ type: 'User', reviewer: { login, id: 1000 + i, type: 'User' } })) });
+      if (env.branches !== 'any') rules.push({ id: id++, node_id: `GA_${id}`, type: 'branch_policy' });
+      return send(200, {
+        id: 161088068, node_id: 'MDExOkVudmlyb25tZW50MTYxMDg4MDY4', name,
+        url: `${base}/repos/${m[1]}/${m[2]}/environments/${encodeURIComponent(name)}`,
+        html_url: `https://github.com/${m[1]}/${m[2]}/deployments/activity_log?environments_filter=${encodeURIComponent(name)}`,
+        created_at: '2026-11-23T22:00:40Z', updated_at: '2026-11-23T22:00:40Z',
+        protection_rules: rules,
+        deployment_branch_policy: env.branches === 'any' ? null : { protected_branches: env.branches === 'protected', custom_branch_policies: env.branches !== 'protected' },
+      });
+    }
     m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(url.pathname);
     if (m && req.method === 'GET') {
       const pulls = commits.get(`${m[1]}/${m[2]}@${m[3]}`);
@@ -269,12 +329,13 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
   return {
     url: base,
     tokens,
+    environments,
     commits,
     comments: (issue) => store.get(issue) ?? [],
     issues: (repo) => issueStore.get(repo) ?? [],
     addIssue(repo, issue) {
       const number = nextIssue++;
-      issueStore.set(repo, [...(issueStore.get(repo) ?? []), { number, state: 'open', state_reason: null, labels: [], user: { login: 'octocat', type: 'User' }, ...issue }]);
+      issueStore.set(repo, [...(issueStore.get(repo) ?? []), { number, state: 'open', state_reason: null, labels: [], user: { login: 'octocat', type: 'User' }, ...issue, ...(issue.user ? { user: { login: issue.user.login, type: isBot(issue.user.login) ? 'Bot' : 'User' } } : {}) }]);
       store.set(`${repo}#${number}`, []);
       return number;
     },
@@ -282,7 +343,7 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
       const list = store.get(issue)!;
       for (let i = 0; i < count; i++) {
         const at = now();
-        list.push({ id: nextId++, body: body(i), user: { login, type: 'User' }, created_at: at, updated_at: at });
+        list.push({ id: nextId++, body: body(i), user: { login, type: isBot(login) ? 'Bot' : 'User' }, created_at: at, updated_at: at });
       }
     },
     lock: (issue) => locked.add(issue),

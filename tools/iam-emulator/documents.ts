@@ -5,6 +5,7 @@
  */
 import { CONDITION_OPERATORS } from '../../src/manifest/policy-grammar.js';
 import { limitExceeded, malformed, validationError } from './errors.js';
+import { jsonNestingOffset } from '../../src/core/input-limits.js';
 
 export type DocumentKind = 'identity' | 'trust';
 
@@ -37,6 +38,9 @@ export function checkDocument(text: string, kind: DocumentKind, member: string, 
     throw malformed('Syntax errors in policy.');
   }
   if (!isObject(json)) throw malformed('Syntax errors in policy.');
+  // IAM's grammar nests a few levels (Statement, Condition, operator, key, values): a deeper document is no policy,
+  // and walking it must not take the emulator down.
+  if (jsonNestingOffset(text) !== undefined) throw malformed('Syntax errors in policy.');
   for (const key of Object.keys(json)) if (!['Version', 'Id', 'Statement'].includes(key)) throw malformed('Syntax errors in policy.');
   const version = json['Version'];
   if (version !== undefined && version !== '2012-10-17' && version !== '2008-10-17') throw malformed('The policy failed legacy parsing');

@@ -29,6 +29,7 @@ const program = new Command('iam-emulator')
   .option('--account <id>', 'the account id (default: the snapshot\'s, or 123456789012)')
   .option('--caller <arn>', 'the principal that credentials act as (default: user emulator-admin, created with AdministratorAccess)')
   .option('--throttle-rate <r>', 'answer this share of requests with Throttling', rate, 0)
+  .option('--throttle-writes-only', 'with --throttle-rate: throttle only requests that change IAM')
   .option('--error-rate <r>', 'answer this share of requests with HTTP 500 ServiceFailure', rate, 0)
   .option('--rate-limit <n>', 'admit at most this many requests per second (token bucket); the excess gets Throttling', count)
   .option('--latency-ms <n>', 'delay every answer', count, 0)
@@ -39,7 +40,7 @@ const program = new Command('iam-emulator')
   .option('--verbose', 'log every request to standard error')
   .parse();
 
-const o = program.opts<{ port: number; state?: string; account?: string; caller?: string; throttleRate: number; errorRate: number; rateLimit?: number; latencyMs: number; consistencyDelayMs: number; maxPageItems?: number; seed?: number; enforce?: boolean; verbose?: boolean }>();
+const o = program.opts<{ port: number; state?: string; account?: string; caller?: string; throttleRate: number; throttleWritesOnly?: boolean; errorRate: number; rateLimit?: number; latencyMs: number; consistencyDelayMs: number; maxPageItems?: number; seed?: number; enforce?: boolean; verbose?: boolean }>();
 try {
   const snapshot = o.state ? (JSON.parse(readFileSync(o.state, 'utf8')) as Record<string, unknown>) : undefined;
   const { model, caller } = seedModel(snapshot, { ...(o.account ? { account: o.account } : {}), ...(o.caller ? { caller: o.caller } : {}), consistencyDelayMs: o.consistencyDelayMs });
@@ -48,6 +49,7 @@ try {
       model,
       caller,
       throttleRate: o.throttleRate,
+      ...(o.throttleWritesOnly ? { throttleWritesOnly: true } : {}),
       errorRate: o.errorRate,
       ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
       latencyMs: o.latencyMs,

@@ -28,6 +28,8 @@ export interface EmulatorOptions {
   /** The principal that credentials not issued by the emulator act as. */
   readonly caller: string;
   readonly throttleRate?: number;
+  /** Throttle only requests that change IAM (reads pass): a run that reads fine and is throttled as it writes. */
+  readonly throttleWritesOnly?: boolean;
   readonly errorRate?: number;
   /** Requests per second a token bucket admits; beyond it, Throttling. */
   readonly rateLimit?: number;
@@ -201,7 +203,8 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
     byAction[action] = (byAction[action] ?? 0) + 1;
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     const fail = (error: IamError): void => send(res, error.status, 'text/xml', errorResponse(service, error.type, error.code, error.message, requestId));
-    if ((bucket && !bucket()) || (options.throttleRate && random() < options.throttleRate)) {
+    const throttleable = !options.throttleWritesOnly || (service === 'iam' && !isRead(action));
+    if ((bucket && !bucket()) || (throttleable && options.throttleRate && random() < options.throttleRate)) {
       throttled++;
       return fail(new IamError('Throttling', 'Rate exceeded'));
     }

@@ -91,6 +91,8 @@ export interface WriterOptions {
   readonly consistencyTimeoutMs?: number;
   /** Said while waiting (eventual consistency), for the log. */
   readonly onWait?: (step: Step, message: string) => void;
+  /** What the entry point advises when IAM keeps throttling (its own flags), e.g. "lower --concurrency". */
+  readonly throttlingAdvice?: string;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -127,7 +129,7 @@ export class AwsIamWriter implements IamWriter {
 
   describe(error: unknown, step: Step): Diagnostic {
     if (error instanceof UntouchableError) return { severity: 'error', summary: `${step.title}: ${error.message}`, detail: 'Nothing was changed by this step. Bring the entity under managedPaths (and out of protected) if the tool should change it, or change the manifests.' };
-    return describeAwsError(error, step.title, this.clients.target);
+    return describeAwsError(error, step.title, this.clients.target, this.options.throttlingAdvice ? { throttling: this.options.throttlingAdvice } : {});
   }
 
   async perform(step: Step): Promise<StepOutcome> {
@@ -212,10 +214,13 @@ export class AwsIamWriter implements IamWriter {
     const started = Date.now();
     let pause = 250;
     let said = false;
+    // Only the pauses between tries are waiting for consistency: time the SDK spent on a throttled call is
+    // throttling, and is reported as such (AwsClients.throttling), never as this.
+    let waited = 0;
     for (;;) {
       try {
         await this.send(command(), progress);
-        if (said) progress.notes.push(`waited ${Math.round((Date.now() - started) / 1000)} s for IAM to show ${waitingFor}`);
+        if (said) progress.notes.push(`waited ${(waited / 1000).toFixed(1)} s for IAM to show ${waitingFor}`);
         return;
       } catch (e) {
         if (isAwsError(e, ...idempotentCodes)) return;
@@ -224,6 +229,7 @@ export class AwsIamWriter implements IamWriter {
         said = true;
         progress.retries++;
         await this.sleep(pause);
+        waited += pause;
         pause = Math.min(pause * 1.6, 5000);
       }
     }

@@ -3,15 +3,17 @@
  * (environment, profile, web identity, SSO, container and instance metadata), so what
  * `aws-actions/configure-aws-credentials` exports just works; `--assume-role` goes through STS first. Retries and
  * pacing are the SDK's adaptive strategy: throttling and 5xx are retried with backoff, and the client slows its own
- * sending rate when IAM throttles rather than hammering it.
+ * sending rate when IAM throttles rather than hammering it; each retry is reported (retry.ts) and time waited on
+ * throttling is kept apart. Every request has timeouts (connecting, and the whole request), the STS calls that get
+ * credentials included: a server that accepts and never answers fails the request, it does not hang the run.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials, fromWebToken } from '@aws-sdk/credential-providers';
-import { AdaptiveRetryStrategy } from '@smithy/core/retry';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { error, InputError } from '../../core/diagnostics.js';
 import { TOOL_NAME, TOOL_VERSION } from '../../version.js';
+import { reportingRetryStrategy, type RetryEvent, type ThrottleLedger } from './retry.js';
 
 export interface AwsOptions {
   /** The region for STS and the SDK (IAM is global); default us-east-1. */
@@ -32,6 +34,32 @@ export interface AwsOptions {
   readonly maxAttempts?: number;
   /** The first retry's base delay in ms (default the SDK's); tests make it small. */
   readonly retryBaseDelayMs?: number;
+  /** How long connecting may take, in ms (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** How long one request may take, answer included, in ms (default 60 s). */
+  readonly requestTimeoutMs?: number;
+  /** Said before each retry ("throttled by IAM, retrying in 8 s"). */
+  readonly onRetry?: (event: RetryEvent) => void;
+}
+
+/** The tuning knobs read from the environment, the same for the CLI and the Action. */
+export function awsTuningFromEnv(env: Readonly<Record<string, string | undefined>>): Pick<AwsOptions, 'maxAttempts' | 'retryBaseDelayMs' | 'connectTimeoutMs' | 'requestTimeoutMs'> {
+  const number = (name: string, min: number): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const n = Number(raw);
+    return Number.isFinite(n) && n >= min ? n : undefined;
+  };
+  const attempts = number('IAM_GITOPS_MAX_ATTEMPTS', 1);
+  const delay = number('IAM_GITOPS_RETRY_BASE_DELAY_MS', 0);
+  const connect = number('IAM_GITOPS_CONNECT_TIMEOUT_MS', 1);
+  const request = number('IAM_GITOPS_REQUEST_TIMEOUT_MS', 1);
+  return {
+    ...(attempts !== undefined ? { maxAttempts: Math.floor(attempts) } : {}),
+    ...(delay !== undefined ? { retryBaseDelayMs: delay } : {}),
+    ...(connect !== undefined ? { connectTimeoutMs: connect } : {}),
+    ...(request !== undefined ? { requestTimeoutMs: request } : {}),
+  };
 }
 
 export interface AwsClients {
@@ -39,10 +67,14 @@ export interface AwsClients {
   readonly sts: STSClient;
   /** Where requests go, for messages: the endpoint URL or "AWS". */
   readonly target: string;
+  /** Time these clients waited on throttling, so far. */
+  readonly throttling: ThrottleLedger;
 }
 
 export const DEFAULT_REGION = 'us-east-1';
 const DEFAULT_MAX_ATTEMPTS = 10;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export function createAwsClients(options: AwsOptions): AwsClients {
   const region = options.region ?? DEFAULT_REGION;
@@ -52,18 +84,30 @@ export function createAwsClients(options: AwsOptions): AwsClients {
   if (options.endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(options.endpoint)) {
     throw new InputError([error(`--endpoint "${options.endpoint}" is not a URL`, 'Give a URL such as http://127.0.0.1:4566 (IAM and STS are both sent there).')]);
   }
+  const throttling: ThrottleLedger = { throttledMs: 0, throttledRetries: 0 };
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  // The SDK's own HTTP handler, with its timeouts: connecting, and the whole request (thrown, not only warned).
+  const requestHandler = {
+    connectionTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    throwOnRequestTimeout: true,
+  };
+  const retrying = () => reportingRetryStrategy({ maxAttempts, ...(options.retryBaseDelayMs !== undefined ? { baseDelayMs: options.retryBaseDelayMs } : {}), ...(options.onRetry ? { onRetry: options.onRetry } : {}), ledger: throttling });
   const common = {
     region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    retryStrategy: new AdaptiveRetryStrategy(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, options.retryBaseDelayMs !== undefined ? { baseDelay: options.retryBaseDelayMs } : {}),
+    retryStrategy: retrying(),
+    requestHandler,
     customUserAgent: `${TOOL_NAME}/${TOOL_VERSION}`,
   };
+  // The STS clients that fetch credentials (web identity, assumed roles) get the same timeouts and retries.
+  const credentialClientConfig = { region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), requestHandler, retryStrategy: retrying() };
   const base = options.webIdentity
     ? fromWebToken({
         roleArn: options.webIdentity.roleArn,
         webIdentityToken: options.webIdentity.token,
         roleSessionName: options.webIdentity.sessionName ?? `${TOOL_NAME}-${Date.now()}`,
-        clientConfig: { region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) },
+        clientConfig: credentialClientConfig,
       })
     : baseCredentials(options);
   const credentials = options.assumeRole
@@ -74,13 +118,14 @@ export function createAwsClients(options: AwsOptions): AwsClients {
           ...(options.assumeRole.externalId ? { ExternalId: options.assumeRole.externalId } : {}),
         },
         masterCredentials: base,
-        clientConfig: { region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) },
+        clientConfig: credentialClientConfig,
       })
     : base;
   return {
     iam: new IAMClient({ ...common, credentials }),
     sts: new STSClient({ ...common, credentials }),
     target: options.endpoint ?? 'AWS',
+    throttling,
   };
 }
 

@@ -25,8 +25,17 @@ export function isAwsError(e: unknown, ...codes: string[]): boolean {
   return code !== undefined && codes.includes(code);
 }
 
+/**
+ * What the caller can do about a failure that depends on how it was run (flags exist per command: the entry point
+ * that knows its flags says them; shared code names none).
+ */
+export interface AwsErrorAdvice {
+  /** Added to the advice when IAM kept throttling, e.g. apply's "lower --concurrency". */
+  readonly throttling?: string;
+}
+
 /** The diagnostic for a failed call made while doing `what` (e.g. "reading IAM"), against `target`. */
-export function describeAwsError(e: unknown, what: string, target: string): Diagnostic {
+export function describeAwsError(e: unknown, what: string, target: string, advice: AwsErrorAdvice = {}): Diagnostic {
   const err = (e ?? {}) as SdkError;
   const code = awsErrorCode(e) ?? '';
   const message = (err.message ?? String(e)).split('\n')[0]!;
@@ -44,11 +53,15 @@ export function describeAwsError(e: unknown, what: string, target: string): Diag
   if (code === 'AccessDenied' || err.$metadata?.httpStatusCode === 403) {
     return error(`access denied while ${what}: ${message}`, 'Grant the caller the IAM permissions iam-gitops needs (see the README: "Permissions the tool needs"), or use a role that has them (--assume-role).');
   }
+  if (network === 'ETIMEDOUT' || network === 'timeout') {
+    // Connected (or trying to), and no answer came within the request's timeout: a server that hangs.
+    return error(`no answer from ${target} in time while ${what}${attempts ? ` (${attempts} attempts)` : ''}`, target === 'AWS' ? 'Check the network and proxy settings; AWS may be having trouble (each request may take IAM_GITOPS_REQUEST_TIMEOUT_MS, default 60 s).' : `Is the endpoint running and answering? Check --endpoint ${target}.`);
+  }
   if (network) {
     return error(`cannot reach ${target} while ${what} (${network})`, target === 'AWS' ? 'Check the network and proxy settings.' : `Is the endpoint running? Check --endpoint ${target}.`);
   }
   if (code === 'Throttling' || code === 'ThrottlingException' || code === 'TooManyRequests') {
-    return error(`IAM kept throttling requests while ${what}${attempts ? ` (gave up after ${attempts} attempts)` : ''}`, 'Try again later, or lower --concurrency; other automation in the account may be using the rate.');
+    return error(`IAM kept throttling requests while ${what}${attempts ? ` (gave up after ${attempts} attempts)` : ''}`, `IAM allows each account a limited rate of requests, shared with any other automation in it: try again later${advice.throttling ? `, or ${advice.throttling}` : ''}.`);
   }
   if (code === 'ServiceFailure' || (err.$metadata?.httpStatusCode ?? 0) >= 500) {
     return error(`IAM failed (${code || err.$metadata?.httpStatusCode}) while ${what}${attempts ? ` after ${attempts} attempts` : ''}`, 'This is on the AWS side; try again. Nothing is left half done that a new run does not finish.');
