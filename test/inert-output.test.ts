@@ -48,6 +48,7 @@ async function everyOutput(strings: readonly string[], all: boolean): Promise<Re
     'drift text': await runCli(['drift', '--manifests', c.valid, ...live]),
     'audit text': await runCli(['audit', ...live]),
     'accounts text': await runCli(['accounts', '--root', c.accounts]),
+    'plan against a snapshot with hostile names': await runCli(['plan', '--manifests', c.valid, '--state', c.badNames, '--now', NOW]),
   };
   if (!all) return runs;
   // The flags and paths a workflow passes, one string at a time.

@@ -10,8 +10,13 @@ export interface HostileConfig {
   readonly valid: string;
   /** Manifests that do not: each string as an unknown key, an unknown policy, in ARNs, and as a broken file's name. */
   readonly invalid: string;
-  /** Live IAM carrying each string in a user's name and tags, a role's description, tags, policy name and conditions. */
+  /**
+   * Live IAM carrying each string in a user's tags, a role's description, tags and conditions (names hold only what
+   * IAM allows in them: the snapshot reader refuses others, in diagnostics that are inert too).
+   */
   readonly snapshot: string;
+  /** Live IAM naming entities with each string, which the snapshot reader refuses (in inert diagnostics). */
+  readonly badNames: string;
   /** simulate's requests, with each string as a context value, a principal's name and an action. */
   readonly requests: string;
   /** A root with an account folder named after each string (and one whose managed path holds it). */
@@ -48,11 +53,11 @@ export function writeHostileConfig(dir: string, strings: readonly string[]): Hos
     write(`invalid/users/arn${i}.yaml`, `kind: User\nname: arn${i}\nmanagedPolicies: [${y(`arn:aws:iam::aws:policy/${s}`)}]\npermissionsBoundary: ${y(`arn:${s}`)}\n`);
     write(`invalid/users/${fileName(s)}-${i}.yaml`, `kind: User\nname: broken${i}\ngroups: [\n`);
     const id = String(i).padStart(4, '0');
-    users.push({ Path: '/', UserName: `mallory${i}${s}`, UserId: `AIDAEXAMPLEEXAMP${id}`, Arn: `arn:aws:iam::123456789012:user/mallory${i}${s}`, CreateDate: '2026-01-01T00:00:00Z', UserPolicyList: [], GroupList: [], AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }], Tags: [{ Key: `k${s}`, Value: s }] });
+    users.push({ Path: '/', UserName: `mallory${i}`, UserId: `AIDAEXAMPLEEXAMP${id}`, Arn: `arn:aws:iam::123456789012:user/mallory${i}`, CreateDate: '2026-01-01T00:00:00Z', UserPolicyList: [], GroupList: [], AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }], Tags: [{ Key: `k${s}`, Value: s }] });
     roles.push({
       Path: '/', RoleName: `deployer${i}`, RoleId: `AROAEXAMPLEEXAMP${id}`, Arn: `arn:aws:iam::123456789012:role/deployer${i}`, CreateDate: '2026-01-01T00:00:00Z', Description: s,
       AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:PrincipalTag/x': s } } }] },
-      RolePolicyList: [{ PolicyName: `p${s}`, PolicyDocument: { Version: '2012-10-17', Statement: [{ Sid: 'S', Effect: 'Allow', Action: 'iam:*', Resource: '*', Condition: { StringLike: { 'aws:PrincipalTag/x': s } } }] } }],
+      RolePolicyList: [{ PolicyName: `p${i}`, PolicyDocument: { Version: '2012-10-17', Statement: [{ Sid: 'S', Effect: 'Allow', Action: 'iam:*', Resource: '*', Condition: { StringLike: { 'aws:PrincipalTag/x': s } } }] } }],
       AttachedManagedPolicies: [], InstanceProfileList: [], Tags: [{ Key: 'team', Value: s }],
     });
     requests.push(JSON.stringify({ principal: `arn:aws:iam::123456789012:role/deployer${i}`, action: 'iam:GetUser', resource: '*', context: { 'aws:PrincipalTag/x': s } }), JSON.stringify({ principal: `arn:aws:iam::123456789012:role/${s}`, action: `iam:${s}` }));
@@ -60,6 +65,8 @@ export function writeHostileConfig(dir: string, strings: readonly string[]): Hos
     write(`accounts/paths-${i}/account.yaml`, account(String(200000000000 + i), `[${y(`/${s}/`)}]`));
   });
   write('snapshot.json', JSON.stringify({ UserDetailList: users, GroupDetailList: [], RoleDetailList: roles, Policies: [] }));
+  const named = strings.map((s, i) => ({ Path: '/', UserName: `mallory${i}${s}`, Arn: `arn:aws:iam::123456789012:user/mallory${i}${s}`, UserPolicyList: [{ PolicyName: `p${s}`, PolicyDocument: { Version: '2012-10-17', Statement: [] } }], GroupList: [], AttachedManagedPolicies: [] }));
+  write('bad-names.json', JSON.stringify({ UserDetailList: named, GroupDetailList: [], RoleDetailList: [], Policies: [] }));
   write('requests.jsonl', `${requests.join('\n')}\n`);
-  return { valid: join(dir, 'valid'), invalid: join(dir, 'invalid'), snapshot: join(dir, 'snapshot.json'), requests: join(dir, 'requests.jsonl'), accounts: join(dir, 'accounts') };
+  return { valid: join(dir, 'valid'), invalid: join(dir, 'invalid'), snapshot: join(dir, 'snapshot.json'), badNames: join(dir, 'bad-names.json'), requests: join(dir, 'requests.jsonl'), accounts: join(dir, 'accounts') };
 }
