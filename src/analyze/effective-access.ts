@@ -11,7 +11,7 @@ import { isAwsOwnedPath } from '../core/arn.js';
 import { statementsOf, type PolicyJson } from '../core/policy.js';
 import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
 import { prepareContext } from '../evaluate/context.js';
-import { allowPaths, decideSelected, evaluateInSomeContext, hasStatementsFor, selectStatements, type ChosenContextResult, type EvaluateOptions } from '../evaluate/engine.js';
+import { allowPaths, decideSelected, decisionInSomeContext, evaluateInSomeContext, hasStatementsFor, selectStatements, type ChosenContextResult, type EvaluateOptions } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
 import { defaultContext, findContext, isPrincipalKey, isResourceTagKey, type ConditionEntry, type ContextSearch, type RequestSpace } from '../evaluate/request-space.js';
 import { ALWAYS_ALLOWED_ACTION } from '../evaluate/service-rules.js';
@@ -52,7 +52,10 @@ export class EffectiveAccess {
 
   /** The decision for the most favourable request the principal can make (Allowed if any context it can present allows it). */
   decision(principal: Principal, action: string, resource: string, extra: RequestContext = {}): Decision {
-    return this.judge(principal, action, resource, extra).decision;
+    const resolved = this.resolve(principal);
+    const service = action.slice(0, action.indexOf(':')).toLowerCase();
+    if (!hasStatementsFor(resolved.policies, service) && action.toLowerCase() !== ALWAYS_ALLOWED_ACTION) return 'ImplicitlyDenied';
+    return decisionInSomeContext(resolved.policies, { principal: principal.arn, action, resource }, this.spaceFor(principal, resource, extra), this.options);
   }
 
   /**
@@ -72,6 +75,12 @@ export class EffectiveAccess {
    */
   spaceFor(principal: Principal, resource: string, extra: RequestContext = {}): RequestSpace {
     const target = this.byArn().get(resource);
+    // The same principal asking about resources other than IAM users and roles, with nothing extra: one space.
+    const plain = !target && Object.keys(extra).length === 0;
+    if (plain) {
+      const cached = this.plainSpaces.get(principal);
+      if (cached) return cached;
+    }
     const resourceTags: Record<string, string> = {};
     if (target) {
       for (const [key, value] of Object.entries(target.tags)) {
@@ -80,12 +89,16 @@ export class EffectiveAccess {
       }
     }
     const extraKeys = new Set(Object.keys(extra).map((k) => k.toLowerCase()));
-    return {
+    const space: RequestSpace = {
       fixed: { ...this.contextOf(principal), ...resourceTags, ...extra },
       isFixed: (key) => isPrincipalKey(key) || extraKeys.has(key) || (target !== undefined && isResourceTagKey(key)),
       notBefore: this.now,
     };
+    if (plain) this.plainSpaces.set(principal, space);
+    return space;
   }
+
+  private readonly plainSpaces = new WeakMap<Principal, RequestSpace>();
 
   can(principal: Principal, action: string, resource: string, extra: RequestContext = {}): boolean {
     return this.decision(principal, action, resource, extra) === 'Allowed';
@@ -266,6 +279,18 @@ export class EffectiveAccess {
     return this.index;
   }
 
+  /**
+   * Whether some Allow of the principal's own policies can name an action of one of these services (lower case), by
+   * its text alone: an Action of the service, `*`, or a NotAction. A quick test before asking the engine; false means
+   * no request of those services is ever allowed.
+   */
+  mayAllowAny(principal: Principal, services: ReadonlySet<string>): boolean {
+    return this.resolver.documentsOf(principal).identity.some((d) => {
+      const allowed = servicesAllowed(d.document);
+      return allowed === 'any' || [...services].some((s) => allowed.has(s));
+    });
+  }
+
   /** The documents of the policies that apply to the principal (identity and boundary), as the state holds them. */
   documentsOf(principal: Principal): PolicyJson[] {
     const documents = this.resolver.documentsOf(principal);
@@ -300,6 +325,32 @@ export interface AssumeQuestion extends ContextSearch {
   readonly admitting: (context: RequestContext) => Record<string, unknown> | undefined;
 }
 
+
+const allowedServices = new WeakMap<PolicyJson, ReadonlySet<string> | 'any'>();
+
+/** The services whose actions a document's Allow statements can name (lower case), or 'any'. */
+function servicesAllowed(document: PolicyJson): ReadonlySet<string> | 'any' {
+  let found = allowedServices.get(document);
+  if (found === undefined) {
+    const services = new Set<string>();
+    let any = false;
+    for (const statement of statementsOf(document)) {
+      if (statement['Effect'] !== 'Allow') continue;
+      if (statement['Action'] === undefined) {
+        any = true; // NotAction: every action but some
+        break;
+      }
+      for (const action of (Array.isArray(statement['Action']) ? statement['Action'] : [statement['Action']]) as unknown[]) {
+        if (typeof action !== 'string') continue;
+        const colon = action.indexOf(':');
+        if (action === '*' || colon < 0) any = any || action === '*';
+        else services.add(action.slice(0, colon).toLowerCase());
+      }
+    }
+    allowedServices.set(document, (found = any ? 'any' : services));
+  }
+  return found;
+}
 
 export interface AccountLists {
   readonly users: readonly string[];

@@ -77,9 +77,10 @@ export function principalsToJudge(accesses: readonly EffectiveAccess[], affected
   for (const [old, now] of moves) {
     if (affected.has(old) || affected.has(now)) [old, now].forEach((arn) => judged.add(arn));
   }
+  const services = new Set(TARGETING_ACTIONS.map((a) => a.slice(0, a.indexOf(':')).toLowerCase()));
   for (const access of accesses) {
     for (const p of access.principals()) {
-      if (judged.has(p.arn)) continue;
+      if (judged.has(p.arn) || !access.mayAllowAny(p, services)) continue;
       if (TARGETING_ACTIONS.some((action) => access.decision(p, action, '*') !== 'ImplicitlyDenied')) judged.add(p.arn);
     }
   }

@@ -10,7 +10,7 @@ import type { CompiledPolicy, CompiledStatement } from './compile-policy.js';
 import { prepareResource, type PreparedResource } from './resources.js';
 import { defaultContext, findContext, type ConditionEntry, type RequestSpace } from './request-space.js';
 import { serviceDecision } from './service-rules.js';
-import type { EvaluationRequest, EvaluationResult, MatchedStatement, RequestContext } from './types.js';
+import type { Decision, EvaluationRequest, EvaluationResult, MatchedStatement, RequestContext } from './types.js';
 
 /** The policies that apply to one principal, compiled. */
 export interface PrincipalPolicies {
@@ -90,6 +90,41 @@ export function decideSelected(selected: SelectedStatements, context: RequestCon
   return result.decision === 'ExplicitlyDenied' ? { decision: imposed, matched: result.matched } : { decision: imposed, matched: [], reason: 'service-rule' };
 }
 
+/**
+ * The decision alone, for a question asked thousands of times (is it allowed anywhere?): as `evaluateInSomeContext`
+ * decides, without the statements that decide it or the context that shows it.
+ */
+export function decisionInSomeContext(principal: PrincipalPolicies, request: Omit<EvaluationRequest, 'context'>, space: RequestSpace, options: EvaluateOptions): Decision {
+  const base = defaultContext(space);
+  const selected = selectStatements(principal, { action: request.action, resource: request.resource, context: base }, options);
+  if (selected.identity.length === 0) return serviceDecision(`${selected.service}:${selected.action}`, selected.resource, 'ImplicitlyDenied') ?? 'ImplicitlyDenied';
+  if (!hasConditions(selected)) return decisionOf(selected, base);
+  return evaluateInSomeContext(principal, request, space, options).decision;
+}
+
+/** `decideSelected`'s decision, without building its report. */
+function decisionOf(selected: SelectedStatements, context: RequestContext): Decision {
+  const prepared = prepareContext(context);
+  let allow = false;
+  let boundaryAllow = false;
+  for (const s of selected.identity) {
+    if (!s.conditionHolds(prepared)) continue;
+    if (s.effect === 'Deny') return imposed(selected, 'ExplicitlyDenied');
+    allow = true;
+  }
+  for (const s of selected.boundary) {
+    if (!s.conditionHolds(prepared)) continue;
+    if (s.effect === 'Deny') return imposed(selected, 'ExplicitlyDenied');
+    boundaryAllow = true;
+  }
+  const decision: Decision = allow && (!selected.principal.boundary || boundaryAllow) ? 'Allowed' : 'ImplicitlyDenied';
+  return imposed(selected, decision);
+}
+
+function imposed(selected: SelectedStatements, decision: Decision): Decision {
+  return serviceDecision(`${selected.service}:${selected.action}`, selected.resource, decision) ?? decision;
+}
+
 /** Whether any selected statement has a condition: without one, every context gets the same decision. */
 export function hasConditions(selected: SelectedStatements): boolean {
   return selected.identity.some((s) => s.conditions.length > 0) || selected.boundary.some((s) => s.conditions.length > 0);
@@ -114,7 +149,7 @@ export function evaluateInSomeContext(principal: PrincipalPolicies, request: Omi
   const selected = selectStatements(principal, { action: request.action, resource: request.resource, context: base }, options);
   if (!hasConditions(selected)) return { ...decideSelected(selected, base), context: base, complete: true };
   const { paths, denies } = allowPaths(selected);
-  const found = findContext({ paths, denies, space, decide: (context) => decideSelected(selected, context).decision === 'Allowed' });
+  const found = findContext({ paths, denies, space, decide: (context) => decisionOf(selected, context) === 'Allowed' });
   if (found.context) {
     const prepared = prepareContext(found.context);
     const holding = [...selected.identity, ...selected.boundary].filter((s) => s.effect === 'Allow' && s.conditionHolds(prepared));

@@ -79,6 +79,15 @@ export interface RequestSpace {
  * never depend on these values, except through the conditions that name the keys, whose candidates replace them.
  */
 export function defaultContext(space: RequestSpace): Record<string, string | readonly string[]> {
+  let found = defaults.get(space);
+  if (!found) defaults.set(space, (found = buildDefaultContext(space)));
+  return found;
+}
+
+/** Built once per space: thousands of questions are asked in the same one. Read-only. */
+const defaults = new WeakMap<RequestSpace, Record<string, string | readonly string[]>>();
+
+function buildDefaultContext(space: RequestSpace): Record<string, string | readonly string[]> {
   const iso = space.notBefore.toISOString();
   const context: Record<string, string | readonly string[]> = {
     'aws:CurrentTime': iso,
