@@ -250,9 +250,9 @@ export const TARGETING_ACTIONS = [
 
 function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalysis): PrincipalFacts {
   const state = access.state;
-  const adminProbe = access.judge(p, ADMIN_PROBES[0]!, '*');
-  if (adminProbe.decision === 'Allowed' && ADMIN_PROBES.slice(1).every((action) => access.can(p, action, '*'))) {
-    const entries = adminProbe.conditions ?? [];
+  if (ADMIN_PROBES.every((action) => access.can(p, action, '*'))) {
+    // Under which condition (the Allows that decide the first probe, in the request that shows it).
+    const entries = access.judge(p, ADMIN_PROBES[0]!, '*').conditions ?? [];
     return { admin: entries.length ? { when: conditionWords(blockOf(entries)) } : {}, paths: [], other: [] }; // every escalation is implied
   }
   const paths: EscalationPath[] = [];
