@@ -114,6 +114,25 @@ function expected(before: readonly Finding[], after: readonly Finding[]): string
   return out.sort();
 }
 
+/**
+ * Severity carries through, read off an audit alone: a path through other principals ends in administrator access
+ * (and is one of the ways of a critical PRIVESC_TO_ADMIN) exactly when a principal it goes through can make itself
+ * an administrator; otherwise it is high.
+ */
+function expectSeverityCarried(findings: readonly Finding[], what: string): void {
+  const admins = new Set(findings.filter((f) => f.code === 'FULL_ADMIN' || f.code === 'PRIVESC_TO_ADMIN').map((f) => f.principal));
+  const through = new Set(['PRIVESC_CREATE_ACCESS_KEY', 'PRIVESC_CREATE_LOGIN_PROFILE', 'PRIVESC_UPDATE_LOGIN_PROFILE', 'PRIVESC_PASS_ROLE_TO_COMPUTE', 'PRIVESC_ASSUME_STRONGER_ROLE']);
+  for (const f of findings) {
+    if (through.has(f.code)) {
+      expect({ what, f, severity: f.severity, adminTarget: (f.targets ?? []).some((t) => admins.has(t)) }).toMatchObject({ severity: 'high', adminTarget: false });
+    }
+    if (f.code === 'PRIVESC_TO_ADMIN') {
+      expect(f.severity).toBe('critical');
+      for (const way of f.paths ?? []) if (through.has(way.code)) expect({ what, way, adminTarget: (way.targets ?? []).some((t) => admins.has(t)) }).toMatchObject({ adminTarget: true });
+    }
+  }
+}
+
 describe('the findings a plan introduces are audit after minus audit before', () => {
   it(`on random accounts with escalation paths and random changes (seed ${SEED})`, async () => {
     const random = seededRandom(SEED);
@@ -130,7 +149,9 @@ describe('the findings a plan introduces are audit after minus audit before', ()
       const moves = movedArns(plan);
       const renamed = (arn: string): string => moves.get(arn) ?? arn;
       const was = (await audit(before)).map((f) => ({ ...f, principal: renamed(f.principal), ...(f.targets ? { targets: f.targets.map(renamed) } : {}) }));
-      const want = expected(was, await audit(after));
+      const afterAudit = await audit(after);
+      const want = expected(was, afterAudit);
+      expectSeverityCarried(afterAudit, `run ${run}`);
       expect(got, `run ${run}`).toEqual(want);
       found += want.length;
       // Findings of principals the change does not touch are part of the law, and the runs exercise them.
