@@ -174,11 +174,16 @@ function selectedStatements(
   context: PreparedContext,
   wildcardOnly: boolean,
 ): readonly CompiledStatement[] {
+  return statementsWhere(forService, forAny, (s) => s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly));
+}
+
+/** The statements of a service's list and the any-service list that pass `test`, in order (NONE when none does). */
+function statementsWhere(forService: readonly CompiledStatement[] | undefined, forAny: readonly CompiledStatement[], test: (s: CompiledStatement) => boolean): readonly CompiledStatement[] {
   let out: CompiledStatement[] | undefined;
   for (const list of [forService ?? NONE, forAny]) {
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
-      if (s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly)) (out ??= []).push(s);
+      if (test(s)) (out ??= []).push(s);
     }
   }
   return out ?? NONE;
@@ -234,14 +239,7 @@ function matchingStatements(
   context: PreparedContext,
   wildcardOnly: boolean,
 ): readonly CompiledStatement[] {
-  let out: CompiledStatement[] | undefined;
-  for (const list of [forService ?? NONE, forAny]) {
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
-      if (s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly) && s.conditionHolds(context)) (out ??= []).push(s);
-    }
-  }
-  return out ?? NONE;
+  return statementsWhere(forService, forAny, (s) => s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly) && s.conditionHolds(context));
 }
 
 function decide(principal: PrincipalPolicies, identity: readonly CompiledStatement[], boundary: readonly CompiledStatement[]): EvaluationResult {

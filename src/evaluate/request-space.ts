@@ -14,8 +14,7 @@
  * them; for strings each value and pattern instance, patterns joined pairwise, and a value none names; for each key
  * also its absence where a request can lack it. The search is bounded; a search cut short says so (`complete: false`).
  */
-import { isIPv4, isIPv6 } from 'node:net';
-import { compileConditions, parseDate, parseNumber } from './conditions.js';
+import { compileConditions, parseCidr, parseDate, parseNumber } from './conditions.js';
 import { prepareContext } from './context.js';
 import type { RequestContext } from './types.js';
 
@@ -378,36 +377,17 @@ function betweenAndBeyond(points: readonly number[], step: number): number[] {
 function ipCandidates(values: readonly string[]): string[] {
   const out = new Set<string>();
   for (const value of values) {
-    const [address, prefixText, extra] = value.split('/');
-    if (!address || extra !== undefined) continue;
-    const family = isIPv4(address) ? 4 : isIPv6(address) ? 6 : 0;
-    if (family === 0) continue;
-    const bits = family === 4 ? 32 : 128;
-    const prefix = prefixText === undefined ? bits : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
-    if (!(prefix >= 0 && prefix <= bits)) continue;
-    const size = 1n << BigInt(bits - prefix);
-    const start = (addressToBigInt(address, family) / size) * size;
+    const range = parseCidr(value);
+    if (!range) continue;
+    const bits = range.family === 4 ? 32 : 128;
+    const size = 1n << BigInt(bits - range.prefix);
+    const start = (range.network / size) * size;
     const max = (1n << BigInt(bits)) - 1n;
-    for (const point of [start - 1n, start, start + size - 1n, start + size]) if (point >= 0n && point <= max) out.add(bigIntToAddress(point, family));
+    for (const point of [start - 1n, start, start + size - 1n, start + size]) if (point >= 0n && point <= max) out.add(bigIntToAddress(point, range.family));
   }
   out.add('198.51.100.7');
   out.add('2001:db8::7');
   return [...out];
-}
-
-function addressToBigInt(address: string, family: 4 | 6): bigint {
-  if (family === 4) return address.split('.').reduce((acc, octet) => (acc << 8n) + BigInt(Number(octet)), 0n);
-  let text = address.toLowerCase().split('%')[0]!;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const n = addressToBigInt(v4[1]!, 4);
-    text = `${text.slice(0, -v4[1]!.length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
-  return groups.reduce((acc, g) => (acc << 16n) + BigInt(Number.parseInt(g || '0', 16)), 0n);
 }
 
 function bigIntToAddress(n: bigint, family: 4 | 6): string {
