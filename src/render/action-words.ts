@@ -53,7 +53,9 @@ function factsOf(catalog: ActionCatalog): CatalogFacts {
         const key = `${service}:${a.name.toLowerCase()}`;
         ofService.get(service)!.push(key);
         actions.set(key, { service, name: a.name, level: a.accessLevel });
-        perLevel.set(a.accessLevel, [...(perLevel.get(a.accessLevel) ?? []), key]);
+        const level = perLevel.get(a.accessLevel);
+        if (level) level.push(key);
+        else perLevel.set(a.accessLevel, [key]);
       }
     }
     found = { actions, perService, ofService, perLevel, total: actions.size, unions: new Map(), described: new Map(), headlines: new Map() };
@@ -134,7 +136,9 @@ function servicesOf(set: ReadonlySet<string>, f: CatalogFacts): Map<string, stri
   const byService = new Map<string, string[]>();
   for (const a of [...set].sort()) {
     const service = f.actions.get(a)?.service ?? a.slice(0, a.indexOf(':'));
-    byService.set(service, [...(byService.get(service) ?? []), a]);
+    const list = byService.get(service);
+    if (list) list.push(a);
+    else byService.set(service, [a]);
   }
   return byService;
 }
@@ -198,7 +202,9 @@ function levelsOf(set: ReadonlySet<string>, f: CatalogFacts): Map<AccessLevel | 
   const out = new Map<AccessLevel | 'Unknown', string[]>();
   for (const a of set) {
     const level = f.actions.get(a)?.level ?? 'Unknown';
-    out.set(level, [...(out.get(level) ?? []), a]);
+    const list = out.get(level);
+    if (list) list.push(a);
+    else out.set(level, [a]);
   }
   return out;
 }
