@@ -505,9 +505,13 @@ function classEntries(classActions: readonly string[], slices: ClassSlices, from
  * whichever side is "before", so it is computed once per principal and used for both granted and revoked.
  */
 function actionClasses(from: Side, to: Side, catalog: ActionCatalog): { actions: string[] }[] {
-  const fromSigs = new Set([...from.identity, ...(from.boundary ?? [])].map((p) => p.sig));
-  const toSigs = new Set([...to.identity, ...(to.boundary ?? [])].map((p) => p.sig));
-  const differing = [...from.identity, ...(from.boundary ?? []), ...to.identity, ...(to.boundary ?? [])].filter((p) => fromSigs.has(p.sig) !== toSigs.has(p.sig) || from.exists !== to.exists);
+  // A statement is told apart by where it sits too: the same one in an identity policy and in the boundary are two
+  // (a group given the statement its members' boundary already has changes what they may do).
+  const placed = (side: Side): { piece: Piece; key: string }[] => [...side.identity.map((piece) => ({ piece, key: `i${piece.sig}` })), ...(side.boundary ?? []).map((piece) => ({ piece, key: `b${piece.sig}` }))];
+  const [fromPlaced, toPlaced] = [placed(from), placed(to)];
+  const fromSigs = new Set(fromPlaced.map((p) => p.key));
+  const toSigs = new Set(toPlaced.map((p) => p.key));
+  const differing = [...fromPlaced, ...toPlaced].filter((p) => fromSigs.has(p.key) !== toSigs.has(p.key) || from.exists !== to.exists).map((p) => p.piece);
   // A boundary added or removed changes every action an Allow covers.
   const boundaryChanged = (from.boundary === undefined) !== (to.boundary === undefined) || from.exists !== to.exists;
   const pieces = boundaryChanged ? [...differing, ...from.identity, ...to.identity] : differing;
