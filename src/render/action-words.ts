@@ -7,7 +7,7 @@
  *   (`every action of every service except iam, kms, sts, where only: iam (…): 167 of 190 actions, all but 16
  *   Permissions management, 7 Write; kms (…): every action but CreateAlias, DeleteAlias, UpdateAlias; …`);
  * - otherwise by access level: `read-only access to every service (every List and Read action)`, or `6,911 actions
- *   in 313 services: 3,102 List, 3,809 Read`.
+ *   in 313 services: 3,102 List; 3,809 Read`.
  *
  * Every number is a count of catalog actions in the set. Pure; the catalog's facts are computed once per catalog.
  */
@@ -110,7 +110,7 @@ export function actionsHeadline(specs: readonly ActionsSpec[], catalog: ActionCa
       });
       return { amount, where: `: ${parts.slice(0, 4).join('; ')}${parts.length > 4 ? `; and ${parts.length - 4} more services` : ''}` };
     }
-    return { amount, where: ` in ${byService.size.toLocaleString('en-US')} services (${levelParts(set, f).join(', ')})` };
+    return { amount, where: ` in ${byService.size.toLocaleString('en-US')} services (${levelParts(set, f).join('; ')})` };
   });
 }
 
@@ -132,13 +132,22 @@ function memo<T>(cache: Map<string, T>, key: string, compute: () => T): T {
   return found;
 }
 
+/** The set by service, in catalog order (services sorted); actions the catalog lacks after, by their prefix. */
 function servicesOf(set: ReadonlySet<string>, f: CatalogFacts): Map<string, string[]> {
   const byService = new Map<string, string[]>();
-  for (const a of [...set].sort()) {
-    const service = f.actions.get(a)?.service ?? a.slice(0, a.indexOf(':'));
-    const list = byService.get(service);
-    if (list) list.push(a);
-    else byService.set(service, [a]);
+  let known = 0;
+  for (const [service, keys] of f.ofService) {
+    const present = keys.filter((k) => set.has(k));
+    if (present.length) byService.set(service, present);
+    known += present.length;
+  }
+  if (known < set.size) {
+    for (const a of [...set].filter((x) => !f.actions.has(x)).sort()) {
+      const service = a.slice(0, a.indexOf(':'));
+      const list = byService.get(service);
+      if (list) list.push(a);
+      else byService.set(service, [a]);
+    }
   }
   return byService;
 }
@@ -181,10 +190,10 @@ function readOnlyWords(set: ReadonlySet<string>, services: number, f: CatalogFac
 
 /** `6,911 actions in 313 services: 3,102 List, every Read action but …`. */
 function levelWords(set: ReadonlySet<string>, services: number, f: CatalogFacts): string {
-  return `${set.size.toLocaleString('en-US')} actions in ${services.toLocaleString('en-US')} services: ${levelParts(set, f).join(', ')}`;
+  return `${set.size.toLocaleString('en-US')} actions in ${services.toLocaleString('en-US')} services: ${levelParts(set, f).join('; ')}`;
 }
 
-/** Per level the set reaches: `every Read action`, `every Write action but s3:PutObject`, `3,102 List`. */
+/** Per level the set reaches: `every Read action`, `every Write action but s3:PutObject`, `Write: s3:PutObject`, `3,102 List`. */
 function levelParts(set: ReadonlySet<string>, f: CatalogFacts): string[] {
   const levels = levelsOf(set, f);
   return [...LEVELS, 'Unknown' as const].flatMap((level) => {
@@ -193,7 +202,7 @@ function levelParts(set: ReadonlySet<string>, f: CatalogFacts): string[] {
     const all = level === 'Unknown' ? undefined : f.perLevel.get(level);
     if (all && present.length === all.length) return [`every ${level} action`];
     if (all && all.length - present.length <= MISSING_NAMED) return [`every ${level} action but ${all.filter((a) => !set.has(a)).map((a) => spelt(a, f)).join(', ')}`];
-    if (present.length <= MISSING_NAMED) return [`${present.map((a) => spelt(a, f)).join(', ')} (${level})`];
+    if (present.length <= MISSING_NAMED) return [`${level}: ${present.map((a) => spelt(a, f)).join(', ')}`];
     return [`${present.length.toLocaleString('en-US')} ${level}`];
   });
 }
