@@ -230,16 +230,20 @@ function contextOf(plan: Plan, catalog: ActionCatalog, options: CommentOptions, 
 /** Lines that know their size, and stop being worth building once over `cap` (huge plans). */
 class Lines {
   readonly lines: string[] = [];
-  size = 0;
+  private characters = 0;
   constructor(private readonly cap: number = Infinity) {}
   push(...lines: string[]): void {
     for (const line of lines) {
       this.lines.push(line);
-      this.size += line.length + 1;
+      this.characters += line.length + 1;
     }
   }
+  /** Characters so far, each line with its newline. */
+  get size(): number {
+    return this.characters;
+  }
   get full(): boolean {
-    return this.size > this.cap;
+    return this.characters > this.cap;
   }
 }
 
