@@ -31,41 +31,10 @@ export function withSharedSources(deltas: readonly AccessDelta[], before: IamSta
   // One principal is told by name: that says more than "group g0 (1 member)".
   if (!deltas.some((d) => d.principals.length > 1)) return [...deltas];
   const renamed = (arn: string): string => moves.get(arn) ?? arn;
-  const sides = [
-    { state: before, resolver: new PrincipalResolver(before), rename: renamed },
-    { state: after, resolver: new PrincipalResolver(after), rename: (arn: string) => arn },
-  ];
-  // Each candidate: the sorted ARNs (after the change) of its members or holders on each side.
-  const candidates = new Map<string, { source: SharedSource; populations: Set<string>[] }>();
-  for (const [index, { state, rename }] of sides.entries()) {
-    const add = (key: string, source: SharedSource, principal: string | undefined): void => {
-      let found = candidates.get(key);
-      if (!found) candidates.set(key, (found = { source, populations: [new Set(), new Set()] }));
-      if (principal) found.populations[index]!.add(rename(principal));
-    };
-    for (const group of state.groups.values()) add(`group ${group.name.toLowerCase()}`, { kind: 'group', name: group.name, arn: group.arn }, undefined);
-    for (const user of state.users.values()) {
-      for (const name of user.groups) {
-        const group = state.groups.get(name.toLowerCase());
-        if (group) add(`group ${group.name.toLowerCase()}`, { kind: 'group', name: group.name, arn: group.arn }, user.arn);
-      }
-    }
-    for (const entity of [...state.users.values(), ...state.roles.values()]) {
-      const groups = entity.kind === 'user' ? entity.groups.flatMap((g) => state.groups.get(g.toLowerCase()) ?? []) : [];
-      for (const arn of new Set([...entity.managedPolicies, ...groups.flatMap((g) => g.managedPolicies)])) add(`policy ${arn}`, { kind: 'policy', name: arn.slice(arn.lastIndexOf('/') + 1), arn }, entity.arn);
-    }
-  }
-  const byPopulation = new Map<string, { key: string; source: SharedSource }[]>();
-  for (const [key, { source, populations }] of candidates) {
-    const nonEmpty = populations.filter((p) => p.size > 0);
-    if (nonEmpty.length === 0 || nonEmpty.some((p) => p.size < 2)) continue;
-    const written = nonEmpty.map((p) => [...p].sort().join('\n'));
-    if (written.some((w) => w !== written[0])) continue;
-    const list = byPopulation.get(written[0]!) ?? [];
-    list.push({ key, source });
-    byPopulation.set(written[0]!, list);
-  }
-  if (byPopulation.size === 0) return [...deltas];
+  const sides = [populationsOf(before, renamed), populationsOf(after, (arn) => arn)];
+  // Built only when some item is exactly a group's members (or a policy's holders): its cause is then checked.
+  let resolvers: readonly [PrincipalResolver, PrincipalResolver] | undefined;
+  const documents = (side: 0 | 1, arn: string): PrincipalDocuments | undefined => (resolvers ??= [new PrincipalResolver(before), new PrincipalResolver(after)])[side].documents(arn);
   const previous = new Map([...moves].map(([old, now]) => [now, old]));
   const keys = new Map<PolicyJson, string>();
   const documentKey = (document: PolicyJson): string => {
@@ -75,15 +44,69 @@ export function withSharedSources(deltas: readonly AccessDelta[], before: IamSta
   };
   return deltas.map((delta) => {
     if (delta.principals.length < 2) return delta;
-    const found = byPopulation.get([...delta.principals].sort().join('\n'));
-    if (!found) return delta;
+    const wanted = new Set(delta.principals);
+    // The candidates are the groups and policies of any one of its principals (the first), on either side.
+    const first = delta.principals[0]!;
+    const candidates = new Map<string, SharedSource>();
+    for (const side of sides) for (const source of side.sourcesOf(first)) candidates.set(`${source.kind} ${source.arn}`, source);
+    const exact = [...candidates.values()].filter((source) => {
+      const found = sides.map((side) => side.matches(source, wanted));
+      return found.includes('same') && !found.includes('other');
+    });
     // Groups first (a reviewer knows them as populations), then policies; by name, so the choice is stable.
-    const ordered = [...found].sort((a, b) => Number(a.source.kind === 'policy') - Number(b.source.kind === 'policy') || a.key.localeCompare(b.key));
-    const cause = ordered.find(({ source }) =>
-      delta.principals.every((arn) => reachesOnlyThrough(source, sides[0]!.resolver.documents(previous.get(arn) ?? arn), sides[1]!.resolver.documents(arn), before, after, documentKey)),
-    );
-    return cause ? { ...delta, through: cause.source } : delta;
+    exact.sort((x, y) => Number(x.kind === 'policy') - Number(y.kind === 'policy') || x.arn.localeCompare(y.arn));
+    const cause = exact.find((source) => delta.principals.every((arn) => reachesOnlyThrough(source, documents(0, previous.get(arn) ?? arn), documents(1, arn), before, after, documentKey)));
+    return cause ? { ...delta, through: cause } : delta;
   });
+}
+
+interface Populations {
+  /** A principal's groups and managed policies (attached directly or through a group). */
+  sourcesOf(principal: string): readonly SharedSource[];
+  /** Whether a group's members (a managed policy's holders) are exactly these principals, none, or others. */
+  matches(source: SharedSource, principals: ReadonlySet<string>): 'same' | 'none' | 'other';
+}
+
+/**
+ * A state's groups' members and managed policies' holders, under the ARNs principals have after the change. Only
+ * the direct links are indexed; a policy's holders through groups are gathered when asked (at quota, every member
+ * of every group times each of its policies would be most of the work).
+ */
+function populationsOf(state: IamState, rename: (arn: string) => string): Populations {
+  const members = new Map<string, string[]>();
+  const direct = new Map<string, string[]>();
+  const attachingGroups = new Map<string, string[]>();
+  const push = (map: Map<string, string[]>, key: string, value: string): void => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  for (const user of state.users.values()) for (const g of new Set(user.groups.map((x) => x.toLowerCase()))) if (state.groups.has(g)) push(members, g, rename(user.arn));
+  for (const entity of [...state.users.values(), ...state.roles.values()]) for (const arn of new Set(entity.managedPolicies)) push(direct, arn, rename(entity.arn));
+  for (const [key, group] of state.groups) for (const arn of new Set(group.managedPolicies)) push(attachingGroups, arn, key);
+  const byArn = new Map<string, UserState | RoleState>();
+  for (const entity of [...state.users.values(), ...state.roles.values()]) byArn.set(rename(entity.arn), entity);
+  return {
+    sourcesOf(principal) {
+      const entity = byArn.get(principal);
+      if (!entity) return [];
+      const groups = entity.kind === 'user' ? [...new Set(entity.groups.map((g) => g.toLowerCase()))].flatMap((g) => state.groups.get(g) ?? []) : [];
+      const policies = new Set([...entity.managedPolicies, ...groups.flatMap((g) => g.managedPolicies)]);
+      return [...groups.map((g): SharedSource => ({ kind: 'group', name: g.name, arn: g.arn })), ...[...policies].map((arn): SharedSource => ({ kind: 'policy', name: arn.slice(arn.lastIndexOf('/') + 1), arn }))];
+    },
+    matches(source, principals) {
+      // Stops at the first principal outside the set: most candidates are told apart at once.
+      const lists = source.kind === 'group' ? [members.get(source.name.toLowerCase()) ?? []] : [direct.get(source.arn) ?? [], ...(attachingGroups.get(source.arn) ?? []).map((g) => members.get(g) ?? [])];
+      const seen = new Set<string>();
+      for (const list of lists) {
+        for (const arn of list) {
+          if (!principals.has(arn)) return 'other';
+          seen.add(arn);
+        }
+      }
+      return seen.size === 0 ? 'none' : seen.size === principals.size ? 'same' : 'other';
+    },
+  };
 }
 
 /** Whether the documents that differ for this principal are all the source's (see the module comment). */
