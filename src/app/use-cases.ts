@@ -15,6 +15,7 @@ import { EffectiveAccess } from '../analyze/effective-access.js';
 import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
 import type { AcceptedRisk } from '../core/finding-codes.js';
 import { affectedPrincipals, planFindings } from '../analyze/plan-findings.js';
+import { orderFindings } from '../analyze/finding-order.js';
 import { AccessDeltaWorkers } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
 import { movedArns, type Plan } from '../plan/plan.js';
@@ -76,7 +77,7 @@ export async function planChanges(manifests: ManifestSource, live: LiveReader, n
     // them itself when asked for the result).
     const moves = movedArns(diffed.plan);
     const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog }, moves);
-    const findings = withAcceptedRisks(planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves), validated.desired.account.acceptedRisks);
+    const findings = orderFindings(withAcceptedRisks(planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves), validated.desired.account.acceptedRisks));
     const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
     // While the workers finish: the fingerprints the plan records.
     void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
