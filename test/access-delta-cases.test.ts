@@ -130,4 +130,21 @@ describe('access deltas', () => {
     expect(delta!.revoked).toHaveLength(1);
     expect(delta!.revoked[0]).toMatchObject({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::secrets/*'], condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } });
   });
+
+  it('a statement the boundary already holds, added to an identity policy, grants it (the same statement in both places is two)', () => {
+    const [delta] = deltas({ statements: [], boundary: [readReports] }, { statements: [readReports], boundary: [readReports] });
+    expect(delta?.granted.map((e) => [e.actions, e.resources])).toEqual([[['s3:GetObject'], ['arn:aws:s3:::reports/*']]]);
+    expect(delta?.revoked).toEqual([]);
+  });
+
+  it('names no carve-out the entry never reaches: a Deny on a table beside an entry of functions', () => {
+    const invoke: Statement = { Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:GetFunction'], Resource: '*' };
+    const denyTable: Statement = { Effect: 'Deny', Action: '*', Resource: `arn:aws:dynamodb:eu-west-1:${A}:table/x` };
+    const [delta] = deltas({ statements: [] }, { statements: [invoke, denyTable] });
+    expect(delta!.granted.map((e) => [e.actions, e.except])).toEqual([[['lambda:GetFunction', 'lambda:InvokeFunction'], undefined]]);
+    // One the entry does reach stays: a Deny on one function.
+    const denyFunction: Statement = { Effect: 'Deny', Action: '*', Resource: `arn:aws:lambda:eu-west-1:${A}:function:x` };
+    const [kept] = deltas({ statements: [] }, { statements: [invoke, denyTable, denyFunction] });
+    expect(kept!.granted.map((e) => e.except)).toEqual([[{ resources: [`arn:aws:lambda:eu-west-1:${A}:function:x`] }]]);
+  });
 });

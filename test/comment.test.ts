@@ -6,9 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import type { Plan } from '../src/plan/plan.js';
 import { COMMENT_LIMIT, commentMarker, maxSeverity, renderComment, verdictOf } from '../src/render/comment.js';
-import { code, fence, html, mermaidLabel, text } from '../src/render/markdown-safe.js';
+import { code, fence, html, htmlCode, mermaidLabel, text } from '../src/render/markdown-safe.js';
 import { exampleManifestFiles, exampleSnapshot, planFiles } from './helpers/example.js';
 import { seededRandom } from './helpers/random-account.js';
+import { randomPlan } from './helpers/random-plan.js';
+import { actionPhrase, detailLine, detailSign, documentLines, shownChanges } from '../src/render/describe-change.js';
+import { renderPlanText } from '../src/render/text-plan.js';
+import { driftView } from '../src/analyze/drift-view.js';
+import type { AccessDelta } from '../src/analyze/access-delta.js';
+import type { PlanFinding } from '../src/analyze/plan-findings.js';
 
 /** Strings that would change a comment's structure if they got through as markdown or HTML. */
 const HOSTILE = [
@@ -165,31 +171,21 @@ describe('the comment', () => {
     expectSafe(comment);
   });
 
-  it('of a huge plan (thousands of principals) stays under 65,536 characters, keeps the verdict and counts, and says where the rest is', async () => {
-    const users = 1_700;
-    const roles = 300;
-    const files = exampleManifestFiles();
-    for (let i = 0; i < users; i++) {
-      files.set(`manifests/users/bulk-${i}.yaml`, `kind: User\nname: bulk-user-${i}\npath: /bulk/\ngroups: [${i % 3 === 0 ? 'platform-admins' : 'developers'}]\ninlinePolicies:\n  own:\n    Version: "2012-10-17"\n    Statement:\n      - Effect: Allow\n        Action: ["s3:GetObject", "sqs:SendMessage"]\n        Resource: "arn:aws:s3:::bucket-${i}/*"\n`);
-    }
-    for (let i = 0; i < roles; i++) {
-      files.set(`manifests/roles/bulk-${i}.yaml`, `kind: Role\nname: bulk-role-${i}\npath: /bulk/\ntrustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Principal: { AWS: "arn:aws:iam::123456789012:user/bulk/bulk-user-${i}" }\n      Action: sts:AssumeRole\ninlinePolicies:\n  own:\n    Version: "2012-10-17"\n    Statement:\n      - Effect: Allow\n        Action: "iam:PassRole"\n        Resource: "*"\n`);
-    }
-    const plan = await planFiles(files, exampleSnapshot());
-    expect(plan.changes.length).toBeGreaterThan(users + roles);
-    const comment = renderComment(plan, await loadActionCatalog(), { folder: 'manifests', fullReport: 'the job summary of this run' });
+  it('of a huge plan (thousands of principals and changes) stays under 65,536 characters, keeps the verdict and counts, and says where the rest is', async () => {
+    const catalog = await loadActionCatalog();
+    const plan = randomPlan(seededRandom(99), { changes: 2_000, principals: 2_000, findings: 300, roles: 300, statements: 6 });
+    const comment = renderComment(plan, catalog, { folder: 'manifests', fullReport: 'the job summary of this run' });
     expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
-    expect(comment).toContain(`**${plan.changes.length} changes**`);
+    expect(comment).toContain(`**${shownChanges(plan.changes).length} changes**`);
     expect(comment).toContain('shortened to fit: the full report is in the job summary of this run');
-    expect(comment).toMatch(/### (🔺|🔀) iam-gitops: (broadening|mixed)/);
+    expect(comment).toMatch(/### (🔺|🔻|🔀) iam-gitops: (broadening|narrowing|mixed)/);
     expectSafe(comment);
     // The job summary (1 MiB) holds much more of it.
-    const summary = renderComment(plan, await loadActionCatalog(), { folder: 'manifests', limit: 1_000_000 });
+    const summary = renderComment(plan, catalog, { folder: 'manifests', limit: 1_000_000 });
     expect(summary.length).toBeGreaterThan(comment.length * 4);
     expect(summary.length).toBeLessThanOrEqual(1_000_000);
     expectSafe(summary);
-    console.log(`huge plan: ${plan.changes.length} changes, ${(plan.access as unknown[]).length} access items; comment ${comment.length.toLocaleString('en-US')} characters, job summary ${summary.length.toLocaleString('en-US')}`);
-  }, 120_000);
+  });
 
   it('degrades by levels on a synthetic plan of any size, never above the limit', async () => {
     const catalog = await loadActionCatalog();
@@ -207,5 +203,158 @@ describe('the comment', () => {
         expectSafe(comment);
       }
     }
+  });
+});
+
+/** The rows of the markdown table under a heading, as cells. */
+function tableRows(markdown: string, heading: string): string[][] {
+  const lines = markdown.split('\n');
+  const at = lines.indexOf(heading);
+  if (at < 0) return [];
+  const rows: string[][] = [];
+  for (let i = at + 4; i < lines.length && lines[i]!.startsWith('|'); i++) rows.push(lines[i]!.replace(/\\\|/g, '¦').split('|').slice(1, -1).map((c) => c.trim()));
+  return rows;
+}
+
+/** The diff lines of a change as the comment must show them (independently of how the comment frames them). */
+function diffLines(shown: ReturnType<typeof shownChanges>[number]): string[] {
+  const previous = shown.replaced?.arn ?? shown.change.previousArn;
+  const lines = previous ? [`# ${previous} -> ${shown.change.arn}`] : [];
+  for (const detail of shown.details) {
+    lines.push(`${detailSign(detail) === '~' ? '!' : detailSign(detail)} ${detailLine(detail)}`);
+    for (const line of documentLines(detail)) lines.push(line.sign === '@' ? `@@ ${line.text.replace(/^@@ | @@$/g, '')} @@` : `${line.sign}   ${line.text}`);
+  }
+  return lines;
+}
+
+const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3 } as const;
+
+describe('laws of the comment (random plans)', () => {
+  it('every count shown equals the count of the items it counts; findings list introduced before removed, most severe first', async () => {
+    const catalog = await loadActionCatalog();
+    const random = seededRandom(15);
+    for (let run = 0; run < 40; run++) {
+      const plan = randomPlan(random, { changes: Math.floor(random() * 12), principals: Math.floor(random() * 40), findings: Math.floor(random() * 14), roles: Math.floor(random() * 4), statements: 3 });
+      for (const perspective of ['plan', 'drift'] as const) {
+        const shown = perspective === 'drift' ? driftView(plan, new Map()) : plan;
+        const comment = renderComment(shown, catalog, { folder: 'manifests', limit: 1_000_000, perspective });
+        const where = `run ${run} (${perspective})`;
+        // Changes: the counts line against the table's rows, by action.
+        const rows = tableRows(comment, perspective === 'drift' ? '#### Changes that restore the manifests' : '#### Changes');
+        const actions = rows.map((r) => r[0]!.split(' ')[1]!);
+        const counts = /\*\*(\d+) changes?\*\* \((\d+) create, (\d+) update, (\d+) delete(?:, (\d+) replace)?\)/.exec(comment);
+        if (rows.length === 0) expect(comment, where).toContain('**No changes**');
+        else expect(counts?.slice(1).map((n) => Number(n ?? 0)), where).toEqual([rows.length, ...['create', 'update', 'delete', 'replace'].map((a) => actions.filter((x) => x === a).length)]);
+        // Principals gaining and losing: the counts line against the access items' own counts.
+        const items = [...comment.matchAll(/^<details><summary>(.*)<\/summary>$/gm)].map((m) => m[1]!).filter((s) => !/^(🟢|🟡|🔴|🔁|\d+ unmanaged|\d+ warnings?|1 warning)/.test(s));
+        const who = (summary: string): number => Number(/^(\d+) principals:|\((\d+) (?:members|principals)\):/.exec(summary)?.slice(1).find((n) => n !== undefined) ?? 1);
+        const side = perspective === 'drift' ? [/^[^:]*: [\d,]+ actions? beyond|: [^;]*beyond the manifests/, /short of the manifests/] : [/\): gains |: gains /, /loses /];
+        const gaining = items.filter((s) => side[0]!.test(s)).reduce((n, s) => n + who(s), 0);
+        const losing = items.filter((s) => side[1]!.test(s)).reduce((n, s) => n + who(s), 0);
+        const access = shown.access as AccessDelta[];
+        expect(items.length, where).toBe(access.length);
+        const countsLine = comment.split('\n').find((l) => l.startsWith('**'))!;
+        expect(Number(/\*\*(\d+)\*\* principals? (?:gains?|ha(?:s|ve))/.exec(countsLine)?.[1]), where).toBe(gaining);
+        expect(Number(/, \*\*(\d+)\*\* (?:loses?|lacks?)/.exec(countsLine)?.[1]), where).toBe(losing);
+        // Findings: the counts line and the banner against the table's rows; the rows' order.
+        const findingRows = tableRows(comment, '#### Risk findings');
+        expect(findingRows.length, where).toBe((shown.findings as unknown[]).length);
+        const rowSeverity = (r: string[]): keyof typeof SEVERITY_RANK => r[1]!.split(' ')[0] as keyof typeof SEVERITY_RANK;
+        const isNew = (r: string[]): boolean => r[1]!.endsWith('(new)');
+        const counted = (r: string[]): boolean => isNew(r) && !r[4]!.includes('_(accepted:');
+        for (const sev of ['critical', 'high', 'medium', 'low'] as const) {
+          expect(Number(new RegExp(`(\\d+) ${sev}`).exec(countsLine.slice(countsLine.indexOf(':')))?.[1]), `${where} ${sev}`).toBe(findingRows.filter((r) => counted(r) && rowSeverity(r) === sev).length);
+        }
+        const removed = findingRows.filter((r) => r[1]!.endsWith('(removed)')).length;
+        expect(Number(/\((\d+) removed\)/.exec(countsLine)?.[1] ?? 0), where).toBe(removed);
+        const banner = /introduces (?:(a|\d+) critical)?(?: and )?(?:(a|\d+) high)?-severity finding/.exec(comment);
+        const serious = (sev: 'critical' | 'high'): number => findingRows.filter((r) => counted(r) && rowSeverity(r) === sev).length;
+        const bannerCount = (n: string | undefined): number => (n === undefined ? 0 : n === 'a' ? 1 : Number(n));
+        expect([bannerCount(banner?.[1]), bannerCount(banner?.[2])], where).toEqual([serious('critical'), serious('high')]);
+        const order = findingRows.map((r) => [isNew(r) ? 0 : 1, SEVERITY_RANK[rowSeverity(r)]] as const);
+        for (let i = 1; i < order.length; i++) expect(order[i - 1]![0] * 10 + order[i - 1]![1] <= order[i]![0] * 10 + order[i]![1], `${where}: findings out of order at row ${i}`).toBe(true);
+        // Deletions named in the banner, and how many more.
+        const deletes = rows.filter((r) => /delete|replace/.test(r[0]!)).length;
+        const named = /\*\*(?:This plan|Restoring the manifests) ((?:(?:deletes|replaces) [^,]*?(?:, |(?= and \d+ more)|\.\*\*))+)(?: and (\d+) more)?/.exec(comment);
+        expect(named ? named[1]!.split(/, (?=deletes|replaces)/).length + Number(named[2] ?? 0) : 0, where).toBe(deletes);
+        // The text plan lists findings in the same order and counts principals the same way.
+        const textPlan = renderPlanText(shown, undefined, perspective === 'drift' ? 'drift' : 'proposal', catalog);
+        const listed = [...textPlan.matchAll(/^ {2}(CRITICAL|HIGH|MEDIUM|LOW) +\S+ +\S+.*\n {6}(no longer: |[A-Z]+ now, was [A-Z]+: )?/gm)].map((m) => [m[2]?.startsWith('no longer') ? 1 : 0, SEVERITY_RANK[m[1]!.toLowerCase() as keyof typeof SEVERITY_RANK]] as const);
+        expect(listed.length, where).toBe((shown.findings as unknown[]).length);
+        for (let i = 1; i < listed.length; i++) expect(listed[i - 1]![0] * 10 + listed[i - 1]![1] <= listed[i]![0] * 10 + listed[i]![1], `${where}: text findings out of order`).toBe(true);
+        if (access.length) expect(textPlan, where).toMatch(new RegExp(`: ${new Set(access.flatMap((d) => d.principals)).size.toLocaleString('en-US')} principals? (gain|has|have)`));
+      }
+    }
+  });
+
+  it('the banner counts findings by severity: "2 critical and 3 high", never "5 critical"', async () => {
+    const base = randomPlan(seededRandom(3), { changes: 1, principals: 2, findings: 0, roles: 0, statements: 1 });
+    const finding = (severity: 'critical' | 'high', i: number): PlanFinding => ({ code: 'PRIVESC_PASS_ROLE', severity, principal: `arn:aws:iam::123456789012:user/u${i}`, summary: 's', detail: 'd', change: 'introduced', causes: [] });
+    const plan: Plan = { ...base, findings: [finding('high', 1), finding('critical', 2), finding('high', 3), finding('critical', 4), finding('high', 5)] };
+    const comment = renderComment(plan, await loadActionCatalog(), { folder: 'manifests' });
+    expect(comment).toContain('**It introduces 2 critical and 3 high-severity findings:** <code>PRIVESC\\_PASS\\_ROLE</code> on <code>user u2</code>, <code>PRIVESC\\_PASS\\_ROLE</code> on <code>user u4</code>, <code>PRIVESC\\_PASS\\_ROLE</code> on <code>user u1</code>, and 2 more.');
+  });
+
+  it("the change's own diffs are the last thing trimmed: present whenever they fit, cut only when one is too big alone, saying so", async () => {
+    const catalog = await loadActionCatalog();
+    const random = seededRandom(1015);
+    let omitted = 0;
+    let cut = 0;
+    let whole = 0;
+    for (let run = 0; run < 16; run++) {
+      const plan = randomPlan(random, { changes: 1 + Math.floor(random() * 60), principals: Math.floor(random() * 1_500), findings: Math.floor(random() * 60), roles: Math.floor(random() * 40), statements: 1 + Math.floor(random() * (run % 4 === 0 ? 400 : 12)) });
+      const shown = shownChanges(plan.changes);
+      for (const limit of [COMMENT_LIMIT, 20_000, 8_000]) {
+        const comment = renderComment(plan, catalog, { folder: 'manifests', limit });
+        const where = `run ${run} at ${limit}`;
+        expect(comment.length, where).toBeLessThanOrEqual(limit);
+        expectSafe(comment);
+        const blocks = shown.map((c) => diffLines(c).join('\n'));
+        const present = blocks.map((b) => comment.includes(b));
+        const changes = comment.indexOf('\n#### Changes\n');
+        const outside = changes < 0 ? comment.length : comment.length - (comment.indexOf('\n---\n', changes) - changes);
+        if (present.every(Boolean)) {
+          whole++;
+          continue;
+        }
+        // Something of the change is missing: everything else is already at its least.
+        expect(comment, where).not.toMatch(/\*\*Can (now|no longer):\*\*|```mermaid|^ {2}- [+−] |unmanaged entit|<summary>\d+ warnings?</m);
+        for (const section of ['#### Access changes', '#### Trust and reach']) {
+          const at = comment.indexOf(`${section}\n`);
+          if (at >= 0) expect(comment.slice(at).split('\n').slice(1, 6).filter((l) => l.startsWith('- ')), `${where}: ${section} lists items`).toEqual([]);
+        }
+        shown.forEach((c, i) => {
+          if (present[i]) return;
+          const size = blocks[i]!.length;
+          if (comment.includes(`${htmlCode(`${c.change.kind} ${c.change.name}`)} ${actionPhrase(c.action, 'proposal')} (diff cut to fit)`)) {
+            // Cut: it could not have fit whole, even alone beside the rest.
+            cut++;
+            expect(size, `${where}: ${c.change.name} was cut though it fits alone`).toBeGreaterThan(limit - outside);
+          } else {
+            // Left out: it would not have fit in the room left.
+            omitted++;
+            expect(comment.length + size, `${where}: ${c.change.name} was left out though it fits`).toBeGreaterThan(limit - 400);
+          }
+        });
+        expect(comment, where).toMatch(/more changes? \(with (its|their) diffs?\): shortened to fit|diff cut to fit/);
+      }
+    }
+    console.log(`diffs: ${whole} comments with every diff, ${omitted} diffs left out, ${cut} cut`);
+    // The runs reach every case.
+    expect(whole).toBeGreaterThan(5);
+    expect(omitted).toBeGreaterThan(5);
+    expect(cut).toBeGreaterThan(0);
+  });
+
+  it('an item that is exactly a group\'s members reads as one line for the group', async () => {
+    const catalog = await loadActionCatalog();
+    const base = randomPlan(seededRandom(4), { changes: 1, principals: 0, findings: 0, roles: 0, statements: 1 });
+    const members = Array.from({ length: 347 }, (_, i) => `arn:aws:iam::123456789012:user/m${i}`);
+    const entry = { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket-a/*'], because: ['group g0: inline policy read, statement 0'] };
+    const plan: Plan = { ...base, access: [{ principals: members, granted: [entry], revoked: [], through: { kind: 'group', name: 'g0', arn: 'arn:aws:iam::123456789012:group/g0' } }] };
+    const comment = renderComment(plan, catalog, { folder: 'manifests' });
+    expect(comment).toContain('<details><summary>group <code>g0</code> (347 members): gains 1 action: 1 in s3 (1 Read)</summary>');
+    expect(comment).not.toContain('347 principals:');
+    expect(renderPlanText(plan, undefined, 'proposal', catalog)).toContain('  group g0 (347 members): gains 1 action');
   });
 });

@@ -36,6 +36,7 @@ import { ALWAYS_ALLOWED_ACTION, SERVICE_REFUSALS, type ServiceRefusal } from '..
 import { hasPolicyVariable, intersectResourcePatterns, resourcePatternCovers } from '../evaluate/resource-patterns.js';
 import { formatPattern, resourceTypeIndex, type ResourceTypeIndex } from '../evaluate/resource-types.js';
 import { principalKeys, specializeDocument } from '../evaluate/specialize-policy.js';
+import { withSharedSources, type SharedSource } from './shared-source.js';
 
 /** One statement as a delta entry's building block. */
 interface Piece {
@@ -100,6 +101,11 @@ export interface AccessDelta {
   readonly movedFrom?: Readonly<Record<string, string>>;
   /** Added field, with a pull request: whether the pull request causes this item, drift does, or both (see `Change.origin`). */
   readonly origin?: ChangeOrigin;
+  /**
+   * Added field: the principals are exactly the members of this group (or the holders of this managed policy), and
+   * the change reaches them only through it (see shared-source.ts): renderers tell the item as one line for it.
+   */
+  readonly through?: SharedSource;
 }
 
 export interface AccessDeltaOptions extends EvaluateOptions {
@@ -127,7 +133,7 @@ export function accessDeltas(before: IamState, after: IamState, principals: Iter
     const delta = principalDelta(arn, principalSide(resolvers.before, before, beforeArn), principalSide(resolvers.after, after, arn), options);
     if (delta) deltas.push(delta);
   }
-  return withMoves(groupDeltas(deltas), moves);
+  return withSharedSources(withMoves(groupDeltas(deltas), moves), before, after, moves);
 }
 
 /**
@@ -519,9 +525,13 @@ function classEntries(classActions: readonly string[], slices: ClassSlices, from
  * whichever side is "before", so it is computed once per principal and used for both granted and revoked.
  */
 function actionClasses(from: Side, to: Side, catalog: ActionCatalog): { actions: string[] }[] {
-  const fromSigs = new Set([...from.identity, ...(from.boundary ?? [])].map((p) => p.sig));
-  const toSigs = new Set([...to.identity, ...(to.boundary ?? [])].map((p) => p.sig));
-  const differing = [...from.identity, ...(from.boundary ?? []), ...to.identity, ...(to.boundary ?? [])].filter((p) => fromSigs.has(p.sig) !== toSigs.has(p.sig) || from.exists !== to.exists);
+  // A statement is told apart by where it sits too: the same one in an identity policy and in the boundary are two
+  // (a group given the statement its members' boundary already has changes what they may do).
+  const placed = (side: Side): { piece: Piece; key: string }[] => [...side.identity.map((piece) => ({ piece, key: `i${piece.sig}` })), ...(side.boundary ?? []).map((piece) => ({ piece, key: `b${piece.sig}` }))];
+  const [fromPlaced, toPlaced] = [placed(from), placed(to)];
+  const fromSigs = new Set(fromPlaced.map((p) => p.key));
+  const toSigs = new Set(toPlaced.map((p) => p.key));
+  const differing = [...fromPlaced, ...toPlaced].filter((p) => fromSigs.has(p.key) !== toSigs.has(p.key) || from.exists !== to.exists).map((p) => p.piece);
   // A boundary added or removed changes every action an Allow covers.
   const boundaryChanged = (from.boundary === undefined) !== (to.boundary === undefined) || from.exists !== to.exists;
   const pieces = boundaryChanged ? [...differing, ...from.identity, ...to.identity] : differing;
@@ -819,10 +829,12 @@ function resourceTypesOf(actions: readonly string[], s: Shape, index: ResourceTy
 
 function finish(actions: readonly string[], s: Shape, except: readonly Piece[], catalog: ActionCatalog, patterns: readonly string[], refused: readonly Carveout[], index: ResourceTypeIndex): AccessEntry {
   const resourceTypes = resourceTypesOf(actions, s, index);
+  // A carve-out the entry's requests never reach (a Deny on a table, beside an entry of functions) says nothing true.
+  const inside = (c: Carveout): boolean => !isDisjoint(c, s) && reachedBy(c, s, actions, index);
   const carveouts = [
-    ...outsideCarveouts(s).filter((o) => !isDisjoint(o, s)),
-    ...except.filter((e) => !isDisjoint(e, s)).map((e): Carveout => shape(e)),
-    ...refused.filter((r) => !isDisjoint(r, s)),
+    ...outsideCarveouts(s).filter(inside),
+    ...except.map((e): Carveout => shape(e)).filter(inside),
+    ...refused.filter(inside),
   ];
   return {
     ...writeActions(actions, catalog, patterns),
@@ -883,6 +895,21 @@ function writeActionsUncached(actions: readonly string[], catalog: ActionCatalog
 function patternsDisjoint(a: string, b: string): boolean {
   const common = intersectResourcePatterns(a, b);
   return common ? common.length === 0 : globsDisjoint(a, b);
+}
+
+/**
+ * Whether some request of the entry can fall in the carve-out: an ARN both name that one of the entry's actions can
+ * be asked on (per the catalog's ARN formats). Sound: where it cannot tell (policy variables, unknown actions), yes.
+ */
+function reachedBy(carve: Carveout, s: Shape, actions: readonly string[], index: ResourceTypeIndex): boolean {
+  if (!carve.resources || carve.resources.includes('*')) return true;
+  const shared = s.resources && !isAll(s) ? carve.resources.flatMap((c) => s.resources!.flatMap((r) => intersectResourcePatterns(c, r) ?? [c])) : carve.resources;
+  // The actions of the pattern's own service first: they are the ones that usually name it.
+  return shared.some((pattern) => {
+    const service = pattern.split(':')[2]?.toLowerCase() ?? '';
+    const own = actions.filter((a) => a.slice(0, a.indexOf(':')).toLowerCase() === service);
+    return own.some((a) => index.canName(a, pattern)) || actions.some((a) => index.canName(a, pattern));
+  });
 }
 
 /** A carve-out on resources the shape cannot reach is noise. */

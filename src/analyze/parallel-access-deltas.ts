@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { IamState } from '../core/state.js';
 import { PrincipalResolver } from '../evaluate/principal-policies.js';
+import { withSharedSources } from './shared-source.js';
 import { groupDeltas, principalDelta, principalPairs, principalSide, withMoves, type AccessDelta, type AccessDeltaOptions, type PrincipalDelta, type PrincipalSide } from './access-delta.js';
 
 /** The work a worker is sent: every principal's documents on both sides, and the claim table. */
@@ -130,7 +131,7 @@ export class AccessDeltaWorkers {
         }
         await Promise.all(finished);
         for (let chunk = 0; chunk < chunks; chunk++) results[chunk] ??= compute(chunk);
-        return withMoves(groupDeltas(results.flatMap((r) => r ?? [])), moves);
+        return withSharedSources(withMoves(groupDeltas(results.flatMap((r) => r ?? [])), moves), before, after, moves);
       },
     };
   }

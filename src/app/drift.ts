@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AccessDelta, AccessEntry } from '../analyze/access-delta.js';
 import { driftView } from '../analyze/drift-view.js';
+import { orderFindings } from '../analyze/finding-order.js';
 import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import type { TrustDelta, TrustGrant } from '../analyze/trust-delta.js';
@@ -49,7 +50,8 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
     risks.filter((f) => unmanaged.has(f.principal)).map((f): PlanFinding => ({ ...f, change: 'introduced', causes: [UNMANAGED_CAUSE] })),
     planned.context.desired.account.acceptedRisks,
   );
-  return { report: { ...report, findings: [...(report.findings as readonly PlanFinding[]), ...unmanagedFindings] }, diagnostics: planned.diagnostics, planned };
+  // One order for the whole list: the drift's findings (turned round) and the unmanaged principals' together.
+  return { report: { ...report, findings: orderFindings([...(report.findings as readonly PlanFinding[]), ...unmanagedFindings]) }, diagnostics: planned.diagnostics, planned };
 }
 
 /**

@@ -15,6 +15,7 @@ import { EffectiveAccess } from '../analyze/effective-access.js';
 import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
 import type { AcceptedRisk } from '../core/finding-codes.js';
 import { affectedPrincipals, attributeCauses, findingIdentity, planFindings, type SeverityWithout } from '../analyze/plan-findings.js';
+import { orderFindings } from '../analyze/finding-order.js';
 import { AccessDeltaWorkers } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
 import { resourceTagDeltas, withPrincipalDeltas } from '../analyze/resource-tag-deltas.js';
@@ -93,7 +94,7 @@ export async function analyzeChanges(desired: DesiredState, liveState: LiveState
   const moves = movedArns(diffed.plan);
   const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog }, moves);
   const judged = planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves);
-  const findings = withAcceptedRisks(attributeCauses(judged, diffed.plan, severityWithout(diffed.plan, liveState, desired, now, options)), desired.account.acceptedRisks);
+  const findings = orderFindings(withAcceptedRisks(attributeCauses(judged, diffed.plan, severityWithout(diffed.plan, liveState, desired, now, options)), desired.account.acceptedRisks));
   const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
   // While the workers finish: the fingerprints the plan records.
   void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];

@@ -4,12 +4,15 @@
  */
 import type { AccessDelta, AccessEntry, Carveout } from '../analyze/access-delta.js';
 import type { TrustGrant } from '../analyze/trust-delta.js';
+import type { SharedSource } from '../analyze/shared-source.js';
+import { assertNever } from '../core/diagnostics.js';
 import { SERVICE_REFUSALS } from '../evaluate/service-rules.js';
 import { resourceTypeIndex } from '../evaluate/resource-types.js';
 import type { AccessLevel, ActionCatalog } from '../catalog/action-catalog.js';
 import { NO_COLOR, type Palette } from './palette.js';
 import { conditionWords } from '../core/condition-words.js';
 import { captureGlob, compileGlob, type GlobPiece } from '../core/wildcard.js';
+import { actionsHeadline, actionsInWords } from './action-words.js';
 
 export { conditionWords };
 
@@ -27,7 +30,7 @@ export const DRIFT_LABELS: DeltaWords = { granted: 'can, though the manifests do
 export function renderAccessText(deltas: readonly AccessDelta[], catalog: ActionCatalog, colors: Palette = NO_COLOR, labels: DeltaWords = PLAN_LABELS): string[] {
   const out: string[] = [];
   for (const delta of deltas) {
-    out.push(colors.bold(`  ${principalsLine(delta.principals, delta.movedFrom)}`) + colors.dim(`: ${deltaHeadline(delta, catalog, labels)}`));
+    out.push(colors.bold(`  ${principalsLine(delta.principals, delta.movedFrom, delta.through)}`) + colors.dim(`: ${deltaHeadline(delta, catalog, labels)}`));
     for (const [sign, label, entries, paint] of [['+', labels.granted, delta.granted, colors.create], ['-', labels.revoked, delta.revoked, colors.delete]] as const) {
       if (entries.length === 0) continue;
       out.push(paint(`    ${sign} ${label}:`));
@@ -40,8 +43,13 @@ export function renderAccessText(deltas: readonly AccessDelta[], catalog: Action
 /** How many principals a line names before it says "and N more". */
 const NAMED_PRINCIPALS = 10;
 
-/** `role deploy`; `3 principals with the same change: role a, role b, user c`; the first ten and a count beyond. */
-export function principalsLine(principals: readonly string[], movedFrom: Readonly<Record<string, string>> = {}): string {
+/**
+ * `role deploy`; `3 principals with the same change: role a, role b, user c` (the first ten and a count beyond); or,
+ * for an item that is exactly a group's members (a policy's holders) reached through it, `group developers (347
+ * members)`, `holders of policy deploy (12 principals)`.
+ */
+export function principalsLine(principals: readonly string[], movedFrom: Readonly<Record<string, string>> = {}, through?: SharedSource): string {
+  if (through) return sharedSourceWords(through, principals.length);
   const named = principals.slice(0, NAMED_PRINCIPALS).map((arn) => {
     const was = movedFrom[arn];
     return `${principalName(arn)}${was ? ` (moved from ${was})` : ''}`;
@@ -49,6 +57,19 @@ export function principalsLine(principals: readonly string[], movedFrom: Readonl
   if (principals.length === 1) return named[0]!;
   const more = principals.length - named.length;
   return `${principals.length.toLocaleString('en-US')} principals with the same change: ${named.join(', ')}${more > 0 ? ` and ${more.toLocaleString('en-US')} more` : ''}`;
+}
+
+/** `group developers (347 members)`, `holders of policy deploy (12 principals)`: who an item stands for. */
+export function sharedSourceWords(through: SharedSource, count: number): string {
+  const n = count.toLocaleString('en-US');
+  switch (through.kind) {
+    case 'group':
+      return `group ${through.name} (${n} members)`;
+    case 'policy':
+      return `holders of policy ${through.name} (${n} principals)`;
+    default:
+      return assertNever(through.kind, 'shared source');
+  }
 }
 
 /** `role deploy`, `user alice`: the kind and name an ARN ends with. */
@@ -62,7 +83,8 @@ export function principalName(arn: string): string {
 export function entryLines(entry: AccessEntry, catalog: ActionCatalog): string[] {
   const where = entry.resources ? `on ${resourcesInWords(entry, catalog)}` : `on everything except ${list(entry.notResources ?? [])}`;
   const when = entry.condition ? `, ${conditionWords(entry.condition)}` : '';
-  const what = entry.actions ? actionsSummary(entry.actions, catalog) : `every action except (${actionsSummary(entry.notActions ?? [], catalog)})`;
+  // A `notActions` entry says what remains, never only what it leaves out.
+  const what = actionsInWords([entry], catalog);
   const lines = [`${what} ${where}${when}${entry.approximate ? ' (approximate: a superset)' : ''}`];
   for (const carve of entry.except ?? []) lines.push(`except ${carveWords(carve)}`);
   lines.push(`because ${entry.because.join('; ')}`);
@@ -76,28 +98,8 @@ export function entryLines(entry: AccessEntry, catalog: ActionCatalog): string[]
 export function deltaHeadline(delta: AccessDelta, catalog: ActionCatalog, words: DeltaWords = PLAN_LABELS): string {
   const side = (entries: readonly AccessEntry[], phrase: (amount: string) => string): string | undefined => {
     if (entries.length === 0) return undefined;
-    if (entries.some((e) => e.notActions || e.actions?.includes('*'))) return phrase('nearly every action of every service');
-    const byService = new Map<string, Map<string, Set<string>>>();
-    for (const entry of entries) {
-      for (const pattern of entry.actions ?? []) {
-        for (const action of /[*?]/.test(pattern) ? catalog.expand(pattern) : [pattern]) {
-          const service = action.slice(0, action.indexOf(':'));
-          const name = action.slice(service.length + 1);
-          const level = catalog.actionsOf(service)?.find((a) => a.name.toLowerCase() === name.toLowerCase())?.accessLevel ?? 'Unknown';
-          const levels = byService.get(service) ?? new Map<string, Set<string>>();
-          levels.set(level, (levels.get(level) ?? new Set()).add(name.toLowerCase()));
-          byService.set(service, levels);
-        }
-      }
-    }
-    const parts = [...byService].map(([service, levels]) => {
-      const total = [...levels.values()].reduce((n, names) => n + names.size, 0);
-      const detail = [...levels].sort(([a], [b]) => a.localeCompare(b)).map(([level, names]) => `${names.size} ${level}`).join(', ');
-      return `${total} in ${service} (${detail})`;
-    });
-    const total = [...byService.values()].reduce((n, levels) => n + [...levels.values()].reduce((m, names) => m + names.size, 0), 0);
-    const shown = parts.slice(0, 4).join('; ');
-    return `${phrase(total === 1 ? '1 action' : `${total} actions`)}: ${shown}${parts.length > 4 ? `; and ${parts.length - 4} more services` : ''}`;
+    const { amount, where } = actionsHeadline(entries, catalog);
+    return `${phrase(amount)}${where}`;
   };
   return [side(delta.granted, words.gains), side(delta.revoked, words.loses)].filter((s): s is string => s !== undefined).join('; ');
 }
@@ -177,29 +179,6 @@ function patternInWords(pattern: string, type: NamedType): string {
 
 function list(items: readonly string[]): string {
   return items.length <= 3 ? items.join(', ') : `${items.slice(0, 3).join(', ')} and ${items.length - 3} more`;
-}
-
-/** "s3 (Read, List): all 160 actions" or "logs (Read): GetLogEvents, FilterLogEvents", per service. */
-function actionsSummary(actions: readonly string[], catalog: ActionCatalog): string {
-  if (actions.length === 1 && actions[0] === '*') return 'every action of every service';
-  const byService = new Map<string, string[]>();
-  for (const pattern of actions) {
-    for (const action of /[*?]/.test(pattern) ? catalog.expand(pattern) : [pattern]) {
-      const service = action.slice(0, action.indexOf(':'));
-      byService.set(service, [...(byService.get(service) ?? []), action.slice(service.length + 1)]);
-    }
-  }
-  if (byService.size > 5) {
-    const total = [...byService.values()].reduce((n, names) => n + names.length, 0);
-    const full = [...byService].filter(([service, names]) => names.length === (catalog.actionsOf(service)?.length ?? -1)).length;
-    return `${total} actions in ${byService.size} services (every action of ${full} of them), e.g. ${[...byService.keys()].slice(0, 4).join(', ')}`;
-  }
-  return [...byService].map(([service, names]) => {
-    const known = catalog.actionsOf(service) ?? [];
-    const levels = [...new Set(names.map((n) => known.find((a) => a.name.toLowerCase() === n.toLowerCase())?.accessLevel).filter((l): l is AccessLevel => l !== undefined))].sort();
-    const what = names.length === known.length && known.length > 1 ? `all ${names.length} actions` : names.length <= 4 ? names.join(', ') : `${names.length} actions`;
-    return `${service}${levels.length ? ` (${levels.join(', ')})` : ''}: ${what}`;
-  }).join('; ');
 }
 
 /** Conditions in words where there is a plain phrase for them; the operator and values otherwise. */

@@ -5,15 +5,17 @@
  * service and access level); trust and reach changes (with a Mermaid diagram); the resource changes; and a footer
  * saying what happens next. Long sections are folded in `<details>`.
  *
- * Size: the comment never exceeds `limit` characters (GitHub refuses bodies over 65,536). It degrades section by
- * section, most detailed first: documents' diffs go, then per-entry detail (principals keep a headline), then
- * everything but the counts; each shortened section says where the full report is.
+ * Size: the comment never exceeds `limit` characters (GitHub refuses bodies over 65,536). It degrades step by step
+ * (LADDER), access detail and per-principal lists first; the change itself, its documents' diffs, goes last and only
+ * as far as it must (whole changes as many as fit, a document too big alone cut, saying so); each shortened section
+ * says where the full report is.
  *
  * Safety: every string from manifests or live IAM goes through markdown-safe (`text`, `html`, `fence`,
  * `mermaidLabel`), so names and documents cannot change the structure, ping, link, or fake the marker.
  */
 import type { AccessDelta } from '../analyze/access-delta.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
+import { orderFindings } from '../analyze/finding-order.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
 import type { FindingSeverity } from '../analyze/findings.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
@@ -153,104 +155,206 @@ export function maxSeverity(plan: Pick<Plan, 'findings'>): FindingSeverity | 'no
 
 export function renderComment(plan: Plan, catalog: ActionCatalog, options: CommentOptions): string {
   const limit = options.limit ?? COMMENT_LIMIT;
-  for (const level of [0, 1, 2] as const) {
-    const body = build(plan, catalog, options, level, limit);
+  const ctx = contextOf(plan, catalog, options, limit);
+  for (const detail of LADDER) {
+    const body = build(ctx, detail, limit);
     if (body !== undefined && body.length <= limit) return body;
   }
-  const body = build(plan, catalog, options, 3, Infinity)!;
+  const body = [...headLines(ctx), ctx.shortened('This report is'), '', ...footLines(ctx)].join('\n') + '\n';
   return body.length <= limit ? body : `${body.slice(0, limit - 200)}\n\n…(cut at ${limit.toLocaleString('en-US')} characters: see ${options.fullReport ?? 'the plan JSON'})\n`;
 }
 
-/** 0: everything; 1: no documents' diffs or reasons; 2: headlines and tables only; 3: counts only. */
-type Level = 0 | 1 | 2 | 3;
+/**
+ * How much of each section a comment shows. The ladder gives detail up in this order, so that the change itself (its
+ * documents' diffs) is the last thing trimmed: the reasons under access entries and groups' member lists; the
+ * access entries (one headline per item remains) and the trust diagram and per-grant lines; unmanaged entities,
+ * warnings and the tail of the findings table; then access and trust headlines, as many as fit beside every diff;
+ * only then the diffs, as many whole changes as fit (the pull request's own first, a document too big alone trimmed,
+ * saying so). Each shortened section says where the full report is; below the last step, only the counts remain.
+ */
+interface Detail {
+  /** `entries`: each item's entries with their reasons; `plain-entries`: without reasons; `headlines`: one line per item; `fit`: as many headlines as fit; `none`: a note. */
+  readonly access: 'entries' | 'plain-entries' | 'headlines' | 'fit' | 'none';
+  /** `full`: the diagram and each grant; `compact`: one line per role; `fit`: as many as fit; `none`: a note. */
+  readonly trust: 'full' | 'compact' | 'fit' | 'none';
+  /** `capped`: the first rows of the findings table, as many as its share of the comment allows. */
+  readonly findings: 'all' | 'capped';
+  /** Unmanaged entities and warnings. */
+  readonly extras: boolean;
+  /** `full`: every change with its diff; `fit`: as many as fit. */
+  readonly changes: 'full' | 'fit';
+  /** Headline lists are cut at their share of the comment. */
+  readonly capped: boolean;
+}
 
-/** Lines that know their size: a level that cannot fit stops building as soon as it is over (huge plans). */
-class Sink {
+const LADDER: readonly Detail[] = [
+  { access: 'entries', trust: 'full', findings: 'all', extras: true, changes: 'full', capped: false },
+  { access: 'plain-entries', trust: 'full', findings: 'all', extras: true, changes: 'full', capped: false },
+  { access: 'headlines', trust: 'compact', findings: 'all', extras: true, changes: 'full', capped: false },
+  { access: 'headlines', trust: 'compact', findings: 'capped', extras: false, changes: 'full', capped: true },
+  { access: 'fit', trust: 'fit', findings: 'capped', extras: false, changes: 'full', capped: true },
+  { access: 'none', trust: 'none', findings: 'capped', extras: false, changes: 'fit', capped: true },
+];
+
+/** What every step of the ladder shares: the plan's parts, in the order they are listed. */
+interface Context {
+  readonly plan: Plan;
+  readonly catalog: ActionCatalog;
+  readonly options: CommentOptions;
+  readonly words: Words;
+  readonly access: readonly AccessDelta[];
+  readonly trust: readonly TrustDelta[];
+  /** Introduced before removed, most severe first (finding-order.ts). */
+  readonly findings: readonly PlanFinding[];
+  readonly shown: readonly ShownChange[];
+  /** Sections list this many times their comment-sized share: the job summary (1 MiB) holds far more. */
+  readonly scale: number;
+  readonly shortened: (what: string) => string;
+  /** Each change's table row and diff block, computed once for every step. */
+  readonly changeParts: () => readonly { readonly row: string; readonly block: readonly string[] }[];
+}
+
+function contextOf(plan: Plan, catalog: ActionCatalog, options: CommentOptions, limit: number): Context {
+  const shown = shownChanges(plan.changes);
+  const words = options.perspective === 'drift' ? DRIFT_WORDS : PLAN_WORDS;
+  let parts: { row: string; block: string[] }[] | undefined;
+  return {
+    plan,
+    catalog,
+    options,
+    words,
+    access: plan.access as readonly AccessDelta[],
+    trust: plan.trust as readonly TrustDelta[],
+    findings: orderFindings(plan.findings as readonly PlanFinding[]),
+    shown,
+    scale: Math.max(1, Math.floor(limit / COMMENT_LIMIT)),
+    shortened: (what) => `_${what} shortened to fit: the full report is in ${options.fullReport ?? 'the plan JSON'}._`,
+    changeParts: () => (parts ??= shown.map((c) => ({ row: changeRow(c, plan.pullRequest !== undefined), block: changeDetails(c, words.mood) }))),
+  };
+}
+
+/** Lines that know their size, and stop being worth building once over `cap` (huge plans). */
+class Lines {
   readonly lines: string[] = [];
-  private size = 0;
-  constructor(private readonly limit: number) {}
+  private characters = 0;
+  constructor(private readonly cap: number = Infinity) {}
   push(...lines: string[]): void {
     for (const line of lines) {
       this.lines.push(line);
-      this.size += line.length + 1;
+      this.characters += line.length + 1;
     }
   }
+  /** Characters so far, each line with its newline. */
+  get size(): number {
+    return this.characters;
+  }
   get full(): boolean {
-    return this.size > this.limit;
+    return this.characters > this.cap;
   }
 }
+
+const sizeOf = (lines: readonly string[]): number => lines.reduce((n, l) => n + l.length + 1, 0);
 
 const ICON = { create: '🟢', update: '🟡', delete: '🔴', replace: '🔁' } as const;
 const SEVERITY_ICON: Record<FindingSeverity, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '⬜' };
 
-/** The comment at one level of detail, or undefined as soon as it grows past `limit`. */
-function build(plan: Plan, catalog: ActionCatalog, options: CommentOptions, level: Level, limit: number): string | undefined {
-  const out = new Sink(limit);
-  const words = options.perspective === 'drift' ? DRIFT_WORDS : PLAN_WORDS;
-  out.push(words.marker(options.folder));
-  const access = plan.access as readonly AccessDelta[];
-  const trust = plan.trust as readonly TrustDelta[];
-  const findings = plan.findings as readonly PlanFinding[];
+/** The comment at one step of the ladder, or undefined when it cannot fit `limit`. */
+function build(ctx: Context, detail: Detail, limit: number): string | undefined {
+  const head = headLines(ctx);
+  const foot = footLines(ctx);
+  const findings = ctx.findings.length ? findingsSection(ctx, detail.findings) : [];
+  const extras = detail.extras ? extraLines(ctx) : [];
+  let room = limit - sizeOf(head) - sizeOf(findings) - sizeOf(extras) - sizeOf(foot);
+  if (room < 0) return undefined;
+  let access: string[];
+  let trust: string[];
+  let changes: string[];
+  if (detail.changes === 'full') {
+    const full = ctx.shown.length ? changesSection(ctx, 'full', room) : [];
+    if (full === undefined) return undefined;
+    changes = full;
+    room -= sizeOf(changes);
+    // Trust first, within half of what is left (it is short, one line per role); access takes the rest.
+    const t = ctx.trust.length ? trustSection(ctx, detail.trust, detail.trust === 'fit' ? Math.floor(room / 2) : room) : [];
+    if (t === undefined) return undefined;
+    trust = t;
+    room -= sizeOf(trust);
+    const a = ctx.access.length ? accessSection(ctx, detail, room) : [];
+    if (a === undefined) return undefined;
+    access = a;
+  } else {
+    access = ctx.access.length ? accessSection(ctx, detail, room)! : [];
+    trust = ctx.trust.length ? trustSection(ctx, 'none', room)! : [];
+    room -= sizeOf(access) + sizeOf(trust);
+    const fitted = ctx.shown.length ? changesSection(ctx, 'fit', room) : [];
+    if (fitted === undefined) return undefined;
+    changes = fitted;
+  }
+  const body = [...head, ...findings, ...access, ...trust, ...changes, ...extras, ...foot];
+  return `${body.join('\n')}\n`;
+}
+
+function headLines(ctx: Context): string[] {
+  const { plan, words, options } = ctx;
+  const out = [words.marker(options.folder)];
   const verdict = verdictOf(plan);
   const mark = { broadening: '🔺', narrowing: '🔻', mixed: '🔀', 'no access change': '⚪' }[verdict];
   out.push(`### ${mark} ${words.title}: ${verdict} · account ${code(plan.account)} · ${text(options.folder)}`, '');
 
   const snapshotWarning = snapshotChangeWarning(plan.pullRequest);
   if (snapshotWarning) out.push('> [!CAUTION]', `> **${text(snapshotWarning)}**`, '');
-  const banner = bannerLines(plan, findings, words);
+  const banner = bannerLines(ctx);
   if (banner.length) out.push('> [!CAUTION]', ...banner.map((l) => `> ${l}`), '');
-  out.push(countsLine(plan, access, findings, words), '');
+  out.push(countsLine(ctx), '');
   if (plan.pullRequest) out.push(...originLines(plan), '');
   if (options.liveNote) out.push(`> [!NOTE]\n> ${text(options.liveNote)}`, '');
-  // At level 2, sections list this many times their comment-sized share: the job summary (1 MiB) holds far more.
-  const scale = Math.max(1, Math.floor(limit / COMMENT_LIMIT));
-  const shortened = (what: string): string => `_${what} shortened to fit: the full report is in ${options.fullReport ?? 'the plan JSON'}._`;
-
-  if (level === 3) {
-    out.push(shortened('This report is'), '');
-  } else {
-    if (findings.length) findingsSection(out, findings, level, shortened, scale, words);
-    if (access.length && !out.full) accessSection(out, access, catalog, level, shortened, scale, words);
-    if (trust.length && !out.full) trustSection(out, trust, level, shortened, scale, words);
-    if (plan.changes.length && !out.full) changesSection(out, plan, level, shortened, scale, words);
-    if (plan.unmanaged.length && level < 2 && !out.full) unmanagedSection(out, plan);
-    if (out.full) return undefined;
-    const notes = plan.diagnostics.filter((d) => d.severity === 'warning');
-    if (notes.length && level < 2) {
-      out.push(`<details><summary>${notes.length === 1 ? '1 warning' : `${notes.length} warnings`}</summary>`, '');
-      for (const d of notes.slice(0, 50)) out.push(`- ${d.at ? `${code(`${d.at.file}:${d.at.line}`)} ` : ''}${text(d.summary)}`);
-      if (notes.length > 50) out.push(`- …and ${notes.length - 50} more`);
-      out.push('', '</details>', '');
-    }
-  }
-  const made = `Plan of ${text(plan.tool ? `${plan.tool.name} ${plan.tool.version}` : 'iam-gitops')} against ${code(plan.live.source)}; actions as in ${text(plan.catalog ?? catalog.version)}; live IAM fingerprint ${code(plan.live.fingerprint.slice(0, 19))}.`;
-  out.push('---', `<sub>${text(options.nextSteps ?? (plan.changes.length ? words.next : words.noChangesNext))} ${made}</sub>`);
-  return out.full ? undefined : `${out.lines.join('\n')}\n`;
+  return out;
 }
 
-function bannerLines(plan: Plan, findings: readonly PlanFinding[], words: Words): string[] {
+function footLines(ctx: Context): string[] {
+  const { plan, catalog, options, words } = ctx;
+  const made = `Plan of ${text(plan.tool ? `${plan.tool.name} ${plan.tool.version}` : 'iam-gitops')} against ${code(plan.live.source)}; actions as in ${text(plan.catalog ?? catalog.version)}; live IAM fingerprint ${code(plan.live.fingerprint.slice(0, 19))}.`;
+  return ['---', `<sub>${text(options.nextSteps ?? (plan.changes.length ? words.next : words.noChangesNext))} ${made}</sub>`];
+}
+
+/** Deletions, then the critical and high findings the change introduces, counted by severity. */
+function bannerLines(ctx: Context): string[] {
+  const { words } = ctx;
   const lines: string[] = [];
-  const deletes = shownChanges(plan.changes).filter((c) => c.action === 'delete' || c.action === 'replace');
+  const deletes = ctx.shown.filter((c) => c.action === 'delete' || c.action === 'replace');
   if (deletes.length) {
     const names = deletes.slice(0, 5).map((c) => `${c.action === 'replace' ? 'replaces' : 'deletes'} ${c.change.kind} ${code(c.change.name)}`);
     lines.push(`**${words.changesVerb} ${names.join(', ')}${deletes.length > 5 ? ` and ${deletes.length - 5} more` : ''}.**`);
   }
-  const serious = findings.filter((f) => f.change === 'introduced' && !f.accepted && (f.severity === 'critical' || f.severity === 'high'));
+  const serious = ctx.findings.filter((f) => f.change === 'introduced' && !f.accepted && (f.severity === 'critical' || f.severity === 'high'));
   if (serious.length) {
-    lines.push(`**${words.introduces} ${serious.length === 1 ? 'a' : serious.length} ${serious.some((f) => f.severity === 'critical') ? 'critical' : 'high'}-severity finding${serious.length === 1 ? '' : 's'}:** ${serious.slice(0, 3).map((f) => `${code(f.code)} on ${code(principalName(f.principal))}`).join(', ')}${serious.length > 3 ? ', …' : ''}.`);
+    const counts = (['critical', 'high'] as const).flatMap((sev) => {
+      const n = serious.filter((f) => f.severity === sev).length;
+      return n ? [serious.length === 1 ? `a ${sev}` : `${n} ${sev}`] : [];
+    });
+    const listed = serious.slice(0, 3).map((f) => `${code(f.code)} on ${code(principalName(f.principal))}`).join(', ');
+    lines.push(`**${words.introduces} ${counts.join(' and ')}-severity finding${serious.length === 1 ? '' : 's'}:** ${listed}${serious.length > 3 ? `, and ${serious.length - 3} more` : ''}.`);
   }
   return lines;
 }
 
-function countsLine(plan: Plan, access: readonly AccessDelta[], findings: readonly PlanFinding[], words: Words): string {
-  const s = plan.summary;
-  const gaining = access.filter((d) => d.granted.length).reduce((n, d) => n + d.principals.length, 0);
-  const losing = access.filter((d) => d.revoked.length).reduce((n, d) => n + d.principals.length, 0);
-  const introduced = findings.filter((f) => f.change === 'introduced' && !f.accepted);
+/** Each count is of the items the comment lists: shown changes, distinct principals, findings. */
+function countsLine(ctx: Context): string {
+  const { words } = ctx;
+  const by = (action: ShownChange['action']): number => ctx.shown.filter((c) => c.action === action).length;
+  const [create, update, remove, replace] = [by('create'), by('update'), by('delete'), by('replace')];
+  const gaining = distinctPrincipals(ctx.access.filter((d) => d.granted.length));
+  const losing = distinctPrincipals(ctx.access.filter((d) => d.revoked.length));
+  const introduced = ctx.findings.filter((f) => f.change === 'introduced' && !f.accepted);
   const bySeverity = SEVERITIES.map((sev) => `${introduced.filter((f) => f.severity === sev).length} ${sev}`).join(', ');
-  const changes = plan.changes.length === 0 ? '**No changes**' : `**${s.create + s.update + s.delete - s.replace === 1 ? '1 change' : `${s.create + s.update + s.delete - s.replace} changes`}** (${s.create - s.replace} create, ${s.update} update, ${s.delete - s.replace} delete${s.replace ? `, ${s.replace} replace` : ''})`;
-  const removed = findings.filter((f) => f.change === 'removed').length;
+  const total = ctx.shown.length;
+  const changes = total === 0 ? '**No changes**' : `**${total === 1 ? '1 change' : `${total} changes`}** (${create} create, ${update} update, ${remove} delete${replace ? `, ${replace} replace` : ''})`;
+  const removed = ctx.findings.filter((f) => f.change === 'removed').length;
   return `${changes} · ${words.gainCount(gaining)}, ${words.loseCount(losing)} · ${words.findingsCounted}: ${bySeverity}${removed ? ` (${removed} removed)` : ''}`;
+}
+
+function distinctPrincipals(items: readonly AccessDelta[]): number {
+  return new Set(items.flatMap((d) => d.principals)).size;
 }
 
 function originLines(plan: Plan): string[] {
@@ -265,85 +369,131 @@ function originLines(plan: Plan): string[] {
   return [lines.join(' ')];
 }
 
-function findingsSection(out: Sink, findings: readonly PlanFinding[], level: Level, shortened: (what: string) => string, scale: number, words: Words): void {
-  const shown = level >= 2 ? findings.slice(0, 30 * scale) : findings;
-  out.push('#### Risk findings', '', `| | Severity | Finding | Principal | What | ${words.causedBy} |`, '|---|---|---|---|---|---|');
+function findingsSection(ctx: Context, mode: Detail['findings']): string[] {
+  const { findings, words } = ctx;
+  const shown = mode === 'capped' ? findings.slice(0, 30 * ctx.scale) : findings;
+  const out = ['#### Risk findings', '', `| | Severity | Finding | Principal | What | ${words.causedBy} |`, '|---|---|---|---|---|---|'];
   for (const f of shown) {
-    if (out.full) return;
     const change = f.severityChange ? `${f.severityChange.from} → ${f.severityChange.to}` : f.change === 'removed' ? 'removed' : 'new';
-    const what = `${f.change === 'removed' && !f.severityChange ? '~~' : ''}${text(f.summary)}${f.change === 'removed' && !f.severityChange ? '~~' : ''}${f.accepted ? ` _(accepted: ${text(f.accepted)})_` : ''}`;
+    const struck = f.change === 'removed' && !f.severityChange ? '~~' : '';
+    const what = `${struck}${text(f.summary)}${struck}${f.accepted ? ` _(accepted: ${text(f.accepted)})_` : ''}`;
     out.push(`| ${SEVERITY_ICON[f.severity]} | ${f.severity} (${change}) | ${code(f.code)} | ${code(principalName(f.principal))} | ${what} | ${(f.causes ?? []).map(text).join('<br>') || '—'} |`);
   }
-  if (shown.length < findings.length) out.push('', shortened(`${findings.length - shown.length} more findings:`));
+  if (shown.length < findings.length) out.push('', ctx.shortened(`${findings.length - shown.length} more findings:`));
   out.push('');
+  return out;
 }
 
-function accessSection(out: Sink, access: readonly AccessDelta[], catalog: ActionCatalog, level: Level, shortened: (what: string) => string, scale: number, words: Words): void {
-  const gaining = access.filter((d) => d.granted.length).reduce((n, d) => n + d.principals.length, 0);
-  const losing = access.filter((d) => d.revoked.length).reduce((n, d) => n + d.principals.length, 0);
-  out.push(`#### ${words.accessHeading}`, '', words.accessIntro(gaining, losing), '');
-  const groups = level >= 2 ? access.slice(0, 100 * scale) : access;
-  for (const delta of groups) {
-    if (out.full) return;
-    const who = principalsHtml(delta);
-    const headline = html(deltaHeadline(delta, catalog, words.delta));
-    if (level >= 2) {
-      out.push(`- ${principalsText(delta)}: ${text(deltaHeadline(delta, catalog, words.delta))}`);
-      continue;
+/** The access section at the step's detail, or undefined when it grows past `room` (a `fit` one never does). */
+function accessSection(ctx: Context, detail: Detail, room: number): string[] | undefined {
+  const { access, catalog, words } = ctx;
+  const out = new Lines(room);
+  out.push(`#### ${words.accessHeading}`, '', words.accessIntro(distinctPrincipals(access.filter((d) => d.granted.length)), distinctPrincipals(access.filter((d) => d.revoked.length))), '');
+  const omitted = (from: number): string => ctx.shortened(`${plural(access.length - from, 'more access item', 'more access items')} (${plural(distinctPrincipals(access.slice(from)), 'principal', 'principals')}):`);
+  if (detail.access === 'none') {
+    out.push(omitted(0), '');
+    return out.lines;
+  }
+  if (detail.access === 'headlines' || detail.access === 'fit') {
+    const limit = detail.access === 'headlines' && detail.capped ? 100 * ctx.scale : access.length;
+    // A `fit` list keeps room for its closing note.
+    const reserve = detail.access === 'fit' ? omitted(0).length + 2 : 0;
+    let listed = 0;
+    for (const delta of access.slice(0, limit)) {
+      const line = `- ${principalsText(delta)}: ${text(deltaHeadline(delta, catalog, words.delta))}`;
+      if (detail.access === 'fit' && out.size + line.length + 1 + reserve > room) break;
+      out.push(line);
+      listed++;
+      if (out.full) return undefined;
     }
-    out.push(`<details><summary>${who}: ${headline}</summary>`, '');
+    if (listed < access.length) out.push('', omitted(listed));
+    out.push('');
+    return out.full ? undefined : out.lines;
+  }
+  for (const delta of access) {
+    out.push(`<details><summary>${principalsHtml(delta)}: ${html(deltaHeadline(delta, catalog, words.delta))}</summary>`, '');
+    if (detail.access === 'entries' && delta.through) out.push(`${delta.through.kind === 'group' ? 'Members' : 'Holders'}: ${namesText(delta, 10)}`, '');
     for (const [label, entries] of [[words.granted, delta.granted], [words.revoked, delta.revoked]] as const) {
       if (entries.length === 0) continue;
       out.push(`**${label}:**`, '');
       for (const entry of entries) {
         const [first, ...rest] = entryLines(entry, catalog);
-        const kept = level === 0 ? rest : rest.filter((l) => !l.startsWith('because '));
+        const kept = detail.access === 'entries' ? rest : rest.filter((l) => !l.startsWith('because '));
         out.push(`- ${text(first!)}${kept.map((r) => `<br><sub>${text(r)}</sub>`).join('')}`);
       }
       out.push('');
     }
     out.push('</details>', '');
+    if (out.full) return undefined;
   }
-  if (groups.length < access.length) out.push(shortened(`${access.length - groups.length} more principals' changes:`), '');
+  return out.lines;
 }
 
-/** The principals of one access item, for an HTML block: the first ten by name, and a count beyond. */
+/** Who an item stands for, in an HTML block: a group (policy) told as one, or the first ten by name and a count. */
 function principalsHtml(delta: AccessDelta): string {
+  if (delta.through) return sourceWords(delta, htmlCode);
   const names = delta.principals.slice(0, 10).map((arn) => `${htmlCode(principalName(arn))}${delta.movedFrom?.[arn] ? ` (moved from ${htmlCode(delta.movedFrom[arn]!)})` : ''}`);
   const more = delta.principals.length - names.length;
   return `${delta.principals.length > 1 ? `${delta.principals.length} principals: ` : ''}${names.join(', ')}${more ? ` and ${more} more` : ''}`;
 }
 
+/** Who an item stands for, in markdown, on one line: a group (policy) told as one, or the first three and a count. */
 function principalsText(delta: AccessDelta): string {
-  const names = delta.principals.slice(0, 10).map((arn) => code(principalName(arn)));
-  const more = delta.principals.length - names.length;
-  return `${delta.principals.length > 1 ? `${delta.principals.length} principals: ` : ''}${names.join(', ')}${more ? ` and ${more} more` : ''}`;
+  if (delta.through) return sourceWords(delta, code);
+  return `${delta.principals.length > 1 ? `${delta.principals.length} principals: ` : ''}${namesText(delta, 3)}`;
 }
 
-function trustSection(out: Sink, trust: readonly TrustDelta[], level: Level, shortened: (what: string) => string, scale: number, words: Words): void {
+/** `group <code>developers</code> (347 members)`: an item that is exactly a group's members (a policy's holders). */
+function sourceWords(delta: AccessDelta, name: (value: string) => string): string {
+  const through = delta.through!;
+  const n = delta.principals.length.toLocaleString('en-US');
+  return through.kind === 'group' ? `group ${name(through.name)} (${n} members)` : `holders of policy ${name(through.name)} (${n} principals)`;
+}
+
+function namesText(delta: AccessDelta, count: number): string {
+  const names = delta.principals.slice(0, count).map((arn) => `${code(principalName(arn))}${delta.movedFrom?.[arn] ? ` (moved from ${code(delta.movedFrom[arn]!)})` : ''}`);
+  const more = delta.principals.length - names.length;
+  return `${names.join(', ')}${more ? ` and ${more} more` : ''}`;
+}
+
+function trustSection(ctx: Context, mode: Detail['trust'], room: number): string[] | undefined {
+  const { trust, words } = ctx;
+  const out = new Lines(room);
   out.push('#### Trust and reach', '', words.trustIntro, '');
-  if (level <= 1) out.push(...mermaid(trust, words), '');
-  const shown = level >= 2 ? trust.slice(0, 50 * scale) : trust;
-  for (const t of shown) {
-    if (out.full) return;
+  const omitted = (from: number): string => ctx.shortened(`${plural(trust.length - from, "more role's trust changes", "more roles' trust changes")}:`);
+  if (mode === 'none') {
+    out.push(omitted(0), '');
+    return out.lines;
+  }
+  if (mode === 'full') out.push(...mermaid(trust, words), '');
+  const limit = mode === 'compact' ? 50 * ctx.scale : trust.length;
+  const reserve = mode === 'fit' ? omitted(0).length + 2 : 0;
+  let listed = 0;
+  for (const t of trust.slice(0, limit)) {
     const role = `role ${code(principalName(t.role).replace(/^role /, ''))}${t.movedFrom ? ` (moved from ${code(t.movedFrom)})` : ''}`;
-    const worth = t.roleFindings.length ? ` — it ${t.roleFindings.slice(0, 2).map((f) => text(f.summary)).join('; ')}` : '';
-    if (level >= 2) {
-      out.push(`- ${role}: ${t.gained.length} gained, ${t.lost.length} lost${worth}`);
-      continue;
-    }
-    out.push(`- ${role}${worth}`);
-    for (const [sign, grants] of [['+', t.gained], ['−', t.lost]] as const) {
-      for (const g of grants) {
-        const via = g.via?.length ? ` through ${g.via.map((v) => code(principalName(v))).join(' → ')}` : '';
-        const when = g.condition ? `, ${text(conditionWords(g.condition as Record<string, Record<string, unknown>>))}` : '';
-        const notes = grantNotes(g, sign === '+' ? 'gained' : 'lost', words.mood === 'drift' ? 'drift' : 'proposal').map((n) => `; ${text(n)}`).join('');
-        out.push(`  - ${sign} ${text(g.type)} ${code(g.principal)}${via}${when}${notes}`);
+    const worst = [...t.roleFindings].sort((a, b) => SEVERITIES.indexOf(a.severity as FindingSeverity) - SEVERITIES.indexOf(b.severity as FindingSeverity));
+    const worth = worst.length ? ` — it ${worst.slice(0, 2).map((f) => text(f.summary)).join('; ')}` : '';
+    if (mode !== 'full') {
+      const line = `- ${role}: ${t.gained.length} gained, ${t.lost.length} lost${worth}`;
+      if (mode === 'fit' && out.size + line.length + 1 + reserve > room) break;
+      out.push(line);
+    } else {
+      out.push(`- ${role}${worth}`);
+      for (const [sign, grants] of [['+', t.gained], ['−', t.lost]] as const) {
+        for (const g of grants) {
+          const via = g.via?.length ? ` through ${g.via.map((v) => code(principalName(v))).join(' → ')}` : '';
+          const when = g.condition ? `, ${text(conditionWords(g.condition as Record<string, Record<string, unknown>>))}` : '';
+          const notes = grantNotes(g, sign === '+' ? 'gained' : 'lost', words.mood === 'drift' ? 'drift' : 'proposal').map((n) => `; ${text(n)}`).join('');
+          out.push(`  - ${sign} ${text(g.type)} ${code(g.principal)}${via}${when}${notes}`);
+        }
       }
     }
+    listed++;
+    if (out.full) return undefined;
   }
-  if (shown.length < trust.length) out.push('', shortened(`${trust.length - shown.length} more roles' trust changes:`));
+  if (listed < trust.length) out.push('', omitted(listed));
   out.push('');
+  return out.full ? undefined : out.lines;
 }
 
 /** The changed assume-role edges: who can newly (solid) or no longer (dashed) assume which role. */
@@ -372,48 +522,108 @@ function mermaid(trust: readonly TrustDelta[], words: Words): string[] {
   return fence(['flowchart LR', ...[...nodes.values()].map((n) => `  ${n}`), ...edges, ...(count > 60 ? [`  more["…and ${count - 60} more edges"]`] : [])], 'mermaid');
 }
 
-function changesSection(out: Sink, plan: Plan, level: Level, shortened: (what: string) => string, scale: number, words: Words): void {
-  const shown = shownChanges(plan.changes);
-  const rows = level >= 2 ? shown.slice(0, 200 * scale) : shown;
-  const origin = plan.pullRequest !== undefined;
-  out.push(`#### ${words.changesHeading}`, '', `| | Kind | Name | What | ${origin ? 'Origin | ' : ''}Why |`, `|---|---|---|---|${origin ? '---|' : ''}---|`);
-  for (const c of rows) {
-    if (out.full) return;
-    const fields = [...new Set(c.details.map((d) => d.field))].join(', ') || '—';
-    const from = origin ? ` ${c.change.origin === 'drift' ? 'drift' : c.change.origin === 'pull-request+drift' ? 'this PR + drift' : 'this PR'}${c.change.files?.length ? `<br>${c.change.files.map((f) => code(f)).join('<br>')}` : ''} |` : '';
-    out.push(`| ${ICON[c.action]} ${c.action} | ${c.change.kind} | ${code(c.change.name)} | ${text(fields)} |${from} ${text(c.change.reason)} |`);
-  }
-  if (rows.length < shown.length) out.push('', shortened(`${shown.length - rows.length} more changes:`));
-  out.push('');
-  if (level <= 1) {
-    for (const c of rows) {
-      if (out.full) return;
-      out.push(...changeDetails(c, level, words.mood));
+/**
+ * The changes: a table, then each change's diff. `full`: all of them, or undefined past `room`. `fit`: whole changes
+ * as many as fit in `room`, the pull request's own before drift it would revert (then in plan order); a change too
+ * big to fit alone is cut to what is left, saying so; the rest are counted and left to the full report.
+ */
+function changesSection(ctx: Context, mode: Detail['changes'], room: number): string[] | undefined {
+  const { words } = ctx;
+  const origin = ctx.plan.pullRequest !== undefined;
+  const heading = [`#### ${words.changesHeading}`, '', `| | Kind | Name | What | ${origin ? 'Origin | ' : ''}Why |`, `|---|---|---|---|${origin ? '---|' : ''}---|`];
+  const parts = ctx.changeParts();
+  if (mode === 'full') {
+    const out = new Lines(room);
+    out.push(...heading, ...parts.map((p) => p.row), '');
+    if (out.full) return undefined;
+    for (const p of parts) {
+      out.push(...p.block);
+      if (out.full) return undefined;
     }
+    return out.lines;
   }
+  const note = (n: number): string => ctx.shortened(`${plural(n, 'more change', 'more changes')} (with ${n === 1 ? 'its diff' : 'their diffs'}):`);
+  const budget = room - sizeOf(heading) - (note(parts.length).length + 3);
+  const order = parts.map((_, i) => i).sort((a, b) => Number(ctx.shown[a]!.change.origin === 'drift') - Number(ctx.shown[b]!.change.origin === 'drift') || a - b);
+  const chosen = new Map<number, readonly string[]>();
+  let left = budget;
+  for (const i of order) {
+    const cost = parts[i]!.row.length + 1 + sizeOf(parts[i]!.block);
+    if (cost > left) continue;
+    chosen.set(i, parts[i]!.block);
+    left -= cost;
+  }
+  // A change too big to fit even alone is shown cut to what is left (when that is worth reading), saying so.
+  for (const i of order) {
+    const rowCost = parts[i]!.row.length + 1;
+    if (chosen.has(i) || rowCost + sizeOf(parts[i]!.block) <= budget || left - rowCost < MIN_CUT_DIFF) continue;
+    const cut = changeDetails(ctx.shown[i]!, words.mood, left - rowCost);
+    chosen.set(i, cut);
+    left -= rowCost + sizeOf(cut);
+  }
+  const kept = [...chosen.keys()].sort((a, b) => a - b);
+  const out = [...heading, ...kept.map((i) => parts[i]!.row)];
+  if (kept.length < parts.length) out.push('', note(parts.length - kept.length));
+  out.push('');
+  for (const i of kept) out.push(...chosen.get(i)!);
+  return sizeOf(out) <= room ? out : undefined;
 }
 
-function changeDetails(shown: ShownChange, level: Level, mood: Mood): string[] {
+/** A diff cut to fit is worth showing from this many characters. */
+const MIN_CUT_DIFF = 1_500;
+
+function changeRow(c: ShownChange, withOrigin: boolean): string {
+  const fields = [...new Set(c.details.map((d) => d.field))].join(', ') || '—';
+  const from = withOrigin ? ` ${c.change.origin === 'drift' ? 'drift' : c.change.origin === 'pull-request+drift' ? 'this PR + drift' : 'this PR'}${c.change.files?.length ? `<br>${c.change.files.map((f) => code(f)).join('<br>')}` : ''} |` : '';
+  return `| ${ICON[c.action]} ${c.action} | ${c.change.kind} | ${code(c.change.name)} | ${text(fields)} |${from} ${text(c.change.reason)} |`;
+}
+
+/** A change's diff, folded; with `room`, cut to about that many characters with a line saying how much is left out. */
+function changeDetails(shown: ShownChange, mood: Mood, room?: number): string[] {
   const change = shown.change;
   const previous = shown.replaced?.arn ?? change.previousArn;
   const lines: string[] = [];
   if (previous) lines.push(`# ${previous} -> ${change.arn}`);
   for (const detail of shown.details) {
     lines.push(`${detailSign(detail) === '~' ? '!' : detailSign(detail)} ${detailLine(detail)}`);
-    if (level === 0) for (const line of documentLines(detail)) lines.push(line.sign === '@' ? `@@ ${line.text.replace(/^@@ | @@$/g, '')} @@` : `${line.sign}   ${line.text}`);
+    for (const line of documentLines(detail)) lines.push(line.sign === '@' ? `@@ ${line.text.replace(/^@@ | @@$/g, '')} @@` : `${line.sign}   ${line.text}`);
   }
-  return [`<details><summary>${ICON[shown.action]} ${htmlCode(`${change.kind} ${change.name}`)} ${actionPhrase(shown.action, mood)}</summary>`, '', ...fence(lines, 'diff'), '', '</details>', ''];
+  const summary = `<details><summary>${ICON[shown.action]} ${htmlCode(`${change.kind} ${change.name}`)} ${actionPhrase(shown.action, mood)}`;
+  const whole = [`${summary}</summary>`, '', ...fence(lines, 'diff'), '', '</details>', ''];
+  if (room === undefined || sizeOf(whole) <= room) return whole;
+  // Room for the frame, the fences and the closing line; then the diff's lines while they fit.
+  let left = room - summary.length - 200;
+  const kept: string[] = [];
+  for (const line of lines) {
+    if (line.length + 1 > left) break;
+    kept.push(line);
+    left -= line.length + 1;
+  }
+  const cut = lines.length - kept.length;
+  return [`${summary} (diff cut to fit)</summary>`, '', ...fence([...kept, `… ${cut === 1 ? '1 more line' : `${cut.toLocaleString('en-US')} more lines`} of this diff, cut to fit: the full report has them`], 'diff'), '', '</details>', ''];
 }
 
-function unmanagedSection(out: Sink, plan: Plan): void {
-  const isProtected = protectedMatcher(plan.protected ?? []);
-  out.push(
-    `<details><summary>${plan.unmanaged.length === 1 ? '1 unmanaged entity' : `${plan.unmanaged.length} unmanaged entities`} (under managedPaths, declared by no manifest)</summary>`,
-    '',
-    ...plan.unmanaged.slice(0, 200).map((arn) => `- ${code(arn)}${isProtected(arn) ? ' (protected: never deleted)' : ''}`),
-    ...(plan.unmanaged.length > 200 ? [`- …and ${plan.unmanaged.length - 200} more`] : []),
-    '',
-    '</details>',
-    '',
-  );
+function extraLines(ctx: Context): string[] {
+  const { plan } = ctx;
+  const out: string[] = [];
+  if (plan.unmanaged.length) {
+    const isProtected = protectedMatcher(plan.protected ?? []);
+    out.push(
+      `<details><summary>${plan.unmanaged.length === 1 ? '1 unmanaged entity' : `${plan.unmanaged.length} unmanaged entities`} (under managedPaths, declared by no manifest)</summary>`,
+      '',
+      ...plan.unmanaged.slice(0, 200).map((arn) => `- ${code(arn)}${isProtected(arn) ? ' (protected: never deleted)' : ''}`),
+      ...(plan.unmanaged.length > 200 ? [`- …and ${plan.unmanaged.length - 200} more`] : []),
+      '',
+      '</details>',
+      '',
+    );
+  }
+  const notes = plan.diagnostics.filter((d) => d.severity === 'warning');
+  if (notes.length) {
+    out.push(`<details><summary>${notes.length === 1 ? '1 warning' : `${notes.length} warnings`}</summary>`, '');
+    for (const d of notes.slice(0, 50)) out.push(`- ${d.at ? `${code(`${d.at.file}:${d.at.line}`)} ` : ''}${text(d.summary)}`);
+    if (notes.length > 50) out.push(`- …and ${notes.length - 50} more`);
+    out.push('', '</details>', '');
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 /** Findings as text and markdown. Pure. Text is made inert (terminal-safe): principals and details quote IAM. */
 import type { Finding, FindingSeverity } from '../analyze/findings.js';
 import { inert, inertDeep } from '../core/terminal-safe.js';
+import { orderFindings } from '../analyze/finding-order.js';
 import { NO_COLOR, type Palette } from './palette.js';
 
 type Reportable = Finding & {
@@ -18,9 +19,10 @@ function changeWords(f: Reportable): string {
 
 const ICON: Record<FindingSeverity, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '⬜' };
 
+/** Findings in the one listing order (finding-order.ts): introduced before removed, most severe first. */
 export function renderFindingsText(untrusted: readonly Reportable[], colors: Palette = NO_COLOR): string[] {
   const out: string[] = [];
-  for (const f of inertDeep(untrusted)) {
+  for (const f of orderFindings(inertDeep(untrusted))) {
     const paint = f.severity === 'critical' || f.severity === 'high' ? colors.delete : f.severity === 'medium' ? colors.update : colors.dim;
     const prefix = changeWords(f);
     out.push(`${paint(f.severity.toUpperCase().padEnd(8))} ${f.code}  ${f.principal}${f.accepted ? colors.dim(` (accepted risk: ${f.accepted})`) : ''}`);
@@ -35,7 +37,7 @@ export function renderFindingsText(untrusted: readonly Reportable[], colors: Pal
 export function renderFindingsMarkdown(findings: readonly Reportable[]): string[] {
   if (findings.length === 0) return [];
   const out = ['| Severity | Finding | Principal | What | Caused by |', '|---|---|---|---|---|'];
-  for (const f of findings) {
+  for (const f of orderFindings(findings)) {
     const struck = f.change === 'removed' && !f.severityChange;
     const what = `${f.severityChange ? `**${f.severityChange.from} → ${f.severityChange.to}:** ` : ''}${struck ? '~~' : ''}${f.summary}${struck ? '~~ (removed)' : ''}${f.accepted ? ` (accepted risk: ${f.accepted})` : ''}`;
     out.push(`| ${ICON[f.severity]} ${f.severity} | \`${f.code}\` | \`${f.principal.split(':').pop()}\` | ${what.replace(/\|/g, '\\|')} | ${(f.causes ?? []).join('<br>') || '—'} |`);
@@ -50,5 +52,6 @@ export function renderAuditText(findings: readonly Finding[], against: string, c
 }
 
 export function renderAuditMarkdown(findings: readonly Finding[], against: string): string {
-  return `${['### iam-gitops audit', '', `Audit of the ${against}: **${findings.length} findings**.`, '', ...(findings.length ? renderFindingsMarkdown(findings) : ['No findings.'])].join('\n')}\n`;
+  const counts = (['critical', 'high', 'medium', 'low'] as const).map((s) => `${findings.filter((f) => f.severity === s).length} ${s}`).join(', ');
+  return `${['### iam-gitops audit', '', `Audit of the ${against}: **${findings.length === 1 ? '1 finding' : `${findings.length} findings`}** (${counts}).`, '', ...(findings.length ? renderFindingsMarkdown(findings) : ['No findings.'])].join('\n')}\n`;
 }

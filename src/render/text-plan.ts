@@ -9,7 +9,8 @@ import { inertDeep } from '../core/terminal-safe.js';
 import type { Plan } from '../plan/plan.js';
 import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
-import type { Finding } from '../analyze/findings.js';
+import { SEVERITY_ORDER, type Finding, type FindingSeverity } from '../analyze/findings.js';
+import { orderFindings } from '../analyze/finding-order.js';
 import { renderFindingsText } from './findings.js';
 import type { AccessDelta } from '../analyze/access-delta.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
@@ -43,7 +44,7 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
   }
   const access = plan.access as readonly AccessDelta[];
   if (access.length > 0 && catalog) {
-    const principals = access.reduce((n, d) => n + d.principals.length, 0);
+    const principals = new Set(access.flatMap((d) => d.principals)).size;
     const heading = mood === 'drift' ? `Access drift: ${plural(principals, 'principal has', 'principals have')} more or less access in live IAM than the manifests grant` : `Access changes: ${plural(principals, 'principal gains or loses', 'principals gain or lose')} permissions`;
     out.push(colors.bold(heading) + colors.dim(` (actions as in ${plan.catalog ?? catalog.version})`));
     out.push(...renderAccessText(access, catalog, colors, mood === 'drift' ? DRIFT_LABELS : PLAN_LABELS), '');
@@ -52,7 +53,8 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
   if (trust.length > 0) {
     out.push(colors.bold(mood === 'drift' ? 'Trust drift: who can (+) or cannot (-) assume which role in live IAM, compared with the manifests' : 'Trust changes: who can assume which role'));
     for (const t of trust) {
-      const worth = t.roleFindings.length ? colors.dim(` (it ${t.roleFindings.map((f) => f.summary).slice(0, 2).join('; ')})`) : '';
+      const worst = [...t.roleFindings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity as FindingSeverity) - SEVERITY_ORDER.indexOf(b.severity as FindingSeverity));
+      const worth = worst.length ? colors.dim(` (it ${worst.map((f) => f.summary).slice(0, 2).join('; ')})`) : '';
       out.push(`  role ${t.role.split('/').pop()}${t.movedFrom ? colors.dim(` (moved from ${t.movedFrom})`) : ''}${worth}`);
       for (const [sign, grants, paint] of [['+', t.gained, colors.create], ['-', t.lost, colors.delete]] as const) {
         for (const g of grants) {
@@ -66,7 +68,7 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
     }
     out.push('');
   }
-  const findings = plan.findings as readonly (Finding & { change?: 'introduced' | 'removed' })[];
+  const findings = orderFindings(plan.findings as readonly (Finding & { change?: 'introduced' | 'removed' })[]);
   if (findings.length > 0) {
     out.push(colors.bold(`Risk findings ${mood === 'drift' ? 'the drift' : 'this change'} ${findings.some((f) => f.change === 'removed') ? 'introduces or removes' : 'introduces'}:`));
     out.push(...renderFindingsText(findings, colors).map((l) => `  ${l}`), '');
