@@ -33,8 +33,9 @@ export function evaluate(principal: PrincipalPolicies, request: EvaluationReques
   const wildcardOnly = resource.isAll && options.isWildcardOnlyAction(request.action);
   const index = indexOf(principal);
 
-  const identity = matchingStatements(index.identity.get(service), index.identityAny, service, action, resource, context, wildcardOnly);
-  const boundary = index.boundary ? matchingStatements(index.boundary.get(service), index.boundaryAny, service, action, resource, context, wildcardOnly) : NONE;
+  const prepared = { service, action, resource, context, wildcardOnly };
+  const identity = matchingStatements(index.identity.get(service), index.identityAny, prepared, true);
+  const boundary = index.boundary ? matchingStatements(index.boundary.get(service), index.boundaryAny, prepared, true) : NONE;
   const result = decide(principal, identity, boundary);
   const imposed = serviceDecision(`${service}:${action}`, resource, result.decision);
   if (!imposed || imposed === result.decision) return result;
@@ -74,8 +75,9 @@ export function selectStatements(principal: PrincipalPolicies, request: Omit<Eva
   const wildcardOnly = resource.isAll && options.isWildcardOnlyAction(request.action);
   const index = indexOf(principal);
   const context = prepareContext(request.context);
-  const identity = selectedStatements(index.identity.get(service), index.identityAny, service, action, resource, context, wildcardOnly);
-  const boundary = index.boundary ? selectedStatements(index.boundary.get(service), index.boundaryAny, service, action, resource, context, wildcardOnly) : NONE;
+  const prepared = { service, action, resource, context, wildcardOnly };
+  const identity = matchingStatements(index.identity.get(service), index.identityAny, prepared, false);
+  const boundary = index.boundary ? matchingStatements(index.boundary.get(service), index.boundaryAny, prepared, false) : NONE;
   return { principal, service, action, resource, identity, boundary };
 }
 
@@ -164,19 +166,6 @@ export function evaluateInSomeContext(principal: PrincipalPolicies, request: Omi
   return { ...result, context: base, complete: found.complete };
 }
 
-/** Statements whose action and resource cover the request, whatever their conditions. */
-function selectedStatements(
-  forService: readonly CompiledStatement[] | undefined,
-  forAny: readonly CompiledStatement[],
-  service: string,
-  action: string,
-  resource: PreparedResource,
-  context: PreparedContext,
-  wildcardOnly: boolean,
-): readonly CompiledStatement[] {
-  return statementsWhere(forService, forAny, (s) => s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly));
-}
-
 /** The statements of a service's list and the any-service list that pass `test`, in order (NONE when none does). */
 function statementsWhere(forService: readonly CompiledStatement[] | undefined, forAny: readonly CompiledStatement[], test: (s: CompiledStatement) => boolean): readonly CompiledStatement[] {
   let out: CompiledStatement[] | undefined;
@@ -229,17 +218,18 @@ function indexOf(principal: PrincipalPolicies): PrincipalIndex {
   return index;
 }
 
-/** Statements that apply, cheapest test first: action, then resource, then conditions. */
+/**
+ * Statements that cover the request, cheapest test first: action, then resource, then (with `conditions`, the
+ * request's own evaluation) conditions; without, whatever their conditions (the search over contexts decides those).
+ */
 function matchingStatements(
   forService: readonly CompiledStatement[] | undefined,
   forAny: readonly CompiledStatement[],
-  service: string,
-  action: string,
-  resource: PreparedResource,
-  context: PreparedContext,
-  wildcardOnly: boolean,
+  request: { readonly service: string; readonly action: string; readonly resource: PreparedResource; readonly context: PreparedContext; readonly wildcardOnly: boolean },
+  conditions: boolean,
 ): readonly CompiledStatement[] {
-  return statementsWhere(forService, forAny, (s) => s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly) && s.conditionHolds(context));
+  const { service, action, resource, context, wildcardOnly } = request;
+  return statementsWhere(forService, forAny, (s) => s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly) && (!conditions || s.conditionHolds(context)));
 }
 
 function decide(principal: PrincipalPolicies, identity: readonly CompiledStatement[], boundary: readonly CompiledStatement[]): EvaluationResult {
