@@ -59,6 +59,23 @@ try {
     return runs;
   };
   const runs = measure(['plan', '--manifests', manifests, '--state', snapshotPath, '--format', 'json', '--detailed-exitcode']);
+  // The budget's yardstick: a bare process that parses the same inputs (every manifest with yaml, the snapshot with
+  // JSON.parse) and does nothing else; and validate, which reads the manifests alone.
+  const bareProbe = `
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { parseAllDocuments } = await import(${JSON.stringify(join(ROOT, 'node_modules/yaml/dist/index.js'))});
+    const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.yaml') ? [join(d, e.name)] : []));
+    for (const f of walk(${JSON.stringify(manifests)})) for (const doc of parseAllDocuments(readFileSync(f, 'utf8'))) doc.toJS();
+    JSON.parse(readFileSync(${JSON.stringify(snapshotPath)}, 'utf8'));
+  `;
+  const wall = (args: string[]): number => {
+    const started = performance.now();
+    execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+    return performance.now() - started;
+  };
+  const bareRuns = Array.from({ length: RUNS }, () => wall(['--input-type=module', '-e', bareProbe]));
+  const validateRuns = Array.from({ length: RUNS }, () => wall([join(ROOT, 'bin/iam-gitops.js'), 'validate', '--manifests', manifests]));
   // The scheduled drift check on the same account: the plan read from the manifests' side, plus the risks of the
   // roles whose trust drifted and of unmanaged principals.
   const driftRuns = measure(['drift', '--manifests', manifests, '--state', snapshotPath, '--format', 'json']);
@@ -74,6 +91,13 @@ try {
     medianWallMs: Math.round(median(runs.map((r) => r.wallMs))),
     medianInProcessMs: Math.round(median(runs.map((r) => r.inProcessMs))),
     peakRssMiB: Math.round(Math.max(...runs.map((r) => r.maxRssMiB))),
+    budget: {
+      bareParseMedianWallMs: Math.round(median(bareRuns)),
+      validateMedianWallMs: Math.round(median(validateRuns)),
+      planToParse: +(median(runs.map((r) => r.wallMs)) / median(bareRuns)).toFixed(2),
+      validateToParse: +(median(validateRuns) / median(bareRuns)).toFixed(2),
+      limits: { planToParse: 2, validateToParse: 1.5 },
+    },
     drift: {
       exitCode: driftRuns[0]!.code,
       changes: driftRuns[0]!.changes,
@@ -83,7 +107,7 @@ try {
     node: process.version,
     date: new Date().toISOString().slice(0, 10),
   };
-  console.table([{ metric: 'median wall time (process start to exit)', value: `${result.medianWallMs} ms` }, { metric: 'median in-process time', value: `${result.medianInProcessMs} ms` }, { metric: 'peak RSS', value: `${result.peakRssMiB} MiB` }, { metric: 'snapshot size', value: `${result.snapshotMiB} MiB` }, { metric: 'plan JSON size', value: `${result.planJsonKiB} KiB` }, { metric: 'exit code (2 = changes)', value: String(result.exitCode) }, { metric: 'drift: median wall time', value: `${result.drift.medianWallMs} ms` }, { metric: 'drift: peak RSS', value: `${result.drift.peakRssMiB} MiB` }]);
+  console.table([{ metric: 'median wall time (process start to exit)', value: `${result.medianWallMs} ms` }, { metric: 'median in-process time', value: `${result.medianInProcessMs} ms` }, { metric: 'peak RSS', value: `${result.peakRssMiB} MiB` }, { metric: 'snapshot size', value: `${result.snapshotMiB} MiB` }, { metric: 'plan JSON size', value: `${result.planJsonKiB} KiB` }, { metric: 'exit code (2 = changes)', value: String(result.exitCode) }, { metric: 'bare parse of the inputs: median wall time', value: `${result.budget.bareParseMedianWallMs} ms` }, { metric: 'validate: median wall time', value: `${result.budget.validateMedianWallMs} ms` }, { metric: 'plan / bare parse (budget 2)', value: String(result.budget.planToParse) }, { metric: 'validate / bare parse (budget 1.5)', value: String(result.budget.validateToParse) }, { metric: 'drift: median wall time', value: `${result.drift.medianWallMs} ms` }, { metric: 'drift: peak RSS', value: `${result.drift.peakRssMiB} MiB` }]);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/plan-at-quota.json'), `${JSON.stringify(result, null, 2)}\n`);
   const expected = ['update policy p-1', 'update group g-0', 'create user new-joiner'];

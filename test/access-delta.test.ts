@@ -18,6 +18,9 @@ import { compileResource, prepareResource } from '../src/evaluate/resources.js';
 import { resourceTypeIndex } from '../src/evaluate/resource-types.js';
 import { ALWAYS_ALLOWED_ACTION, serviceDecision } from '../src/evaluate/service-rules.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
+import { isPrincipalKey } from '../src/evaluate/request-space.js';
+import { principalContext } from '../src/evaluate/specialize-policy.js';
+import type { RoleState, UserState } from '../src/core/state.js';
 import { globalKeysOnly, isKmsKey, oracleDecision } from './helpers/oracle.js';
 import { ACCOUNT, buildUniverse, pick, randomAccount, randomPolicy, randomRequest, randomStatement, seededRandom, type Random, type UniverseAction } from './helpers/random-account.js';
 
@@ -41,7 +44,7 @@ function mutate(random: Random, snapshot: Snapshot): { after: Snapshot; what: st
   const principals = [...after.UserDetailList, ...after.RoleDetailList];
   const target = pick(random, principals);
   const inline = (target['UserPolicyList'] ?? target['RolePolicyList']) as Json[];
-  const kind = Math.floor(random() * 8);
+  const kind = Math.floor(random() * 9);
   const decode = (doc: unknown): { Statement: Json[] } => (typeof doc === 'string' ? JSON.parse(decodeURIComponent(doc)) : doc) as { Statement: Json[] };
   switch (kind) {
     case 0: {
@@ -82,6 +85,11 @@ function mutate(random: Random, snapshot: Snapshot): { after: Snapshot; what: st
       after.UserDetailList.push({ UserName: 'newcomer', Path: '/', Arn: `arn:aws:iam::${ACCOUNT}:user/newcomer`, GroupList: [pick(random, after.GroupDetailList)['GroupName']], UserPolicyList: [{ PolicyName: 'own', PolicyDocument: randomPolicy(random, universe) }], AttachedManagedPolicies: [] });
       return { after, what: 'add a user' };
     }
+    case 7: {
+      // What the principal is changes what its policies grant where they read its tags (ABAC).
+      target['Tags'] = [{ Key: 'team', Value: pick(random, ['payments', 'Payments', 'platform', 'alpha']) }];
+      return { after, what: 'retag a principal' };
+    }
     default: {
       const list = after.UserDetailList.includes(target) ? after.UserDetailList : after.RoleDetailList;
       list.splice(list.indexOf(target), 1);
@@ -90,7 +98,17 @@ function mutate(random: Random, snapshot: Snapshot): { after: Snapshot; what: st
   }
 }
 
-type Documents = { identity: readonly { name: string; document: unknown }[]; boundary?: { name: string; document: unknown } } | undefined;
+type Documents = { entity: UserState | RoleState; identity: readonly { name: string; document: unknown }[]; boundary?: { name: string; document: unknown } } | undefined;
+
+/**
+ * The keys AWS sets from the principal on each side that its policies read (none where it does not exist): what
+ * the principal is, which no request chooses.
+ */
+function fixedKeys(docs: Documents): Record<string, string> {
+  if (!docs) return {};
+  const text = JSON.stringify([docs.identity, docs.boundary ?? null]).toLowerCase();
+  return Object.fromEntries(Object.entries(principalContext(docs.entity, ACCOUNT)).filter(([k]) => text.includes(k.toLowerCase())));
+}
 type Request = { principal: string; action: string; resource: string; context: Record<string, string | string[]> };
 
 /**
@@ -105,6 +123,7 @@ function asJudged(request: Request): { request: Request; checked: boolean } {
 /** Allowed or not; undefined when the oracle's checked entry point refuses the request (an action and a resource type that do not go together, such as a KMS key for an action that takes no resource): not a request AWS would receive. */
 async function oracle(docs: Documents, judged: { request: Request; checked: boolean }): Promise<boolean | undefined> {
   if (!docs) return false;
+  if (oracleMisreads(docs)) return undefined;
   const principal = { identityPolicies: docs.identity.map((d) => ({ name: d.name, policy: d.document as Record<string, unknown> })), ...(docs.boundary ? { boundary: docs.boundary.document as Record<string, unknown> } : {}) };
   try {
     return (await oracleDecision(principal, judged.request, judged.checked)) === 'Allowed';
@@ -112,6 +131,15 @@ async function oracle(docs: Documents, judged: { request: Request; checked: bool
     if (judged.checked && /oracle refused/.test(String(error))) return undefined;
     throw error;
   }
+}
+
+/**
+ * iam-simulate splits a resource ARN at every colon before substituting variables, so a variable whose name has a
+ * colon standing first in the resource part (a queue `arn:aws:sqs:r:a:${aws:PrincipalTag/team}`) never matches; AWS
+ * substitutes first (and so does our engine, tested in evaluate-edge-cases). Such principals are not judged by it.
+ */
+function oracleMisreads(docs: NonNullable<Documents>): boolean {
+  return /"arn:[^":]*:[^":]*:[^":]*:[^":]*:[^"/:]*\$\{/.test(JSON.stringify([docs.identity, docs.boundary ?? null]));
 }
 
 async function multivaluedAsScalar(context: Record<string, unknown>): Promise<boolean> {
@@ -207,14 +235,15 @@ describe('access deltas are exact', () => {
             }
             if (!entry.example) continue;
             if (!types.receivable(entry.example.action, entry.example.resource)) problems.push({ problem: `example of a ${kind} entry is a request AWS cannot receive`, account: a, what, entry });
-            const judged = asJudged({ principal: arn, ...entry.example, context: entry.example.context as Record<string, string | string[]> });
+            const withKeys = (docs: Documents): Record<string, string | string[]> => ({ ...fixedKeys(docs), ...(entry.example!.context as Record<string, string | string[]>) });
+            const judged = asJudged({ principal: arn, ...entry.example, context: withKeys(kind === 'granted' ? docsAfter : docsBefore) });
             // The checked entry point would judge another request than the example if it dropped some of its keys.
-            if (Object.keys(judged.request.context).length !== Object.keys(entry.example.context).length) continue;
+            if (Object.keys(judged.request.context).length !== Object.keys(withKeys(kind === 'granted' ? docsAfter : docsBefore)).length) continue;
             // AWS documents no answer for a multivalued key (aws:TagKeys) under a single-valued operator (policies must
             // use ForAnyValue/ForAllValues); the oracle's checked entry point has one of its own. Not judged here.
             if (judged.checked && (await multivaluedAsScalar(entry.example.context))) continue;
             const request = judged.request;
-            const [was, is] = [await oracle(docsBefore, judged), await oracle(docsAfter, judged)];
+            const [was, is] = [await oracle(docsBefore, asJudged({ principal: arn, ...entry.example, context: withKeys(docsBefore) })), await oracle(docsAfter, asJudged({ principal: arn, ...entry.example, context: withKeys(docsAfter) }))];
             if (was === undefined || is === undefined) continue;
             examples++;
             if (kind === 'granted' ? !(is && !was) : !(was && !is)) problems.push({ problem: `example of a ${kind} entry does not hold`, account: a, what, entry });
@@ -222,16 +251,22 @@ describe('access deltas are exact', () => {
           }
         }
         for (let i = 0; i < SAMPLES; i++) {
-          // Only requests AWS can receive: exactness is claimed over those.
+          // Only requests AWS can receive: exactness is claimed over those. What the principal is (its ARN, name,
+          // tags) is not the request's to choose: each side's request carries the principal's own keys there.
           const generated = randomRequest(random, universe, template, true);
           if (outsideTheOracle(generated)) continue;
-          const judged = asJudged(generated);
-          const request = judged.request;
-          const allowedBefore = await oracle(docsBefore, judged);
-          const allowedAfter = await oracle(docsAfter, judged);
+          const free = Object.fromEntries(Object.entries(generated.context).filter(([k]) => !isPrincipalKey(k)));
+          const judgedBefore = asJudged({ ...generated, context: { ...free, ...fixedKeys(docsBefore) } });
+          const judgedAfter = asJudged({ ...generated, context: { ...free, ...fixedKeys(docsAfter) } });
+          // The oracle's checked entry point drops keys it does not list (aws:PrincipalTag/team among them): such a
+          // request would be judged without what the principal is. Not judged here (the examples are, below).
+          const keeps = (judged: { request: Request }, docs: Documents): boolean => Object.keys(fixedKeys(docs)).every((k) => k in judged.request.context);
+          if (!keeps(judgedBefore, docsBefore) || !keeps(judgedAfter, docsAfter)) continue;
+          const allowedBefore = await oracle(docsBefore, judgedBefore);
+          const allowedAfter = await oracle(docsAfter, judgedAfter);
           if (allowedBefore === undefined || allowedAfter === undefined) continue;
           checked++;
-          for (const [kind, entries, truth] of [['granted', delta?.granted ?? [], allowedAfter && !allowedBefore], ['revoked', delta?.revoked ?? [], allowedBefore && !allowedAfter]] as const) {
+          for (const [kind, entries, truth, request] of [['granted', delta?.granted ?? [], allowedAfter && !allowedBefore, judgedAfter.request], ['revoked', delta?.revoked ?? [], allowedBefore && !allowedAfter, judgedBefore.request]] as const) {
             const containing = entries.filter((e) => inEntry(e, request));
             if (truth) (kind === 'granted' ? inGranted++ : inRevoked++);
             if (truth && containing.length === 0) problems.push({ problem: `missing from ${kind}`, account: a, what, request, entries });
@@ -250,7 +285,9 @@ describe('access deltas are exact', () => {
     // entries' own examples (requests aimed at each entry).
     expect(inGranted).toBeGreaterThan(10);
     expect(inRevoked).toBeGreaterThan(10);
-    expect(examples).toBeGreaterThan(ACCOUNTS);
+    // (Conditions on what the principal is are resolved for it, so statements it can never meet make no entry.)
+    expect(entries).toBeGreaterThan(ACCOUNTS * 0.8);
+    expect(examples).toBeGreaterThan(ACCOUNTS * 0.8);
     expect(checked).toBeGreaterThan(ACCOUNTS * 20);
     // About 30 s on a 2-core machine (18,000 oracle evaluations): the runner's limit, not a performance assertion.
   }, 180_000);

@@ -155,17 +155,21 @@ describe('the Action on a pull request', () => {
     expect(ours()).toHaveLength(1);
     const comment = ours()[0]!;
     expect(comment.user.login).toBe(BOT_LOGIN);
-    expect(comment.body).toContain('### 🔀 iam-gitops: mixed · account <code>123456789012</code> · manifests');
+    expect(comment.body).toContain('### ⚪ iam-gitops: no access change · account <code>123456789012</code> · manifests');
     // The pull request changes bob only; the rest is drift the base branch already had.
     expect(comment.body).toMatch(/changes 1 manifest file and causes \*\*1\*\* of the changes\. \*\*6\*\* changes are drift/);
+    // What merging also reverts is told apart: the drift's access, trust and its critical finding.
+    expect(comment.body).toContain('**0** principals gain access, **0** lose · findings introduced: 0 critical, 0 high, 0 medium, 0 low · drift it would revert: ');
+    expect(comment.body).toContain('**Merging also reverts drift, which introduces a critical-severity finding:** <code>FULL\\_ADMIN</code> on <code>user carol</code>');
+    expect(comment.body).toContain('#### Risk findings of drift it would revert');
     expect(comment.body).toContain('> Live IAM was not read from AWS\\: this plan is against the snapshot live\\-snapshot\\.json committed in the repository');
     expect(first.stdout).toContain('::group::Comparing with the pull request base');
     expect(first.stdout).toMatch(/comment created: https:\/\/github\.com\/acme\/iam-config\/pull\/42#issuecomment-\d+/);
-    expect(first.outputs).toMatchObject({ 'has-changes': 'true', verdict: 'mixed', 'max-severity': 'critical' });
+    expect(first.outputs).toMatchObject({ 'has-changes': 'true', verdict: 'no access change', 'max-severity': 'critical' });
     const plan = JSON.parse(readFileSync(first.outputs['plan-path']!, 'utf8')) as Plan;
     expect(plan.pullRequest?.base).toBe(baseSha);
     expect(plan.changes.find((c) => c.name === 'bob')?.origin).toBe('pull-request+drift');
-    expect(first.summary).toContain('### 🔀 iam-gitops: mixed');
+    expect(first.summary).toContain('### ⚪ iam-gitops: no access change');
     // Warnings become annotations.
     expect(first.stdout).toContain('::warning title=iam-gitops warning::tags not compared for 1 entity');
 
@@ -201,7 +205,7 @@ describe('the Action on a pull request', () => {
     const result = await runAction(workspace, { ...planInputs, 'github-token': READ_TOKEN });
     expect(result.code, result.stdout).toBe(0);
     expect(result.stdout).toMatch(/::warning::iam-gitops: cannot (read the comments|write the comment) on pull request #42: the token may not write pull request comments \(403: Resource not accessible by integration\)/);
-    expect(result.summary).toContain('### 🔀 iam-gitops: mixed');
+    expect(result.summary).toContain('### ⚪ iam-gitops: no access change');
     expect(result.summary).toContain('The pull request comment was not posted');
     expect(fake.comments(ISSUE)).toHaveLength(before);
     const failing = await runAction(workspace, { ...planInputs, 'github-token': READ_TOKEN, 'fail-on': 'high' });
@@ -210,7 +214,7 @@ describe('the Action on a pull request', () => {
     const none = await runAction(workspace, { ...planInputs, 'github-token': '' });
     expect(none.code).toBe(0);
     expect(none.stdout).toContain('::warning::iam-gitops: no github-token: the comment was not posted.');
-    expect(none.summary).toContain('### 🔀 iam-gitops: mixed');
+    expect(none.summary).toContain('### ⚪ iam-gitops: no access change');
   }, 60_000);
 
   it('an invalid event payload or a base that cannot be found warns and still plans', async () => {

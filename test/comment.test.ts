@@ -90,7 +90,7 @@ function expectSafe(markdown: string, folder = 'manifests'): void {
     for (let j = i + 2; j < lines.length && lines[j]!.startsWith('|'); j++) expect(columns(lines[j]!), lines[j]).toBe(header);
   }
   // Headings are ours only.
-  for (const heading of visible.matchAll(/^#{1,6} (.*)$/gm)) expect(heading[1]).toMatch(/^(🔺|🔻|🔀|⚪|⛔) iam-gitops|^(Risk findings|Access changes|Trust and reach|Changes)$/);
+  for (const heading of visible.matchAll(/^#{1,6} (.*)$/gm)) expect(heading[1]).toMatch(/^(🔺|🔻|🔀|⚪|⛔) iam-gitops|^(Risk findings|Risk findings of drift it would revert|Access changes|Trust and reach|Changes)$/);
 }
 
 describe('markdown-safe', () => {
@@ -211,8 +211,12 @@ function tableRows(markdown: string, heading: string): string[][] {
   const lines = markdown.split('\n');
   const at = lines.indexOf(heading);
   if (at < 0) return [];
+  // The table is the first under the heading, before the next heading (after any intro lines).
+  let start = at + 1;
+  while (start < lines.length && !lines[start]!.startsWith('|') && !lines[start]!.startsWith('#')) start++;
+  if (!lines[start]?.startsWith('|')) return [];
   const rows: string[][] = [];
-  for (let i = at + 4; i < lines.length && lines[i]!.startsWith('|'); i++) rows.push(lines[i]!.replace(/\\\|/g, '¦').split('|').slice(1, -1).map((c) => c.trim()));
+  for (let i = start + 2; i < lines.length && lines[i]!.startsWith('|'); i++) rows.push(lines[i]!.replace(/\\\|/g, '¦').split('|').slice(1, -1).map((c) => c.trim()));
   return rows;
 }
 
@@ -245,20 +249,30 @@ describe('laws of the comment (random plans)', () => {
         const counts = /\*\*(\d+) changes?\*\* \((\d+) create, (\d+) update, (\d+) delete(?:, (\d+) replace)?\)/.exec(comment);
         if (rows.length === 0) expect(comment, where).toContain('**No changes**');
         else expect(counts?.slice(1).map((n) => Number(n ?? 0)), where).toEqual([rows.length, ...['create', 'update', 'delete', 'replace'].map((a) => actions.filter((x) => x === a).length)]);
-        // Principals gaining and losing: the counts line against the access items' own counts.
-        const items = [...comment.matchAll(/^<details><summary>(.*)<\/summary>$/gm)].map((m) => m[1]!).filter((s) => !/^(🟢|🟡|🔴|🔁|\d+ unmanaged|\d+ warnings?|1 warning)/.test(s));
+        // Principals gaining and losing: the counts line against the access items' own counts. With a pull request,
+        // its own items come first and are counted; the drift it would revert follows its line and is counted apart.
+        const summaries = (from: number, to: number): string[] => [...comment.slice(from, to).matchAll(/^<details><summary>(.*)<\/summary>$/gm)].map((m) => m[1]!).filter((s) => !/^(🟢|🟡|🔴|🔁|\d+ unmanaged|\d+ warnings?|1 warning)/.test(s));
+        const accessStart = comment.indexOf(perspective === 'drift' ? '#### Access drift' : '#### Access changes');
+        const accessEnd = comment.indexOf('#### ', accessStart + 5) < 0 ? comment.length : comment.indexOf('#### ', accessStart + 5);
+        const apartAt = comment.indexOf('**Drift this pull request would revert**', accessStart);
+        const driftFrom = apartAt > accessStart && apartAt < accessEnd ? apartAt : accessEnd;
+        const ownItems = accessStart < 0 ? [] : summaries(accessStart, driftFrom);
+        const driftItems = accessStart < 0 ? [] : summaries(driftFrom, accessEnd);
         const who = (summary: string): number => Number(/^(\d+) principals:|\((\d+) (?:members|principals)\):/.exec(summary)?.slice(1).find((n) => n !== undefined) ?? 1);
         const side = perspective === 'drift' ? [/^[^:]*: [\d,]+ actions? beyond|: [^;]*beyond the manifests/, /short of the manifests/] : [/\): gains |: gains /, /loses /];
-        const gaining = items.filter((s) => side[0]!.test(s)).reduce((n, s) => n + who(s), 0);
-        const losing = items.filter((s) => side[1]!.test(s)).reduce((n, s) => n + who(s), 0);
+        const principalsOn = (items: string[], which: 0 | 1): number => items.filter((s) => side[which]!.test(s)).reduce((n, s) => n + who(s), 0);
         const access = shown.access as AccessDelta[];
-        expect(items.length, where).toBe(access.length);
+        const isDriftItem = (x: { origin?: string }): boolean => x.origin === 'drift';
+        expect(ownItems.length + driftItems.length, where).toBe(access.length);
+        expect(driftItems.length, where).toBe(access.filter(isDriftItem).length);
         const countsLine = comment.split('\n').find((l) => l.startsWith('**'))!;
-        expect(Number(/\*\*(\d+)\*\* principals? (?:gains?|ha(?:s|ve))/.exec(countsLine)?.[1]), where).toBe(gaining);
-        expect(Number(/, \*\*(\d+)\*\* (?:loses?|lacks?)/.exec(countsLine)?.[1]), where).toBe(losing);
-        // Findings: the counts line and the banner against the table's rows; the rows' order.
+        expect(Number(/\*\*(\d+)\*\* principals? (?:gains?|ha(?:s|ve))/.exec(countsLine)?.[1]), where).toBe(principalsOn(ownItems, 0));
+        expect(Number(/, \*\*(\d+)\*\* (?:loses?|lacks?)/.exec(countsLine)?.[1]), where).toBe(principalsOn(ownItems, 1));
+        // Findings: the counts line and the banner against the table's rows; the rows' order; drift in its own table.
         const findingRows = tableRows(comment, '#### Risk findings');
-        expect(findingRows.length, where).toBe((shown.findings as unknown[]).length);
+        const driftRows = tableRows(comment, '#### Risk findings of drift it would revert');
+        expect(findingRows.length + driftRows.length, where).toBe((shown.findings as unknown[]).length);
+        expect(driftRows.length, where).toBe((shown.findings as PlanFinding[]).filter(isDriftItem).length);
         const rowSeverity = (r: string[]): keyof typeof SEVERITY_RANK => r[1]!.split(' ')[0] as keyof typeof SEVERITY_RANK;
         const isNew = (r: string[]): boolean => r[1]!.endsWith('(new)');
         const counted = (r: string[]): boolean => isNew(r) && !r[4]!.includes('_(accepted:');
@@ -267,21 +281,35 @@ describe('laws of the comment (random plans)', () => {
         }
         const removed = findingRows.filter((r) => r[1]!.endsWith('(removed)')).length;
         expect(Number(/\((\d+) removed\)/.exec(countsLine)?.[1] ?? 0), where).toBe(removed);
-        const banner = /introduces (?:(a|\d+) critical)?(?: and )?(?:(a|\d+) high)?-severity finding/.exec(comment);
-        const serious = (sev: 'critical' | 'high'): number => findingRows.filter((r) => counted(r) && rowSeverity(r) === sev).length;
+        const driftClause = / · drift it would revert: (\d+) principals? gains? access, (\d+) loses?(?:, \d+ (?:role's|roles') trust)?; (\d+) findings? introduced(?:, (\d+) removed)?$/.exec(countsLine);
+        if (driftItems.length || driftRows.length || (shown.trust as { origin?: string }[]).some(isDriftItem)) {
+          expect(driftClause?.slice(1).map((n) => Number(n ?? 0)), where).toEqual([principalsOn(driftItems, 0), principalsOn(driftItems, 1), driftRows.filter(counted).length, driftRows.filter((r) => r[1]!.endsWith('(removed)')).length]);
+        } else expect(driftClause, where).toBeNull();
         const bannerCount = (n: string | undefined): number => (n === undefined ? 0 : n === 'a' ? 1 : Number(n));
-        expect([bannerCount(banner?.[1]), bannerCount(banner?.[2])], where).toEqual([serious('critical'), serious('high')]);
-        const order = findingRows.map((r) => [isNew(r) ? 0 : 1, SEVERITY_RANK[rowSeverity(r)]] as const);
-        for (let i = 1; i < order.length; i++) expect(order[i - 1]![0] * 10 + order[i - 1]![1] <= order[i]![0] * 10 + order[i]![1], `${where}: findings out of order at row ${i}`).toBe(true);
+        const serious = (rows: string[][], sev: 'critical' | 'high'): number => rows.filter((r) => counted(r) && rowSeverity(r) === sev).length;
+        for (const [lead, rows] of [[perspective === 'drift' ? 'The drift introduces' : 'It introduces', findingRows], ['Merging also reverts drift, which introduces', driftRows]] as const) {
+          const banner = new RegExp(`\\*\\*${lead} (?:(a|\\d+) critical)?(?: and )?(?:(a|\\d+) high)?-severity finding`).exec(comment);
+          expect([bannerCount(banner?.[1]), bannerCount(banner?.[2])], `${where}: ${lead}`).toEqual([serious(rows, 'critical'), serious(rows, 'high')]);
+        }
+        for (const rows of [findingRows, driftRows]) {
+          const order = rows.map((r) => [isNew(r) ? 0 : 1, SEVERITY_RANK[rowSeverity(r)]] as const);
+          for (let i = 1; i < order.length; i++) expect(order[i - 1]![0] * 10 + order[i - 1]![1] <= order[i]![0] * 10 + order[i]![1], `${where}: findings out of order at row ${i}`).toBe(true);
+        }
         // Deletions named in the banner, and how many more.
         const deletes = rows.filter((r) => /delete|replace/.test(r[0]!)).length;
         const named = /\*\*(?:This plan|Restoring the manifests) ((?:(?:deletes|replaces) [^,]*?(?:, |(?= and \d+ more)|\.\*\*))+)(?: and (\d+) more)?/.exec(comment);
         expect(named ? named[1]!.split(/, (?=deletes|replaces)/).length + Number(named[2] ?? 0) : 0, where).toBe(deletes);
         // The text plan lists findings in the same order and counts principals the same way.
         const textPlan = renderPlanText(shown, undefined, perspective === 'drift' ? 'drift' : 'proposal', catalog);
-        const listed = [...textPlan.matchAll(/^ {2}(CRITICAL|HIGH|MEDIUM|LOW) +\S+ +\S+.*\n {6}(no longer: |[A-Z]+ now, was [A-Z]+: )?/gm)].map((m) => [m[2]?.startsWith('no longer') ? 1 : 0, SEVERITY_RANK[m[1]!.toLowerCase() as keyof typeof SEVERITY_RANK]] as const);
-        expect(listed.length, where).toBe((shown.findings as unknown[]).length);
-        for (let i = 1; i < listed.length; i++) expect(listed[i - 1]![0] * 10 + listed[i - 1]![1] <= listed[i]![0] * 10 + listed[i]![1], `${where}: text findings out of order`).toBe(true);
+        const findingsText = textPlan.slice(textPlan.indexOf('Risk findings'));
+        const textApart = findingsText.indexOf('Drift this pull request would revert');
+        const textParts = textApart < 0 ? [findingsText] : [findingsText.slice(0, textApart), findingsText.slice(textApart)];
+        const listedIn = (part: string): (readonly [number, number])[] => [...part.matchAll(/^ {2}(CRITICAL|HIGH|MEDIUM|LOW) +\S+ +\S+.*\n {6}(no longer: |[A-Z]+ now, was [A-Z]+: )?/gm)].map((m) => [m[2]?.startsWith('no longer') ? 1 : 0, SEVERITY_RANK[m[1]!.toLowerCase() as keyof typeof SEVERITY_RANK]] as const);
+        expect(textParts.map(listedIn).flat().length, where).toBe((shown.findings as unknown[]).length);
+        expect(textApart < 0 ? 0 : listedIn(textParts[1]!).length, where).toBe(driftRows.length);
+        for (const listed of textParts.map(listedIn)) {
+          for (let i = 1; i < listed.length; i++) expect(listed[i - 1]![0] * 10 + listed[i - 1]![1] <= listed[i]![0] * 10 + listed[i]![1], `${where}: text findings out of order`).toBe(true);
+        }
         if (access.length) expect(textPlan, where).toMatch(new RegExp(`: ${new Set(access.flatMap((d) => d.principals)).size.toLocaleString('en-US')} principals? (gain|has|have)`));
       }
     }

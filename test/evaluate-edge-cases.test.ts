@@ -107,6 +107,17 @@ describe('policy variables', () => {
     expect(decide([home('arn:aws:s3:::bucket/a${?}${$}')], { ...get, resource: 'arn:aws:s3:::bucket/a?$' })).toBe('Allowed');
   });
 
+  it("a variable's own colons and slashes separate no ARN part (IAM's ABAC tutorial: role/access-${aws:PrincipalTag/access-project}-*)", () => {
+    const assume = { action: 'sts:AssumeRole' };
+    const abac = { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::111122223333:role/access-${aws:PrincipalTag/access-project}-*' };
+    expect(decide([abac], { ...assume, resource: 'arn:aws:iam::111122223333:role/access-peg-engineering', context: { 'aws:PrincipalTag/access-project': 'peg' } })).toBe('Allowed');
+    expect(decide([abac], { ...assume, resource: 'arn:aws:iam::111122223333:role/access-uni-engineering', context: { 'aws:PrincipalTag/access-project': 'peg' } })).toBe('ImplicitlyDenied');
+    // The whole resource part a variable: a queue named for the caller's team.
+    const queue = { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:111122223333:${aws:PrincipalTag/team}' };
+    expect(decide([queue], { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:eu-west-1:111122223333:payments', context: { 'aws:PrincipalTag/team': 'payments' } })).toBe('Allowed');
+    expect(decide([queue], { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:eu-west-1:111122223333:payments', context: { 'aws:PrincipalTag/team': 'platform' } })).toBe('ImplicitlyDenied');
+  });
+
   it('a substituted value is literal: "*" in a user name is not a wildcard', () => {
     expect(decide([home('arn:aws:s3:::bucket/${aws:username}')], { ...get, resource: 'arn:aws:s3:::bucket/alice', context: { 'aws:username': '*' } })).toBe('ImplicitlyDenied');
   });

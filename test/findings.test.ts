@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EffectiveAccess } from '../src/analyze/effective-access.js';
-import { findRisks, trustRisks } from '../src/analyze/findings.js';
+import { findRisks, trustRisks, type Finding } from '../src/analyze/findings.js';
 import type { ActionCatalog } from '../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import { makePolicy } from '../src/core/policy.js';
@@ -50,13 +50,14 @@ function snapshot(users: UserSpec[], roles: { name: string; trust: Statement[]; 
 
 function codesFor(snap: object, principal = 'alice'): string[] {
   const access = new EffectiveAccess(parseSnapshot('s', JSON.stringify(snap)).state, NOW, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
-  return findRisks(access).filter((f) => f.principal.endsWith(`/${principal}`)).map((f) => `${f.severity} ${f.code}`);
+  // A path to administrator access is one finding with its paths: shown as `critical PRIVESC_TO_ADMIN(PATH, ...)`.
+  return findRisks(access).filter((f) => f.principal.endsWith(`/${principal}`)).map((f) => `${f.severity} ${f.code}${f.paths ? `(${f.paths.map((x) => x.code).join(', ')})` : ''}`);
 }
 
 describe('escalation paths', () => {
   it('reports a principal that can write its own policy, and not when a Deny, the boundary, a condition or the resource blocks it', () => {
     const base: UserSpec = { name: 'alice', statements: [allow('iam:PutUserPolicy')] };
-    expect(codesFor(snapshot([base]))).toEqual(['critical PRIVESC_POLICY_ON_SELF']);
+    expect(codesFor(snapshot([base]))).toEqual(['critical PRIVESC_TO_ADMIN(PRIVESC_POLICY_ON_SELF)']);
     expect(codesFor(snapshot([{ ...base, statements: [allow('iam:PutUserPolicy'), { Effect: 'Deny', Action: 'iam:Put*', Resource: '*' }] }]))).toEqual([]);
     expect(codesFor(snapshot([{ ...base, boundary: [allow('s3:*')] }]))).toEqual([]);
     expect(codesFor(snapshot([{ ...base, statements: [allow('iam:PutUserPolicy', '*', { Condition: { DateLessThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } } })] }]))).toEqual([]);
@@ -65,12 +66,12 @@ describe('escalation paths', () => {
 
   it('a condition the caller can meet does not block it (time is judged at now, MFA assumed)', () => {
     const conditional = allow('iam:PutUserPolicy', '*', { Condition: { DateGreaterThan: { 'aws:TokenIssueTime': '2020-01-01T00:00:01Z' }, Bool: { 'aws:MultiFactorAuthPresent': 'true' } } });
-    expect(codesFor(snapshot([{ name: 'alice', statements: [conditional] }]))).toEqual(['critical PRIVESC_POLICY_ON_SELF']);
+    expect(codesFor(snapshot([{ name: 'alice', statements: [conditional] }]))).toEqual(['critical PRIVESC_TO_ADMIN(PRIVESC_POLICY_ON_SELF)']);
   });
 
   it('CreatePolicyVersion counts only on a policy that applies to the principal, and never on AWS managed ones', () => {
     const own = snapshot([{ name: 'alice', statements: [allow('iam:CreatePolicyVersion', `arn:aws:iam::${A}:policy/team-*`)], managed: ['team-read'] }], [], [], [{ name: 'team-read', statements: [allow('s3:GetObject')] }]);
-    expect(codesFor(own)).toEqual(['critical PRIVESC_CREATE_POLICY_VERSION']);
+    expect(codesFor(own)).toEqual(['critical PRIVESC_TO_ADMIN(PRIVESC_CREATE_POLICY_VERSION)']);
     const awsOnly = snapshot([{ name: 'alice', statements: [allow('iam:CreatePolicyVersion', 'arn:aws:iam::aws:policy/*')], managed: ['team-read'] }], [], [], [{ name: 'team-read', statements: [allow('s3:GetObject')] }]);
     expect(codesFor(awsOnly)).toEqual([]);
   });
@@ -78,7 +79,9 @@ describe('escalation paths', () => {
   it('PassRole to compute needs both the service actions and a passable role that the service trusts', () => {
     const role = { name: 'worker', trust: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }], statements: [allow('*')] };
     const user = (statements: Statement[]): UserSpec => ({ name: 'alice', statements });
-    expect(codesFor(snapshot([user([allow(['lambda:CreateFunction', 'lambda:InvokeFunction']), allow('iam:PassRole', `arn:aws:iam::${A}:role/worker`)])], [role]))).toEqual(['high PRIVESC_PASS_ROLE_TO_COMPUTE']);
+    // Severity carries through: passing an administrator role is critical; a lesser role, high.
+    expect(codesFor(snapshot([user([allow(['lambda:CreateFunction', 'lambda:InvokeFunction']), allow('iam:PassRole', `arn:aws:iam::${A}:role/worker`)])], [role]))).toEqual(['critical PRIVESC_TO_ADMIN(PRIVESC_PASS_ROLE_TO_COMPUTE)']);
+    expect(codesFor(snapshot([user([allow(['lambda:CreateFunction', 'lambda:InvokeFunction']), allow('iam:PassRole', `arn:aws:iam::${A}:role/worker`)])], [{ ...role, statements: [allow('s3:GetObject')] }]))).toEqual(['high PRIVESC_PASS_ROLE_TO_COMPUTE']);
     expect(codesFor(snapshot([user([allow('lambda:CreateFunction'), allow('iam:PassRole', `arn:aws:iam::${A}:role/worker`)])], [role]))).toEqual([]);
     expect(codesFor(snapshot([user([allow(['lambda:CreateFunction', 'lambda:InvokeFunction']), allow('iam:PassRole', `arn:aws:iam::${A}:role/other`)])], [role]))).toEqual([]);
     const passedElsewhere = allow('iam:PassRole', '*', { Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } });
@@ -93,15 +96,15 @@ describe('escalation paths', () => {
         { name: 'admin', trust: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:role/hop` }, Action: 'sts:AssumeRole' }], statements: [allow('*')] },
       ],
     );
-    expect(codesFor(chain)).toEqual(['critical PRIVESC_ASSUME_STRONGER_ROLE']);
-    expect(codesFor(chain, 'hop')).toEqual(['critical PRIVESC_ASSUME_STRONGER_ROLE']);
+    expect(codesFor(chain)).toEqual(['critical PRIVESC_TO_ADMIN(PRIVESC_ASSUME_STRONGER_ROLE)']);
+    expect(codesFor(chain, 'hop')).toEqual(['critical PRIVESC_TO_ADMIN(PRIVESC_ASSUME_STRONGER_ROLE)']);
     expect(codesFor(chain, 'root-user')).toEqual(['critical FULL_ADMIN']);
   });
 });
 
 describe('trust', () => {
   const role = (...statements: Statement[]): RoleState => ({ kind: 'role', name: 'r', path: '/', arn: `arn:aws:iam::${A}:role/r`, trustPolicy: makePolicy(doc(...statements)), managedPolicies: [], inlinePolicies: {}, tags: {} });
-  const codes = (...statements: Statement[]) => trustRisks(role(...statements), A).map((f) => `${f.severity} ${f.code}`);
+  const codes = (...statements: Statement[]) => trustRisks(role(...statements), A, NOW).map((f) => `${f.severity} ${f.code}`);
   const gh = 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com';
 
   it('flags trust to anyone, and to another account without an external id', () => {
@@ -119,6 +122,32 @@ describe('trust', () => {
     expect(codes(oidc({ StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/app:*' } }))).toEqual(['medium TRUST_OIDC_WILDCARD_SUBJECT']);
     expect(codes(oidc({ StringEquals: { 'token.actions.githubusercontent.com:sub': 'repo:acme/app:ref:refs/heads/main' } }))).toEqual([]);
   });
+
+  it('reads conditions by what they admit: a condition any caller meets protects nothing', () => {
+    const anyone = (condition?: Statement): Statement => ({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', ...(condition ? { Condition: condition } : {}) });
+    for (const vacuous of [{ Bool: { 'aws:SecureTransport': 'true' } }, { IpAddress: { 'aws:SourceIp': ['0.0.0.0/0', '::/0'] } }, { StringLike: { 'sts:ExternalId': '*' } }, { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } }, { 'ForAllValues:StringEquals': { 'aws:TagKeys': 'x' } }]) {
+      expect(codes(anyone(vacuous)), JSON.stringify(vacuous)).toEqual(['critical TRUST_ANYONE']);
+    }
+    expect(codes(anyone({ StringEquals: { 'sts:ExternalId': 'k3y' } }))).toEqual(['high TRUST_ANYONE']);
+    expect(codes(anyone({ StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } }))).toEqual([]);
+    expect(codes(anyone({ DateLessThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } }))).toEqual([]);
+    // Only sts:AssumeRole lets anyone in; TagSession alone does not.
+    expect(codes({ Effect: 'Allow', Principal: '*', Action: 'sts:TagSession' })).toEqual([]);
+    expect(codes({ Effect: 'Allow', Principal: { AWS: '444455556666' }, Action: 'sts:AssumeRole', Condition: { StringLike: { 'sts:ExternalId': '*' } } })).toEqual(['high TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID']);
+    expect(codes({ Effect: 'Allow', Principal: { AWS: '444455556666' }, Action: 'sts:AssumeRole', Condition: { StringEqualsIfExists: { 'sts:ExternalId': 'k3y' } } })).toEqual(['high TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID']);
+    const oidc = (condition: Statement): Statement => ({ Effect: 'Allow', Principal: { Federated: gh }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: condition });
+    expect(codes(oidc({ StringNotLike: { 'token.actions.githubusercontent.com:sub': '*:pull_request' } }))).toEqual(['critical TRUST_OIDC_WITHOUT_SUBJECT']);
+    expect(codes(oidc({ StringLike: { 'token.actions.githubusercontent.com:sub': '*' } }))).toEqual(['critical TRUST_OIDC_WITHOUT_SUBJECT']);
+  });
+
+  it('flags web identity providers that are not IAM OIDC providers without an audience', () => {
+    const web = (provider: string, condition?: Statement): Statement => ({ Effect: 'Allow', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity', ...(condition ? { Condition: condition } : {}) });
+    expect(codes(web('accounts.google.com'))).toEqual(['critical TRUST_WEB_IDENTITY_WITHOUT_AUDIENCE']);
+    expect(codes(web('cognito-identity.amazonaws.com', { 'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' } }))).toEqual(['critical TRUST_WEB_IDENTITY_WITHOUT_AUDIENCE']);
+    expect(codes(web('cognito-identity.amazonaws.com', { StringEquals: { 'cognito-identity.amazonaws.com:aud': 'us-east-1:12345678-1234-1234-1234-123456789012' } }))).toEqual([]);
+    expect(codes(web('accounts.google.com', { StringLike: { 'accounts.google.com:aud': '*' } }))).toEqual(['critical TRUST_WEB_IDENTITY_WITHOUT_AUDIENCE']);
+    expect(codes(web('graph.facebook.com', { StringEquals: { 'graph.facebook.com:app_id': '1234' } }))).toEqual([]);
+  });
 });
 
 describe('iam-gitops audit', () => {
@@ -133,7 +162,7 @@ describe('iam-gitops audit', () => {
     const risky = await runCli(['audit', '--state', write('risky.json', snapshot([{ name: 'alice', statements: [allow('iam:PutUserPolicy')] }])), '--format', 'json', '--now', NOW.toISOString()]);
     expect(risky.code).toBe(2);
     const report = JSON.parse(risky.stdout);
-    expect(report).toMatchObject({ formatVersion: 1, findings: [{ code: 'PRIVESC_POLICY_ON_SELF', severity: 'critical', principal: `arn:aws:iam::${A}:user/alice` }] });
+    expect(report).toMatchObject({ formatVersion: 1, findings: [{ code: 'PRIVESC_TO_ADMIN', severity: 'critical', principal: `arn:aws:iam::${A}:user/alice`, paths: [{ code: 'PRIVESC_POLICY_ON_SELF' }] }] });
     const calm = await runCli(['audit', '--state', write('calm.json', snapshot([{ name: 'alice', statements: [allow('s3:GetObject')] }])), '--now', NOW.toISOString()]);
     expect(calm.code).toBe(0);
     expect(calm.stdout).toContain('No findings.');
@@ -156,8 +185,54 @@ describe('findings in a plan', () => {
     const run = await runCli(['plan', '--manifests', join(dir, 'manifests'), '--state', state, '--format', 'json', '--now', NOW.toISOString()]);
     const plan = JSON.parse(run.stdout);
     expect(plan.findings.map((f: { code: string; severity: string; change: string; causes: string[] }) => `${f.change} ${f.severity} ${f.code} (${f.causes.join('; ')})`)).toEqual([
-      'introduced critical PRIVESC_POLICY_ON_SELF (update user alice)',
+      'introduced critical PRIVESC_TO_ADMIN (update user alice)',
       'introduced medium BOUNDARY_REMOVED (update user alice)',
     ]);
+  });
+});
+
+describe('severity carries through a path', () => {
+  it('IAMFullAccess-like power is one "can make itself an administrator" finding that lists its ways', () => {
+    const snap = snapshot([{ name: 'alice', statements: [allow('iam:*')] }, { name: 'admin', statements: [allow('*')] }], [{ name: 'ops', trust: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' }], statements: [allow('s3:*')] }], [{ name: 'g', statements: [allow('ec2:*')] }]);
+    const access = new EffectiveAccess(parseSnapshot('s', JSON.stringify(snap)).state, NOW, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
+    const alice = findRisks(access).filter((f) => f.principal.endsWith('/alice'));
+    expect(alice.map((f) => `${f.severity} ${f.code}`)).toEqual(['critical PRIVESC_TO_ADMIN']);
+    const ways = alice[0]!.paths!.map((p) => p.code);
+    expect(ways).toEqual(expect.arrayContaining(['PRIVESC_POLICY_ON_SELF', 'PRIVESC_UPDATE_ASSUME_ROLE_POLICY', 'PRIVESC_CREATE_ACCESS_KEY', 'PRIVESC_CREATE_LOGIN_PROFILE', 'PRIVESC_UPDATE_LOGIN_PROFILE']));
+    // Keys for an administrator: the way names it, not the other users.
+    expect(alice[0]!.paths!.find((p) => p.code === 'PRIVESC_CREATE_ACCESS_KEY')?.targets).toEqual([`arn:aws:iam::${A}:user/admin`]);
+  });
+
+  it('a path to an administrator is critical; to a lesser principal, high', () => {
+    const keys = (target: Statement[]) => codesFor(snapshot([{ name: 'alice', statements: [allow('iam:CreateAccessKey', `arn:aws:iam::${A}:user/bob`)] }, { name: 'bob', statements: target }]));
+    expect(keys([allow('*')])).toEqual(['critical PRIVESC_TO_ADMIN(PRIVESC_CREATE_ACCESS_KEY)']);
+    expect(keys([allow('iam:PutUserPolicy', `arn:aws:iam::${A}:user/bob`)])).toEqual(['critical PRIVESC_TO_ADMIN(PRIVESC_CREATE_ACCESS_KEY)']);
+    expect(keys([allow('s3:GetObject')])).toEqual(['high PRIVESC_CREATE_ACCESS_KEY']);
+    const assume = (role: Statement[]) => codesFor(snapshot([{ name: 'alice', statements: [allow('sts:AssumeRole')] }], [{ name: 'r', trust: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' }], statements: role }]));
+    expect(assume([allow('*')])).toEqual(['critical PRIVESC_TO_ADMIN(PRIVESC_ASSUME_STRONGER_ROLE)']);
+    expect(assume([allow('iam:CreateAccessKey')])).toEqual(['high PRIVESC_ASSUME_STRONGER_ROLE']);
+    expect(assume([allow('s3:GetObject')])).toEqual([]);
+  });
+
+  it('joining an empty group that holds administrator access is a path to it', () => {
+    const snap = (group: Statement[]) => snapshot([{ name: 'alice', statements: [allow('iam:AddUserToGroup', `arn:aws:iam::${A}:group/g`)] }], [], [{ name: 'g', statements: group }]);
+    expect(codesFor(snap([allow('*')]))).toEqual(['critical PRIVESC_TO_ADMIN(PRIVESC_ADD_USER_TO_GROUP)']);
+    expect(codesFor(snap([allow('s3:*')]))).toEqual(['high PRIVESC_ADD_USER_TO_GROUP']);
+    // Its own boundary still bounds what it gets from the group.
+    expect(codesFor(snapshot([{ name: 'alice', statements: [allow('iam:AddUserToGroup', `arn:aws:iam::${A}:group/g`)], boundary: [allow(['iam:AddUserToGroup', 's3:*'])] }], [], [{ name: 'g', statements: [allow('*')] }]))).toEqual(['high PRIVESC_ADD_USER_TO_GROUP']);
+  });
+
+  it('an accepted way is not enough: a path to administrator access is accepted as itself or in every way it lists', async () => {
+    const { withAcceptedRisks } = await import('../src/analyze/findings.js');
+    const f: Finding = { code: 'PRIVESC_TO_ADMIN', severity: 'critical', principal: 'p', summary: '', detail: '', paths: [{ code: 'PRIVESC_POLICY_ON_SELF', summary: '' }, { code: 'PRIVESC_CREATE_ACCESS_KEY', summary: '' }] };
+    expect(withAcceptedRisks([f], [{ principal: 'p', code: 'PRIVESC_POLICY_ON_SELF', reason: 'r' }])[0]!.accepted).toBeUndefined();
+    expect(withAcceptedRisks([f], [{ principal: 'p', code: 'PRIVESC_POLICY_ON_SELF', reason: 'r' }, { principal: 'p', code: 'PRIVESC_CREATE_ACCESS_KEY', reason: 's' }])[0]!.accepted).toBe('r; s');
+    expect(withAcceptedRisks([f], [{ principal: 'p', code: 'PRIVESC_TO_ADMIN', reason: 'break-glass' }])[0]!.accepted).toBe('break-glass');
+  });
+
+  it('says under which condition an administrator is one', () => {
+    const snap = snapshot([{ name: 'alice', statements: [allow('*', '*', { Condition: { IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } } })] }]);
+    const access = new EffectiveAccess(parseSnapshot('s', JSON.stringify(snap)).state, NOW, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
+    expect(findRisks(access).map((f) => `${f.code}: ${f.summary}`)).toEqual(['FULL_ADMIN: is an administrator: allowed every action on every resource, only from 0.0.0.0/0']);
   });
 });

@@ -142,3 +142,16 @@ describe('small things', () => {
     expect(imported.stdout).toContain('(skipped 1 AWS-owned role)');
   });
 });
+
+describe('trust policy grammar', () => {
+  it('refuses an Allow with NotPrincipal (IAM does) and warns of a Deny with it', async () => {
+    const manifests = (effect: string) => manifestsFromFiles('m', 'm', new Map([
+      ['m/account.yaml', 'kind: Account\nid: "111122223333"\n'],
+      ['m/role.yaml', `kind: Role\nname: r\ntrustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Principal: { Service: ec2.amazonaws.com }\n      Action: sts:AssumeRole\n    - Effect: ${effect}\n      NotPrincipal: { AWS: "arn:aws:iam::444455556666:role/deploy" }\n      Action: sts:AssumeRole\n`],
+    ]));
+    const allow = (await validateManifests(manifests('Allow'))).diagnostics.filter((d) => d.summary.includes('NotPrincipal'));
+    expect(allow.map((d) => [d.severity, d.summary, d.at?.file, d.at?.line])).toEqual([['error', 'NotPrincipal with "Effect": "Allow" is not allowed in a trust policy', 'm/role.yaml', 10]]);
+    const deny = (await validateManifests(manifests('Deny'))).diagnostics.filter((d) => d.summary.includes('NotPrincipal'));
+    expect(deny.map((d) => d.severity)).toEqual(['warning']);
+  });
+});

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../src/plan/plan.js';
+import type { AccessDelta } from '../src/analyze/access-delta.js';
+import type { PlanFinding } from '../src/analyze/plan-findings.js';
+import { verdictOf } from '../src/render/comment.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { seededRandom } from './helpers/random-account.js';
 import { runCli, type CliRun } from './helpers/run-cli.js';
@@ -87,6 +90,19 @@ describe('plan --base: the pull request\'s changes and drift', () => {
       { path: 'manifests/users/bob.yaml', status: 'modified' },
       { path: 'manifests/users/dave.yaml', status: 'added' },
     ]);
+
+    // What the pull request itself does (against live IAM as the base's manifests would leave it), and per item of
+    // the plan, where it comes from: carol, made an administrator by the base's manifests, is drift; dave is its own.
+    const effect = plan.pullRequest!.effect!;
+    expect((effect.access as AccessDelta[]).flatMap((d) => d.principals).sort()).toEqual(expect.arrayContaining([`arn:aws:iam::123456789012:user/people/dave`]));
+    expect((effect.access as AccessDelta[]).flatMap((d) => d.principals)).not.toContain('arn:aws:iam::123456789012:user/people/carol');
+    expect((effect.findings as PlanFinding[]).map((f) => f.code)).not.toContain('FULL_ADMIN');
+    const findingOrigins = Object.fromEntries((plan.findings as PlanFinding[]).map((f) => [`${f.code} ${f.principal.split('/').pop()}`, f.origin]));
+    expect(findingOrigins['FULL_ADMIN carol']).toBe('drift');
+    const accessOrigins = Object.fromEntries((plan.access as AccessDelta[]).flatMap((d) => d.principals.map((p) => [p.split('/').pop(), d.origin])));
+    expect(accessOrigins['dave']).toBe('pull-request');
+    expect(accessOrigins['carol']).toBe('drift');
+    expect(verdictOf(plan)).toBe('broadening');
 
     // The text plan and the comment say so too.
     const text = await runCli(['plan', '--state', SNAPSHOT, '--now', NOW, '--manifests', m, '--base', 'main']);

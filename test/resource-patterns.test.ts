@@ -22,7 +22,9 @@ describe('resource pattern intersection', () => {
     expect(intersectResourcePatterns('arn:aws:s3:::${aws:username}/*', 'arn:aws:s3:::x*')).toBeUndefined();
     expect(hasPolicyVariable('arn:aws:s3:::${aws:username}/*')).toBe(true);
     expect(hasPolicyVariable('arn:aws:s3:::${*}')).toBe(false); // an escape
-    expect(hasPolicyVariable('arn:aws:iam::1:${aws:username}/x')).toBe(false); // the resource type is literal text
+    // A variable is a variable wherever it stands: its own colons and slashes separate nothing.
+    expect(hasPolicyVariable('arn:aws:sqs:us-east-1:1:${aws:PrincipalTag/team}')).toBe(true);
+    expect(hasPolicyVariable('arn:aws:iam::1:role/${aws:PrincipalTag/team}-*')).toBe(true);
     expect(resourcePatternCovers('arn:aws:s3:::a*', 'arn:aws:s3:::ab*c')).toBe(true);
     expect(resourcePatternCovers('arn:aws:s3:::a?c', 'arn:aws:s3:::a*c')).toBe(false);
   });

@@ -47,3 +47,48 @@ describe('parseSource', () => {
     expect(documents[0]!.value).toEqual({ Resource: 'arn:aws:sns:*:*:*', Action: ['s3:*', '*'] });
   });
 });
+
+describe('locating a path from the syntax tree alone', () => {
+  it('agrees with yaml\'s composed documents on random manifests written in every style', async () => {
+    const fc = (await import('fast-check')).default;
+    const { parseAllDocuments, LineCounter, isMap, isSeq, isPair, isScalar, stringify } = await import('yaml');
+    const key = fc.constantFrom('kind', 'name', 'Statement', 'Effect', 'Action', 'odd key', 'a:b', '"q"', "it's", '-x', '1');
+    const scalar = fc.oneof(fc.constantFrom('Allow', 's3:*', '*', 'x y', 'a: b', '#c', "'", '"', 'multi\nline', ''), fc.integer());
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(key, tie('node'), { maxKeys: 3 })),
+    })).node;
+    fc.assert(
+      fc.property(fc.array(fc.dictionary(key, value, { minKeys: 1, maxKeys: 4 }), { minLength: 1, maxLength: 3 }), fc.boolean(), fc.array(fc.oneof(key, fc.nat(3)), { maxLength: 4 }), fc.boolean(), (docs, flow, path, asKey) => {
+        const text = docs.map((d) => stringify(d, flow ? { collectionStyle: 'flow' } : {})).join('---\n');
+        const parsed = parseSource('r.yaml', text);
+        expect(parsed.diagnostics).toEqual([]);
+        // The reference: the composed document's nodes, walked the same way.
+        const lineCounter = new LineCounter();
+        const composed = parseAllDocuments(text, { lineCounter }) as unknown as { contents: unknown }[];
+        const at = (offset: number) => ({ file: 'r.yaml', ...lineCounter.linePos(offset) });
+        composed.forEach((doc, i) => {
+          let node = doc.contents as { range?: [number] } | null;
+          let want = at(node?.range?.[0] ?? 0);
+          for (const [j, segment] of path.entries()) {
+            if (isMap(node)) {
+              const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+              if (!pair) break;
+              if (j === path.length - 1 && asKey) {
+                want = at((pair.key as { range: [number] }).range[0]);
+                node = null;
+                break;
+              }
+              node = pair.value as typeof node;
+            } else if (isSeq(node) && typeof segment === 'number') {
+              node = node.items[segment] as typeof node;
+            } else break;
+            if (!node) break;
+            want = at(node.range![0]);
+          }
+          expect(parsed.documents[i]!.locate(path, asKey ? { key: true } : undefined)).toEqual(want);
+        });
+      }),
+      { numRuns: 300, seed: 20261208 },
+    );
+  });
+});

@@ -18,7 +18,7 @@ describe('trust deltas', () => {
     const after = access([], [role('deploy', trust({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::777788889999:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'x' } } }))]);
     expect(trustDeltas(before, after, new Set([`arn:aws:iam::${A}:role/deploy`]))).toEqual([{
       role: `arn:aws:iam::${A}:role/deploy`,
-      gained: [{ type: 'AWS', principal: 'arn:aws:iam::777788889999:root', condition: { StringEquals: { 'sts:ExternalId': 'x' } } }],
+      gained: [{ type: 'AWS', principal: 'arn:aws:iam::777788889999:root', condition: { StringEquals: { 'sts:ExternalId': 'x' } }, example: { 'sts:ExternalId': 'x' } }],
       lost: [{ type: 'AWS', principal: 'arn:aws:iam::444455556666:root' }],
       roleFindings: [],
     }]);
@@ -33,7 +33,7 @@ describe('trust deltas', () => {
     const deltas = trustDeltas(before, after, new Set([`arn:aws:iam::${A}:user/alice`]));
     expect(deltas).toEqual([
       { role: `arn:aws:iam::${A}:role/admin`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice`, via: [`arn:aws:iam::${A}:role/hop`] }], lost: [], roleFindings: [{ code: 'FULL_ADMIN', severity: 'critical', summary: 'is an administrator: allowed every action on every resource' }] },
-      { role: `arn:aws:iam::${A}:role/hop`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice` }], lost: [], roleFindings: [{ code: 'PRIVESC_ASSUME_STRONGER_ROLE', severity: 'critical', summary: 'can assume role admin, which is an administrator' }] },
+      { role: `arn:aws:iam::${A}:role/hop`, gained: [{ type: 'user', principal: `arn:aws:iam::${A}:user/alice` }], lost: [], roleFindings: [{ code: 'PRIVESC_TO_ADMIN', severity: 'critical', summary: 'can make itself an administrator: can assume role admin, which is an administrator' }] },
     ]);
   });
 

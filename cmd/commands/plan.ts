@@ -36,8 +36,9 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       // A snapshot in the repository is read at the base: a pull request cannot say what live IAM is.
       const pr = options.base === undefined ? undefined : await readPullRequest({ manifests: options.manifests, base: options.base, ...(options.head === undefined ? {} : { head: options.head }), ...(options.state === undefined ? {} : { snapshot: options.state }) });
       const manifests = pr?.headManifests ?? readManifestFolder(options.manifests);
-      const planned = await planChanges(manifests, pr?.snapshot ? new SnapshotTextReader(pr.snapshot.source, pr.snapshot.text) : reader, parseNow(options.now));
-      const result = pr ? await withPullRequest(planned, manifests, pr) : planned;
+      const now = parseNow(options.now);
+      const planned = await planChanges(manifests, pr?.snapshot ? new SnapshotTextReader(pr.snapshot.source, pr.snapshot.text) : reader, now);
+      const result = pr ? await withPullRequest(planned, manifests, pr, now) : planned;
       if (!result.plan || hasErrors(result.diagnostics)) {
         ctx.printDiagnostics(result.diagnostics);
         ctx.setExitCode(EXIT_ERROR);

@@ -150,8 +150,9 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
 
   const result = await core.group('Planning', async () => {
     const manifests = readManifestFolder(inputs.manifests);
-    const planned = await planChanges(manifests, git?.snapshot ? new SnapshotTextReader(git.snapshot.source, git.snapshot.text) : await liveReader(inputs, env), new Date());
-    return git ? withPullRequest(planned, manifests, git) : planned;
+    const now = new Date();
+    const planned = await planChanges(manifests, git?.snapshot ? new SnapshotTextReader(git.snapshot.source, git.snapshot.text) : await liveReader(inputs, env), now);
+    return git ? withPullRequest(planned, manifests, git, now) : planned;
   });
   const folder = folderName(inputs.manifests);
   const marker = commentMarker(folder);

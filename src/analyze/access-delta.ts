@@ -22,6 +22,7 @@
  */
 import { addTo, cachedPer } from '../core/multimap.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
+import type { ChangeOrigin } from '../plan/plan.js';
 import { stableStringify, statementsOf, type PolicyJson } from '../core/policy.js';
 import type { IamState } from '../core/state.js';
 import { compileConditions } from '../evaluate/conditions.js';
@@ -34,6 +35,7 @@ import type { RequestContext } from '../evaluate/types.js';
 import { ALWAYS_ALLOWED_ACTION, SERVICE_REFUSALS, type ServiceRefusal } from '../evaluate/service-rules.js';
 import { hasPolicyVariable, intersectResourcePatterns, resourcePatternCovers } from '../evaluate/resource-patterns.js';
 import { formatPattern, resourceTypeIndex, type ResourceTypeIndex } from '../evaluate/resource-types.js';
+import { principalKeys, specializeDocument } from '../evaluate/specialize-policy.js';
 import { withSharedSources, type SharedSource } from './shared-source.js';
 
 /** One statement as a delta entry's building block. */
@@ -97,6 +99,8 @@ export interface AccessDelta {
   readonly revoked: readonly AccessEntry[];
   /** Added field: principals of this item that the change moves to another path, new ARN -> old ARN. */
   readonly movedFrom?: Readonly<Record<string, string>>;
+  /** Added field, with a pull request: whether the pull request causes this item, drift does, or both (see `Change.origin`). */
+  readonly origin?: ChangeOrigin;
   /**
    * Added field: the principals are exactly the members of this group (or the holders of this managed policy), and
    * the change reaches them only through it (see shared-source.ts): renderers tell the item as one line for it.
@@ -126,10 +130,26 @@ export function accessDeltas(before: IamState, after: IamState, principals: Iter
   const resolvers = { before: new PrincipalResolver(before), after: new PrincipalResolver(after) };
   const deltas: PrincipalDelta[] = [];
   for (const { arn, beforeArn } of principalPairs(principals, moves)) {
-    const delta = principalDelta(arn, resolvers.before.documents(beforeArn), resolvers.after.documents(arn), options);
+    const delta = principalDelta(arn, principalSide(resolvers.before, before, beforeArn), principalSide(resolvers.after, after, arn), options);
     if (delta) deltas.push(delta);
   }
   return withSharedSources(withMoves(groupDeltas(deltas), moves), before, after, moves);
+}
+
+/**
+ * The documents that apply to a principal, each as it reads for that principal: conditions and variables on the
+ * keys its requests always carry (its tags, ARN, type) resolved (src/evaluate/specialize-policy.ts). So retagging a
+ * principal changes its access exactly where a policy reads the tag. Undefined when the state has no such principal.
+ */
+export function principalSide(resolver: PrincipalResolver, state: IamState, arn: string): PrincipalSide {
+  const documents = resolver.documents(arn);
+  if (!documents) return undefined;
+  const keys = principalKeys(documents.entity, state.account);
+  const read = (d: NamedDocument): NamedDocument => {
+    const document = specializeDocument(d.document, keys);
+    return document === d.document ? d : { ...d, document };
+  };
+  return { identity: documents.identity.map(read), ...(documents.boundary ? { boundary: read(documents.boundary) } : {}) };
 }
 
 /** Each principal once, in ARN order, under its ARN after the change and the ARN it had before. */

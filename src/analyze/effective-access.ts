@@ -1,58 +1,104 @@
 /**
  * Effective access of the principals of one IAM state, asked as questions: can this user or role do this action
- * on this resource; can it assume that role. Answers come from the evaluation engine, with the request context an
- * attacker would have: the time is `now` (passed in, never read from the clock), MFA is present, the transport is
- * TLS, and the keys AWS sets from the principal are set. A condition that can never hold at `now` blocks a path; one
- * the caller can satisfy does not.
+ * on this resource; can it assume that role. Answers come from the evaluation engine over every request the principal
+ * could make (src/evaluate/request-space.ts): the keys AWS sets from the principal (its ARN, type, user name, tags)
+ * and from an IAM user or role it acts on (their tags) are fixed; the rest (source IP, region, MFA, TLS, user agent,
+ * request tags, the time from `now` on, passed in, never read from the clock) are the caller's to choose. A condition
+ * that can never hold from `now` on blocks a path; one the caller can satisfy does not.
  */
 import { addTo } from '../core/multimap.js';
 import { isAwsOwnedPath } from '../core/arn.js';
 import { statementsOf, type PolicyJson } from '../core/policy.js';
 import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
-import { compilePolicy, type CompiledPolicy } from '../evaluate/compile-policy.js';
-import { evaluate, hasStatementsFor, type EvaluateOptions } from '../evaluate/engine.js';
+import { prepareContext } from '../evaluate/context.js';
+import { allowPaths, decideSelected, decisionInSomeContext, evaluateInSomeContext, hasStatementsFor, selectStatements, type ChosenContextResult, type EvaluateOptions } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
+import { defaultContext, findContext, isPrincipalKey, isResourceTagKey, type ConditionEntry, type ContextSearch, type RequestSpace } from '../evaluate/request-space.js';
 import { ALWAYS_ALLOWED_ACTION } from '../evaluate/service-rules.js';
 import type { Decision, RequestContext } from '../evaluate/types.js';
+import { compiledTrust, type CompiledTrust } from './trust-principals.js';
+import { principalContext } from '../evaluate/specialize-policy.js';
 
 export type Principal = UserState | RoleState;
 
 export class EffectiveAccess {
   private readonly resolver: PrincipalResolver;
-  private readonly resolved = new Map<string, ResolvedPrincipal>();
-  private readonly reach = new Map<string, readonly RoleState[]>();
-  /** The caller picks the region: us-east-1 (where IAM lives) and every region a policy condition names. */
-  private readonly regions: readonly string[];
+  // By the principal value: a user as it would be with one more group (asMemberOf) is another principal.
+  private readonly resolved = new WeakMap<Principal, ResolvedPrincipal>();
+  private readonly reach = new WeakMap<Principal, readonly RoleState[]>();
 
   constructor(
     readonly state: IamState,
-    private readonly now: Date,
+    readonly now: Date,
     private readonly options: EvaluateOptions,
   ) {
     this.resolver = new PrincipalResolver(state);
-    this.regions = ['us-east-1', ...[...regionsNamedIn(state)].filter((r) => r !== 'us-east-1').sort()];
   }
+
+  /** The user as it would be after joining the group (one principal value per pair, so its answers are cached). */
+  asMemberOf(user: UserState, group: GroupState): UserState {
+    const key = `${user.arn}\u0000${group.name.toLowerCase()}`;
+    let member = this.members.get(key);
+    if (!member) this.members.set(key, (member = { ...user, groups: [...user.groups, group.name] }));
+    return member;
+  }
+
+  private readonly members = new Map<string, UserState>();
 
   /** Users and roles of the account that can act: AWS-owned roles are AWS's, not the account's. */
   principals(): Principal[] {
     return [...this.state.users.values(), ...[...this.state.roles.values()].filter((r) => !isAwsOwnedPath(r.path))];
   }
 
-  /** The decision in the most favourable region for the caller (Allowed if any region allows it). */
+  /** The decision for the most favourable request the principal can make (Allowed if any context it can present allows it). */
   decision(principal: Principal, action: string, resource: string, extra: RequestContext = {}): Decision {
     const resolved = this.resolve(principal);
     const service = action.slice(0, action.indexOf(':')).toLowerCase();
     if (!hasStatementsFor(resolved.policies, service) && action.toLowerCase() !== ALWAYS_ALLOWED_ACTION) return 'ImplicitlyDenied';
-    let first: Decision | undefined;
-    const noExtra = Object.keys(extra).length === 0;
-    for (const region of this.regions) {
-      const context = noExtra ? this.regionalContext(principal, region) : { ...this.contextOf(principal), 'aws:RequestedRegion': region, ...extra };
-      const decision = evaluate(resolved.policies, { principal: principal.arn, action, resource, context }, this.options).decision;
-      if (decision === 'Allowed') return decision;
-      first ??= decision;
-    }
-    return first!;
+    return decisionInSomeContext(resolved.policies, { principal: principal.arn, action, resource }, this.spaceFor(principal, resource, extra), this.options);
   }
+
+  /**
+   * The decision with the context that reaches it: for an Allowed, a request the principal can make that is allowed
+   * (its region, source, MFA, time...), so findings can say under which condition they hold.
+   */
+  judge(principal: Principal, action: string, resource: string, extra: RequestContext = {}): ChosenContextResult {
+    const resolved = this.resolve(principal);
+    const service = action.slice(0, action.indexOf(':')).toLowerCase();
+    if (!hasStatementsFor(resolved.policies, service) && action.toLowerCase() !== ALWAYS_ALLOWED_ACTION) return { decision: 'ImplicitlyDenied', matched: [], reason: 'no-allow', context: {}, complete: true };
+    return evaluateInSomeContext(resolved.policies, { principal: principal.arn, action, resource }, this.spaceFor(principal, resource, extra), this.options);
+  }
+
+  /**
+   * The keys a principal's requests cannot choose: its own (ARN, account, type, user name, tags), the question's
+   * (`extra`, such as iam:PassedToService), and the tags of the IAM user or role the request acts on.
+   */
+  spaceFor(principal: Principal, resource: string, extra: RequestContext = {}): RequestSpace {
+    const target = this.byArn().get(resource);
+    // The same principal asking about resources other than IAM users and roles, with nothing extra: one space.
+    const plain = !target && Object.keys(extra).length === 0;
+    if (plain) {
+      const cached = this.plainSpaces.get(principal);
+      if (cached) return cached;
+    }
+    const resourceTags: Record<string, string> = {};
+    if (target) {
+      for (const [key, value] of Object.entries(target.tags)) {
+        resourceTags[`aws:ResourceTag/${key}`] = value;
+        resourceTags[`iam:ResourceTag/${key}`] = value;
+      }
+    }
+    const extraKeys = new Set(Object.keys(extra).map((k) => k.toLowerCase()));
+    const space: RequestSpace = {
+      fixed: { ...this.contextOf(principal), ...resourceTags, ...extra },
+      isFixed: (key) => isPrincipalKey(key) || extraKeys.has(key) || (target !== undefined && isResourceTagKey(key)),
+      notBefore: this.now,
+    };
+    if (plain) this.plainSpaces.set(principal, space);
+    return space;
+  }
+
+  private readonly plainSpaces = new WeakMap<Principal, RequestSpace>();
 
   can(principal: Principal, action: string, resource: string, extra: RequestContext = {}): boolean {
     return this.decision(principal, action, resource, extra) === 'Allowed';
@@ -82,54 +128,73 @@ export class EffectiveAccess {
   private accountLists?: AccountLists;
 
   /**
-   * Whether the principal can assume the role: the trust policy must allow it and not deny it; in the same
-   * account a trust policy naming the principal's ARN suffices, while one naming the account (or "*") also needs
-   * the principal's own policies to allow sts:AssumeRole on the role.
+   * Whether the principal can assume the role, in some request it can make: the trust policy must allow it and no
+   * Deny (trust or its own) apply; in the same account a trust policy naming the principal's ARN suffices, while one
+   * naming the account (or "*") also needs the principal's own policies to allow sts:AssumeRole on the role. Trust
+   * and identity conditions are judged in one context: a trust requiring MFA and a policy denying it cannot both hold.
    */
   canAssume(principal: Principal, role: RoleState): boolean {
-    if (principal.arn === role.arn) return false;
-    const account = this.state.account;
-    const request = { principal: principal.arn, action: 'sts:AssumeRole', resource: role.arn, context: this.contextOf(principal) };
-    let namedDirectly = false;
-    let namedByAccount = false;
-    for (const { statement, compiled } of this.trustStatements(role)) {
-      const match = principalMatch(statement, principal.arn, account);
-      if (match === 'none') continue;
-      const decision = evaluate({ identity: [compiled] }, request, this.options).decision;
-      // A Deny that names the principal and applies blocks the role whatever else allows it.
-      if (decision === 'ExplicitlyDenied') return false;
-      if (decision === 'Allowed') {
-        if (match === 'arn') namedDirectly = true;
-        else namedByAccount = true;
-      }
-    }
-    const identity = this.decision(principal, 'sts:AssumeRole', role.arn);
-    if (identity === 'ExplicitlyDenied') return false;
-    return namedDirectly || (namedByAccount && identity === 'Allowed');
+    const question = this.assumeQuestion(principal, role);
+    if (!question) return false;
+    const found = findContext(question);
+    // A search cut short cannot prove the role out of reach: assume it can (findings err towards reporting).
+    return found.context !== undefined || !found.complete;
   }
 
-  private readonly trustCache = new Map<string, readonly { statement: Record<string, unknown>; compiled: CompiledPolicy }[]>();
-
   /**
-   * A role's trust statements, each compiled once on its own without its Principal (matched separately), in the
-   * trust policy's own version, so policy variables behave as they do everywhere else.
+   * "Can the principal assume the role in this context?", with the conditions a search over contexts needs; undefined
+   * when no trust statement admits the principal in any context (so it never can).
    */
-  private trustStatements(role: RoleState): readonly { statement: Record<string, unknown>; compiled: CompiledPolicy }[] {
-    let found = this.trustCache.get(role.arn);
-    if (!found) {
-      const version = role.trustPolicy.document['Version'];
-      found = statementsOf(role.trustPolicy.document).map((statement) => ({
-        statement,
-        compiled: compilePolicy(`trust policy of role ${role.name}`, { ...(version !== undefined ? { Version: version } : {}), Statement: [{ ...statement, Principal: undefined, NotPrincipal: undefined }] }),
-      }));
-      this.trustCache.set(role.arn, found);
+  assumeQuestion(principal: Principal, role: RoleState): AssumeQuestion | undefined {
+    if (principal.arn === role.arn) return undefined;
+    const account = this.state.account;
+    const byArn: CompiledTrust[] = [];
+    const byAccount: CompiledTrust[] = [];
+    const trustDenies: CompiledTrust[] = [];
+    for (const t of this.trustStatements(role)) {
+      if (!t.compiled.actionMatches('sts', 'assumerole')) continue;
+      const match = principalMatch(t.statement, principal.arn, account);
+      if (match === 'none') continue;
+      if (t.compiled.effect === 'Deny') trustDenies.push(t);
+      else (match === 'arn' ? byArn : byAccount).push(t);
     }
+    if (byArn.length === 0 && byAccount.length === 0) return undefined;
+    const space = this.spaceFor(principal, role.arn);
+    const selected = selectStatements(this.resolve(principal).policies, { action: 'sts:AssumeRole', resource: role.arn, context: defaultContext(space) }, this.options);
+    const identity = allowPaths(selected);
+    const conditions = (t: CompiledTrust): readonly ConditionEntry[] => t.compiled.conditions;
+    const paths = [...byArn.map((t) => ({ conditions: conditions(t) })), ...byAccount.flatMap((t) => identity.paths.map((p) => ({ conditions: [...conditions(t), ...p.conditions] })))];
+    const denies = [...trustDenies.map(conditions), ...identity.denies];
+    const fixed = space.fixed;
+    const decide = (free: RequestContext): boolean => {
+      // The principal's own keys are its own on this side, whatever context the question is asked in.
+      const context = { ...free, ...fixed };
+      const prepared = prepareContext(context);
+      if (trustDenies.some((t) => t.compiled.conditionHolds(prepared))) return false;
+      const own = decideSelected(selected, context).decision;
+      if (own === 'ExplicitlyDenied') return false;
+      return byArn.some((t) => t.compiled.conditionHolds(prepared)) || (own === 'Allowed' && byAccount.some((t) => t.compiled.conditionHolds(prepared)));
+    };
+    const admitting = (free: RequestContext): Record<string, unknown> | undefined => {
+      const prepared = prepareContext({ ...free, ...fixed });
+      const statement = [...byArn, ...byAccount].find((t) => t.compiled.conditionHolds(prepared))?.statement;
+      return statement?.['Condition'] as Record<string, unknown> | undefined;
+    };
+    return { paths, denies, space, decide, admitting };
+  }
+
+  private readonly trustCache = new Map<string, readonly CompiledTrust[]>();
+
+  /** A role's trust statements, compiled once (see `compiledTrust`). */
+  trustStatements(role: RoleState): readonly CompiledTrust[] {
+    let found = this.trustCache.get(role.arn);
+    if (!found) this.trustCache.set(role.arn, (found = compiledTrust(role)));
     return found;
   }
 
   /** Every role the principal can reach by assuming roles, directly or through a chain. */
   reachableRoles(principal: Principal): readonly RoleState[] {
-    const cached = this.reach.get(principal.arn);
+    const cached = this.reach.get(principal);
     if (cached) return cached;
     const seen = new Set<string>([principal.arn]);
     const found: RoleState[] = [];
@@ -143,7 +208,7 @@ export class EffectiveAccess {
         queue.push(role);
       }
     }
-    this.reach.set(principal.arn, found);
+    this.reach.set(principal, found);
     return found;
   }
 
@@ -173,6 +238,11 @@ export class EffectiveAccess {
 
   private index?: TrustIndex;
   private principalsByArn?: Map<string, Principal>;
+
+  /** The account's user or role with this ARN. */
+  principalByArn(arn: string): Principal | undefined {
+    return this.byArn().get(arn);
+  }
 
   private byArn(): Map<string, Principal> {
     this.principalsByArn ??= new Map(this.principals().map((p) => [p.arn, p]));
@@ -209,72 +279,77 @@ export class EffectiveAccess {
     return this.index;
   }
 
+  /**
+   * Whether some Allow of the principal's own policies can name an action of one of these services (lower case), by
+   * its text alone: an Action of the service, `*`, or a NotAction. A quick test before asking the engine; false means
+   * no request of those services is ever allowed.
+   */
+  mayAllowAny(principal: Principal, services: ReadonlySet<string>): boolean {
+    return this.resolver.documentsOf(principal).identity.some((d) => {
+      const allowed = servicesAllowed(d.document);
+      return allowed === 'any' || [...services].some((s) => allowed.has(s));
+    });
+  }
+
+  /** The documents of the policies that apply to the principal (identity and boundary), as the state holds them. */
+  documentsOf(principal: Principal): PolicyJson[] {
+    const documents = this.resolver.documentsOf(principal);
+    return [...documents.identity, ...(documents.boundary ? [documents.boundary] : [])].map((d) => d.document);
+  }
+
   /** Attached policies whose documents the state lacks: evaluation cannot see what they grant. */
   unknownPolicies(principal: Principal): readonly string[] {
     return this.resolve(principal).unknownPolicies;
   }
 
   private resolve(principal: Principal): ResolvedPrincipal {
-    let resolved = this.resolved.get(principal.arn);
+    let resolved = this.resolved.get(principal);
     if (!resolved) {
-      resolved = this.resolver.resolve(principal.arn)!;
-      this.resolved.set(principal.arn, resolved);
+      resolved = this.resolver.resolveEntity(principal);
+      this.resolved.set(principal, resolved);
     }
     return resolved;
   }
 
-  private readonly contexts = new Map<string, Record<string, string>>();
-
-  /** The principal's context in a region, built once: thousands of probes ask with the same one. */
-  private regionalContext(principal: Principal, region: string): Record<string, string> {
-    const key = `${principal.arn}\u0000${region}`;
-    let context = this.contexts.get(key);
-    if (!context) this.contexts.set(key, (context = { ...this.contextOf(principal), 'aws:RequestedRegion': region }));
-    return context;
-  }
-
+  /** The keys AWS sets from the principal itself, for every request it makes. */
   private contextOf(principal: Principal): Record<string, string> {
-    const iso = this.now.toISOString();
-    const context: Record<string, string> = {
-      'aws:CurrentTime': iso,
-      'aws:EpochTime': String(Math.floor(this.now.getTime() / 1000)),
-      'aws:TokenIssueTime': iso,
-      'aws:MultiFactorAuthPresent': 'true',
-      'aws:MultiFactorAuthAge': '0',
-      'aws:SecureTransport': 'true',
-      'aws:RequestedRegion': 'us-east-1',
-      'aws:PrincipalArn': principal.arn,
-      'aws:PrincipalAccount': this.state.account,
-      'aws:PrincipalType': principal.kind === 'user' ? 'User' : 'AssumedRole',
-    };
-    if (principal.kind === 'user') context['aws:username'] = principal.name;
-    for (const [key, value] of Object.entries(principal.tags)) context[`aws:PrincipalTag/${key}`] = value;
-    return context;
+    return principalContext(principal, this.state.account);
   }
 }
 
-/** Regions that conditions on aws:RequestedRegion name anywhere in the state (literal values only). */
-function regionsNamedIn(state: IamState): Set<string> {
-  const regions = new Set<string>();
-  const documents: PolicyJson[] = [
-    ...[...state.policies.values()].map((p) => p.document.document),
-    ...[...state.externalPolicies.values()].map((p) => p.document),
-    ...[...state.users.values(), ...state.groups.values(), ...state.roles.values()].flatMap((e) => Object.values(e.inlinePolicies).map((p) => p.document)),
-  ];
-  for (const document of documents) {
+/**
+ * Whether a principal can assume a role in a given request context, as a search over contexts asks it
+ * (`findContext`), with the trust statement's condition that admits it in a context (for saying under which).
+ */
+export interface AssumeQuestion extends ContextSearch {
+  readonly admitting: (context: RequestContext) => Record<string, unknown> | undefined;
+}
+
+
+const allowedServices = new WeakMap<PolicyJson, ReadonlySet<string> | 'any'>();
+
+/** The services whose actions a document's Allow statements can name (lower case), or 'any'. */
+function servicesAllowed(document: PolicyJson): ReadonlySet<string> | 'any' {
+  let found = allowedServices.get(document);
+  if (found === undefined) {
+    const services = new Set<string>();
+    let any = false;
     for (const statement of statementsOf(document)) {
-      const condition = statement['Condition'];
-      if (typeof condition !== 'object' || condition === null) continue;
-      for (const block of Object.values(condition as Record<string, unknown>)) {
-        if (typeof block !== 'object' || block === null) continue;
-        for (const [key, value] of Object.entries(block as Record<string, unknown>)) {
-          if (key.toLowerCase() !== 'aws:requestedregion') continue;
-          for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(v)) regions.add(v);
-        }
+      if (statement['Effect'] !== 'Allow') continue;
+      if (statement['Action'] === undefined) {
+        any = true; // NotAction: every action but some
+        break;
+      }
+      for (const action of (Array.isArray(statement['Action']) ? statement['Action'] : [statement['Action']]) as unknown[]) {
+        if (typeof action !== 'string') continue;
+        const colon = action.indexOf(':');
+        if (action === '*' || colon < 0) any = any || action === '*';
+        else services.add(action.slice(0, colon).toLowerCase());
       }
     }
+    allowedServices.set(document, (found = any ? 'any' : services));
   }
-  return regions;
+  return found;
 }
 
 export interface AccountLists {

@@ -9,10 +9,13 @@
  */
 import { isAwsOwnedPath } from '../core/arn.js';
 import type { AcceptedRisk } from '../core/finding-codes.js';
-import { isPlainObject, statementsOf } from '../core/policy.js';
+import { conditionWords } from '../core/condition-words.js';
+import type { ConditionEntry } from '../evaluate/request-space.js';
 import type { RoleState } from '../core/state.js';
 import { isPatternStringOperator } from '../core/condition-operators.js';
 import type { EffectiveAccess, Principal } from './effective-access.js';
+import type { RequestContext } from '../evaluate/types.js';
+import { accountOf, admitsSomeRequest, ANYONE, compiledTrust, outsiders, principalEntries, sideFor, type CompiledTrust } from './trust-principals.js';
 
 export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -28,16 +31,30 @@ export interface Finding {
   readonly targets?: readonly string[];
   /** Added field: the reason the Account manifest gives for accepting this risk; accepted risks never fail a run. */
   readonly accepted?: string;
+  /**
+   * Added field, on `PRIVESC_TO_ADMIN`: each way the principal can make itself an administrator, by the code that
+   * names that kind of path (PRIVESC_POLICY_ON_SELF, PRIVESC_CREATE_ACCESS_KEY for a user who is one, ...).
+   */
+  readonly paths?: readonly { readonly code: string; readonly summary: string; readonly targets?: readonly string[] }[];
 }
 
-/** Findings with the Account manifest's accepted risks marked (by principal ARN and code). */
+/**
+ * Findings with the Account manifest's accepted risks marked (by principal ARN and code). A path to administrator
+ * access is accepted as itself (PRIVESC_TO_ADMIN), or when every way it lists is (by their codes).
+ */
 export function withAcceptedRisks<F extends Finding>(findings: readonly F[], accepted: readonly AcceptedRisk[]): F[] {
   if (accepted.length === 0) return [...findings];
   const reasons = new Map(accepted.map((r) => [`${r.principal}|${r.code}`, r.reason]));
   return findings.map((f) => {
-    const reason = reasons.get(`${f.principal}|${f.code}`);
+    const reason = reasons.get(`${f.principal}|${f.code}`) ?? acceptedPaths(f, reasons);
     return reason === undefined ? f : { ...f, accepted: reason };
   });
+}
+
+function acceptedPaths(f: Finding, reasons: ReadonlyMap<string, string>): string | undefined {
+  if (!f.paths?.length) return undefined;
+  const each = f.paths.map((p) => reasons.get(`${f.principal}|${p.code}`));
+  return each.every((r) => r !== undefined) ? [...new Set(each)].join('; ') : undefined;
 }
 
 /**
@@ -81,67 +98,175 @@ const EXISTING_RESOURCE_PATHS: readonly { actions: readonly string[]; code: stri
 
 /**
  * Findings for the account, or only for the principals in `only` (and the trust of roles in it): a plan asks only
- * about the principals its changes can affect.
+ * about the principals its changes can affect (see src/analyze/plan-findings.ts).
  */
 export function findRisks(access: EffectiveAccess, only?: ReadonlySet<string>): Finding[] {
+  const risks = riskAnalysis(access);
   const findings: Finding[] = [];
-  const own = new Map<string, Finding[]>();
-  const ownRisks = (principal: Principal): Finding[] => {
-    let found = own.get(principal.arn);
-    if (!found) {
-      found = principalRisks(access, principal);
-      own.set(principal.arn, found);
-    }
-    return found;
-  };
-  const principals = access.principals().filter((p) => !only || only.has(p.arn));
-  for (const principal of principals) findings.push(...ownRisks(principal));
-  // Reaching a role that holds a serious risk of its own is that risk, one step removed.
-  for (const principal of principals) {
-    // An administrator gains nothing from another role.
-    if (ownRisks(principal).some((f) => f.code === 'FULL_ADMIN')) continue;
-    for (const role of access.reachableRoles(principal)) {
-      const worst = worstOf(ownRisks(role));
-      if (!worst || SEVERITY_ORDER.indexOf(worst.severity) > SEVERITY_ORDER.indexOf('high')) continue;
-      findings.push({
-        code: 'PRIVESC_ASSUME_STRONGER_ROLE',
-        severity: worst.severity,
-        principal: principal.arn,
-        summary: `can assume role ${role.name}, which ${worst.code === 'FULL_ADMIN' ? 'is an administrator' : `holds ${worst.code}`}`,
-        detail: `The role's trust policy lets this principal (or a role it reaches) assume it, and the role ${worst.summary}.`,
-        targets: [role.arn],
-      });
-    }
-  }
+  for (const principal of access.principals()) if (!only || only.has(principal.arn)) findings.push(...risks.findings(principal));
   for (const role of access.state.roles.values()) {
-    if (!isAwsOwnedPath(role.path) && (!only || only.has(role.arn))) findings.push(...trustRisks(role, access.state.account));
+    if (!isAwsOwnedPath(role.path) && (!only || only.has(role.arn))) findings.push(...trustRisks(role, access.state.account, access.now, access.trustStatements(role)));
   }
   return sortFindings(findings);
 }
 
-export function sortFindings(findings: readonly Finding[]): Finding[] {
+export function sortFindings<F extends Finding>(findings: readonly F[]): F[] {
   return [...findings].sort(
     (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || a.principal.localeCompare(b.principal) || a.code.localeCompare(b.code),
   );
 }
 
-function worstOf(findings: readonly Finding[]): Finding | undefined {
-  return sortFindings(findings)[0];
+/**
+ * One way a principal can gain more than it has: it gains any permission (a policy on itself), or what other
+ * principals can do (it takes them over, assumes them, passes them to code it runs, or joins a group).
+ */
+interface EscalationPath {
+  readonly code: string;
+  readonly summary: string;
+  readonly detail: string;
+  readonly targets: readonly string[];
+  readonly gains: 'anything' | readonly Principal[];
+  /** When what it gains is not administrator access. */
+  readonly severity: FindingSeverity;
+  /** Said after the summary when the path does not end in administrator access. */
+  readonly lesser?: string;
 }
 
-function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
-  const state = access.state;
-  const out: Finding[] = [];
-  const add = (code: string, severity: FindingSeverity, summary: string, detail: string, targets?: readonly string[]): void => {
-    out.push({ code, severity, principal: p.arn, summary, detail, ...(targets && targets.length ? { targets: targets.slice(0, 10) } : {}) });
-  };
+/** What one principal can do on its own: be an administrator, escalate, or hold lesser risks. */
+interface PrincipalFacts {
+  /** Allowed every action on every resource; `when` says under which condition, where one is needed. */
+  readonly admin?: { readonly when?: string };
+  readonly paths: readonly EscalationPath[];
+  readonly other: readonly Finding[];
+}
 
-  if (ADMIN_PROBES.every((action) => access.can(p, action, '*'))) {
-    add('FULL_ADMIN', 'critical', 'is an administrator: allowed every action on every resource', 'Its policies allow everything (as AdministratorAccess does). Grant only the services it needs.');
-    return out; // every escalation below is implied
+/**
+ * The account's risks as a graph: each principal's own facts, and whether it can make itself an administrator,
+ * which holds when it is one, or has a path that gains anything, or gains a principal that can. Facts are computed
+ * once per principal (value) and kept with the EffectiveAccess they judge.
+ */
+class RiskAnalysis {
+  private readonly facts = new Map<Principal, PrincipalFacts>();
+  private readonly admins = new Map<Principal, boolean>();
+
+  constructor(private readonly access: EffectiveAccess) {}
+
+  factsOf(p: Principal): PrincipalFacts {
+    let found = this.facts.get(p);
+    if (!found) this.facts.set(p, (found = principalFacts(this.access, p, this)));
+    return found;
   }
 
+  /** Whether the principal can make itself an administrator, through any chain of paths. */
+  canBecomeAdmin(p: Principal): boolean {
+    const known = this.admins.get(p);
+    if (known !== undefined) return known;
+    // Every principal reachable through paths, then the least fixed point over them (chains may loop).
+    const seen = new Set<Principal>([p]);
+    const order: Principal[] = [p];
+    for (let i = 0; i < order.length; i++) {
+      for (const path of this.factsOf(order[i]!).paths) {
+        if (path.gains === 'anything') continue;
+        for (const t of path.gains) {
+          if (seen.has(t) || this.admins.has(t)) continue;
+          seen.add(t);
+          order.push(t);
+        }
+      }
+    }
+    const admin = new Set<Principal>();
+    const holds = (x: Principal): boolean => admin.has(x) || this.admins.get(x) === true;
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const x of order) {
+        if (admin.has(x)) continue;
+        const f = this.factsOf(x);
+        if (f.admin || f.paths.some((path) => path.gains === 'anything' || path.gains.some(holds))) {
+          admin.add(x);
+          changed = true;
+        }
+      }
+    }
+    for (const x of order) this.admins.set(x, admin.has(x));
+    return admin.has(p);
+  }
+
+  findings(p: Principal): Finding[] {
+    const f = this.factsOf(p);
+    const finding = (code: string, severity: FindingSeverity, summary: string, detail: string, targets: readonly string[] = [], paths?: readonly EscalationPath[]): Finding => ({
+      code,
+      severity,
+      principal: p.arn,
+      summary,
+      detail,
+      ...(targets.length ? { targets: [...new Set(targets)].slice(0, 10) } : {}),
+      ...(paths ? { paths: paths.map((x) => ({ code: x.code, summary: x.summary, ...(x.targets.length ? { targets: x.targets.slice(0, 10) } : {}) })) } : {}),
+    });
+    if (f.admin) return [finding('FULL_ADMIN', 'critical', `is an administrator: allowed every action on every resource${f.admin.when ? `, ${f.admin.when}` : ''}`, 'Its policies allow everything (as AdministratorAccess does). Grant only the services it needs.')];
+    // Paths that end in administrator access, each with only the targets through which they do.
+    const toAdmin = f.paths.flatMap((path): EscalationPath[] => {
+      if (path.gains === 'anything') return [path];
+      const admins = path.gains.filter((t) => this.canBecomeAdmin(t));
+      // Targets and what each gives go in step (a group and its member-to-be; a user and itself).
+      if (admins.length === 0) return [];
+      return [{ ...path, summary: `${path.summary}, ${whichAdmin(path, admins, (t) => this.factsOf(t).admin !== undefined)}`, targets: path.targets.filter((_arn, i) => admins.includes((path.gains as readonly Principal[])[i]!)) }];
+    });
+    if (toAdmin.length) {
+      const ways = toAdmin.map((x) => x.summary);
+      const detail = toAdmin.map((x) => `${x.code}: ${x.summary}${x.targets.length ? ` (${x.targets.slice(0, 3).join(', ')}${x.targets.length > 3 ? ', ...' : ''})` : ''}.`).join(' ');
+      return [finding('PRIVESC_TO_ADMIN', 'critical', `can make itself an administrator: ${ways[0]}${ways.length > 1 ? ` (and ${ways.length - 1} more way${ways.length > 2 ? 's' : ''})` : ''}`, `${detail} Remove the permissions these paths use, or bound them (a permissions boundary, conditions on the targets).`, toAdmin.flatMap((x) => x.targets), toAdmin)];
+    }
+    return [...f.paths.map((x) => finding(x.code, x.severity, `${x.summary}${x.lesser ?? ''}`, x.detail, x.targets)), ...f.other];
+  }
+}
+
+/** How a path's targets make it one to administrator access: `which is an administrator`, `2 of which can ...`. */
+function whichAdmin(path: EscalationPath, admins: readonly Principal[], isAdmin: (p: Principal) => boolean): string {
+  const all = admins.length === path.gains.length;
+  if (path.code === 'PRIVESC_ADD_USER_TO_GROUP') return all && admins.length === 1 ? 'which would make it an administrator' : `${all ? 'each' : `${admins.length} of which`} would make it an administrator`;
+  if (all && admins.length === 1) return `which ${isAdmin(admins[0]!) ? 'is an administrator' : 'can make itself an administrator'}`;
+  return all ? 'all of which can make themselves administrators' : `${admins.length} of which can make ${admins.length === 1 ? 'itself an administrator' : 'themselves administrators'}`;
+}
+
+const analyses = new WeakMap<EffectiveAccess, RiskAnalysis>();
+
+/** The risk analysis of one EffectiveAccess: made once, dropped with it. */
+function riskAnalysis(access: EffectiveAccess): RiskAnalysis {
+  let found = analyses.get(access);
+  if (!found) analyses.set(access, (found = new RiskAnalysis(access)));
+  return found;
+}
+
+/**
+ * The actions whose targets are other principals, groups or policies: a principal allowed none of them on any
+ * resource, and assuming no role, has findings that depend on its own policies alone.
+ */
+export const TARGETING_ACTIONS = [
+  'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:AttachUserPolicy', 'iam:PutUserPolicy', 'iam:AttachGroupPolicy', 'iam:PutGroupPolicy',
+  'iam:AddUserToGroup', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:CreateAccessKey', 'iam:CreateLoginProfile',
+  'iam:UpdateLoginProfile', 'iam:PassRole', 'sts:AssumeRole',
+] as const;
+
+function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalysis): PrincipalFacts {
+  const state = access.state;
+  if (ADMIN_PROBES.every((action) => access.can(p, action, '*'))) {
+    // Under which condition (the Allows that decide the first probe, in the request that shows it).
+    const entries = access.judge(p, ADMIN_PROBES[0]!, '*').conditions ?? [];
+    return { admin: entries.length ? { when: conditionWords(blockOf(entries)) } : {}, paths: [], other: [] }; // every escalation is implied
+  }
+  const paths: EscalationPath[] = [];
+  const other: Finding[] = [];
+  const path = (code: string, severity: FindingSeverity, summary: string, detail: string, targets: readonly string[], gains: EscalationPath['gains']): void => {
+    paths.push({ code, severity, summary, detail, targets, gains });
+  };
+  const add = (code: string, severity: FindingSeverity, summary: string, detail: string, targets?: readonly string[]): void => {
+    other.push({ code, severity, principal: p.arn, summary, detail, ...(targets && targets.length ? { targets: targets.slice(0, 10) } : {}) });
+  };
+  const byArn = (arns: readonly string[]): Principal[] => arns.map((arn) => access.principalByArn(arn)).filter((x): x is Principal => x !== undefined);
+
   const lists = access.lists;
+  const isOwn = p.kind === 'user' ? state.users.get(p.name.toLowerCase()) === p : state.roles.get(p.name.toLowerCase()) === p;
   const groups = p.kind === 'user' ? p.groups.map((g) => state.groups.get(g.toLowerCase())).filter((g) => g !== undefined) : [];
   const groupArns = groups.map((g) => g.arn);
   const ownPolicies = [...new Set([...p.managedPolicies, ...groups.flatMap((g) => g.managedPolicies), ...(p.permissionsBoundary ? [p.permissionsBoundary] : [])])].filter((arn) => lists.customerPolicies.has(arn));
@@ -150,32 +275,45 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
   // Target lists are built only when the principal can perform the action on some resource at all.
   const otherUsers = (): string[] => lists.users.filter((arn) => arn !== p.arn);
   const otherGroups = (): string[] => lists.groups.map((g) => g.arn).filter((arn) => !groupArns.includes(arn));
-  const allRoleArns = (): string[] => lists.roles.map((r) => r.arn);
+  const allRoleArns = (): string[] => lists.roles.filter((r) => r.arn !== p.arn).map((r) => r.arn);
   const unreachableRoles = (): string[] => lists.roles.filter((r) => r.arn !== p.arn && !reachableArns.has(r.arn)).map((r) => r.arn);
 
   const onOwnPolicy = access.allowedOn(p, 'iam:CreatePolicyVersion', ownPolicies);
-  if (onOwnPolicy.length) add('PRIVESC_CREATE_POLICY_VERSION', 'critical', 'can rewrite a policy that applies to itself (iam:CreatePolicyVersion)', 'A new default version of its own managed policy can grant it anything.', onOwnPolicy);
+  if (onOwnPolicy.length) path('PRIVESC_CREATE_POLICY_VERSION', 'critical', 'can rewrite a policy that applies to itself (iam:CreatePolicyVersion)', 'A new default version of its own managed policy can grant it anything.', onOwnPolicy, 'anything');
   const setDefault = access.allowedOn(p, 'iam:SetDefaultPolicyVersion', ownPolicies);
   if (setDefault.length) add('PRIVESC_SET_DEFAULT_POLICY_VERSION', 'medium', 'can switch a policy that applies to itself to another version (iam:SetDefaultPolicyVersion)', 'Any older version of its policy can become the one in force; the snapshot holds only the default version, so what older versions grant is unseen.', setDefault);
 
   const self = p.arn;
   if (p.kind === 'user') {
     const onSelf = ['iam:AttachUserPolicy', 'iam:PutUserPolicy'].filter((a) => access.can(p, a, self));
-    if (onSelf.length) add('PRIVESC_POLICY_ON_SELF', 'critical', `can give itself any permission (${onSelf.join(', ')})`, 'It may attach or write a policy on its own user, such as AdministratorAccess.', [self]);
+    if (onSelf.length) path('PRIVESC_POLICY_ON_SELF', 'critical', `can give itself any permission (${onSelf.join(', ')})`, 'It may attach or write a policy on its own user, such as AdministratorAccess.', [self], 'anything');
     const onGroup = ['iam:AttachGroupPolicy', 'iam:PutGroupPolicy'].flatMap((a) => access.allowedOn(p, a, groupArns));
-    if (onGroup.length) add('PRIVESC_POLICY_ON_OWN_GROUP', 'critical', 'can give its own group any permission (iam:AttachGroupPolicy / iam:PutGroupPolicy)', 'It may attach or write a policy on a group it belongs to.', [...new Set(onGroup)]);
-    const withPolicies = (): string[] => lists.groups.filter((g) => !groupArns.includes(g.arn) && (g.managedPolicies.length > 0 || Object.keys(g.inlinePolicies).length > 0)).map((g) => g.arn);
-    const strongerGroups = access.allowedOn(p, 'iam:AddUserToGroup', withPolicies);
-    if (strongerGroups.length) add('PRIVESC_ADD_USER_TO_GROUP', 'critical', 'can add itself to groups with more permissions (iam:AddUserToGroup)', 'Joining a group gives it the group\'s policies.', strongerGroups);
+    if (onGroup.length) path('PRIVESC_POLICY_ON_OWN_GROUP', 'critical', 'can give its own group any permission (iam:AttachGroupPolicy / iam:PutGroupPolicy)', 'It may attach or write a policy on a group it belongs to.', [...new Set(onGroup)], 'anything');
+    // Joining a group gives it the group's policies: what it can then do is what it would be as a member. (Judged for
+    // the account's own users: a member-to-be joining yet another group is not followed further.)
+    if (isOwn) {
+      const withPolicies = (): string[] => lists.groups.filter((g) => !groupArns.includes(g.arn) && (g.managedPolicies.length > 0 || Object.keys(g.inlinePolicies).length > 0)).map((g) => g.arn);
+      const joinable = access.allowedOn(p, 'iam:AddUserToGroup', withPolicies);
+      if (joinable.length) {
+        const members = joinable.map((arn) => access.asMemberOf(p, lists.groups.find((g) => g.arn === arn)!));
+        path('PRIVESC_ADD_USER_TO_GROUP', 'high', `can add itself to ${joinable.length === 1 ? 'a group' : `${joinable.length} groups`} with more permissions (iam:AddUserToGroup)`, 'Joining a group gives it the group\'s policies.', joinable, members);
+      }
+    }
   } else {
     const onSelf = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].filter((a) => access.can(p, a, self));
-    if (onSelf.length) add('PRIVESC_POLICY_ON_SELF', 'critical', `can give itself any permission (${onSelf.join(', ')})`, 'It may attach or write a policy on its own role, such as AdministratorAccess.', [self]);
+    if (onSelf.length) path('PRIVESC_POLICY_ON_SELF', 'critical', `can give itself any permission (${onSelf.join(', ')})`, 'It may attach or write a policy on its own role, such as AdministratorAccess.', [self], 'anything');
   }
   const onReachable = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].flatMap((a) => access.allowedOn(p, a, reachable.map((r) => r.arn)));
-  if (onReachable.length) add('PRIVESC_POLICY_ON_ASSUMABLE_ROLE', 'critical', 'can give any permission to a role it can assume (iam:AttachRolePolicy / iam:PutRolePolicy)', 'It may attach a policy to the role and then assume it.', [...new Set(onReachable)]);
+  if (onReachable.length) path('PRIVESC_POLICY_ON_ASSUMABLE_ROLE', 'critical', 'can give any permission to a role it can assume (iam:AttachRolePolicy / iam:PutRolePolicy)', 'It may attach a policy to the role and then assume it.', [...new Set(onReachable)], 'anything');
 
   const trustEdit = access.allowedOn(p, 'iam:UpdateAssumeRolePolicy', allRoleArns);
-  if (trustEdit.length) add('PRIVESC_UPDATE_ASSUME_ROLE_POLICY', 'critical', 'can make roles trust it (iam:UpdateAssumeRolePolicy)', 'A trust policy naming its ARN lets it assume the role without any other permission in this account.', trustEdit);
+  if (trustEdit.length) {
+    // A trust policy naming it lets it assume the role: it gains the role's permissions, and any permission when it
+    // may also change the role's policies.
+    const writable = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].flatMap((a) => access.allowedOn(p, a, trustEdit));
+    if (writable.length) path('PRIVESC_UPDATE_ASSUME_ROLE_POLICY', 'critical', 'can make roles trust it and give them any permission (iam:UpdateAssumeRolePolicy with iam:AttachRolePolicy / iam:PutRolePolicy)', 'It may name itself in the role\'s trust policy, attach a policy to the role, and assume it.', [...new Set(writable)], 'anything');
+    path('PRIVESC_UPDATE_ASSUME_ROLE_POLICY', 'high', `can make ${trustEdit.length === 1 ? 'a role' : `${trustEdit.length} roles`} trust it (iam:UpdateAssumeRolePolicy)`, 'A trust policy naming its ARN lets it assume the role, and act with its permissions, without any other permission in this account.', trustEdit, byArn(trustEdit));
+  }
 
   for (const [action, code, what] of [
     ['iam:CreateAccessKey', 'PRIVESC_CREATE_ACCESS_KEY', 'create access keys for'],
@@ -183,7 +321,43 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
     ['iam:UpdateLoginProfile', 'PRIVESC_UPDATE_LOGIN_PROFILE', 'change console passwords of'],
   ] as const) {
     const users = access.allowedOn(p, action, otherUsers);
-    if (users.length) add(code, 'high', `can ${what} ${users.length} other user${users.length === 1 ? '' : 's'} (${action})`, 'It can sign in as those users and act with their permissions.', users);
+    if (users.length) path(code, 'high', `can ${what} ${users.length} other user${users.length === 1 ? '' : 's'} (${action})`, 'It can sign in as those users and act with their permissions.', users, byArn(users));
+  }
+
+  const viaCompute: { name: string; way: readonly string[]; roles: string[] }[] = [];
+  for (const compute of COMPUTE_SERVICES) {
+    const way = compute.ways.find((actions) => actions.every((a) => access.can(p, a, '*')));
+    if (!way) continue;
+    const trusting = (): string[] => lists.roles.filter((r) => r.arn !== p.arn && trustsService(access, r, compute.service)).map((r) => r.arn);
+    const roles = access.allowedOn(p, 'iam:PassRole', trusting, { 'iam:PassedToService': compute.service });
+    if (roles.length) viaCompute.push({ name: compute.name, way, roles });
+  }
+  if (viaCompute.length) {
+    const roles = [...new Set(viaCompute.flatMap((v) => v.roles))];
+    path(
+      'PRIVESC_PASS_ROLE_TO_COMPUTE',
+      'high',
+      `can run its own code as other roles through ${viaCompute.map((v) => v.name).join(', ')} (iam:PassRole)`,
+      viaCompute.map((v) => `${v.name}: ${v.way.join(' + ')} with iam:PassRole on ${v.roles.length} role${v.roles.length === 1 ? '' : 's'}`).join('; '),
+      roles,
+      byArn(roles),
+    );
+  }
+  // Reaching a role that holds a path of its own (or is an administrator) is that path, one step removed.
+  const stronger = reachable.filter((r) => {
+    const facts = risks.factsOf(r);
+    return facts.admin !== undefined || facts.paths.length > 0;
+  });
+  if (stronger.length) {
+    paths.push({
+      code: 'PRIVESC_ASSUME_STRONGER_ROLE',
+      severity: 'high',
+      summary: `can assume ${stronger.length === 1 ? `role ${stronger[0]!.name}` : `${stronger.length} roles`}`,
+      lesser: `, which can escalate further`,
+      detail: 'The role\'s trust policy lets this principal (or a role it reaches) assume it, and the role holds an escalation path of its own.',
+      targets: stronger.map((r) => r.arn),
+      gains: stronger,
+    });
   }
 
   const others = [
@@ -191,94 +365,116 @@ function principalRisks(access: EffectiveAccess, p: Principal): Finding[] {
     ...(['iam:AttachGroupPolicy', 'iam:PutGroupPolicy', ...(p.kind === 'role' ? ['iam:AddUserToGroup'] : [])] as const).flatMap((a) => access.allowedOn(p, a, otherGroups)),
     ...(['iam:AttachRolePolicy', 'iam:PutRolePolicy'] as const).flatMap((a) => access.allowedOn(p, a, unreachableRoles)),
   ];
-  if (others.length && !out.some((f) => f.severity === 'critical')) {
+  if (others.length) {
     add('PERMISSIONS_OF_OTHERS', 'medium', 'can change the permissions of other users, groups or roles', 'It cannot use them directly, but whoever holds those principals gains what it grants.', [...new Set(others)]);
   }
-
-  const viaCompute: { name: string; way: readonly string[]; roles: string[] }[] = [];
-  for (const compute of COMPUTE_SERVICES) {
-    const way = compute.ways.find((actions) => actions.every((a) => access.can(p, a, '*')));
-    if (!way) continue;
-    const trusting = (): string[] => lists.roles.filter((r) => r.arn !== p.arn && trustsService(r, compute.service)).map((r) => r.arn);
-    const roles = access.allowedOn(p, 'iam:PassRole', trusting, { 'iam:PassedToService': compute.service });
-    if (roles.length) viaCompute.push({ name: compute.name, way, roles });
+  for (const existing of EXISTING_RESOURCE_PATHS) {
+    if (existing.actions.every((a) => access.can(p, a, '*'))) add(existing.code, 'medium', `can ${existing.what}`, 'Whether such resources exist is not in an IAM snapshot; if they do, this is an escalation path.');
   }
-  if (viaCompute.length) {
-    add(
-      'PRIVESC_PASS_ROLE_TO_COMPUTE',
-      'high',
-      `can run its own code as other roles through ${viaCompute.map((v) => v.name).join(', ')} (iam:PassRole)`,
-      viaCompute.map((v) => `${v.name}: ${v.way.join(' + ')} with iam:PassRole on ${v.roles.length} role${v.roles.length === 1 ? '' : 's'}`).join('; '),
-      [...new Set(viaCompute.flatMap((v) => v.roles))],
-    );
-  }
-  for (const path of EXISTING_RESOURCE_PATHS) {
-    if (path.actions.every((a) => access.can(p, a, '*'))) add(path.code, 'medium', `can ${path.what}`, 'Whether such resources exist is not in an IAM snapshot; if they do, this is an escalation path.');
-  }
-  if (access.can(p, 'iam:PassRole', `arn:aws:iam::${state.account}:role/iam-gitops-any-role`)) {
+  if (access.can(p, 'iam:PassRole', `arn:aws:iam::${state.account}:role/iam-gitops-any-role`, { 'iam:PassedToService': 'iam-gitops-any-service.amazonaws.com' })) {
     add('PASS_ROLE_WILDCARD', 'medium', 'can pass any role to any service (iam:PassRole on *)', 'Restrict iam:PassRole to the roles it must pass, and iam:PassedToService to their services.');
   }
-  return out;
+  return { paths, other };
 }
 
-function trustsService(role: RoleState, service: string): boolean {
-  return statementsOf(role.trustPolicy.document).some((s) => {
-    if (s['Effect'] !== 'Allow' || !isPlainObject(s['Principal'])) return false;
-    const services = (s['Principal'] as Record<string, unknown>)['Service'];
-    return (Array.isArray(services) ? services : [services]).includes(service);
-  });
+/** Condition entries as a Condition block (operator -> key -> values), for words. */
+function blockOf(entries: readonly ConditionEntry[]): Record<string, Record<string, unknown>> {
+  const block: Record<string, Record<string, unknown>> = {};
+  for (const e of entries) block[e.operator] = { ...(block[e.operator] ?? {}), [e.written]: e.values.length === 1 ? e.values[0] : e.values };
+  return block;
 }
 
-/** Risks in who may assume a role: anyone, another account without an external id, OIDC without a subject. */
-export function trustRisks(role: RoleState, account: string): Finding[] {
+/** Whether the service can assume the role (its trust admits it for sts:AssumeRole in some request). */
+function trustsService(access: EffectiveAccess, role: RoleState, service: string): boolean {
+  const trust = access.trustStatements(role);
+  const named = trust.some((t) => principalEntries(t.statement['Principal']).some(([type, id]) => type === 'Service' && id.toLowerCase() === service));
+  if (!named) return false;
+  const [serviceWho] = outsiders([role], access.state.account).filter((o) => o.type === 'Service' && o.shown.toLowerCase() === service);
+  return serviceWho !== undefined && admitsSomeRequest(trust, serviceWho, {}, [], access.now) !== undefined;
+}
+
+/** Keys that say who a caller is: a stranger has its own values for them (or none), never the ones a policy names. */
+const STRANGER: RequestContext = {
+  'aws:PrincipalAccount': '999999999990',
+  'aws:PrincipalArn': 'arn:aws:iam::999999999990:role/iam-gitops-stranger',
+  'aws:PrincipalOrgID': 'o-iamgitopsstranger',
+  'aws:PrincipalOrgPaths': 'o-iamgitopsstranger/r-none/',
+  'aws:userid': 'AROAIAMGITOPSSTRANGER:session',
+};
+const STRANGER_LACKS = ['aws:SourceAccount', 'aws:SourceArn', 'aws:SourceOrgID', 'aws:SourceOrgPaths', 'aws:PrincipalTag', 'aws:username'];
+const UNKNOWN_EXTERNAL_ID = 'iam-gitops-unknown-external-id';
+
+/**
+ * Web identity providers that are not an IAM OIDC provider (no client id list for STS to check the token's audience
+ * against), with the claim that names the application a token was issued to.
+ */
+const AUDIENCE_CLAIMS: Readonly<Record<string, string>> = {
+  'accounts.google.com': 'accounts.google.com:aud',
+  'cognito-identity.amazonaws.com': 'cognito-identity.amazonaws.com:aud',
+  'graph.facebook.com': 'graph.facebook.com:app_id',
+  'www.amazon.com': 'www.amazon.com:app_id',
+};
+
+/**
+ * Risks in who may assume a role, judged over every request a would-be assumer can make (a condition any caller
+ * meets protects nothing): anyone; all of another account without an external id; every identity of an OIDC
+ * provider (no subject pinned) or of a web identity provider (no audience pinned); a wildcard OIDC subject.
+ */
+export function trustRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[] = compiledTrust(role)): Finding[] {
   const out: Finding[] = [];
   const add = (code: string, severity: FindingSeverity, summary: string, detail: string): void => {
     out.push({ code, severity, principal: role.arn, summary, detail });
   };
-  for (const s of statementsOf(role.trustPolicy.document)) {
-    if (s['Effect'] !== 'Allow') continue;
-    const condition = isPlainObject(s['Condition']) ? (s['Condition'] as Record<string, Record<string, unknown>>) : {};
-    const conditionKeys = Object.values(condition).flatMap((block) => (isPlainObject(block) ? Object.keys(block).map((k) => k.toLowerCase()) : []));
-    const principal = s['Principal'];
-    const aws = principal === '*' ? ['*'] : isPlainObject(principal) ? toList((principal as Record<string, unknown>)['AWS']) : [];
-    if (aws.includes('*')) {
-      add('TRUST_ANYONE', conditionKeys.length ? 'high' : 'critical', `role ${role.name} trusts every AWS principal ("*")${conditionKeys.length ? ', limited only by conditions' : ''}`, 'Anyone with an AWS account can try to assume it. Name the accounts or roles that need it.');
+  const who = outsiders([role], account);
+  const guarded = (statement: CompiledTrust): string => (statement.compiled.conditions.length ? `; its conditions (${statement.compiled.conditions.map((e) => e.written).join(', ')}) are met by any caller` : '');
+
+  const anyone = who.find((o) => o.type === 'AWS' && o.shown === ANYONE && trust.some((t) => principalEntries(t.statement['Principal']).some(([type, id]) => type === 'AWS' && id === '*')));
+  if (anyone) {
+    const stranger = { ...STRANGER };
+    const blind = admitsSomeRequest(trust, anyone, { ...stranger, 'sts:ExternalId': UNKNOWN_EXTERNAL_ID }, STRANGER_LACKS, now) ?? admitsSomeRequest(trust, anyone, stranger, [...STRANGER_LACKS, 'sts:ExternalId'], now);
+    if (blind) {
+      add('TRUST_ANYONE', 'critical', `role ${role.name} trusts every AWS principal ("*")${guarded(blind.statement)}`, 'Anyone with an AWS account can assume it. Name the accounts or roles that need it.');
+    } else if (admitsSomeRequest(trust, anyone, stranger, STRANGER_LACKS, now)) {
+      add('TRUST_ANYONE', 'high', `role ${role.name} trusts every AWS principal ("*"), limited only by an sts:ExternalId`, 'Anyone with an AWS account who learns the external id can assume it. Name the accounts or roles that need it.');
     }
-    const external = aws.map(accountOf).filter((a): a is string => a !== undefined && a !== account);
-    if (external.length && !conditionKeys.includes('sts:externalid')) {
-      add('TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID', 'high', `role ${role.name} trusts all of account ${[...new Set(external)].join(', ')} without an sts:ExternalId condition`, 'Any principal of that account that its own policies allow can assume this role (the confused-deputy problem). Require sts:ExternalId, or name a role instead of the account.');
-    }
-    const federated = isPlainObject(principal) ? toList((principal as Record<string, unknown>)['Federated']) : [];
-    for (const provider of federated.filter((f) => f.includes(':oidc-provider/'))) {
-      const host = provider.split(':oidc-provider/')[1]!;
-      const subKey = `${host}:sub`.toLowerCase();
-      // Only positive string operators pin the subject (StringNotEquals admits everyone else). Of those, only the
-      // Like forms read * and ? as wildcards: under StringEquals, "repo:acme/*" is the literal text.
-      const pinning = Object.entries(condition).flatMap(([operator, block]) =>
-        isPlainObject(block) && /^(For(Any|All)Value:)?String(Equals|EqualsIgnoreCase|Like)(IfExists)?$/.test(operator)
-          ? Object.entries(block).filter(([k]) => k.toLowerCase() === subKey).map(([, v]) => ({ operator, values: toList(v) }))
-          : [],
-      );
-      const patterns = pinning.filter((p) => isPatternStringOperator(p.operator)).flatMap((p) => p.values.filter((v) => /[*?]/.test(v)));
-      if (pinning.length === 0) {
-        add('TRUST_OIDC_WITHOUT_SUBJECT', 'critical', `role ${role.name} trusts ${host} without a condition on its subject (sub)`, `Every identity of ${host} (for GitHub: every repository of every owner) can assume it. Add a StringEquals condition on ${host}:sub.`);
-      } else if (patterns.length > 0) {
+  }
+  const external = who.filter((o) => o.type === 'AWS' && o.shown !== ANYONE && o.shown.endsWith(':root') && accountOf(o.shown) !== account);
+  const withoutId = external.filter((o) => admitsSomeRequest(trust, o, { 'sts:ExternalId': UNKNOWN_EXTERNAL_ID }, [], now) ?? admitsSomeRequest(trust, o, {}, ['sts:ExternalId'], now));
+  if (withoutId.length) {
+    add('TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID', 'high', `role ${role.name} trusts all of account ${withoutId.map((o) => accountOf(o.shown)).join(', ')} without an sts:ExternalId condition`, 'Any principal of that account that its own policies allow can assume this role (the confused-deputy problem). Require sts:ExternalId, or name a role instead of the account.');
+  }
+  for (const provider of who.filter((o) => o.type === 'Federated' && o.shown !== ANYONE)) {
+    const id = provider.shown;
+    if (id.includes(':oidc-provider/')) {
+      const host = id.split(':oidc-provider/')[1]!;
+      const subKey = `${host}:sub`;
+      const anySubject = admitsSomeRequest(trust, provider, { [subKey]: 'iam-gitops-any-subject' }, [], now) ?? admitsSomeRequest(trust, provider, {}, [subKey], now);
+      if (anySubject) {
+        add('TRUST_OIDC_WITHOUT_SUBJECT', 'critical', `role ${role.name} trusts ${host} without a condition on its subject (sub)${guarded(anySubject.statement)}`, `Every identity of ${host} (for GitHub: every repository of every owner) can assume it. Add a StringEquals condition on ${host}:sub.`);
+        continue;
+      }
+      const patterns = wildcardSubjects(sideFor(trust, provider).allows, subKey.toLowerCase());
+      if (patterns.length > 0) {
         // A wildcard before the repository is pinned admits other repositories or owners; after it, other branches.
         const broad = patterns.some((v) => v.startsWith('*') || v.startsWith('?') || /^repo:[^/]*[*?]/.test(v) || /^repo:[^/]+\/[^:]*[*?]/.test(v));
         add('TRUST_OIDC_WILDCARD_SUBJECT', broad ? 'high' : 'medium', `role ${role.name} trusts ${host} with a wildcard subject (${patterns.join(', ')})`, broad ? 'The pattern admits other repositories or owners. Pin the repository and, for deploy roles, the branch or environment.' : 'The pattern admits every branch, tag, pull request and environment of the repository. Pin the branch or environment that deploys.');
+      }
+    } else if (!id.startsWith('arn:')) {
+      const audienceKey = AUDIENCE_CLAIMS[id.toLowerCase()] ?? `${id}:aud`;
+      const anyApp = admitsSomeRequest(trust, provider, { [audienceKey]: 'iam-gitops-any-application' }, [], now) ?? admitsSomeRequest(trust, provider, {}, [audienceKey], now);
+      if (anyApp) {
+        add('TRUST_WEB_IDENTITY_WITHOUT_AUDIENCE', 'critical', `role ${role.name} trusts ${id} without a condition on the token's audience (${audienceKey})${guarded(anyApp.statement)}`, `A token ${id} issued to any application, anyone's, can assume it: STS does not check the audience of this provider. Add a StringEquals condition on ${audienceKey} with your application's id.`);
       }
     }
   }
   return out;
 }
 
-function toList(value: unknown): string[] {
-  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string');
+/** The wildcard subjects of the statements admitting an OIDC provider: patterns under StringLike (and its forms). */
+function wildcardSubjects(allows: readonly CompiledTrust[], subKey: string): string[] {
+  // Only positive pattern operators read * and ? as wildcards: under StringEquals, "repo:acme/*" is the literal text.
+  return [...new Set(allows.flatMap((t) => t.compiled.conditions.filter((e) => e.key === subKey && isPatternStringOperator(e.operator) && !/Not/i.test(e.operator)).flatMap((e) => e.values.filter((v) => /[*?]/.test(v)))))];
 }
 
-function accountOf(principal: string): string | undefined {
-  if (/^\d{12}$/.test(principal)) return principal;
-  const m = /^arn:aws[\w-]*:iam::(\d{12}):root$/.exec(principal);
-  return m?.[1];
-}
+
 

@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { IamState } from '../core/state.js';
 import { PrincipalResolver } from '../evaluate/principal-policies.js';
 import { withSharedSources } from './shared-source.js';
-import { groupDeltas, principalDelta, principalPairs, withMoves, type AccessDelta, type AccessDeltaOptions, type PrincipalDelta, type PrincipalSide } from './access-delta.js';
+import { groupDeltas, principalDelta, principalPairs, principalSide, withMoves, type AccessDelta, type AccessDeltaOptions, type PrincipalDelta, type PrincipalSide } from './access-delta.js';
 
 /** The work a worker is sent: every principal's documents on both sides, and the claim table. */
 export interface AccessDeltaWork {
@@ -87,11 +87,7 @@ export class AccessDeltaWorkers {
    */
   run(before: IamState, after: IamState, principals: Iterable<string>, options: AccessDeltaOptions, moves: ReadonlyMap<string, string> = new Map()): AccessDeltaJob {
     const resolvers = { before: new PrincipalResolver(before), after: new PrincipalResolver(after) };
-    const sideOf = (resolver: PrincipalResolver, arn: string): PrincipalSide => {
-      const documents = resolver.documents(arn);
-      return documents && { identity: documents.identity, ...(documents.boundary ? { boundary: documents.boundary } : {}) };
-    };
-    const work = principalPairs(principals, moves).map(({ arn, beforeArn }) => ({ arn, before: sideOf(resolvers.before, beforeArn), after: sideOf(resolvers.after, arn) }));
+    const work = principalPairs(principals, moves).map(({ arn, beforeArn }) => ({ arn, before: principalSide(resolvers.before, before, beforeArn), after: principalSide(resolvers.after, after, arn) }));
     const chunks = Math.ceil(work.length / CHUNK_SIZE);
     const claims = new Int32Array(new SharedArrayBuffer(Math.max(chunks, 1) * Int32Array.BYTES_PER_ELEMENT));
     const results: (readonly PrincipalDelta[] | undefined)[] = new Array(chunks).fill(undefined);

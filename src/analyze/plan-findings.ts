@@ -3,9 +3,9 @@
  * after (the planned state), for the principals the change can affect, each with the changes that touch it.
  */
 import type { IamState } from '../core/state.js';
-import type { Change, Plan } from '../plan/plan.js';
+import type { Change, ChangeOrigin, Plan } from '../plan/plan.js';
 import { EffectiveAccess } from './effective-access.js';
-import { findRisks, SEVERITY_ORDER, sortFindings, type Finding, type FindingSeverity } from './findings.js';
+import { findRisks, SEVERITY_ORDER, sortFindings, TARGETING_ACTIONS, type Finding, type FindingSeverity } from './findings.js';
 
 export interface PlanFinding extends Finding {
   /**
@@ -22,6 +22,8 @@ export interface PlanFinding extends Finding {
   readonly severityChange?: { readonly from: FindingSeverity; readonly to: FindingSeverity };
   /** Added field: the principal's ARN before the change, when the change moves it to another path. */
   readonly movedFrom?: string;
+  /** Added field, with a pull request: the pull request's own finding, or drift's (apply would revert it anyway). */
+  readonly origin?: ChangeOrigin;
 }
 
 /**
@@ -30,29 +32,75 @@ export interface PlanFinding extends Finding {
  */
 export function planFindings(plan: Plan, beforeAccess: EffectiveAccess, afterAccess: EffectiveAccess, affected: ReadonlySet<string>, moves: ReadonlyMap<string, string> = new Map()): PlanFinding[] {
   if (plan.changes.length === 0) return [];
+  // Findings are the account's (law: exactly audit after minus audit before), judged where they can differ.
+  const judged = principalsToJudge([beforeAccess, afterAccess], affected, moves);
   const before = beforeAccess.state;
   const after = afterAccess.state;
   const renamed = (arn: string): string => moves.get(arn) ?? arn;
   const previous = new Map([...moves].map(([old, now]) => [now, old]));
-  // The risk's identity: the same path to the same targets, whatever its severity.
-  const key = (f: Finding): string => `${f.code}|${f.principal}|${[...(f.targets ?? [])].sort().join(',')}`;
-  const was = new Map(findRisks(beforeAccess, affected).map((f) => ({ ...f, principal: renamed(f.principal), ...(f.targets ? { targets: f.targets.map(renamed) } : {}) })).map((f) => [key(f), f]));
-  const is = new Map(findRisks(afterAccess, affected).map((f) => [key(f), f]));
-  const causes = (principal: string): string[] => causesFor(principal, previous.get(principal), plan, [before, after]);
+  const key = findingIdentity;
+  const was = new Map(findRisks(beforeAccess, judged).map((f) => ({ ...f, principal: renamed(f.principal), ...(f.targets ? { targets: f.targets.map(renamed) } : {}) })).map((f) => [key(f), f]));
+  const is = new Map(findRisks(afterAccess, judged).map((f) => [key(f), f]));
+  const causes = (f: Finding): string[] => [...new Set(relatedChanges(f, previous.get(f.principal), plan, [before, after]).map(describe))];
   const moved = (principal: string): { movedFrom?: string } => (previous.has(principal) ? { movedFrom: previous.get(principal)! } : {});
   const out: PlanFinding[] = [];
   for (const [k, f] of is) {
     const old = was.get(k);
-    if (!old) out.push({ ...f, change: 'introduced', causes: causes(f.principal), ...moved(f.principal) });
+    if (!old) out.push({ ...f, change: 'introduced', causes: causes(f), ...moved(f.principal) });
     else if (old.severity !== f.severity) {
       const raised = SEVERITY_ORDER.indexOf(f.severity) < SEVERITY_ORDER.indexOf(old.severity);
       const shown = raised ? f : { ...f, severity: old.severity };
-      out.push({ ...shown, change: raised ? 'introduced' : 'removed', severityChange: { from: old.severity, to: f.severity }, causes: causes(f.principal), ...moved(f.principal) });
+      out.push({ ...shown, change: raised ? 'introduced' : 'removed', severityChange: { from: old.severity, to: f.severity }, causes: causes(f), ...moved(f.principal) });
     }
   }
-  for (const [k, f] of was) if (!is.has(k)) out.push({ ...f, change: 'removed', causes: causes(f.principal), ...moved(f.principal) });
+  for (const [k, f] of was) if (!is.has(k)) out.push({ ...f, change: 'removed', causes: causes(f), ...moved(f.principal) });
   out.push(...removedBoundaries(plan));
   return sortFindings(out) as PlanFinding[];
+}
+
+/**
+ * A risk's identity across two states: the same path to the same targets, whatever its severity. Being able to make
+ * oneself an administrator is one risk however many ways there are to it.
+ */
+export function findingIdentity(f: Finding): string {
+  return `${f.code}|${f.principal}|${f.code === 'PRIVESC_TO_ADMIN' ? '' : [...(f.targets ?? [])].sort().join(',')}`;
+}
+
+/**
+ * The principals whose findings can differ between the two sides: those whose own permissions the change can alter
+ * (`affected`), every principal allowed an action that targets other principals, groups or policies on either side
+ * (its paths run through them, and their power carries through), and whoever can assume a role among these (its
+ * findings include the role's), transitively. Everyone else's findings depend on its own, unchanged, policies.
+ */
+export function principalsToJudge(accesses: readonly EffectiveAccess[], affected: ReadonlySet<string>, moves: ReadonlyMap<string, string> = new Map()): Set<string> {
+  const judged = new Set<string>(affected);
+  for (const [old, now] of moves) {
+    if (affected.has(old) || affected.has(now)) [old, now].forEach((arn) => judged.add(arn));
+  }
+  const services = new Set(TARGETING_ACTIONS.map((a) => a.slice(0, a.indexOf(':')).toLowerCase()));
+  for (const access of accesses) {
+    for (const p of access.principals()) {
+      if (judged.has(p.arn) || !access.mayAllowAny(p, services)) continue;
+      if (TARGETING_ACTIONS.some((action) => access.decision(p, action, '*') !== 'ImplicitlyDenied')) judged.add(p.arn);
+    }
+  }
+  // Whoever can reach a judged role: its findings include what the role can do.
+  let grown = true;
+  while (grown) {
+    grown = false;
+    for (const access of accesses) {
+      for (const role of access.lists.roles) {
+        if (!judged.has(role.arn)) continue;
+        for (const p of access.possibleAssumers(role)) {
+          if (!judged.has(p.arn) && access.canAssume(p, role)) {
+            judged.add(p.arn);
+            grown = true;
+          }
+        }
+      }
+    }
+  }
+  return judged;
 }
 
 /**
@@ -81,25 +129,60 @@ export function affectedPrincipals(plan: Plan, accesses: readonly EffectiveAcces
   return affected;
 }
 
-function causesFor(principal: string, previousArn: string | undefined, plan: Plan, states: readonly IamState[]): string[] {
-  const related = new Set<string>([principal, ...(previousArn ? [previousArn] : [])]);
+/**
+ * The changes that may cause a finding: those of its principal's own entities (the principal, its groups, policies
+ * and boundary) and of the entities its paths go through (their targets, and theirs), on either side.
+ */
+function relatedChanges(finding: Finding, previousArn: string | undefined, plan: Plan, states: readonly IamState[]): Change[] {
+  const related = new Set<string>([finding.principal, ...(previousArn ? [previousArn] : [])]);
+  const through = [...(finding.targets ?? []), ...(finding.paths ?? []).flatMap((p) => p.targets ?? [])];
+  for (const arn of through) related.add(arn);
   for (const state of states) {
-    const entity = [...state.users.values(), ...state.roles.values()].find((e) => e.arn === principal || e.arn === previousArn);
-    if (!entity) continue;
-    for (const arn of entity.managedPolicies) related.add(arn);
-    if (entity.permissionsBoundary) related.add(entity.permissionsBoundary);
-    if (entity.kind === 'user') {
-      for (const g of entity.groups) {
-        const group = state.groups.get(g.toLowerCase());
-        if (group) [group.arn, ...group.managedPolicies].forEach((a) => related.add(a));
+    for (const arn of [finding.principal, ...(previousArn ? [previousArn] : []), ...through]) {
+      const entity = [...state.users.values(), ...state.roles.values(), ...state.groups.values()].find((e) => e.arn === arn);
+      if (!entity) continue;
+      for (const policy of entity.managedPolicies) related.add(policy);
+      if (entity.kind !== 'group' && entity.permissionsBoundary) related.add(entity.permissionsBoundary);
+      if (entity.kind === 'user') {
+        for (const g of entity.groups) {
+          const group = state.groups.get(g.toLowerCase());
+          if (group) [group.arn, ...group.managedPolicies].forEach((a) => related.add(a));
+        }
       }
     }
   }
-  return [...new Set(plan.changes.filter((c) => related.has(c.arn) && c.replacedBy === undefined).map(describe))];
+  return plan.changes.filter((c) => (related.has(c.arn) || (c.previousArn !== undefined && related.has(c.previousArn))) && c.replacedBy === undefined);
+}
+
+/**
+ * What a finding's severity would be in the state the plan leads to, without one of its changes (undefined: the
+ * finding would not hold). Supplied by the caller, which can build that state.
+ */
+export type SeverityWithout = (change: Change, finding: PlanFinding) => FindingSeverity | undefined;
+
+/** At most this many candidate causes of one finding are tried one by one; past it, all are named. */
+const CAUSES_TRIED = 12;
+
+/**
+ * The changes that really cause each finding: of the changes that may (see relatedChanges), those without which it
+ * would not be as the plan says (not introduced, not removed, not at that severity). Where no single one is needed
+ * (two changes each enough on their own), all the candidates are named.
+ */
+export function attributeCauses(findings: readonly PlanFinding[], plan: Plan, severityWithout: SeverityWithout): PlanFinding[] {
+  const byDescription = new Map(plan.changes.map((c) => [describe(c), c]));
+  return findings.map((f) => {
+    if (f.code === 'BOUNDARY_REMOVED' || f.causes.length < 2 || f.causes.length > CAUSES_TRIED) return f;
+    const severityAfter: FindingSeverity | undefined = f.change === 'introduced' ? f.severity : f.severityChange ? f.severityChange.to : undefined;
+    const needed = f.causes.filter((d) => {
+      const change = byDescription.get(d);
+      return change !== undefined && severityWithout(change, f) !== severityAfter;
+    });
+    return needed.length ? { ...f, causes: needed } : f;
+  });
 }
 
 /** `update group developers`; `replace role deploy` for the create half of a replacement (its delete half is omitted). */
-function describe(change: Change): string {
+export function describe(change: Change): string {
   return `${change.replaces !== undefined ? 'replace' : change.action} ${change.kind} ${change.name}`;
 }
 

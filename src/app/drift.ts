@@ -10,7 +10,7 @@ import { driftView } from '../analyze/drift-view.js';
 import { orderFindings } from '../analyze/finding-order.js';
 import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
-import type { TrustDelta } from '../analyze/trust-delta.js';
+import type { TrustDelta, TrustGrant } from '../analyze/trust-delta.js';
 import { protectedMatcher } from '../core/arn.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { stableStringify } from '../core/policy.js';
@@ -73,11 +73,17 @@ export function driftFingerprint(report: Plan): string {
   const content = {
     changes: report.changes.map((c) => ({ action: c.action, kind: c.kind, arn: c.arn, details: c.details })),
     access: access.sort((a, b) => a.principals.join().localeCompare(b.principals.join())),
-    trust: (report.trust as readonly TrustDelta[]).map((t) => ({ role: t.role, gained: t.gained, lost: t.lost })).sort((a, b) => a.role.localeCompare(b.role)),
+    trust: (report.trust as readonly TrustDelta[]).map((t) => ({ role: t.role, gained: t.gained.map(grantScope), lost: t.lost.map(grantScope) })).sort((a, b) => a.role.localeCompare(b.role)),
     findings: (report.findings as readonly PlanFinding[]).map((f) => `${f.change} ${f.severity} ${f.code} ${f.principal} ${(f.targets ?? []).join(',')}`).sort(),
     unmanaged: [...report.unmanaged].sort(),
   };
   return createHash('sha256').update(stableStringify(content)).digest('hex').slice(0, 16);
+}
+
+/** Who a trust grant admits and when, without its example request. */
+function grantScope(grant: TrustGrant): Omit<TrustGrant, 'example'> {
+  const { example: _example, ...scope } = grant;
+  return scope;
 }
 
 /** An entry's requests (what it allows, where, when), without the statements behind it or its example. */

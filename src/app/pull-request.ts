@@ -12,9 +12,17 @@ import { adoptedDrift, classifyChanges } from '../plan/change-origin.js';
 import { diffStates } from '../plan/diff-states.js';
 import type { Change, Plan, PullRequestContext } from '../plan/plan.js';
 import type { PullRequestGit } from '../git/pull-request-git.js';
-import { validateManifests, type PlanResult } from './use-cases.js';
+import { analyzeChanges, validateManifests, type PlanResult } from './use-cases.js';
+import type { AccessDelta, AccessEntry } from '../analyze/access-delta.js';
+import { findingIdentity, type PlanFinding } from '../analyze/plan-findings.js';
+import type { TrustDelta, TrustGrant } from '../analyze/trust-delta.js';
+import { stableStringify } from '../core/policy.js';
+import { fingerprintState } from '../core/fingerprint.js';
+import { completeAwsManagedPolicies } from '../live/complete-managed-policies.js';
+import { plannedState } from '../plan/planned-state.js';
+import type { ChangeOrigin, PullRequestEffect } from '../plan/plan.js';
 
-export async function withPullRequest(result: PlanResult, head: ManifestSource, pr: PullRequestGit): Promise<PlanResult> {
+export async function withPullRequest(result: PlanResult, head: ManifestSource, pr: PullRequestGit, now: Date): Promise<PlanResult> {
   if (!result.plan || !result.context) return result;
   const plan = result.plan;
   const changed = new Map(pr.context.files.filter((f) => f.status !== 'deleted').map((f) => [f.path, f]));
@@ -39,7 +47,15 @@ export async function withPullRequest(result: PlanResult, head: ManifestSource, 
   const baseSources = base.desired.sources;
   const changes = classifyChanges(plan.changes, baseDiff.plan.changes, (c) => filesBehind(c, baseSources.get(sourceKey(c.kind, c.name))?.().file));
   const adopted = adoptedDrift(plan.changes, baseDiff.plan.changes).filter((c) => c.replacedBy === undefined);
-  return finish(result, plan, changes, { ...pr.context, ...(adopted.length ? { adopted: adopted.map((c) => ({ action: c.action, kind: c.kind, name: c.name })) } : {}) });
+  // The pull request's own effect: its manifests planned against live IAM as the base's manifests would leave it.
+  // What live IAM has beyond that is drift apply reverts whether or not the pull request merges.
+  const live = result.context.live;
+  const baseApplied = completeAwsManagedPolicies(plannedState(live, base.desired, baseDiff.plan), loadAwsManagedPolicies());
+  const own = await analyzeChanges(result.context.desired, { state: baseApplied, source: `${live.source} with the base's manifests applied`, fingerprint: fingerprintState(baseApplied), notes: [] }, now);
+  const effect = own.plan ? { access: own.plan.access as readonly AccessDelta[], trust: own.plan.trust as readonly TrustDelta[], findings: own.plan.findings as readonly PlanFinding[] } : undefined;
+  const context: PullRequestContext = { ...pr.context, ...(adopted.length ? { adopted: adopted.map((c) => ({ action: c.action, kind: c.kind, name: c.name })) } : {}), ...(effect ? { effect } : {}) };
+  const classified = effect ? withOrigins({ ...plan, changes }, effect) : { ...plan, changes };
+  return finish(result, classified, classified.changes, context);
 
   /** The pull request's files behind a change: its manifest (now, or before the pull request deleted or moved it) and the documents it reads. */
   function filesBehind(change: Change, baseFile: string | undefined): string[] {
@@ -51,6 +67,38 @@ export async function withPullRequest(result: PlanResult, head: ManifestSource, 
     if (baseFile && deleted.has(baseFile) && !files.includes(baseFile)) files.push(baseFile);
     return files;
   }
+}
+
+/**
+ * Each access item, trust item and finding of the plan marked with its origin, as changes are: the pull request's
+ * own (its effect has it, the same), drift (its effect lacks it), or both (its effect has part of it).
+ */
+export function withOrigins(plan: Plan, effect: PullRequestEffect): Plan {
+  const own = { access: effect.access as readonly AccessDelta[], trust: effect.trust as readonly TrustDelta[], findings: effect.findings as readonly PlanFinding[] };
+  const originOf = (own: boolean, same: boolean): ChangeOrigin => (!own ? 'drift' : same ? 'pull-request' : 'pull-request+drift');
+  const scope = (d: { granted: readonly AccessEntry[]; revoked: readonly AccessEntry[] }): string => stableStringify([d.granted.map(entryScope), d.revoked.map(entryScope)]);
+  const ownAccess = new Map(own.access.flatMap((d) => d.principals.map((p) => [p, scope(d)] as const)));
+  const access = (plan.access as readonly AccessDelta[]).map((d): AccessDelta => {
+    const origins = new Set(d.principals.map((p) => originOf(ownAccess.has(p), ownAccess.get(p) === scope(d))));
+    return { ...d, origin: origins.size === 1 ? [...origins][0]! : 'pull-request+drift' };
+  });
+  const grants = (t: TrustDelta): string => stableStringify([t.gained.map(grantScope), t.lost.map(grantScope)]);
+  const ownTrust = new Map(own.trust.map((t) => [t.role, grants(t)]));
+  const trust = (plan.trust as readonly TrustDelta[]).map((t): TrustDelta => ({ ...t, origin: originOf(ownTrust.has(t.role), ownTrust.get(t.role) === grants(t)) }));
+  const ownFindings = new Set(own.findings.map((f) => `${f.change} ${f.severity} ${findingIdentity(f)}`));
+  const findings = (plan.findings as readonly PlanFinding[]).map((f): PlanFinding => ({ ...f, origin: ownFindings.has(`${f.change} ${f.severity} ${findingIdentity(f)}`) ? 'pull-request' : 'drift' }));
+  return { ...plan, access, trust, findings };
+}
+
+/** An entry's requests (what, where, when), without its reasons or example. */
+function entryScope(entry: AccessEntry): string {
+  const { because: _because, example: _example, ...scope } = entry;
+  return stableStringify(scope);
+}
+
+function grantScope(grant: TrustGrant): string {
+  const { example: _example, ...scope } = grant;
+  return stableStringify(scope);
 }
 
 function finish(result: PlanResult, plan: Plan, changes: readonly Change[], context: PullRequestContext, note?: ReturnType<typeof warning>): PlanResult {

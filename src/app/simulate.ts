@@ -2,6 +2,7 @@
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import { error, hasErrors, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
 import { evaluate } from '../evaluate/engine.js';
+import { principalContext } from '../evaluate/specialize-policy.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
 import type { NumberedRequest, SimulatedRequest } from '../evaluate/request-lines.js';
 import type { EvaluationRequest, EvaluationResult } from '../evaluate/types.js';
@@ -66,11 +67,14 @@ export async function simulate(live: LiveReader, manifests: ManifestSource | und
   if (hasErrors(diagnostics)) return { diagnostics, against };
 
   const options = { isWildcardOnlyAction: (action: string) => catalog.isWildcardOnly(action) };
+  // A request on an IAM user or role carries its tags (aws:ResourceTag/*, iam:ResourceTag/*), as AWS sets them.
+  const taggedEntities = new Map([...state.users.values(), ...state.roles.values()].map((e) => [e.arn, e.tags]));
+  const resourceTags = (resource: string): Record<string, string> => Object.fromEntries(Object.entries(taggedEntities.get(resource) ?? {}).flatMap(([k, v]) => [[`aws:ResourceTag/${k}`, v], [`iam:ResourceTag/${k}`, v]]));
   const results = requests.map(({ line, request }): SimulatedRequest => {
     const principal = resolved.get(request.principal)!;
     const resource = resources.get(line)!;
     const derived = derivedContext(resource, request.context);
-    const evaluated = { ...request, resource, context: { ...defaultContext(principal), ...derived, ...request.context } };
+    const evaluated = { ...request, resource, context: { ...defaultContext(principal), ...resourceTags(resource), ...derived, ...request.context } };
     const onSomeResource = resource === '*' && !catalog.isWildcardOnly(request.action);
     return { line, request: evaluated, result: evaluate(principal.policies, evaluated, options), derived, onSomeResource };
   });
@@ -92,14 +96,5 @@ function derivedContext(resource: string, given: Readonly<Record<string, unknown
  * so that policies using ${aws:username} or aws:PrincipalTag work without spelling them out. Given keys win.
  */
 function defaultContext(principal: ResolvedPrincipal): Record<string, string> {
-  const entity = principal.entity;
-  const account = entity.arn.split(':')[4] ?? '';
-  const context: Record<string, string> = {
-    'aws:PrincipalArn': entity.arn,
-    'aws:PrincipalAccount': account,
-    'aws:PrincipalType': entity.kind === 'user' ? 'User' : 'AssumedRole',
-  };
-  if (entity.kind === 'user') context['aws:username'] = entity.name;
-  for (const [key, value] of Object.entries(entity.tags)) context[`aws:PrincipalTag/${key}`] = value;
-  return context;
+  return principalContext(principal.entity, principal.entity.arn.split(':')[4] ?? '');
 }

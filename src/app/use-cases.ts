@@ -14,11 +14,13 @@ import { plannedState } from '../plan/planned-state.js';
 import { EffectiveAccess } from '../analyze/effective-access.js';
 import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
 import type { AcceptedRisk } from '../core/finding-codes.js';
-import { affectedPrincipals, planFindings } from '../analyze/plan-findings.js';
+import { affectedPrincipals, attributeCauses, findingIdentity, planFindings, type SeverityWithout } from '../analyze/plan-findings.js';
 import { orderFindings } from '../analyze/finding-order.js';
 import { AccessDeltaWorkers } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
-import { movedArns, type Plan } from '../plan/plan.js';
+import { resourceTagDeltas, withPrincipalDeltas } from '../analyze/resource-tag-deltas.js';
+import { movedArns, type Change, type Plan } from '../plan/plan.js';
+import type { EvaluateOptions } from '../evaluate/engine.js';
 import type { IamState } from '../core/state.js';
 import { fingerprintState } from '../core/fingerprint.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -64,29 +66,65 @@ export async function planChanges(manifests: ManifestSource, live: LiveReader, n
   const large = liveRead.state.users.size + liveRead.state.roles.size >= LARGE_ACCOUNT_PRINCIPALS;
   const workers = AccessDeltaWorkers.start(large ? {} : { workers: 0 });
   try {
-    const [validated, catalog] = await Promise.all([validateManifests(manifests, { lintLimit: PLAN_LINT_LIMIT }), loadActionCatalog()]);
+    const validated = await validateManifests(manifests, { lintLimit: PLAN_LINT_LIMIT });
     if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
     const liveState = await withPolicyTags(liveRead, validated.desired, live);
-    const diffed = diffStates(validated.desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
-    if (!diffed.plan) return { diagnostics: [...validated.diagnostics, ...diffed.diagnostics] };
-    const after = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
-    const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
-    const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
-    const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
-    // The workers compute access deltas while this thread judges findings and trust (without workers, it computes
-    // them itself when asked for the result).
-    const moves = movedArns(diffed.plan);
-    const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog }, moves);
-    const findings = orderFindings(withAcceptedRisks(planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves), validated.desired.account.acceptedRisks));
-    const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
-    // While the workers finish: the fingerprints the plan records.
-    void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
-    const access = await accessJob.result();
-    const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...validated.diagnostics, ...diffed.plan.diagnostics], tool: { name: TOOL_NAME, version: TOOL_VERSION } };
-    return { plan, diagnostics: plan.diagnostics, context: { desired: validated.desired, live: liveState, after, liveAccess: beforeAccess } };
+    return await analyzeChanges(validated.desired, liveState, now, { workers, diagnostics: validated.diagnostics });
   } finally {
     await workers.close();
   }
+}
+
+/**
+ * The plan of validated manifests against a live state, with what it does: access and trust deltas and the findings
+ * it introduces or removes. `workers` (started by the caller) compute access deltas for large accounts.
+ */
+export async function analyzeChanges(desired: DesiredState, liveState: LiveState, now: Date, extras: { workers?: AccessDeltaWorkers; diagnostics?: readonly Diagnostic[] } = {}): Promise<PlanResult> {
+  const catalog = await loadActionCatalog();
+  const diagnostics = extras.diagnostics ?? [];
+  const workers = extras.workers ?? AccessDeltaWorkers.start({ workers: 0 });
+  const diffed = diffStates(desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
+  if (!diffed.plan) return { diagnostics: [...diagnostics, ...diffed.diagnostics] };
+  const after = completeAwsManagedPolicies(plannedState(liveState, desired, diffed.plan), loadAwsManagedPolicies());
+  const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
+  const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
+  const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
+  // The workers compute access deltas while this thread judges findings and trust (without workers, it computes
+  // them itself when asked for the result).
+  const moves = movedArns(diffed.plan);
+  const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog }, moves);
+  const judged = planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves);
+  const findings = orderFindings(withAcceptedRisks(attributeCauses(judged, diffed.plan, severityWithout(diffed.plan, liveState, desired, now, options)), desired.account.acceptedRisks));
+  const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
+  // While the workers finish: the fingerprints the plan records.
+  void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
+  // Access that follows the tags of the IAM users and roles it acts on, where the change retags them.
+  const access = withPrincipalDeltas(await accessJob.result(), resourceTagDeltas(beforeAccess, afterAccess, catalog, moves));
+  const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...diagnostics, ...diffed.plan.diagnostics], tool: { name: TOOL_NAME, version: TOOL_VERSION } };
+  return { plan, diagnostics: plan.diagnostics, context: { desired, live: liveState, after, liveAccess: beforeAccess } };
+}
+
+/**
+ * A finding's severity in the state the plan leads to without one change (and its other half, for a replacement):
+ * that state judged once per change asked about, the finding's principal looked up under the ARN it has there.
+ */
+function severityWithout(plan: Plan, live: LiveState, desired: DesiredState, now: Date, options: EvaluateOptions): SeverityWithout {
+  const states = new Map<Change, EffectiveAccess>();
+  return (change, finding) => {
+    let access = states.get(change);
+    if (!access) {
+      const rest = plan.changes.filter((c) => c !== change && !(change.replaces !== undefined && c.replacedBy === change.arn));
+      states.set(change, (access = new EffectiveAccess(completeAwsManagedPolicies(plannedState(live, desired, { ...plan, changes: rest }), loadAwsManagedPolicies()), now, options)));
+    }
+    // Without its own move, the principal is where it was.
+    const was = change.arn === finding.principal ? (change.previousArn ?? change.replaces) : undefined;
+    const renamed = (arn: string): string => (arn === was ? finding.principal : arn);
+    const wanted = findingIdentity(finding);
+    const found = findRisks(access, new Set([finding.principal, ...(was ? [was] : [])]))
+      .map((f) => ({ ...f, principal: renamed(f.principal), ...(f.targets ? { targets: f.targets.map(renamed) } : {}) }))
+      .find((f) => findingIdentity(f) === wanted);
+    return found?.severity;
+  };
 }
 
 /**

@@ -132,8 +132,13 @@ export function jsonNestingOffset(text: string): number | undefined {
  * block and flow collections, keys that are collections, every document.
  */
 export function yamlNestingOffset(text: string): number | undefined {
+  return nestingOffsetOfTokens(new Parser().parse(text));
+}
+
+/** `yamlNestingOffset` of a text already parsed into `yaml`'s syntax tree (its tokens are then reused). */
+export function nestingOffsetOfTokens(tokens: Iterable<CST.Token>): number | undefined {
   const stack: { token: CST.Token; depth: number }[] = [];
-  for (const token of new Parser().parse(text)) {
+  for (const token of tokens) {
     stack.push({ token, depth: 0 });
     while (stack.length > 0) {
       const { token: t, depth } = stack.pop()!;

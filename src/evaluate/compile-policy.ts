@@ -8,6 +8,7 @@ import { compileWildcard, type Matcher } from '../core/wildcard.js';
 import { compileConditions, type ConditionTest } from './conditions.js';
 import type { PreparedContext } from './context.js';
 import { compileResource, type PreparedResource, type ResourceTest } from './resources.js';
+import { conditionEntries, type ConditionEntry } from './request-space.js';
 
 export interface CompiledStatement {
   readonly policy: string;
@@ -18,6 +19,8 @@ export interface CompiledStatement {
   readonly actionMatches: (service: string, action: string) => boolean;
   readonly resourceMatches: (resource: PreparedResource, context: PreparedContext, wildcardOnlyAction: boolean) => boolean;
   readonly conditionHolds: ConditionTest;
+  /** The statement's conditions, one entry per operator and key (none when it has no Condition). */
+  readonly conditions: readonly ConditionEntry[];
 }
 
 export interface CompiledPolicy {
@@ -48,6 +51,7 @@ export function compilePolicy(name: string, document: PolicyJson): CompiledPolic
       // Most statements are ruled out by their actions; compile the rest only when a request gets that far.
       resourceMatches: lazyResources(() => compileResources(statement, effect, variables)),
       conditionHolds: lazyConditions(() => compileConditions(statement['Condition'], variables)),
+      conditions: statement['Condition'] === undefined ? NO_CONDITIONS : conditionEntries(statement['Condition'], variables),
     };
     const services = servicesOf(statement);
     if (services === 'any') anyService.push(compiled);
@@ -55,6 +59,8 @@ export function compilePolicy(name: string, document: PolicyJson): CompiledPolic
   });
   return { name, byService, anyService };
 }
+
+const NO_CONDITIONS: readonly ConditionEntry[] = [];
 
 /** Compiled on the first call (fixed arity: these run on every request, so no rest parameters). */
 function lazyResources(compile: () => CompiledStatement['resourceMatches']): CompiledStatement['resourceMatches'] {

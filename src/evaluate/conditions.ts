@@ -271,13 +271,14 @@ function compileIpCondition(policyValue: string, expectInRange: boolean): ValueT
   };
 }
 
-interface IpRange {
+export interface IpRange {
   readonly family: 4 | 6;
   readonly network: bigint;
   readonly prefix: number;
 }
 
-function parseCidr(text: string): IpRange | undefined {
+/** An IPv4 or IPv6 CIDR, or a single address (a full-length prefix); undefined for anything else. */
+export function parseCidr(text: string): IpRange | undefined {
   const [address, prefixText, extra] = text.split('/');
   if (address === undefined || extra !== undefined) return undefined;
   const family = isIPv4(address) ? 4 : isIPv6(address) ? 6 : 0;
@@ -294,7 +295,8 @@ function inRange(address: string, range: IpRange): boolean {
   return addressBits(address, range.family) >> shift === range.network >> shift;
 }
 
-function addressBits(address: string, family: 4 | 6): bigint {
+/** An address as a number (IPv4: 32 bits; IPv6, with `::` and an IPv4 tail expanded: 128). */
+export function addressBits(address: string, family: 4 | 6): bigint {
   if (family === 4) return address.split('.').reduce((acc, octet) => (acc << 8n) + BigInt(Number(octet)), 0n);
   // Expand "::" and an embedded IPv4 tail into eight 16-bit groups.
   let text = address.toLowerCase().split('%')[0]!;

@@ -8,8 +8,9 @@ import { addAllTo } from '../core/multimap.js';
 import { prepareContext, type PreparedContext } from './context.js';
 import type { CompiledPolicy, CompiledStatement } from './compile-policy.js';
 import { prepareResource, type PreparedResource } from './resources.js';
+import { defaultContext, findContext, type ConditionEntry, type RequestSpace } from './request-space.js';
 import { serviceDecision } from './service-rules.js';
-import type { EvaluationRequest, EvaluationResult, MatchedStatement } from './types.js';
+import type { Decision, EvaluationRequest, EvaluationResult, MatchedStatement, RequestContext } from './types.js';
 
 /** The policies that apply to one principal, compiled. */
 export interface PrincipalPolicies {
@@ -32,8 +33,9 @@ export function evaluate(principal: PrincipalPolicies, request: EvaluationReques
   const wildcardOnly = resource.isAll && options.isWildcardOnlyAction(request.action);
   const index = indexOf(principal);
 
-  const identity = matchingStatements(index.identity.get(service), index.identityAny, service, action, resource, context, wildcardOnly);
-  const boundary = index.boundary ? matchingStatements(index.boundary.get(service), index.boundaryAny, service, action, resource, context, wildcardOnly) : NONE;
+  const prepared = { service, action, resource, context, wildcardOnly };
+  const identity = matchingStatements(index.identity.get(service), index.identityAny, prepared, true);
+  const boundary = index.boundary ? matchingStatements(index.boundary.get(service), index.boundaryAny, prepared, true) : NONE;
   const result = decide(principal, identity, boundary);
   const imposed = serviceDecision(`${service}:${action}`, resource, result.decision);
   if (!imposed || imposed === result.decision) return result;
@@ -42,6 +44,139 @@ export function evaluate(principal: PrincipalPolicies, request: EvaluationReques
 }
 
 const NONE: readonly CompiledStatement[] = [];
+
+/** The decision in the context the caller chose, which `context` holds. */
+export interface ChosenContextResult extends EvaluationResult {
+  readonly context: RequestContext;
+  /** False when the search for an allowing context stopped at its bound: an Allowed may have been missed. */
+  readonly complete: boolean;
+  /** For an Allowed reached only in some contexts: the conditions of the Allows (and boundary Allows) that hold in it. */
+  readonly conditions?: readonly ConditionEntry[];
+}
+
+/**
+ * A principal's statements that a request's action and resource select, conditions aside: what a search over
+ * request contexts varies. Resources read policy variables from `fixed` (the keys the caller cannot choose).
+ */
+export interface SelectedStatements {
+  readonly principal: PrincipalPolicies;
+  readonly service: string;
+  readonly action: string;
+  readonly resource: PreparedResource;
+  readonly identity: readonly CompiledStatement[];
+  readonly boundary: readonly CompiledStatement[];
+}
+
+export function selectStatements(principal: PrincipalPolicies, request: Omit<EvaluationRequest, 'principal'>, options: EvaluateOptions): SelectedStatements {
+  const colon = request.action.indexOf(':');
+  const service = request.action.slice(0, colon).toLowerCase();
+  const action = request.action.slice(colon + 1).toLowerCase();
+  const resource = prepareResource(request.resource);
+  const wildcardOnly = resource.isAll && options.isWildcardOnlyAction(request.action);
+  const index = indexOf(principal);
+  const context = prepareContext(request.context);
+  const prepared = { service, action, resource, context, wildcardOnly };
+  const identity = matchingStatements(index.identity.get(service), index.identityAny, prepared, false);
+  const boundary = index.boundary ? matchingStatements(index.boundary.get(service), index.boundaryAny, prepared, false) : NONE;
+  return { principal, service, action, resource, identity, boundary };
+}
+
+/** The decision on selected statements in one context (as `evaluate` reaches it). */
+export function decideSelected(selected: SelectedStatements, context: RequestContext): EvaluationResult {
+  const prepared = prepareContext(context);
+  const holds = (s: CompiledStatement): boolean => s.conditionHolds(prepared);
+  const result = decide(selected.principal, selected.identity.filter(holds), selected.boundary.filter(holds));
+  const imposed = serviceDecision(`${selected.service}:${selected.action}`, selected.resource, result.decision);
+  if (!imposed || imposed === result.decision) return result;
+  if (imposed === 'Allowed') return { decision: imposed, matched: [] };
+  return result.decision === 'ExplicitlyDenied' ? { decision: imposed, matched: result.matched } : { decision: imposed, matched: [], reason: 'service-rule' };
+}
+
+/**
+ * The decision alone, for a question asked thousands of times (is it allowed anywhere?): as `evaluateInSomeContext`
+ * decides, without the statements that decide it or the context that shows it.
+ */
+export function decisionInSomeContext(principal: PrincipalPolicies, request: Omit<EvaluationRequest, 'context'>, space: RequestSpace, options: EvaluateOptions): Decision {
+  const base = defaultContext(space);
+  const selected = selectStatements(principal, { action: request.action, resource: request.resource, context: base }, options);
+  if (selected.identity.length === 0) return serviceDecision(`${selected.service}:${selected.action}`, selected.resource, 'ImplicitlyDenied') ?? 'ImplicitlyDenied';
+  if (!hasConditions(selected)) return decisionOf(selected, base);
+  return evaluateInSomeContext(principal, request, space, options).decision;
+}
+
+/** `decideSelected`'s decision, without building its report. */
+function decisionOf(selected: SelectedStatements, context: RequestContext): Decision {
+  const prepared = prepareContext(context);
+  let allow = false;
+  let boundaryAllow = false;
+  for (const s of selected.identity) {
+    if (!s.conditionHolds(prepared)) continue;
+    if (s.effect === 'Deny') return imposed(selected, 'ExplicitlyDenied');
+    allow = true;
+  }
+  for (const s of selected.boundary) {
+    if (!s.conditionHolds(prepared)) continue;
+    if (s.effect === 'Deny') return imposed(selected, 'ExplicitlyDenied');
+    boundaryAllow = true;
+  }
+  const decision: Decision = allow && (!selected.principal.boundary || boundaryAllow) ? 'Allowed' : 'ImplicitlyDenied';
+  return imposed(selected, decision);
+}
+
+function imposed(selected: SelectedStatements, decision: Decision): Decision {
+  return serviceDecision(`${selected.service}:${selected.action}`, selected.resource, decision) ?? decision;
+}
+
+/** Whether any selected statement has a condition: without one, every context gets the same decision. */
+export function hasConditions(selected: SelectedStatements): boolean {
+  return selected.identity.some((s) => s.conditions.length > 0) || selected.boundary.some((s) => s.conditions.length > 0);
+}
+
+/** The ways selected statements can allow (an Allow with each of the boundary's Allows), and the Denies that can stop them. */
+export function allowPaths(selected: SelectedStatements): { paths: { conditions: readonly ConditionEntry[] }[]; denies: (readonly ConditionEntry[])[] } {
+  const allows = selected.identity.filter((s) => s.effect === 'Allow');
+  const boundaryAllows = selected.principal.boundary ? selected.boundary.filter((s) => s.effect === 'Allow') : undefined;
+  const paths = allows.flatMap((s) => (boundaryAllows ? boundaryAllows.map((b) => ({ conditions: [...s.conditions, ...b.conditions] })) : [{ conditions: s.conditions }]));
+  const denies = [...selected.identity, ...selected.boundary].filter((s) => s.effect === 'Deny').map((s) => s.conditions);
+  return { paths, denies };
+}
+
+/**
+ * The decision for the most favourable request the caller can make: Allowed when some context the caller can
+ * present is allowed (`space.fixed` holds the keys it cannot choose). Otherwise ExplicitlyDenied when an Allow can
+ * hold but a Deny then always applies, else ImplicitlyDenied.
+ */
+export function evaluateInSomeContext(principal: PrincipalPolicies, request: Omit<EvaluationRequest, 'context'>, space: RequestSpace, options: EvaluateOptions): ChosenContextResult {
+  const base = defaultContext(space);
+  const selected = selectStatements(principal, { action: request.action, resource: request.resource, context: base }, options);
+  if (!hasConditions(selected)) return { ...decideSelected(selected, base), context: base, complete: true };
+  const { paths, denies } = allowPaths(selected);
+  const found = findContext({ paths, denies, space, decide: (context) => decisionOf(selected, context) === 'Allowed' });
+  if (found.context) {
+    const prepared = prepareContext(found.context);
+    const holding = [...selected.identity, ...selected.boundary].filter((s) => s.effect === 'Allow' && s.conditionHolds(prepared));
+    const conditions = holding.flatMap((s) => s.conditions);
+    return { ...decideSelected(selected, found.context), context: found.context, complete: true, ...(conditions.length ? { conditions } : {}) };
+  }
+  const result = decideSelected(selected, base);
+  if (found.pathCanHold && result.decision === 'ImplicitlyDenied' && result.reason !== 'service-rule') {
+    // An Allow holds in some context, and a Deny then applies in every one: denied, explicitly.
+    return { decision: 'ExplicitlyDenied', matched: report([...selected.identity, ...selected.boundary].filter((s) => s.effect === 'Deny'), principal), context: base, complete: found.complete };
+  }
+  return { ...result, context: base, complete: found.complete };
+}
+
+/** The statements of a service's list and the any-service list that pass `test`, in order (NONE when none does). */
+function statementsWhere(forService: readonly CompiledStatement[] | undefined, forAny: readonly CompiledStatement[], test: (s: CompiledStatement) => boolean): readonly CompiledStatement[] {
+  let out: CompiledStatement[] | undefined;
+  for (const list of [forService ?? NONE, forAny]) {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (test(s)) (out ??= []).push(s);
+    }
+  }
+  return out ?? NONE;
+}
 
 /**
  * Whether any identity statement can apply to an action of this service (lower case). When none can, every request
@@ -83,24 +218,18 @@ function indexOf(principal: PrincipalPolicies): PrincipalIndex {
   return index;
 }
 
-/** Statements that apply, cheapest test first: action, then resource, then conditions. */
+/**
+ * Statements that cover the request, cheapest test first: action, then resource, then (with `conditions`, the
+ * request's own evaluation) conditions; without, whatever their conditions (the search over contexts decides those).
+ */
 function matchingStatements(
   forService: readonly CompiledStatement[] | undefined,
   forAny: readonly CompiledStatement[],
-  service: string,
-  action: string,
-  resource: PreparedResource,
-  context: PreparedContext,
-  wildcardOnly: boolean,
+  request: { readonly service: string; readonly action: string; readonly resource: PreparedResource; readonly context: PreparedContext; readonly wildcardOnly: boolean },
+  conditions: boolean,
 ): readonly CompiledStatement[] {
-  let out: CompiledStatement[] | undefined;
-  for (const list of [forService ?? NONE, forAny]) {
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
-      if (s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly) && s.conditionHolds(context)) (out ??= []).push(s);
-    }
-  }
-  return out ?? NONE;
+  const { service, action, resource, context, wildcardOnly } = request;
+  return statementsWhere(forService, forAny, (s) => s.actionMatches(service, action) && s.resourceMatches(resource, context, wildcardOnly) && (!conditions || s.conditionHolds(context)));
 }
 
 function decide(principal: PrincipalPolicies, identity: readonly CompiledStatement[], boundary: readonly CompiledStatement[]): EvaluationResult {

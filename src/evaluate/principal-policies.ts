@@ -43,8 +43,13 @@ export class PrincipalResolver {
 
   /** Undefined when no user or role of the state has this ARN. */
   resolve(arn: string): ResolvedPrincipal | undefined {
-    const documents = this.documents(arn);
-    if (!documents) return undefined;
+    const entity = this.byArn.get(arn);
+    return entity ? this.resolveEntity(entity) : undefined;
+  }
+
+  /** A user or role given as a value: one of the state's, or one as it would be (a user with one more group). */
+  resolveEntity(entity: UserState | RoleState): ResolvedPrincipal {
+    const documents = this.documentsOf(entity);
     const compile = (d: NamedDocument): CompiledPolicy => {
       if (!d.managedArn) return compilePolicy(d.name, d.document);
       let compiled = this.managed.get(d.managedArn);
@@ -59,7 +64,10 @@ export class PrincipalResolver {
   /** The documents that apply to a principal, named as evaluation results name them. */
   documents(arn: string): PrincipalDocuments | undefined {
     const entity = this.byArn.get(arn);
-    if (!entity) return undefined;
+    return entity ? this.documentsOf(entity) : undefined;
+  }
+
+  documentsOf(entity: UserState | RoleState): PrincipalDocuments {
     const unknown: string[] = [];
     const identity: NamedDocument[] = [];
     const addManaged = (policyArn: string): void => {

@@ -42,7 +42,8 @@ export type ResourceTest = (resource: PreparedResource, context: PreparedContext
 
 export function compileResource(pattern: string, effect: 'Allow' | 'Deny', notResource: boolean, variables: boolean): ResourceTest {
   if (pattern === '*') return () => 'match';
-  const raw = pattern.split(':');
+  // A variable's name has colons and slashes of its own (${aws:PrincipalTag/team}): they separate nothing.
+  const raw = variables ? splitOutsideVariables(pattern, ':') : pattern.split(':');
   const short = raw.length < 6;
   while (raw.length < 6) raw.push('*');
   const [, partition, service, region, account] = raw as [string, string, string, string, string];
@@ -74,8 +75,31 @@ export function compileResource(pattern: string, effect: 'Allow' | 'Deny', notRe
 /** The literal resource-type prefix and the rest. S3 bucket and object ARNs have no type prefix. */
 export function splitResourcePart(service: string, region: string, account: string, resource: string): [string, string] {
   if (service === 's3' && region === '' && account === '') return ['', resource];
-  const slash = resource.indexOf('/');
-  const colon = resource.indexOf(':');
-  const cut = slash < 0 ? colon : colon < 0 ? slash : Math.min(slash, colon);
+  const cut = firstOutsideVariables(resource, (c) => c === '/' || c === ':');
+  // A variable before any separator: the prefix is not literal text, so none is taken.
+  if (cut >= 0 && resource.slice(0, cut).includes('${')) return ['', resource];
   return cut < 0 ? ['', resource] : [resource.slice(0, cut + 1), resource.slice(cut + 1)];
+}
+
+/** The index of the first character `at` accepts outside `${...}`, or -1. */
+function firstOutsideVariables(text: string, at: (c: string) => boolean): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '$' && text[i + 1] === '{') depth++;
+    else if (text[i] === '}' && depth > 0) depth--;
+    else if (depth === 0 && at(text[i]!)) return i;
+  }
+  return -1;
+}
+
+/** `text` split at `separator` where it is not inside a `${...}` variable. */
+export function splitOutsideVariables(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let rest = text;
+  for (let cut = firstOutsideVariables(rest, (c) => c === separator); cut >= 0; cut = firstOutsideVariables(rest, (c) => c === separator)) {
+    parts.push(rest.slice(0, cut));
+    rest = rest.slice(cut + 1);
+  }
+  parts.push(rest);
+  return parts;
 }

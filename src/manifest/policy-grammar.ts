@@ -145,6 +145,12 @@ function checkStatement(statement: Record<string, unknown>, at: ValuePath, type:
     for (const key of ['Principal', 'NotPrincipal'] as const) {
       if (statement[key] !== undefined) checkPrincipal(statement[key], [...at, key], report);
     }
+    // IAM refuses it (MalformedPolicyDocument): an Allow would admit everyone the list does not name.
+    if (statement['NotPrincipal'] !== undefined && statement['Effect'] === 'Allow') {
+      report('error', [...at, 'NotPrincipal'], 'NotPrincipal with "Effect": "Allow" is not allowed in a trust policy', 'IAM refuses it: it would let every principal the list does not name assume the role. Name who may assume it with Principal instead.', true);
+    } else if (statement['NotPrincipal'] !== undefined) {
+      report('warning', [...at, 'NotPrincipal'], 'NotPrincipal is not supported in role trust policies', 'AWS documents NotPrincipal for some resource policies only. Deny with Principal "*" and an ArnNotEquals condition on aws:PrincipalArn says the same and is supported.', true);
+    }
   }
   for (const key of ['Resource', 'NotResource'] as const) {
     if (statement[key] !== undefined) checkResources(statement[key], [...at, key], report);

@@ -3,9 +3,9 @@
  * path, is reported at `file:line:col`.
  *
  * Two parsers, for speed: js-yaml reads values about ten times faster than `yaml`, which matters for repos with
- * thousands of manifests, but keeps no positions. So values come from js-yaml, and a file is parsed again with
- * `yaml` (which keeps every node's range) only when a problem in it must be located, or its syntax is broken and
- * needs `yaml`'s clearer messages. Both read YAML 1.2 with the core schema, so they agree on every value.
+ * thousands of manifests, but keeps no positions. So values come from js-yaml, and a file's syntax tree is read
+ * with `yaml` (whose tokens keep their offsets; never composed into documents, which costs as much again) only when
+ * a problem in it must be located, or its syntax is broken and needs `yaml`'s clearer messages. Both read YAML 1.2 with the core schema, so they agree on every value.
  *
  * Every value is then held to the input limits (core/input-limits.ts): at most MAX_NESTING levels, and aliases
  * that add at most MAX_ALIAS_EXPANSION values. Both are measured on the parsed value itself, whatever syntax wrote
@@ -13,11 +13,11 @@
  * (it composes recursively), and never to resolve aliases (its resolution is quadratic in their number).
  */
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { Composer, CST, LineCounter, Parser } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../core/diagnostics.js';
 import { error } from '../core/diagnostics.js';
 import { locationOf } from '../core/json-location.js';
-import { checkValueShape, describeShapeProblem, MAX_NESTING, yamlNestingOffset } from '../core/input-limits.js';
+import { checkValueShape, describeShapeProblem, MAX_NESTING, nestingOffsetOfTokens, yamlNestingOffset } from '../core/input-limits.js';
 
 export type ValuePath = readonly (string | number)[];
 
@@ -48,8 +48,8 @@ export function parseSource(file: string, text: string): ParsedSource {
   } catch (e) {
     return parseWithPositions(file, text, e as Error & { mark?: { line: number; column: number } });
   }
-  let positioned: PositionedFile | undefined;
-  const documentsWithPositions = (): PositionedFile => (positioned ??= positionedFile(file, text));
+  let positioned: SyntaxTree | undefined;
+  const documentsWithPositions = (): SyntaxTree => (positioned ??= syntaxTree(file, text));
   const documents: SourceDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const value of values) {
@@ -59,8 +59,9 @@ export function parseSource(file: string, text: string): ParsedSource {
       file,
       value,
       locate: (path, options) => {
-        const doc = documentsWithPositions().documents[ordinal];
-        return doc ? locateIn(doc, documentsWithPositions().at, path, options) : { file, line: 1, col: 1 };
+        const tree = documentsWithPositions();
+        const doc = tree.documents[ordinal];
+        return doc ? locateInTree(doc, tree.at, path, options) : { file, line: 1, col: 1 };
       },
     };
     const problem = checkValueShape(value);
@@ -76,32 +77,95 @@ export function parseSource(file: string, text: string): ParsedSource {
   return { documents: diagnostics.length ? [] : documents, diagnostics };
 }
 
-interface PositionedFile {
-  /** Non-empty documents, in order: the k-th matches the k-th non-empty js-yaml value. */
-  readonly documents: readonly Document[];
-  readonly errors: readonly Diagnostic[];
+/**
+ * A file's syntax tree alone (`yaml`'s CST, parsed once, never composed): enough to locate a path, at about half the
+ * cost of composing documents, which files with many lints to locate pay once each.
+ */
+interface SyntaxTree {
+  /** Non-empty documents' top tokens, in order: the k-th matches the k-th non-empty js-yaml value. */
+  readonly documents: readonly CST.Token[];
   readonly at: (offset: number) => SourceLocation;
 }
 
-function positionedFile(file: string, text: string): PositionedFile {
+function syntaxTree(file: string, text: string): SyntaxTree {
   const lineCounter = new LineCounter();
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  const tooDeep = yamlNestingOffset(text);
+  // js-yaml read the values, within the nesting limit: this tree is as deep as they are.
+  const documents = [...new Parser(lineCounter.addNewLine).parse(text)].flatMap((t) => (t.type === 'document' && t.value && !isEmptyScalar(t.value) ? [t.value] : []));
+  return { documents, at };
+}
+
+/** A document that holds nothing (`---` alone, `~`, `null`): js-yaml reads no value for it either. */
+function isEmptyScalar(token: CST.Token): boolean {
+  return token.type === 'scalar' && /^(|~|null|Null|NULL)$/.test(token.source);
+}
+
+/** Where a path's value (or key) starts, walking the syntax tree; the deepest node found, for a path that ends early. */
+function locateInTree(root: CST.Token, at: (offset: number) => SourceLocation, path: ValuePath, options?: { key?: boolean }): SourceLocation {
+  let node: CST.Token | undefined = root;
+  let best = at(tokenStart(root));
+  for (let i = 0; i < path.length && node; i++) {
+    const segment = path[i]!;
+    const items = collectionItems(node);
+    if (!items) break;
+    if (items.kind === 'map') {
+      const item = items.items.find((it) => it.key !== undefined && it.key !== null && scalarText(it.key) === String(segment));
+      if (!item) break;
+      if (i === path.length - 1 && options?.key) return at(tokenStart(item.key!));
+      node = item.value ?? undefined;
+    } else {
+      if (typeof segment !== 'number') break;
+      node = items.items[segment]?.value ?? undefined;
+    }
+    if (node) best = at(tokenStart(node));
+  }
+  return best;
+}
+
+function collectionItems(token: CST.Token): { kind: 'map' | 'seq'; items: readonly CST.CollectionItem[] } | undefined {
+  switch (token.type) {
+    case 'block-map':
+      return { kind: 'map', items: token.items };
+    case 'block-seq':
+      return { kind: 'seq', items: token.items };
+    case 'flow-collection':
+      return { kind: token.start.source === '{' ? 'map' : 'seq', items: token.items };
+    default:
+      return undefined;
+  }
+}
+
+function tokenStart(token: CST.Token): number {
+  return token.type === 'flow-collection' ? token.start.offset : 'offset' in token ? token.offset : 0;
+}
+
+/** A key's text as YAML reads it (quotes and escapes resolved); undefined for a key that is not a scalar. */
+function scalarText(token: CST.Token): string | undefined {
+  if (token.type === 'scalar') return token.source;
+  if (token.type === 'single-quoted-scalar' || token.type === 'double-quoted-scalar' || token.type === 'block-scalar') return CST.resolveAsScalar(token)?.value;
+  return undefined;
+}
+
+/** `yaml`'s own syntax errors in a file, at their place (or the nesting limit, from its syntax tree alone). */
+function syntaxErrors(file: string, text: string): Diagnostic[] {
+  const lineCounter = new LineCounter();
+  const at = (offset: number): SourceLocation => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col };
+  };
+  // One syntax tree, parsed once: checked for depth, then composed (what parseAllDocuments does, in two steps).
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const tooDeep = nestingOffsetOfTokens(tokens);
   if (tooDeep !== undefined) {
     // `yaml` composes documents recursively: too deep a text is refused from its syntax tree alone.
     const { summary, detail } = describeShapeProblem({ kind: 'nesting' });
-    return { documents: [], errors: [error(`invalid YAML: ${summary}`, detail, locationOf(file, text, tooDeep))], at };
+    return [error(`invalid YAML: ${summary}`, detail, locationOf(file, text, tooDeep))];
   }
-  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const all = Array.isArray(parsed) ? parsed : [];
-  const errors = all.flatMap((doc) =>
-    doc.errors.map((e) => error(yamlErrorSummary(e.message), 'Fix the YAML syntax at this place; a YAML linter or editor extension shows it as you type.', at(e.pos[0]))),
-  );
-  const documents = all.filter((doc) => !(doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)));
-  return { documents, errors, at };
+  const documents = [...new Composer({ prettyErrors: false, uniqueKeys: true }).compose(tokens, true, text.length)];
+  return documents.flatMap((doc) => doc.errors.map((e) => error(yamlErrorSummary(e.message), 'Fix the YAML syntax at this place; a YAML linter or editor extension shows it as you type.', at(e.pos[0]))));
 }
 
 /**
@@ -109,8 +173,8 @@ function positionedFile(file: string, text: string): PositionedFile {
  * reason at its place (`yaml` accepted what js-yaml did not, an unknown tag, say).
  */
 function parseWithPositions(file: string, text: string, fastParserError: Error & { mark?: { line: number; column: number } }): ParsedSource {
-  const positioned = positionedFile(file, text);
-  if (positioned.errors.length > 0) return { documents: [], diagnostics: positioned.errors };
+  const errors = syntaxErrors(file, text);
+  if (errors.length > 0) return { documents: [], diagnostics: errors };
   const mark = fastParserError.mark;
   const reason = fastParserError.message.split('\n')[0]!.replace(/ \(\d+:\d+\)$/, '');
   return {
@@ -124,28 +188,3 @@ function yamlErrorSummary(message: string): string {
   return `invalid YAML: ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}`;
 }
 
-function locateIn(doc: Document, at: (offset: number) => SourceLocation, path: ValuePath, options?: { key?: boolean }): SourceLocation {
-  let node: unknown = doc.contents;
-  let best: SourceLocation = rangeStart(node, at) ?? at(0);
-  for (let i = 0; i < path.length; i++) {
-    const segment = path[i]!;
-    const isLast = i === path.length - 1;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
-      if (!pair) break;
-      if (isLast && options?.key) return rangeStart(pair.key, at) ?? best;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      node = node.items[segment];
-    } else {
-      break;
-    }
-    best = rangeStart(node, at) ?? best;
-  }
-  return best;
-}
-
-function rangeStart(node: unknown, at: (offset: number) => SourceLocation): SourceLocation | undefined {
-  const range = (node as Node | null | undefined)?.range;
-  return range ? at(range[0]) : undefined;
-}

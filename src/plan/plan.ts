@@ -90,12 +90,26 @@ export interface PullRequestContext {
   /** Drift the pull request adopts: changes the base's manifests needed that the head's do not (they now say what live IAM has). */
   readonly adopted?: readonly { readonly action: ChangeAction; readonly kind: EntityKind; readonly name: string }[];
   /**
+   * Added field: what the pull request itself does, apart from drift apply would revert anyway: the head's manifests
+   * planned against live IAM as the base's manifests would leave it. The pull request's verdict, counts and banner
+   * are read from it; the plan's own `access`, `trust` and `findings` (from live IAM) say per item where each comes
+   * from (`origin`).
+   */
+  readonly effect?: PullRequestEffect;
+  /**
    * Added field: live IAM came from a snapshot file in the repository (`plan --base --state`, the Action's `state`).
    * A pull request cannot say what live IAM is (a fork would edit the snapshot to match its change): the plan is
    * against the base's copy (`path` at `base`), whatever the pull request does to the file; `change` says what it
    * does (absent: nothing; `replaced`: by a symbolic link, a folder or a submodule).
    */
   readonly snapshot?: { readonly path: string; readonly base: string; readonly change?: SnapshotChange };
+}
+
+/** A pull request's own effect on access (see `PullRequestContext.effect`); the same shapes as a plan's. */
+export interface PullRequestEffect {
+  readonly access: readonly unknown[];
+  readonly trust: readonly unknown[];
+  readonly findings: readonly unknown[];
 }
 
 /** What a pull request does to the snapshot file a plan reads live IAM from. */

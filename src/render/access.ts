@@ -3,14 +3,18 @@
  * level, big sets summarised, conditions said in words. Pure: the catalog supplies action counts and access levels.
  */
 import type { AccessDelta, AccessEntry, Carveout } from '../analyze/access-delta.js';
+import type { TrustGrant } from '../analyze/trust-delta.js';
 import type { SharedSource } from '../analyze/shared-source.js';
 import { assertNever } from '../core/diagnostics.js';
 import { SERVICE_REFUSALS } from '../evaluate/service-rules.js';
 import { resourceTypeIndex } from '../evaluate/resource-types.js';
 import type { AccessLevel, ActionCatalog } from '../catalog/action-catalog.js';
 import { NO_COLOR, type Palette } from './palette.js';
+import { conditionWords } from '../core/condition-words.js';
 import { captureGlob, compileGlob, type GlobPiece } from '../core/wildcard.js';
 import { actionsHeadline, actionsInWords } from './action-words.js';
+
+export { conditionWords };
 
 /** The labels of granted and revoked entries: a plan's (`can now`), or a drift report's (against the manifests). */
 export interface DeltaWords {
@@ -178,24 +182,19 @@ function list(items: readonly string[]): string {
 }
 
 /** Conditions in words where there is a plain phrase for them; the operator and values otherwise. */
-export function conditionWords(condition: Record<string, Record<string, unknown>>): string {
-  const parts: string[] = [];
-  for (const [operator, block] of Object.entries(condition)) {
-    for (const [key, raw] of Object.entries(block ?? {})) {
-      const values = (Array.isArray(raw) ? raw : [raw]).map(String);
-      const op = operator.toLowerCase();
-      const k = key.toLowerCase();
-      const ifExists = op.endsWith('ifexists') ? ' (or when unknown)' : '';
-      const base = op.replace(/ifexists$/, '');
-      if (k === 'aws:multifactorauthpresent' && base === 'bool') parts.push(`${values[0] === 'true' ? 'only with MFA' : 'only without MFA'}${ifExists}`);
-      else if (k === 'aws:sourceip' && base === 'ipaddress') parts.push(`only from ${values.join(' or ')}`);
-      else if (k === 'aws:sourceip' && base === 'notipaddress') parts.push(`only from outside ${values.join(' and ')}`);
-      else if (k === 'aws:requestedregion' && base === 'stringequals') parts.push(`only in ${values.join(' or ')}`);
-      else if (k === 'aws:requestedregion' && base === 'stringnotequals') parts.push(`only outside ${values.join(' and ')}`);
-      else if (k === 'aws:securetransport' && base === 'bool') parts.push(values[0] === 'true' ? 'only over TLS' : 'only without TLS');
-      else if (base === 'null') parts.push(`only when ${key} is ${values[0] === 'true' ? 'absent' : 'present'}`);
-      else parts.push(`only when ${key} ${operator} ${values.join(' | ')}`);
-    }
+/**
+ * What a trust grant adds to its condition: where the other side admits the principal too (a lost grant still held
+ * when..., a gained one already held when...), and an example request in the difference.
+ */
+export function grantNotes(grant: Pick<TrustGrant, 'overlap' | 'example'>, direction: 'gained' | 'lost', mood: 'proposal' | 'drift'): string[] {
+  const notes: string[] = [];
+  if (grant.overlap) {
+    const words = Object.keys(grant.overlap).length ? conditionWords(grant.overlap as Record<string, Record<string, unknown>>).split(', ').map((part) => part.replace(/^only /, '')).join(' and ').replace(/ and when /g, ' and ') : 'unconditionally';
+    if (mood === 'drift') notes.push(`live IAM and the manifests both admit it ${words === 'unconditionally' ? 'in other requests' : words}`);
+    else notes.push(direction === 'lost' ? `still admitted ${words === 'unconditionally' ? 'in other requests' : words}` : `already admitted ${words === 'unconditionally' ? 'in other requests' : words}`);
   }
-  return parts.join(', ');
+  const example = Object.entries(grant.example ?? {}).slice(0, 3);
+  if (example.length) notes.push(`for example ${example.map(([k, v]) => `${k} = ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`).join(', ')}`);
+  return notes;
 }
+

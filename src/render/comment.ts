@@ -20,8 +20,8 @@ import type { TrustDelta } from '../analyze/trust-delta.js';
 import type { FindingSeverity } from '../analyze/findings.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { protectedMatcher } from '../core/arn.js';
-import type { Change, Plan } from '../plan/plan.js';
-import { conditionWords, deltaHeadline, DRIFT_LABELS, entryLines, PLAN_LABELS, principalName, type DeltaWords } from './access.js';
+import type { Change, ChangeOrigin, Plan } from '../plan/plan.js';
+import { conditionWords, deltaHeadline, grantNotes, DRIFT_LABELS, entryLines, PLAN_LABELS, principalName, type DeltaWords } from './access.js';
 import { actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { code, fence, html, htmlCode, mermaidLabel, text } from './markdown-safe.js';
 
@@ -132,9 +132,14 @@ export function commentMarker(folder: string): string {
   return `<!-- iam-gitops:plan:${folder.replace(/[^A-Za-z0-9._/-]/g, '_')} -->`;
 }
 
-export function verdictOf(plan: Pick<Plan, 'access' | 'trust'>): Verdict {
-  const access = plan.access as readonly AccessDelta[];
-  const trust = plan.trust as readonly TrustDelta[];
+/**
+ * From the deltas alone: broadening when someone can do or assume more, narrowing when less. With a pull request, its
+ * own effect decides (drift apply would revert is not what the pull request does).
+ */
+export function verdictOf(plan: Pick<Plan, 'access' | 'trust'> & { readonly pullRequest?: Plan['pullRequest'] }): Verdict {
+  const source = plan.pullRequest?.effect ?? plan;
+  const access = source.access as readonly AccessDelta[];
+  const trust = source.trust as readonly TrustDelta[];
   const broadens = access.some((d) => d.granted.length > 0) || trust.some((t) => t.gained.length > 0);
   const narrows = access.some((d) => d.revoked.length > 0) || trust.some((t) => t.lost.length > 0);
   return broadens && narrows ? 'mixed' : broadens ? 'broadening' : narrows ? 'narrowing' : 'no access change';
@@ -199,7 +204,10 @@ interface Context {
   readonly words: Words;
   readonly access: readonly AccessDelta[];
   readonly trust: readonly TrustDelta[];
-  /** Introduced before removed, most severe first (finding-order.ts). */
+  /**
+   * Introduced before removed, most severe first (finding-order.ts). With a pull request, access, trust and findings
+   * list its own first; drift apply would revert anyway (origin `drift`) follows, told apart.
+   */
   readonly findings: readonly PlanFinding[];
   readonly shown: readonly ShownChange[];
   /** Sections list this many times their comment-sized share: the job summary (1 MiB) holds far more. */
@@ -218,15 +226,30 @@ function contextOf(plan: Plan, catalog: ActionCatalog, options: CommentOptions, 
     catalog,
     options,
     words,
-    access: plan.access as readonly AccessDelta[],
-    trust: plan.trust as readonly TrustDelta[],
-    findings: orderFindings(plan.findings as readonly PlanFinding[]),
+    access: ownFirst(plan.access as readonly AccessDelta[]),
+    trust: ownFirst(plan.trust as readonly TrustDelta[]),
+    findings: ownFirst(orderFindings(plan.findings as readonly PlanFinding[])),
     shown,
     scale: Math.max(1, Math.floor(limit / COMMENT_LIMIT)),
     shortened: (what) => `_${what} shortened to fit: the full report is in ${options.fullReport ?? 'the plan JSON'}._`,
     changeParts: () => (parts ??= shown.map((c) => ({ row: changeRow(c, plan.pullRequest !== undefined), block: changeDetails(c, words.mood) }))),
   };
 }
+
+/**
+ * Drift a pull request's merge would revert, which the base branch's manifests already asked for: not what the pull
+ * request does. Only plans with a pull request mark items so; without one, everything is the change's own.
+ */
+const isDrift = (item: { readonly origin?: ChangeOrigin }): boolean => item.origin === 'drift';
+const isOwn = (item: { readonly origin?: ChangeOrigin }): boolean => item.origin !== 'drift';
+
+/** The pull request's own items, then the drift (each part in its order). */
+function ownFirst<T extends { readonly origin?: ChangeOrigin }>(items: readonly T[]): T[] {
+  return [...items.filter(isOwn), ...items.filter(isDrift)];
+}
+
+/** Said once, where drift items start in a section. */
+const DRIFT_APART = "**Drift this pull request would revert** (live IAM already differs from the base branch's manifests; merging applies them, undoing it; not this pull request's doing):";
 
 /** Lines that know their size, and stop being worth building once over `cap` (huge plans). */
 class Lines {
@@ -322,15 +345,21 @@ function bannerLines(ctx: Context): string[] {
     lines.push(`**${words.changesVerb} ${names.join(', ')}${deletes.length > 5 ? ` and ${deletes.length - 5} more` : ''}.**`);
   }
   const serious = ctx.findings.filter((f) => f.change === 'introduced' && !f.accepted && (f.severity === 'critical' || f.severity === 'high'));
-  if (serious.length) {
-    const counts = (['critical', 'high'] as const).flatMap((sev) => {
-      const n = serious.filter((f) => f.severity === sev).length;
-      return n ? [serious.length === 1 ? `a ${sev}` : `${n} ${sev}`] : [];
-    });
-    const listed = serious.slice(0, 3).map((f) => `${code(f.code)} on ${code(principalName(f.principal))}`).join(', ');
-    lines.push(`**${words.introduces} ${counts.join(' and ')}-severity finding${serious.length === 1 ? '' : 's'}:** ${listed}${serious.length > 3 ? `, and ${serious.length - 3} more` : ''}.`);
-  }
+  const own = serious.filter(isOwn);
+  const drift = serious.filter(isDrift);
+  if (own.length) lines.push(seriousLine(`${words.introduces} `, own));
+  if (drift.length) lines.push(seriousLine('Merging also reverts drift, which introduces ', drift));
   return lines;
+}
+
+/** `**It introduces 2 critical and 3 high-severity findings:** X on a, Y on b, Z on c, and 2 more.` */
+function seriousLine(lead: string, serious: readonly PlanFinding[]): string {
+  const counts = (['critical', 'high'] as const).flatMap((sev) => {
+    const n = serious.filter((f) => f.severity === sev).length;
+    return n ? [serious.length === 1 ? `a ${sev}` : `${n} ${sev}`] : [];
+  });
+  const listed = serious.slice(0, 3).map((f) => `${code(f.code)} on ${code(principalName(f.principal))}`).join(', ');
+  return `**${lead}${counts.join(' and ')}-severity finding${serious.length === 1 ? '' : 's'}:** ${listed}${serious.length > 3 ? `, and ${serious.length - 3} more` : ''}.`;
 }
 
 /** Each count is of the items the comment lists: shown changes, distinct principals, findings. */
@@ -338,14 +367,30 @@ function countsLine(ctx: Context): string {
   const { words } = ctx;
   const by = (action: ShownChange['action']): number => ctx.shown.filter((c) => c.action === action).length;
   const [create, update, remove, replace] = [by('create'), by('update'), by('delete'), by('replace')];
-  const gaining = distinctPrincipals(ctx.access.filter((d) => d.granted.length));
-  const losing = distinctPrincipals(ctx.access.filter((d) => d.revoked.length));
-  const introduced = ctx.findings.filter((f) => f.change === 'introduced' && !f.accepted);
+  const own = ctx.access.filter(isOwn);
+  const gaining = distinctPrincipals(own.filter((d) => d.granted.length));
+  const losing = distinctPrincipals(own.filter((d) => d.revoked.length));
+  const ownFindings = ctx.findings.filter(isOwn);
+  const introduced = ownFindings.filter((f) => f.change === 'introduced' && !f.accepted);
   const bySeverity = SEVERITIES.map((sev) => `${introduced.filter((f) => f.severity === sev).length} ${sev}`).join(', ');
   const total = ctx.shown.length;
   const changes = total === 0 ? '**No changes**' : `**${total === 1 ? '1 change' : `${total} changes`}** (${create} create, ${update} update, ${remove} delete${replace ? `, ${replace} replace` : ''})`;
-  const removed = ctx.findings.filter((f) => f.change === 'removed').length;
-  return `${changes} · ${words.gainCount(gaining)}, ${words.loseCount(losing)} · ${words.findingsCounted}: ${bySeverity}${removed ? ` (${removed} removed)` : ''}`;
+  const removed = ownFindings.filter((f) => f.change === 'removed').length;
+  return `${changes} · ${words.gainCount(gaining)}, ${words.loseCount(losing)} · ${words.findingsCounted}: ${bySeverity}${removed ? ` (${removed} removed)` : ''}${driftCounts(ctx)}`;
+}
+
+/** ` · drift it would revert: 2 principals gain access, 1 loses; 1 finding introduced, 1 removed`, when there is any. */
+function driftCounts(ctx: Context): string {
+  const access = ctx.access.filter(isDrift);
+  const findings = ctx.findings.filter(isDrift);
+  const trust = ctx.trust.filter(isDrift);
+  if (!access.length && !findings.length && !trust.length) return '';
+  const gaining = distinctPrincipals(access.filter((d) => d.granted.length));
+  const losing = distinctPrincipals(access.filter((d) => d.revoked.length));
+  const introduced = findings.filter((f) => f.change === 'introduced' && !f.accepted).length;
+  const removed = findings.filter((f) => f.change === 'removed').length;
+  const roles = trust.length ? `, ${plural(trust.length, "role's trust", "roles' trust")}` : '';
+  return ` · drift it would revert: ${gaining} ${gaining === 1 ? 'principal gains' : 'principals gain'} access, ${losing} ${losing === 1 ? 'loses' : 'lose'}${roles}; ${plural(introduced, 'finding', 'findings')} introduced${removed ? `, ${removed} removed` : ''}`;
 }
 
 function distinctPrincipals(items: readonly AccessDelta[]): number {
@@ -364,16 +409,23 @@ function originLines(plan: Plan): string[] {
   return [lines.join(' ')];
 }
 
+/** The findings table: the change's own; with a pull request, the drift it would revert in a table of its own. */
 function findingsSection(ctx: Context, mode: Detail['findings']): string[] {
   const { findings, words } = ctx;
   const shown = mode === 'capped' ? findings.slice(0, 30 * ctx.scale) : findings;
-  const out = ['#### Risk findings', '', `| | Severity | Finding | Principal | What | ${words.causedBy} |`, '|---|---|---|---|---|---|'];
-  for (const f of shown) {
+  const header = [`| | Severity | Finding | Principal | What | ${words.causedBy} |`, '|---|---|---|---|---|---|'];
+  const row = (f: PlanFinding): string => {
     const change = f.severityChange ? `${f.severityChange.from} → ${f.severityChange.to}` : f.change === 'removed' ? 'removed' : 'new';
     const struck = f.change === 'removed' && !f.severityChange ? '~~' : '';
     const what = `${struck}${text(f.summary)}${struck}${f.accepted ? ` _(accepted: ${text(f.accepted)})_` : ''}`;
-    out.push(`| ${SEVERITY_ICON[f.severity]} | ${f.severity} (${change}) | ${code(f.code)} | ${code(principalName(f.principal))} | ${what} | ${(f.causes ?? []).map(text).join('<br>') || '—'} |`);
-  }
+    return `| ${SEVERITY_ICON[f.severity]} | ${f.severity} (${change}) | ${code(f.code)} | ${code(principalName(f.principal))} | ${what} | ${(f.causes ?? []).map(text).join('<br>') || '—'} |`;
+  };
+  const own = shown.filter(isOwn);
+  const drift = shown.filter(isDrift);
+  const out = ['#### Risk findings', ''];
+  if (own.length) out.push(...header, ...own.map(row));
+  else out.push('None of its own.');
+  if (drift.length) out.push('', '#### Risk findings of drift it would revert', '', DRIFT_APART, '', ...header, ...drift.map(row));
   if (shown.length < findings.length) out.push('', ctx.shortened(`${findings.length - shown.length} more findings:`));
   out.push('');
   return out;
@@ -383,7 +435,9 @@ function findingsSection(ctx: Context, mode: Detail['findings']): string[] {
 function accessSection(ctx: Context, detail: Detail, room: number): string[] | undefined {
   const { access, catalog, words } = ctx;
   const out = new Lines(room);
-  out.push(`#### ${words.accessHeading}`, '', words.accessIntro(distinctPrincipals(access.filter((d) => d.granted.length)), distinctPrincipals(access.filter((d) => d.revoked.length))), '');
+  // The intro counts the change's own items (with a pull request, its drift is counted where it starts).
+  const own = access.filter(isOwn);
+  out.push(`#### ${words.accessHeading}`, '', words.accessIntro(distinctPrincipals(own.filter((d) => d.granted.length)), distinctPrincipals(own.filter((d) => d.revoked.length))), '');
   const omitted = (from: number): string => ctx.shortened(`${plural(access.length - from, 'more access item', 'more access items')} (${plural(distinctPrincipals(access.slice(from)), 'principal', 'principals')}):`);
   if (detail.access === 'none') {
     out.push(omitted(0), '');
@@ -394,10 +448,11 @@ function accessSection(ctx: Context, detail: Detail, room: number): string[] | u
     // A `fit` list keeps room for its closing note.
     const reserve = detail.access === 'fit' ? omitted(0).length + 2 : 0;
     let listed = 0;
-    for (const delta of access.slice(0, limit)) {
+    for (const [i, delta] of access.slice(0, limit).entries()) {
       const line = `- ${principalsText(delta)}: ${text(deltaHeadline(delta, catalog, words.delta))}`;
-      if (detail.access === 'fit' && out.size + line.length + 1 + reserve > room) break;
-      out.push(line);
+      const apart = driftStartsAt(access, i) ? ['', DRIFT_APART, ''] : [];
+      if (detail.access === 'fit' && out.size + sizeOf(apart) + line.length + 1 + reserve > room) break;
+      out.push(...apart, line);
       listed++;
       if (out.full) return undefined;
     }
@@ -405,7 +460,8 @@ function accessSection(ctx: Context, detail: Detail, room: number): string[] | u
     out.push('');
     return out.full ? undefined : out.lines;
   }
-  for (const delta of access) {
+  for (const [i, delta] of access.entries()) {
+    if (driftStartsAt(access, i)) out.push(DRIFT_APART, '');
     out.push(`<details><summary>${principalsHtml(delta)}: ${html(deltaHeadline(delta, catalog, words.delta))}</summary>`, '');
     if (detail.access === 'entries' && delta.through) out.push(`${delta.through.kind === 'group' ? 'Members' : 'Holders'}: ${namesText(delta, 10)}`, '');
     for (const [label, entries] of [[words.granted, delta.granted], [words.revoked, delta.revoked]] as const) {
@@ -422,6 +478,11 @@ function accessSection(ctx: Context, detail: Detail, room: number): string[] | u
     if (out.full) return undefined;
   }
   return out.lines;
+}
+
+/** Whether item `i` is the first drift item of a list that has the pull request's own first. */
+function driftStartsAt(items: readonly { readonly origin?: ChangeOrigin }[], i: number): boolean {
+  return isDrift(items[i]!) && (i === 0 || !isDrift(items[i - 1]!));
 }
 
 /** Who an item stands for, in an HTML block: a group (policy) told as one, or the first ten by name and a count. */
@@ -464,7 +525,8 @@ function trustSection(ctx: Context, mode: Detail['trust'], room: number): string
   const limit = mode === 'compact' ? 50 * ctx.scale : trust.length;
   const reserve = mode === 'fit' ? omitted(0).length + 2 : 0;
   let listed = 0;
-  for (const t of trust.slice(0, limit)) {
+  for (const [i, t] of trust.slice(0, limit).entries()) {
+    if (driftStartsAt(trust, i)) out.push('', DRIFT_APART, '');
     const role = `role ${code(principalName(t.role).replace(/^role /, ''))}${t.movedFrom ? ` (moved from ${code(t.movedFrom)})` : ''}`;
     const worst = [...t.roleFindings].sort((a, b) => SEVERITIES.indexOf(a.severity as FindingSeverity) - SEVERITIES.indexOf(b.severity as FindingSeverity));
     const worth = worst.length ? ` — it ${worst.slice(0, 2).map((f) => text(f.summary)).join('; ')}` : '';
@@ -478,7 +540,8 @@ function trustSection(ctx: Context, mode: Detail['trust'], room: number): string
         for (const g of grants) {
           const via = g.via?.length ? ` through ${g.via.map((v) => code(principalName(v))).join(' → ')}` : '';
           const when = g.condition ? `, ${text(conditionWords(g.condition as Record<string, Record<string, unknown>>))}` : '';
-          out.push(`  - ${sign} ${text(g.type)} ${code(g.principal)}${via}${when}`);
+          const notes = grantNotes(g, sign === '+' ? 'gained' : 'lost', words.mood === 'drift' ? 'drift' : 'proposal').map((n) => `; ${text(n)}`).join('');
+          out.push(`  - ${sign} ${text(g.type)} ${code(g.principal)}${via}${when}${notes}`);
         }
       }
     }

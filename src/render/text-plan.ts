@@ -6,7 +6,8 @@
 import { protectedMatcher } from '../core/arn.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
 import { inertDeep } from '../core/terminal-safe.js';
-import type { Plan } from '../plan/plan.js';
+import type { ChangeOrigin, Plan } from '../plan/plan.js';
+import { verdictOf } from './comment.js';
 import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
 import { SEVERITY_ORDER, type Finding, type FindingSeverity } from '../analyze/findings.js';
@@ -14,7 +15,7 @@ import { orderFindings } from '../analyze/finding-order.js';
 import { renderFindingsText } from './findings.js';
 import type { AccessDelta } from '../analyze/access-delta.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
-import { conditionWords, DRIFT_LABELS, PLAN_LABELS, renderAccessText } from './access.js';
+import { conditionWords, grantNotes, DRIFT_LABELS, PLAN_LABELS, renderAccessText } from './access.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
 
 export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal', catalog?: ActionCatalog): string {
@@ -47,12 +48,18 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
     const principals = new Set(access.flatMap((d) => d.principals)).size;
     const heading = mood === 'drift' ? `Access drift: ${plural(principals, 'principal has', 'principals have')} more or less access in live IAM than the manifests grant` : `Access changes: ${plural(principals, 'principal gains or loses', 'principals gain or lose')} permissions`;
     out.push(colors.bold(heading) + colors.dim(` (actions as in ${plan.catalog ?? catalog.version})`));
-    out.push(...renderAccessText(access, catalog, colors, mood === 'drift' ? DRIFT_LABELS : PLAN_LABELS), '');
+    const labels = mood === 'drift' ? DRIFT_LABELS : PLAN_LABELS;
+    out.push(...renderAccessText(access.filter(isOwn), catalog, colors, labels));
+    if (access.some(isDrift)) out.push(colors.bold(`  ${DRIFT_APART}`), ...renderAccessText(access.filter(isDrift), catalog, colors, labels));
+    out.push('');
   }
   const trust = plan.trust as readonly TrustDelta[];
   if (trust.length > 0) {
     out.push(colors.bold(mood === 'drift' ? 'Trust drift: who can (+) or cannot (-) assume which role in live IAM, compared with the manifests' : 'Trust changes: who can assume which role'));
-    for (const t of trust) {
+    const ordered = [...trust.filter(isOwn), ...trust.filter(isDrift)];
+    const firstDrift = ordered.findIndex(isDrift);
+    for (const [i, t] of ordered.entries()) {
+      if (i === firstDrift) out.push(colors.bold(`  ${DRIFT_APART}`));
       const worst = [...t.roleFindings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity as FindingSeverity) - SEVERITY_ORDER.indexOf(b.severity as FindingSeverity));
       const worth = worst.length ? colors.dim(` (it ${worst.map((f) => f.summary).slice(0, 2).join('; ')})`) : '';
       out.push(`  role ${t.role.split('/').pop()}${t.movedFrom ? colors.dim(` (moved from ${t.movedFrom})`) : ''}${worth}`);
@@ -61,16 +68,19 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
           const when = g.condition ? colors.dim(`, ${conditionWords(g.condition as Record<string, Record<string, unknown>>)}`) : '';
           const via = g.via?.length ? colors.dim(` (through ${g.via.map((v) => v.split('/').pop()).join(' -> ')})`) : '';
           const moved = g.movedFrom ? colors.dim(` (moved from ${g.movedFrom})`) : '';
-          out.push(paint(`    ${sign} ${g.type} ${g.principal}`) + moved + via + when);
+          const notes = grantNotes(g, sign === '+' ? 'gained' : 'lost', mood === 'drift' ? 'drift' : 'proposal').map((n) => colors.dim(`; ${n}`)).join('');
+          out.push(paint(`    ${sign} ${g.type} ${g.principal}`) + moved + via + when + notes);
         }
       }
     }
     out.push('');
   }
-  const findings = orderFindings(plan.findings as readonly (Finding & { change?: 'introduced' | 'removed' })[]);
+  const findings = orderFindings(plan.findings as readonly (Finding & { change?: 'introduced' | 'removed'; origin?: ChangeOrigin })[]);
   if (findings.length > 0) {
     out.push(colors.bold(`Risk findings ${mood === 'drift' ? 'the drift' : 'this change'} ${findings.some((f) => f.change === 'removed') ? 'introduces or removes' : 'introduces'}:`));
-    out.push(...renderFindingsText(findings, colors).map((l) => `  ${l}`), '');
+    out.push(...renderFindingsText(findings.filter(isOwn), colors).map((l) => `  ${l}`));
+    if (findings.some(isDrift)) out.push(colors.bold(`  ${DRIFT_APART}`), ...renderFindingsText(findings.filter(isDrift), colors).map((l) => `  ${l}`));
+    out.push('');
   }
   for (const d of plan.diagnostics) out.push(colors.warn(formatDiagnostic(d)));
   if (plan.diagnostics.length > 0) out.push('');
@@ -79,6 +89,7 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
     const caused = plan.changes.filter((c) => c.replacedBy === undefined && c.origin !== 'drift' && c.origin !== undefined).length;
     const drift = plan.changes.filter((c) => c.replacedBy === undefined && (c.origin === 'drift' || c.origin === 'pull-request+drift')).length;
     out.push(colors.bold(`Pull request: ${plural(pr.files.length, 'changed manifest file')} since ${pr.mergeBase.slice(0, 7)}; it causes ${plural(caused, 'change')}, ${plural(drift, 'change')} ${drift === 1 ? 'is' : 'are'} drift already there.`));
+    if (pr.effect) out.push(`Its own effect on access: ${verdictOf(plan)}.`);
     if (pr.adopted?.length) out.push(`It adopts drift on ${pr.adopted.map((a) => `${a.kind} ${a.name}`).join(', ')}.`);
     if (pr.note) out.push(pr.note);
     out.push('');
@@ -111,6 +122,11 @@ export function driftSummaryLine(plan: Plan): string {
   const total = s.create + s.update + s.delete - s.replace;
   return `Drift: ${plural(total, 'change')} would restore the manifests (${parts.join(', ')}).${riskNote}`;
 }
+
+/** Drift a pull request's merge would revert (origin `drift`): listed after its own items, under this line. */
+const isDrift = (item: { readonly origin?: ChangeOrigin }): boolean => item.origin === 'drift';
+const isOwn = (item: { readonly origin?: ChangeOrigin }): boolean => item.origin !== 'drift';
+const DRIFT_APART = "Drift this pull request would revert (live IAM already differs from the base branch's manifests; not this pull request's doing):";
 
 const ORIGIN_WORDS = {
   'pull-request': 'caused by this pull request',

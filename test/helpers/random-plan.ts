@@ -8,7 +8,7 @@ import type { AccessDelta, AccessEntry } from '../../src/analyze/access-delta.js
 import type { PlanFinding } from '../../src/analyze/plan-findings.js';
 import type { TrustDelta } from '../../src/analyze/trust-delta.js';
 import type { FindingSeverity } from '../../src/analyze/findings.js';
-import type { Change, ChangeDetail, Plan } from '../../src/plan/plan.js';
+import type { Change, ChangeDetail, ChangeOrigin, Plan } from '../../src/plan/plan.js';
 import { chance, pick, type Random } from './random-account.js';
 
 export const PLAN_ACCOUNT = '123456789012';
@@ -118,6 +118,12 @@ export function randomPlan(random: Random, sizes: RandomPlanSizes): Plan {
       ...(chance(random, 0.15) ? { accepted: 'known and reviewed' } : {}),
     };
   });
+  // With a pull request: each item is its own, drift it would revert, or both (as withOrigins marks them), and the
+  // effect holds its own ones.
+  const pullRequest = chance(random, 0.4) ? { base: 'main', head: 'abcdef1234', mergeBase: '1234567abc', files: [{ path: 'manifests/x.yaml', status: 'modified' as const }] } : undefined;
+  const origin = (): { origin: ChangeOrigin } => ({ origin: pick(random, ['pull-request', 'drift', 'pull-request+drift'] as const) });
+  const marked = pullRequest ? { access: access.map((d) => ({ ...d, ...origin() })), trust: trust.map((t) => ({ ...t, ...origin() })), findings: findings.map((f) => ({ ...f, origin: pick(random, ['pull-request', 'drift'] as const) })) } : { access, trust, findings };
+  const own = <T extends { origin?: ChangeOrigin }>(items: readonly T[]): T[] => items.filter((i) => i.origin !== 'drift');
   const shownCount = (action: Change['action']): number => changes.filter((c) => c.action === action).length;
   const replace = changes.filter((c) => c.replaces !== undefined).length;
   return {
@@ -125,15 +131,13 @@ export function randomPlan(random: Random, sizes: RandomPlanSizes): Plan {
     account: PLAN_ACCOUNT,
     changes,
     unmanaged: Array.from({ length: Math.floor(random() * 4) }, (_, i) => `arn:aws:iam::${PLAN_ACCOUNT}:user/unmanaged-${i}`),
-    access,
-    trust,
-    findings,
+    ...marked,
     catalog: 'test catalog',
     summary: { create: shownCount('create'), update: shownCount('update'), delete: shownCount('delete'), unmanaged: 0, replace },
     live: { source: 'snapshot.json', fingerprint: 'sha256:0123456789abcdef0123' },
     desired: { fingerprint: 'sha256:fedcba' },
     diagnostics: chance(random, 0.5) ? [{ severity: 'warning', summary: 'tags not compared for 1 entity', detail: '' }] : [],
     tool: { name: 'iam-gitops', version: '0.0.0' },
-    ...(chance(random, 0.4) ? { pullRequest: { base: 'main', head: 'abcdef1234', mergeBase: '1234567abc', files: [{ path: 'manifests/x.yaml', status: 'modified' as const }] } } : {}),
+    ...(pullRequest ? { pullRequest: { ...pullRequest, effect: { access: own(marked.access), trust: own(marked.trust), findings: own(marked.findings) } } } : {}),
   };
 }

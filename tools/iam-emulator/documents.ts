@@ -78,6 +78,8 @@ export function checkDocument(text: string, kind: DocumentKind, member: string, 
     } else {
       if (hasResource) throw malformed('Has prohibited field Resource');
       if (!hasPrincipal) throw malformed('Missing required field Principal');
+      // IAM: NotPrincipal is for Deny only, and an Allow with it would admit everyone the list does not name.
+      if (statement['NotPrincipal'] !== undefined && statement['Effect'] === 'Allow') throw malformed('Invalid principal in policy: NotPrincipal is not supported with "Effect": "Allow"');
       if (statement['Principal'] !== undefined && principals) {
         const principal = checkPrincipal(statement['Principal'], principals);
         if (principal !== statement['Principal']) {
