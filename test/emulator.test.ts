@@ -36,6 +36,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIALS_ENV, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
+import { isRunning, processTree, type ProcessInfo } from './helpers/processes.js';
 
 const ACCOUNT = '123456789012';
 const TRUST = (principal: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] });
@@ -205,8 +206,11 @@ describe('faults and hooks', () => {
     }
   });
 
-  it('npm run emulator prints exactly one line, its URL, once it listens on loopback', async () => {
-    const child = spawn('npm', ['run', '--silent', 'emulator', '--', '--port', '0', '--account', '111122223333'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('npm run -s emulator prints exactly one line, its URL, once it listens on loopback; SIGTERM to npm stops it all', async () => {
+    // As the README starts it (-s: npm's own banner off standard output).
+    const child = spawn('npm', ['run', '-s', 'emulator', '--', '--port', '0', '--account', '111122223333'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    let started: ProcessInfo[] = [];
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -219,8 +223,17 @@ describe('faults and hooks', () => {
       expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+\n$/);
       const state = (await (await fetch(`${line.trim()}/_emulator/state`)).json()) as { UserDetailList: { Arn: string }[] };
       expect(state.UserDetailList.map((u) => u.Arn)).toEqual(['arn:aws:iam::111122223333:user/emulator-admin']);
+      started = processTree(child.pid!);
+      expect(started.map((p) => p.command).join('\n')).toContain('tools/iam-emulator/main.ts');
     } finally {
+      // What a supervisor does: SIGTERM to the process it started (npm), which must reach the server behind it.
       child.kill('SIGTERM');
+      await exited;
     }
+    const deadline = Date.now() + 10_000;
+    while (started.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const left = started.filter(isRunning);
+    for (const p of left) process.kill(p.pid, 'SIGKILL');
+    expect(left.map((p) => p.command), 'still running after SIGTERM to npm').toEqual([]);
   });
 });
