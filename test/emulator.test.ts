@@ -34,6 +34,7 @@ import {
   UploadSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { virtualClock } from './helpers/clock.js';
 import { CREDENTIALS_ENV, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { isRunning, processTree, type ProcessInfo } from './helpers/processes.js';
@@ -169,13 +170,16 @@ describe('reads', () => {
   });
 
   it('hides what was created a moment ago, with a consistency delay', async () => {
-    const slow = await startTestEmulator(undefined, { account: ACCOUNT, consistencyDelayMs: 300 });
+    const clock = virtualClock();
+    const slow = await startTestEmulator(undefined, { account: ACCOUNT, consistencyDelayMs: 300, clock });
     const client = new IAMClient({ endpoint: slow.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIAX', secretAccessKey: 'x' }, maxAttempts: 1 });
     try {
       await client.send(new CreateUserCommand({ UserName: 'fresh' }));
       await expect(client.send(new GetUserCommand({ UserName: 'fresh' }))).rejects.toThrow(/cannot be found/);
       await expect(client.send(new CreateRoleCommand({ RoleName: 'trusting', AssumeRolePolicyDocument: TRUST({ AWS: `arn:aws:iam::${ACCOUNT}:user/fresh` }) }))).rejects.toThrow(/Invalid principal/);
-      await new Promise((r) => setTimeout(r, 350));
+      await clock.sleep(299);
+      await expect(client.send(new GetUserCommand({ UserName: 'fresh' }))).rejects.toThrow(/cannot be found/);
+      await clock.sleep(1);
       expect((await client.send(new GetUserCommand({ UserName: 'fresh' }))).User!.UserName).toBe('fresh');
       await client.send(new CreateRoleCommand({ RoleName: 'trusting', AssumeRolePolicyDocument: TRUST({ AWS: `arn:aws:iam::${ACCOUNT}:user/fresh` }) }));
     } finally {
