@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Fails the run when a test leaves a process running.
+    globalSetup: ['test/helpers/no-process-left.ts'],
     // Loading the AWS action catalog (22,000 actions) takes a moment on a cold 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import { failingFindings } from '../src/analyze/findings.js';
 import type { PlanFinding } from '../src/analyze/plan-findings.js';
+import type { Clock } from '../src/core/clock.js';
 import { error, formatDiagnostic, InputError, sortDiagnostics, type Diagnostic } from '../src/core/diagnostics.js';
 import { inert } from '../src/core/terminal-safe.js';
 import { writeOutputFile } from '../src/io/files.js';
@@ -34,6 +35,8 @@ export interface Io {
   readonly ask?: (question: string) => Promise<string>;
   /** Called with a function to run when the user interrupts (Ctrl-C); returns a function that stops listening. */
   readonly onInterrupt?: (handler: () => void) => () => void;
+  /** Where the run's waits are measured and spent: the system's clock, or a test's virtual one. */
+  readonly clock?: Clock;
 }
 
 export interface CliContext {
@@ -99,6 +102,7 @@ export function awsClientsFrom(options: LiveSourceOptions, io: Io): AwsClients {
     ...(options.assumeRole ? { assumeRole: { arn: options.assumeRole, ...(options.externalId ? { externalId: options.externalId } : {}), ...(options.sessionName ? { sessionName: options.sessionName } : {}) } } : {}),
     env: io.env,
     ...awsTuningFromEnv(io.env),
+    ...(io.clock ? { clock: io.clock } : {}),
     // Waiting is said as it starts: a throttled run is slow, not stuck. Short retries of passing failures are not.
     onRetry: (event) => {
       if (event.kind === 'throttling' || event.delayMs >= 1000) io.stderr(`    ${describeRetry(event)}\n`);

@@ -13,6 +13,7 @@ import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importLiveState } from '../src/importer/live-to-manifests.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
+import { virtualClock } from './helpers/clock.js';
 import { CREDENTIALS_ENV, exampleSnapshotJson, emulatorsClosedAfterEachTest, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
 import { importOptions } from './helpers/example.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
@@ -89,20 +90,26 @@ describe('apply the example', () => {
 
 describe('faults', () => {
   it('converges under 10% throttling, 2% 500s and a 2 s consistency delay', async () => {
-    const e = await emulator(exampleSnapshotJson(), { throttleRate: 0.1, errorRate: 0.02, consistencyDelayMs: 2000, seed: 7 });
+    // The emulator's consistency window and apply's waits on one virtual clock: 2 s of IAM's time, no real wait.
+    const clock = virtualClock();
+    const e = await emulator(exampleSnapshotJson(), { throttleRate: 0.1, errorRate: 0.02, consistencyDelayMs: 2000, seed: 7, clock });
     // New principals that trust each other: IAM refuses a principal it does not show yet.
     const manifests = manifestsWith('faults', {
       'users/newbie.yaml': 'kind: User\nname: newbie\npath: /people/\ngroups: [developers]\ntags: {team: payments}\n',
       'roles/newbie-helper.yaml': 'kind: Role\nname: newbie-helper\ntrustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - {Effect: Allow, Principal: {AWS: arn:aws:iam::123456789012:user/people/newbie}, Action: sts:AssumeRole}\nmanagedPolicies: [fresh-policy]\n',
       'policies/fresh-policy.yaml': 'kind: Policy\nname: fresh-policy\ndocument:\n  Version: "2012-10-17"\n  Statement:\n    - {Effect: Allow, Action: s3:GetObject, Resource: "arn:aws:s3:::fresh/*"}\n',
     });
-    const applied = await apply(e, manifests);
+    const applied = await runCli(['apply', ...e.awsArgs, '--manifests', manifests, '--auto-approve'], e.env, { clock });
     expect(applied.code, `${applied.stdout}\n${applied.stderr}`).toBe(0);
     expect(applied.stdout).toContain('IAM does not show the principals its trust policy names yet; waiting');
+    expect(applied.stdout).toMatch(/waited \d+\.\d s for IAM to show the principals its trust policy names/);
     expect(applied.stdout).toMatch(/Verified: live IAM matches the manifests/);
+    // The run waited the consistency window out, on the clock it shares with the emulator.
+    expect(clock.waited).toBeGreaterThanOrEqual(2000);
+    expect(e.calls().throttled).toBeGreaterThan(0);
     const again = await plan(e, manifests);
     expect(again.code, again.stdout).toBe(0);
-  }, 60_000);
+  });
 
   it('a run killed mid-apply (SIGKILL), then run again, converges', async () => {
     const e = await emulator(exampleSnapshotJson(), { latencyMs: 25 });

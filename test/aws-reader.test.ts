@@ -13,6 +13,7 @@ import { AwsLiveReader } from '../src/live/aws/aws-live-reader.js';
 import { createAwsClients } from '../src/live/aws/connection.js';
 import { describeAwsError } from '../src/live/aws/errors.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
+import { virtualClock } from './helpers/clock.js';
 import { CREDENTIALS_ENV, exampleSnapshotJson, emulatorsClosedAfterEachTest, type TestEmulator } from './helpers/emulator.js';
 import { realWorldAvailable, realWorldSnapshot } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
@@ -116,10 +117,12 @@ describe('reading fails clearly', () => {
     const deniedRun = await runCli(['plan', ...MANIFESTS, ...denied.awsArgs], denied.env);
     expect(deniedRun.stderr).toMatch(/^error: access denied while reading IAM: User: arn:aws:iam::123456789012:user\/people\/alice is not authorized to perform: iam:\w+/);
     const failing = await emulator(exampleSnapshotJson(), { errorRate: 1 });
-    const failingRun = await runCli(['plan', ...MANIFESTS, ...failing.awsArgs], { ...failing.env, IAM_GITOPS_MAX_ATTEMPTS: '3' });
+    // On virtual time: after a throttle the SDK would pace the next requests in real time.
+    const clock = virtualClock();
+    const failingRun = await runCli(['plan', ...MANIFESTS, ...failing.awsArgs], { ...failing.env, IAM_GITOPS_MAX_ATTEMPTS: '3' }, { clock });
     expect(failingRun.stderr).toMatch(/^error: IAM failed \(ServiceFailure\) while reading IAM after 3 attempts/);
     const throttled = await emulator(exampleSnapshotJson(), { throttleRate: 1 });
-    const throttledRun = await runCli(['plan', ...MANIFESTS, ...throttled.awsArgs], { ...throttled.env, IAM_GITOPS_MAX_ATTEMPTS: '3' });
+    const throttledRun = await runCli(['plan', ...MANIFESTS, ...throttled.awsArgs], { ...throttled.env, IAM_GITOPS_MAX_ATTEMPTS: '3' }, { clock });
     // Each wait is said as it starts; then the failure, whose advice names no flag plan lacks.
     expect(throttledRun.stderr).toMatch(/^ {4}throttled by IAM \(Throttling\), retrying in \d+\.\d s \(attempt 2 of 3\)\n/);
     expect(throttledRun.stderr).toMatch(/\nerror: IAM kept throttling requests while reading IAM \(gave up after 3 attempts\)\n {4}IAM allows each account a limited rate of requests, shared with any other automation in it: try again later\.\n$/);

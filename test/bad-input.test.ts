@@ -1,29 +1,50 @@
 /**
  * Law: every user mistake is a located message and exit 1; "internal error" means a real bug. Each path flag is
- * given a folder, a file, a missing path and an unreadable one. Unreadable files need a user the file system
- * refuses: as root (CI), the CLI runs as `nobody` in a child process; otherwise the file is simply chmod 000.
+ * given a folder, a file, a missing path and an unreadable one. Unreadable files are chmod 000: their owner cannot
+ * read them unless it may override file permissions, as root may (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH). So as
+ * root (CI, a container) the CLI runs in a child without those two capabilities (`setpriv`, util-linux): still
+ * root, so it reads the project wherever it is checked out (a 0700 home too), refused only what mode 000 refuses.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { runCli, type CliRun } from './helpers/run-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'iam-gitops-bad-input-'));
-const asRoot = process.getuid?.() === 0;
-const NOBODY = 65534;
 
-/** Runs the built CLI as a user who cannot read chmod-000 files (root reads everything). */
+/** The capabilities that let a process read and write files whatever their mode. */
+const OVERRIDES = ['dac_override', 'dac_read_search'];
+
+/** Whether this process may override file permissions: root, with CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH (bits 1, 2). */
+function overridesPermissions(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return effective === undefined || (BigInt(`0x${effective}`) & 0b110n) !== 0n;
+}
+
+/** `setpriv` on the PATH, or undefined. */
+function setpriv(): string | undefined {
+  return (process.env['PATH'] ?? '').split(delimiter).map((dir) => join(dir, 'setpriv')).find((path) => existsSync(path));
+}
+
+/** The built CLI, run as a process the file system refuses chmod-000 files. */
 async function runCliUnprivileged(args: readonly string[]): Promise<CliRun> {
+  const cli = [join(PROJECT_ROOT, 'bin/iam-gitops.js'), ...args];
+  let command = process.execPath;
+  let commandArgs = cli;
+  if (overridesPermissions()) {
+    const drop = setpriv();
+    if (!drop) throw new Error('Running as root, these tests need setpriv (util-linux) to drop the capabilities that let root read chmod-000 files.');
+    const without = OVERRIDES.map((c) => `-${c}`).join(',');
+    command = drop;
+    commandArgs = [`--inh-caps=${without}`, `--bounding-set=${without}`, '--', process.execPath, ...cli];
+  }
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(PROJECT_ROOT, 'bin/iam-gitops.js'), ...args], {
-      cwd: tmp,
-      ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
-      env: { PATH: process.env['PATH'] ?? '', HOME: tmp },
-    });
+    const { stdout, stderr } = await promisify(execFile)(command, commandArgs, { cwd: tmp, env: { PATH: process.env['PATH'] ?? '', HOME: tmp } });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const failed = e as { code: number; stdout: string; stderr: string };
@@ -47,7 +68,6 @@ const unreadableFile = join(tmp, 'unreadable.json');
 const unreadableFolder = join(tmp, 'unreadable-folder');
 
 beforeAll(() => {
-  chmodSync(tmp, 0o755);
   mkdirSync(folder);
   writeFileSync(file, 'text');
   writeFileSync(unreadableFile, '{}');

@@ -34,8 +34,10 @@ import {
   UploadSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { virtualClock } from './helpers/clock.js';
 import { CREDENTIALS_ENV, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
+import { isRunning, processTree, type ProcessInfo } from './helpers/processes.js';
 
 const ACCOUNT = '123456789012';
 const TRUST = (principal: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] });
@@ -168,13 +170,16 @@ describe('reads', () => {
   });
 
   it('hides what was created a moment ago, with a consistency delay', async () => {
-    const slow = await startTestEmulator(undefined, { account: ACCOUNT, consistencyDelayMs: 300 });
+    const clock = virtualClock();
+    const slow = await startTestEmulator(undefined, { account: ACCOUNT, consistencyDelayMs: 300, clock });
     const client = new IAMClient({ endpoint: slow.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIAX', secretAccessKey: 'x' }, maxAttempts: 1 });
     try {
       await client.send(new CreateUserCommand({ UserName: 'fresh' }));
       await expect(client.send(new GetUserCommand({ UserName: 'fresh' }))).rejects.toThrow(/cannot be found/);
       await expect(client.send(new CreateRoleCommand({ RoleName: 'trusting', AssumeRolePolicyDocument: TRUST({ AWS: `arn:aws:iam::${ACCOUNT}:user/fresh` }) }))).rejects.toThrow(/Invalid principal/);
-      await new Promise((r) => setTimeout(r, 350));
+      await clock.sleep(299);
+      await expect(client.send(new GetUserCommand({ UserName: 'fresh' }))).rejects.toThrow(/cannot be found/);
+      await clock.sleep(1);
       expect((await client.send(new GetUserCommand({ UserName: 'fresh' }))).User!.UserName).toBe('fresh');
       await client.send(new CreateRoleCommand({ RoleName: 'trusting', AssumeRolePolicyDocument: TRUST({ AWS: `arn:aws:iam::${ACCOUNT}:user/fresh` }) }));
     } finally {
@@ -205,8 +210,11 @@ describe('faults and hooks', () => {
     }
   });
 
-  it('npm run emulator prints exactly one line, its URL, once it listens on loopback', async () => {
-    const child = spawn('npm', ['run', '--silent', 'emulator', '--', '--port', '0', '--account', '111122223333'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('npm run -s emulator prints exactly one line, its URL, once it listens on loopback; SIGTERM to npm stops it all', async () => {
+    // As the README starts it (-s: npm's own banner off standard output).
+    const child = spawn('npm', ['run', '-s', 'emulator', '--', '--port', '0', '--account', '111122223333'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    let started: ProcessInfo[] = [];
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -219,8 +227,17 @@ describe('faults and hooks', () => {
       expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+\n$/);
       const state = (await (await fetch(`${line.trim()}/_emulator/state`)).json()) as { UserDetailList: { Arn: string }[] };
       expect(state.UserDetailList.map((u) => u.Arn)).toEqual(['arn:aws:iam::111122223333:user/emulator-admin']);
+      started = processTree(child.pid!);
+      expect(started.map((p) => p.command).join('\n')).toContain('tools/iam-emulator/main.ts');
     } finally {
+      // What a supervisor does: SIGTERM to the process it started (npm), which must reach the server behind it.
       child.kill('SIGTERM');
+      await exited;
     }
+    const deadline = Date.now() + 10_000;
+    while (started.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const left = started.filter(isRunning);
+    for (const p of left) process.kill(p.pid, 'SIGKILL');
+    expect(left.map((p) => p.command), 'still running after SIGTERM to npm').toEqual([]);
   });
 });

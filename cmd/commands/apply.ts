@@ -79,6 +79,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
           interrupted: () => interrupted,
           throttlingAdvice: `lower --concurrency (this run: ${options.concurrency})`,
           ...consistencyTimeout(io.env),
+          ...(io.clock ? { clock: io.clock } : {}),
         });
         progress.clear();
         report(outcome, ctx, options.failOn);

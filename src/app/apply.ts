@@ -5,6 +5,7 @@
  * check has passed.
  */
 import { entityIdentity, entityKey, identityKey, isAwsOwnedPath, protectedMatcher } from '../core/arn.js';
+import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
 import { error, InputError, type Diagnostic } from '../core/diagnostics.js';
 import { AwsIamWriter } from '../live/aws/aws-iam-writer.js';
 import { AwsLiveReader } from '../live/aws/aws-live-reader.js';
@@ -46,6 +47,8 @@ export interface ApplyRequest {
   readonly throttlingAdvice?: string;
   readonly interrupted?: () => boolean;
   readonly consistencyTimeoutMs?: number;
+  /** Where waiting for IAM's eventual consistency is measured and spent (default the system's; tests: virtual time). */
+  readonly clock?: Clock;
 }
 
 export type ApplyOutcome =
@@ -150,8 +153,9 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
     ...(request.consistencyTimeoutMs !== undefined ? { consistencyTimeoutMs: request.consistencyTimeoutMs } : {}),
     onWait: (step, message) => request.onWait?.(`[${step.id}/${steps.length}] ${message}`),
     ...(request.throttlingAdvice ? { throttlingAdvice: request.throttlingAdvice } : {}),
+    ...(request.clock ? { clock: request.clock } : {}),
   });
-  const execution = await executeSteps(steps, writer, { concurrency: request.concurrency, ...(request.onEvent ? { onEvent: request.onEvent } : {}), ...(request.interrupted ? { interrupted: request.interrupted } : {}) });
+  const execution = await executeSteps(steps, writer, { concurrency: request.concurrency, ...(request.onEvent ? { onEvent: request.onEvent } : {}), ...(request.interrupted ? { interrupted: request.interrupted } : {}), ...(request.clock ? { now: () => request.clock!.now() } : {}) });
   if (execution.failed.length > 0 || execution.interrupted || execution.notRun.length > 0) return { status: 'incomplete', plan, steps, execution };
 
   const verified = await verify(request, reader, driftReport);
@@ -172,7 +176,8 @@ async function computePlan(request: ApplyRequest, live: LiveReader, driftReport:
  * still holds is said.
  */
 async function verify(request: ApplyRequest, reader: AwsLiveReader, driftReport: boolean): Promise<{ remaining?: Plan; report?: Plan; ms: number }> {
-  const started = Date.now();
+  const clock = request.clock ?? SYSTEM_CLOCK;
+  const started = clock.now();
   const bound = request.consistencyTimeoutMs ?? 120_000;
   let pause = 250;
   // What is reported as eventual consistency: the pauses between readings, not the readings themselves (which
@@ -182,9 +187,9 @@ async function verify(request: ApplyRequest, reader: AwsLiveReader, driftReport:
     const again = await computePlan(request, reader, driftReport);
     if (!again.planned.plan) throw new InputError(again.planned.diagnostics);
     if (again.planned.plan.changes.length === 0) return { ms: waited, ...(again.report ? { report: again.report } : {}) };
-    if (Date.now() - started > bound) return { remaining: again.planned.plan, ms: waited };
+    if (clock.now() - started > bound) return { remaining: again.planned.plan, ms: waited };
     request.onWait?.(`verifying: live IAM does not show ${again.planned.plan.changes.length === 1 ? '1 change' : `${again.planned.plan.changes.length} changes`} yet; reading again in ${(pause / 1000).toFixed(1)} s`);
-    await new Promise((r) => setTimeout(r, pause));
+    await clock.sleep(pause);
     waited += pause;
     pause = Math.min(pause * 2, 5000);
   }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { seedModel, type SeedOptions } from '../../tools/iam-emulator/seed.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../tools/iam-emulator/server.js';
 import type { IamModel } from '../../tools/iam-emulator/model.js';
+import type { Clock } from '../../src/core/clock.js';
 import { PROJECT_ROOT } from './fixtures.js';
 import { afterEach } from 'vitest';
 import { seededRandom } from '../../tools/iam-emulator/random.js';
@@ -34,8 +35,8 @@ export interface TestEmulator extends RunningEmulator {
 export const CREDENTIALS_ENV = {
   AWS_ACCESS_KEY_ID: 'AKIATESTEXAMPLE00001',
   AWS_SECRET_ACCESS_KEY: 'test-secret-not-real',
-  // Retries quickly, and often enough to ride out the fault rates the tests inject.
-  IAM_GITOPS_RETRY_BASE_DELAY_MS: '5',
+  // Retries at once (no real waits), and often enough to ride out the fault rates the tests inject.
+  IAM_GITOPS_RETRY_BASE_DELAY_MS: '0',
   IAM_GITOPS_MAX_ATTEMPTS: '12',
   IAM_GITOPS_CONSISTENCY_TIMEOUT_MS: '20000',
 };
@@ -44,8 +45,12 @@ export function exampleSnapshotJson(): Record<string, unknown> {
   return JSON.parse(readFileSync(join(PROJECT_ROOT, 'example/live-snapshot.json'), 'utf8')) as Record<string, unknown>;
 }
 
-export async function startTestEmulator(snapshot: Record<string, unknown> | undefined, options: SeedOptions & Omit<EmulatorOptions, 'model' | 'caller'> & { seed?: number } = {}): Promise<TestEmulator> {
-  const { model, caller } = seedModel(snapshot, options);
+/**
+ * `clock`: the emulator's time (its consistency window), to share with the CLI run under test (`runCli`'s clock), so
+ * that waiting out eventual consistency takes no real time.
+ */
+export async function startTestEmulator(snapshot: Record<string, unknown> | undefined, options: Omit<SeedOptions, 'now'> & Omit<EmulatorOptions, 'model' | 'caller'> & { seed?: number; clock?: Clock } = {}): Promise<TestEmulator> {
+  const { model, caller } = seedModel(snapshot, { ...options, ...(options.clock ? { now: () => options.clock!.now() } : {}) });
   const running = await startEmulator({ ...options, model, caller, ...(options.seed !== undefined ? { random: seededRandom(options.seed) } : {}) });
   return {
     ...running,

@@ -14,13 +14,15 @@ export interface SeedOptions {
   /** The caller's ARN; a user of this account that does not exist is created with AdministratorAccess. */
   readonly caller?: string;
   readonly consistencyDelayMs?: number;
+  /** The model's clock (default the system's): tests share a virtual one with the client they test. */
+  readonly now?: () => number;
 }
 
 export const DEFAULT_ACCOUNT = '123456789012';
 
 export function seedModel(snapshot: Json | undefined, options: SeedOptions = {}): { model: IamModel; caller: string } {
   const account = options.account ?? (snapshot ? accountOf(snapshot) : undefined) ?? DEFAULT_ACCOUNT;
-  const model = new IamModel({ account, ...(options.consistencyDelayMs !== undefined ? { consistencyDelayMs: options.consistencyDelayMs } : {}) });
+  const model = new IamModel({ account, ...(options.consistencyDelayMs !== undefined ? { consistencyDelayMs: options.consistencyDelayMs } : {}), ...(options.now ? { now: options.now } : {}) });
   for (const p of loadAwsManagedPolicies().byArn.values()) model.seedAwsManagedPolicy(p.arn, p.name, '/', JSON.stringify(p.document), p.version);
   if (snapshot) seedSnapshot(model, snapshot);
   const caller = options.caller ?? `arn:aws:iam::${account}:user/emulator-admin`;

@@ -77,6 +77,7 @@ import {
   UpdateUserCommand,
 } from '@aws-sdk/client-iam';
 import pLimit from 'p-limit';
+import { SYSTEM_CLOCK, type Clock } from '../../core/clock.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { IamWriter, StepOutcome } from '../../apply/execute.js';
 import type { Step, Tag } from '../../apply/steps.js';
@@ -93,7 +94,8 @@ export interface WriterOptions {
   readonly onWait?: (step: Step, message: string) => void;
   /** What the entry point advises when IAM keeps throttling (its own flags), e.g. "lower --concurrency". */
   readonly throttlingAdvice?: string;
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** Where the waits for IAM to show what this run created are measured and spent (default the system's). */
+  readonly clock?: Clock;
 }
 
 /** A step refused before any call: it would touch what the tool must not. */
@@ -117,14 +119,14 @@ export class AwsIamWriter implements IamWriter {
   /** `kind:name` (lower case) and policy ARNs this run created: IAM may not show them yet. */
   private readonly created = new Set<string>();
   private readonly timeout: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly clock: Clock;
 
   constructor(
     private readonly clients: AwsClients,
     private readonly options: WriterOptions,
   ) {
     this.timeout = options.consistencyTimeoutMs ?? 120_000;
-    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.clock = options.clock ?? SYSTEM_CLOCK;
   }
 
   describe(error: unknown, step: Step): Diagnostic {
@@ -211,7 +213,7 @@ export class AwsIamWriter implements IamWriter {
    * with growing pauses, up to the timeout, and said so.
    */
   private async eventually(step: Step, command: () => Sendable, progress: Progress, transient: (e: unknown) => boolean, waitingFor: string, idempotentCodes: readonly string[] = []): Promise<void> {
-    const started = Date.now();
+    const started = this.clock.now();
     let pause = 250;
     let said = false;
     // Only the pauses between tries are waiting for consistency: time the SDK spent on a throttled call is
@@ -224,11 +226,11 @@ export class AwsIamWriter implements IamWriter {
         return;
       } catch (e) {
         if (isAwsError(e, ...idempotentCodes)) return;
-        if (!transient(e) || Date.now() - started > this.timeout) throw e;
+        if (!transient(e) || this.clock.now() - started > this.timeout) throw e;
         if (!said) this.options.onWait?.(step, `IAM does not show ${waitingFor} yet; waiting (up to ${Math.round(this.timeout / 1000)} s)`);
         said = true;
         progress.retries++;
-        await this.sleep(pause);
+        await this.clock.sleep(pause);
         waited += pause;
         pause = Math.min(pause * 1.6, 5000);
       }

@@ -11,9 +11,10 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials, fromWebToken } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { SYSTEM_CLOCK, type Clock } from '../../core/clock.js';
 import { error, InputError } from '../../core/diagnostics.js';
 import { TOOL_NAME, TOOL_VERSION } from '../../version.js';
-import { reportingRetryStrategy, type RetryEvent, type ThrottleLedger } from './retry.js';
+import { reportingRetryStrategy, UNPACED, type RetryEvent, type ThrottleLedger } from './retry.js';
 
 export interface AwsOptions {
   /** The region for STS and the SDK (IAM is global); default us-east-1. */
@@ -40,6 +41,12 @@ export interface AwsOptions {
   readonly requestTimeoutMs?: number;
   /** Said before each retry ("throttled by IAM, retrying in 8 s"). */
   readonly onRetry?: (event: RetryEvent) => void;
+  /**
+   * The clock time waited on throttling is measured on (default the system's). The SDK's adaptive pacing keeps the
+   * system's time itself (Date.now and timers), so on any other clock (a test's virtual time) requests go unpaced:
+   * retried as the strategy says, never held back in real time.
+   */
+  readonly clock?: Clock;
 }
 
 /** The tuning knobs read from the environment, the same for the CLI and the Action. */
@@ -92,7 +99,8 @@ export function createAwsClients(options: AwsOptions): AwsClients {
     requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     throwOnRequestTimeout: true,
   };
-  const retrying = () => reportingRetryStrategy({ maxAttempts, ...(options.retryBaseDelayMs !== undefined ? { baseDelayMs: options.retryBaseDelayMs } : {}), ...(options.onRetry ? { onRetry: options.onRetry } : {}), ledger: throttling });
+  const clock = options.clock;
+  const retrying = () => reportingRetryStrategy({ maxAttempts, ...(options.retryBaseDelayMs !== undefined ? { baseDelayMs: options.retryBaseDelayMs } : {}), ...(options.onRetry ? { onRetry: options.onRetry } : {}), ledger: throttling, ...(clock && clock !== SYSTEM_CLOCK ? { now: () => clock.now(), rateLimiter: UNPACED } : {}) });
   const common = {
     region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),

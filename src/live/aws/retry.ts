@@ -51,6 +51,9 @@ export interface RetryOptions {
   readonly rateLimiter?: RateLimiter;
 }
 
+/** No client-side pacing: every request is sent at once (for runs on a clock the SDK's limiter cannot keep). */
+export const UNPACED: RateLimiter = { getSendToken: async () => undefined, updateClientSendingRate: () => undefined };
+
 export function reportingRetryStrategy(options: RetryOptions): AdaptiveRetryStrategy {
   const now = options.now ?? Date.now;
   const current = new AsyncLocalStorage<{ info: RetryErrorInfo }>();
