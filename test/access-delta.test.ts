@@ -311,7 +311,8 @@ describe('access deltas are exact', () => {
     expect(inRevoked).toBeGreaterThan(10);
     // (Conditions on what the principal is are resolved for it, so statements it can never meet make no entry.)
     expect(entries).toBeGreaterThan(ACCOUNTS * 0.8);
-    expect(examples).toBeGreaterThan(ACCOUNTS * 0.8);
+    // Most entries carry an example to check (some have none: no request the sample can form reaches them alone).
+    expect(examples).toBeGreaterThan(entries * 0.8);
     expect(checked).toBeGreaterThan(ACCOUNTS * 20);
     // About 10 s on a 2-core machine (13,000 oracle evaluations): the runner's limit, not a performance assertion.
   }, 180_000);
