@@ -4,8 +4,6 @@
  * makes it an administrator, and `simulate` says the same before and after.
  */
 import { describe, expect, it } from 'vitest';
-import type { AccessDelta } from '../src/analyze/access-delta.js';
-import type { PlanFinding } from '../src/analyze/plan-findings.js';
 import { planChanges } from '../src/app/use-cases.js';
 import { simulate } from '../src/app/simulate.js';
 import { manifestsFromFiles } from '../src/manifest/files-source.js';
@@ -40,13 +38,13 @@ describe('a principal\'s own tags and path feed its conditions', () => {
   it('a tag that a condition reads, changed, is an access change; one it does not read is none', async () => {
     const live = account({ tags: { team: 'payments', role: 'dev' } }, [bucketOfTeam, adminsOnly]);
     const plan = async (tags: Record<string, string>) => (await planChanges(manifests({ tags }, [bucketOfTeam, adminsOnly]), snapshotReader(live, 'live.json'), NOW)).plan!;
-    const moved = (await plan({ team: 'platform', role: 'dev' })).access as AccessDelta[];
+    const moved = (await plan({ team: 'platform', role: 'dev' })).access;
     expect(moved.map((d) => d.principals)).toEqual([[`arn:aws:iam::${A}:user/dana`]]);
     expect(moved[0]!.granted.map((e) => [e.actions, e.resources])).toEqual([[['s3:GetObject'], ['arn:aws:s3:::data/platform/*']]]);
     expect(moved[0]!.revoked.map((e) => [e.actions, e.resources])).toEqual([[['s3:GetObject'], ['arn:aws:s3:::data/payments/*']]]);
     const promoted = await plan({ team: 'payments', role: 'admin' });
-    expect((promoted.access as AccessDelta[])[0]!.granted.some((e) => e.resources?.includes('*'))).toBe(true);
-    expect((promoted.findings as PlanFinding[]).map((f) => `${f.change} ${f.code}`)).toEqual(['introduced FULL_ADMIN']);
+    expect(promoted.access[0]!.granted.some((e) => e.resources?.includes('*'))).toBe(true);
+    expect(promoted.findings.map((f) => `${f.change} ${f.code}`)).toEqual(['introduced FULL_ADMIN']);
     const unread = await plan({ team: 'payments', role: 'dev', owner: 'me' });
     expect(unread.access).toEqual([]);
     expect(unread.findings).toEqual([]);
@@ -55,7 +53,7 @@ describe('a principal\'s own tags and path feed its conditions', () => {
   it('a move under a path a condition reads is an access change, and simulate agrees before and after', async () => {
     const live = account({ path: '/' }, [underAdmins]);
     const plan = (await planChanges(manifests({ path: '/admins/' }, [underAdmins]), snapshotReader(live, 'live.json'), NOW)).plan!;
-    const gained = (plan.access as AccessDelta[]).flatMap((d) => d.granted);
+    const gained = plan.access.flatMap((d) => d.granted);
     expect(gained.length).toBeGreaterThan(0);
     expect(gained.every((e) => e.condition === undefined)).toBe(true);
     const request = (arn: string) => [{ line: 1, request: { principal: arn, action: 'iam:CreateUser', resource: `arn:aws:iam::${A}:user/new`, context: {} } }];
@@ -94,7 +92,7 @@ describe('the tags of the IAM users and roles a request acts on', () => {
   it('retagging a role moves it into or out of what a policy grants by resource tag', async () => {
     const passOurs = [{ Effect: 'Allow', Action: ['iam:PassRole', 'iam:GetRole'], Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'payments' } } }];
     const plan = (await planChanges(manifestsOf(passOurs, 'payments'), snapshotReader(snapshot(passOurs, 'platform'), 'live.json'), NOW)).plan!;
-    const dana = (plan.access as AccessDelta[]).find((d) => d.principals.includes(`arn:aws:iam::${A}:user/dana`))!;
+    const dana = plan.access.find((d) => d.principals.includes(`arn:aws:iam::${A}:user/dana`))!;
     expect(dana.granted.map((e) => [e.actions, e.resources, e.approximate ?? false])).toEqual([[['iam:GetRole', 'iam:PassRole'], [`arn:aws:iam::${A}:role/worker`], false]]);
     expect(dana.revoked).toEqual([]);
   });
@@ -124,7 +122,7 @@ describe('the tags of the IAM users and roles a request acts on', () => {
       ];
       const [from, to] = [pick(teams), pick(teams)];
       const plan = (await planChanges(manifestsOf(statements, to), snapshotReader(snapshot(statements, from), 'live.json'), NOW)).plan!;
-      const dana = (plan.access as AccessDelta[]).find((d) => d.principals.includes(`arn:aws:iam::${A}:user/dana`));
+      const dana = plan.access.find((d) => d.principals.includes(`arn:aws:iam::${A}:user/dana`));
       const listed = (entries: readonly { actions?: readonly string[]; resources?: readonly string[] }[] | undefined) => (entries ?? []).filter((e) => e.resources?.includes(`arn:aws:iam::${A}:role/worker`)).flatMap((e) => e.actions ?? []).sort();
       // The oracle: the engine on one request per action, with the role's tags and nothing else chosen.
       const policies = { identity: [compilePolicy('p', { Version: '2012-10-17', Statement: statements })] };

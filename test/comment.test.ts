@@ -13,7 +13,6 @@ import { randomPlan } from './helpers/random-plan.js';
 import { actionPhrase, detailLine, detailSign, documentLines, shownChanges } from '../src/render/describe-change.js';
 import { renderPlanText } from '../src/render/text-plan.js';
 import { driftView } from '../src/analyze/drift-view.js';
-import type { AccessDelta } from '../src/analyze/access-delta.js';
 import type { PlanFinding } from '../src/analyze/plan-findings.js';
 
 /** Strings that would change a comment's structure if they got through as markdown or HTML. */
@@ -261,7 +260,7 @@ describe('laws of the comment (random plans)', () => {
         const who = (summary: string): number => Number(/^(\d+) principals:|\((\d+) (?:members|principals)\):/.exec(summary)?.slice(1).find((n) => n !== undefined) ?? 1);
         const side = perspective === 'drift' ? [/^[^:]*: [\d,]+ actions? beyond|: [^;]*beyond the manifests/, /short of the manifests/] : [/\): gains |: gains /, /loses /];
         const principalsOn = (items: string[], which: 0 | 1): number => items.filter((s) => side[which]!.test(s)).reduce((n, s) => n + who(s), 0);
-        const access = shown.access as AccessDelta[];
+        const access = shown.access;
         const isDriftItem = (x: { origin?: string }): boolean => x.origin === 'drift';
         expect(ownItems.length + driftItems.length, where).toBe(access.length);
         expect(driftItems.length, where).toBe(access.filter(isDriftItem).length);
@@ -271,8 +270,8 @@ describe('laws of the comment (random plans)', () => {
         // Findings: the counts line and the banner against the table's rows; the rows' order; drift in its own table.
         const findingRows = tableRows(comment, '#### Risk findings');
         const driftRows = tableRows(comment, '#### Risk findings of drift it would revert');
-        expect(findingRows.length + driftRows.length, where).toBe((shown.findings as unknown[]).length);
-        expect(driftRows.length, where).toBe((shown.findings as PlanFinding[]).filter(isDriftItem).length);
+        expect(findingRows.length + driftRows.length, where).toBe(shown.findings.length);
+        expect(driftRows.length, where).toBe(shown.findings.filter(isDriftItem).length);
         const rowSeverity = (r: string[]): keyof typeof SEVERITY_RANK => r[1]!.split(' ')[0] as keyof typeof SEVERITY_RANK;
         const isNew = (r: string[]): boolean => r[1]!.endsWith('(new)');
         const counted = (r: string[]): boolean => isNew(r) && !r[4]!.includes('_(accepted:');
@@ -282,7 +281,7 @@ describe('laws of the comment (random plans)', () => {
         const removed = findingRows.filter((r) => r[1]!.endsWith('(removed)')).length;
         expect(Number(/\((\d+) removed\)/.exec(countsLine)?.[1] ?? 0), where).toBe(removed);
         const driftClause = / · drift it would revert: (\d+) principals? gains? access, (\d+) loses?(?:, \d+ (?:role's|roles') trust)?; (\d+) findings? introduced(?:, (\d+) removed)?$/.exec(countsLine);
-        if (driftItems.length || driftRows.length || (shown.trust as { origin?: string }[]).some(isDriftItem)) {
+        if (driftItems.length || driftRows.length || shown.trust.some(isDriftItem)) {
           expect(driftClause?.slice(1).map((n) => Number(n ?? 0)), where).toEqual([principalsOn(driftItems, 0), principalsOn(driftItems, 1), driftRows.filter(counted).length, driftRows.filter((r) => r[1]!.endsWith('(removed)')).length]);
         } else expect(driftClause, where).toBeNull();
         const bannerCount = (n: string | undefined): number => (n === undefined ? 0 : n === 'a' ? 1 : Number(n));
@@ -305,7 +304,7 @@ describe('laws of the comment (random plans)', () => {
         const textApart = findingsText.indexOf('Drift this pull request would revert');
         const textParts = textApart < 0 ? [findingsText] : [findingsText.slice(0, textApart), findingsText.slice(textApart)];
         const listedIn = (part: string): (readonly [number, number])[] => [...part.matchAll(/^ {2}(CRITICAL|HIGH|MEDIUM|LOW) +\S+ +\S+.*\n {6}(no longer: |[A-Z]+ now, was [A-Z]+: )?/gm)].map((m) => [m[2]?.startsWith('no longer') ? 1 : 0, SEVERITY_RANK[m[1]!.toLowerCase() as keyof typeof SEVERITY_RANK]] as const);
-        expect(textParts.map(listedIn).flat().length, where).toBe((shown.findings as unknown[]).length);
+        expect(textParts.map(listedIn).flat().length, where).toBe(shown.findings.length);
         expect(textApart < 0 ? 0 : listedIn(textParts[1]!).length, where).toBe(driftRows.length);
         for (const listed of textParts.map(listedIn)) {
           for (let i = 1; i < listed.length; i++) expect(listed[i - 1]![0] * 10 + listed[i - 1]![1] <= listed[i]![0] * 10 + listed[i]![1], `${where}: text findings out of order`).toBe(true);
@@ -317,10 +316,10 @@ describe('laws of the comment (random plans)', () => {
 
   it('the banner counts findings by severity: "2 critical and 3 high", never "5 critical"', async () => {
     const base = randomPlan(seededRandom(3), { changes: 1, principals: 2, findings: 0, roles: 0, statements: 1 });
-    const finding = (severity: 'critical' | 'high', i: number): PlanFinding => ({ code: 'PRIVESC_PASS_ROLE', severity, principal: `arn:aws:iam::123456789012:user/u${i}`, summary: 's', detail: 'd', change: 'introduced', causes: [] });
+    const finding = (severity: 'critical' | 'high', i: number): PlanFinding => ({ code: 'PRIVESC_PASS_ROLE_TO_COMPUTE', severity, principal: `arn:aws:iam::123456789012:user/u${i}`, summary: 's', detail: 'd', change: 'introduced', causes: [] });
     const plan: Plan = { ...base, findings: [finding('high', 1), finding('critical', 2), finding('high', 3), finding('critical', 4), finding('high', 5)] };
     const comment = renderComment(plan, await loadActionCatalog(), { folder: 'manifests' });
-    expect(comment).toContain('**It introduces 2 critical and 3 high-severity findings:** <code>PRIVESC\\_PASS\\_ROLE</code> on <code>user u2</code>, <code>PRIVESC\\_PASS\\_ROLE</code> on <code>user u4</code>, <code>PRIVESC\\_PASS\\_ROLE</code> on <code>user u1</code>, and 2 more.');
+    expect(comment).toContain('**It introduces 2 critical and 3 high-severity findings:** <code>PRIVESC\\_PASS\\_ROLE\\_TO\\_COMPUTE</code> on <code>user u2</code>, <code>PRIVESC\\_PASS\\_ROLE\\_TO\\_COMPUTE</code> on <code>user u4</code>, <code>PRIVESC\\_PASS\\_ROLE\\_TO\\_COMPUTE</code> on <code>user u1</code>, and 2 more.');
   });
 
   it("the change's own diffs are the last thing trimmed: present whenever they fit, cut only when one is too big alone, saying so", async () => {

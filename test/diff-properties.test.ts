@@ -78,8 +78,8 @@ async function plan(files: ManifestFile[], live: LiveState) {
   const loaded = loadManifests({ location: 'random', files, readDocumentFile: () => ({ missing: true }) }, await loadActionCatalog());
   expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const result = diffStates(loaded.desired!, live);
-  expect(result.plan).toBeDefined();
-  return result.plan!;
+  expect(result.changeSet).toBeDefined();
+  return result.changeSet!;
 }
 
 describe('planner laws on random accounts', () => {

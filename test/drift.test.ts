@@ -79,14 +79,14 @@ async function manifestsOf(snapshot: Json, name: string) {
 }
 
 /** An access item without its examples: two computations may pick different example requests for one entry. */
-const comparable = (deltas: readonly unknown[]) =>
-  (deltas as AccessDelta[])
+const comparable = (deltas: readonly AccessDelta[]) =>
+  deltas
     .map((d) => ({ principals: [...d.principals].sort(), granted: d.granted.map(withoutExample), revoked: d.revoked.map(withoutExample) }))
     .sort((a, b) => a.principals.join().localeCompare(b.principals.join()));
 const withoutExample = ({ example: _example, because, ...entry }: AccessEntry) => ({ ...entry, because: [...because].sort() });
-const trustComparable = (trust: readonly unknown[]) => (trust as TrustDelta[]).map((t) => ({ role: t.role, gained: t.gained, lost: t.lost })).sort((a, b) => a.role.localeCompare(b.role));
-const findingsComparable = (findings: readonly unknown[]) =>
-  (findings as PlanFinding[])
+const trustComparable = (trust: readonly TrustDelta[]) => trust.map((t) => ({ role: t.role, gained: t.gained, lost: t.lost })).sort((a, b) => a.role.localeCompare(b.role));
+const findingsComparable = (findings: readonly PlanFinding[]) =>
+  findings
     .filter((f) => !f.causes.includes(UNMANAGED_CAUSE))
     .map((f) => `${f.change} ${f.severity} ${f.code} ${f.principal}${f.severityChange ? ` ${f.severityChange.from}->${f.severityChange.to}` : ''}`)
     .sort();
@@ -108,7 +108,7 @@ describe('drift is the change from the manifests to live IAM', () => {
       expect(trustComparable(report.trust), `run ${run}: trust`).toEqual(trustComparable(plan.trust));
       expect(findingsComparable(report.findings), `run ${run}: findings`).toEqual(findingsComparable(plan.findings));
       // No drift exactly when nothing differs and no unmanaged principal holds a risk.
-      expect(hasDrift(report), `run ${run}`).toBe(report.changes.length > 0 || (report.findings as PlanFinding[]).some((f) => f.change === 'introduced' && !f.accepted));
+      expect(hasDrift(report), `run ${run}`).toBe(report.changes.length > 0 || report.findings.some((f) => f.change === 'introduced' && !f.accepted));
       if (report.access.length) drifted++;
     }
     // The law was exercised: most runs changed access.
@@ -165,7 +165,7 @@ describe.skipIf(!realWorldAvailable)('drift on the lab account (skipped where ..
     role['AttachedManagedPolicies'] = [...(role['AttachedManagedPolicies'] as Json[]), { PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }];
     const drift = (await detectDrift(manifests, reader('lab-touched.json', touched), NOW)).report!;
     expect(drift.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update role MyRole']);
-    expect((drift.findings as PlanFinding[]).filter((f) => f.code === 'FULL_ADMIN').map((f) => `${f.change} ${f.principal}`)).toEqual(['introduced arn:aws:iam::200611803367:role/MyRole']);
+    expect(drift.findings.filter((f) => f.code === 'FULL_ADMIN').map((f) => `${f.change} ${f.principal}`)).toEqual(['introduced arn:aws:iam::200611803367:role/MyRole']);
     expect(hasDrift(drift)).toBe(true);
   });
 });
@@ -198,10 +198,10 @@ describe('drift against the IAM emulator', () => {
       const report = JSON.parse(found.stdout) as Plan;
       expect(report.perspective).toBe('drift');
       expect(report.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update role ci-readonly']);
-      const ci = (report.access as AccessDelta[]).find((d) => d.principals.includes('arn:aws:iam::123456789012:role/ci/ci-readonly'))!;
+      const ci = report.access.find((d) => d.principals.includes('arn:aws:iam::123456789012:role/ci/ci-readonly'))!;
       expect(ci.granted.length).toBeGreaterThan(0);
       expect(ci.revoked).toEqual([]);
-      const findings = report.findings as PlanFinding[];
+      const findings = report.findings;
       expect(findings.filter((f) => f.code === 'FULL_ADMIN').map((f) => `${f.change} ${f.principal} ${f.causes.join('; ')}`).sort()).toEqual([
         `introduced arn:aws:iam::123456789012:role/ci/ci-readonly update role ci-readonly`,
         `introduced arn:aws:iam::123456789012:user/people/shadow-admin ${UNMANAGED_CAUSE}`,
@@ -250,7 +250,7 @@ describe('drift against the IAM emulator', () => {
       expect(afterText.stdout).toContain('Drift: every managed entity matches its manifest, but live IAM holds 1 risk the manifests do not (see the findings).');
       const after = JSON.parse((await runCli(['drift', '--manifests', manifests, ...emulator.awsArgs, '--format', 'json'], env)).stdout) as Plan;
       expect(after.changes).toEqual([]);
-      expect((after.findings as PlanFinding[]).map((f) => f.principal)).toEqual(['arn:aws:iam::123456789012:user/people/shadow-admin']);
+      expect(after.findings.map((f) => f.principal)).toEqual(['arn:aws:iam::123456789012:user/people/shadow-admin']);
       emulator.model.detachPolicy('user', 'shadow-admin', 'arn:aws:iam::aws:policy/AdministratorAccess');
       expect((await runCli(['drift', '--manifests', manifests, ...emulator.awsArgs], env)).code).toBe(0);
     } finally {

@@ -7,7 +7,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EffectiveAccess } from '../src/analyze/effective-access.js';
 import { failingFindings, findRisks, SEVERITY_ORDER, type Finding } from '../src/analyze/findings.js';
-import type { PlanFinding } from '../src/analyze/plan-findings.js';
 import { planChanges } from '../src/app/use-cases.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import { importLiveState } from '../src/importer/live-to-manifests.js';
@@ -144,7 +143,7 @@ describe('the findings a plan introduces are audit after minus audit before', ()
       const result = await planChanges(await manifestsOf(after, `after-${run}.json`), snapshotReader(before, `before-${run}.json`), NOW);
       expect(result.diagnostics.filter((d) => d.severity === 'error'), `run ${run}`).toEqual([]);
       const plan = result.plan!;
-      const got = (plan.findings as readonly PlanFinding[]).filter((f) => f.code !== 'BOUNDARY_REMOVED').map((f) => `${f.change} ${f.severity} ${identity(f)}`).sort();
+      const got = plan.findings.filter((f) => f.code !== 'BOUNDARY_REMOVED').map((f) => `${f.change} ${f.severity} ${identity(f)}`).sort();
       // A principal the change moves to another path is one principal, under its new ARN, as the plan reports it.
       const moves = movedArns(plan);
       const renamed = (arn: string): string => moves.get(arn) ?? arn;
@@ -158,7 +157,7 @@ describe('the findings a plan introduces are audit after minus audit before', ()
       const touched = new Set(plan.changes.map((c) => c.arn));
       if (want.some((w) => !touched.has(w.split(' ')[3]!))) untouched++;
       // The gate: --fail-on high fails exactly when an introduced finding is high or critical.
-      expect(failingFindings(plan.findings as readonly PlanFinding[], 'high').length > 0, `run ${run}`).toBe(want.some((w) => /^introduced (critical|high) /.test(w)));
+      expect(failingFindings(plan.findings, 'high').length > 0, `run ${run}`).toBe(want.some((w) => /^introduced (critical|high) /.test(w)));
     }
     expect(found).toBeGreaterThan(RUNS / 2);
     expect(untouched).toBeGreaterThan(0);
@@ -172,7 +171,7 @@ describe('findings of principals a change does not touch', () => {
   const snapshot = (users: Json[], groups: Json[] = []) => ({ UserDetailList: users, GroupDetailList: groups, RoleDetailList: [], Policies: [] });
   const plan = async (before: Json, after: Json) => {
     const result = await planChanges(await manifestsOf(after, 'after.json'), snapshotReader(before, 'before.json'), NOW);
-    return (result.plan!.findings as readonly PlanFinding[]).map((f) => `${f.change} ${f.severity} ${f.code} ${f.principal.split(':').pop()} (caused by ${f.causes.join('; ')})`);
+    return result.plan!.findings.map((f) => `${f.change} ${f.severity} ${f.code} ${f.principal.split(':').pop()} (caused by ${f.causes.join('; ')})`);
   };
 
   it('administrator access given to an empty group another user may join is that user\'s path to it', async () => {

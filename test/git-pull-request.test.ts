@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../src/plan/plan.js';
-import type { AccessDelta } from '../src/analyze/access-delta.js';
-import type { PlanFinding } from '../src/analyze/plan-findings.js';
 import { verdictOf } from '../src/render/comment.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { seededRandom } from './helpers/random-account.js';
@@ -94,12 +92,12 @@ describe('plan --base: the pull request\'s changes and drift', () => {
     // What the pull request itself does (against live IAM as the base's manifests would leave it), and per item of
     // the plan, where it comes from: carol, made an administrator by the base's manifests, is drift; dave is its own.
     const effect = plan.pullRequest!.effect!;
-    expect((effect.access as AccessDelta[]).flatMap((d) => d.principals).sort()).toEqual(expect.arrayContaining([`arn:aws:iam::123456789012:user/people/dave`]));
-    expect((effect.access as AccessDelta[]).flatMap((d) => d.principals)).not.toContain('arn:aws:iam::123456789012:user/people/carol');
-    expect((effect.findings as PlanFinding[]).map((f) => f.code)).not.toContain('FULL_ADMIN');
-    const findingOrigins = Object.fromEntries((plan.findings as PlanFinding[]).map((f) => [`${f.code} ${f.principal.split('/').pop()}`, f.origin]));
+    expect(effect.access.flatMap((d) => d.principals).sort()).toEqual(expect.arrayContaining([`arn:aws:iam::123456789012:user/people/dave`]));
+    expect(effect.access.flatMap((d) => d.principals)).not.toContain('arn:aws:iam::123456789012:user/people/carol');
+    expect(effect.findings.map((f) => f.code)).not.toContain('FULL_ADMIN');
+    const findingOrigins = Object.fromEntries(plan.findings.map((f) => [`${f.code} ${f.principal.split('/').pop()}`, f.origin]));
     expect(findingOrigins['FULL_ADMIN carol']).toBe('drift');
-    const accessOrigins = Object.fromEntries((plan.access as AccessDelta[]).flatMap((d) => d.principals.map((p) => [p.split('/').pop(), d.origin])));
+    const accessOrigins = Object.fromEntries(plan.access.flatMap((d) => d.principals.map((p) => [p.split('/').pop(), d.origin])));
     expect(accessOrigins['dave']).toBe('pull-request');
     expect(accessOrigins['carol']).toBe('drift');
     expect(verdictOf(plan)).toBe('broadening');
@@ -268,7 +266,7 @@ describe('plan --base --state: a pull request cannot say what live IAM is (issue
   };
   const mallory = (p: Plan | undefined) => ({
     change: p?.changes.find((c) => c.name === 'mallory')?.action,
-    admin: (p?.findings as { code: string; principal: string; change?: string }[] | undefined)?.some((f) => f.code === 'FULL_ADMIN' && f.principal.endsWith('/mallory') && f.change === 'introduced'),
+    admin: p?.findings.some((f) => f.code === 'FULL_ADMIN' && f.principal.endsWith('/mallory') && f.change === 'introduced'),
   });
 
   it('a fork that adds an administrator and edits the snapshot to match is planned against the base\'s copy, and every output says so first', async () => {

@@ -6,9 +6,6 @@
  */
 import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AccessDelta } from '../src/analyze/access-delta.js';
-import type { PlanFinding } from '../src/analyze/plan-findings.js';
-import type { TrustDelta } from '../src/analyze/trust-delta.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import { importLiveState } from '../src/importer/live-to-manifests.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
@@ -22,9 +19,9 @@ import { editedExample, exampleManifestFiles, exampleSnapshot, importOptions, pl
 import { ACCOUNT, buildUniverse, pick, randomAccount, seededRandom, uniqueSids, type UniverseAction } from './helpers/random-account.js';
 
 type Json = Record<string, unknown>;
-const access = (plan: Plan) => plan.access as AccessDelta[];
-const trust = (plan: Plan) => plan.trust as TrustDelta[];
-const findings = (plan: Plan) => plan.findings as PlanFinding[];
+const access = (plan: Plan) => plan.access;
+const trust = (plan: Plan) => plan.trust;
+const findings = (plan: Plan) => plan.findings;
 
 /** Every ARN the analyses name as a principal or role. */
 function analysedArns(plan: Plan): string[] {

@@ -118,7 +118,7 @@ describe.skipIf(!realWorldAvailable)('the lab account (two account ids in one ex
       files.set('m/policies/deny-everything.yaml', 'kind: Boundary\nname: deny-everything\ndocument:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Deny\n      Action: "*"\n      Resource: "*"\n');
       files.set('m/roles/MyRole.yaml', `${files.get('m/roles/MyRole.yaml')!}permissionsBoundary: deny-everything\n`);
     });
-    const access = plan.access as { principals: string[]; granted: unknown[]; revoked: { actions?: string[] }[] }[];
+    const access = plan.access;
     expect(access.map((a) => a.principals)).toEqual([['arn:aws:iam::200611803367:role/MyRole']]);
     expect(access[0]!.granted).toEqual([]);
     expect(access[0]!.revoked.flatMap((e) => e.actions ?? [])).toContain('iam:PassRole');

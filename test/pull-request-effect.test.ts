@@ -9,8 +9,6 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AccessDelta, AccessEntry } from '../src/analyze/access-delta.js';
-import type { PlanFinding } from '../src/analyze/plan-findings.js';
-import type { TrustDelta } from '../src/analyze/trust-delta.js';
 import { withPullRequest } from '../src/app/pull-request.js';
 import { planChanges } from '../src/app/use-cases.js';
 import type { PullRequestGit } from '../src/git/pull-request-git.js';
@@ -62,7 +60,7 @@ async function pullRequestPlan(live: Json, base: Json, head: Json): Promise<Plan
 }
 
 const scope = (entries: readonly AccessEntry[]) => entries.map(({ because: _b, example: _e, ...rest }) => JSON.stringify(rest)).sort();
-const byPrincipal = (access: readonly unknown[]) => new Map((access as AccessDelta[]).flatMap((d) => d.principals.map((p) => [p, JSON.stringify([scope(d.granted), scope(d.revoked)])] as const)));
+const byPrincipal = (access: readonly AccessDelta[]) => new Map(access.flatMap((d) => d.principals.map((p) => [p, JSON.stringify([scope(d.granted), scope(d.revoked)])] as const)));
 
 describe("a pull request's own effect, apart from drift", () => {
   it(`on random accounts, drift and pull requests (seed ${SEED})`, async () => {
@@ -77,16 +75,16 @@ describe("a pull request's own effect, apart from drift", () => {
       const head = kind === 1 ? base : changed(random, base);
       const plan = await pullRequestPlan(live, base, head);
       const effect = plan.pullRequest!.effect!;
-      const access = plan.access as AccessDelta[];
+      const access = plan.access;
       const what = `run ${run} (${['no drift', 'no pull request change', 'both'][kind]})`;
       if (kind === 0) {
         // Nothing to revert: what the pull request does is the whole plan.
         expect(byPrincipal(effect.access), what).toEqual(byPrincipal(plan.access));
-        expect(new Set([...access.map((d) => d.origin), ...(plan.trust as TrustDelta[]).map((t) => t.origin), ...(plan.findings as PlanFinding[]).map((f) => f.origin)]), what).toEqual(new Set(access.length || plan.trust.length || plan.findings.length ? ['pull-request'] : []));
+        expect(new Set([...access.map((d) => d.origin), ...plan.trust.map((t) => t.origin), ...plan.findings.map((f) => f.origin)]), what).toEqual(new Set(access.length || plan.trust.length || plan.findings.length ? ['pull-request'] : []));
         noDrift++;
       } else if (kind === 1) {
         expect([effect.access, effect.trust, effect.findings], what).toEqual([[], [], []]);
-        expect(access.every((d) => d.origin === 'drift') && (plan.findings as PlanFinding[]).every((f) => f.origin === 'drift'), what).toBe(true);
+        expect(access.every((d) => d.origin === 'drift') && plan.findings.every((f) => f.origin === 'drift'), what).toBe(true);
         expect(verdictOf(plan), what).toBe('no access change');
         noChange++;
       } else {
@@ -95,7 +93,7 @@ describe("a pull request's own effect, apart from drift", () => {
           const mine = d.principals.filter((p) => own.has(p));
           expect(d.origin, `${what}: ${d.principals.join(', ')}`).toBe(mine.length === 0 ? 'drift' : mine.length === d.principals.length && mine.every((p) => own.get(p) === JSON.stringify([scope(d.granted), scope(d.revoked)])) ? 'pull-request' : 'pull-request+drift');
         }
-        if (access.some((d) => d.origin === 'drift') && (effect.access as AccessDelta[]).length) mixed++;
+        if (access.some((d) => d.origin === 'drift') && effect.access.length) mixed++;
       }
       // The verdict is the effect's.
       expect(verdictOf(plan), what).toBe(verdictOf({ access: effect.access, trust: effect.trust }));

@@ -157,7 +157,7 @@ function report(outcome: ApplyOutcome, ctx: CliContext, failOn: FailOn): void {
       for (const r of outcome.risks ?? []) printRisk(r, ctx);
       ctx.setExitCode(EXIT_ERROR);
       // The same line and exit code (3) as plan --fail-on.
-      if (outcome.failing) failOnIntroducedFindings(ctx, outcome.failing as readonly PlanFinding[], failOn, 'the plan');
+      if (outcome.failing) failOnIntroducedFindings(ctx, outcome.failing, failOn, 'the plan');
       return;
     case 'declined':
       io.stderr('Apply cancelled: nothing was changed.\n');

@@ -1,6 +1,5 @@
 /** `iam-gitops drift`: how live IAM differs from the manifests, read from the manifests' side; for a schedule. */
 import { Option, type Command } from 'commander';
-import type { PlanFinding } from '../../src/analyze/plan-findings.js';
 import { detectDrift, hasDrift } from '../../src/app/drift.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
 import { hasErrors } from '../../src/core/diagnostics.js';
@@ -44,6 +43,6 @@ export function registerDrift(program: Command, ctx: CliContext): void {
         ctx.io.stdout(options.format === 'markdown' ? inertLines(rendered) : rendered);
       }
       if (hasDrift(report)) ctx.setExitCode(EXIT_CHANGES);
-      failOnIntroducedFindings(ctx, report.findings as PlanFinding[], options.failOn, 'the drift');
+      failOnIntroducedFindings(ctx, report.findings, options.failOn, 'the drift');
     });
 }

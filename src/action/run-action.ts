@@ -13,7 +13,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { failingFindings, SEVERITY_ORDER, type Finding, type FindingSeverity } from '../analyze/findings.js';
-import type { PlanFinding } from '../analyze/plan-findings.js';
 import { applyManifests, type ApplyOutcome } from '../app/apply.js';
 import { selectAccounts } from '../app/accounts.js';
 import { detectDrift, driftFingerprint, hasDrift } from '../app/drift.js';
@@ -181,7 +180,7 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
     const full = run.runUrl ? `the job summary of [this run](${run.runUrl})` : 'the job summary of this run';
     await postComment(inputs, run, pr.number, marker, renderComment(plan, catalog, { ...options, fullReport: full }) + notesMarkdown(notes));
   }
-  failOnFindings(plan.findings as PlanFinding[], inputs.failOn, 'the change introduces');
+  failOnFindings(plan.findings, inputs.failOn, 'the change introduces');
 }
 
 async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {
@@ -312,7 +311,7 @@ async function driftCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.P
       if (outcome.ok && outcome.number !== undefined && outcome.action !== 'closed') core.setOutput('drift-issue', String(outcome.number));
     }
   }
-  failOnFindings(report.findings as PlanFinding[], inputs.failOn, 'the drift introduces');
+  failOnFindings(report.findings, inputs.failOn, 'the drift introduces');
 }
 
 /** Room in a drift issue's body for the fingerprint line `syncDriftIssue` adds after the marker. */

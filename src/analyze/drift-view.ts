@@ -7,10 +7,7 @@
  * is relative to a pull request).
  * Pure.
  */
-import type { AccessDelta } from './access-delta.js';
 import type { Finding } from './findings.js';
-import type { PlanFinding } from './plan-findings.js';
-import type { TrustDelta } from './trust-delta.js';
 import type { Plan } from '../plan/plan.js';
 
 /**
@@ -18,14 +15,14 @@ import type { Plan } from '../plan/plan.js';
  * do under the manifests, which is not what assuming it is worth today).
  */
 export function driftView(plan: Plan, liveRoleFindings: ReadonlyMap<string, readonly Finding[]>): Plan {
-  const access = (plan.access as readonly AccessDelta[]).map((d) => ({ ...d, granted: d.revoked, revoked: d.granted }));
-  const trust = (plan.trust as readonly TrustDelta[]).map((t) => ({
+  const access = plan.access.map((d) => ({ ...d, granted: d.revoked, revoked: d.granted }));
+  const trust = plan.trust.map((t) => ({
     ...t,
     gained: t.lost,
     lost: t.gained,
     roleFindings: (liveRoleFindings.get(t.movedFrom ?? t.role) ?? []).map((f) => ({ code: f.code, severity: f.severity, summary: f.summary })),
   }));
-  const findings = (plan.findings as readonly PlanFinding[]).map((f) => ({
+  const findings = plan.findings.map((f) => ({
     ...f,
     change: f.change === 'introduced' ? ('removed' as const) : ('introduced' as const),
     ...(f.severityChange ? { severityChange: { from: f.severityChange.to, to: f.severityChange.from } } : {}),

@@ -8,7 +8,7 @@
  * (existing functions, stacks, instances) or only reaches other principals; low for hygiene.
  */
 import { isAwsOwnedPath } from '../core/arn.js';
-import type { AcceptedRisk } from '../core/finding-codes.js';
+import type { AcceptedRisk, FindingCode } from '../core/finding-codes.js';
 import { conditionWords } from '../core/condition-words.js';
 import type { ConditionEntry } from '../evaluate/request-space.js';
 import type { RoleState } from '../core/state.js';
@@ -21,7 +21,7 @@ export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low';
 
 export interface Finding {
   /** Stable identifier of the kind of risk, e.g. `PRIVESC_CREATE_POLICY_VERSION`. */
-  readonly code: string;
+  readonly code: FindingCode;
   readonly severity: FindingSeverity;
   /** ARN of the principal that holds the risk (for trust findings, the role). */
   readonly principal: string;
@@ -35,7 +35,7 @@ export interface Finding {
    * Added field, on `PRIVESC_TO_ADMIN`: each way the principal can make itself an administrator, by the code that
    * names that kind of path (PRIVESC_POLICY_ON_SELF, PRIVESC_CREATE_ACCESS_KEY for a user who is one, ...).
    */
-  readonly paths?: readonly { readonly code: string; readonly summary: string; readonly targets?: readonly string[] }[];
+  readonly paths?: readonly { readonly code: FindingCode; readonly summary: string; readonly targets?: readonly string[] }[];
 }
 
 /**
@@ -85,7 +85,7 @@ const COMPUTE_SERVICES: readonly { service: string; name: string; ways: readonly
 ];
 
 /** Code execution through resources that already exist, which a snapshot cannot list. */
-const EXISTING_RESOURCE_PATHS: readonly { actions: readonly string[]; code: string; what: string }[] = [
+const EXISTING_RESOURCE_PATHS: readonly { actions: readonly string[]; code: FindingCode; what: string }[] = [
   { actions: ['lambda:UpdateFunctionCode'], code: 'PRIVESC_UPDATE_FUNCTION_CODE', what: 'replace the code of existing Lambda functions, which then run with their roles' },
   { actions: ['cloudformation:UpdateStack'], code: 'PRIVESC_UPDATE_STACK', what: 'update existing CloudFormation stacks, which act with their service roles' },
   { actions: ['glue:UpdateDevEndpoint'], code: 'PRIVESC_UPDATE_GLUE_ENDPOINT', what: 'put its SSH key on existing Glue development endpoints and use their roles' },
@@ -121,7 +121,7 @@ export function sortFindings<F extends Finding>(findings: readonly F[]): F[] {
  * principals can do (it takes them over, assumes them, passes them to code it runs, or joins a group).
  */
 interface EscalationPath {
-  readonly code: string;
+  readonly code: FindingCode;
   readonly summary: string;
   readonly detail: string;
   readonly targets: readonly string[];
@@ -194,7 +194,7 @@ class RiskAnalysis {
 
   findings(p: Principal): Finding[] {
     const f = this.factsOf(p);
-    const finding = (code: string, severity: FindingSeverity, summary: string, detail: string, targets: readonly string[] = [], paths?: readonly EscalationPath[]): Finding => ({
+    const finding = (code: FindingCode, severity: FindingSeverity, summary: string, detail: string, targets: readonly string[] = [], paths?: readonly EscalationPath[]): Finding => ({
       code,
       severity,
       principal: p.arn,
@@ -257,10 +257,10 @@ function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalys
   }
   const paths: EscalationPath[] = [];
   const other: Finding[] = [];
-  const path = (code: string, severity: FindingSeverity, summary: string, detail: string, targets: readonly string[], gains: EscalationPath['gains']): void => {
+  const path = (code: FindingCode, severity: FindingSeverity, summary: string, detail: string, targets: readonly string[], gains: EscalationPath['gains']): void => {
     paths.push({ code, severity, summary, detail, targets, gains });
   };
-  const add = (code: string, severity: FindingSeverity, summary: string, detail: string, targets?: readonly string[]): void => {
+  const add = (code: FindingCode, severity: FindingSeverity, summary: string, detail: string, targets?: readonly string[]): void => {
     other.push({ code, severity, principal: p.arn, summary, detail, ...(targets && targets.length ? { targets: targets.slice(0, 10) } : {}) });
   };
   const byArn = (arns: readonly string[]): Principal[] => arns.map((arn) => access.principalByArn(arn)).filter((x): x is Principal => x !== undefined);
@@ -422,7 +422,7 @@ const AUDIENCE_CLAIMS: Readonly<Record<string, string>> = {
  */
 export function trustRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[] = compiledTrust(role)): Finding[] {
   const out: Finding[] = [];
-  const add = (code: string, severity: FindingSeverity, summary: string, detail: string): void => {
+  const add = (code: FindingCode, severity: FindingSeverity, summary: string, detail: string): void => {
     out.push({ code, severity, principal: role.arn, summary, detail });
   };
   const who = outsiders([role], account);

@@ -3,7 +3,7 @@
  * after (the planned state), for the principals the change can affect, each with the changes that touch it.
  */
 import type { IamState } from '../core/state.js';
-import type { Change, ChangeOrigin, Plan } from '../plan/plan.js';
+import type { Change, ChangeOrigin, ChangeSet } from '../plan/plan.js';
 import { EffectiveAccess } from './effective-access.js';
 import { findRisks, SEVERITY_ORDER, sortFindings, TARGETING_ACTIONS, type Finding, type FindingSeverity } from './findings.js';
 
@@ -30,7 +30,7 @@ export interface PlanFinding extends Finding {
  * `before` and `after` judge the live and planned states (shared with the other analyses, so their caches are too).
  * `moves` (old ARN -> new ARN) lets a moved principal's findings be compared with its own, not reported anew.
  */
-export function planFindings(plan: Plan, beforeAccess: EffectiveAccess, afterAccess: EffectiveAccess, affected: ReadonlySet<string>, moves: ReadonlyMap<string, string> = new Map()): PlanFinding[] {
+export function planFindings(plan: Pick<ChangeSet, 'changes'>, beforeAccess: EffectiveAccess, afterAccess: EffectiveAccess, affected: ReadonlySet<string>, moves: ReadonlyMap<string, string> = new Map()): PlanFinding[] {
   if (plan.changes.length === 0) return [];
   // Findings are the account's (law: exactly audit after minus audit before), judged where they can differ.
   const judged = principalsToJudge([beforeAccess, afterAccess], affected, moves);
@@ -55,7 +55,7 @@ export function planFindings(plan: Plan, beforeAccess: EffectiveAccess, afterAcc
   }
   for (const [k, f] of was) if (!is.has(k)) out.push({ ...f, change: 'removed', causes: causes(f), ...moved(f.principal) });
   out.push(...removedBoundaries(plan));
-  return sortFindings(out) as PlanFinding[];
+  return sortFindings(out);
 }
 
 /**
@@ -107,7 +107,7 @@ export function principalsToJudge(accesses: readonly EffectiveAccess[], affected
  * Principals whose effective permissions a change can alter: changed users and roles, members of changed groups,
  * holders of changed policies, and whoever can assume a changed role (its power reaches them).
  */
-export function affectedPrincipals(plan: Plan, accesses: readonly EffectiveAccess[]): Set<string> {
+export function affectedPrincipals(plan: Pick<ChangeSet, 'changes'>, accesses: readonly EffectiveAccess[]): Set<string> {
   const affected = new Set<string>();
   for (const access of accesses) {
     const state = access.state;
@@ -133,7 +133,7 @@ export function affectedPrincipals(plan: Plan, accesses: readonly EffectiveAcces
  * The changes that may cause a finding: those of its principal's own entities (the principal, its groups, policies
  * and boundary) and of the entities its paths go through (their targets, and theirs), on either side.
  */
-function relatedChanges(finding: Finding, previousArn: string | undefined, plan: Plan, states: readonly IamState[]): Change[] {
+function relatedChanges(finding: Finding, previousArn: string | undefined, plan: Pick<ChangeSet, 'changes'>, states: readonly IamState[]): Change[] {
   const related = new Set<string>([finding.principal, ...(previousArn ? [previousArn] : [])]);
   const through = [...(finding.targets ?? []), ...(finding.paths ?? []).flatMap((p) => p.targets ?? [])];
   for (const arn of through) related.add(arn);
@@ -168,7 +168,7 @@ const CAUSES_TRIED = 12;
  * would not be as the plan says (not introduced, not removed, not at that severity). Where no single one is needed
  * (two changes each enough on their own), all the candidates are named.
  */
-export function attributeCauses(findings: readonly PlanFinding[], plan: Plan, severityWithout: SeverityWithout): PlanFinding[] {
+export function attributeCauses(findings: readonly PlanFinding[], plan: Pick<ChangeSet, 'changes'>, severityWithout: SeverityWithout): PlanFinding[] {
   const byDescription = new Map(plan.changes.map((c) => [describe(c), c]));
   return findings.map((f) => {
     if (f.code === 'BOUNDARY_REMOVED' || f.causes.length < 2 || f.causes.length > CAUSES_TRIED) return f;
@@ -187,7 +187,7 @@ export function describe(change: Change): string {
 }
 
 /** A principal whose permissions boundary the plan removes loses its ceiling, whatever it holds today. */
-function removedBoundaries(plan: Plan): PlanFinding[] {
+function removedBoundaries(plan: Pick<ChangeSet, 'changes'>): PlanFinding[] {
   // Only updates: a deleted principal has nothing left to limit, and a replacement's create half has its own boundary.
   return plan.changes.filter((c) => c.action === 'update').flatMap((c) =>
     c.details

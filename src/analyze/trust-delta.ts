@@ -20,7 +20,8 @@ import type { ChangeOrigin } from '../plan/plan.js';
 import { findContext, type ConditionEntry, type RequestSpace } from '../evaluate/request-space.js';
 import type { RequestContext } from '../evaluate/types.js';
 import { EffectiveAccess, type Principal } from './effective-access.js';
-import { findRisks } from './findings.js';
+import { findRisks, type FindingSeverity } from './findings.js';
+import type { FindingCode } from '../core/finding-codes.js';
 import { admittedBy, identityHints, outsiders, sideFor, type CompiledTrust, type Outsider, type OutsiderSide } from './trust-principals.js';
 
 export interface TrustGrant {
@@ -53,7 +54,7 @@ export interface TrustDelta {
   readonly gained: readonly TrustGrant[];
   readonly lost: readonly TrustGrant[];
   /** What the role can do after the change, as risk findings (e.g. FULL_ADMIN): what assuming it is worth. */
-  readonly roleFindings: readonly { readonly code: string; readonly severity: string; readonly summary: string }[];
+  readonly roleFindings: readonly { readonly code: FindingCode; readonly severity: FindingSeverity; readonly summary: string }[];
   /** Added field, with a pull request: whether the pull request causes this item, drift does, or both. */
   readonly origin?: ChangeOrigin;
 }

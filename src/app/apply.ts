@@ -15,7 +15,6 @@ import type { ManifestSource } from '../manifest/load-manifests.js';
 import { isOwnedPath, type DesiredState } from '../manifest/desired-state.js';
 import type { Plan } from '../plan/plan.js';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
-import type { TrustDelta } from '../analyze/trust-delta.js';
 import { failingFindings, type FindingSeverity } from '../analyze/findings.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import { compareSavedPlan, readSavedPlan, type SavedPlan } from '../apply/saved-plan.js';
@@ -100,7 +99,7 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
     before: live.state,
     after,
     steps,
-    trust: plan.trust as TrustDelta[],
+    trust: plan.trust,
     ...(live.caller?.principalArn ? { caller: live.caller.principalArn } : {}),
     protected: desired.account.protected,
     managedPaths: desired.account.managedPaths,
@@ -134,7 +133,7 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
 
   // The gate of --fail-on judges what applying does: the findings the plan introduces (for a drift report too,
   // whose own findings are read from the other side).
-  const failing = failingFindings(plan.findings as readonly PlanFinding[], request.failOn ?? 'never');
+  const failing = failingFindings(plan.findings, request.failOn ?? 'never');
   if (failing.length) {
     const threshold = request.failOn!;
     return {

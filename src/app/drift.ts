@@ -5,12 +5,12 @@
  * what a drift check is for.
  */
 import { createHash } from 'node:crypto';
-import type { AccessDelta, AccessEntry } from '../analyze/access-delta.js';
+import type { AccessEntry } from '../analyze/access-delta.js';
 import { driftView } from '../analyze/drift-view.js';
 import { orderFindings } from '../analyze/finding-order.js';
 import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
-import type { TrustDelta, TrustGrant } from '../analyze/trust-delta.js';
+import type { TrustGrant } from '../analyze/trust-delta.js';
 import { protectedMatcher } from '../core/arn.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { stableStringify } from '../core/policy.js';
@@ -36,7 +36,7 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
   const plan = planned.plan;
   const liveAccess = planned.context.liveAccess;
 
-  const trustRoles = (plan.trust as readonly TrustDelta[]).map((t) => t.movedFrom ?? t.role);
+  const trustRoles = plan.trust.map((t) => t.movedFrom ?? t.role);
   // Protected entities are named in the Account manifest: known to the repo, so not drift (a break-glass role).
   const isProtected = protectedMatcher(plan.protected ?? []);
   const unmanagedPrincipals = plan.unmanaged.filter((arn) => /:(user|role)\//.test(arn) && !isProtected(arn));
@@ -51,7 +51,7 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
     planned.context.desired.account.acceptedRisks,
   );
   // One order for the whole list: the drift's findings (turned round) and the unmanaged principals' together.
-  return { report: { ...report, findings: orderFindings([...(report.findings as readonly PlanFinding[]), ...unmanagedFindings]) }, diagnostics: planned.diagnostics, planned };
+  return { report: { ...report, findings: orderFindings([...report.findings, ...unmanagedFindings]) }, diagnostics: planned.diagnostics, planned };
 }
 
 /**
@@ -60,7 +60,7 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
  * listed, not counted: an account adopted gradually has many.
  */
 export function hasDrift(report: Plan): boolean {
-  return report.changes.length > 0 || (report.findings as readonly PlanFinding[]).some((f) => f.change === 'introduced' && !f.accepted);
+  return report.changes.length > 0 || report.findings.some((f) => f.change === 'introduced' && !f.accepted);
 }
 
 /**
@@ -69,12 +69,12 @@ export function hasDrift(report: Plan): boolean {
  * example requests: a scheduled check that finds the same drift again must not tell anyone it changed.
  */
 export function driftFingerprint(report: Plan): string {
-  const access = (report.access as readonly AccessDelta[]).map((d) => ({ principals: [...d.principals].sort(), granted: d.granted.map(entryScope).sort(), revoked: d.revoked.map(entryScope).sort() }));
+  const access = report.access.map((d) => ({ principals: [...d.principals].sort(), granted: d.granted.map(entryScope).sort(), revoked: d.revoked.map(entryScope).sort() }));
   const content = {
     changes: report.changes.map((c) => ({ action: c.action, kind: c.kind, arn: c.arn, details: c.details })),
     access: access.sort((a, b) => a.principals.join().localeCompare(b.principals.join())),
-    trust: (report.trust as readonly TrustDelta[]).map((t) => ({ role: t.role, gained: t.gained.map(grantScope), lost: t.lost.map(grantScope) })).sort((a, b) => a.role.localeCompare(b.role)),
-    findings: (report.findings as readonly PlanFinding[]).map((f) => `${f.change} ${f.severity} ${f.code} ${f.principal} ${(f.targets ?? []).join(',')}`).sort(),
+    trust: report.trust.map((t) => ({ role: t.role, gained: t.gained.map(grantScope), lost: t.lost.map(grantScope) })).sort((a, b) => a.role.localeCompare(b.role)),
+    findings: report.findings.map((f) => `${f.change} ${f.severity} ${f.code} ${f.principal} ${(f.targets ?? []).join(',')}`).sort(),
     unmanaged: [...report.unmanaged].sort(),
   };
   return createHash('sha256').update(stableStringify(content)).digest('hex').slice(0, 16);
@@ -97,5 +97,5 @@ function entryScope(entry: AccessEntry): string {
  * leaves them alone unless they are marked deleted or the Account prunes), not accepted.
  */
 export function unmanagedRisks(report: Plan): PlanFinding[] {
-  return (report.findings as readonly PlanFinding[]).filter((f) => f.change === 'introduced' && !f.accepted && f.causes.includes(UNMANAGED_CAUSE));
+  return report.findings.filter((f) => f.change === 'introduced' && !f.accepted && f.causes.includes(UNMANAGED_CAUSE));
 }

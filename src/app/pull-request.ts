@@ -40,19 +40,19 @@ export async function withPullRequest(result: PlanResult, head: ManifestSource, 
     return finish(result, plan, plan.changes, { ...pr.context, note }, warning(note, 'The plan itself is complete; only the origin of each change is unknown.'));
   }
   const baseDiff = diffStates(base.desired, result.context.live, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
-  if (!baseDiff.plan) {
+  if (!baseDiff.changeSet) {
     const note = `The base's manifests (${pr.baseManifests.location}) cannot be planned against this account (${baseDiff.diagnostics.find((d) => d.severity === 'error')?.summary ?? 'unknown error'}), so changes are not told apart from drift.`;
     return finish(result, plan, plan.changes, { ...pr.context, note }, warning(note, 'The plan itself is complete; only the origin of each change is unknown.'));
   }
   const baseSources = base.desired.sources;
-  const changes = classifyChanges(plan.changes, baseDiff.plan.changes, (c) => filesBehind(c, baseSources.get(sourceKey(c.kind, c.name))?.().file));
-  const adopted = adoptedDrift(plan.changes, baseDiff.plan.changes).filter((c) => c.replacedBy === undefined);
+  const changes = classifyChanges(plan.changes, baseDiff.changeSet.changes, (c) => filesBehind(c, baseSources.get(sourceKey(c.kind, c.name))?.().file));
+  const adopted = adoptedDrift(plan.changes, baseDiff.changeSet.changes).filter((c) => c.replacedBy === undefined);
   // The pull request's own effect: its manifests planned against live IAM as the base's manifests would leave it.
   // What live IAM has beyond that is drift apply reverts whether or not the pull request merges.
   const live = result.context.live;
-  const baseApplied = completeAwsManagedPolicies(plannedState(live, base.desired, baseDiff.plan), loadAwsManagedPolicies());
+  const baseApplied = completeAwsManagedPolicies(plannedState(live, base.desired, baseDiff.changeSet), loadAwsManagedPolicies());
   const own = await analyzeChanges(result.context.desired, { state: baseApplied, source: `${live.source} with the base's manifests applied`, fingerprint: fingerprintState(baseApplied), notes: [] }, now);
-  const effect = own.plan ? { access: own.plan.access as readonly AccessDelta[], trust: own.plan.trust as readonly TrustDelta[], findings: own.plan.findings as readonly PlanFinding[] } : undefined;
+  const effect: PullRequestEffect | undefined = own.plan ? { access: own.plan.access, trust: own.plan.trust, findings: own.plan.findings } : undefined;
   const context: PullRequestContext = { ...pr.context, ...(adopted.length ? { adopted: adopted.map((c) => ({ action: c.action, kind: c.kind, name: c.name })) } : {}), ...(effect ? { effect } : {}) };
   const classified = effect ? withOrigins({ ...plan, changes }, effect) : { ...plan, changes };
   return finish(result, classified, classified.changes, context);
@@ -74,19 +74,18 @@ export async function withPullRequest(result: PlanResult, head: ManifestSource, 
  * own (its effect has it, the same), drift (its effect lacks it), or both (its effect has part of it).
  */
 export function withOrigins(plan: Plan, effect: PullRequestEffect): Plan {
-  const own = { access: effect.access as readonly AccessDelta[], trust: effect.trust as readonly TrustDelta[], findings: effect.findings as readonly PlanFinding[] };
   const originOf = (own: boolean, same: boolean): ChangeOrigin => (!own ? 'drift' : same ? 'pull-request' : 'pull-request+drift');
   const scope = (d: { granted: readonly AccessEntry[]; revoked: readonly AccessEntry[] }): string => stableStringify([d.granted.map(entryScope), d.revoked.map(entryScope)]);
-  const ownAccess = new Map(own.access.flatMap((d) => d.principals.map((p) => [p, scope(d)] as const)));
-  const access = (plan.access as readonly AccessDelta[]).map((d): AccessDelta => {
+  const ownAccess = new Map(effect.access.flatMap((d) => d.principals.map((p) => [p, scope(d)] as const)));
+  const access = plan.access.map((d): AccessDelta => {
     const origins = new Set(d.principals.map((p) => originOf(ownAccess.has(p), ownAccess.get(p) === scope(d))));
     return { ...d, origin: origins.size === 1 ? [...origins][0]! : 'pull-request+drift' };
   });
   const grants = (t: TrustDelta): string => stableStringify([t.gained.map(grantScope), t.lost.map(grantScope)]);
-  const ownTrust = new Map(own.trust.map((t) => [t.role, grants(t)]));
-  const trust = (plan.trust as readonly TrustDelta[]).map((t): TrustDelta => ({ ...t, origin: originOf(ownTrust.has(t.role), ownTrust.get(t.role) === grants(t)) }));
-  const ownFindings = new Set(own.findings.map((f) => `${f.change} ${f.severity} ${findingIdentity(f)}`));
-  const findings = (plan.findings as readonly PlanFinding[]).map((f): PlanFinding => ({ ...f, origin: ownFindings.has(`${f.change} ${f.severity} ${findingIdentity(f)}`) ? 'pull-request' : 'drift' }));
+  const ownTrust = new Map(effect.trust.map((t) => [t.role, grants(t)]));
+  const trust = plan.trust.map((t): TrustDelta => ({ ...t, origin: originOf(ownTrust.has(t.role), ownTrust.get(t.role) === grants(t)) }));
+  const ownFindings = new Set(effect.findings.map((f) => `${f.change} ${f.severity} ${findingIdentity(f)}`));
+  const findings = plan.findings.map((f): PlanFinding => ({ ...f, origin: ownFindings.has(`${f.change} ${f.severity} ${findingIdentity(f)}`) ? 'pull-request' : 'drift' }));
   return { ...plan, access, trust, findings };
 }
 

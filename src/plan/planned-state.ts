@@ -6,9 +6,9 @@ import { nameKey, type EntityKind } from '../core/arn.js';
 import { entitiesOf, type EntityState, type IamState } from '../core/state.js';
 import type { DesiredState } from '../manifest/desired-state.js';
 import type { LiveState } from '../live/live-state.js';
-import type { Plan } from './plan.js';
+import type { ChangeSet } from './plan.js';
 
-export function plannedState(live: LiveState, desired: DesiredState, plan: Plan): IamState {
+export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<ChangeSet, 'changes'>): IamState {
   const next = (kind: EntityKind): Map<string, EntityState> => {
     const out = new Map(entitiesOf(live.state, kind));
     for (const change of plan.changes.filter((c) => c.kind === kind)) {

@@ -138,8 +138,8 @@ export function commentMarker(folder: string): string {
  */
 export function verdictOf(plan: Pick<Plan, 'access' | 'trust'> & { readonly pullRequest?: Plan['pullRequest'] }): Verdict {
   const source = plan.pullRequest?.effect ?? plan;
-  const access = source.access as readonly AccessDelta[];
-  const trust = source.trust as readonly TrustDelta[];
+  const access = source.access;
+  const trust = source.trust;
   const broadens = access.some((d) => d.granted.length > 0) || trust.some((t) => t.gained.length > 0);
   const narrows = access.some((d) => d.revoked.length > 0) || trust.some((t) => t.lost.length > 0);
   return broadens && narrows ? 'mixed' : broadens ? 'broadening' : narrows ? 'narrowing' : 'no access change';
@@ -149,7 +149,7 @@ const SEVERITIES: readonly FindingSeverity[] = ['critical', 'high', 'medium', 'l
 
 /** The most severe finding the change introduces or raises (accepted risks aside), or `none`. */
 export function maxSeverity(plan: Pick<Plan, 'findings'>): FindingSeverity | 'none' {
-  const introduced = (plan.findings as readonly PlanFinding[]).filter((f) => f.change === 'introduced' && !f.accepted);
+  const introduced = plan.findings.filter((f) => f.change === 'introduced' && !f.accepted);
   return SEVERITIES.find((s) => introduced.some((f) => f.severity === s)) ?? 'none';
 }
 
@@ -226,9 +226,9 @@ function contextOf(plan: Plan, catalog: ActionCatalog, options: CommentOptions, 
     catalog,
     options,
     words,
-    access: ownFirst(plan.access as readonly AccessDelta[]),
-    trust: ownFirst(plan.trust as readonly TrustDelta[]),
-    findings: ownFirst(orderFindings(plan.findings as readonly PlanFinding[])),
+    access: ownFirst(plan.access),
+    trust: ownFirst(plan.trust),
+    findings: ownFirst(orderFindings(plan.findings)),
     shown,
     scale: Math.max(1, Math.floor(limit / COMMENT_LIMIT)),
     shortened: (what) => `_${what} shortened to fit: the full report is in ${options.fullReport ?? 'the plan JSON'}._`,

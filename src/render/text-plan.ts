@@ -10,13 +10,11 @@ import type { ChangeOrigin, Plan } from '../plan/plan.js';
 import { verdictOf } from './comment.js';
 import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
-import { SEVERITY_ORDER, type Finding, type FindingSeverity } from '../analyze/findings.js';
+import { SEVERITY_ORDER, type FindingSeverity } from '../analyze/findings.js';
 import { orderFindings } from '../analyze/finding-order.js';
 import { renderFindingsText } from './findings.js';
-import type { AccessDelta } from '../analyze/access-delta.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { conditionWords, grantNotes, DRIFT_LABELS, PLAN_LABELS, renderAccessText } from './access.js';
-import type { TrustDelta } from '../analyze/trust-delta.js';
 
 export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood: Mood = 'proposal', catalog?: ActionCatalog): string {
   const plan = inertDeep(untrusted);
@@ -43,7 +41,7 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
     for (const arn of plan.unmanaged) out.push(`    ${arn}${isProtected(arn) ? colors.dim(' (protected: never deleted)') : ''}`);
     out.push('');
   }
-  const access = plan.access as readonly AccessDelta[];
+  const access = plan.access;
   if (access.length > 0 && catalog) {
     const principals = new Set(access.flatMap((d) => d.principals)).size;
     const heading = mood === 'drift' ? `Access drift: ${plural(principals, 'principal has', 'principals have')} more or less access in live IAM than the manifests grant` : `Access changes: ${plural(principals, 'principal gains or loses', 'principals gain or lose')} permissions`;
@@ -53,7 +51,7 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
     if (access.some(isDrift)) out.push(colors.bold(`  ${DRIFT_APART}`), ...renderAccessText(access.filter(isDrift), catalog, colors, labels));
     out.push('');
   }
-  const trust = plan.trust as readonly TrustDelta[];
+  const trust = plan.trust;
   if (trust.length > 0) {
     out.push(colors.bold(mood === 'drift' ? 'Trust drift: who can (+) or cannot (-) assume which role in live IAM, compared with the manifests' : 'Trust changes: who can assume which role'));
     const ordered = [...trust.filter(isOwn), ...trust.filter(isDrift)];
@@ -75,7 +73,7 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
     }
     out.push('');
   }
-  const findings = orderFindings(plan.findings as readonly (Finding & { change?: 'introduced' | 'removed'; origin?: ChangeOrigin })[]);
+  const findings = orderFindings(plan.findings);
   if (findings.length > 0) {
     out.push(colors.bold(`Risk findings ${mood === 'drift' ? 'the drift' : 'this change'} ${findings.some((f) => f.change === 'removed') ? 'introduces or removes' : 'introduces'}:`));
     out.push(...renderFindingsText(findings.filter(isOwn), colors).map((l) => `  ${l}`));
@@ -115,7 +113,7 @@ export function summaryLine(plan: Plan): string {
 /** `Drift: 5 changes would restore the manifests (1 create, 4 update).`, or `No drift.` */
 export function driftSummaryLine(plan: Plan): string {
   const s = plan.summary;
-  const risks = (plan.findings as readonly (Finding & { change?: string })[]).filter((f) => f.change === 'introduced' && !f.accepted).length;
+  const risks = plan.findings.filter((f) => f.change === 'introduced' && !f.accepted).length;
   const riskNote = risks ? ` Live IAM holds ${plural(risks, 'risk')} the manifests do not (see the findings).` : '';
   if (plan.changes.length === 0) return risks ? `Drift: every managed entity matches its manifest, but live IAM holds ${plural(risks, 'risk')} the manifests do not (see the findings).` : 'No drift.';
   const parts = [[s.create - s.replace, 'create'], [s.update, 'update'], [s.delete - s.replace, 'delete'], [s.replace, 'replace']].filter(([n]) => (n as number) > 0).map(([n, w]) => `${n} ${w}`);

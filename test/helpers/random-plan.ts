@@ -8,6 +8,7 @@ import type { AccessDelta, AccessEntry } from '../../src/analyze/access-delta.js
 import type { PlanFinding } from '../../src/analyze/plan-findings.js';
 import type { TrustDelta } from '../../src/analyze/trust-delta.js';
 import type { FindingSeverity } from '../../src/analyze/findings.js';
+import { FINDING_CODES } from '../../src/core/finding-codes.js';
 import type { Change, ChangeDetail, ChangeOrigin, Plan } from '../../src/plan/plan.js';
 import { chance, pick, type Random } from './random-account.js';
 
@@ -24,7 +25,6 @@ export interface RandomPlanSizes {
 
 const ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 'sqs:SendMessage', 'logs:GetLogEvents', 'logs:FilterLogEvents', 'dynamodb:GetItem', 'dynamodb:Query', 'lambda:InvokeFunction', 'iam:PassRole', 'kms:Decrypt', 'ec2:DescribeInstances', 's3:*', 'ec2:*'];
 const RESOURCES = ['*', 'arn:aws:s3:::bucket-a/*', 'arn:aws:s3:::bucket-b', `arn:aws:sqs:eu-west-1:${PLAN_ACCOUNT}:queue`, `arn:aws:logs:eu-west-1:${PLAN_ACCOUNT}:log-group:/aws/lambda/*`, `arn:aws:dynamodb:eu-west-1:${PLAN_ACCOUNT}:table/orders`];
-const CODES = ['FULL_ADMIN', 'PRIVESC_CREATE_POLICY_VERSION', 'PRIVESC_PASS_ROLE', 'TRUST_ANY_PRINCIPAL', 'PRIVESC_UPDATE_FUNCTION_CODE', 'BOUNDARY_REMOVED', 'TRUST_OIDC_WILDCARD_SUBJECT'];
 const SEVERITIES: readonly FindingSeverity[] = ['critical', 'high', 'medium', 'low'];
 
 export function randomDocument(random: Random, statements: number): Record<string, unknown> {
@@ -108,7 +108,7 @@ export function randomPlan(random: Random, sizes: RandomPlanSizes): Plan {
     const severity = pick(random, SEVERITIES);
     const change = chance(random, 0.7) ? ('introduced' as const) : ('removed' as const);
     return {
-      code: pick(random, CODES),
+      code: pick(random, FINDING_CODES),
       severity,
       principal: pick(random, principals.length ? principals : [`arn:aws:iam::${PLAN_ACCOUNT}:user/x`]),
       summary: `finding ${i} ${'words '.repeat(Math.floor(random() * 8))}`.trim(),
