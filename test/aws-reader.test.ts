@@ -3,9 +3,11 @@
  * seeded snapshot (in O(N/1000) calls, following every Marker), `snapshot --aws` reads back to the same plan, and
  * every way reading can fail is a clear message with exit 1.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { stableStringify } from '../src/core/policy.js';
 import type { EntityState, IamState } from '../src/core/state.js';
@@ -15,7 +17,7 @@ import { describeAwsError } from '../src/live/aws/errors.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
 import { virtualClock } from './helpers/clock.js';
 import { CREDENTIALS_ENV, exampleSnapshotJson, emulatorsClosedAfterEachTest, type TestEmulator } from './helpers/emulator.js';
-import { realWorldAvailable, realWorldSnapshot } from './helpers/fixtures.js';
+import { PROJECT_ROOT, realWorldAvailable, realWorldSnapshot } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'iam-gitops-aws-reader-'));
@@ -46,6 +48,14 @@ function comparable(state: IamState): string {
 }
 
 describe('reading live IAM through the SDK', () => {
+  it('prints no warning a user cannot act on, on any supported Node.js (the SDK warns on Node.js 20 about its future releases)', async () => {
+    const e = await emulator(exampleSnapshotJson());
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _userChoice, ...env } = process.env;
+    const run = await promisify(execFile)(process.execPath, [join(PROJECT_ROOT, 'bin/iam-gitops.js'), 'plan', '--manifests', 'manifests', ...e.awsArgs], { cwd: PROJECT_ROOT, env: { ...env, ...CREDENTIALS_ENV } });
+    expect(run.stdout).toContain('Plan:');
+    expect(run.stderr).not.toMatch(/Warning|\(node:\d+\)/);
+  });
+
   it('reads what the emulator was seeded with, in one page per filter, plus ListRoles and GetCallerIdentity', async () => {
     const snapshot = exampleSnapshotJson();
     const e = await emulator(snapshot, { caller: 'arn:aws:iam::123456789012:user/people/alice' });

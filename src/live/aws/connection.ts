@@ -91,6 +91,7 @@ export function createAwsClients(options: AwsOptions): AwsClients {
   if (options.endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(options.endpoint)) {
     throw new InputError([error(`--endpoint "${options.endpoint}" is not a URL`, 'Give a URL such as http://127.0.0.1:4566 (IAM and STS are both sent there).')]);
   }
+  silenceSdkNodeVersionWarning();
   const throttling: ThrottleLedger = { throttledMs: 0, throttledRetries: 0 };
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   // The SDK's own HTTP handler, with its timeouts: connecting, and the whole request (thrown, not only warned).
@@ -144,4 +145,14 @@ function baseCredentials(options: AwsOptions): AwsCredentialIdentity | AwsCreden
   const secret = options.env['AWS_SECRET_ACCESS_KEY'];
   if (id && secret) return { accessKeyId: id, secretAccessKey: secret, ...(options.env['AWS_SESSION_TOKEN'] ? { sessionToken: options.env['AWS_SESSION_TOKEN'] } : {}) };
   return fromNodeProviderChain();
+}
+
+/**
+ * On Node.js 20 the SDK warns, on every run, that its releases after January 2027 will need Node.js 22. This tool's
+ * SDK is pinned by its lock file, so the warning is about versions a user of this release never runs, and nothing
+ * they can do in this tool changes it; which Node.js versions iam-gitops supports is the README's to say (20.19 and
+ * later, 22, 24). A user who set the SDK's own switch keeps their choice.
+ */
+function silenceSdkNodeVersionWarning(): void {
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 }
