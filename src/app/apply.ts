@@ -6,6 +6,8 @@
  */
 import { entityIdentity, entityKey, identityKey, isAwsOwnedPath, protectedMatcher } from '../core/arn.js';
 import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
+import { count } from '../core/plural.js';
+import { DEFAULT_CONSISTENCY_TIMEOUT_MS, pollWithBackoff } from '../core/poll.js';
 import { error, InputError, type Diagnostic } from '../core/diagnostics.js';
 import { AwsIamWriter } from '../live/aws/aws-iam-writer.js';
 import { AwsLiveReader } from '../live/aws/aws-live-reader.js';
@@ -176,23 +178,20 @@ async function computePlan(request: ApplyRequest, live: LiveReader, driftReport:
  * still holds is said.
  */
 async function verify(request: ApplyRequest, reader: AwsLiveReader, driftReport: boolean): Promise<{ remaining?: Plan; report?: Plan; ms: number }> {
-  const clock = request.clock ?? SYSTEM_CLOCK;
-  const started = clock.now();
-  const bound = request.consistencyTimeoutMs ?? 120_000;
-  let pause = 250;
-  // What is reported as eventual consistency: the pauses between readings, not the readings themselves (which
-  // throttling may slow; that time is reported as throttling).
-  let waited = 0;
-  for (;;) {
-    const again = await computePlan(request, reader, driftReport);
-    if (!again.planned.plan) throw new InputError(again.planned.diagnostics);
-    if (again.planned.plan.changes.length === 0) return { ms: waited, ...(again.report ? { report: again.report } : {}) };
-    if (clock.now() - started > bound) return { remaining: again.planned.plan, ms: waited };
-    request.onWait?.(`verifying: live IAM does not show ${again.planned.plan.changes.length === 1 ? '1 change' : `${again.planned.plan.changes.length} changes`} yet; reading again in ${(pause / 1000).toFixed(1)} s`);
-    await clock.sleep(pause);
-    waited += pause;
-    pause = Math.min(pause * 2, 5000);
-  }
+  // Pauses of 250 ms, doubling, at most 5 s. What is reported as eventual consistency is the pauses between readings
+  // (waitedMs), not the readings themselves (which throttling may slow; that time is reported as throttling).
+  const outcome = await pollWithBackoff<Awaited<ReturnType<typeof computePlan>>, Plan>(
+    request.clock ?? SYSTEM_CLOCK,
+    { timeoutMs: request.consistencyTimeoutMs ?? DEFAULT_CONSISTENCY_TIMEOUT_MS, firstPauseMs: 250, growth: 2, maxPauseMs: 5000 },
+    async () => {
+      const again = await computePlan(request, reader, driftReport);
+      if (!again.planned.plan) throw new InputError(again.planned.diagnostics);
+      return again.planned.plan.changes.length === 0 ? { done: true, value: again } : { done: false, pending: again.planned.plan };
+    },
+    (pending, pause) => request.onWait?.(`verifying: live IAM does not show ${count(pending.changes.length, 'change', 'changes', { digits: 'plain' })} yet; reading again in ${(pause / 1000).toFixed(1)} s`),
+  );
+  if (!outcome.done) return { remaining: outcome.pending, ms: outcome.waitedMs };
+  return { ms: outcome.waitedMs, ...(outcome.value.report ? { report: outcome.value.report } : {}) };
 }
 
 /**
