@@ -4,7 +4,7 @@
  * reading and planning again until live IAM matches or the consistency bound passes. Never a write before every
  * check has passed.
  */
-import { entityIdentity, entityKey, identityKey, isAwsOwnedPath, protectedMatcher } from '../core/arn.js';
+import { entityKey, identityKey, isAwsOwnedPath, parseEntityArn, protectedMatcher } from '../core/arn.js';
 import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
 import { count } from '../core/plural.js';
 import { DEFAULT_CONSISTENCY_TIMEOUT_MS, pollWithBackoff } from '../core/poll.js';
@@ -204,11 +204,11 @@ function ownershipGuard(live: LiveState, desired: DesiredState): (arn: string) =
   const byKey = new Map<string, string>();
   for (const map of [live.state.users, live.state.groups, live.state.roles, live.state.policies]) for (const e of map.values()) byKey.set(entityKey(e.arn) ?? e.arn, e.arn);
   return (arn) => {
-    const id = entityIdentity(arn);
+    const id = parseEntityArn(arn);
     if (!id) return undefined;
     if (id.account === 'aws') return 'is AWS managed';
     const real = byKey.get(identityKey(id)) ?? arn;
-    const path = /:(?:user|group|role|policy|instance-profile)(\/.*\/|\/)[^/]+$/.exec(real)?.[1] ?? '/';
+    const path = parseEntityArn(real)?.path ?? '/';
     if (isAwsOwnedPath(path)) return 'is owned by AWS';
     if (isProtected(real)) return 'is protected (the Account manifest lists it)';
     if (id.kind !== 'instance-profile' && !isOwnedPath(desired.account, path)) return `is outside managedPaths (${desired.account.managedPaths.join(', ')})`;

@@ -17,7 +17,8 @@ import type { AccessDelta } from '../analyze/access-delta.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import { orderFindings } from '../analyze/finding-order.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
-import type { FindingSeverity } from '../analyze/findings.js';
+import { count } from '../core/plural.js';
+import { SEVERITY_ICON, SEVERITY_ORDER, severityCounts, type FindingSeverity } from '../core/severity.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { protectedMatcher } from '../core/arn.js';
 import type { Change, ChangeOrigin, Plan } from '../plan/plan.js';
@@ -74,7 +75,8 @@ interface Words {
   readonly noChangesNext: string;
 }
 
-const plural = (n: number, one: string, many: string): string => (n === 1 ? `1 ${one}` : `${n} ${many}`);
+/** The comment's counts: the one plural rule (core/plural.ts), digits ungrouped as the comment has always written them. */
+const plural = (n: number, one: string, many: string): string => count(n, one, many, { digits: 'plain' });
 
 const PLAN_WORDS: Words = {
   marker: (folder) => commentMarker(folder),
@@ -145,12 +147,11 @@ export function verdictOf(plan: Pick<Plan, 'access' | 'trust'> & { readonly pull
   return broadens && narrows ? 'mixed' : broadens ? 'broadening' : narrows ? 'narrowing' : 'no access change';
 }
 
-const SEVERITIES: readonly FindingSeverity[] = ['critical', 'high', 'medium', 'low'];
 
 /** The most severe finding the change introduces or raises (accepted risks aside), or `none`. */
 export function maxSeverity(plan: Pick<Plan, 'findings'>): FindingSeverity | 'none' {
   const introduced = (plan.findings as readonly PlanFinding[]).filter((f) => f.change === 'introduced' && !f.accepted);
-  return SEVERITIES.find((s) => introduced.some((f) => f.severity === s)) ?? 'none';
+  return SEVERITY_ORDER.find((s) => introduced.some((f) => f.severity === s)) ?? 'none';
 }
 
 export function renderComment(plan: Plan, catalog: ActionCatalog, options: CommentOptions): string {
@@ -274,7 +275,6 @@ class Lines {
 const sizeOf = (lines: readonly string[]): number => lines.reduce((n, l) => n + l.length + 1, 0);
 
 const ICON = { create: '🟢', update: '🟡', delete: '🔴', replace: '🔁' } as const;
-const SEVERITY_ICON: Record<FindingSeverity, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '⬜' };
 
 /** The comment at one step of the ladder, or undefined when it cannot fit `limit`. */
 function build(ctx: Context, detail: Detail, limit: number): string | undefined {
@@ -372,7 +372,7 @@ function countsLine(ctx: Context): string {
   const losing = distinctPrincipals(own.filter((d) => d.revoked.length));
   const ownFindings = ctx.findings.filter(isOwn);
   const introduced = ownFindings.filter((f) => f.change === 'introduced' && !f.accepted);
-  const bySeverity = SEVERITIES.map((sev) => `${introduced.filter((f) => f.severity === sev).length} ${sev}`).join(', ');
+  const bySeverity = severityCounts(introduced);
   const total = ctx.shown.length;
   const changes = total === 0 ? '**No changes**' : `**${total === 1 ? '1 change' : `${total} changes`}** (${create} create, ${update} update, ${remove} delete${replace ? `, ${replace} replace` : ''})`;
   const removed = ownFindings.filter((f) => f.change === 'removed').length;
@@ -528,7 +528,7 @@ function trustSection(ctx: Context, mode: Detail['trust'], room: number): string
   for (const [i, t] of trust.slice(0, limit).entries()) {
     if (driftStartsAt(trust, i)) out.push('', DRIFT_APART, '');
     const role = `role ${code(principalName(t.role).replace(/^role /, ''))}${t.movedFrom ? ` (moved from ${code(t.movedFrom)})` : ''}`;
-    const worst = [...t.roleFindings].sort((a, b) => SEVERITIES.indexOf(a.severity as FindingSeverity) - SEVERITIES.indexOf(b.severity as FindingSeverity));
+    const worst = [...t.roleFindings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity as FindingSeverity) - SEVERITY_ORDER.indexOf(b.severity as FindingSeverity));
     const worth = worst.length ? ` — it ${worst.slice(0, 2).map((f) => text(f.summary)).join('; ')}` : '';
     if (mode !== 'full') {
       const line = `- ${role}: ${t.gained.length} gained, ${t.lost.length} lost${worth}`;
