@@ -21,7 +21,8 @@ import type { TrustDelta } from '../analyze/trust-delta.js';
 import { failingFindings, type FindingSeverity } from '../analyze/findings.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import { compareSavedPlan, readSavedPlan, type SavedPlan } from '../apply/saved-plan.js';
-import { executeSteps, type ApplyEvent, type ExecutionResult } from '../apply/execute.js';
+import { executeSteps, type ApplyEvent } from '../apply/execute.js';
+import type { ApplyOutcome } from '../apply/outcome.js';
 import { lockoutRisks, touchesGuarded, type LockoutRisk } from '../apply/lockout.js';
 import { forbiddenSteps } from '../apply/permissions.js';
 import { deferSteps, scheduleSteps, type Step } from '../apply/steps.js';
@@ -53,22 +54,8 @@ export interface ApplyRequest {
   readonly clock?: Clock;
 }
 
-export type ApplyOutcome =
-  /**
-   * Nothing to do, or applied and verified: live IAM matches the manifests. `remainingRisks`, after a drift report:
-   * the risks of principals no manifest declares, which applying it leaves in place.
-   */
-  | { readonly status: 'converged'; readonly plan: Plan; readonly steps: readonly Step[]; readonly execution?: ExecutionResult; readonly verifiedAfterMs?: number; readonly remainingRisks?: readonly PlanFinding[] }
-  /** Every step ran, but live IAM still differs once the consistency bound passed. */
-  | { readonly status: 'not-converged'; readonly plan: Plan; readonly steps: readonly Step[]; readonly execution: ExecutionResult; readonly remaining: Plan }
-  /** A step failed or the run was interrupted: the execution says exactly what ran. */
-  | { readonly status: 'incomplete'; readonly plan: Plan; readonly steps: readonly Step[]; readonly execution: ExecutionResult }
-  /**
-   * Refused before any write. `failing`: refused by `failOn`, these findings the plan introduces (the shells report
-   * them with their fail-on helpers).
-   */
-  | { readonly status: 'refused'; readonly diagnostics: readonly Diagnostic[]; readonly plan?: Plan; readonly risks?: readonly LockoutRisk[]; readonly failing?: readonly PlanFinding[] }
-  | { readonly status: 'declined'; readonly plan: Plan };
+// What an apply came to is the apply stage's type (renderers read it without importing the application layer).
+export type { ApplyOutcome };
 
 export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcome> {
   let saved: SavedPlan | undefined;

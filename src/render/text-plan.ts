@@ -106,7 +106,7 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
 /** `Plan: 2 to create, 1 to update, 2 to delete (1 replacement).`: replacements count as a create and a delete. */
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
-  const replaced = s.replace ? ` (${s.replace === 1 ? '1 replacement' : `${s.replace} replacements`}: deleted and created again)` : '';
+  const replaced = s.replace ? ` (${plural(s.replace, 'replacement', 'replacements', { digits: 'plain' })}: deleted and created again)` : '';
   return `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete${replaced}.`;
 }
 
