@@ -2,6 +2,8 @@
  * What every command shares: where output goes, exit codes, diagnostics printing, colour, and the live-IAM source
  * options (`--state FILE` or `--aws` with its connection flags).
  */
+import { count } from '../src/core/plural.js';
+import { FAIL_ON, type FailOn } from '../src/core/severity.js';
 import { Option, type Command } from 'commander';
 import { failingFindings } from '../src/analyze/findings.js';
 import type { PlanFinding } from '../src/analyze/plan-findings.js';
@@ -21,8 +23,8 @@ export const EXIT_CHANGES = 2;
 /** plan --fail-on: the change introduces (or raises) a finding at or above the threshold. */
 export const EXIT_FINDINGS = 3;
 
-export const FAIL_ON = ['critical', 'high', 'medium', 'low', 'never'] as const;
-export type FailOn = (typeof FAIL_ON)[number];
+// Defined once with the severities (src/core/severity.ts); re-exported for the commands.
+export { FAIL_ON, type FailOn };
 export type Format = 'text' | 'json' | 'markdown';
 
 /** Where output goes; tests pass their own. */
@@ -140,9 +142,8 @@ export function parseNow(value: string | undefined): Date {
   return date;
 }
 
-export function count(n: number, singular: string, plural = `${singular}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : plural}`;
-}
+// The one plural rule (src/core/plural.ts), re-exported for the commands.
+export { count };
 
 /** `--fail-on`: exit 3, naming the first few, when what `who` did introduces findings at or above the threshold. */
 export function failOnIntroducedFindings(ctx: CliContext, findings: readonly PlanFinding[], failOn: FailOn, who: string): void {

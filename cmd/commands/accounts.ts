@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { selectAccounts } from '../../src/app/accounts.js';
 import { inert, inertJson } from '../../src/core/terminal-safe.js';
-import type { CliContext } from '../context.js';
+import { count, type CliContext } from '../context.js';
 
 export function registerAccounts(program: Command, ctx: CliContext): void {
   program
@@ -20,7 +20,7 @@ export function registerAccounts(program: Command, ctx: CliContext): void {
       } else if (options.format === 'json') {
         ctx.io.stdout(`${inertJson({ formatVersion: 1, total: selection.total, ...(selection.changedSince ? { changedSince: selection.changedSince } : {}), accounts: selection.accounts }, 2)}\n`);
       } else {
-        const folders = (n: number): string => (n === 1 ? '1 account folder' : `${n} account folders`);
+        const folders = (n: number): string => count(n, 'account folder', 'account folders', { digits: 'plain' });
         const chosen = selection.changedSince ? `${selection.accounts.length} of ${folders(selection.total)} changed since ${inert(selection.changedSince.mergeBase.slice(0, 7))}` : folders(selection.total);
         const lines = [`${chosen}:`, ...selection.accounts.map((a) => `  ${inert(a.account)}  ${inert(a.folder)}${a.managedPaths.join(',') !== '/' ? `  (paths ${inert(a.managedPaths.join(', '))})` : ''}${a.role ? `  role ${inert(a.role)}` : ''}`)];
         ctx.io.stdout(`${lines.join('\n')}\n`);

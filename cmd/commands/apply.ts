@@ -3,6 +3,7 @@
  * make live IAM match the manifests. One line per step as it ends (a progress line on a terminal), then a summary
  * with counts and time; on failure or interruption, exactly which steps were applied and which were not.
  */
+import { parseEntityArn } from '../../src/core/arn.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { applyManifests, type ApplyOutcome } from '../../src/app/apply.js';
 import type { ApplyEvent, ExecutionResult } from '../../src/apply/execute.js';
@@ -196,8 +197,9 @@ function printRemainingRisks(risks: readonly PlanFinding[], ctx: CliContext): vo
   const principals = [...new Set(risks.map((f) => f.principal))];
   const lines = principals.slice(0, 10).map((arn) => {
     const own = risks.filter((f) => f.principal === arn);
-    const kind = /:(user|role)\//.exec(arn)?.[1] ?? 'principal';
-    const name = arn.split('/').pop();
+    const entity = parseEntityArn(arn);
+    const kind = entity?.kind === 'user' || entity?.kind === 'role' ? entity.kind : 'principal';
+    const name = entity?.name ?? arn.split('/').pop();
     return `    ${arn}: ${own.map((f) => `${f.severity} ${f.code}`).join(', ')}\n        remove it: a manifest with kind: ${kind === 'user' ? 'User' : 'Role'}, name: ${name}, deleted: true (or prune: true in the Account manifest)\n`;
   });
   ctx.io.stderr(`${colors.warn(`warning: live IAM still holds ${count(risks.length, 'risk')} of ${count(principals.length, 'principal')} no manifest declares; apply leaves unmanaged principals alone:`)}\n${lines.join('')}${principals.length > 10 ? `    ... and ${principals.length - 10} more (see drift)\n` : ''}    Or declare the principal as it should be, or accept the risk in acceptedRisks (with a reason).\n`);

@@ -12,7 +12,8 @@ import * as core from '@actions/core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { failingFindings, SEVERITY_ORDER, type Finding, type FindingSeverity } from '../analyze/findings.js';
+import { failingFindings, type Finding } from '../analyze/findings.js';
+import { FAIL_ON, SEVERITY_ORDER, type FindingSeverity } from '../core/severity.js';
 import { applyManifests, type ApplyOutcome } from '../app/apply.js';
 import { selectAccounts } from '../app/accounts.js';
 import { detectDrift, driftFingerprint, hasDrift } from '../app/drift.js';
@@ -44,7 +45,7 @@ import { readRunContext, type RunContext } from './event.js';
 import { log } from './log.js';
 
 export const COMMANDS = ['plan', 'apply', 'audit', 'drift', 'accounts'] as const;
-export const FAIL_ON = ['critical', 'high', 'medium', 'low', 'never'] as const;
+export { FAIL_ON };
 
 export interface ActionInputs {
   readonly command: (typeof COMMANDS)[number];

@@ -7,7 +7,7 @@
  * that can never hold from `now` on blocks a path; one the caller can satisfy does not.
  */
 import { addTo } from '../core/multimap.js';
-import { isAwsOwnedPath } from '../core/arn.js';
+import { accountRootArn, isAwsOwnedPath } from '../core/arn.js';
 import { statementsOf, type PolicyJson } from '../core/policy.js';
 import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
 import { prepareContext } from '../evaluate/context.js';
@@ -263,7 +263,7 @@ export class EffectiveAccess {
         for (const statement of statementsOf(role.trustPolicy.document)) {
           if (statement['NotPrincipal'] !== undefined) wholeAccount = true;
           for (const id of awsPrincipals(statement['Principal'])) {
-            if (id === '*' || id === account || id === `arn:aws:iam::${account}:root`) wholeAccount = true;
+            if (id === '*' || id === account || id === accountRootArn(account)) wholeAccount = true;
             else ids.add(id);
           }
         }
@@ -391,7 +391,7 @@ export function principalMatch(statement: Record<string, unknown>, arn: string, 
   };
   const classify = (ids: string[]): 'arn' | 'account' | 'none' => {
     if (ids.includes(arn)) return 'arn';
-    if (ids.some((id) => id === '*' || id === account || id === `arn:aws:iam::${account}:root`)) return 'account';
+    if (ids.some((id) => id === '*' || id === account || id === accountRootArn(account))) return 'account';
     return 'none';
   };
   if (statement['Principal'] !== undefined) return classify(listed(statement['Principal']));

@@ -17,7 +17,10 @@ import type { EffectiveAccess, Principal } from './effective-access.js';
 import type { RequestContext } from '../evaluate/types.js';
 import { accountOf, admitsSomeRequest, ANYONE, compiledTrust, outsiders, principalEntries, sideFor, type CompiledTrust } from './trust-principals.js';
 
-export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low';
+import { SEVERITY_ORDER, type FindingSeverity } from '../core/severity.js';
+
+// Defined with the other severity constants (core/severity.ts); re-exported for the callers that import them here.
+export { SEVERITY_ORDER, type FindingSeverity };
 
 export interface Finding {
   /** Stable identifier of the kind of risk, e.g. `PRIVESC_CREATE_POLICY_VERSION`. */
@@ -66,8 +69,6 @@ export function failingFindings<F extends Finding & { readonly change?: 'introdu
   const limit = SEVERITY_ORDER.indexOf(threshold);
   return findings.filter((f) => f.accepted === undefined && f.change !== 'removed' && SEVERITY_ORDER.indexOf(f.severity) <= limit);
 }
-
-export const SEVERITY_ORDER: readonly FindingSeverity[] = ['critical', 'high', 'medium', 'low'];
 
 /** Actions that together mean "everything": a principal allowed all of them on every resource is an administrator. */
 const ADMIN_PROBES = ['iam:CreateUser', 'iam:AttachRolePolicy', 'iam:PutUserPolicy', 'ec2:RunInstances', 's3:DeleteBucket', 'lambda:CreateFunction', 'kms:ScheduleKeyDeletion', 'dynamodb:DeleteTable', 'cloudtrail:StopLogging', 'organizations:LeaveOrganization', 'sts:AssumeRole', 'secretsmanager:GetSecretValue'];

@@ -5,6 +5,7 @@
  * a trust policy is judged for it statement by statement, Principal and NotPrincipal matched here, Action and
  * conditions by the engine's compiled statements.
  */
+import { accountRootArn, parseArn, parseEntityArn } from '../core/arn.js';
 import { isPlainObject, statementsOf } from '../core/policy.js';
 import type { RoleState } from '../core/state.js';
 import { compilePolicy, type CompiledStatement } from '../evaluate/compile-policy.js';
@@ -64,7 +65,7 @@ export function outsiders(roles: readonly (RoleState | undefined)[], account: st
   const exactArns = new Set(arns.filter((a) => !isAccountRoot(a)));
   for (const arn of exactArns) {
     // The account's own users and roles are judged effectively, with their policies.
-    if (accountOf(arn) === account && /^arn:aws[\w-]*:iam::\d{12}:(user|role)\//.test(arn)) continue;
+    if (accountOf(arn) === account && isOwnUserOrRole(arn)) continue;
     const acct = accountOf(arn)!;
     out.push({
       type: 'AWS',
@@ -200,19 +201,29 @@ export function principalEntries(principal: unknown): [string, string][] {
 }
 
 export const isAccountId = (id: string): boolean => /^\d{12}$/.test(id);
-const isAccountRoot = (id: string): boolean => /^arn:aws[\w-]*:iam::\d{12}:root$/.test(id);
-const rootOf = (account: string): string => `arn:aws:iam::${account}:root`;
+/** `arn:PARTITION:iam::ACCOUNT:root`, the account as a principal. */
+function rootAccountOf(id: string): string | undefined {
+  const arn = parseArn(id);
+  return arn && arn.service === 'iam' && arn.region === '' && isAccountId(arn.account) && arn.resource === 'root' ? arn.account : undefined;
+}
+const isAccountRoot = (id: string): boolean => rootAccountOf(id) !== undefined;
+const rootOf = (account: string): string => accountRootArn(account);
+/** A user or role of an account (by ARN): judged with its own policies, not as a stranger. */
+const isOwnUserOrRole = (arn: string): boolean => {
+  const entity = parseEntityArn(arn);
+  return entity !== undefined && isAccountId(entity.account) && (entity.kind === 'user' || entity.kind === 'role');
+};
 
 /** Whether a Principal id names a whole account: its id or its root ARN. */
 function namesAccount(id: string, account: string): boolean {
-  return id === account || (isAccountRoot(id) && id.split(':')[4] === account);
+  return id === account || rootAccountOf(id) === account;
 }
 
 /** The account of an account id or an IAM/STS ARN. */
 export function accountOf(id: string): string | undefined {
   if (isAccountId(id)) return id;
-  const m = /^arn:aws[\w-]*:(?:iam|sts)::(\d{12}):/.exec(id);
-  return m?.[1];
+  const arn = parseArn(id);
+  return arn && (arn.service === 'iam' || arn.service === 'sts') && arn.region === '' && isAccountId(arn.account) ? arn.account : undefined;
 }
 
 function valueOf(context: RequestContext, lowerKey: string): string | readonly string[] | undefined {

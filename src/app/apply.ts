@@ -4,9 +4,11 @@
  * reading and planning again until live IAM matches or the consistency bound passes. Never a write before every
  * check has passed.
  */
-import { entityIdentity, entityKey, identityKey, isAwsOwnedPath, protectedMatcher } from '../core/arn.js';
+import { entityKey, identityKey, isAwsOwnedPath, parseEntityArn, protectedMatcher } from '../core/arn.js';
 import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
-import { error, InputError, type Diagnostic } from '../core/diagnostics.js';
+import { count } from '../core/plural.js';
+import { DEFAULT_CONSISTENCY_TIMEOUT_MS, pollWithBackoff } from '../core/poll.js';
+import { error, InputError } from '../core/diagnostics.js';
 import { AwsIamWriter } from '../live/aws/aws-iam-writer.js';
 import { AwsLiveReader } from '../live/aws/aws-live-reader.js';
 import type { AwsClients } from '../live/aws/connection.js';
@@ -16,9 +18,9 @@ import { isOwnedPath, type DesiredState } from '../manifest/desired-state.js';
 import type { Plan } from '../plan/plan.js';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import { failingFindings, type FindingSeverity } from '../analyze/findings.js';
-import type { PlanFinding } from '../analyze/plan-findings.js';
 import { compareSavedPlan, readSavedPlan, type SavedPlan } from '../apply/saved-plan.js';
-import { executeSteps, type ApplyEvent, type ExecutionResult } from '../apply/execute.js';
+import { executeSteps, type ApplyEvent } from '../apply/execute.js';
+import type { ApplyOutcome } from '../apply/outcome.js';
 import { lockoutRisks, touchesGuarded, type LockoutRisk } from '../apply/lockout.js';
 import { forbiddenSteps } from '../apply/permissions.js';
 import { deferSteps, scheduleSteps, type Step } from '../apply/steps.js';
@@ -50,22 +52,8 @@ export interface ApplyRequest {
   readonly clock?: Clock;
 }
 
-export type ApplyOutcome =
-  /**
-   * Nothing to do, or applied and verified: live IAM matches the manifests. `remainingRisks`, after a drift report:
-   * the risks of principals no manifest declares, which applying it leaves in place.
-   */
-  | { readonly status: 'converged'; readonly plan: Plan; readonly steps: readonly Step[]; readonly execution?: ExecutionResult; readonly verifiedAfterMs?: number; readonly remainingRisks?: readonly PlanFinding[] }
-  /** Every step ran, but live IAM still differs once the consistency bound passed. */
-  | { readonly status: 'not-converged'; readonly plan: Plan; readonly steps: readonly Step[]; readonly execution: ExecutionResult; readonly remaining: Plan }
-  /** A step failed or the run was interrupted: the execution says exactly what ran. */
-  | { readonly status: 'incomplete'; readonly plan: Plan; readonly steps: readonly Step[]; readonly execution: ExecutionResult }
-  /**
-   * Refused before any write. `failing`: refused by `failOn`, these findings the plan introduces (the shells report
-   * them with their fail-on helpers).
-   */
-  | { readonly status: 'refused'; readonly diagnostics: readonly Diagnostic[]; readonly plan?: Plan; readonly risks?: readonly LockoutRisk[]; readonly failing?: readonly PlanFinding[] }
-  | { readonly status: 'declined'; readonly plan: Plan };
+// What an apply came to is the apply stage's type (renderers read it without importing the application layer).
+export type { ApplyOutcome };
 
 export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcome> {
   let saved: SavedPlan | undefined;
@@ -175,23 +163,20 @@ async function computePlan(request: ApplyRequest, live: LiveReader, driftReport:
  * still holds is said.
  */
 async function verify(request: ApplyRequest, reader: AwsLiveReader, driftReport: boolean): Promise<{ remaining?: Plan; report?: Plan; ms: number }> {
-  const clock = request.clock ?? SYSTEM_CLOCK;
-  const started = clock.now();
-  const bound = request.consistencyTimeoutMs ?? 120_000;
-  let pause = 250;
-  // What is reported as eventual consistency: the pauses between readings, not the readings themselves (which
-  // throttling may slow; that time is reported as throttling).
-  let waited = 0;
-  for (;;) {
-    const again = await computePlan(request, reader, driftReport);
-    if (!again.planned.plan) throw new InputError(again.planned.diagnostics);
-    if (again.planned.plan.changes.length === 0) return { ms: waited, ...(again.report ? { report: again.report } : {}) };
-    if (clock.now() - started > bound) return { remaining: again.planned.plan, ms: waited };
-    request.onWait?.(`verifying: live IAM does not show ${again.planned.plan.changes.length === 1 ? '1 change' : `${again.planned.plan.changes.length} changes`} yet; reading again in ${(pause / 1000).toFixed(1)} s`);
-    await clock.sleep(pause);
-    waited += pause;
-    pause = Math.min(pause * 2, 5000);
-  }
+  // Pauses of 250 ms, doubling, at most 5 s. What is reported as eventual consistency is the pauses between readings
+  // (waitedMs), not the readings themselves (which throttling may slow; that time is reported as throttling).
+  const outcome = await pollWithBackoff<Awaited<ReturnType<typeof computePlan>>, Plan>(
+    request.clock ?? SYSTEM_CLOCK,
+    { timeoutMs: request.consistencyTimeoutMs ?? DEFAULT_CONSISTENCY_TIMEOUT_MS, firstPauseMs: 250, growth: 2, maxPauseMs: 5000 },
+    async () => {
+      const again = await computePlan(request, reader, driftReport);
+      if (!again.planned.plan) throw new InputError(again.planned.diagnostics);
+      return again.planned.plan.changes.length === 0 ? { done: true, value: again } : { done: false, pending: again.planned.plan };
+    },
+    (pending, pause) => request.onWait?.(`verifying: live IAM does not show ${count(pending.changes.length, 'change', 'changes', { digits: 'plain' })} yet; reading again in ${(pause / 1000).toFixed(1)} s`),
+  );
+  if (!outcome.done) return { remaining: outcome.pending, ms: outcome.waitedMs };
+  return { ms: outcome.waitedMs, ...(outcome.value.report ? { report: outcome.value.report } : {}) };
 }
 
 /**
@@ -204,11 +189,11 @@ function ownershipGuard(live: LiveState, desired: DesiredState): (arn: string) =
   const byKey = new Map<string, string>();
   for (const map of [live.state.users, live.state.groups, live.state.roles, live.state.policies]) for (const e of map.values()) byKey.set(entityKey(e.arn) ?? e.arn, e.arn);
   return (arn) => {
-    const id = entityIdentity(arn);
+    const id = parseEntityArn(arn);
     if (!id) return undefined;
     if (id.account === 'aws') return 'is AWS managed';
     const real = byKey.get(identityKey(id)) ?? arn;
-    const path = /:(?:user|group|role|policy|instance-profile)(\/.*\/|\/)[^/]+$/.exec(real)?.[1] ?? '/';
+    const path = parseEntityArn(real)?.path ?? '/';
     if (isAwsOwnedPath(path)) return 'is owned by AWS';
     if (isProtected(real)) return 'is protected (the Account manifest lists it)';
     if (id.kind !== 'instance-profile' && !isOwnedPath(desired.account, path)) return `is outside managedPaths (${desired.account.managedPaths.join(', ')})`;

@@ -1,5 +1,6 @@
 /** Use case: evaluate requests against the live state, or against the state after the manifests are applied. */
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
+import { arnFields, splitArn } from '../core/arn.js';
 import { error, hasErrors, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
 import { evaluate } from '../evaluate/engine.js';
 import { principalContext } from '../evaluate/specialize-policy.js';
@@ -87,7 +88,7 @@ export async function simulate(live: LiveReader, manifests: ManifestSource | und
  */
 function derivedContext(resource: string, given: Readonly<Record<string, unknown>>): Record<string, string> {
   if (Object.keys(given).some((k) => k.toLowerCase() === 'aws:requestedregion')) return {};
-  const region = resource.startsWith('arn:') ? resource.split(':')[3] : undefined;
+  const region = resource.startsWith('arn:') ? arnFields(resource)[3] : undefined;
   return region ? { 'aws:RequestedRegion': region } : {};
 }
 
@@ -96,5 +97,5 @@ function derivedContext(resource: string, given: Readonly<Record<string, unknown
  * so that policies using ${aws:username} or aws:PrincipalTag work without spelling them out. Given keys win.
  */
 function defaultContext(principal: ResolvedPrincipal): Record<string, string> {
-  return principalContext(principal.entity, principal.entity.arn.split(':')[4] ?? '');
+  return principalContext(principal.entity, splitArn(principal.entity.arn)?.account ?? '');
 }

@@ -9,7 +9,7 @@
  * assumed able to apply (see lostPermissions). Pure: states in, risks out. `touchesGuarded` says which steps can
  * cause them, so that --allow-lockout runs those steps last.
  */
-import { entityKey, protectedMatcher } from '../core/arn.js';
+import { entityKey, protectedMatcher, splitArn } from '../core/arn.js';
 import { isPlainObject, stableStringify, type PolicyJson } from '../core/policy.js';
 import type { IamState, RoleState, UserState } from '../core/state.js';
 import { compilePolicy, type CompiledPolicy } from '../evaluate/compile-policy.js';
@@ -286,7 +286,7 @@ class Side {
 function contextOf(entity: UserState | RoleState): Record<string, string> {
   return {
     'aws:PrincipalArn': entity.arn,
-    'aws:PrincipalAccount': entity.arn.split(':')[4] ?? '',
+    'aws:PrincipalAccount': splitArn(entity.arn)?.account ?? '',
     'aws:PrincipalType': entity.kind === 'user' ? 'User' : 'AssumedRole',
     'aws:PrincipalIsAWSService': 'false',
     ...(entity.kind === 'user' ? { 'aws:username': entity.name } : {}),

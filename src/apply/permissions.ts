@@ -6,6 +6,7 @@
  * counts. What is left is a step no statement could allow, or one an unconditional Deny refuses: applying the plan
  * would fail there, after the steps before it had changed IAM. Pure.
  */
+import { entityArn, parseEntityArn } from '../core/arn.js';
 import { statementsOf, type PolicyJson } from '../core/policy.js';
 import type { IamState } from '../core/state.js';
 import { compilePolicy } from '../evaluate/compile-policy.js';
@@ -30,7 +31,7 @@ export function stepPermissions(step: Step, account: string): { action: string; 
     const lower = arn.toLowerCase();
     const wanted = name.toLowerCase();
     return lower.includes(':group/') && (lower.endsWith(`:group/${wanted}`) || (lower.endsWith(`/${wanted}`) && lower.indexOf(':group/') + ':group/'.length <= lower.length - wanted.length - 1));
-  }) ?? `arn:aws:iam::${account}:group/${name}`;
+  }) ?? entityArn(account, 'group', '/', name);
   switch (op.op) {
     case 'createPolicy':
       return [on('iam:CreatePolicy'), ...(op.tags.length ? [on('iam:TagPolicy')] : [])];
@@ -73,7 +74,7 @@ export function stepPermissions(step: Step, account: string): { action: string; 
     case 'untag':
       return [on(`iam:Untag${kind(op.kind)}`)];
     case 'addToInstanceProfile':
-      return [on('iam:AddRoleToInstanceProfile', `arn:aws:iam::${account}:instance-profile/${op.profile}`)];
+      return [on('iam:AddRoleToInstanceProfile', entityArn(account, 'instance-profile', '/', op.profile))];
     case 'deleteUser':
       return [on('iam:DeleteUser')];
     case 'deleteGroup':
@@ -96,7 +97,8 @@ export function forbiddenSteps(steps: readonly Step[], states: { before: IamStat
     return documents ? [generous(documents)] : [];
   });
   if (sides.length === 0) return [];
-  const user = /:user\/(?:.*\/)?([^/]+)$/.exec(caller)?.[1];
+  const entity = parseEntityArn(caller);
+  const user = entity?.kind === 'user' ? entity.name : undefined;
   const context = { 'aws:PrincipalArn': caller, ...(user ? { 'aws:username': user } : {}) };
   const forbidden: ForbiddenStep[] = [];
   for (const step of steps) {

@@ -16,7 +16,7 @@
  * Grants come before revokes, so a principal whose access moves from one policy to another never has less than
  * either side gives it in between.
  */
-import { entityArn, parseArn } from '../core/arn.js';
+import { entityArn, splitArn } from '../core/arn.js';
 import { assertNever } from '../core/diagnostics.js';
 import type { PolicyJson } from '../core/policy.js';
 import type { Change, ChangeDetail, Plan } from '../plan/plan.js';
@@ -90,7 +90,7 @@ export function deferSteps(steps: readonly Step[], isRisky: (step: Step) => bool
 
 function stepsOf(change: Change): Draft[] {
   const name = change.name;
-  const account = parseArn(change.arn)?.account ?? '';
+  const account = splitArn(change.arn)?.account ?? '';
   // The target is the entity the op's IAM calls name (by name, as IAM identifies it), so that every guard judges
   // what the calls will act on, never a label beside them.
   const step = (phase: Phase, title: string, op: StepOp, alsoTouches: readonly string[] = []): Draft => ({ phase, title, target: actedOnArn(op, account, change.path), alsoTouches, op });
@@ -199,7 +199,7 @@ function detailSteps(change: Change, details: readonly ChangeDetail[], step: Ste
         else out.push(step('revokes', `detach ${d.arn} from ${label}`, { op: 'detach', kind: principal, owner: name, arn: d.arn }));
         break;
       case 'group': {
-        const groupArn = entityArn(parseArn(change.arn)?.account ?? '', 'group', '/', d.group);
+        const groupArn = entityArn(splitArn(change.arn)?.account ?? '', 'group', '/', d.group);
         if (d.op === 'add') out.push(step('grants', `add ${label} to group ${d.group}`, { op: 'addToGroup', user: name, group: d.group }, [groupArn]));
         else out.push(step('revokes', `remove ${label} from group ${d.group}`, { op: 'removeFromGroup', user: name, group: d.group }, [groupArn]));
         break;

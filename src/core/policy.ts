@@ -3,6 +3,7 @@
  * apply reproduce it faithfully; comparison and display go through the canonical forms below, which erase what
  * IAM treats as insignificant.
  */
+import { ACCOUNT_ID, accountRootArn } from './arn.js';
 
 /** A policy document as authored in a manifest or read from AWS: arbitrary JSON until validated. */
 export type PolicyJson = { readonly [key: string]: unknown };
@@ -83,14 +84,14 @@ function canonicalPrincipal(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [type, ids] of Object.entries(value)) {
     const list = stringList(ids, false);
-    out[type] = type === 'AWS' && Array.isArray(list) ? sortUniqueBy(list.map((id) => accountRootArn(String(id))), (s) => s, false) : list;
+    out[type] = type === 'AWS' && Array.isArray(list) ? sortUniqueBy(list.map((id) => principalIdAsArn(String(id))), (s) => s, false) : list;
   }
   return sortKeys(out);
 }
 
 /** IAM stores a bare account id in a Principal as the account's root ARN; compare in that form. */
-function accountRootArn(value: string): string {
-  return /^\d{12}$/.test(value) ? `arn:aws:iam::${value}:root` : value;
+function principalIdAsArn(value: string): string {
+  return ACCOUNT_ID.test(value) ? accountRootArn(value) : value;
 }
 
 /** A Condition block's key, equal for two blocks exactly when IAM reads them alike (order, case of keys, scalar or list). */

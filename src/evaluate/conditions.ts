@@ -10,6 +10,7 @@
  *   `ForAnyValue:` when at least one does (so never for a missing or empty key).
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { arnFields } from '../core/arn.js';
 import type { PreparedContext } from './context.js';
 import { compileIamString, type IamPattern } from './iam-string.js';
 
@@ -251,9 +252,9 @@ function compileArnCondition(policyArn: string, variables: boolean, expectMatch:
 
 /** `[partition, service, region, account, resource]` of `arn:...`, or undefined for fewer than five colons. */
 export function splitArn(arn: string): [string, string, string, string, string] | undefined {
-  const parts = arn.split(':');
+  const parts = arnFields(arn);
   if (parts.length < 5) return undefined;
-  return [parts[1]!, parts[2]!, parts[3]!, parts[4]!, parts.slice(5).join(':')];
+  return [parts[1]!, parts[2]!, parts[3]!, parts[4]!, parts[5] ?? ''];
 }
 
 /**

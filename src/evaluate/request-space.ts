@@ -14,6 +14,7 @@
  * them; for strings each value and pattern instance, patterns joined pairwise, and a value none names; for each key
  * also its absence where a request can lack it. The search is bounded; a search cut short says so (`complete: false`).
  */
+import { arnFields } from '../core/arn.js';
 import { compileConditions, parseCidr, parseDate, parseNumber } from './conditions.js';
 import { prepareContext } from './context.js';
 import type { RequestContext } from './types.js';
@@ -354,7 +355,7 @@ function instantiate(pattern: string, family: 'like' | 'arn', fill: string): str
   const text = parts.map((part) => escapes[part] ?? part.replace(/\*/g, fill).replace(/\?/g, 'x')).join('');
   if (family !== 'arn') return text;
   // An ARN needs its six parts; a wildcard that filled a part with nothing leaves it empty, which ARNs allow.
-  const arn = text.split(':');
+  const arn = arnFields(text);
   while (arn.length < 6) arn.push('x');
   return arn.join(':');
 }

@@ -12,6 +12,7 @@
  * Patterns with policy variables have no fixed set of ARNs; for them, and where the result would be too large to
  * write down, the answer is undefined and the caller keeps a superset.
  */
+import { arnFields } from '../core/arn.js';
 import { tokenizeIamString, type IamStringToken } from './iam-string.js';
 import { splitResourcePart } from './resources.js';
 
@@ -67,7 +68,7 @@ function memoised<T>(compute: (a: string, b: string, variables: boolean) => T): 
 function parseUncached(pattern: string, variables: boolean): ResourceGlob | undefined {
   if (pattern === '*') return { all: true, parts: [] };
   if (pattern.includes(STAR) || pattern.includes(ONE)) return undefined;
-  const raw = pattern.split(':');
+  const raw = arnFields(pattern);
   while (raw.length < 6) raw.push('*');
   const [, partition, service, region, account] = raw as [string, string, string, string, string];
   const prefixes = [partition, service, region, account].map((p) => encode(tokenizeIamString(p, { wildcards: true, ignoreCase: true, variables: false }), true));

@@ -11,6 +11,7 @@
  * ruled out.
  */
 import type { ActionCatalog, CatalogAction, CatalogResourceType } from '../catalog/action-catalog.js';
+import { arnFields } from '../core/arn.js';
 import { intersectResourcePatterns, resourcePatternCovers } from './resource-patterns.js';
 
 export interface ResourceTypeMatch {
@@ -159,9 +160,9 @@ export class ResourceTypeIndex {
  * may be anything (`*`), so that nothing is ruled out on a guess about names.
  */
 export function formatPattern(arnFormat: string): string {
-  const parts = arnFormat.split(':');
+  const parts = arnFields(arnFormat);
   const header = parts.slice(0, 5).map((p) => p.replace(/\$\{[^}]*\}/g, '?*'));
-  const resource = parts.slice(5).join(':').replace(/\$\{[^}]*\}/g, '*');
+  const resource = (parts[5] ?? '').replace(/\$\{[^}]*\}/g, '*');
   return [...header, resource].join(':');
 }
 

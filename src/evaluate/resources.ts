@@ -9,6 +9,7 @@
  * A request for `*` (an action that takes no resource) is matched only by `*` when the action is wildcard-only;
  * for other actions it asks "on any resource", which an Allow on a specific ARN answers yes and a Deny no.
  */
+import { arnFields, splitArn } from '../core/arn.js';
 import type { PreparedContext } from './context.js';
 import { compileIamString, type IamPattern } from './iam-string.js';
 
@@ -30,8 +31,8 @@ export function prepareResource(resource: string): PreparedResource {
     isAll: false,
     get parts() {
       if (parts === null) {
-        const split = resource.split(':');
-        parts = split.length >= 6 && split[0] === 'arn' ? [split[1]!, split[2]!, split[3]!, split[4]!, split.slice(5).join(':')] : undefined;
+        const arn = splitArn(resource);
+        parts = arn ? [arn.partition, arn.service, arn.region, arn.account, arn.resource] : undefined;
       }
       return parts;
     },
@@ -43,7 +44,7 @@ export type ResourceTest = (resource: PreparedResource, context: PreparedContext
 export function compileResource(pattern: string, effect: 'Allow' | 'Deny', notResource: boolean, variables: boolean): ResourceTest {
   if (pattern === '*') return () => 'match';
   // A variable's name has colons and slashes of its own (${aws:PrincipalTag/team}): they separate nothing.
-  const raw = variables ? splitOutsideVariables(pattern, ':') : pattern.split(':');
+  const raw = variables ? splitOutsideVariables(pattern, ':') : arnFields(pattern);
   const short = raw.length < 6;
   while (raw.length < 6) raw.push('*');
   const [, partition, service, region, account] = raw as [string, string, string, string, string];

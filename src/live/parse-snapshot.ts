@@ -12,7 +12,7 @@ import { findJsonError, locationOf } from '../core/json-location.js';
 import { iamNameProblem, iamPathProblem, type IamNameKind } from '../core/iam-names.js';
 import { checkValueShape, describeShapeProblem, jsonNestingOffset } from '../core/input-limits.js';
 import { z } from 'zod';
-import { accountOfArn, isAwsManagedPolicyArn, nameKey, parseArn } from '../core/arn.js';
+import { accountOfArn, formatArn, isAwsManagedPolicyArn, nameKey, parseIamResource, splitArn } from '../core/arn.js';
 import { error, InputError, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
 import { fingerprintState } from '../core/fingerprint.js';
 import { isPlainObject, makePolicy, type Policy, type PolicyJson } from '../core/policy.js';
@@ -333,8 +333,9 @@ function checkIdentifiers(snapshot: Snapshot, problems: Diagnostic[], locate: ()
   // compares) is 12 digits, or "aws" for AWS managed policies. (The path in between is not compared: exports of AWS
   // managed policies do not always agree with their Path field.)
   const arn = (kind: 'user' | 'group' | 'role' | 'policy', entity: { Arn: string }, entityName: string, at: (string | number)[]): void => {
-    const m = /^arn:aws[a-z-]*:iam::(\d{12}|aws):(.*)$/.exec(entity.Arn);
-    if (m && m[2]!.startsWith(`${kind}/`) && m[2]!.endsWith(`/${entityName}`) && (m[1] !== 'aws' || kind === 'policy')) return;
+    const parsed = splitArn(entity.Arn);
+    const resource = parsed && /^aws[a-z-]*$/.test(parsed.partition) && parsed.service === 'iam' && parsed.region === '' && /^(\d{12}|aws)$/.test(parsed.account) ? parseIamResource(parsed.resource) : undefined;
+    if (resource && resource.type === kind && resource.name === entityName && (parsed!.account !== 'aws' || kind === 'policy')) return;
     problems.push(error(`snapshot ${formatJsonPath([...at, 'Arn'])}: ${JSON.stringify(entity.Arn)} is not the ARN of ${kind} ${JSON.stringify(entityName)}`, `IAM's ARN for it is arn:PARTITION:iam::ACCOUNT:${kind}/PATH/${entityName}, ACCOUNT being 12 digits. The snapshot was edited or is corrupt. ${HOW_TO_EXPORT}`, locate()([...at, 'Arn'])));
   };
   snapshot.UserDetailList.forEach((u, i) => {
@@ -406,9 +407,9 @@ export function decodeDocument(value: string | Record<string, unknown>): PolicyJ
 /** Rewrites the IAM entity ARNs (users, groups, roles, policies) of `others` into `account`; AWS's own stay. */
 function ownAccountArns(account: string, others: ReadonlySet<string>): (arn: string) => string {
   return (arn) => {
-    const parsed = parseArn(arn);
+    const parsed = splitArn(arn);
     if (!parsed || parsed.service !== 'iam' || !others.has(parsed.account) || !/^(user|group|role|policy)\//.test(parsed.resource)) return arn;
-    return `arn:${parsed.partition}:iam::${account}:${parsed.resource}`;
+    return formatArn({ ...parsed, region: '', account });
   };
 }
 

@@ -5,6 +5,7 @@
 import type { AccessDelta, AccessEntry, Carveout } from '../analyze/access-delta.js';
 import type { TrustGrant } from '../analyze/trust-delta.js';
 import type { SharedSource } from '../analyze/shared-source.js';
+import { arnResource } from '../core/arn.js';
 import { assertNever } from '../core/diagnostics.js';
 import { SERVICE_REFUSALS } from '../evaluate/service-rules.js';
 import { resourceTypeIndex } from '../evaluate/resource-types.js';
@@ -74,7 +75,7 @@ export function sharedSourceWords(through: SharedSource, count: number): string 
 
 /** `role deploy`, `user alice`: the kind and name an ARN ends with. */
 export function principalName(arn: string): string {
-  const resource = arn.split(':').slice(5).join(':');
+  const resource = arnResource(arn);
   const [kind, ...rest] = resource.split('/');
   return `${kind} ${rest[rest.length - 1] ?? resource}`;
 }
@@ -153,12 +154,12 @@ function typeNamed(serviceType: string, catalog: ActionCatalog): NamedType | und
   if (!found) return undefined;
   const words = key.replace(/[-_]+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
   const plural = /[^aeiou]y$/.test(words) ? `${words.slice(0, -1)}ies` : /(s|x|ch|sh)$/.test(words) ? `${words}es` : `${words}s`;
-  return { words, plural, format: found.arn.split(':').slice(5).join(':') };
+  return { words, plural, format: arnResource(found.arn) };
 }
 
 /** `arn:aws:s3:::acme-logs/*` as objects: its placeholders' values read off the type's ARN format. */
 function patternInWords(pattern: string, type: NamedType): string {
-  const resource = pattern.split(':').slice(5).join(':');
+  const resource = arnResource(pattern);
   const pieces = type.format.split(/\$\{\w+\}/);
   const count = pieces.length - 1;
   if (count === 0) return `${type.words} (${pattern})`;

@@ -11,6 +11,7 @@
  *
  * Every number is a count of catalog actions in the set. Pure; the catalog's facts are computed once per catalog.
  */
+import { count } from '../core/plural.js';
 import type { AccessLevel, ActionCatalog } from '../catalog/action-catalog.js';
 
 /** Levels in the order a reviewer weighs them: what reads, then what changes, then who may do what. */
@@ -100,7 +101,7 @@ export function actionsHeadline(specs: readonly ActionsSpec[], catalog: ActionCa
     const f = factsOf(catalog);
     const set = actionUnion(specs, catalog);
     if (set.size === f.total) return { amount: 'every action of every service', where: '' };
-    const amount = set.size === 1 ? '1 action' : `${set.size.toLocaleString('en-US')} actions`;
+    const amount = count(set.size, 'action');
     const byService = servicesOf(set, f);
     if (byService.size <= HEADLINE_SERVICES) {
       const parts = [...byService].map(([service, actions]) => {

@@ -2,7 +2,7 @@
  * What an apply did, in Markdown: the job summary of the apply run, and the comment on the pull request whose merge
  * it applied (so the people who reviewed the plan see, where they reviewed it, whether it reached AWS). Pure.
  */
-import type { ApplyOutcome } from '../app/apply.js';
+import type { ApplyOutcome } from '../apply/outcome.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
 import { code, text } from './markdown-safe.js';
 

@@ -17,7 +17,8 @@ import type { AccessDelta } from '../analyze/access-delta.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import { orderFindings } from '../analyze/finding-order.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
-import type { FindingSeverity } from '../analyze/findings.js';
+import { count } from '../core/plural.js';
+import { SEVERITY_ICON, SEVERITY_ORDER, severityCounts, type FindingSeverity } from '../core/severity.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { protectedMatcher } from '../core/arn.js';
 import type { Change, ChangeOrigin, Plan } from '../plan/plan.js';
@@ -74,7 +75,8 @@ interface Words {
   readonly noChangesNext: string;
 }
 
-const plural = (n: number, one: string, many: string): string => (n === 1 ? `1 ${one}` : `${n} ${many}`);
+/** The comment's counts: the one plural rule (core/plural.ts), digits ungrouped as the comment has always written them. */
+const plural = (n: number, one: string, many: string): string => count(n, one, many, { digits: 'plain' });
 
 const PLAN_WORDS: Words = {
   marker: (folder) => commentMarker(folder),
@@ -145,12 +147,11 @@ export function verdictOf(plan: Pick<Plan, 'access' | 'trust'> & { readonly pull
   return broadens && narrows ? 'mixed' : broadens ? 'broadening' : narrows ? 'narrowing' : 'no access change';
 }
 
-const SEVERITIES: readonly FindingSeverity[] = ['critical', 'high', 'medium', 'low'];
 
 /** The most severe finding the change introduces or raises (accepted risks aside), or `none`. */
 export function maxSeverity(plan: Pick<Plan, 'findings'>): FindingSeverity | 'none' {
   const introduced = plan.findings.filter((f) => f.change === 'introduced' && !f.accepted);
-  return SEVERITIES.find((s) => introduced.some((f) => f.severity === s)) ?? 'none';
+  return SEVERITY_ORDER.find((s) => introduced.some((f) => f.severity === s)) ?? 'none';
 }
 
 export function renderComment(plan: Plan, catalog: ActionCatalog, options: CommentOptions): string {
@@ -274,7 +275,6 @@ class Lines {
 const sizeOf = (lines: readonly string[]): number => lines.reduce((n, l) => n + l.length + 1, 0);
 
 const ICON = { create: '🟢', update: '🟡', delete: '🔴', replace: '🔁' } as const;
-const SEVERITY_ICON: Record<FindingSeverity, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '⬜' };
 
 /** The comment at one step of the ladder, or undefined when it cannot fit `limit`. */
 function build(ctx: Context, detail: Detail, limit: number): string | undefined {
@@ -372,9 +372,9 @@ function countsLine(ctx: Context): string {
   const losing = distinctPrincipals(own.filter((d) => d.revoked.length));
   const ownFindings = ctx.findings.filter(isOwn);
   const introduced = ownFindings.filter((f) => f.change === 'introduced' && !f.accepted);
-  const bySeverity = SEVERITIES.map((sev) => `${introduced.filter((f) => f.severity === sev).length} ${sev}`).join(', ');
+  const bySeverity = severityCounts(introduced);
   const total = ctx.shown.length;
-  const changes = total === 0 ? '**No changes**' : `**${total === 1 ? '1 change' : `${total} changes`}** (${create} create, ${update} update, ${remove} delete${replace ? `, ${replace} replace` : ''})`;
+  const changes = total === 0 ? '**No changes**' : `**${plural(total, 'change', 'changes')}** (${create} create, ${update} update, ${remove} delete${replace ? `, ${replace} replace` : ''})`;
   const removed = ownFindings.filter((f) => f.change === 'removed').length;
   return `${changes} · ${words.gainCount(gaining)}, ${words.loseCount(losing)} · ${words.findingsCounted}: ${bySeverity}${removed ? ` (${removed} removed)` : ''}${driftCounts(ctx)}`;
 }
@@ -401,10 +401,10 @@ function originLines(plan: Plan): string[] {
   const pr = plan.pullRequest!;
   const count = (o: Change['origin']): number => plan.changes.filter((c) => c.origin === o && c.replacedBy === undefined).length;
   const head = `${code(pr.head.slice(0, 7))}${pr.workingTree ? ' (working tree)' : ''}`;
-  const lines = [`This pull request (${code(pr.mergeBase.slice(0, 7))}…${head}) changes ${pr.files.length === 1 ? '1 manifest file' : `${pr.files.length} manifest files`} and causes **${count('pull-request') + count('pull-request+drift')}** of the changes.`];
+  const lines = [`This pull request (${code(pr.mergeBase.slice(0, 7))}…${head}) changes ${plural(pr.files.length, 'manifest file', 'manifest files')} and causes **${count('pull-request') + count('pull-request+drift')}** of the changes.`];
   const drift = count('drift') + count('pull-request+drift');
   if (drift) lines.push(`**${drift}** ${drift === 1 ? 'change is' : 'changes are'} drift already in live IAM (it differs from the base branch's manifests too): apply would revert ${drift === 1 ? 'it' : 'them'} as well.`);
-  if (pr.adopted?.length) lines.push(`It adopts drift on ${pr.adopted.length === 1 ? '1 entity' : `${pr.adopted.length} entities`} (its manifests now say what live IAM has): ${pr.adopted.slice(0, 5).map((a) => `${a.kind} ${code(a.name)}`).join(', ')}${pr.adopted.length > 5 ? ', …' : ''}.`);
+  if (pr.adopted?.length) lines.push(`It adopts drift on ${plural(pr.adopted.length, 'entity', 'entities')} (its manifests now say what live IAM has): ${pr.adopted.slice(0, 5).map((a) => `${a.kind} ${code(a.name)}`).join(', ')}${pr.adopted.length > 5 ? ', …' : ''}.`);
   if (pr.note) lines.push(text(pr.note));
   return [lines.join(' ')];
 }
@@ -528,7 +528,7 @@ function trustSection(ctx: Context, mode: Detail['trust'], room: number): string
   for (const [i, t] of trust.slice(0, limit).entries()) {
     if (driftStartsAt(trust, i)) out.push('', DRIFT_APART, '');
     const role = `role ${code(principalName(t.role).replace(/^role /, ''))}${t.movedFrom ? ` (moved from ${code(t.movedFrom)})` : ''}`;
-    const worst = [...t.roleFindings].sort((a, b) => SEVERITIES.indexOf(a.severity as FindingSeverity) - SEVERITIES.indexOf(b.severity as FindingSeverity));
+    const worst = [...t.roleFindings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity as FindingSeverity) - SEVERITY_ORDER.indexOf(b.severity as FindingSeverity));
     const worth = worst.length ? ` — it ${worst.slice(0, 2).map((f) => text(f.summary)).join('; ')}` : '';
     if (mode !== 'full') {
       const line = `- ${role}: ${t.gained.length} gained, ${t.lost.length} lost${worth}`;
@@ -657,7 +657,7 @@ function changeDetails(shown: ShownChange, mood: Mood, room?: number): string[] 
     left -= line.length + 1;
   }
   const cut = lines.length - kept.length;
-  return [`${summary} (diff cut to fit)</summary>`, '', ...fence([...kept, `… ${cut === 1 ? '1 more line' : `${cut.toLocaleString('en-US')} more lines`} of this diff, cut to fit: the full report has them`], 'diff'), '', '</details>', ''];
+  return [`${summary} (diff cut to fit)</summary>`, '', ...fence([...kept, `… ${count(cut, 'more line', 'more lines')} of this diff, cut to fit: the full report has them`], 'diff'), '', '</details>', ''];
 }
 
 function extraLines(ctx: Context): string[] {
@@ -666,7 +666,7 @@ function extraLines(ctx: Context): string[] {
   if (plan.unmanaged.length) {
     const isProtected = protectedMatcher(plan.protected ?? []);
     out.push(
-      `<details><summary>${plan.unmanaged.length === 1 ? '1 unmanaged entity' : `${plan.unmanaged.length} unmanaged entities`} (under managedPaths, declared by no manifest)</summary>`,
+      `<details><summary>${plural(plan.unmanaged.length, 'unmanaged entity', 'unmanaged entities')} (under managedPaths, declared by no manifest)</summary>`,
       '',
       ...plan.unmanaged.slice(0, 200).map((arn) => `- ${code(arn)}${isProtected(arn) ? ' (protected: never deleted)' : ''}`),
       ...(plan.unmanaged.length > 200 ? [`- …and ${plan.unmanaged.length - 200} more`] : []),
@@ -677,7 +677,7 @@ function extraLines(ctx: Context): string[] {
   }
   const notes = plan.diagnostics.filter((d) => d.severity === 'warning');
   if (notes.length) {
-    out.push(`<details><summary>${notes.length === 1 ? '1 warning' : `${notes.length} warnings`}</summary>`, '');
+    out.push(`<details><summary>${plural(notes.length, 'warning', 'warnings')}</summary>`, '');
     for (const d of notes.slice(0, 50)) out.push(`- ${d.at ? `${code(`${d.at.file}:${d.at.line}`)} ` : ''}${text(d.summary)}`);
     if (notes.length > 50) out.push(`- …and ${notes.length - 50} more`);
     out.push('', '</details>', '');

@@ -1,5 +1,8 @@
 /** Findings as text and markdown. Pure. Text is made inert (terminal-safe): principals and details quote IAM. */
-import type { Finding, FindingSeverity } from '../analyze/findings.js';
+import type { Finding } from '../analyze/findings.js';
+import { arnFields } from '../core/arn.js';
+import { SEVERITY_ICON, severityCounts, type FindingSeverity } from '../core/severity.js';
+import { count } from '../core/plural.js';
 import { inert, inertDeep } from '../core/terminal-safe.js';
 import { orderFindings } from '../analyze/finding-order.js';
 import { NO_COLOR, type Palette } from './palette.js';
@@ -16,8 +19,6 @@ function changeWords(f: Reportable): string {
   if (f.severityChange) return `${f.severityChange.to.toUpperCase()} now, was ${f.severityChange.from.toUpperCase()}: `;
   return f.change === 'removed' ? 'no longer: ' : '';
 }
-
-const ICON: Record<FindingSeverity, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '⬜' };
 
 /** Findings in the one listing order (finding-order.ts): introduced before removed, most severe first. */
 export function renderFindingsText(untrusted: readonly Reportable[], colors: Palette = NO_COLOR): string[] {
@@ -40,18 +41,18 @@ export function renderFindingsMarkdown(findings: readonly Reportable[]): string[
   for (const f of orderFindings(findings)) {
     const struck = f.change === 'removed' && !f.severityChange;
     const what = `${f.severityChange ? `**${f.severityChange.from} → ${f.severityChange.to}:** ` : ''}${struck ? '~~' : ''}${f.summary}${struck ? '~~ (removed)' : ''}${f.accepted ? ` (accepted risk: ${f.accepted})` : ''}`;
-    out.push(`| ${ICON[f.severity]} ${f.severity} | \`${f.code}\` | \`${f.principal.split(':').pop()}\` | ${what.replace(/\|/g, '\\|')} | ${(f.causes ?? []).join('<br>') || '—'} |`);
+    out.push(`| ${SEVERITY_ICON[f.severity]} ${f.severity} | \`${f.code}\` | \`${arnFields(f.principal).at(-1)}\` | ${what.replace(/\|/g, '\\|')} | ${(f.causes ?? []).join('<br>') || '—'} |`);
   }
   return out;
 }
 
 export function renderAuditText(findings: readonly Finding[], against: string, colors: Palette = NO_COLOR): string {
-  const counts = (['critical', 'high', 'medium', 'low'] as const).map((s) => `${findings.filter((f) => f.severity === s).length} ${s}`).join(', ');
+  const counts = severityCounts(findings);
   const body = findings.length ? renderFindingsText(findings, colors) : ['No findings.'];
   return `${[colors.dim(`Audit of the ${inert(against)}.`), '', ...body, '', colors.bold(`Findings: ${counts}.`)].join('\n')}\n`;
 }
 
 export function renderAuditMarkdown(findings: readonly Finding[], against: string): string {
-  const counts = (['critical', 'high', 'medium', 'low'] as const).map((s) => `${findings.filter((f) => f.severity === s).length} ${s}`).join(', ');
-  return `${['### iam-gitops audit', '', `Audit of the ${against}: **${findings.length === 1 ? '1 finding' : `${findings.length} findings`}** (${counts}).`, '', ...(findings.length ? renderFindingsMarkdown(findings) : ['No findings.'])].join('\n')}\n`;
+  const counts = severityCounts(findings);
+  return `${['### iam-gitops audit', '', `Audit of the ${against}: **${count(findings.length, 'finding', 'findings', { digits: 'plain' })}** (${counts}).`, '', ...(findings.length ? renderFindingsMarkdown(findings) : ['No findings.'])].join('\n')}\n`;
 }

@@ -10,7 +10,8 @@ import type { ChangeOrigin, Plan } from '../plan/plan.js';
 import { verdictOf } from './comment.js';
 import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
-import { SEVERITY_ORDER, type FindingSeverity } from '../analyze/findings.js';
+import { count as plural } from '../core/plural.js';
+import { SEVERITY_ORDER, type FindingSeverity } from '../core/severity.js';
 import { orderFindings } from '../analyze/finding-order.js';
 import { renderFindingsText } from './findings.js';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
@@ -98,15 +99,11 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
   return `${out.join('\n')}\n`;
 }
 
-/** `1 principal`, `2 principals`. */
-export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : pluralForm}`;
-}
 
 /** `Plan: 2 to create, 1 to update, 2 to delete (1 replacement).`: replacements count as a create and a delete. */
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
-  const replaced = s.replace ? ` (${s.replace === 1 ? '1 replacement' : `${s.replace} replacements`}: deleted and created again)` : '';
+  const replaced = s.replace ? ` (${plural(s.replace, 'replacement', 'replacements', { digits: 'plain' })}: deleted and created again)` : '';
   return `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete${replaced}.`;
 }
 

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
+import { ACCOUNT_ID, parseArn, parseEntityArn, parseIamResource } from '../../core/arn.js';
 import { InputError, type Diagnostic } from '../../core/diagnostics.js';
 import type { Tags } from '../../core/state.js';
 import { parseSnapshotValue } from '../parse-snapshot.js';
@@ -126,12 +127,16 @@ async function listRoles(client: IAMClient): Promise<Map<string, { description?:
 
 /** The IAM principal behind the caller: the user itself, or the role of an assumed-role session (path included). */
 function principalOf(arn: string, merged: { UserDetailList: Json[]; RoleDetailList: Json[] }): { principalArn?: string } {
-  const assumed = /^arn:aws[\w-]*:sts::\d{12}:assumed-role\/([^/]+)\//.exec(arn);
-  if (assumed) {
-    const role = merged.RoleDetailList.find((r) => r['RoleName'] === assumed[1]);
+  // `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`: the role's name, then the session's (a path of one segment).
+  const parsed = parseArn(arn);
+  const session = parsed?.service === 'sts' && parsed.region === '' && ACCOUNT_ID.test(parsed.account) ? parseIamResource(parsed.resource) : undefined;
+  if (session?.type === 'assumed-role' && session.path !== '/') {
+    const roleName = session.path.split('/')[1];
+    const role = merged.RoleDetailList.find((r) => r['RoleName'] === roleName);
     return role ? { principalArn: String(role['Arn']) } : {};
   }
-  if (/^arn:aws[\w-]*:iam::\d{12}:user\//.test(arn)) return { principalArn: arn };
+  const entity = parseEntityArn(arn);
+  if (entity?.kind === 'user' && ACCOUNT_ID.test(entity.account)) return { principalArn: arn };
   return {};
 }
 
