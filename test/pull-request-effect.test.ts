@@ -12,6 +12,10 @@ import type { AccessDelta, AccessEntry } from '../src/analyze/access-delta.js';
 import type { PlanFinding } from '../src/analyze/plan-findings.js';
 import type { TrustDelta } from '../src/analyze/trust-delta.js';
 import { withPullRequest } from '../src/app/pull-request.js';
+import { findingsToGate } from '../src/analyze/plan-findings.js';
+import { failingFindings } from '../src/analyze/findings.js';
+import { renderComment } from '../src/render/comment.js';
+import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import { planChanges } from '../src/app/use-cases.js';
 import type { PullRequestGit } from '../src/git/pull-request-git.js';
 import { importLiveState } from '../src/importer/live-to-manifests.js';
@@ -102,5 +106,31 @@ describe("a pull request's own effect, apart from drift", () => {
     }
     expect([noDrift, noChange]).toEqual([3, 3]);
     expect(mixed).toBeGreaterThan(0);
+  });
+
+  // A pull request that writes into its manifests what live IAM already has beyond the base's (it adopts drift)
+  // changes nothing in IAM, so the plan of head against live IAM is empty; but its own effect is what merging makes
+  // legitimate: an administrator made out of band and adopted reads "0 critical" and passed --fail-on high.
+  it(`law: every finding the pull request's own effect introduces is gated and counted, adopted drift included (seed ${SEED})`, async () => {
+    const random = seededRandom(SEED + 1);
+    const catalog = await loadActionCatalog();
+    let adoptedFindings = 0;
+    for (let run = 0; run < 6; run++) {
+      const live = uniqueSids(randomAccount(random, universe).snapshot);
+      const base = changed(random, live);
+      // The head adopts every drift: its manifests say what live IAM has.
+      const plan = await pullRequestPlan(live, base, live);
+      const own = (plan.pullRequest!.effect!.findings as PlanFinding[]).filter((f) => f.change === 'introduced' && !f.accepted);
+      const gated = findingsToGate(plan);
+      for (const f of own) {
+        expect(failingFindings(gated, f.severity).map((g) => `${g.code} ${g.principal}`), `run ${run}`).toContain(`${f.code} ${f.principal}`);
+      }
+      if (own.length) {
+        adoptedFindings++;
+        const counts = renderComment(plan, catalog, { folder: 'head' }).split('\n').find((l) => l.includes('findings introduced:'))!;
+        for (const sev of ['critical', 'high', 'medium', 'low'] as const) expect(counts, `run ${run}`).toContain(`${own.filter((f) => f.severity === sev).length} ${sev}`);
+      }
+    }
+    expect(adoptedFindings).toBeGreaterThan(0);
   });
 });

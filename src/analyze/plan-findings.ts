@@ -62,6 +62,28 @@ export function planFindings(plan: Plan, beforeAccess: EffectiveAccess, afterAcc
  * A risk's identity across two states: the same path to the same targets, whatever its severity. Being able to make
  * oneself an administrator is one risk however many ways there are to it.
  */
+/**
+ * Findings the pull request's own effect introduces that the plan does not: where the pull request adopts drift (its
+ * manifests now say what live IAM already has beyond the base's), nothing changes in IAM, so the plan of the head
+ * against live IAM has no finding; yet merging makes that access the manifests' own and drift detection stops
+ * reporting it. `--fail-on`, the comment's counts and banner judge them as the pull request's (they are not in the
+ * plan's `findings`, which describe what apply changes).
+ */
+export function adoptedDriftFindings(plan: Pick<Plan, 'findings' | 'pullRequest'>): PlanFinding[] {
+  const effect = plan.pullRequest?.effect?.findings as readonly PlanFinding[] | undefined;
+  if (!effect?.length) return [];
+  const key = (f: PlanFinding): string => `${f.severity} ${findingIdentity(f)}`;
+  const inPlan = new Set((plan.findings as readonly PlanFinding[]).filter((f) => f.change === 'introduced').map(key));
+  return effect
+    .filter((f) => f.change === 'introduced' && !inPlan.has(key(f)))
+    .map((f) => ({ ...f, origin: 'pull-request' as const, causes: f.causes.map((c) => `adopts drift: ${c}`) }));
+}
+
+/** The findings `--fail-on` judges for a plan: its own and, with a pull request, those of the drift it adopts. */
+export function findingsToGate(plan: Pick<Plan, 'findings' | 'pullRequest'>): PlanFinding[] {
+  return [...(plan.findings as readonly PlanFinding[]), ...adoptedDriftFindings(plan)];
+}
+
 export function findingIdentity(f: Finding): string {
   return `${f.code}|${f.principal}|${f.code === 'PRIVESC_TO_ADMIN' ? '' : [...(f.targets ?? [])].sort().join(',')}`;
 }

@@ -14,7 +14,7 @@
  * `mermaidLabel`), so names and documents cannot change the structure, ping, link, or fake the marker.
  */
 import type { AccessDelta } from '../analyze/access-delta.js';
-import type { PlanFinding } from '../analyze/plan-findings.js';
+import { findingsToGate, type PlanFinding } from '../analyze/plan-findings.js';
 import { orderFindings } from '../analyze/finding-order.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
 import type { FindingSeverity } from '../analyze/findings.js';
@@ -148,8 +148,8 @@ export function verdictOf(plan: Pick<Plan, 'access' | 'trust'> & { readonly pull
 const SEVERITIES: readonly FindingSeverity[] = ['critical', 'high', 'medium', 'low'];
 
 /** The most severe finding the change introduces or raises (accepted risks aside), or `none`. */
-export function maxSeverity(plan: Pick<Plan, 'findings'>): FindingSeverity | 'none' {
-  const introduced = (plan.findings as readonly PlanFinding[]).filter((f) => f.change === 'introduced' && !f.accepted);
+export function maxSeverity(plan: Pick<Plan, 'findings' | 'pullRequest'>): FindingSeverity | 'none' {
+  const introduced = findingsToGate(plan).filter((f) => f.change === 'introduced' && !f.accepted);
   return SEVERITIES.find((s) => introduced.some((f) => f.severity === s)) ?? 'none';
 }
 
@@ -228,7 +228,8 @@ function contextOf(plan: Plan, catalog: ActionCatalog, options: CommentOptions, 
     words,
     access: ownFirst(plan.access as readonly AccessDelta[]),
     trust: ownFirst(plan.trust as readonly TrustDelta[]),
-    findings: ownFirst(orderFindings(plan.findings as readonly PlanFinding[])),
+    // Drift the pull request adopts has no finding in the plan (nothing changes in IAM); its own effect has them.
+    findings: ownFirst(orderFindings(findingsToGate(plan))),
     shown,
     scale: Math.max(1, Math.floor(limit / COMMENT_LIMIT)),
     shortened: (what) => `_${what} shortened to fit: the full report is in ${options.fullReport ?? 'the plan JSON'}._`,
