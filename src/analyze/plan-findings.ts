@@ -24,6 +24,12 @@ export interface PlanFinding extends Finding {
   readonly movedFrom?: string;
   /** Added field, with a pull request: the pull request's own finding, or drift's (apply would revert it anyway). */
   readonly origin?: ChangeOrigin;
+  /**
+   * Added field, with a pull request: the reason the head's Account manifest gives for accepting this risk, which
+   * the base's does not accept. A pull request cannot accept its own risk: such a finding is not `accepted` (it
+   * counts and fails --fail-on) until the acceptance is on the base branch.
+   */
+  readonly acceptedInPullRequest?: string;
 }
 
 /**

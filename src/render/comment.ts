@@ -418,7 +418,7 @@ function findingsSection(ctx: Context, mode: Detail['findings']): string[] {
   const row = (f: PlanFinding): string => {
     const change = f.severityChange ? `${f.severityChange.from} → ${f.severityChange.to}` : f.change === 'removed' ? 'removed' : 'new';
     const struck = f.change === 'removed' && !f.severityChange ? '~~' : '';
-    const what = `${struck}${text(f.summary)}${struck}${f.accepted ? ` _(accepted: ${text(f.accepted)})_` : ''}`;
+    const what = `${struck}${text(f.summary)}${struck}${f.accepted ? ` _(accepted: ${text(f.accepted)})_` : ''}${f.acceptedInPullRequest ? ` **(accepted by this pull request, not by the base branch: ${text(f.acceptedInPullRequest)}; it counts until the acceptance is merged on its own)**` : ''}`;
     return `| ${SEVERITY_ICON[f.severity]} | ${f.severity} (${change}) | ${code(f.code)} | ${code(principalName(f.principal))} | ${what} | ${(f.causes ?? []).map(text).join('<br>') || '—'} |`;
   };
   const own = shown.filter(isOwn);
