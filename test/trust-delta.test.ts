@@ -47,13 +47,13 @@ describe('trust deltas', () => {
 });
 
 describe('a trust policy that admits every AWS principal ("*")', () => {
-  // Open hole (found by the adversarial review of issue 15): `Principal: {AWS: "*"}` narrowed to the own account by a
-  // condition (aws:PrincipalAccount, aws:PrincipalArn, aws:PrincipalOrgID) reads as "the account" to the engine, which
-  // then asks the caller's own policies for sts:AssumeRole. For iam-simulate (and, as we read IAM, AWS) a wildcard
+  // Found by the adversarial review of issue 15: `Principal: {AWS: "*"}` narrowed to the own account by a condition
+  // (aws:PrincipalAccount, aws:PrincipalArn, aws:PrincipalOrgID) read as "the account" to the engine, which then
+  // asked the caller's own policies for sts:AssumeRole. For iam-simulate (and, as we read IAM, AWS) a wildcard
   // principal matches the caller itself, as naming its ARN does: every user and role of the account may assume the
   // role with no permission of its own. So turning break-glass's `AWS: ACCOUNT` into `AWS: "*"` + aws:PrincipalAccount
   // let every principal of the account assume an administrator, with no finding (--fail-on high passed).
-  it.fails("admits the account's own principals as naming them does: no sts:AssumeRole of their own needed (iam-simulate agrees)", async () => {
+  it("admits the account's own principals as naming them does: no sts:AssumeRole of their own needed (iam-simulate agrees)", async () => {
     const { runSimulation } = await import('@cloud-copilot/iam-simulate');
     const everyoneHere = trust({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:PrincipalAccount': A } } });
     const oracle = (await runSimulation({

@@ -129,8 +129,9 @@ export class EffectiveAccess {
 
   /**
    * Whether the principal can assume the role, in some request it can make: the trust policy must allow it and no
-   * Deny (trust or its own) apply; in the same account a trust policy naming the principal's ARN suffices, while one
-   * naming the account (or "*") also needs the principal's own policies to allow sts:AssumeRole on the role. Trust
+   * Deny (trust or its own) apply; in the same account a trust policy naming the principal's ARN (or "*", which
+   * matches it as its ARN does) suffices, while one naming the account also needs the principal's own policies to
+   * allow sts:AssumeRole on the role. Trust
    * and identity conditions are judged in one context: a trust requiring MFA and a policy denying it cannot both hold.
    */
   canAssume(principal: Principal, role: RoleState): boolean {
@@ -216,7 +217,7 @@ export class EffectiveAccess {
   possibleAssumers(role: RoleState): Principal[] {
     const index = this.trustIndex();
     const named = (index.namedIn.get(role.arn) ?? []).map((arn) => this.byArn().get(arn)).filter((p): p is Principal => p !== undefined);
-    const byAccount = index.trustsAccount.has(role.arn) ? this.principals().filter((p) => this.mayAssumeSomething(p)) : [];
+    const byAccount = index.trustsEveryone.has(role.arn) ? this.principals() : index.trustsAccount.has(role.arn) ? this.principals().filter((p) => this.mayAssumeSomething(p)) : [];
     return [...new Set([...named, ...byAccount])];
   }
 
@@ -227,7 +228,7 @@ export class EffectiveAccess {
   private candidateRoles(principal: Principal): RoleState[] {
     const index = this.trustIndex();
     const direct = index.naming.get(principal.arn) ?? [];
-    const byAccount = this.mayAssumeSomething(principal) ? index.accountTrusting : [];
+    const byAccount = this.mayAssumeSomething(principal) ? index.accountTrusting : index.everyoneTrusting;
     return [...new Set([...direct, ...byAccount])];
   }
 
@@ -255,15 +256,18 @@ export class EffectiveAccess {
       const namedIn = new Map<string, string[]>();
       const accountTrusting: RoleState[] = [];
       const trustsAccount = new Set<string>();
+      const everyoneTrusting: RoleState[] = [];
       const account = this.state.account;
       for (const role of this.state.roles.values()) {
         if (isAwsOwnedPath(role.path)) continue;
         const ids = new Set<string>();
         let wholeAccount = false;
+        let everyone = false;
         for (const statement of statementsOf(role.trustPolicy.document)) {
           if (statement['NotPrincipal'] !== undefined) wholeAccount = true;
           for (const id of awsPrincipals(statement['Principal'])) {
-            if (id === '*' || id === account || id === `arn:aws:iam::${account}:root`) wholeAccount = true;
+            if (id === '*') everyone = wholeAccount = true;
+            else if (id === account || id === `arn:aws:iam::${account}:root`) wholeAccount = true;
             else ids.add(id);
           }
         }
@@ -273,8 +277,9 @@ export class EffectiveAccess {
           accountTrusting.push(role);
           trustsAccount.add(role.arn);
         }
+        if (everyone) everyoneTrusting.push(role);
       }
-      this.index = { naming, namedIn, accountTrusting, trustsAccount };
+      this.index = { naming, namedIn, accountTrusting, trustsAccount, everyoneTrusting, trustsEveryone: new Set(everyoneTrusting.map((r) => r.arn)) };
     }
     return this.index;
   }
@@ -368,6 +373,9 @@ interface TrustIndex {
   /** Roles whose trust admits the whole account ("*", the account, or NotPrincipal). */
   readonly accountTrusting: readonly RoleState[];
   readonly trustsAccount: ReadonlySet<string>;
+  /** Roles whose trust names every AWS principal ("*"): it admits each principal as naming it would. */
+  readonly everyoneTrusting: readonly RoleState[];
+  readonly trustsEveryone: ReadonlySet<string>;
 }
 
 function awsPrincipals(principal: unknown): string[] {
@@ -379,8 +387,9 @@ function awsPrincipals(principal: unknown): string[] {
 
 
 /**
- * How a trust statement's Principal names a principal of `account`: by its ARN, by the account (its root ARN,
- * bare id, or "*"), or not at all. NotPrincipal names everyone it does not list.
+ * How a trust statement's Principal names a principal of `account`: by its ARN (or "*", every principal, which
+ * matches it as its ARN does), by the account (its root ARN or bare id), or not at all. NotPrincipal names everyone
+ * it does not list.
  */
 export function principalMatch(statement: Record<string, unknown>, arn: string, account: string): 'arn' | 'account' | 'none' {
   const listed = (value: unknown): string[] => {
@@ -390,8 +399,10 @@ export function principalMatch(statement: Record<string, unknown>, arn: string, 
     return (Array.isArray(aws) ? aws : aws === undefined ? [] : [aws]).filter((v): v is string => typeof v === 'string');
   };
   const classify = (ids: string[]): 'arn' | 'account' | 'none' => {
-    if (ids.includes(arn)) return 'arn';
-    if (ids.some((id) => id === '*' || id === account || id === `arn:aws:iam::${account}:root`)) return 'account';
+    // "*" matches the caller itself, as its ARN does: no permission of its own is needed (only the account's
+    // root ARN or id delegates to the principal's own policies).
+    if (ids.includes(arn) || ids.includes('*')) return 'arn';
+    if (ids.some((id) => id === account || id === `arn:aws:iam::${account}:root`)) return 'account';
     return 'none';
   };
   if (statement['Principal'] !== undefined) return classify(listed(statement['Principal']));
