@@ -252,3 +252,24 @@ describe('outsiders who may assume an administrator', () => {
     }
   });
 });
+
+describe('older versions of a managed policy', () => {
+  // Open hole (found by the adversarial review of issue 15): get-account-authorization-details returns every version
+  // of a customer managed policy (PolicyVersionList), but only the default one is kept, so a principal allowed
+  // iam:SetDefaultPolicyVersion on its own policy, whose older version allows everything, is reported medium ("what
+  // older versions grant is unseen") and passes --fail-on high, while one call makes it an administrator. Severity
+  // carries through (issue 15, item 6): it is a path to administrator access, critical.
+  it.fails('switching its own policy to an older version that allows everything is a critical path to administrator', () => {
+    const P = `arn:aws:iam::${A}:policy/shared`;
+    const snap = {
+      UserDetailList: [{ UserName: 'alice', Path: '/', Arn: `arn:aws:iam::${A}:user/alice`, UserPolicyList: [{ PolicyName: 'own', PolicyDocument: doc(allow('iam:SetDefaultPolicyVersion', P)) }], AttachedManagedPolicies: [{ PolicyName: 'shared', PolicyArn: P }] }],
+      GroupDetailList: [],
+      RoleDetailList: [],
+      Policies: [{ PolicyName: 'shared', Arn: P, Path: '/', DefaultVersionId: 'v2', PolicyVersionList: [
+        { VersionId: 'v2', IsDefaultVersion: true, Document: doc(allow('s3:ListAllMyBuckets')) },
+        { VersionId: 'v1', IsDefaultVersion: false, Document: doc(allow('*')) },
+      ] }],
+    };
+    expect(codesFor(snap)).toContain('critical PRIVESC_TO_ADMIN(PRIVESC_SET_DEFAULT_POLICY_VERSION)');
+  });
+});
