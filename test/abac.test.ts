@@ -165,14 +165,21 @@ describe('the tags of the customer managed policies a request acts on', () => {
     ['m/shared.yaml', `kind: Policy\nname: shared\ndocument: ${JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }] })}\n${Object.keys(tags).length ? `tags:\n${Object.entries(tags).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n` : ''}`],
   ]));
 
-  // Open hole (found by the adversarial review of issue 15): only users' and roles' tags are compared, so tagging a
-  // managed policy `delegated: "true"` lets dana rewrite a policy attached to herself (an administrator, by
-  // iam:CreatePolicyVersion) while the plan reads "no access change". The findings do not miss it only because
-  // they assume any resource tag could hold (the live account already carries PRIVESC_TO_ADMIN for dana).
-  it.fails('retagging a managed policy moves it into what a policy grants by resource tag: an access gain', async () => {
+  // Found by the adversarial review of issue 15: only users' and roles' tags were compared, so tagging a managed
+  // policy `delegated: "true"` let dana rewrite a policy attached to herself (an administrator, by
+  // iam:CreatePolicyVersion) while the plan read "no access change"; the findings assumed any tag could hold, so the
+  // live account already carried PRIVESC_TO_ADMIN and the plan introduced nothing. Where the tags are known (AWS),
+  // they decide; from a snapshot (no policy tags) they stay free.
+  it('retagging a managed policy moves it into what a policy grants by resource tag: an access gain', async () => {
     const plan = (await planChanges(manifestsTagging({ delegated: 'true' }), liveWithPolicyTags({}), NOW)).plan!;
     expect(plan.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update policy shared']);
     const dana = (plan.access as AccessDelta[]).find((d) => d.principals.includes(`arn:aws:iam::${A}:user/dana`));
     expect(dana?.granted.flatMap((e) => e.actions ?? [])).toEqual(['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion']);
+    // The finding is the change's own now: untagged, the policy was out of reach.
+    expect((plan.findings as PlanFinding[]).filter((f) => f.change === 'introduced').map((f) => `${f.severity} ${f.code}`)).toEqual(['critical PRIVESC_TO_ADMIN']);
+    // simulate reads the policy's tags too, before and after.
+    const ask = [{ line: 1, request: { principal: `arn:aws:iam::${A}:user/dana`, action: 'iam:CreatePolicyVersion', resource: P, context: {} } }];
+    expect((await simulate(liveWithPolicyTags({}), undefined, ask, 'test')).results?.map((r) => r.result.decision)).toEqual(['ImplicitlyDenied']);
+    expect((await simulate(liveWithPolicyTags({ delegated: 'true' }), undefined, ask, 'test')).results?.map((r) => r.result.decision)).toEqual(['Allowed']);
   });
 });

@@ -9,7 +9,7 @@
 import { addTo } from '../core/multimap.js';
 import { isAwsOwnedPath } from '../core/arn.js';
 import { statementsOf, type PolicyJson } from '../core/policy.js';
-import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
+import type { GroupState, IamState, ManagedPolicyState, RoleState, UserState } from '../core/state.js';
 import { prepareContext } from '../evaluate/context.js';
 import { allowPaths, decideSelected, decisionInSomeContext, evaluateInSomeContext, hasStatementsFor, selectStatements, type ChosenContextResult, type EvaluateOptions } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
@@ -74,7 +74,7 @@ export class EffectiveAccess {
    * (`extra`, such as iam:PassedToService), and the tags of the IAM user or role the request acts on.
    */
   spaceFor(principal: Principal, resource: string, extra: RequestContext = {}): RequestSpace {
-    const target = this.byArn().get(resource);
+    const target = this.byArn().get(resource) ?? this.taggedPolicies().get(resource);
     // The same principal asking about resources other than IAM users and roles, with nothing extra: one space.
     const plain = !target && Object.keys(extra).length === 0;
     if (plain) {
@@ -243,6 +243,17 @@ export class EffectiveAccess {
   /** The account's user or role with this ARN. */
   principalByArn(arn: string): Principal | undefined {
     return this.byArn().get(arn);
+  }
+
+  private policiesByArn?: Map<string, ManagedPolicyState>;
+
+  /**
+   * Customer managed policies whose tags the state knows: a request on one carries them (aws:ResourceTag/*), as on a
+   * user or role. Where the source could not tell them (a snapshot), they stay free: any tags may hold.
+   */
+  taggedPolicies(): Map<string, ManagedPolicyState> {
+    this.policiesByArn ??= new Map([...this.state.policies.values()].filter((p) => !p.unknown?.includes('tags')).map((p) => [p.arn, p]));
+    return this.policiesByArn;
   }
 
   private byArn(): Map<string, Principal> {
