@@ -8,6 +8,8 @@ import { planChanges } from '../src/app/use-cases.js';
 import { simulate } from '../src/app/simulate.js';
 import { manifestsFromFiles } from '../src/manifest/files-source.js';
 import { snapshotReader } from './helpers/example.js';
+import { parseSnapshot } from '../src/live/parse-snapshot.js';
+import type { LiveReader } from '../src/live/live-state.js';
 
 const A = '111122223333';
 const NOW = new Date('2026-12-01T00:00:00Z');
@@ -134,5 +136,48 @@ describe('the tags of the IAM users and roles a request acts on', () => {
       flips += gained.length + lost.length;
     }
     expect(flips).toBeGreaterThan(0);
+  });
+});
+
+describe('the tags of the customer managed policies a request acts on', () => {
+  // IAM authorizes iam:CreatePolicyVersion, iam:SetDefaultPolicyVersion, iam:DeletePolicy ... on a policy with
+  // aws:ResourceTag/* read from the policy's tags (Service Authorization Reference, IAM: resource type "policy").
+  // Live IAM read from AWS knows a policy's tags (the reader fetches those the manifests set).
+  const P = `arn:aws:iam::${A}:policy/shared`;
+  const rewriteDelegated = [{ Effect: 'Allow', Action: ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion'], Resource: `arn:aws:iam::${A}:policy/*`, Condition: { StringEquals: { 'aws:ResourceTag/delegated': 'true' } } }];
+  const liveWithPolicyTags = (tags: Record<string, string>): LiveReader => ({
+    read: async () => {
+      const live = parseSnapshot('live.json', JSON.stringify({
+        UserDetailList: [{ UserName: 'dana', Path: '/', Arn: `arn:aws:iam::${A}:user/dana`, GroupList: [], UserPolicyList: [{ PolicyName: 'abac', PolicyDocument: { Version: '2012-10-17', Statement: rewriteDelegated } }], AttachedManagedPolicies: [{ PolicyName: 'shared', PolicyArn: P }] }],
+        GroupDetailList: [],
+        RoleDetailList: [],
+        Policies: [{ PolicyName: 'shared', Arn: P, Path: '/', DefaultVersionId: 'v1', AttachmentCount: 1, PolicyVersionList: [{ VersionId: 'v1', IsDefaultVersion: true, Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }] } }] }],
+      }));
+      const policies = new Map([...live.state.policies].map(([k, p]) => [k, { ...p, tags, unknown: [] }]));
+      return { ...live, state: { ...live.state, policies } };
+    },
+  });
+  const manifestsTagging = (tags: Record<string, string>) => manifestsFromFiles('m', 'm', new Map([
+    ['m/account.yaml', ACCOUNT],
+    ['m/dana.yaml', `kind: User\nname: dana\nmanagedPolicies: [shared]\ninlinePolicies:\n  abac: ${JSON.stringify({ Version: '2012-10-17', Statement: rewriteDelegated })}\n`],
+    ['m/shared.yaml', `kind: Policy\nname: shared\ndocument: ${JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }] })}\n${Object.keys(tags).length ? `tags:\n${Object.entries(tags).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n` : ''}`],
+  ]));
+
+  // Found by the adversarial review of issue 15: only users' and roles' tags were compared, so tagging a managed
+  // policy `delegated: "true"` let dana rewrite a policy attached to herself (an administrator, by
+  // iam:CreatePolicyVersion) while the plan read "no access change"; the findings assumed any tag could hold, so the
+  // live account already carried PRIVESC_TO_ADMIN and the plan introduced nothing. Where the tags are known (AWS),
+  // they decide; from a snapshot (no policy tags) they stay free.
+  it('retagging a managed policy moves it into what a policy grants by resource tag: an access gain', async () => {
+    const plan = (await planChanges(manifestsTagging({ delegated: 'true' }), liveWithPolicyTags({}), NOW)).plan!;
+    expect(plan.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update policy shared']);
+    const dana = plan.access.find((d) => d.principals.includes(`arn:aws:iam::${A}:user/dana`));
+    expect(dana?.granted.flatMap((e) => e.actions ?? [])).toEqual(['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion']);
+    // The finding is the change's own now: untagged, the policy was out of reach.
+    expect(plan.findings.filter((f) => f.change === 'introduced').map((f) => `${f.severity} ${f.code}`)).toEqual(['critical PRIVESC_TO_ADMIN']);
+    // simulate reads the policy's tags too, before and after.
+    const ask = [{ line: 1, request: { principal: `arn:aws:iam::${A}:user/dana`, action: 'iam:CreatePolicyVersion', resource: P, context: {} } }];
+    expect((await simulate(liveWithPolicyTags({}), undefined, ask, 'test')).results?.map((r) => r.result.decision)).toEqual(['ImplicitlyDenied']);
+    expect((await simulate(liveWithPolicyTags({ delegated: 'true' }), undefined, ask, 'test')).results?.map((r) => r.result.decision)).toEqual(['Allowed']);
   });
 });

@@ -3,6 +3,7 @@
  * access-delta.test.ts checks exactness broadly; these say what the entries look like).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { accessDeltas, entryContains, type AccessDelta } from '../src/analyze/access-delta.js';
 import type { ActionCatalog } from '../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
@@ -146,5 +147,25 @@ describe('access deltas', () => {
     const denyFunction: Statement = { Effect: 'Deny', Action: '*', Resource: `arn:aws:lambda:eu-west-1:${A}:function:x` };
     const [kept] = deltas({ statements: [] }, { statements: [invoke, denyTable, denyFunction] });
     expect(kept!.granted.map((e) => e.except)).toEqual([[{ resources: [`arn:aws:lambda:eu-west-1:${A}:function:x`] }]]);
+  });
+
+  it('every value form a Date condition takes yields a delta with a verified example, never a crash (epoch seconds of any size, dates, times, policy variables)', () => {
+    // aws:EpochTime is compared in epoch seconds; any Date operator also takes ISO 8601 and policy variables. The
+    // example search once parsed only ISO text and threw "Invalid time value" on "2000000000" (plan: internal error).
+    const value = fc.oneof(
+      fc.integer({ min: 0, max: 4_000_000_000 }).map(String),
+      fc.constantFrom('99999999999999999999', '1', '0', '2020-01-01', '2030-06-01T12:00:00Z', '${aws:TokenIssueTime}', '${aws:CurrentTime}'),
+      fc.date({ min: new Date('1971-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+    );
+    const operator = fc.constantFrom('DateLessThan', 'DateGreaterThan', 'DateEquals', 'DateNotEquals', 'DateLessThanEqualsIfExists', 'ForAnyValue:DateGreaterThanEquals');
+    const key = fc.constantFrom('aws:EpochTime', 'aws:CurrentTime', 'aws:TokenIssueTime');
+    fc.assert(
+      fc.property(operator, key, value, (op, k, v) => {
+        const grant: Statement = { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::reports/*', Condition: { [op]: { [k]: v } } };
+        const found = deltas({ statements: [] }, { statements: [grant] });
+        for (const entry of found.flatMap((d) => d.granted)) expect(entry.example !== undefined || entry.approximate === true).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -236,3 +236,40 @@ describe('severity carries through a path', () => {
     expect(findRisks(access).map((f) => `${f.code}: ${f.summary}`)).toEqual(['FULL_ADMIN: is an administrator: allowed every action on every resource, only from 0.0.0.0/0']);
   });
 });
+
+describe('outsiders who may assume an administrator', () => {
+  // Open hole (found by the adversarial review of issue 15): a role that is an administrator, whose trust names one
+  // principal of another account (arn:aws:iam::999999999999:user/x, or a role there), has no finding at all: only
+  // whole accounts (their root) without sts:ExternalId are flagged, whatever the role can do. So a pull request adding
+  // its author's own account's user to break-glass's trust read "broadening" but passed --fail-on high. Severity
+  // carries through (issue 15, item 6): an outsider that can assume an administrator is a way into administrator
+  // access from outside the account, which the tool should report (accepting it, when meant, is acceptedRisks' job).
+  it.fails('a role that is an administrator and trusts a principal of another account is a finding of high severity or more', () => {
+    const adminTrusting = (principal: string) => snapshot([], [{ name: 'admin', trust: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'sts:AssumeRole' }], statements: [allow('*')] }]);
+    for (const outsider of ['arn:aws:iam::999999999999:user/x', 'arn:aws:iam::999999999999:role/deployer']) {
+      const codes = codesFor(adminTrusting(outsider), 'admin');
+      expect(codes.filter((c) => c !== 'critical FULL_ADMIN').some((c) => /^(critical|high) /.test(c)), `${outsider}: ${codes.join(', ')}`).toBe(true);
+    }
+  });
+});
+
+describe('older versions of a managed policy', () => {
+  // Open hole (found by the adversarial review of issue 15): get-account-authorization-details returns every version
+  // of a customer managed policy (PolicyVersionList), but only the default one is kept, so a principal allowed
+  // iam:SetDefaultPolicyVersion on its own policy, whose older version allows everything, is reported medium ("what
+  // older versions grant is unseen") and passes --fail-on high, while one call makes it an administrator. Severity
+  // carries through (issue 15, item 6): it is a path to administrator access, critical.
+  it.fails('switching its own policy to an older version that allows everything is a critical path to administrator', () => {
+    const P = `arn:aws:iam::${A}:policy/shared`;
+    const snap = {
+      UserDetailList: [{ UserName: 'alice', Path: '/', Arn: `arn:aws:iam::${A}:user/alice`, UserPolicyList: [{ PolicyName: 'own', PolicyDocument: doc(allow('iam:SetDefaultPolicyVersion', P)) }], AttachedManagedPolicies: [{ PolicyName: 'shared', PolicyArn: P }] }],
+      GroupDetailList: [],
+      RoleDetailList: [],
+      Policies: [{ PolicyName: 'shared', Arn: P, Path: '/', DefaultVersionId: 'v2', PolicyVersionList: [
+        { VersionId: 'v2', IsDefaultVersion: true, Document: doc(allow('s3:ListAllMyBuckets')) },
+        { VersionId: 'v1', IsDefaultVersion: false, Document: doc(allow('*')) },
+      ] }],
+    };
+    expect(codesFor(snap)).toContain('critical PRIVESC_TO_ADMIN(PRIVESC_SET_DEFAULT_POLICY_VERSION)');
+  });
+});

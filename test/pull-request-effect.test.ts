@@ -10,6 +10,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AccessDelta, AccessEntry } from '../src/analyze/access-delta.js';
 import { withPullRequest } from '../src/app/pull-request.js';
+import { findingsToGate, type PlanFinding } from '../src/analyze/plan-findings.js';
+import { failingFindings } from '../src/analyze/findings.js';
+import { renderComment } from '../src/render/comment.js';
+import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import { planChanges } from '../src/app/use-cases.js';
 import type { PullRequestGit } from '../src/git/pull-request-git.js';
 import { importLiveState } from '../src/importer/live-to-manifests.js';
@@ -44,15 +48,15 @@ function changed(random: Random, snapshot: Json): Json {
   return uniqueSids(copy);
 }
 
-async function manifestsOf(snapshot: Json, root: string) {
+async function manifestsOf(snapshot: Json, root: string, acceptedRisks?: string) {
   const imported = importLiveState(await snapshotReader(snapshot, `${root}.json`).read(), await importOptions());
-  return manifestsFromFiles(root, root, new Map([...imported.files].map(([path, text]) => [`${root}/${path}`, text])));
+  return manifestsFromFiles(root, root, new Map([...imported.files].map(([path, text]) => [`${root}/${path}`, path === 'account.yaml' && acceptedRisks ? `${text}${acceptedRisks}` : text])));
 }
 
-/** Plans H against live A as a pull request whose base holds B. */
-async function pullRequestPlan(live: Json, base: Json, head: Json): Promise<Plan> {
-  const headManifests = await manifestsOf(head, 'head');
-  const git: PullRequestGit = { context: { base: 'b'.repeat(40), head: 'h'.repeat(40), mergeBase: 'b'.repeat(40), files: [] }, baseManifests: await manifestsOf(base, 'base'), repoPath: (p) => p };
+/** Plans H against live A as a pull request whose base holds B (each Account manifest with these accepted risks). */
+async function pullRequestPlan(live: Json, base: Json, head: Json, accepted: { base?: string; head?: string } = {}): Promise<Plan> {
+  const headManifests = await manifestsOf(head, 'head', accepted.head);
+  const git: PullRequestGit = { context: { base: 'b'.repeat(40), head: 'h'.repeat(40), mergeBase: 'b'.repeat(40), files: [] }, baseManifests: await manifestsOf(base, 'base', accepted.base), repoPath: (p) => p };
   const planned = await planChanges(headManifests, snapshotReader(live, 'live.json'), NOW);
   const result = await withPullRequest(planned, headManifests, git, NOW);
   expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
@@ -100,5 +104,55 @@ describe("a pull request's own effect, apart from drift", () => {
     }
     expect([noDrift, noChange]).toEqual([3, 3]);
     expect(mixed).toBeGreaterThan(0);
+  });
+
+  // A pull request that writes into its manifests what live IAM already has beyond the base's (it adopts drift)
+  // changes nothing in IAM, so the plan of head against live IAM is empty; but its own effect is what merging makes
+  // legitimate: an administrator made out of band and adopted reads "0 critical" and passed --fail-on high.
+  it(`law: every finding the pull request's own effect introduces is gated and counted, adopted drift included (seed ${SEED})`, async () => {
+    const random = seededRandom(SEED + 1);
+    const catalog = await loadActionCatalog();
+    let adoptedFindings = 0;
+    for (let run = 0; run < 6; run++) {
+      const live = uniqueSids(randomAccount(random, universe).snapshot);
+      const base = changed(random, live);
+      // The head adopts every drift: its manifests say what live IAM has.
+      const plan = await pullRequestPlan(live, base, live);
+      const own = plan.pullRequest!.effect!.findings.filter((f) => f.change === 'introduced' && !f.accepted);
+      const gated = findingsToGate(plan);
+      for (const f of own) {
+        expect(failingFindings(gated, f.severity).map((g) => `${g.code} ${g.principal}`), `run ${run}`).toContain(`${f.code} ${f.principal}`);
+      }
+      if (own.length) {
+        adoptedFindings++;
+        const counts = renderComment(plan, catalog, { folder: 'head' }).split('\n').find((l) => l.includes('findings introduced:'))!;
+        for (const sev of ['critical', 'high', 'medium', 'low'] as const) expect(counts, `run ${run}`).toContain(`${own.filter((f) => f.severity === sev).length} ${sev}`);
+      }
+    }
+    expect(adoptedFindings).toBeGreaterThan(0);
+  });
+
+  // A pull request cannot accept its own risk, as it cannot say what live IAM is: a finding accepted only by the
+  // head's Account manifest (the pull request adds the acceptedRisks entry with the administrator) still fails
+  // --fail-on and is counted, marked as accepted by the pull request; once the base accepts it, it is accepted.
+  it(`law: risks the pull request accepts itself still gate it; those the base accepts do not (seed ${SEED})`, async () => {
+    const random = seededRandom(SEED + 2);
+    let judged = 0;
+    for (let run = 0; run < 8 && judged < 3; run++) {
+      const live = uniqueSids(randomAccount(random, universe).snapshot);
+      const head = changed(random, live);
+      const open = failingFindings(findingsToGate(await pullRequestPlan(live, live, head)), 'low');
+      if (open.length === 0) continue;
+      judged++;
+      const acceptance = `acceptedRisks:\n${open.map((f) => `  - principal: "${f.principal}"\n    code: ${f.code}\n    reason: "looks fine"\n`).join('')}`;
+      const selfAccepted = await pullRequestPlan(live, live, head, { head: acceptance });
+      const key = (f: PlanFinding) => `${f.severity} ${f.code} ${f.principal}`;
+      expect(failingFindings(findingsToGate(selfAccepted), 'low').map(key).sort(), `run ${run}`).toEqual(open.map(key).sort());
+      expect(findingsToGate(selfAccepted).filter((f) => f.change === 'introduced').every((f) => f.accepted === undefined), `run ${run}`).toBe(true);
+      expect(findingsToGate(selfAccepted).filter((f) => open.some((o) => key(o) === key(f))).every((f) => f.acceptedInPullRequest === 'looks fine'), `run ${run}`).toBe(true);
+      const baseAccepted = await pullRequestPlan(live, live, head, { base: acceptance, head: acceptance });
+      expect(failingFindings(findingsToGate(baseAccepted), 'low'), `run ${run}`).toEqual([]);
+    }
+    expect(judged).toBeGreaterThan(0);
   });
 });

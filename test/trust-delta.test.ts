@@ -45,3 +45,26 @@ describe('trust deltas', () => {
     }
   });
 });
+
+describe('a trust policy that admits every AWS principal ("*")', () => {
+  // Found by the adversarial review of issue 15: `Principal: {AWS: "*"}` narrowed to the own account by a condition
+  // (aws:PrincipalAccount, aws:PrincipalArn, aws:PrincipalOrgID) read as "the account" to the engine, which then
+  // asked the caller's own policies for sts:AssumeRole. For iam-simulate (and, as we read IAM, AWS) a wildcard
+  // principal matches the caller itself, as naming its ARN does: every user and role of the account may assume the
+  // role with no permission of its own. So turning break-glass's `AWS: ACCOUNT` into `AWS: "*"` + aws:PrincipalAccount
+  // let every principal of the account assume an administrator, with no finding (--fail-on high passed).
+  it("admits the account's own principals as naming them does: no sts:AssumeRole of their own needed (iam-simulate agrees)", async () => {
+    const { runSimulation } = await import('@cloud-copilot/iam-simulate');
+    const everyoneHere = trust({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:PrincipalAccount': A } } });
+    const oracle = (await runSimulation({
+      request: { principal: `arn:aws:iam::${A}:user/alice`, action: 'sts:AssumeRole', resource: { resource: `arn:aws:iam::${A}:role/admin`, accountId: A }, contextVariables: { 'aws:PrincipalAccount': A } },
+      identityPolicies: [], serviceControlPolicies: [], resourceControlPolicies: [], resourcePolicy: everyoneHere,
+    }, {})) as { overallResult?: string };
+    expect(oracle.overallResult).toBe('Allowed');
+    const adminPolicy = [{ Effect: 'Allow', Action: '*', Resource: '*' }];
+    const before = access([user('alice', [])], [role('admin', trust({ Effect: 'Allow', Principal: { AWS: A }, Action: 'sts:AssumeRole' }), adminPolicy)]);
+    const after = access([user('alice', [])], [role('admin', everyoneHere, adminPolicy)]);
+    const deltas = trustDeltas(before, after, new Set([`arn:aws:iam::${A}:role/admin`]));
+    expect(deltas.flatMap((d) => d.gained.map((g) => `${g.type} ${g.principal}`))).toContain(`user arn:aws:iam::${A}:user/alice`);
+  });
+});

@@ -1,5 +1,6 @@
 /** `iam-gitops plan`: what would change to make live IAM match the manifests, and what it does to access. */
 import { Option, type Command } from 'commander';
+import { findingsToGate } from '../../src/analyze/plan-findings.js';
 import { planChanges } from '../../src/app/use-cases.js';
 import type { ActionCatalog } from '../../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
@@ -52,7 +53,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         ctx.io.stdout(options.format === 'markdown' ? inertLines(rendered) : rendered);
       }
       if (options.detailedExitcode && plan.changes.length > 0) ctx.setExitCode(EXIT_CHANGES);
-      failOnIntroducedFindings(ctx, plan.findings, options.failOn, 'the change');
+      failOnIntroducedFindings(ctx, findingsToGate(plan), options.failOn, 'the change');
     });
 }
 

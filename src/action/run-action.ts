@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { failingFindings, type Finding } from '../analyze/findings.js';
+import { findingsToGate } from '../analyze/plan-findings.js';
 import { FAIL_ON, SEVERITY_ORDER, type FindingSeverity } from '../core/severity.js';
 import { applyManifests, type ApplyOutcome } from '../app/apply.js';
 import { selectAccounts } from '../app/accounts.js';
@@ -181,7 +182,7 @@ async function planCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.Pr
     const full = run.runUrl ? `the job summary of [this run](${run.runUrl})` : 'the job summary of this run';
     await postComment(inputs, run, pr.number, marker, renderComment(plan, catalog, { ...options, fullReport: full }) + notesMarkdown(notes));
   }
-  failOnFindings(plan.findings, inputs.failOn, 'the change introduces');
+  failOnFindings(findingsToGate(plan), inputs.failOn, 'the change introduces');
 }
 
 async function applyCommand(inputs: ActionInputs, run: RunContext, env: NodeJS.ProcessEnv): Promise<void> {

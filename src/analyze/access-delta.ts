@@ -25,7 +25,7 @@ import type { ActionCatalog } from '../catalog/action-catalog.js';
 import type { ChangeOrigin } from '../plan/plan.js';
 import { stableStringify, statementsOf, type PolicyJson } from '../core/policy.js';
 import type { IamState } from '../core/state.js';
-import { compileConditions } from '../evaluate/conditions.js';
+import { compileConditions, parseDate } from '../evaluate/conditions.js';
 import { prepareContext, type PreparedContext } from '../evaluate/context.js';
 import { compileResource, prepareResource, type PreparedResource } from '../evaluate/resources.js';
 import { evaluate, type EvaluateOptions, type PrincipalPolicies } from '../evaluate/engine.js';
@@ -1175,7 +1175,7 @@ function exampleContexts(entry: AccessEntry): Record<string, string | string[]>[
       }
       let value: string;
       if (base.startsWith('numeric')) value = String(Number(first) + (base.includes('less') ? -1 : base.includes('greater') ? 1 : 0));
-      else if (base.startsWith('date')) value = new Date(Date.parse(first) + (base.includes('less') ? -86_400_000 : base.includes('greater') ? 86_400_000 : 0)).toISOString();
+      else if (base.startsWith('date')) value = shiftedDate(first, base.includes('less') ? -1 : base.includes('greater') ? 1 : 0, key) ?? instantiate(first, 'x');
       else if (base === 'ipaddress') value = first.split('/')[0]!;
       else value = instantiate(first, 'x');
       context[key] = op.startsWith('for') ? [value] : value;
@@ -1217,6 +1217,19 @@ function exampleContexts(entry: AccessEntry): Record<string, string | string[]>[
   return variants.slice(0, 24);
 }
 
+/**
+ * A date `days` away from the one a Date condition names, in the form the engine reads for the key (epoch seconds
+ * for aws:EpochTime, else ISO 8601); undefined when the value is no date (a policy variable) or the shift leaves the
+ * range of dates.
+ */
+function shiftedDate(value: string, days: number, key: string): string | undefined {
+  const ms = parseDate(value);
+  if (ms === undefined) return undefined;
+  const shifted = new Date(ms + days * 86_400_000);
+  if (Number.isNaN(shifted.getTime())) return undefined;
+  return key.toLowerCase() === 'aws:epochtime' ? String(Math.floor(shifted.getTime() / 1000)) : shifted.toISOString();
+}
+
 /** Per condition key of the entry and its carve-outs: values on either side of each one named, and "missing". */
 function candidateValues(entry: AccessEntry): Map<string, (string | string[] | undefined)[]> {
   const out = new Map<string, (string | string[] | undefined)[]>();
@@ -1229,7 +1242,7 @@ function candidateValues(entry: AccessEntry): Map<string, (string | string[] | u
         for (const v of (Array.isArray(raw) ? raw : [raw]).map(String).slice(0, 2)) {
           let values: string[];
           if (base.startsWith('numeric')) values = [-1, 0, 1].map((d) => String(Number(v) + d));
-          else if (base.startsWith('date')) values = [-1, 0, 1].map((d) => new Date(Date.parse(v) + d * 86_400_000).toISOString());
+          else if (base.startsWith('date')) values = [-1, 0, 1].map((d) => shiftedDate(v, d, key)).filter((x): x is string => x !== undefined);
           else if (base === 'bool' || base === 'null') values = ['true', 'false'];
           else if (base.startsWith('ipaddress') || base.startsWith('notipaddress')) values = [v.split('/')[0]!, '198.51.100.1'];
           else values = [instantiate(v, 'x'), 'iam-gitops-other'];

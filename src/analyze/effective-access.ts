@@ -9,7 +9,7 @@
 import { addTo } from '../core/multimap.js';
 import { accountRootArn, isAwsOwnedPath } from '../core/arn.js';
 import { statementsOf, type PolicyJson } from '../core/policy.js';
-import type { GroupState, IamState, RoleState, UserState } from '../core/state.js';
+import type { GroupState, IamState, ManagedPolicyState, RoleState, UserState } from '../core/state.js';
 import { prepareContext } from '../evaluate/context.js';
 import { allowPaths, decideSelected, decisionInSomeContext, evaluateInSomeContext, hasStatementsFor, selectStatements, type ChosenContextResult, type EvaluateOptions } from '../evaluate/engine.js';
 import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
@@ -74,7 +74,7 @@ export class EffectiveAccess {
    * (`extra`, such as iam:PassedToService), and the tags of the IAM user or role the request acts on.
    */
   spaceFor(principal: Principal, resource: string, extra: RequestContext = {}): RequestSpace {
-    const target = this.byArn().get(resource);
+    const target = this.byArn().get(resource) ?? this.taggedPolicies().get(resource);
     // The same principal asking about resources other than IAM users and roles, with nothing extra: one space.
     const plain = !target && Object.keys(extra).length === 0;
     if (plain) {
@@ -129,8 +129,9 @@ export class EffectiveAccess {
 
   /**
    * Whether the principal can assume the role, in some request it can make: the trust policy must allow it and no
-   * Deny (trust or its own) apply; in the same account a trust policy naming the principal's ARN suffices, while one
-   * naming the account (or "*") also needs the principal's own policies to allow sts:AssumeRole on the role. Trust
+   * Deny (trust or its own) apply; in the same account a trust policy naming the principal's ARN (or "*", which
+   * matches it as its ARN does) suffices, while one naming the account also needs the principal's own policies to
+   * allow sts:AssumeRole on the role. Trust
    * and identity conditions are judged in one context: a trust requiring MFA and a policy denying it cannot both hold.
    */
   canAssume(principal: Principal, role: RoleState): boolean {
@@ -216,7 +217,7 @@ export class EffectiveAccess {
   possibleAssumers(role: RoleState): Principal[] {
     const index = this.trustIndex();
     const named = (index.namedIn.get(role.arn) ?? []).map((arn) => this.byArn().get(arn)).filter((p): p is Principal => p !== undefined);
-    const byAccount = index.trustsAccount.has(role.arn) ? this.principals().filter((p) => this.mayAssumeSomething(p)) : [];
+    const byAccount = index.trustsEveryone.has(role.arn) ? this.principals() : index.trustsAccount.has(role.arn) ? this.principals().filter((p) => this.mayAssumeSomething(p)) : [];
     return [...new Set([...named, ...byAccount])];
   }
 
@@ -227,7 +228,7 @@ export class EffectiveAccess {
   private candidateRoles(principal: Principal): RoleState[] {
     const index = this.trustIndex();
     const direct = index.naming.get(principal.arn) ?? [];
-    const byAccount = this.mayAssumeSomething(principal) ? index.accountTrusting : [];
+    const byAccount = this.mayAssumeSomething(principal) ? index.accountTrusting : index.everyoneTrusting;
     return [...new Set([...direct, ...byAccount])];
   }
 
@@ -244,6 +245,17 @@ export class EffectiveAccess {
     return this.byArn().get(arn);
   }
 
+  private policiesByArn?: Map<string, ManagedPolicyState>;
+
+  /**
+   * Customer managed policies whose tags the state knows: a request on one carries them (aws:ResourceTag/*), as on a
+   * user or role. Where the source could not tell them (a snapshot), they stay free: any tags may hold.
+   */
+  taggedPolicies(): Map<string, ManagedPolicyState> {
+    this.policiesByArn ??= new Map([...this.state.policies.values()].filter((p) => !p.unknown?.includes('tags')).map((p) => [p.arn, p]));
+    return this.policiesByArn;
+  }
+
   private byArn(): Map<string, Principal> {
     this.principalsByArn ??= new Map(this.principals().map((p) => [p.arn, p]));
     return this.principalsByArn;
@@ -255,15 +267,18 @@ export class EffectiveAccess {
       const namedIn = new Map<string, string[]>();
       const accountTrusting: RoleState[] = [];
       const trustsAccount = new Set<string>();
+      const everyoneTrusting: RoleState[] = [];
       const account = this.state.account;
       for (const role of this.state.roles.values()) {
         if (isAwsOwnedPath(role.path)) continue;
         const ids = new Set<string>();
         let wholeAccount = false;
+        let everyone = false;
         for (const statement of statementsOf(role.trustPolicy.document)) {
           if (statement['NotPrincipal'] !== undefined) wholeAccount = true;
           for (const id of awsPrincipals(statement['Principal'])) {
-            if (id === '*' || id === account || id === accountRootArn(account)) wholeAccount = true;
+            if (id === '*') everyone = wholeAccount = true;
+            else if (id === account || id === accountRootArn(account)) wholeAccount = true;
             else ids.add(id);
           }
         }
@@ -273,8 +288,9 @@ export class EffectiveAccess {
           accountTrusting.push(role);
           trustsAccount.add(role.arn);
         }
+        if (everyone) everyoneTrusting.push(role);
       }
-      this.index = { naming, namedIn, accountTrusting, trustsAccount };
+      this.index = { naming, namedIn, accountTrusting, trustsAccount, everyoneTrusting, trustsEveryone: new Set(everyoneTrusting.map((r) => r.arn)) };
     }
     return this.index;
   }
@@ -368,6 +384,9 @@ interface TrustIndex {
   /** Roles whose trust admits the whole account ("*", the account, or NotPrincipal). */
   readonly accountTrusting: readonly RoleState[];
   readonly trustsAccount: ReadonlySet<string>;
+  /** Roles whose trust names every AWS principal ("*"): it admits each principal as naming it would. */
+  readonly everyoneTrusting: readonly RoleState[];
+  readonly trustsEveryone: ReadonlySet<string>;
 }
 
 function awsPrincipals(principal: unknown): string[] {
@@ -379,8 +398,9 @@ function awsPrincipals(principal: unknown): string[] {
 
 
 /**
- * How a trust statement's Principal names a principal of `account`: by its ARN, by the account (its root ARN,
- * bare id, or "*"), or not at all. NotPrincipal names everyone it does not list.
+ * How a trust statement's Principal names a principal of `account`: by its ARN (or "*", every principal, which
+ * matches it as its ARN does), by the account (its root ARN or bare id), or not at all. NotPrincipal names everyone
+ * it does not list.
  */
 export function principalMatch(statement: Record<string, unknown>, arn: string, account: string): 'arn' | 'account' | 'none' {
   const listed = (value: unknown): string[] => {
@@ -390,8 +410,10 @@ export function principalMatch(statement: Record<string, unknown>, arn: string, 
     return (Array.isArray(aws) ? aws : aws === undefined ? [] : [aws]).filter((v): v is string => typeof v === 'string');
   };
   const classify = (ids: string[]): 'arn' | 'account' | 'none' => {
-    if (ids.includes(arn)) return 'arn';
-    if (ids.some((id) => id === '*' || id === account || id === accountRootArn(account))) return 'account';
+    // "*" matches the caller itself, as its ARN does: no permission of its own is needed (only the account's
+    // root ARN or id delegates to the principal's own policies).
+    if (ids.includes(arn) || ids.includes('*')) return 'arn';
+    if (ids.some((id) => id === account || id === accountRootArn(account))) return 'account';
     return 'none';
   };
   if (statement['Principal'] !== undefined) return classify(listed(statement['Principal']));

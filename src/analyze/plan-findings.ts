@@ -3,7 +3,7 @@
  * after (the planned state), for the principals the change can affect, each with the changes that touch it.
  */
 import type { IamState } from '../core/state.js';
-import type { Change, ChangeOrigin, ChangeSet } from '../plan/plan.js';
+import type { Change, ChangeOrigin, ChangeSet, Plan } from '../plan/plan.js';
 import { EffectiveAccess } from './effective-access.js';
 import { findRisks, SEVERITY_ORDER, sortFindings, TARGETING_ACTIONS, type Finding, type FindingSeverity } from './findings.js';
 
@@ -24,6 +24,12 @@ export interface PlanFinding extends Finding {
   readonly movedFrom?: string;
   /** Added field, with a pull request: the pull request's own finding, or drift's (apply would revert it anyway). */
   readonly origin?: ChangeOrigin;
+  /**
+   * Added field, with a pull request: the reason the head's Account manifest gives for accepting this risk, which
+   * the base's does not accept. A pull request cannot accept its own risk: such a finding is not `accepted` (it
+   * counts and fails --fail-on) until the acceptance is on the base branch.
+   */
+  readonly acceptedInPullRequest?: string;
 }
 
 /**
@@ -62,6 +68,28 @@ export function planFindings(plan: Pick<ChangeSet, 'changes'>, beforeAccess: Eff
  * A risk's identity across two states: the same path to the same targets, whatever its severity. Being able to make
  * oneself an administrator is one risk however many ways there are to it.
  */
+/**
+ * Findings the pull request's own effect introduces that the plan does not: where the pull request adopts drift (its
+ * manifests now say what live IAM already has beyond the base's), nothing changes in IAM, so the plan of the head
+ * against live IAM has no finding; yet merging makes that access the manifests' own and drift detection stops
+ * reporting it. `--fail-on`, the comment's counts and banner judge them as the pull request's (they are not in the
+ * plan's `findings`, which describe what apply changes).
+ */
+export function adoptedDriftFindings(plan: Pick<Plan, 'findings'> & { readonly pullRequest?: Plan['pullRequest'] }): PlanFinding[] {
+  const effect = plan.pullRequest?.effect?.findings;
+  if (!effect?.length) return [];
+  const key = (f: PlanFinding): string => `${f.severity} ${findingIdentity(f)}`;
+  const inPlan = new Set(plan.findings.filter((f) => f.change === 'introduced').map(key));
+  return effect
+    .filter((f) => f.change === 'introduced' && !inPlan.has(key(f)))
+    .map((f) => ({ ...f, origin: 'pull-request' as const, causes: f.causes.map((c) => `adopts drift: ${c}`) }));
+}
+
+/** The findings `--fail-on` judges for a plan: its own and, with a pull request, those of the drift it adopts. */
+export function findingsToGate(plan: Pick<Plan, 'findings'> & { readonly pullRequest?: Plan['pullRequest'] }): PlanFinding[] {
+  return [...plan.findings, ...adoptedDriftFindings(plan)];
+}
+
 export function findingIdentity(f: Finding): string {
   return `${f.code}|${f.principal}|${f.code === 'PRIVESC_TO_ADMIN' ? '' : [...(f.targets ?? [])].sort().join(',')}`;
 }

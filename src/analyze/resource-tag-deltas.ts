@@ -10,7 +10,10 @@
  * other keys too (aws:SourceIp, ...), only some of those requests are, and the entry says so (`approximate`).
  */
 import type { PolicyJson } from '../core/policy.js';
-import type { RoleState, UserState } from '../core/state.js';
+import type { ManagedPolicyState, RoleState, UserState } from '../core/state.js';
+
+/** What a request can act on whose tags its conditions read. */
+type Tagged = UserState | RoleState | ManagedPolicyState;
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { isResourceTagKey } from '../evaluate/request-space.js';
 import type { AccessDelta, AccessEntry, PrincipalDelta } from './access-delta.js';
@@ -19,15 +22,18 @@ import type { EffectiveAccess, Principal } from './effective-access.js';
 /** The principals' deltas on users and roles whose tags differ between the two sides. */
 export function resourceTagDeltas(before: EffectiveAccess, after: EffectiveAccess, catalog: ActionCatalog, moves: ReadonlyMap<string, string> = new Map()): PrincipalDelta[] {
   const previous = new Map([...moves].map(([old, now]) => [now, old]));
-  const retagged: { was?: UserState | RoleState; is?: UserState | RoleState; arn: string }[] = [];
-  const entities = (access: EffectiveAccess): Map<string, UserState | RoleState> => new Map([...access.state.users.values(), ...access.lists.roles].map((e) => [e.arn, e]));
+  const retagged: { was?: Tagged; is?: Tagged; arn: string }[] = [];
+  // Customer managed policies count where both sides know their tags (a snapshot does not hold them).
+  const entities = (access: EffectiveAccess): Map<string, Tagged> => new Map([...access.state.users.values(), ...access.lists.roles, ...access.taggedPolicies().values()].map((e) => [e.arn, e]));
   const [was, is] = [entities(before), entities(after)];
   for (const arn of new Set([...was.keys(), ...is.keys()].map((a) => moves.get(a) ?? a))) {
     const [w, i] = [was.get(previous.get(arn) ?? arn), is.get(arn)];
+    // A policy known on one side only (created, deleted, or its tags unknown live) is no retagging.
+    if ((w ?? i)!.kind === 'policy' && (!w || !i)) continue;
     if (JSON.stringify(w?.tags ?? null) !== JSON.stringify(i?.tags ?? null)) retagged.push({ ...(w ? { was: w } : {}), ...(i ? { is: i } : {}), arn });
   }
   if (retagged.length === 0) return [];
-  const actionsOn = (kind: 'user' | 'role'): string[] => (catalog.actionsOf('iam') ?? []).filter((a) => a.resourceTypes?.includes(kind)).map((a) => `iam:${a.name}`);
+  const actionsOn = (kind: Tagged['kind']): string[] => (catalog.actionsOf('iam') ?? []).filter((a) => a.resourceTypes?.includes(kind)).map((a) => `iam:${a.name}`);
   const readers = (access: EffectiveAccess): Map<string, Principal> => new Map(access.principals().filter((p) => readsResourceTags(access, p)).map((p) => [p.arn, p]));
   const [readersBefore, readersAfter] = [readers(before), readers(after)];
   const out: PrincipalDelta[] = [];

@@ -15,6 +15,8 @@ import type { PullRequestGit } from '../git/pull-request-git.js';
 import { analyzeChanges, validateManifests, type PlanResult } from './use-cases.js';
 import type { AccessDelta, AccessEntry } from '../analyze/access-delta.js';
 import { findingIdentity, type PlanFinding } from '../analyze/plan-findings.js';
+import { withAcceptedRisks } from '../analyze/findings.js';
+import type { AcceptedRisk } from '../core/finding-codes.js';
 import type { TrustDelta, TrustGrant } from '../analyze/trust-delta.js';
 import { stableStringify } from '../core/policy.js';
 import { fingerprintState } from '../core/fingerprint.js';
@@ -52,9 +54,12 @@ export async function withPullRequest(result: PlanResult, head: ManifestSource, 
   const live = result.context.live;
   const baseApplied = completeAwsManagedPolicies(plannedState(live, base.desired, baseDiff.changeSet), loadAwsManagedPolicies());
   const own = await analyzeChanges(result.context.desired, { state: baseApplied, source: `${live.source} with the base's manifests applied`, fingerprint: fingerprintState(baseApplied), notes: [] }, now);
-  const effect: PullRequestEffect | undefined = own.plan ? { access: own.plan.access, trust: own.plan.trust, findings: own.plan.findings } : undefined;
+  // A pull request cannot accept its own risk: only the base's acceptedRisks count (the head's are shown).
+  const acceptance = acceptedByBase(base.desired.account.acceptedRisks);
+  const effect: PullRequestEffect | undefined = own.plan ? { access: own.plan.access, trust: own.plan.trust, findings: own.plan.findings.map(acceptance) } : undefined;
   const context: PullRequestContext = { ...pr.context, ...(adopted.length ? { adopted: adopted.map((c) => ({ action: c.action, kind: c.kind, name: c.name })) } : {}), ...(effect ? { effect } : {}) };
-  const classified = effect ? withOrigins({ ...plan, changes }, effect) : { ...plan, changes };
+  const judged = { ...plan, changes, findings: plan.findings.map(acceptance) };
+  const classified = effect ? withOrigins(judged, effect) : judged;
   return finish(result, classified, classified.changes, context);
 
   /** The pull request's files behind a change: its manifest (now, or before the pull request deleted or moved it) and the documents it reads. */
@@ -87,6 +92,19 @@ export function withOrigins(plan: Plan, effect: PullRequestEffect): Plan {
   const ownFindings = new Set(effect.findings.map((f) => `${f.change} ${f.severity} ${findingIdentity(f)}`));
   const findings = plan.findings.map((f): PlanFinding => ({ ...f, origin: ownFindings.has(`${f.change} ${f.severity} ${findingIdentity(f)}`) ? 'pull-request' : 'drift' }));
   return { ...plan, access, trust, findings };
+}
+
+/**
+ * A finding as the base's accepted risks judge it: accepted by the head's Account manifest and not by the base's, it
+ * is not accepted, and says the pull request accepts it (`acceptedInPullRequest`).
+ */
+function acceptedByBase(baseRisks: readonly AcceptedRisk[]): (finding: PlanFinding) => PlanFinding {
+  return (finding) => {
+    if (finding.accepted === undefined) return finding;
+    const { accepted, ...rest } = finding;
+    const byBase: PlanFinding = withAcceptedRisks<PlanFinding>([rest], baseRisks)[0]!;
+    return byBase.accepted !== undefined ? finding : { ...rest, acceptedInPullRequest: accepted };
+  };
 }
 
 /** An entry's requests (what, where, when), without its reasons or example. */

@@ -68,8 +68,10 @@ export async function simulate(live: LiveReader, manifests: ManifestSource | und
   if (hasErrors(diagnostics)) return { diagnostics, against };
 
   const options = { isWildcardOnlyAction: (action: string) => catalog.isWildcardOnly(action) };
-  // A request on an IAM user or role carries its tags (aws:ResourceTag/*, iam:ResourceTag/*), as AWS sets them.
-  const taggedEntities = new Map([...state.users.values(), ...state.roles.values()].map((e) => [e.arn, e.tags]));
+  // A request on an IAM user or role, or a customer managed policy whose tags are known, carries its tags
+  // (aws:ResourceTag/*, iam:ResourceTag/*), as AWS sets them.
+  const knownPolicies = [...state.policies.values()].filter((p) => !p.unknown?.includes('tags'));
+  const taggedEntities = new Map([...state.users.values(), ...state.roles.values(), ...knownPolicies].map((e) => [e.arn, e.tags]));
   const resourceTags = (resource: string): Record<string, string> => Object.fromEntries(Object.entries(taggedEntities.get(resource) ?? {}).flatMap(([k, v]) => [[`aws:ResourceTag/${k}`, v], [`iam:ResourceTag/${k}`, v]]));
   const results = requests.map(({ line, request }): SimulatedRequest => {
     const principal = resolved.get(request.principal)!;

@@ -14,7 +14,7 @@
  * `mermaidLabel`), so names and documents cannot change the structure, ping, link, or fake the marker.
  */
 import type { AccessDelta } from '../analyze/access-delta.js';
-import type { PlanFinding } from '../analyze/plan-findings.js';
+import { findingsToGate, type PlanFinding } from '../analyze/plan-findings.js';
 import { orderFindings } from '../analyze/finding-order.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
 import { count } from '../core/plural.js';
@@ -149,8 +149,8 @@ export function verdictOf(plan: Pick<Plan, 'access' | 'trust'> & { readonly pull
 
 
 /** The most severe finding the change introduces or raises (accepted risks aside), or `none`. */
-export function maxSeverity(plan: Pick<Plan, 'findings'>): FindingSeverity | 'none' {
-  const introduced = plan.findings.filter((f) => f.change === 'introduced' && !f.accepted);
+export function maxSeverity(plan: Pick<Plan, 'findings'> & { readonly pullRequest?: Plan['pullRequest'] }): FindingSeverity | 'none' {
+  const introduced = findingsToGate(plan).filter((f) => f.change === 'introduced' && !f.accepted);
   return SEVERITY_ORDER.find((s) => introduced.some((f) => f.severity === s)) ?? 'none';
 }
 
@@ -229,7 +229,8 @@ function contextOf(plan: Plan, catalog: ActionCatalog, options: CommentOptions, 
     words,
     access: ownFirst(plan.access),
     trust: ownFirst(plan.trust),
-    findings: ownFirst(orderFindings(plan.findings)),
+    // Drift the pull request adopts has no finding in the plan (nothing changes in IAM); its own effect has them.
+    findings: ownFirst(orderFindings(findingsToGate(plan))),
     shown,
     scale: Math.max(1, Math.floor(limit / COMMENT_LIMIT)),
     shortened: (what) => `_${what} shortened to fit: the full report is in ${options.fullReport ?? 'the plan JSON'}._`,
@@ -417,7 +418,7 @@ function findingsSection(ctx: Context, mode: Detail['findings']): string[] {
   const row = (f: PlanFinding): string => {
     const change = f.severityChange ? `${f.severityChange.from} → ${f.severityChange.to}` : f.change === 'removed' ? 'removed' : 'new';
     const struck = f.change === 'removed' && !f.severityChange ? '~~' : '';
-    const what = `${struck}${text(f.summary)}${struck}${f.accepted ? ` _(accepted: ${text(f.accepted)})_` : ''}`;
+    const what = `${struck}${text(f.summary)}${struck}${f.accepted ? ` _(accepted: ${text(f.accepted)})_` : ''}${f.acceptedInPullRequest ? ` **(accepted by this pull request, not by the base branch: ${text(f.acceptedInPullRequest)}; it counts until the acceptance is merged on its own)**` : ''}`;
     return `| ${SEVERITY_ICON[f.severity]} | ${f.severity} (${change}) | ${code(f.code)} | ${code(principalName(f.principal))} | ${what} | ${(f.causes ?? []).map(text).join('<br>') || '—'} |`;
   };
   const own = shown.filter(isOwn);

@@ -12,6 +12,7 @@ type Reportable = Finding & {
   readonly causes?: readonly string[];
   readonly severityChange?: { readonly from: FindingSeverity; readonly to: FindingSeverity };
   readonly accepted?: string;
+  readonly acceptedInPullRequest?: string;
 };
 
 /** `no longer: `, `now HIGH (was MEDIUM): `, or nothing: how a plan's finding relates to the live state. */
@@ -26,7 +27,7 @@ export function renderFindingsText(untrusted: readonly Reportable[], colors: Pal
   for (const f of orderFindings(inertDeep(untrusted))) {
     const paint = f.severity === 'critical' || f.severity === 'high' ? colors.delete : f.severity === 'medium' ? colors.update : colors.dim;
     const prefix = changeWords(f);
-    out.push(`${paint(f.severity.toUpperCase().padEnd(8))} ${f.code}  ${f.principal}${f.accepted ? colors.dim(` (accepted risk: ${f.accepted})`) : ''}`);
+    out.push(`${paint(f.severity.toUpperCase().padEnd(8))} ${f.code}  ${f.principal}${f.accepted ? colors.dim(` (accepted risk: ${f.accepted})`) : ''}${f.acceptedInPullRequest ? ` (accepted by this pull request, not by the base branch: ${f.acceptedInPullRequest}; it counts until the acceptance is merged on its own)` : ''}`);
     out.push(`    ${prefix}${f.summary}`);
     out.push(colors.dim(`    ${f.detail}`));
     if (f.targets?.length) out.push(colors.dim(`    via ${f.targets.slice(0, 5).join(', ')}${f.targets.length > 5 ? ', ...' : ''}`));
