@@ -94,7 +94,7 @@ export function randomAdoptableAccount(random: Random): Json {
       UserName: `user-${i}`,
       Path: path,
       Arn: arnOf('user', path, `user-${i}`),
-      GroupList: someOf(random, groups.map((g) => g.GroupName), 2),
+      GroupList: groups.length ? someOf(random, groups.map((g) => g.GroupName), 2) : [],
       UserPolicyList: inlinePolicies(random, 400 + i),
       AttachedManagedPolicies: attached(),
       ...boundary(),
