@@ -143,7 +143,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   checkDeletesTouchOnlyOwned(desired, liveState, [...upserts, ...deletes], diagnostics);
   if (options.awsManagedPolicies) checkNewAwsAttachments(upserts, live, options.awsManagedPolicies, desired, diagnostics);
   for (const [field, names] of unknownNotCompared) {
-    diagnostics.push(warning(`${field} not compared for ${names.length} ${names.length === 1 ? 'entity' : 'entities'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`, `The live source (${live.source}) does not hold ${field === 'tags' ? 'managed policy tags' : `role ${field === 'description' ? 'descriptions' : 'maximum session durations'}`}: get-account-authorization-details omits them. Plan against live AWS (--aws), or a snapshot written by snapshot --aws, to compare them${field === 'tags' ? '' : '; a role whose manifest should leave them as they are lists them under unmanagedFields'}.`));
+    diagnostics.push(warning(`${field} not compared for ${names.length} ${names.length === 1 ? 'entity' : 'entities'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`, `The live source (${live.source}) does not hold ${field === 'tags' ? 'managed policy tags' : `role ${field === 'description' ? 'descriptions' : 'maximum session durations'}`}: get-account-authorization-details omits them. Plan against live AWS to compare them${field === 'tags' ? '' : ' (or list the field under a role\'s unmanagedFields to leave it as it is in IAM)'}.`));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
