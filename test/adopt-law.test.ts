@@ -15,9 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paginateGetAccountAuthorizationDetails, type EntityType } from '@aws-sdk/client-iam';
 import { afterAll, describe, expect, it } from 'vitest';
+import { planChanges, validateManifests } from '../src/app/use-cases.js';
+import { importLiveState } from '../src/importer/live-to-manifests.js';
 import { createAwsClients } from '../src/live/aws/connection.js';
+import type { LiveReader } from '../src/live/live-state.js';
+import { parseSnapshot } from '../src/live/parse-snapshot.js';
+import { manifestsFromFiles } from '../src/manifest/files-source.js';
 import type { Plan } from '../src/plan/plan.js';
 import { CREDENTIALS_ENV, emulatorsClosedAfterEachTest, type TestEmulator } from './helpers/emulator.js';
+import { importOptions } from './helpers/example.js';
 import { randomAdoptableAccount } from './helpers/random-adoptable-account.js';
 import { seededRandom } from './helpers/random-account.js';
 import { runCli } from './helpers/run-cli.js';
@@ -93,7 +99,7 @@ async function adoptFromEverySource(emulator: TestEmulator, dir: string, seed: n
   return { adopted, gaad, snapshot };
 }
 
-async function planChanges(folder: string, live: readonly string[], env: Record<string, string>): Promise<string[]> {
+async function planFolder(folder: string, live: readonly string[], env: Record<string, string>): Promise<string[]> {
   const run = await runCli(['plan', '--manifests', folder, ...live, '--format', 'json'], env);
   expect(run.code, `plan ${live.join(' ')}: ${run.stderr}`).toBe(0);
   const plan = JSON.parse(run.stdout) as Plan;
@@ -106,10 +112,10 @@ describe('adopting never changes anything', () => {
       const emulator = await startEmulator(randomAdoptableAccount(seededRandom(seed)));
       const { adopted, gaad, snapshot } = await adoptFromEverySource(emulator, join(workspace, `law-${seed}`), seed);
       for (const { source, folder } of adopted) {
-        expect(await planChanges(folder, emulator.awsArgs, emulator.env), `seed ${seed}: import from ${source}, plan --aws`).toEqual([]);
+        expect(await planFolder(folder, emulator.awsArgs, emulator.env), `seed ${seed}: import from ${source}, plan --aws`).toEqual([]);
       }
-      expect(await planChanges(join(workspace, `law-${seed}`, 'cli-export'), ['--state', gaad], emulator.env), `seed ${seed}: import from the CLI export, plan against it`).toEqual([]);
-      expect(await planChanges(join(workspace, `law-${seed}`, 'snapshot'), ['--state', snapshot], emulator.env), `seed ${seed}: import from snapshot --aws, plan against it`).toEqual([]);
+      expect(await planFolder(join(workspace, `law-${seed}`, 'cli-export'), ['--state', gaad], emulator.env), `seed ${seed}: import from the CLI export, plan against it`).toEqual([]);
+      expect(await planFolder(join(workspace, `law-${seed}`, 'snapshot'), ['--state', snapshot], emulator.env), `seed ${seed}: import from snapshot --aws, plan against it`).toEqual([]);
     }
   });
 
@@ -139,11 +145,98 @@ describe('adopting never changes anything', () => {
           // A policy's tags are managed when its manifest sets some: those the source held, and had some.
           ...(holds.policyTags ? [...taggedPolicies].map((p) => `update policy ${p} tag changed`) : []),
         ].sort();
-        expect(await planChanges(folder, emulator.awsArgs, emulator.env), `seed ${seed}: import from ${source}, then changes by hand`).toEqual(expected);
+        expect(await planFolder(folder, emulator.awsArgs, emulator.env), `seed ${seed}: import from ${source}, then changes by hand`).toEqual(expected);
         expect(warnings.includes('descriptions of'), `seed ${seed}, ${source}: ${warnings}`).toBe(!holds.roleDescription);
         expect(warnings.includes('maximum session durations of'), `seed ${seed}, ${source}: ${warnings}`).toBe(!holds.roleMaxSessionDuration);
         expect(warnings.includes('tags of'), `seed ${seed}, ${source}: ${warnings}`).toBe(!holds.policyTags);
       }
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The fields left as they are, in manifests and plans
+
+const NOW = new Date('2026-11-29T12:00:00Z');
+const ACCOUNT = '210987654321';
+const TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+const DOCUMENT = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] };
+
+function liveOf(snapshot: Json): LiveReader {
+  const text = JSON.stringify(snapshot);
+  return { read: async () => parseSnapshot('live.json', text) };
+}
+
+const liveRole = (extra: Json): Json => ({ RoleName: 'app', Path: '/', Arn: `arn:aws:iam::${ACCOUNT}:role/app`, AssumeRolePolicyDocument: TRUST, ...extra });
+const livePolicy = (extra: Json): Json => ({ PolicyName: 'read', Path: '/', Arn: `arn:aws:iam::${ACCOUNT}:policy/read`, DefaultVersionId: 'v1', PolicyVersionList: [{ VersionId: 'v1', IsDefaultVersion: true, Document: DOCUMENT }], ...extra });
+const snapshotOf = (entities: { roles?: Json[]; policies?: Json[] }): Json => ({ UserDetailList: [], GroupDetailList: [], RoleDetailList: entities.roles ?? [], Policies: entities.policies ?? [] });
+
+async function planOf(manifests: Record<string, string>, live: LiveReader): Promise<{ changes: string[]; diagnostics: string[] }> {
+  const files = new Map(Object.entries({ 'm/account.yaml': `kind: Account\nid: "${ACCOUNT}"\n`, ...manifests }));
+  const result = await planChanges(manifestsFromFiles('m', 'm', files), live, NOW);
+  return {
+    changes: (result.plan?.changes ?? []).flatMap((c) => c.details.map((d) => `${c.action} ${c.kind} ${c.name} ${JSON.stringify(d)}`)),
+    diagnostics: result.diagnostics.map((d) => `${d.severity}: ${d.summary}${d.at ? ` (${d.at.file}:${d.at.line})` : ''}`),
+  };
+}
+
+const roleYaml = (extra: string): string => `kind: Role\nname: app\n${extra}trustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Principal: {Service: lambda.amazonaws.com}\n      Action: sts:AssumeRole\n`;
+
+describe('unmanagedFields and policy tags: left as they are, and said', () => {
+  it('a role leaves the fields it lists as they are live: not compared, not changed, not reported as not compared', async () => {
+    const live = liveOf(snapshotOf({ roles: [liveRole({ Description: 'by hand', MaxSessionDuration: 43200 })] }));
+    expect(await planOf({ 'm/app.yaml': roleYaml('unmanagedFields: [description, maxSessionDuration]\n') }, live)).toEqual({ changes: [], diagnostics: [] });
+    // Without it, absent means "none" and 3600: managed, so a live difference is a change.
+    expect((await planOf({ 'm/app.yaml': roleYaml('') }, live)).changes).toEqual([
+      'update role app {"field":"description","before":"by hand","after":null}',
+      'update role app {"field":"maxSessionDuration","before":43200,"after":3600}',
+    ]);
+    // Listing one field leaves the other managed.
+    expect((await planOf({ 'm/app.yaml': roleYaml('unmanagedFields: [maxSessionDuration]\n') }, live)).changes).toEqual(['update role app {"field":"description","before":"by hand","after":null}']);
+  });
+
+  it('a plan against an export that lacks a managed field says it was not compared; an unmanaged one is not mentioned', async () => {
+    const live = liveOf(snapshotOf({ roles: [liveRole({})] }));
+    expect((await planOf({ 'm/app.yaml': roleYaml('') }, live)).diagnostics).toEqual(['warning: description not compared for 1 entity: role app', 'warning: maxSessionDuration not compared for 1 entity: role app']);
+    expect((await planOf({ 'm/app.yaml': roleYaml('unmanagedFields: [description]\n') }, live)).diagnostics).toEqual(['warning: maxSessionDuration not compared for 1 entity: role app']);
+  });
+
+  it('a role created with unmanagedFields gets IAM\'s defaults for them', async () => {
+    const created = await planOf({ 'm/app.yaml': roleYaml('unmanagedFields: [description, maxSessionDuration]\n') }, liveOf(snapshotOf({})));
+    expect(created.changes.filter((c) => /"field":"(description|maxSessionDuration)"/.test(c))).toEqual([]);
+    expect(created.changes.length).toBeGreaterThan(0);
+  });
+
+  it('a field both set and listed, or a field that cannot be listed, is an error at its place', async () => {
+    const both = await validateManifests(manifestsFromFiles('m', 'm', new Map([['m/account.yaml', `kind: Account\nid: "${ACCOUNT}"\n`], ['m/app.yaml', roleYaml('description: mine\nunmanagedFields: [maxSessionDuration, description]\n')]])));
+    expect(both.diagnostics.map((d) => `${d.severity}: ${d.summary} (${d.at?.file}:${d.at?.line}:${d.at?.col})`)).toEqual(['error: description is set and listed under unmanagedFields (m/app.yaml:4:39)']);
+    const unknown = await validateManifests(manifestsFromFiles('m', 'm', new Map([['m/account.yaml', `kind: Account\nid: "${ACCOUNT}"\n`], ['m/app.yaml', roleYaml('unmanagedFields: [tags]\n')]])));
+    expect(unknown.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.at?.file}:${d.at?.line}`)).toEqual(['m/app.yaml:3']);
+  });
+
+  it('a policy\'s tags are managed when its manifest sets some, whatever the source holds', async () => {
+    const policy = (extra: string): string => `kind: Policy\nname: read\n${extra}document:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Action: s3:GetObject\n      Resource: "*"\n`;
+    const tagged = liveOf(snapshotOf({ policies: [livePolicy({ Tags: [{ Key: 'owner', Value: 'platform' }, { Key: 'by', Value: 'hand' }] })] }));
+    expect(await planOf({ 'm/read.yaml': policy('') }, tagged)).toEqual({ changes: [], diagnostics: [] });
+    expect((await planOf({ 'm/read.yaml': policy('tags:\n  owner: platform\n') }, tagged)).changes).toEqual(['update policy read {"field":"tag","key":"by","before":"hand","after":null}']);
+    // Against an export without policy tags, only a manifest that sets tags leaves a question open.
+    const untagged = liveOf(snapshotOf({ policies: [livePolicy({})] }));
+    expect(await planOf({ 'm/read.yaml': policy('') }, untagged)).toEqual({ changes: [], diagnostics: [] });
+    expect((await planOf({ 'm/read.yaml': policy('tags:\n  owner: platform\n') }, untagged)).diagnostics).toEqual(['warning: tags not compared for 1 entity: policy read']);
+  });
+
+  it('import from an export writes unmanagedFields for what it lacks, and a comment saying why', async () => {
+    const live = await liveOf(snapshotOf({ roles: [liveRole({ Tags: [{ Key: 'team', Value: 'yes' }] })], policies: [livePolicy({})] })).read();
+    const imported = importLiveState(live, await importOptions());
+    const role = imported.files.get('roles/app.yaml')!;
+    expect(role).toContain('# description, maxSessionDuration: not in live.json; unmanagedFields leaves them as they are in IAM.\n');
+    expect(role).toContain('unmanagedFields:\n  - description\n  - maxSessionDuration\n');
+    expect(role).toContain('tags:\n  team: "yes"\n');
+    expect(imported.files.get('policies/read.yaml')).toContain('# tags: not in live.json; without a tags field, plan leaves them as they are in IAM.\n');
+    expect(imported.diagnostics.map((d) => d.summary)).toEqual([
+      'the tags of 1 customer managed policy are not in live.json: read',
+      'the descriptions of 1 role are not in live.json: app',
+      'the maximum session durations of 1 role are not in live.json: app',
+    ]);
   });
 });
