@@ -10,7 +10,7 @@
  * - `snapshot --aws` (the tool's own snapshot), then `import --state`.
  * Each import is planned against AWS (`plan --aws`) and, for the file sources, against the file itself.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paginateGetAccountAuthorizationDetails, type EntityType } from '@aws-sdk/client-iam';
@@ -24,6 +24,7 @@ import { manifestsFromFiles } from '../src/manifest/files-source.js';
 import type { Plan } from '../src/plan/plan.js';
 import { CREDENTIALS_ENV, emulatorsClosedAfterEachTest, type TestEmulator } from './helpers/emulator.js';
 import { importOptions } from './helpers/example.js';
+import { REAL_WORLD_SNAPSHOTS, realWorldAvailable, realWorldSnapshot } from './helpers/fixtures.js';
 import { randomAdoptableAccount } from './helpers/random-adoptable-account.js';
 import { seededRandom } from './helpers/random-account.js';
 import { runCli } from './helpers/run-cli.js';
@@ -117,6 +118,15 @@ describe('adopting never changes anything', () => {
       expect(await planFolder(join(workspace, `law-${seed}`, 'cli-export'), ['--state', gaad], emulator.env), `seed ${seed}: import from the CLI export, plan against it`).toEqual([]);
       expect(await planFolder(join(workspace, `law-${seed}`, 'snapshot'), ['--state', snapshot], emulator.env), `seed ${seed}: import from snapshot --aws, plan against it`).toEqual([]);
     }
+  });
+
+  it.skipIf(!realWorldAvailable).each(REAL_WORLD_SNAPSHOTS)('the real-world account %s, emulated: import from every documented source, then plan, has no changes', async (name) => {
+    const emulator = await startEmulator(JSON.parse(readFileSync(realWorldSnapshot(name), 'utf8')) as Json);
+    const dir = join(workspace, name);
+    const { adopted, gaad, snapshot } = await adoptFromEverySource(emulator, dir, 0);
+    for (const { source, folder } of adopted) expect(await planFolder(folder, emulator.awsArgs, emulator.env), `${name}: import from ${source}, plan --aws`).toEqual([]);
+    expect(await planFolder(join(dir, 'cli-export'), ['--state', gaad], emulator.env)).toEqual([]);
+    expect(await planFolder(join(dir, 'snapshot'), ['--state', snapshot], emulator.env)).toEqual([]);
   });
 
   it('no hole in the review: what a source holds stays managed (a change by hand shows in the plan); what it does not hold is left as it is, and import says so', async () => {
@@ -223,6 +233,12 @@ describe('unmanagedFields and policy tags: left as they are, and said', () => {
     const untagged = liveOf(snapshotOf({ policies: [livePolicy({})] }));
     expect(await planOf({ 'm/read.yaml': policy('') }, untagged)).toEqual({ changes: [], diagnostics: [] });
     expect((await planOf({ 'm/read.yaml': policy('tags:\n  owner: platform\n') }, untagged)).diagnostics).toEqual(['warning: tags not compared for 1 entity: policy read']);
+  });
+
+  it('a policy description an export does not hold is not compared (IAM answers without it); one it holds draws the warning that IAM cannot change it', async () => {
+    const policy = `kind: Policy\nname: read\ndescription: Reads objects\ndocument:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Action: s3:GetObject\n      Resource: "*"\n`;
+    expect(await planOf({ 'm/read.yaml': policy }, liveOf(snapshotOf({ policies: [livePolicy({ Tags: [] })] })))).toEqual({ changes: [], diagnostics: [] });
+    expect((await planOf({ 'm/read.yaml': policy }, liveOf(snapshotOf({ policies: [livePolicy({ Tags: [], Description: 'Something else' })] })))).diagnostics).toEqual(['warning: the description of policy "read" differs from live IAM, and IAM cannot change it (m/read.yaml:1)']);
   });
 
   it('import from an export writes unmanagedFields for what it lacks, and a comment saying why', async () => {

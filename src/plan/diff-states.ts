@@ -199,15 +199,15 @@ function formatAt(at: SourceLocation | undefined): string {
 /**
  * Whether the manifests manage a field of an entity, so that a live source that does not hold it leaves a question
  * open (said in the plan, never answered by a guess). A role's description and session duration are managed unless
- * listed under `unmanagedFields` (absent, they mean "none" and 3600); a policy's description is IAM's to keep (only a
- * warning compares it), so only one the manifest writes counts; a customer managed policy's tags are managed when
+ * listed under `unmanagedFields` (absent, they mean "none" and 3600); a policy's description is not managed (IAM
+ * cannot change it: only a warning compares it, where the source holds it); a customer managed policy's tags are managed when
  * its manifest sets some (no bulk API returns them: reading them for every policy would cost a call each).
  */
 function manages(entity: EntityState, field: UnknownField): boolean {
   if ((entity.unknown ?? []).includes(field)) return false;
   switch (field) {
     case 'description':
-      return entity.kind === 'role' || (entity.kind === 'policy' && entity.description !== undefined);
+      return entity.kind === 'role';
     case 'maxSessionDuration':
       return entity.kind === 'role';
     case 'tags':
