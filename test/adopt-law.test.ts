@@ -13,10 +13,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { paginateGetAccountAuthorizationDetails, type EntityType } from '@aws-sdk/client-iam';
+import { GetAccountAuthorizationDetailsCommand, IAMClient, ListRolesCommand, paginateGetAccountAuthorizationDetails, type EntityType } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planChanges, validateManifests } from '../src/app/use-cases.js';
 import { importLiveState } from '../src/importer/live-to-manifests.js';
+import { AwsLiveReader } from '../src/live/aws/aws-live-reader.js';
 import { createAwsClients } from '../src/live/aws/connection.js';
 import type { LiveReader } from '../src/live/live-state.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';
@@ -254,5 +256,23 @@ describe('unmanagedFields and policy tags: left as they are, and said', () => {
       'the descriptions of 1 role are not in live.json: app',
       'the maximum session durations of 1 role are not in live.json: app',
     ]);
+  });
+});
+
+describe('the AWS reader claims no field it did not read', () => {
+  it('a role that GetAccountAuthorizationDetails returns and ListRoles does not (created between the two reads) has an unknown description, not an empty one', async () => {
+    const iam = new IAMClient({ region: 'us-east-1' });
+    const sts = new STSClient({ region: 'us-east-1' });
+    // Answers in place of IAM (the reads run concurrently, so either order is possible).
+    (iam as unknown as { send: unknown }).send = async (command: unknown) => {
+      if (command instanceof ListRolesCommand) return { Roles: [] };
+      if (command instanceof GetAccountAuthorizationDetailsCommand && (command.input.Filter ?? []).includes('Role')) {
+        return { RoleDetailList: [{ RoleName: 'late', Path: '/', Arn: `arn:aws:iam::${ACCOUNT}:role/late`, AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(TRUST)) }] };
+      }
+      return {};
+    };
+    (sts as unknown as { send: unknown }).send = async () => ({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/me` });
+    const live = await new AwsLiveReader({ iam, sts, target: 'AWS', throttling: {} as never }).read();
+    expect(live.state.roles.get('late')?.unknown).toEqual(['description', 'maxSessionDuration']);
   });
 });
