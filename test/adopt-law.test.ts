@@ -44,7 +44,7 @@ type Json = Record<string, unknown>;
  * documents decoded into JSON objects, dates as ISO strings, and nothing else (no ListRoles, no ListPolicyTags).
  */
 async function cliExport(url: string): Promise<Json> {
-  const { iam } = createAwsClients({ endpoint: url, env: CREDENTIALS_ENV, retryBaseDelayMs: 0 });
+  const { iam, sts } = createAwsClients({ endpoint: url, env: CREDENTIALS_ENV, retryBaseDelayMs: 0 });
   const merged: Record<string, unknown[]> = { UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] };
   const filters: EntityType[] = ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'];
   for (const filter of filters) {
@@ -53,6 +53,7 @@ async function cliExport(url: string): Promise<Json> {
     }
   }
   iam.destroy();
+  sts.destroy();
   const decode = (key: string, value: unknown): unknown => (typeof value === 'string' && /Document$/.test(key) ? JSON.parse(decodeURIComponent(value)) : value);
   return JSON.parse(JSON.stringify(merged, decode)) as Json;
 }
@@ -158,6 +159,8 @@ describe('adopting never changes anything', () => {
           ...(holds.policyTags ? [...taggedPolicies].map((p) => `update policy ${p} tag changed`) : []),
         ].sort();
         expect(await planFolder(folder, emulator.awsArgs, emulator.env), `seed ${seed}: import from ${source}, then changes by hand`).toEqual(expected);
+        // Drift reads the same plan from live IAM's side: the same changes are drift (exit 2).
+        expect((await runCli(['drift', '--manifests', folder, ...emulator.awsArgs], emulator.env)).code, `seed ${seed}: drift after import from ${source}`).toBe(2);
         expect(warnings.includes('descriptions of'), `seed ${seed}, ${source}: ${warnings}`).toBe(!holds.roleDescription);
         expect(warnings.includes('maximum session durations of'), `seed ${seed}, ${source}: ${warnings}`).toBe(!holds.roleMaxSessionDuration);
         expect(warnings.includes('tags of'), `seed ${seed}, ${source}: ${warnings}`).toBe(!holds.policyTags);

@@ -199,9 +199,9 @@ function formatAt(at: SourceLocation | undefined): string {
 /**
  * Whether the manifests manage a field of an entity, so that a live source that does not hold it leaves a question
  * open (said in the plan, never answered by a guess). A role's description and session duration are managed unless
- * listed under `unmanagedFields` (absent, they mean "none" and 3600); a policy's description is not managed (IAM
- * cannot change it: only a warning compares it, where the source holds it); a customer managed policy's tags are managed when
- * its manifest sets some (no bulk API returns them: reading them for every policy would cost a call each).
+ * listed under `unmanagedFields` (absent, they mean "none" and 3600); a policy's description is not (IAM cannot
+ * change it: only a warning compares it, where the source holds it); a customer managed policy's tags are managed
+ * when its manifest sets some (no bulk API returns them: reading them for every policy would cost a call each).
  */
 function manages(entity: EntityState, field: UnknownField): boolean {
   if ((entity.unknown ?? []).includes(field)) return false;
