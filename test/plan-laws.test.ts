@@ -50,8 +50,13 @@ function editTagsAndDescriptions(random: Random, files: Map<string, string>): st
     const path = pick(random, candidates);
     const manifest = parse(files.get(path)!) as Json;
     const kind = manifest['kind'];
-    if ((kind === 'Role' || kind === 'Policy' || kind === 'Boundary') && random() < 0.5) manifest['description'] = `edited ${i}`;
-    else manifest['tags'] = { ...(manifest['tags'] as Json | undefined), owner: pick(random, ['me', 'you']), [`k${i}`]: 'v' };
+    if ((kind === 'Role' || kind === 'Policy' || kind === 'Boundary') && random() < 0.5) {
+      manifest['description'] = `edited ${i}`;
+      // Imported from an export without role descriptions, the role leaves its description unmanaged: managed now.
+      const unmanaged = ((manifest['unmanagedFields'] as string[] | undefined) ?? []).filter((f) => f !== 'description');
+      if (unmanaged.length) manifest['unmanagedFields'] = unmanaged;
+      else delete manifest['unmanagedFields'];
+    } else manifest['tags'] = { ...(manifest['tags'] as Json | undefined), owner: pick(random, ['me', 'you']), [`k${i}`]: 'v' };
     files.set(path, stringify(manifest));
     edited.push(`${kind} ${String(manifest['name'])}`);
   }

@@ -11,6 +11,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .option('--force', 'write into a non-empty folder, replacing files of the same names')
     .action(async (options: LiveSourceOptions & { out: string; force?: boolean }) => {
       const result = await importToFolder(liveReaderFrom(options, ctx.io), options.out, options.force === true);
+      ctx.printDiagnostics(result.diagnostics);
       const manifests = result.written.filter((f) => f.endsWith('.yaml')).length;
       ctx.io.stdout(`Imported ${count(manifests, 'manifest')} into ${inert(options.out)}${result.skipped.length ? ` (skipped ${count(result.skipped.length, 'AWS-owned role')})` : ''}, with ${SCHEMA_FILE} for editor completion.\n`);
     });

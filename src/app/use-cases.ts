@@ -149,12 +149,24 @@ function severityWithout(plan: ChangeSet, live: LiveState, desired: DesiredState
  * (AWS: one call per policy, as no bulk API returns them; a snapshot cannot). Others stay unknown and uncompared.
  */
 async function withPolicyTags(liveState: LiveState, desired: DesiredState, reader: LiveReader): Promise<LiveState> {
-  if (!reader.readPolicyTags) return liveState;
   const wanted = [...desired.state.policies.values()].filter((p) => Object.keys(p.tags).length > 0).flatMap((p) => {
     const have = liveState.state.policies.get(p.name.toLowerCase());
     return have && have.unknown?.includes('tags') ? [have.arn] : [];
   });
-  if (wanted.length === 0) return liveState;
+  return withTagsOf(liveState, wanted, reader, 'No bulk IAM API returns managed policy tags, so they are read only for the policies whose manifests set tags; other policies\' tags are not compared.');
+}
+
+/**
+ * Live IAM with the tags of every customer managed policy, where the reader can read them: what import needs, so
+ * that the manifests it writes hold them (one call per policy, once).
+ */
+async function withAllPolicyTags(liveState: LiveState, reader: LiveReader): Promise<LiveState> {
+  const wanted = [...liveState.state.policies.values()].filter((p) => p.unknown?.includes('tags')).map((p) => p.arn);
+  return withTagsOf(liveState, wanted, reader, 'No bulk IAM API returns managed policy tags: import reads them one policy at a time, so that the manifests hold them.');
+}
+
+async function withTagsOf(liveState: LiveState, wanted: readonly string[], reader: LiveReader, why: string): Promise<LiveState> {
+  if (!reader.readPolicyTags || wanted.length === 0) return liveState;
   const tags = await reader.readPolicyTags(wanted);
   const policies = new Map(liveState.state.policies);
   for (const [key, policy] of policies) {
@@ -172,7 +184,7 @@ async function withPolicyTags(liveState: LiveState, desired: DesiredState, reade
     get fingerprint() {
       return (fingerprint ??= fingerprintState(state));
     },
-    notes: [...liveState.notes, warning(`read the tags of ${wanted.length === 1 ? '1 policy' : `${wanted.length} policies`} one by one`, 'No bulk IAM API returns managed policy tags, so they are read only for the policies whose manifests set tags; other policies\' tags are not compared.')],
+    notes: [...liveState.notes, warning(`read the tags of ${wanted.length === 1 ? '1 policy' : `${wanted.length} policies`} one by one`, why)],
     ...(liveState.caller ? { caller: liveState.caller } : {}),
   };
 }
@@ -230,6 +242,8 @@ export async function auditAccount(live: LiveReader, manifests: ManifestSource |
 export interface ImportResult {
   readonly written: readonly string[];
   readonly skipped: readonly string[];
+  /** What the source did not hold, which the manifests leave as it is in IAM (warnings). */
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 /**
@@ -237,7 +251,7 @@ export interface ImportResult {
  * names are replaced and others left alone), so an existing config repo is never clobbered by accident.
  */
 export async function importToFolder(live: LiveReader, outDir: string, overwrite: boolean): Promise<ImportResult> {
-  const liveState = await live.read();
+  const liveState = await withAllPolicyTags(await live.read(), live);
   if (!liveState.state.account) {
     throw new InputError([error(`cannot tell the account of ${liveState.source}`, 'The snapshot has no users, groups, roles or customer managed policies to take the account id from; there is nothing to import.')]);
   }
@@ -246,7 +260,7 @@ export async function importToFolder(live: LiveReader, outDir: string, overwrite
     throw new InputError([error(`output folder "${outDir}" is not empty`, 'Choose an empty or new folder, or pass --force to overwrite files of the same names (other files are left alone).')]);
   }
   prepareOutputFolder(outDir, role);
-  const { files, skipped } = importLiveState(liveState, { catalog: await loadActionCatalog(), awsManagedPolicies: loadAwsManagedPolicies() });
+  const { files, skipped, diagnostics } = importLiveState(liveState, { catalog: await loadActionCatalog(), awsManagedPolicies: loadAwsManagedPolicies() });
   const written = writeFilesInside(outDir, files, role);
-  return { written, skipped };
+  return { written, skipped, diagnostics };
 }

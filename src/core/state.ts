@@ -23,6 +23,11 @@ interface EntityBase {
   readonly name: string;
   readonly path: string;
   readonly arn: string;
+  /**
+   * Live: fields the source does not hold (their values here mean nothing). Desired: fields the manifest leaves
+   * unmanaged (a role's `unmanagedFields`), which have no value here. Either way the plan neither compares nor
+   * changes them.
+   */
   readonly unknown?: readonly UnknownField[];
 }
 

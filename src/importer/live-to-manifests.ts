@@ -6,13 +6,14 @@
 import { Document, isScalar, visit } from 'yaml';
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { isAwsManagedPolicyArn, isAwsOwnedPath } from '../core/arn.js';
-import { error, InputError, type Diagnostic } from '../core/diagnostics.js';
+import { error, InputError, warning, type Diagnostic } from '../core/diagnostics.js';
+import { addTo } from '../core/multimap.js';
 import { iamNameProblem, iamPathProblem } from '../core/iam-names.js';
 import type { PolicyJson } from '../core/policy.js';
-import type { EntityState, IamState, InlinePolicies, ManagedPolicyState } from '../core/state.js';
+import { DEFAULT_MAX_SESSION_DURATION, type EntityState, type IamState, type InlinePolicies, type ManagedPolicyState, type UnknownField } from '../core/state.js';
 import type { LiveState } from '../live/live-state.js';
 import { unknownActionsOf } from '../manifest/policy-grammar.js';
-import { manifestJsonSchema } from '../manifest/schema.js';
+import { manifestJsonSchema, ROLE_UNMANAGED_FIELDS } from '../manifest/schema.js';
 
 /** Written beside the manifests, so that editors complete and check them with no setup (yaml-language-server). */
 export const SCHEMA_FILE = 'manifest.schema.json';
@@ -29,12 +30,18 @@ export interface ImportedFiles {
   readonly files: ReadonlyMap<string, string>;
   /** Entities skipped because AWS owns them. */
   readonly skipped: readonly string[];
+  /**
+   * What the source did not hold, and so what the manifests leave as it is in IAM: one warning per field, naming
+   * the entities and the source that holds it.
+   */
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 export function importLiveState(live: LiveState, options: ImportOptions): ImportedFiles {
   const state = live.state;
   const files = new Map<string, string>();
   const skipped: string[] = [];
+  const unread = new Map<UnknownField, string[]>();
   refuseInvalidIdentifiers(live);
   const policyRef = policyReferencer(state);
 
@@ -44,6 +51,9 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
   files.set(SCHEMA_FILE, `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`);
 
   for (const policy of sorted(state.policies)) {
+    // A policy whose manifest sets no tags leaves its tags as they are (plan reads them only for those that do).
+    const tagsUnread = policy.unknown?.includes('tags') === true;
+    if (tagsUnread) addTo(unread, 'tags', policy.name);
     files.set(entityFile(policy), render({
       kind: policy.usage === 'boundary' ? 'Boundary' : 'Policy',
       name: policy.name,
@@ -51,7 +61,7 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
       ...(policy.description ? { description: policy.description } : {}),
       ...tagsField(policy.tags),
       document: policy.document.document,
-    }));
+    }, tagsUnread ? `tags: not in ${live.source}; without a tags field, plan leaves them as they are in IAM.` : undefined));
   }
   for (const group of sorted(state.groups)) {
     files.set(entityFile(group), render({
@@ -67,18 +77,22 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
       skipped.push(role.arn);
       continue;
     }
+    // Fields the source does not hold are listed as unmanaged, never written as IAM's defaults: plan would reset them.
+    const unmanaged = ROLE_UNMANAGED_FIELDS.filter((field) => role.unknown?.includes(field));
+    for (const field of unmanaged) addTo(unread, field, role.name);
     files.set(entityFile(role), render({
       kind: 'Role',
       name: role.name,
       ...pathField(role),
-      ...(role.description ? { description: role.description } : {}),
-      ...(role.maxSessionDuration !== undefined && role.maxSessionDuration !== 3600 ? { maxSessionDuration: role.maxSessionDuration } : {}),
+      ...(role.description && !unmanaged.includes('description') ? { description: role.description } : {}),
+      ...(role.maxSessionDuration !== undefined && role.maxSessionDuration !== DEFAULT_MAX_SESSION_DURATION && !unmanaged.includes('maxSessionDuration') ? { maxSessionDuration: role.maxSessionDuration } : {}),
+      ...(unmanaged.length ? { unmanagedFields: [...unmanaged] } : {}),
       ...(role.permissionsBoundary ? { permissionsBoundary: policyRef(role.permissionsBoundary) } : {}),
       ...listField('managedPolicies', role.managedPolicies.map(policyRef)),
       ...tagsField(role.tags),
       trustPolicy: role.trustPolicy.document,
       ...inlineField(role.inlinePolicies),
-    }));
+    }, unmanaged.length ? `${unmanaged.join(', ')}: not in ${live.source}; unmanagedFields leaves ${unmanaged.length === 1 ? 'it' : 'them'} as ${unmanaged.length === 1 ? 'it is' : 'they are'} in IAM.` : undefined));
   }
   for (const user of sorted(state.users)) {
     files.set(entityFile(user), render({
@@ -92,7 +106,19 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
       ...inlineField(user.inlinePolicies),
     }));
   }
-  return { files, skipped };
+  return { files, skipped, diagnostics: unreadWarnings(unread, live.source) };
+}
+
+/** One warning per field the source did not hold, saying what the manifests do about it and where to read it. */
+function unreadWarnings(unread: ReadonlyMap<UnknownField, readonly string[]>, source: string): Diagnostic[] {
+  return [...unread].map(([field, names]) => {
+    const list = `${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}`;
+    if (field === 'tags') {
+      return warning(`the tags of ${names.length === 1 ? '1 customer managed policy are' : `${names.length} customer managed policies are`} not in ${source}: ${list}`, 'No bulk IAM API returns policy tags, and get-account-authorization-details does not. Their manifests set no tags, which leaves the tags as they are in IAM (plan compares the tags of a policy only when its manifest sets some). import --aws reads them, one call per policy.');
+    }
+    const what = field === 'description' ? 'descriptions' : 'maximum session durations';
+    return warning(`the ${what} of ${names.length === 1 ? '1 role are' : `${names.length} roles are`} not in ${source}: ${list}`, `get-account-authorization-details does not return them. The imported roles list ${field} under unmanagedFields, so plan leaves it as it is in IAM instead of resetting it. To manage it, import with --aws (or from a snapshot written by snapshot --aws), or write it in each manifest and remove it from unmanagedFields.`);
+  });
 }
 
 const FOLDERS: Record<EntityState['kind'], string> = { user: 'users', group: 'groups', role: 'roles', policy: 'policies' };

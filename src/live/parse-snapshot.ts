@@ -4,8 +4,8 @@
  *
  * Accepts what real exports contain: documents as JSON objects (the CLI decodes them) or URL-encoded strings
  * (the raw API and the JS SDK do not), every policy version of which only the default counts, and extra fields.
- * Role `Description`/`MaxSessionDuration` and policy `Tags` are read when present (our AWS reader adds them);
- * the AWS export lacks them, and then they are marked unknown rather than guessed.
+ * Role `Description`/`MaxSessionDuration` and policy `Tags` and `Description` are read when present (our AWS reader
+ * adds the role fields); the AWS export lacks them, and then they are marked unknown rather than guessed.
  */
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Node } from 'yaml';
 import { findJsonError, locationOf } from '../core/json-location.js';
@@ -254,7 +254,7 @@ function buildLiveState(file: string, text: string | undefined, snapshot: Snapsh
       document: policy,
       tags: tagsOf(p.Tags),
       usage: boundaryOnly ? 'boundary' : 'policy',
-      ...(p.Tags == null ? { unknown: ['tags'] as UnknownField[] } : {}),
+      ...policyUnknown(p.Description, p.Tags),
     });
   });
 
@@ -271,6 +271,16 @@ function buildLiveState(file: string, text: string | undefined, snapshot: Snapsh
     },
     notes,
   };
+}
+
+/**
+ * What a policy's entry does not hold. Tags: never in an export (no bulk API returns them). Description: the API
+ * reference lists it in ManagedPolicyDetail, but IAM's answers leave it out (a real export has none, not even
+ * AdministratorAccess's), so an absent one is not known to be empty.
+ */
+function policyUnknown(description: unknown, tags: unknown): { unknown?: UnknownField[] } {
+  const unknown: UnknownField[] = [...(description == null ? ['description' as const] : []), ...(tags == null ? ['tags' as const] : [])];
+  return unknown.length ? { unknown } : {};
 }
 
 // --- The fast check: exactly the schema above, as predicates --------------------------------------------------

@@ -20,6 +20,7 @@ import {
   type ManagedPolicyState,
   type RoleState,
   type Tags,
+  type UnknownField,
   type UserState,
 } from '../core/state.js';
 import { closestMatches, didYouMean } from '../core/suggest.js';
@@ -472,6 +473,7 @@ class StateBuilder {
     const path = this.declare(account, 'role', entity);
     if (path === undefined) return;
     this.checkDescription(manifest.description, doc);
+    const unmanaged = this.unmanagedFields(manifest, doc);
     const duration = manifest.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION;
     if (duration < limits.MIN_SESSION_DURATION || duration > limits.MAX_SESSION_DURATION) {
       this.diagnostics.push(error(`maxSessionDuration ${duration} is out of range`, `Use ${limits.MIN_SESSION_DURATION} (1 hour) to ${limits.MAX_SESSION_DURATION} (12 hours) seconds.`, doc.locate(['maxSessionDuration'])));
@@ -495,12 +497,14 @@ class StateBuilder {
       path,
       arn: entityArn(account.id, 'role', path, manifest.name),
       ...(manifest.description !== undefined ? { description: manifest.description } : {}),
-      maxSessionDuration: duration,
+      // Unmanaged, the duration has no value here (not IAM's default): live IAM's stays.
+      ...(unmanaged.includes('maxSessionDuration') ? {} : { maxSessionDuration: duration }),
       trustPolicy: trustPolicy ?? makePolicy({}),
       managedPolicies: this.policyRefs(manifest.managedPolicies, doc, manifest.name),
       inlinePolicies: this.inlinePolicies(manifest.inlinePolicies, doc, 'role', manifest.name),
       ...this.boundary(manifest.permissionsBoundary, doc),
       tags: this.tags(manifest.tags, doc),
+      ...(unmanaged.length ? { unknown: unmanaged } : {}),
     };
     this.roles.set(nameKey(manifest.name), role);
   }
@@ -690,6 +694,19 @@ class StateBuilder {
   }
 
   // --- small fields ----------------------------------------------------------------------------------------
+
+  /**
+   * A role's `unmanagedFields`, sorted and without repeats. A field both set and listed is an error: the manifest
+   * would say two things about it.
+   */
+  private unmanagedFields(manifest: RoleManifest, doc: SourceDocument): UnknownField[] {
+    const fields = [...new Set(manifest.unmanagedFields ?? [])].sort();
+    for (const field of fields) {
+      if (manifest[field] === undefined) continue;
+      this.diagnostics.push(error(`${field} is set and listed under unmanagedFields`, `Role "${manifest.name}" both sets ${field} and leaves it unmanaged. Remove ${field} from unmanagedFields to manage it (import lists fields its source did not hold), or remove the ${field} line to leave live IAM's value as it is.`, doc.locate(['unmanagedFields', (manifest.unmanagedFields ?? []).indexOf(field)])));
+    }
+    return fields;
+  }
 
   private checkDescription(description: string | undefined, doc: SourceDocument): void {
     if (description !== undefined && description.length > limits.MAX_DESCRIPTION_LENGTH) {

@@ -71,12 +71,22 @@ export const GroupManifest = z.strictObject({
   deleted: Deleted.optional(),
 });
 
+/**
+ * Role fields a manifest may leave unmanaged: those a `get-account-authorization-details` export does not hold, so
+ * that a role imported from one can say so instead of resetting them.
+ */
+export const ROLE_UNMANAGED_FIELDS = ['description', 'maxSessionDuration'] as const;
+
 export const RoleManifest = z.strictObject({
   kind: z.literal('Role'),
   name: Name,
   path: IamPath.optional(),
   description: z.string().optional(),
   maxSessionDuration: z.number().int().optional().describe('Seconds, 3600 (default) to 43200.'),
+  unmanagedFields: z
+    .array(z.enum(ROLE_UNMANAGED_FIELDS))
+    .optional()
+    .describe('Fields the tool leaves as they are in IAM (never compared, changed or reported as drift); import writes them when its source does not hold them.'),
   trustPolicy: PolicyDocumentOrFile.optional().describe('Who may assume the role (required unless deleted).'),
   managedPolicies: PolicyRefs.optional(),
   inlinePolicies: InlinePolicies.optional(),

@@ -92,7 +92,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
       }
       if (ownershipProblem(kind, have, at)) continue;
       for (const field of have.unknown ?? []) {
-        if (specifies(want, field)) addTo(unknownNotCompared, field, `${kind} ${want.name}`);
+        if (manages(want, field)) addTo(unknownNotCompared, field, `${kind} ${want.name}`);
       }
       if (want.kind === 'policy' && have.kind === 'policy' && !(have.unknown ?? []).includes('description') && (want.description ?? null) !== (have.description ?? null)) {
         diagnostics.push(warning(`the description of policy "${want.name}" differs from live IAM, and IAM cannot change it`, `IAM sets a managed policy's description when it creates the policy, and has no call to change it. Live IAM keeps ${have.description === undefined ? 'no description' : JSON.stringify(have.description)}; to change it, create the policy anew under another name, or write the live description in the manifest.`, at()));
@@ -142,7 +142,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   checkDeletesTouchOnlyOwned(desired, liveState, [...upserts, ...deletes], diagnostics);
   if (options.awsManagedPolicies) checkNewAwsAttachments(upserts, live, options.awsManagedPolicies, desired, diagnostics);
   for (const [field, names] of unknownNotCompared) {
-    diagnostics.push(warning(`${field} not compared for ${names.length} ${names.length === 1 ? 'entity' : 'entities'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`, `The live source (${live.source}) does not hold ${field === 'tags' ? 'managed policy tags' : `role ${field === 'description' ? 'descriptions' : 'maximum session durations'}`}: get-account-authorization-details omits them. Plan against live AWS to compare them.`));
+    diagnostics.push(warning(`${field} not compared for ${names.length} ${names.length === 1 ? 'entity' : 'entities'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`, `The live source (${live.source}) does not hold ${field === 'tags' ? 'managed policy tags' : `role ${field === 'description' ? 'descriptions' : 'maximum session durations'}`}: get-account-authorization-details omits them. Plan against live AWS to compare them${field === 'tags' ? '' : ' (or list the field under a role\'s unmanagedFields to leave it as it is in IAM)'}.`));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
@@ -177,15 +177,22 @@ function formatAt(at: SourceLocation | undefined): string {
   return at ? `${at.file}:${at.line}` : 'the manifests';
 }
 
-/** Whether a desired entity sets a field to something the live source would have to tell us about. */
-function specifies(entity: EntityState, field: UnknownField): boolean {
+/**
+ * Whether the manifests manage a field of an entity, so that a live source that does not hold it leaves a question
+ * open (said in the plan, never answered by a guess). A role's description and session duration are managed unless
+ * listed under `unmanagedFields` (absent, they mean "none" and 3600); a policy's description is not (IAM cannot
+ * change it: only a warning compares it, where the source holds it); a customer managed policy's tags are managed
+ * when its manifest sets some (no bulk API returns them: reading them for every policy would cost a call each).
+ */
+function manages(entity: EntityState, field: UnknownField): boolean {
+  if ((entity.unknown ?? []).includes(field)) return false;
   switch (field) {
     case 'description':
-      return 'description' in entity && entity.description !== undefined;
+      return entity.kind === 'role';
     case 'maxSessionDuration':
-      return entity.kind === 'role' && (entity.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION) !== DEFAULT_MAX_SESSION_DURATION;
+      return entity.kind === 'role';
     case 'tags':
-      return 'tags' in entity && Object.keys(entity.tags).length > 0;
+      return entity.kind !== 'policy' || Object.keys(entity.tags).length > 0;
   }
 }
 
@@ -271,7 +278,8 @@ function descriptionDetail(before: string | undefined, after: string | undefined
 }
 
 function updateDetails(want: EntityState, have: EntityState): ChangeDetail[] {
-  const unknown = new Set(have.unknown ?? []);
+  // Fields the live source does not hold, and fields the manifest leaves unmanaged, are left as they are.
+  const unknown = new Set([...(have.unknown ?? []), ...(want.unknown ?? [])]);
   const details: ChangeDetail[] = [];
   if (want.path !== have.path) {
     details.push({ field: 'path', before: have.path, after: want.path, replacement: want.kind === 'role' || want.kind === 'policy' });
@@ -281,7 +289,7 @@ function updateDetails(want: EntityState, have: EntityState): ChangeDetail[] {
       // A managed policy's description cannot be changed (IAM has no API for it): diffStates warns instead.
       const live = have as ManagedPolicyState;
       if (want.document.key !== live.document.key) details.push({ field: 'document', before: live.document.document, after: want.document.document });
-      if (!unknown.has('tags')) details.push(...tagDetails(live.tags, want.tags));
+      if (!unknown.has('tags') && manages(want, 'tags')) details.push(...tagDetails(live.tags, want.tags));
       return details;
     }
     case 'role': {

@@ -3,7 +3,7 @@
  * from the manifests and those it deletes removed. Unmanaged and protected entities stay as they are live.
  */
 import { nameKey, type EntityKind } from '../core/arn.js';
-import { entitiesOf, type EntityState, type IamState } from '../core/state.js';
+import { entitiesOf, type EntityState, type IamState, type RoleState } from '../core/state.js';
 import type { DesiredState } from '../manifest/desired-state.js';
 import type { LiveState } from '../live/live-state.js';
 import type { ChangeSet } from './plan.js';
@@ -16,7 +16,7 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<
       // The delete half of a replacement is followed by its create, which puts the new entity at the same key.
       if (change.action === 'delete' && change.replacedBy === undefined) out.delete(key);
       else if (change.action === 'delete') continue;
-      else out.set(key, entitiesOf(desired.state, kind).get(key)!);
+      else out.set(key, withUnmanagedFrom(out.get(key), entitiesOf(desired.state, kind).get(key)!));
     }
     return out;
   };
@@ -28,4 +28,17 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<
     policies: next('policy') as IamState['policies'],
     externalPolicies: live.state.externalPolicies,
   };
+}
+
+/**
+ * The desired entity, with the fields its manifest leaves unmanaged (`unmanagedFields`) as live IAM has them: apply
+ * never touches them, so they stay. (A replacement creates the entity anew, without them.)
+ */
+function withUnmanagedFrom(live: EntityState | undefined, desired: EntityState): EntityState {
+  const unmanaged = desired.unknown ?? [];
+  if (unmanaged.length === 0 || live?.kind !== 'role' || desired.kind !== 'role' || live.path !== desired.path) return desired;
+  const { unknown: _unmanaged, description: _d, maxSessionDuration: _m, ...rest } = desired;
+  const keep = (field: 'description' | 'maxSessionDuration'): Partial<RoleState> => (unmanaged.includes(field) ? (live[field] !== undefined ? { [field]: live[field] } : {}) : desired[field] !== undefined ? { [field]: desired[field] } : {});
+  const unknown = (live.unknown ?? []).filter((f) => unmanaged.includes(f));
+  return { ...rest, ...keep('description'), ...keep('maxSessionDuration'), ...(unknown.length ? { unknown } : {}) };
 }

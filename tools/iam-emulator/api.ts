@@ -208,7 +208,10 @@ function detailItems(model: IamModel, filters: readonly string[]): DetailItem[] 
     // IAM lists the AWS managed policies the account uses, not all of AWS's.
     const listed = awsManaged ? policies.filter((pol) => (usage.attachments.get(pol.arn) ?? 0) + (usage.boundaries.get(pol.arn) ?? 0) > 0) : policies;
     for (const pol of listed.sort((a, b) => a.arn.localeCompare(b.arn))) {
-      const value: XmlObject = { ...policyShape(model, pol, usage), PolicyVersionList: pol.versions.map((v) => ({ Document: encodeDocument(v.document), VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created })) };
+      // As IAM answers: no tags (ManagedPolicyDetail has none), and no description either, although the API
+      // reference lists one (real exports hold none, AWS managed policies' included).
+      const { Description: _description, Tags: _tags, ...shape } = policyShape(model, pol, usage);
+      const value: XmlObject = { ...shape, PolicyVersionList: pol.versions.map((v) => ({ Document: encodeDocument(v.document), VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created })) };
       items.push({ kind: 'policy', value, size: sizeOf(value) });
     }
   };

@@ -57,9 +57,11 @@ export class AwsLiveReader implements LiveReader {
       }
       for (const role of merged.RoleDetailList) {
         const listed = roles.get(String(role['RoleName']));
+        // A role ListRoles did not list (created between the two reads) is as a CLI export has it: unknown.
+        if (!listed) continue;
         // Known from ListRoles: an empty description is "none", not "unknown" (as a CLI export would have it).
-        role['Description'] = listed?.description ?? '';
-        if (listed?.maxSessionDuration !== undefined) role['MaxSessionDuration'] = listed.maxSessionDuration;
+        role['Description'] = listed.description ?? '';
+        if (listed.maxSessionDuration !== undefined) role['MaxSessionDuration'] = listed.maxSessionDuration;
       }
       const account = identity.Account ?? '';
       const callerArn = identity.Arn ?? '';
