@@ -3,7 +3,8 @@
  * access-delta.test.ts checks exactness broadly; these say what the entries look like).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accessDeltas, entryContains, type AccessDelta } from '../src/analyze/access-delta.js';
+import { accessDeltas, type AccessDelta } from '../src/analyze/access-delta.js';
+import { entryContains } from '../src/analyze/entry-examples.js';
 import type { ActionCatalog } from '../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';

