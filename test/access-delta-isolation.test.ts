@@ -100,7 +100,7 @@ describe('access-delta analyses are isolated per plan', () => {
     // The rooms of the access-delta analysis (src/analyze/access-delta*.ts and the ones they are split into). A
     // cache belongs to the analysis that fills it (DeltaContext), so it is released with it.
     const folder = join(import.meta.dirname, '../src/analyze');
-    const rooms = readdirSync(folder).filter((f) => /^(access-|delta-|action-classes|statement-pieces|entry-|class-entries|tidy-entries)/.test(f));
+    const rooms = readdirSync(folder).filter((f) => /^(access-|delta-|parallel-access-|action-classes|statement-pieces|entry-|class-entries|tidy-entries)/.test(f));
     expect(rooms).toContain('access-delta.ts');
     const offending: string[] = [];
     for (const file of rooms) {
