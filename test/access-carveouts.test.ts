@@ -5,7 +5,8 @@
  * resource-patterns.ts and the ARN formats, independently of how the analysis decides.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accessDeltas, entryActions, type AccessEntry } from '../src/analyze/access-delta.js';
+import { accessDeltas, type AccessEntry } from '../src/analyze/access-delta.js';
+import { entryActions } from '../src/analyze/entry-actions.js';
 import type { ActionCatalog } from '../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import { hasPolicyVariable, intersectResourcePatterns } from '../src/evaluate/resource-patterns.js';

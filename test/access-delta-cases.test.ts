@@ -4,7 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { accessDeltas, entryContains, type AccessDelta } from '../src/analyze/access-delta.js';
+import { accessDeltas, type AccessDelta } from '../src/analyze/access-delta.js';
+import { entryContains } from '../src/analyze/entry-examples.js';
 import type { ActionCatalog } from '../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
 import { parseSnapshot } from '../src/live/parse-snapshot.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { afterAll, describe, expect, it } from 'vitest';
-import { selectAccounts } from '../src/app/accounts.js';
+import { findAccountFolders, selectAccounts } from '../src/app/accounts.js';
 import { InputError } from '../src/core/diagnostics.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
@@ -101,7 +101,10 @@ describe('account folders', () => {
 
     const sandbox = readFileSync(join(root, 'sandbox/account.yaml'), 'utf8');
     writeFileSync(join(root, 'sandbox/account.yaml'), 'kind: Account\nid: 012345678901\n');
-    expect((await runCli(['accounts', '--root', root])).stderr).toContain('the Account manifest\'s id "12345678901" is not a 12-digit account id');
+    // The manifest stage's own message, at its place.
+    const unquoted = (await runCli(['accounts', '--root', root])).stderr;
+    expect(unquoted).toContain(`${root}/sandbox/account.yaml:2:5: error: "id" must be a string, not a number (12345678901)`);
+    expect(unquoted).toContain('Quote the account id');
     writeFileSync(join(root, 'sandbox/account.yaml'), sandbox);
 
     expect((await runCli(['accounts', '--root', join(root, 'missing')])).stderr).toContain(`--root "${join(root, 'missing')}" does not exist`);
@@ -111,5 +114,44 @@ describe('account folders', () => {
     expect((await runCli(['accounts', '--root', empty])).stderr).toContain(`no account folder under ${empty}`);
     expect((await runCli(['accounts', '--root', root, '--role-template', 'iam-gitops-plan'])).stderr).toContain('is not a role ARN template');
     expect((await runCli(['accounts', '--root', root, '--changed-since', 'no-such-branch'])).stderr).toContain('--changed-since "no-such-branch" is not a commit in this repository');
+  });
+
+  it('are found however the YAML writes the Account, and its problems are told as validate tells them, at their place', () => {
+    const root = mkdtempSync(join(tmpdir(), 'iam-gitops-account-forms-'));
+    made.push(root);
+    const forms: Record<string, string> = {
+      'quoted-keys': '"kind": "Account"\n"id": "111111111111"\n',
+      'flow-mapping': '{kind: Account, id: "222222222222", managedPaths: ["/flow/"]}\n',
+      'json': '{"kind": "Account", "id": "333333333333"}\n',
+      'anchor': 'kind: &kind Account\nid: "444444444444"\n',
+      'tag': 'kind: !!str Account\nid: "555555555555"\n',
+      'comment': 'kind: # this folder\n  Account\nid: "666666666666"\n',
+      'second-document': 'kind: User\nname: ops\n---\nkind: Account\nid: "777777777777"\n',
+    };
+    for (const [name, text] of Object.entries(forms)) {
+      mkdirSync(join(root, name, 'users'), { recursive: true });
+      writeFileSync(join(root, name, 'account.yaml'), text);
+      // Deeper files are not account folders of their own, whatever they say.
+      writeFileSync(join(root, name, 'users', 'alice.yaml'), 'kind: User\nname: alice\ndescription: |\n  kind: Account\n');
+    }
+    const found = findAccountFolders(root);
+    expect(found.map((f) => [f.name, f.account, f.managedPaths])).toEqual(Object.keys(forms).sort().map((name) => [name, expect.any(String), name === 'flow-mapping' ? ['/flow/'] : ['/']]));
+    expect(found.map((f) => f.account).sort()).toEqual(['111111111111', '222222222222', '333333333333', '444444444444', '555555555555', '666666666666', '777777777777']);
+
+    // A field the Account schema does not have, and a bad managed path: the manifest stage's errors, located.
+    writeFileSync(join(root, 'anchor', 'account.yaml'), 'kind: Account\nid: "444444444444"\nmanagedPath: ["/x/"]\n');
+    writeFileSync(join(root, 'tag', 'account.yaml'), 'kind: Account\nid: "555555555555"\nmanagedPaths: ["no-slash"]\n');
+    let refused: unknown;
+    try {
+      findAccountFolders(root);
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(InputError);
+    const messages = (refused as InputError).diagnostics.map((d) => `${d.at?.file}:${d.at?.line}:${d.at?.col} ${d.summary}`);
+    expect(messages).toEqual([
+      `${join(root, 'anchor', 'account.yaml')}:3:1 unknown field "managedPath" in Account`,
+      `${join(root, 'tag', 'account.yaml')}:3:16 invalid IAM path "no-slash"`,
+    ]);
   });
 });

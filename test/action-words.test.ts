@@ -5,7 +5,9 @@
  * services named) holds of the set. The words are parsed back and checked against the catalog.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { entryActions, principalDelta, type AccessEntry } from '../src/analyze/access-delta.js';
+import { principalDelta, type AccessEntry } from '../src/analyze/access-delta.js';
+import { DeltaContext } from '../src/analyze/delta-context.js';
+import { entryActions } from '../src/analyze/entry-actions.js';
 import type { AccessLevel, ActionCatalog } from '../src/catalog/action-catalog.js';
 import { loadAwsManagedPolicies } from '../src/catalog/aws-managed-policies.js';
 import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
@@ -149,7 +151,7 @@ describe('actions in words', () => {
     ];
     let notActions = 0;
     for (const [was, is] of cases) {
-      const delta = principalDelta('arn:aws:iam::111122223333:user/u', { identity: docs(was) }, { identity: docs(is) }, { catalog, isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) })!;
+      const delta = principalDelta('arn:aws:iam::111122223333:user/u', { identity: docs(was) }, { identity: docs(is) }, new DeltaContext({ catalog, isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) }))!;
       const where = `${was.join('+') || 'nothing'} -> ${is.join('+')}`;
       for (const entry of [...delta.granted, ...delta.revoked]) {
         if (entry.notActions) notActions++;

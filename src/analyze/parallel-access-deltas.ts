@@ -20,6 +20,7 @@ import type { IamState } from '../core/state.js';
 import { PrincipalResolver } from '../evaluate/principal-policies.js';
 import { withSharedSources } from './shared-source.js';
 import { groupDeltas, principalDelta, principalPairs, principalSide, withMoves, type AccessDelta, type AccessDeltaOptions, type PrincipalDelta, type PrincipalSide } from './access-delta.js';
+import { DeltaContext } from './delta-context.js';
 
 /** The work a worker is sent: every principal's documents on both sides, and the claim table. */
 export interface AccessDeltaWork {
@@ -91,8 +92,10 @@ export class AccessDeltaWorkers {
     const chunks = Math.ceil(work.length / CHUNK_SIZE);
     const claims = new Int32Array(new SharedArrayBuffer(Math.max(chunks, 1) * Int32Array.BYTES_PER_ELEMENT));
     const results: (readonly PrincipalDelta[] | undefined)[] = new Array(chunks).fill(undefined);
+    // This job's own caches, for the chunks computed on this thread (a worker keeps its own for its chunks).
+    const context = new DeltaContext(options);
     const compute = (chunk: number): readonly PrincipalDelta[] =>
-      work.slice(chunk * CHUNK_SIZE, (chunk + 1) * CHUNK_SIZE).flatMap((p) => principalDelta(p.arn, p.before, p.after, options) ?? []);
+      work.slice(chunk * CHUNK_SIZE, (chunk + 1) * CHUNK_SIZE).flatMap((p) => principalDelta(p.arn, p.before, p.after, context) ?? []);
 
     const sharing = work.length >= MIN_PRINCIPALS_FOR_WORKERS && !this.used ? this.workers.filter((w) => !this.failed.has(w)) : [];
     if (sharing.length > 0) this.used = true;

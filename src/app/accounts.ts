@@ -8,8 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { error, InputError, warning, type Diagnostic } from '../core/diagnostics.js';
 import { changedSince } from '../git/pull-request-git.js';
-import { isPlainObject } from '../core/policy.js';
-import { parseSource } from '../manifest/source-document.js';
+import { accountsInFile } from '../manifest/account-manifest.js';
 
 export interface AccountFolder {
   /** The folder, as given under the root (forward slashes): what `--manifests` and the Action's `manifests` take. */
@@ -79,11 +78,12 @@ export function findAccountFolders(root: string): AccountFolder[] {
   const errors: Diagnostic[] = [];
   const visit = (dir: string, depth: number): void => {
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
-    const accountsHere: { file: string; id: string; managedPaths: string[] }[] = [];
+    const accountsHere: AccountManifestIn[] = [];
     for (const entry of entries) {
       if (!entry.isFile() || !/\.ya?ml$/.test(entry.name)) continue;
-      const file = join(dir, entry.name);
-      accountsHere.push(...accountManifests(file));
+      const found = accountManifests(join(dir, entry.name));
+      accountsHere.push(...found.accounts);
+      errors.push(...found.errors);
     }
     if (accountsHere.length > 1) {
       errors.push(error(`${dir} holds ${accountsHere.length} Account manifests (${accountsHere.map((a) => a.file).join(', ')})`, 'A manifests folder describes one account: move each account to a folder of its own.'));
@@ -92,7 +92,8 @@ export function findAccountFolders(root: string): AccountFolder[] {
     if (accountsHere.length === 1) {
       const [only] = accountsHere;
       const folder = posix.normalize(join(root, relative(root, dir)).split(sep).join('/'));
-      folders.push({ folder, name: resolve(dir).split(sep).filter(Boolean).pop() ?? folder, account: only!.id, managedPaths: only!.managedPaths });
+      // An Account with errors (reported) still makes its folder an account folder: not looked into further.
+      if (only!.account) folders.push({ folder, name: resolve(dir).split(sep).filter(Boolean).pop() ?? folder, account: only!.account.id, managedPaths: only!.account.managedPaths });
       return;
     }
     if (depth >= MAX_DEPTH) return;
@@ -105,27 +106,29 @@ export function findAccountFolders(root: string): AccountFolder[] {
   return folders;
 }
 
-/** The id and managed paths of each Account manifest in a file (others are skipped; validate judges them). */
-function accountManifests(file: string): { file: string; id: string; managedPaths: string[] }[] {
+/** An Account manifest found in a file: its settings, or none when it has errors. */
+interface AccountManifestIn {
+  readonly file: string;
+  readonly account?: { readonly id: string; readonly managedPaths: readonly string[] };
+}
+
+/**
+ * The Account manifests of a file, read by the manifest stage (its parser and limits, the Account schema and
+ * checks), and their errors, located. Other documents are not judged, and a file that is not valid YAML is skipped:
+ * validate says what is wrong with them.
+ */
+function accountManifests(file: string): { accounts: AccountManifestIn[]; errors: Diagnostic[] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return [];
+    return { accounts: [], errors: [] };
   }
-  if (!/^\s*kind\s*:\s*["']?Account\b/m.test(text)) return [];
-  const out: { file: string; id: string; managedPaths: string[] }[] = [];
-  // The manifests' own parser, with its limits (nesting, aliases): a hostile file here is skipped, and validate
-  // says what is wrong with it.
-  for (const doc of parseSource(file, text).documents) {
-    const value = isPlainObject(doc.value) ? doc.value : undefined;
-    if (!value || value['kind'] !== 'Account') continue;
-    const id = typeof value['id'] === 'string' || typeof value['id'] === 'number' ? String(value['id']) : '';
-    if (!/^\d{12}$/.test(id)) throw new InputError([error(`${file}: the Account manifest's id "${id}" is not a 12-digit account id`, 'Quote it: id: "012345678901" (unquoted, YAML reads a number and drops leading zeros). iam-gitops validate checks the rest.')]);
-    const paths = Array.isArray(value['managedPaths']) ? value['managedPaths'].map(String) : ['/'];
-    out.push({ file, id, managedPaths: paths });
-  }
-  return out;
+  const found = accountsInFile({ path: file, text });
+  return {
+    accounts: found.declared.map((account) => ({ file, ...(account ? { account } : {}) })),
+    errors: found.declared.length ? found.diagnostics.filter((d) => d.severity === 'error') : [],
+  };
 }
 
 /** Two folders of one account whose managed paths overlap (one is a prefix of the other): each would undo the other. */

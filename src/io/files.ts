@@ -207,3 +207,9 @@ function writeNoFollow(path: string, text: string): void {
     closeSync(fd);
   }
 }
+
+/** A path as messages show it: relative to the working directory when it is below it, absolute otherwise. */
+export function displayPath(path: string): string {
+  const rel = relativePath(process.cwd(), resolve(path));
+  return rel.startsWith('..') ? resolve(path) : rel;
+}

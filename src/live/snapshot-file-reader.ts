@@ -1,6 +1,5 @@
 /** Adapter: live IAM from a snapshot file on disk. */
-import { readInputFile } from '../io/files.js';
-import { displayPath } from '../manifest/read-manifest-folder.js';
+import { displayPath, readInputFile } from '../io/files.js';
 import type { LiveReader, LiveState } from './live-state.js';
 import { parseSnapshot } from './parse-snapshot.js';
 

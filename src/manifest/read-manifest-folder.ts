@@ -1,8 +1,8 @@
 /** Adapter: a manifests folder on disk as a `ManifestSource`. */
 import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { error, InputError, type Diagnostic } from '../core/diagnostics.js';
-import { checkInputFolder, decodeUtf8, describeFsError } from '../io/files.js';
+import { checkInputFolder, decodeUtf8, describeFsError, displayPath } from '../io/files.js';
 import type { DocumentFileResult, ManifestFile, ManifestSource } from './load-manifests.js';
 
 const FOLDER_HINT = 'Pass --manifests DIR with the folder that holds your *.yaml manifests (default: ./manifests).';
@@ -73,9 +73,4 @@ function readYamlFiles(dir: string): ManifestFile[] {
   walk(dir);
   if (problems.length > 0) throw new InputError(problems);
   return files;
-}
-
-export function displayPath(path: string): string {
-  const rel = relative(process.cwd(), resolve(path));
-  return rel.startsWith('..') ? resolve(path) : rel;
 }

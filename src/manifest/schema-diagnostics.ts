@@ -1,0 +1,96 @@
+/**
+ * Schema diagnostics: a YAML document checked against its kind's schema (schema.ts), each problem told in words a
+ * person can act on, at its place in the file.
+ */
+import type { z } from 'zod';
+import { error, type Diagnostic } from '../core/diagnostics.js';
+import { isPlainObject } from '../core/policy.js';
+import { didYouMean } from '../core/suggest.js';
+import { fieldsOf, MANIFEST_KINDS, SCHEMAS, type ManifestKind } from './schema.js';
+import type { SourceDocument, ValuePath } from './source-document.js';
+
+/**
+ * A document held to its kind's schema: the typed manifest, or undefined after the problems were reported at their
+ * place (a mapping, a known kind, each field's type; unknown fields with the kind's fields and a suggestion).
+ */
+export function checkSchema(doc: SourceDocument, diagnostics: Diagnostic[]): z.infer<(typeof SCHEMAS)[ManifestKind]> | undefined {
+  const value = doc.value;
+  if (!isPlainObject(value)) {
+    diagnostics.push(error('a manifest must be a mapping', 'Each YAML document is a mapping that starts with kind: User, Group, Role, Policy, Boundary or Account.', doc.locate([])));
+    return undefined;
+  }
+  const kind = value['kind'];
+  if (kind === undefined) {
+    diagnostics.push(error('missing "kind"', `Add kind: ${MANIFEST_KINDS.join(', ')} as the first line of this document.`, doc.locate([])));
+    return undefined;
+  }
+  if (typeof kind !== 'string' || !(MANIFEST_KINDS as string[]).includes(kind)) {
+    diagnostics.push(error(`unknown kind ${JSON.stringify(kind)}`, `kind is one of ${MANIFEST_KINDS.join(', ')}.${typeof kind === 'string' ? didYouMean(kind, MANIFEST_KINDS) : ''}`, doc.locate(['kind'])));
+    return undefined;
+  }
+  const schema = SCHEMAS[kind as ManifestKind];
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) diagnostics.push(...describeIssue(issue, kind as ManifestKind, doc));
+  return undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, kind: ManifestKind, doc: SourceDocument): Diagnostic[] {
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  const field = path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const parentIsManifest = path.length === 0;
+    const known = parentIsManifest ? fieldsOf(kind) : [];
+    return issue.keys.map((key) => {
+      const detail = parentIsManifest
+        ? `${kind} fields are: ${known.filter((f) => f !== 'kind').join(', ')}.${didYouMean(key, known)}`
+        : 'Remove this field.';
+      return error(`unknown field "${[...path, key].join('.')}" in ${kind}`, detail, doc.locate([...path, key], { key: true }));
+    });
+  }
+  return [describeValueIssue(issue, path, field, kind, doc)];
+}
+
+function describeValueIssue(issue: z.core.$ZodIssue, path: ValuePath, field: string, kind: ManifestKind, doc: SourceDocument): Diagnostic {
+  const value = valueAt(doc.value, path);
+  if (issue.code === 'invalid_type') {
+    if (value === undefined) {
+      return error(`missing required field "${field}" in ${kind}`, `Add ${field}: ... to this ${kind}.`, doc.locate(path));
+    }
+    const detail =
+      kind === 'Account' && field === 'id'
+        ? 'Quote the account id (id: "012345678901"): unquoted, YAML reads it as a number and drops leading zeros.'
+        : `Write "${field}" as ${articled(issue.expected)}.`;
+    return error(`"${field}" must be ${articled(issue.expected)}, not ${describeValue(value)}`, detail, doc.locate(path));
+  }
+  return error(`invalid "${field}": ${issue.message}`, `Check the value of "${field}" against the manifest reference in the README.`, doc.locate(path));
+}
+
+function valueAt(value: unknown, path: ValuePath): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
+
+function articled(expected: string): string {
+  const names: Record<string, string> = {
+    string: 'a string',
+    number: 'a number',
+    int: 'a whole number',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'a mapping',
+    record: 'a mapping',
+  };
+  return names[expected] ?? expected;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null (an empty value)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value === 'number' ? 'a number' : typeof value === 'boolean' ? 'a boolean' : 'a string'} (${JSON.stringify(value)})`;
+}
