@@ -48,6 +48,7 @@ async function everyOutput(strings: readonly string[], all: boolean): Promise<Re
     'drift text': await runCli(['drift', '--manifests', c.valid, ...live]),
     'audit text': await runCli(['audit', ...live]),
     'accounts text': await runCli(['accounts', '--root', c.accounts]),
+    'accounts (invalid)': await runCli(['accounts', '--root', c.invalidAccounts]),
     'plan against a snapshot with hostile names': await runCli(['plan', '--manifests', c.valid, '--state', c.badNames, '--now', NOW]),
   };
   if (!all) return runs;
@@ -86,9 +87,11 @@ describe('untrusted text stays inert in every CLI output', () => {
     for (let i = 0; i < n; i++) expect(runs['plan text']!.stdout).toMatch(new RegExp(`^~ role deployer${i} will be updated in place`, "m"));
     expect(runs['validate (invalid)']!.code).toBe(1);
     expect(runs['validate (invalid)']!.stderr.split('\n').filter((l) => /: error: /.test(l)).length).toBeGreaterThanOrEqual(4 * n);
-    expect(runs['accounts text']!.stdout, runs['accounts text']!.stderr).toContain(`${2 * n} account folders:`);
+    expect(runs['accounts text']!.stdout, runs['accounts text']!.stderr).toContain(`${n} account folders:`);
+    expect(runs['accounts (invalid)']!.code).toBe(1);
+    expect(runs['accounts (invalid)']!.stderr.split('\n').filter((l) => /: error: invalid IAM path /.test(l)).length).toBe(HOSTILE_STRINGS.filter((s) => !/^\/[\x21-\x7e]+\/$/.test(`/${s}/`)).length);
     expect(JSON.parse(runs['plan json']!.stdout)).toMatchObject({ formatVersion: 1 });
-    expect(JSON.parse(runs['accounts matrix']!.stdout).include).toHaveLength(2 * n);
+    expect(JSON.parse(runs['accounts matrix']!.stdout).include).toHaveLength(n);
   }, 120_000);
 
   it('random strings, through the main outputs', async () => {

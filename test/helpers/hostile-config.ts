@@ -21,6 +21,8 @@ export interface HostileConfig {
   readonly requests: string;
   /** A root with an account folder named after each string (and one whose managed path holds it). */
   readonly accounts: string;
+  /** Account folders whose Account manifests are invalid (hostile managed paths). */
+  readonly invalidAccounts: string;
 }
 
 /** A string as a YAML double-quoted scalar: JSON's escapes are YAML's. */
@@ -62,11 +64,12 @@ export function writeHostileConfig(dir: string, strings: readonly string[]): Hos
     });
     requests.push(JSON.stringify({ principal: `arn:aws:iam::123456789012:role/deployer${i}`, action: 'iam:GetUser', resource: '*', context: { 'aws:PrincipalTag/x': s } }), JSON.stringify({ principal: `arn:aws:iam::123456789012:role/${s}`, action: `iam:${s}` }));
     write(`accounts/${fileName(s)}-${i}/account.yaml`, account(String(100000000000 + i)));
-    write(`accounts/paths-${i}/account.yaml`, account(String(200000000000 + i), `[${y(`/${s}/`)}]`));
+    // A managed path must be an IAM path: these are refused, at their place, in inert words.
+    write(`accounts-invalid/paths-${i}/account.yaml`, account(String(200000000000 + i), `[${y(`/${s}/`)}]`));
   });
   write('snapshot.json', JSON.stringify({ UserDetailList: users, GroupDetailList: [], RoleDetailList: roles, Policies: [] }));
   const named = strings.map((s, i) => ({ Path: '/', UserName: `mallory${i}${s}`, Arn: `arn:aws:iam::123456789012:user/mallory${i}${s}`, UserPolicyList: [{ PolicyName: `p${s}`, PolicyDocument: { Version: '2012-10-17', Statement: [] } }], GroupList: [], AttachedManagedPolicies: [] }));
   write('bad-names.json', JSON.stringify({ UserDetailList: named, GroupDetailList: [], RoleDetailList: [], Policies: [] }));
   write('requests.jsonl', `${requests.join('\n')}\n`);
-  return { valid: join(dir, 'valid'), invalid: join(dir, 'invalid'), snapshot: join(dir, 'snapshot.json'), badNames: join(dir, 'bad-names.json'), requests: join(dir, 'requests.jsonl'), accounts: join(dir, 'accounts') };
+  return { valid: join(dir, 'valid'), invalid: join(dir, 'invalid'), snapshot: join(dir, 'snapshot.json'), badNames: join(dir, 'bad-names.json'), requests: join(dir, 'requests.jsonl'), accounts: join(dir, 'accounts'), invalidAccounts: join(dir, 'accounts-invalid') };
 }
