@@ -26,8 +26,12 @@ import {
   EnableMFADeviceCommand,
   GetAccountAuthorizationDetailsCommand,
   GetRoleCommand,
+  GetGroupCommand,
+  GetPolicyCommand,
   GetUserCommand,
   IAMClient,
+  ListPoliciesCommand,
+  ListRolesCommand,
   ListUsersCommand,
   PutUserPolicyCommand,
   UploadSigningCertificateCommand,
@@ -63,6 +67,36 @@ async function refusal(command: object): Promise<string> {
     return `${x.name.replace(/Exception$/, '')} ${x.$metadata.httpStatusCode}: ${x.message}`;
   }
 }
+
+describe('answers as IAM does', () => {
+  it('listings leave out what IAM leaves out (boundaries, tags, policy descriptions); the Get calls and GAAD hold them, with PermissionsBoundaryType PermissionsBoundaryPolicy', async () => {
+    const boundary = (await iam.send(new CreatePolicyCommand({ PolicyName: 'shape-boundary', Path: '/shape/', PolicyDocument: DOC(), Description: 'the ceiling', Tags: [{ Key: 'k', Value: 'v' }] }))).Policy!.Arn!;
+    await iam.send(new CreateUserCommand({ UserName: 'shape-user', Path: '/shape/', PermissionsBoundary: boundary, Tags: [{ Key: 'team', Value: 'a' }] }));
+    await iam.send(new CreateRoleCommand({ RoleName: 'shape-role', Path: '/shape/', AssumeRolePolicyDocument: TRUST({ Service: 'lambda.amazonaws.com' }), Description: 'd', PermissionsBoundary: boundary, Tags: [{ Key: 'team', Value: 'a' }] }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'shape-group', Path: '/shape/' }));
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'shape-group', UserName: 'shape-user' }));
+    const expectedBoundary = { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary };
+    // Listings: a subset of the attributes (IAM API reference, ListUsers/ListRoles/ListPolicies: "use the Get calls").
+    const listedUser = (await iam.send(new ListUsersCommand({ PathPrefix: '/shape/' }))).Users![0]!;
+    expect([listedUser.UserName, listedUser.PermissionsBoundary, listedUser.Tags]).toEqual(['shape-user', undefined, undefined]);
+    const listedRole = (await iam.send(new ListRolesCommand({ PathPrefix: '/shape/' }))).Roles![0]!;
+    expect([listedRole.RoleName, listedRole.Description, listedRole.MaxSessionDuration, listedRole.PermissionsBoundary, listedRole.Tags]).toEqual(['shape-role', 'd', 3600, undefined, undefined]);
+    const listedPolicy = (await iam.send(new ListPoliciesCommand({ Scope: 'Local', PathPrefix: '/shape/' }))).Policies!.find((p) => p.Arn === boundary)!;
+    expect([listedPolicy.PolicyName, listedPolicy.Description, listedPolicy.Tags]).toEqual(['shape-boundary', undefined, undefined]);
+    const member = (await iam.send(new GetGroupCommand({ GroupName: 'shape-group' }))).Users![0]!;
+    expect([member.UserName, member.PermissionsBoundary, member.Tags]).toEqual(['shape-user', undefined, undefined]);
+    // The Get calls hold everything.
+    const user = (await iam.send(new GetUserCommand({ UserName: 'shape-user' }))).User!;
+    expect([user.PermissionsBoundary, user.Tags]).toEqual([expectedBoundary, [{ Key: 'team', Value: 'a' }]]);
+    const role = (await iam.send(new GetRoleCommand({ RoleName: 'shape-role' }))).Role!;
+    expect([role.PermissionsBoundary, role.Tags]).toEqual([expectedBoundary, [{ Key: 'team', Value: 'a' }]]);
+    const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: boundary }))).Policy!;
+    expect([policy.Description, policy.Tags]).toEqual(['the ceiling', [{ Key: 'k', Value: 'v' }]]);
+    const details = await iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['User', 'Role'] }));
+    expect(details.UserDetailList!.find((u) => u.UserName === 'shape-user')!.PermissionsBoundary).toEqual(expectedBoundary);
+    expect(details.RoleDetailList!.find((r) => r.RoleName === 'shape-role')!.PermissionsBoundary).toEqual(expectedBoundary);
+  });
+});
 
 describe('names and parameters', () => {
   it('names are unique case-insensitively', async () => {

@@ -71,7 +71,7 @@ function accountWithMembers(random: Random): Snapshot {
       UserName: name, Path: '/', Arn: `arn:aws:iam::${ACCOUNT}:user/${name}`, GroupList: inGroups, Tags: [],
       UserPolicyList: chance(random, 0.15) ? [{ PolicyName: 'own', PolicyDocument: narrowPolicy(random) }] : [],
       AttachedManagedPolicies: [],
-      ...(boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: boundary['Arn'] } } : {}),
+      ...(boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary['Arn'] } } : {}),
     });
   }
   return snapshot;
@@ -198,9 +198,9 @@ describe('access items told as one line for a group', () => {
     expect(deltasTwo[0]!.through).toEqual({ kind: 'policy', name: 'read', arn: `arn:aws:iam::${ACCOUNT}:policy/read` });
     const group = structuredClone(direct);
     group.GroupDetailList[0]!['GroupPolicyList'] = [{ PolicyName: 'read', PolicyDocument: read }];
-    group.UserDetailList[2]!['PermissionsBoundary'] = { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/read` };
+    group.UserDetailList[2]!['PermissionsBoundary'] = { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/read` };
     const bounded = structuredClone(direct);
-    bounded.UserDetailList[2]!['PermissionsBoundary'] = { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/read` };
+    bounded.UserDetailList[2]!['PermissionsBoundary'] = { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/read` };
     const [wasBounded, isGroup] = [stateOf(bounded), stateOf(group)];
     const deltasPart = accessDeltas(wasBounded, isGroup, principalsOf(isGroup), options());
     // cy's boundary gives cy another delta: ana and ben share one, which is not the whole group.

@@ -63,7 +63,7 @@ export function randomAdoptableAccount(random: Random): Json {
   });
   const policyArns = policies.map((p) => p.Arn);
   const attachable = [...policyArns, ...AWS_POLICIES];
-  const boundary = (): Json => (chance(random, 0.35) ? { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: pick(random, [...policyArns, AWS_POLICIES[0]!]) } } : {});
+  const boundary = (): Json => (chance(random, 0.35) ? { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: pick(random, [...policyArns, AWS_POLICIES[0]!]) } } : {});
   const attached = (): Json[] => someOf(random, attachable, 2).map((arn) => ({ PolicyName: arn.split('/').pop(), PolicyArn: arn }));
 
   const groups = Array.from({ length: upTo(random, 3) }, (_, i) => {

@@ -58,14 +58,18 @@ const encodeDocument = (document: string): string => encodeURIComponent(document
 // ---------------------------------------------------------------------------------------------------------------
 // Shapes
 
-const userShape = (u: UserRecord): XmlObject => ({
+/**
+ * `full`: as GetUser and CreateUser answer; listings (ListUsers, GetGroup's members) leave out PermissionsBoundary and
+ * Tags, as IAM's API reference says of its listing operations ("use GetUser").
+ */
+const userShape = (u: UserRecord, full: boolean): XmlObject => ({
   Path: u.path,
   UserName: u.name,
   UserId: u.id,
   Arn: u.arn,
   CreateDate: u.created,
-  ...(u.boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: u.boundary } } : {}),
-  ...(u.tags.length ? { Tags: u.tags.map((t) => ({ ...t })) } : {}),
+  ...(full && u.boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: u.boundary } } : {}),
+  ...(full && u.tags.length ? { Tags: u.tags.map((t) => ({ ...t })) } : {}),
 });
 
 const groupShape = (g: { path: string; name: string; id: string; arn: string; created: Date }): XmlObject => ({ Path: g.path, GroupName: g.name, GroupId: g.id, Arn: g.arn, CreateDate: g.created });
@@ -79,11 +83,12 @@ const roleShape = (r: RoleRecord, full: boolean): XmlObject => ({
   AssumeRolePolicyDocument: encodeDocument(r.trust),
   Description: r.description,
   MaxSessionDuration: r.maxSessionDuration,
-  ...(full && r.boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: r.boundary } } : {}),
+  ...(full && r.boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: r.boundary } } : {}),
   ...(full && r.tags.length ? { Tags: r.tags.map((t) => ({ ...t })) } : {}),
 });
 
-const policyShape = (model: IamModel, p: PolicyRecord, usage = model.usageCounts()): XmlObject => ({
+/** `full`: as GetPolicy and CreatePolicy answer; ListPolicies leaves out Description and Tags (IAM's API reference). */
+const policyShape = (model: IamModel, p: PolicyRecord, usage = model.usageCounts(), full = true): XmlObject => ({
   PolicyName: p.name,
   PolicyId: p.id,
   Arn: p.arn,
@@ -92,10 +97,10 @@ const policyShape = (model: IamModel, p: PolicyRecord, usage = model.usageCounts
   AttachmentCount: usage.attachments.get(p.arn) ?? 0,
   PermissionsBoundaryUsageCount: usage.boundaries.get(p.arn) ?? 0,
   IsAttachable: true,
-  Description: p.description,
+  ...(full ? { Description: p.description } : {}),
   CreateDate: p.created,
   UpdateDate: p.updated,
-  ...(p.tags.length ? { Tags: p.tags.map((t) => ({ ...t })) } : {}),
+  ...(full && p.tags.length ? { Tags: p.tags.map((t) => ({ ...t })) } : {}),
 });
 
 const profileShape = (model: IamModel, p: { path: string; name: string; id: string; arn: string; created: Date; roles: readonly string[] }): XmlObject => ({
@@ -177,7 +182,7 @@ function detailItems(model: IamModel, filters: readonly string[]): DetailItem[] 
   if (wants('User')) {
     for (const u of visibleList(model, model.users)) {
       const value: XmlObject = {
-        ...userShape(u),
+        ...userShape(u, true),
         UserPolicyList: [...u.inline].map(([PolicyName, doc]) => ({ PolicyName, PolicyDocument: encodeDocument(doc) })),
         GroupList: u.groups.flatMap((g) => (model.groups.get(g) ? [model.groups.get(g)!.name] : [])),
         AttachedManagedPolicies: u.attached.map((arn) => ({ PolicyName: arn.split('/').pop(), PolicyArn: arn })),
@@ -210,7 +215,7 @@ function detailItems(model: IamModel, filters: readonly string[]): DetailItem[] 
     for (const pol of listed.sort((a, b) => a.arn.localeCompare(b.arn))) {
       // As IAM answers: no tags (ManagedPolicyDetail has none), and no description either, although the API
       // reference lists one (real exports hold none, AWS managed policies' included).
-      const { Description: _description, Tags: _tags, ...shape } = policyShape(model, pol, usage);
+      const shape = policyShape(model, pol, usage, false);
       const value: XmlObject = { ...shape, PolicyVersionList: pol.versions.map((v) => ({ Document: encodeDocument(v.document), VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created })) };
       items.push({ kind: 'policy', value, size: sizeOf(value) });
     }
@@ -309,7 +314,7 @@ export const IAM_HANDLERS: Record<string, Handler> = {
   },
   ListUsers: (model, p, options) => {
     const prefix = pathPrefix(p);
-    return listed(page(visibleList(model, model.users).filter((u) => u.path.startsWith(prefix)), p, `users:${prefix}`, options), 'Users', (u) => userShape(u));
+    return listed(page(visibleList(model, model.users).filter((u) => u.path.startsWith(prefix)), p, `users:${prefix}`, options), 'Users', (u) => userShape(u, false));
   },
   ListGroups: (model, p, options) => {
     const prefix = pathPrefix(p);
@@ -323,14 +328,14 @@ export const IAM_HANDLERS: Record<string, Handler> = {
       .filter((pol) => model.visible(pol) && (scope === 'All' || (scope === 'AWS') === pol.awsManaged))
       .filter((pol) => !onlyAttached || (usage.attachments.get(pol.arn) ?? 0) > 0)
       .sort((a, b) => a.arn.localeCompare(b.arn));
-    return listed(page(policies, p, `policies:${scope}:${onlyAttached}`, options), 'Policies', (pol) => policyShape(model, pol, usage));
+    return listed(page(policies, p, `policies:${scope}:${onlyAttached}`, options), 'Policies', (pol) => policyShape(model, pol, usage, false));
   },
-  GetUser: (model, p) => ({ User: userShape(visibleOr(model, model.user(p.require('UserName')), `The user with name ${p.require('UserName')} cannot be found.`)) }),
+  GetUser: (model, p) => ({ User: userShape(visibleOr(model, model.user(p.require('UserName')), `The user with name ${p.require('UserName')} cannot be found.`), true) }),
   GetRole: (model, p) => ({ Role: roleShape(visibleOr(model, model.role(p.require('RoleName')), `The role with name ${p.require('RoleName')} cannot be found.`), true) }),
   GetGroup: (model, p, options) => {
     const group = visibleOr(model, model.group(p.require('GroupName')), `The group with name ${p.require('GroupName')} cannot be found.`);
     const got = page(model.members(group.name), p, `members:${group.name}`, options);
-    return { Group: groupShape(group), Users: got.items.map((u) => userShape(u)), IsTruncated: got.IsTruncated, Marker: got.Marker };
+    return { Group: groupShape(group), Users: got.items.map((u) => userShape(u, false)), IsTruncated: got.IsTruncated, Marker: got.Marker };
   },
   GetPolicy: (model, p) => ({ Policy: policyShape(model, visibleOr(model, model.policy(p.require('PolicyArn')), `Policy ${p.require('PolicyArn')} was not found.`)) }),
   GetPolicyVersion: (model, p) => {
@@ -375,7 +380,7 @@ export const IAM_HANDLERS: Record<string, Handler> = {
   }),
   ...tagOps('InstanceProfile', (model, p) => model.instanceProfile(p.require('InstanceProfileName'))),
 
-  CreateUser: (model, p) => ({ User: userShape(model.createUser(p.require('UserName'), p.get('Path'), p.get('PermissionsBoundary'), p.tags())) }),
+  CreateUser: (model, p) => ({ User: userShape(model.createUser(p.require('UserName'), p.get('Path'), p.get('PermissionsBoundary'), p.tags()), true) }),
   UpdateUser: (model, p) => {
     model.updateUser(p.require('UserName'), p.get('NewPath'), p.get('NewUserName'));
     return undefined;
