@@ -3,9 +3,7 @@
  * principals that must exist. IAM rewrites a trust policy as it stores it: a bare account id as an AWS principal
  * reads back as `arn:aws:iam::ID:root`; this emulator does the same, so that a plan must treat both as equal.
  */
-import { CONDITION_OPERATORS } from '../../src/manifest/policy-grammar.js';
 import { limitExceeded, malformed, validationError } from './errors.js';
-import { jsonNestingOffset } from '../../src/core/input-limits.js';
 
 export type DocumentKind = 'identity' | 'trust';
 
@@ -40,7 +38,7 @@ export function checkDocument(text: string, kind: DocumentKind, member: string, 
   if (!isObject(json)) throw malformed('Syntax errors in policy.');
   // IAM's grammar nests a few levels (Statement, Condition, operator, key, values): a deeper document is no policy,
   // and walking it must not take the emulator down.
-  if (jsonNestingOffset(text) !== undefined) throw malformed('Syntax errors in policy.');
+  if (nestsDeeperThan(json, MAX_POLICY_NESTING)) throw malformed('Syntax errors in policy.');
   for (const key of Object.keys(json)) if (!['Version', 'Id', 'Statement'].includes(key)) throw malformed('Syntax errors in policy.');
   const version = json['Version'];
   if (version !== undefined && version !== '2012-10-17' && version !== '2008-10-17') throw malformed('The policy failed legacy parsing');
@@ -92,7 +90,7 @@ export function checkDocument(text: string, kind: DocumentKind, member: string, 
     if (condition !== undefined) {
       if (!isObject(condition)) throw malformed('Syntax errors in policy.');
       for (const [operator, block] of Object.entries(condition)) {
-        if (!CONDITION_OPERATORS.has(operator)) throw malformed(`Invalid Condition type : ${operator}`);
+        if (!isConditionOperator(operator)) throw malformed(`Invalid Condition type : ${operator}`);
         if (!isObject(block)) throw malformed('Syntax errors in policy.');
       }
     }
@@ -172,3 +170,46 @@ function stringList(value: unknown): string[] {
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The emulator's own reading of IAM's grammar, written from the IAM User Guide ("IAM JSON policy elements: Condition
+// operators"), not taken from the product: an oracle that shared the product's list could not catch its mistakes.
+
+/** The condition operators of the User Guide, by family. */
+const OPERATOR_FAMILIES: Readonly<Record<string, readonly string[]>> = {
+  String: ['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike'],
+  Numeric: ['NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals'],
+  Date: ['DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals'],
+  Boolean: ['Bool'],
+  Binary: ['BinaryEquals'],
+  IpAddress: ['IpAddress', 'NotIpAddress'],
+  Arn: ['ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike'],
+};
+
+/**
+ * `[ForAllValues:|ForAnyValue:]Operator[IfExists]`, or `Null` alone (it takes neither a set qualifier nor IfExists:
+ * it is itself the test of a key's presence).
+ */
+function isConditionOperator(name: string): boolean {
+  if (name === 'Null') return true;
+  const qualified = /^(?:ForAllValues:|ForAnyValue:)?([A-Za-z]+?)(?:IfExists)?$/.exec(name);
+  return qualified !== null && Object.values(OPERATOR_FAMILIES).some((family) => family.includes(qualified[1]!));
+}
+
+/**
+ * IAM's grammar nests a handful of levels (Statement, a statement, Condition, an operator, a key, its values); a
+ * document deeper than this is no policy. Walked with an explicit stack, so no input can exhaust the emulator's.
+ */
+const MAX_POLICY_NESTING = 32;
+
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return false;
+}
+
