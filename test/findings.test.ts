@@ -244,7 +244,7 @@ describe('outsiders who may assume an administrator', () => {
   // its author's own account's user to break-glass's trust read "broadening" but passed --fail-on high. Severity
   // carries through (issue 15, item 6): an outsider that can assume an administrator is a way into administrator
   // access from outside the account, which the tool should report (accepting it, when meant, is acceptedRisks' job).
-  it.fails('a role that is an administrator and trusts a principal of another account is a finding of high severity or more', () => {
+  it('a role that is an administrator and trusts a principal of another account is a finding of high severity or more', () => {
     const adminTrusting = (principal: string) => snapshot([], [{ name: 'admin', trust: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'sts:AssumeRole' }], statements: [allow('*')] }]);
     for (const outsider of ['arn:aws:iam::999999999999:user/x', 'arn:aws:iam::999999999999:role/deployer']) {
       const codes = codesFor(adminTrusting(outsider), 'admin');

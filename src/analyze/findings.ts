@@ -105,8 +105,13 @@ export function findRisks(access: EffectiveAccess, only?: ReadonlySet<string>): 
   const risks = riskAnalysis(access);
   const findings: Finding[] = [];
   for (const principal of access.principals()) if (!only || only.has(principal.arn)) findings.push(...risks.findings(principal));
+  const principals = new Map(access.principals().map((p) => [p.arn, p]));
   for (const role of access.state.roles.values()) {
-    if (!isAwsOwnedPath(role.path) && (!only || only.has(role.arn))) findings.push(...trustRisks(role, access.state.account, access.now, access.trustStatements(role)));
+    if (isAwsOwnedPath(role.path) || (only && !only.has(role.arn))) continue;
+    // What assuming the role is worth decides how much trusting an outsider with it weighs.
+    const self = principals.get(role.arn);
+    const admin = self !== undefined && risks.findings(self).some((f) => f.code === 'FULL_ADMIN' || f.code === 'PRIVESC_TO_ADMIN');
+    findings.push(...trustRisks(role, access.state.account, access.now, access.trustStatements(role), admin));
   }
   return sortFindings(findings);
 }
@@ -421,7 +426,7 @@ const AUDIENCE_CLAIMS: Readonly<Record<string, string>> = {
  * meets protects nothing): anyone; all of another account without an external id; every identity of an OIDC
  * provider (no subject pinned) or of a web identity provider (no audience pinned); a wildcard OIDC subject.
  */
-export function trustRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[] = compiledTrust(role)): Finding[] {
+export function trustRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[] = compiledTrust(role), administrator = false): Finding[] {
   const out: Finding[] = [];
   const add = (code: FindingCode, severity: FindingSeverity, summary: string, detail: string): void => {
     out.push({ code, severity, principal: role.arn, summary, detail });
@@ -443,6 +448,15 @@ export function trustRisks(role: RoleState, account: string, now: Date, trust: r
   const withoutId = external.filter((o) => admitsSomeRequest(trust, o, { 'sts:ExternalId': UNKNOWN_EXTERNAL_ID }, [], now) ?? admitsSomeRequest(trust, o, {}, ['sts:ExternalId'], now));
   if (withoutId.length) {
     add('TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID', 'high', `role ${role.name} trusts all of account ${withoutId.map((o) => accountOf(o.shown)).join(', ')} without an sts:ExternalId condition`, 'Any principal of that account that its own policies allow can assume this role (the confused-deputy problem). Require sts:ExternalId, or name a role instead of the account.');
+  }
+  // A named user or role of another account: what it can do there is not this account's to review, and whoever
+  // controls it holds this role too. For an administrator role that is a way in to the whole account; for another
+  // role it is the recommended cross-account form (naming a role rather than an account) and no finding.
+  const foreign = !administrator ? [] : who.filter((o) => o.type === 'AWS' && o.shown !== ANYONE && !o.shown.endsWith(':root') && accountOf(o.shown) !== undefined && accountOf(o.shown) !== account);
+  const admitted = foreign.filter((o) => admitsSomeRequest(trust, o, {}, [], now) ?? admitsSomeRequest(trust, o, { 'sts:ExternalId': UNKNOWN_EXTERNAL_ID }, [], now));
+  if (admitted.length) {
+    const names = admitted.map((o) => o.shown).join(', ');
+    add('TRUST_EXTERNAL_PRINCIPAL', 'high', `role ${role.name}, an administrator, trusts ${admitted.length === 1 ? 'a principal' : 'principals'} of another account: ${names}`, 'Whoever controls that principal (its own account decides who) can take over this account. Keep administrator roles to principals of this account, or accept the risk in the Account manifest.');
   }
   for (const provider of who.filter((o) => o.type === 'Federated' && o.shown !== ANYONE)) {
     const id = provider.shown;
