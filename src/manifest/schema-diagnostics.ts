@@ -32,7 +32,27 @@ export function checkSchema(doc: SourceDocument, diagnostics: Diagnostic[]): z.i
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) diagnostics.push(...describeIssue(issue, kind as ManifestKind, doc));
+  // Unknown fields alone leave a manifest whose known fields still say something: it goes on (the run fails on
+  // the errors above all the same), so that one run reports every independent error (an unknown group it names,
+  // a duplicate name) instead of one stage at a time.
+  if (result.error.issues.every((issue) => issue.code === 'unrecognized_keys')) {
+    const known = withoutKeys(value, result.error.issues);
+    const again = schema.safeParse(known);
+    if (again.success) return again.data;
+  }
   return undefined;
+}
+
+/** A copy of `value` without the unknown keys the issues name (each at its own path). */
+function withoutKeys(value: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): Record<string, unknown> {
+  const copy = structuredClone(value);
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    let parent: unknown = copy;
+    for (const step of issue.path) parent = isPlainObject(parent) || Array.isArray(parent) ? (parent as Record<PropertyKey, unknown>)[step as PropertyKey] : undefined;
+    if (isPlainObject(parent)) for (const key of issue.keys) delete parent[key];
+  }
+  return copy;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, kind: ManifestKind, doc: SourceDocument): Diagnostic[] {
