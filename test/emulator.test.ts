@@ -26,6 +26,11 @@ import {
   EnableMFADeviceCommand,
   GetAccountAuthorizationDetailsCommand,
   GetRoleCommand,
+  CreateSAMLProviderCommand,
+  DeleteSAMLProviderCommand,
+  GetSAMLProviderCommand,
+  ListSAMLProvidersCommand,
+  UpdateSAMLProviderCommand,
   GetGroupCommand,
   GetPolicyCommand,
   GetUserCommand,
@@ -95,6 +100,29 @@ describe('answers as IAM does', () => {
     const details = await iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['User', 'Role'] }));
     expect(details.UserDetailList!.find((u) => u.UserName === 'shape-user')!.PermissionsBoundary).toEqual(expectedBoundary);
     expect(details.RoleDetailList!.find((r) => r.RoleName === 'shape-role')!.PermissionsBoundary).toEqual(expectedBoundary);
+  });
+});
+
+describe('SAML providers', () => {
+  const metadata = (until = '2030-01-01T00:00:00Z') => `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com" validUntil="${until}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><!--${'x'.repeat(900)}--></md:IDPSSODescriptor></md:EntityDescriptor>`;
+  it('are created, read, listed, updated and deleted as IAM does, and a role may trust one only while it exists', async () => {
+    const arn = (await iam.send(new CreateSAMLProviderCommand({ Name: 'corp-idp', SAMLMetadataDocument: metadata() }))).SAMLProviderArn!;
+    expect(arn).toBe(`arn:aws:iam::${ACCOUNT}:saml-provider/corp-idp`);
+    expect(await refusal(new CreateSAMLProviderCommand({ Name: 'corp-idp', SAMLMetadataDocument: metadata() }))).toMatch(/^EntityAlreadyExists 409/);
+    expect(await refusal(new CreateSAMLProviderCommand({ Name: 'bad name', SAMLMetadataDocument: metadata() }))).toMatch(/^ValidationError 400/);
+    expect(await refusal(new CreateSAMLProviderCommand({ Name: 'short', SAMLMetadataDocument: '<md:EntityDescriptor/>' }))).toMatch(/^ValidationError 400/);
+    expect(await refusal(new CreateSAMLProviderCommand({ Name: 'not-metadata', SAMLMetadataDocument: 'y'.repeat(1200) }))).toMatch(/^InvalidInput 400: Could not parse metadata/);
+    const got = await iam.send(new GetSAMLProviderCommand({ SAMLProviderArn: arn }));
+    expect([got.SAMLMetadataDocument, got.ValidUntil?.toISOString()]).toEqual([metadata(), '2030-01-01T00:00:00.000Z']);
+    expect((await iam.send(new ListSAMLProvidersCommand({}))).SAMLProviderList!.map((p) => p.Arn)).toContain(arn);
+    await iam.send(new UpdateSAMLProviderCommand({ SAMLProviderArn: arn, SAMLMetadataDocument: metadata('2031-01-01T00:00:00Z') }));
+    expect((await iam.send(new GetSAMLProviderCommand({ SAMLProviderArn: arn }))).ValidUntil?.toISOString()).toBe('2031-01-01T00:00:00.000Z');
+    const trust = TRUST({ Federated: arn }).replace('sts:AssumeRole', 'sts:AssumeRoleWithSAML');
+    await iam.send(new CreateRoleCommand({ RoleName: 'saml-users', AssumeRolePolicyDocument: trust }));
+    await iam.send(new DeleteSAMLProviderCommand({ SAMLProviderArn: arn }));
+    expect(await refusal(new GetSAMLProviderCommand({ SAMLProviderArn: arn }))).toMatch(/^NoSuchEntity 404/);
+    expect(await refusal(new DeleteSAMLProviderCommand({ SAMLProviderArn: arn }))).toMatch(/^NoSuchEntity 404/);
+    expect(await refusal(new CreateRoleCommand({ RoleName: 'saml-users-2', AssumeRolePolicyDocument: trust }))).toMatch(/^MalformedPolicyDocument 400/);
   });
 });
 

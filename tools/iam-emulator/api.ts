@@ -566,6 +566,17 @@ export const IAM_HANDLERS: Record<string, Handler> = {
   },
   CreateOpenIDConnectProvider: (model, p) => ({ OpenIDConnectProviderArn: model.createOpenIdConnectProvider(p.require('Url')) }),
   ListOpenIDConnectProviders: (model) => ({ OpenIDConnectProviderList: [...model.providers].filter((a) => a.includes(':oidc-provider/')).map((Arn) => ({ Arn })) }),
+  CreateSAMLProvider: (model, p) => ({ SAMLProviderArn: model.createSamlProvider(p.require('Name'), p.require('SAMLMetadataDocument')) }),
+  GetSAMLProvider: (model, p) => {
+    const found = model.samlProvider(p.require('SAMLProviderArn'));
+    return { SAMLMetadataDocument: found.metadata, CreateDate: found.created, ...(found.validUntil ? { ValidUntil: found.validUntil } : {}) };
+  },
+  ListSAMLProviders: (model) => ({ SAMLProviderList: [...model.samlProviders].sort(([a], [b]) => a.localeCompare(b)).map(([Arn, r]) => ({ Arn, CreateDate: r.created, ...(r.validUntil ? { ValidUntil: r.validUntil } : {}) })) }),
+  UpdateSAMLProvider: (model, p) => ({ SAMLProviderArn: model.updateSamlProvider(p.require('SAMLProviderArn'), p.require('SAMLMetadataDocument')) }),
+  DeleteSAMLProvider: (model, p) => {
+    model.deleteSamlProvider(p.require('SAMLProviderArn'));
+    return undefined;
+  },
 };
 
 /** Operations that change nothing: a fault injected after them would be harmless, so they are always retried whole. */

@@ -99,6 +99,8 @@ export class IamModel {
   readonly policies = new Map<string, PolicyRecord>();
   readonly instanceProfiles = new Map<string, InstanceProfileRecord>();
   readonly providers = new Set<string>();
+  /** SAML providers' metadata and dates, by ARN (their ARNs are in `providers` too). */
+  readonly samlProviders = new Map<string, { metadata: string; created: Date; validUntil?: Date }>();
   readonly virtualMfaDevices = new Map<string, { serial: string; user?: string; created: Date }>();
   private readonly delay: number;
   private readonly clock: () => number;
@@ -722,6 +724,40 @@ export class IamModel {
     return arn;
   }
 
+  /** IAM's CreateSAMLProvider: a name of [\w._-], 1-128; metadata of 1,000 to 10,000,000 characters; 100 per account. */
+  createSamlProvider(name: string, metadata: string): string {
+    if (!/^[\w._-]{1,128}$/.test(name)) throw validationError(name, 'name', 'Member must satisfy regular expression pattern: [\\w._-]+ and have length between 1 and 128');
+    checkSamlMetadata(metadata);
+    const arn = `arn:aws:iam::${this.account}:saml-provider/${name}`;
+    if (this.providers.has(arn)) throw alreadyExists(`SAMLProvider ${name} already exists.`);
+    if (this.samlProviders.size >= 100) throw limitExceeded('Cannot exceed quota for SAMLProvidersPerAccount: 100.');
+    this.providers.add(arn);
+    this.samlProviders.set(arn, { metadata, created: new Date(), ...validUntilOf(metadata) });
+    this.changed();
+    return arn;
+  }
+
+  samlProvider(arn: string): { metadata: string; created: Date; validUntil?: Date } {
+    const found = this.samlProviders.get(arn);
+    if (!found) throw noSuchEntity(`Manifest not found for arn ${arn}`);
+    return found;
+  }
+
+  updateSamlProvider(arn: string, metadata: string): string {
+    const found = this.samlProvider(arn);
+    checkSamlMetadata(metadata);
+    this.samlProviders.set(arn, { metadata, created: found.created, ...validUntilOf(metadata) });
+    this.changed();
+    return arn;
+  }
+
+  deleteSamlProvider(arn: string): void {
+    this.samlProvider(arn);
+    this.samlProviders.delete(arn);
+    this.providers.delete(arn);
+    this.changed();
+  }
+
   // --- seeding (no quotas: a snapshot is what IAM already holds) ----------------------------------------------------
 
   seedAwsManagedPolicy(arn: string, name: string, path: string, document: string, versionId = 'v1'): void {
@@ -803,3 +839,17 @@ function compactSize(document: string): number {
     return document.length;
   }
 }
+
+/** SAML metadata as IAM takes it: 1,000 to 10,000,000 characters of an EntityDescriptor, else refused. */
+function checkSamlMetadata(metadata: string): void {
+  if (metadata.length < 1000 || metadata.length > 10_000_000) throw validationError(`${metadata.slice(0, 20)}...`, 'sAMLMetadataDocument', 'Member must have length between 1000 and 10000000');
+  if (!/<(?:\w+:)?EntityDescriptor[\s>]/.test(metadata)) throw invalidInput('Could not parse metadata');
+}
+
+/** The metadata's validUntil, when it says one. */
+function validUntilOf(metadata: string): { validUntil?: Date } {
+  const found = /validUntil="([^"]+)"/.exec(metadata);
+  const date = found ? new Date(found[1]!) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? { validUntil: date } : {};
+}
+
