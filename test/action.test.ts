@@ -511,6 +511,22 @@ describe('the Action against AWS (the emulator)', () => {
     }
   }, 120_000);
 
+  it('apply stops verifying at IAM_GITOPS_CONSISTENCY_TIMEOUT_MS, as the CLI does (the same environment tunes both entries)', async () => {
+    // IAM shows a new user 4 s after it is created; the run allows 0.3 s for that. The CLI then reports the change
+    // still missing (exit 1); the Action must do the same instead of waiting on its own default bound.
+    const emulator = await startTestEmulator(exampleSnapshotJson(), { consistencyDelayMs: 4000 });
+    try {
+      const workspace = await checkout();
+      const aws = { ...CREDENTIALS_ENV, AWS_ENDPOINT_URL_IAM: emulator.url, AWS_ENDPOINT_URL_STS: emulator.url, GITHUB_EVENT_NAME: 'push', IAM_GITOPS_CONSISTENCY_TIMEOUT_MS: '300' };
+      const apply = await runAction(workspace, { command: 'apply', comment: 'false', 'fail-on': 'never' }, aws);
+      expect(apply.code, apply.stdout).toBe(1);
+      expect(apply.stdout).toContain('::error::iam-gitops: ');
+      expect(apply.summary).toContain('create user carol');
+    } finally {
+      await emulator.close();
+    }
+  }, 60_000);
+
   it('apply refuses a snapshot, and says what to change', async () => {
     const workspace = await checkout();
     const result = await runAction(workspace, { command: 'apply', state: 'live-snapshot.json' }, { GITHUB_EVENT_NAME: 'push' });
