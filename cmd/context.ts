@@ -11,7 +11,6 @@ import { error, formatDiagnostic, InputError, sortDiagnostics, type Diagnostic }
 import { inert } from '../src/core/terminal-safe.js';
 import { writeOutputFile } from '../src/io/files.js';
 import { DEFAULT_REGION, type AwsClients } from '../src/live/aws/connection.js';
-import { describeRetry } from '../src/live/aws/retry.js';
 import type { LiveReader } from '../src/live/live-state.js';
 
 export { FAIL_ON, type FailOn };
@@ -96,8 +95,8 @@ export function runEnvironmentOf(io: Io): RunEnvironment {
     env: io.env,
     ...(io.clock ? { clock: io.clock } : {}),
     // Waiting is said as it starts: a throttled run is slow, not stuck. Short retries of passing failures are not.
-    onRetry: (event) => {
-      if (event.kind === 'throttling' || event.delayMs >= 1000) io.stderr(`    ${describeRetry(event)}\n`);
+    onRetry: (said, event) => {
+      if (event.kind === 'throttling' || event.delayMs >= 1000) io.stderr(`    ${said}\n`);
     },
   };
 }

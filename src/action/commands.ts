@@ -19,8 +19,6 @@ import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import type { Clock } from '../core/clock.js';
 import { hasErrors } from '../core/diagnostics.js';
 import { inertJson } from '../core/terminal-safe.js';
-import { describeRetry } from '../live/aws/retry.js';
-import type { LiveReader } from '../live/live-state.js';
 import { readManifestFolder } from '../manifest/read-manifest-folder.js';
 import type { Plan } from '../plan/plan.js';
 import { APPLIED_HEADING, applyCommentMarker, applyHeadline, renderApplyComment, renderApplyReport } from '../render/apply-report.js';
@@ -56,7 +54,7 @@ export const COMMAND_RUNNERS: Readonly<Record<ActionCommand, (action: ActionRun)
 
 /** What the use cases get from the run: its environment (tuning, credentials), clock, and where AWS retries are said. */
 function runEnvironment(a: ActionRun): RunEnvironment {
-  return { env: a.env, ...(a.clock ? { clock: a.clock } : {}), onRetry: (event) => a.log.info(describeRetry(event)) };
+  return { env: a.env, ...(a.clock ? { clock: a.clock } : {}), onRetry: (said) => a.log.info(said) };
 }
 
 function repository(a: ActionRun): GitHubRepository {
@@ -67,7 +65,7 @@ function reportLog(a: ActionRun): ReportLog {
   return { info: (m) => a.log.info(m), warning: (m) => a.log.warning(m), summary: (m) => a.report.summary(m) };
 }
 
-function live(a: ActionRun): Promise<LiveReader> {
+function live(a: ActionRun): ReturnType<typeof openWorkflowLive> {
   return openWorkflowLive({ ...(a.inputs.state ? { state: a.inputs.state } : {}), ...awsOf(a) });
 }
 

@@ -6,7 +6,7 @@
 import type { Clock } from '../core/clock.js';
 import { AwsLiveReader } from '../live/aws/aws-live-reader.js';
 import { awsTuningFromEnv, createAwsClients, type AwsClients, type AwsOptions } from '../live/aws/connection.js';
-import type { RetryEvent } from '../live/aws/retry.js';
+import { describeRetry, type RetryEvent } from '../live/aws/retry.js';
 import type { LiveReader } from '../live/live-state.js';
 import { SnapshotFileReader } from '../live/snapshot-file-reader.js';
 
@@ -21,8 +21,8 @@ export interface RunEnvironment {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where waits are measured and spent (default the system's; tests: a virtual clock shared with the emulator). */
   readonly clock?: Clock;
-  /** Said before each AWS retry (each entry decides which it prints). */
-  readonly onRetry?: (event: RetryEvent) => void;
+  /** Told before each AWS retry, with the line that says it (`throttled by IAM ..., retrying in 8.0 s`): each entry decides which it prints. */
+  readonly onRetry?: (said: string, event: RetryEvent) => void;
 }
 
 /**
@@ -60,7 +60,7 @@ export function connectAws(aws: AwsConnection, run: RunEnvironment): AwsClients 
     env: run.env,
     ...readTuning(run.env).aws,
     ...(run.clock ? { clock: run.clock } : {}),
-    ...(run.onRetry ? { onRetry: run.onRetry } : {}),
+    ...(run.onRetry ? { onRetry: (event: RetryEvent) => run.onRetry!(describeRetry(event), event) } : {}),
   });
 }
 
