@@ -3,19 +3,18 @@
  * options (`--state FILE` or `--aws` with its connection flags).
  */
 import { count } from '../src/core/plural.js';
-import { FAIL_ON, type FailOn } from '../src/core/severity.js';
 import { Option, type Command } from 'commander';
-import { failingFindings } from '../src/analyze/findings.js';
+import { FAIL_ON, judgeFailOn, nameFailing, type FailOn } from '../src/app/fail-on.js';
+import { connectAws, openLiveReader, type AwsConnection, type LiveSource, type RunEnvironment } from '../src/app/live-source.js';
 import type { PlanFinding } from '../src/analyze/plan-findings.js';
 import type { Clock } from '../src/core/clock.js';
 import { error, formatDiagnostic, InputError, sortDiagnostics, type Diagnostic } from '../src/core/diagnostics.js';
 import { inert } from '../src/core/terminal-safe.js';
 import { writeOutputFile } from '../src/io/files.js';
-import { AwsLiveReader } from '../src/live/aws/aws-live-reader.js';
-import { awsTuningFromEnv, createAwsClients, DEFAULT_REGION, type AwsClients } from '../src/live/aws/connection.js';
-import { describeRetry } from '../src/live/aws/retry.js';
+import { DEFAULT_REGION, type AwsClients } from '../src/live/aws/connection.js';
 import type { LiveReader } from '../src/live/live-state.js';
-import { SnapshotFileReader } from '../src/live/snapshot-file-reader.js';
+
+export { FAIL_ON, type FailOn };
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -23,8 +22,6 @@ export const EXIT_CHANGES = 2;
 /** plan --fail-on: the change introduces (or raises) a finding at or above the threshold. */
 export const EXIT_FINDINGS = 3;
 
-// Defined once with the severities (src/core/severity.ts); re-exported for the commands.
-export { FAIL_ON, type FailOn };
 export type Format = 'text' | 'json' | 'markdown';
 
 /** Where output goes; tests pass their own. */
@@ -93,32 +90,47 @@ export function addLiveSourceOptions(command: Command, awsOnly = false): Command
 }
 
 
-export function awsClientsFrom(options: LiveSourceOptions, io: Io): AwsClients {
+/** The run's environment as the use cases take it: tuning and credentials from `io.env`, the clock, retries said. */
+export function runEnvironmentOf(io: Io): RunEnvironment {
+  return {
+    env: io.env,
+    ...(io.clock ? { clock: io.clock } : {}),
+    // Waiting is said as it starts: a throttled run is slow, not stuck. Short retries of passing failures are not.
+    onRetry: (said, event) => {
+      if (event.kind === 'throttling' || event.delayMs >= 1000) io.stderr(`    ${said}\n`);
+    },
+  };
+}
+
+/** The AWS connection the flags ask for (`--aws` and its connection flags). */
+export function awsConnectionFrom(options: LiveSourceOptions): AwsConnection {
   const awsFlags = (['profile', 'region', 'endpoint', 'assumeRole', 'externalId', 'sessionName'] as const).filter((k) => options[k] !== undefined);
   if (!options.aws) throw usage(`--${kebab(awsFlags[0]!)} needs --aws`);
   if ((options.externalId || options.sessionName) && !options.assumeRole) throw usage(`--${options.externalId ? 'external-id' : 'session-name'} needs --assume-role`);
-  return createAwsClients({
+  return {
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.assumeRole ? { assumeRole: { arn: options.assumeRole, ...(options.externalId ? { externalId: options.externalId } : {}), ...(options.sessionName ? { sessionName: options.sessionName } : {}) } } : {}),
-    env: io.env,
-    ...awsTuningFromEnv(io.env),
-    ...(io.clock ? { clock: io.clock } : {}),
-    // Waiting is said as it starts: a throttled run is slow, not stuck. Short retries of passing failures are not.
-    onRetry: (event) => {
-      if (event.kind === 'throttling' || event.delayMs >= 1000) io.stderr(`    ${describeRetry(event)}\n`);
-    },
-  });
+  };
 }
 
-/** The live reader the flags ask for: exactly one of --state and --aws. */
-export function liveReaderFrom(options: LiveSourceOptions, io: Io): LiveReader {
+export function awsClientsFrom(options: LiveSourceOptions, io: Io): AwsClients {
+  return connectAws(awsConnectionFrom(options), runEnvironmentOf(io));
+}
+
+/** Where the flags say live IAM is: exactly one of --state and --aws. */
+export function liveSourceFrom(options: LiveSourceOptions): LiveSource {
   const awsFlags = (['profile', 'region', 'endpoint', 'assumeRole', 'externalId', 'sessionName'] as const).filter((k) => options[k] !== undefined);
   if (options.state !== undefined && (options.aws || awsFlags.length)) throw usage('give --state FILE or --aws, not both');
-  if (options.state !== undefined) return new SnapshotFileReader(options.state);
+  if (options.state !== undefined) return { from: 'snapshot', file: options.state };
   if (!options.aws && awsFlags.length === 0) throw usage('say where live IAM is: --state FILE (a snapshot) or --aws');
-  return new AwsLiveReader(awsClientsFrom(options, io));
+  return { from: 'aws', aws: awsConnectionFrom(options) };
+}
+
+/** The live reader the flags ask for. */
+export function liveReaderFrom(options: LiveSourceOptions, io: Io): LiveReader {
+  return openLiveReader(liveSourceFrom(options), runEnvironmentOf(io));
 }
 
 function usage(summary: string): InputError {
@@ -147,9 +159,9 @@ export { count };
 
 /** `--fail-on`: exit 3, naming the first few, when what `who` did introduces findings at or above the threshold. */
 export function failOnIntroducedFindings(ctx: CliContext, findings: readonly PlanFinding[], failOn: FailOn, who: string): void {
-  const failing = failingFindings(findings, failOn);
-  if (failing.length === 0) return;
-  ctx.io.stderr(`iam-gitops: ${who} introduces ${count(failing.length, 'finding')} at or above ${failOn} (--fail-on ${failOn}): ${failing.slice(0, 3).map((f) => `${f.code} on ${inert(f.principal)}`).join(', ')}${failing.length > 3 ? ', ...' : ''}\n`);
+  const verdict = judgeFailOn(findings, failOn);
+  if (!verdict) return;
+  ctx.io.stderr(`iam-gitops: ${who} introduces ${count(verdict.failing.length, 'finding')} at or above ${failOn} (--fail-on ${failOn}): ${nameFailing(verdict.failing, inert)}\n`);
   ctx.setExitCode(EXIT_FINDINGS);
 }
 

@@ -1,7 +1,9 @@
 /**
- * The GitHub Action run end to end as a runner runs it: the bundle (built fresh from the sources, as the dist
- * workflow builds it) started with `node` in a checkout, with the runner's environment variables, an event payload
- * file, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files; talking to the loopback GitHub fake and the IAM emulator.
+ * The GitHub Action end to end as a runner runs it: in a checkout, with the runner's environment variables and an
+ * event payload file, talking to the loopback GitHub fake and the IAM emulator. Its logic runs in this process
+ * through a fake of the runner's port (helpers/action-port.ts: the log written as @actions/core writes it, outputs
+ * and the job summary recorded); one smoke test runs the bundle itself (built fresh from the sources, as the dist
+ * workflow builds it) with `node`, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, to prove the bundle works.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCommentMarker } from '../src/render/apply-report.js';
 import { commentMarker, driftMarker } from '../src/render/comment.js';
 import type { Plan } from '../src/plan/plan.js';
+import type { Clock } from '../src/core/clock.js';
+import { runActionInProcess } from './helpers/action-port.js';
+import { virtualClock } from './helpers/clock.js';
 import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator } from './helpers/emulator.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { BOT_LOGIN, READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
@@ -23,7 +28,6 @@ import { HOSTILE_STRINGS, rawControls, workflowCommands } from './helpers/workfl
 const ISSUE = 'acme/iam-config#42';
 const AUTHOR = ['-c', 'user.name=Test', '-c', 'user.email=test@example.com'];
 const temps: string[] = [];
-let bundle: string;
 let fake: GitHubFake;
 let origin: string;
 let baseSha: string;
@@ -36,8 +40,6 @@ function temp(prefix: string): string {
 }
 
 beforeAll(async () => {
-  bundle = temp('iam-gitops-dist-');
-  await run(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts/build-action.ts'), bundle], { cwd: PROJECT_ROOT, env: process.env });
   fake = await startGitHubFake([ISSUE]);
   // The config repo on "GitHub": a bare origin with main (the example) and a pull request's branch.
   const work = temp('iam-gitops-config-');
@@ -94,8 +96,8 @@ function pullRequestEvent(dir: string, payload: unknown = { action: 'synchronize
   return file;
 }
 
-/** Runs the bundle as the runner does: `node dist/index.js` with INPUT_* and GITHUB_* set, in the workspace. */
-async function runAction(workspace: string, inputs: Record<string, string>, extra: Record<string, string> = {}): Promise<Run> {
+/** The runner's environment for a step: INPUT_* and GITHUB_*, a pull request event, RUNNER_TEMP. */
+function runnerEnv(workspace: string, inputs: Record<string, string>, extra: Record<string, string>): { env: NodeJS.ProcessEnv; output: string; summary: string } {
   const runner = temp('iam-gitops-runner-');
   const output = join(runner, 'output');
   const summary = join(runner, 'summary.md');
@@ -125,6 +127,17 @@ async function runAction(workspace: string, inputs: Record<string, string>, extr
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
     ...extra,
   };
+  return { env, output, summary };
+}
+
+/** Runs the Action's logic in this process, with the runner's environment: what `node dist/index.js` would do. */
+async function runAction(workspace: string, inputs: Record<string, string>, extra: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<Run> {
+  return runActionInProcess(runnerEnv(workspace, inputs, extra).env, options);
+}
+
+/** Runs the bundle as the runner does: `node dist/index.js` with INPUT_* and GITHUB_* set, in the workspace. */
+async function runBundle(bundle: string, workspace: string, inputs: Record<string, string>, extra: Record<string, string> = {}): Promise<Run> {
+  const { env, output, summary } = runnerEnv(workspace, inputs, extra);
   const result = await run(process.execPath, [join(bundle, 'index.js')], { cwd: workspace, env });
   return { ...result, outputs: parseOutputs(readFileSync(output, 'utf8')), summary: readFileSync(summary, 'utf8') };
 }
@@ -511,6 +524,36 @@ describe('the Action against AWS (the emulator)', () => {
     }
   }, 120_000);
 
+  it('the environment tunes the Action as it tunes the CLI: apply stops verifying at IAM_GITOPS_CONSISTENCY_TIMEOUT_MS', async () => {
+    // IAM shows a new user 4 s after it is created (on a virtual clock the run shares). Allowed 0.3 s, both entries
+    // report the change still missing and fail; allowed 20 s, both wait it out and converge.
+    const workspace = await checkout();
+    for (const [timeout, code] of [['300', 1], ['20000', 0]] as const) {
+      const tuned = { IAM_GITOPS_CONSISTENCY_TIMEOUT_MS: timeout };
+      const clock = virtualClock();
+      const emulator = await startTestEmulator(exampleSnapshotJson(), { consistencyDelayMs: 4000, clock });
+      const cliClock = virtualClock();
+      const cliEmulator = await startTestEmulator(exampleSnapshotJson(), { consistencyDelayMs: 4000, clock: cliClock });
+      try {
+        const aws = { ...CREDENTIALS_ENV, AWS_ENDPOINT_URL_IAM: emulator.url, AWS_ENDPOINT_URL_STS: emulator.url, GITHUB_EVENT_NAME: 'push', ...tuned };
+        const apply = await runAction(workspace, { command: 'apply', comment: 'false', 'fail-on': 'never' }, aws, { clock });
+        const cli = await runCli(['apply', ...cliEmulator.awsArgs, '--manifests', join(workspace, 'manifests'), '--auto-approve'], { ...cliEmulator.env, ...tuned }, { clock: cliClock });
+        expect(apply.code, `${timeout}: ${apply.stdout}`).toBe(code);
+        expect(cli.code, `${timeout}: ${cli.stderr}`).toBe(code);
+        if (code) {
+          expect(cli.stderr).toContain('live IAM still differs from the manifests after the steps (1 change left): create user carol');
+          expect(apply.stdout).toContain('::error::iam-gitops: every step ran, but live IAM still differs from the manifests (1 changes left)');
+        } else {
+          expect(clock.waited).toBeGreaterThanOrEqual(4000);
+          expect(apply.summary).toMatch(/### ✅ iam-gitops apply/);
+        }
+      } finally {
+        await emulator.close();
+        await cliEmulator.close();
+      }
+    }
+  }, 60_000);
+
   it('apply refuses a snapshot, and says what to change', async () => {
     const workspace = await checkout();
     const result = await runAction(workspace, { command: 'apply', state: 'live-snapshot.json' }, { GITHUB_EVENT_NAME: 'push' });
@@ -615,7 +658,29 @@ describe('untrusted text in the Action\'s log (issue 16, item 6)', () => {
   }, 120_000);
 });
 
-describe('the Action bundle', () => {
+describe('the Action bundle, as a runner runs it (the one test that starts it)', () => {
+  let bundle: string;
+  beforeAll(async () => {
+    bundle = temp('iam-gitops-dist-');
+    await run(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts/build-action.ts'), bundle], { cwd: PROJECT_ROOT, env: process.env });
+  }, 120_000);
+
+  it('node dist/index.js plans the pull request: reads INPUT_* and the event, comments, writes GITHUB_OUTPUT, the job summary and the plan file; a failing fail-on exits 1', async () => {
+    const workspace = await checkout();
+    const passed = await runBundle(bundle, workspace, planInputs);
+    expect(passed.code, passed.stdout).toBe(0);
+    expect(passed.stdout).toContain('::group::Comparing with the pull request base');
+    expect(passed.stdout).toMatch(/comment (created|updated|unchanged): https:\/\/github\.com\/acme\/iam-config\/pull\/42#issuecomment-\d+/);
+    expect(passed.stdout).toContain('::warning title=iam-gitops warning::tags not compared for 1 entity');
+    expect(passed.outputs).toMatchObject({ 'has-changes': 'true', verdict: 'no access change', 'max-severity': 'critical' });
+    expect((JSON.parse(readFileSync(passed.outputs['plan-path']!, 'utf8')) as Plan).pullRequest?.base).toBe(baseSha);
+    expect(passed.summary).toContain('### ⚪ iam-gitops: no access change');
+    expect(ours()[0]!.body).toContain('account <code>123456789012</code> · manifests');
+    const failed = await runBundle(bundle, workspace, { ...planInputs, 'fail-on': 'high', comment: 'false' });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/::error::iam-gitops: the change introduces a finding at or above high \(worst: critical; fail-on: high\): FULL_ADMIN on /);
+  }, 60_000);
+
   it('carries what it needs next to it and no AGPL code', () => {
     for (const file of ['index.js', 'access-delta-worker.js', 'catalog.json.gz', 'data/aws-managed-policies.json.gz', 'licenses.txt']) expect(existsSync(join(bundle, file)), file).toBe(true);
     const licences = readFileSync(join(bundle, 'licenses.txt'), 'utf8');

@@ -6,6 +6,7 @@
 import { parseEntityArn } from '../../src/core/arn.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { applyManifests, type ApplyOutcome } from '../../src/app/apply.js';
+import { applyTuning } from '../../src/app/live-source.js';
 import type { ApplyEvent, ExecutionResult } from '../../src/apply/execute.js';
 import type { LockoutRisk } from '../../src/apply/lockout.js';
 import type { Step } from '../../src/apply/steps.js';
@@ -18,7 +19,7 @@ import { palette } from '../../src/render/palette.js';
 import { renderPlanText } from '../../src/render/text-plan.js';
 import type { PlanFinding } from '../../src/analyze/plan-findings.js';
 import type { AwsClients } from '../../src/live/aws/connection.js';
-import { addLiveSourceOptions, awsClientsFrom, count, EXIT_ERROR, FAIL_ON, failOnIntroducedFindings, type CliContext, type FailOn, type LiveSourceOptions } from '../context.js';
+import { addLiveSourceOptions, awsClientsFrom, count, EXIT_ERROR, FAIL_ON, failOnIntroducedFindings, runEnvironmentOf, type CliContext, type FailOn, type LiveSourceOptions } from '../context.js';
 
 interface ApplyOptions extends LiveSourceOptions {
   manifests: string;
@@ -79,8 +80,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
           onWait: (message) => progress.say(colors.dim(`    ${inert(message)}`)),
           interrupted: () => interrupted,
           throttlingAdvice: `lower --concurrency (this run: ${options.concurrency})`,
-          ...consistencyTimeout(io.env),
-          ...(io.clock ? { clock: io.clock } : {}),
+          ...applyTuning(runEnvironmentOf(io)),
         });
         progress.clear();
         report(outcome, ctx, options.failOn);
@@ -96,11 +96,6 @@ function positive(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('a whole number from 1 to 64');
   return n;
-}
-
-function consistencyTimeout(env: CliContext['io']['env']): { consistencyTimeoutMs?: number } {
-  const ms = Number(env['IAM_GITOPS_CONSISTENCY_TIMEOUT_MS']);
-  return ms > 0 ? { consistencyTimeoutMs: ms } : {};
 }
 
 /** Step lines as steps end; on a terminal, a line below them that says what is running. */

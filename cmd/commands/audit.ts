@@ -1,6 +1,6 @@
 /** `iam-gitops audit`: risk findings for the account as it is, or as the manifests would make it. */
 import { Option, type Command } from 'commander';
-import { failingFindings } from '../../src/analyze/findings.js';
+import { judgeFailOn } from '../../src/app/fail-on.js';
 import { auditAccount } from '../../src/app/use-cases.js';
 import { hasErrors } from '../../src/core/diagnostics.js';
 import { inertJson, inertLines } from '../../src/core/terminal-safe.js';
@@ -26,6 +26,6 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       if (options.format === 'json') ctx.io.stdout(`${inertJson({ formatVersion: 1, findings }, 2)}\n`);
       else if (options.format === 'markdown') ctx.io.stdout(inertLines(renderAuditMarkdown(findings, result.against)));
       else ctx.io.stdout(renderAuditText(findings, result.against, palette(ctx.useColor())));
-      if (failingFindings(findings, options.failOn).length > 0) ctx.setExitCode(EXIT_CHANGES);
+      if (judgeFailOn(findings, options.failOn)) ctx.setExitCode(EXIT_CHANGES);
     });
 }

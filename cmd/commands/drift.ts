@@ -3,7 +3,8 @@ import { Option, type Command } from 'commander';
 import { detectDrift, hasDrift } from '../../src/app/drift.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
 import { hasErrors } from '../../src/core/diagnostics.js';
-import { inert, inertJson, inertLines } from '../../src/core/terminal-safe.js';
+import { inert, inertLines } from '../../src/core/terminal-safe.js';
+import { planJson } from '../../src/app/plan-file.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import { renderComment } from '../../src/render/comment.js';
 import { palette } from '../../src/render/palette.js';
@@ -32,7 +33,7 @@ export function registerDrift(program: Command, ctx: CliContext): void {
       const catalog = await loadActionCatalog();
       const rendered =
         options.format === 'json'
-          ? `${inertJson(report, 2)}\n`
+          ? planJson(report)
           : options.format === 'markdown'
             ? renderComment(report, catalog, { folder: options.manifests, perspective: 'drift' })
             : renderPlanText(report, palette(ctx.useColor(options.out !== undefined)), 'drift', catalog);

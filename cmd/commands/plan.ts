@@ -1,15 +1,13 @@
 /** `iam-gitops plan`: what would change to make live IAM match the manifests, and what it does to access. */
 import { Option, type Command } from 'commander';
 import { findingsToGate } from '../../src/analyze/plan-findings.js';
+import { planJson } from '../../src/app/plan-file.js';
+import { planPullRequest } from '../../src/app/plan-pull-request.js';
 import { planChanges } from '../../src/app/use-cases.js';
 import type { ActionCatalog } from '../../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
 import { error, hasErrors, InputError } from '../../src/core/diagnostics.js';
-import { inert, inertJson, inertLines } from '../../src/core/terminal-safe.js';
-import { withPullRequest } from '../../src/app/pull-request.js';
-import { readPullRequest } from '../../src/git/pull-request-git.js';
-import { SnapshotTextReader } from '../../src/live/snapshot-text-reader.js';
-import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
+import { inert, inertLines } from '../../src/core/terminal-safe.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { renderComment } from '../../src/render/comment.js';
 import { palette } from '../../src/render/palette.js';
@@ -33,12 +31,13 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .action(async (options: LiveSourceOptions & { manifests: string; format: Format; out?: string; detailedExitcode?: boolean; failOn: FailOn; now?: string; base?: string; head?: string }) => {
       if (options.head !== undefined && options.base === undefined) throw new InputError([error('--head needs --base', 'Give the pull request\'s base too: --base origin/main --head HEAD.')]);
       const reader = liveReaderFrom(options, ctx.io);
-      // A snapshot in the repository is read at the base: a pull request cannot say what live IAM is.
-      const pr = options.base === undefined ? undefined : await readPullRequest({ manifests: options.manifests, base: options.base, ...(options.head === undefined ? {} : { head: options.head }), ...(options.state === undefined ? {} : { snapshot: options.state }) });
-      const manifests = pr?.headManifests ?? readManifestFolder(options.manifests);
-      const now = parseNow(options.now);
-      const planned = await planChanges(manifests, pr?.snapshot ? new SnapshotTextReader(pr.snapshot.source, pr.snapshot.text) : reader, now);
-      const result = pr ? await withPullRequest(planned, manifests, pr, now) : planned;
+      const result = await planPullRequest({
+        manifests: options.manifests,
+        live: () => reader,
+        ...(options.state === undefined ? {} : { snapshot: options.state }),
+        now: parseNow(options.now),
+        ...(options.base === undefined ? {} : { pullRequest: { base: options.base, ...(options.head === undefined ? {} : { head: options.head }), ifBaseUnreadable: 'refuse' as const } }),
+      });
       if (!result.plan || hasErrors(result.diagnostics)) {
         ctx.printDiagnostics(result.diagnostics);
         ctx.setExitCode(EXIT_ERROR);
@@ -60,7 +59,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
 export function renderPlan(plan: Plan, format: Format, color: boolean, catalog: ActionCatalog, commentFolder?: string): string {
   switch (format) {
     case 'json':
-      return `${inertJson(plan, 2)}\n`;
+      return planJson(plan);
     case 'markdown':
       return renderComment(plan, catalog, { folder: commentFolder ?? 'manifests' });
     case 'text':

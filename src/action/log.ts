@@ -4,28 +4,27 @@
  * as a possible workflow command, and the log viewer renders ANSI sequences. Annotations (`warning`, `error`) keep
  * their multi-line messages (@actions/core escapes the line breaks); their `file` is made inert too.
  */
-import * as core from '@actions/core';
 import { inert, inertLines } from '../core/terminal-safe.js';
+import type { ActionsPort, AnnotationPlace } from './port.js';
 
-export type AnnotationPlace = core.AnnotationProperties;
+export interface ActionLog {
+  info(message: string): void;
+  warning(message: string, place?: AnnotationPlace): void;
+  error(message: string, place?: AnnotationPlace): void;
+  /** The step fails with this message (an error annotation). */
+  failed(message: string): void;
+}
 
 function place(properties: AnnotationPlace | undefined): AnnotationPlace | undefined {
   if (!properties) return undefined;
   return { ...properties, ...(properties.title !== undefined ? { title: inert(properties.title) } : {}), ...(properties.file !== undefined ? { file: inert(properties.file) } : {}) };
 }
 
-export const log = {
-  info(message: string): void {
-    core.info(inertLines(message));
-  },
-  warning(message: string, properties?: AnnotationPlace): void {
-    core.warning(inertLines(message), place(properties));
-  },
-  error(message: string, properties?: AnnotationPlace): void {
-    core.error(inertLines(message), place(properties));
-  },
-  /** The step fails with this message (an error annotation). */
-  failed(message: string): void {
-    core.setFailed(inertLines(message));
-  },
-};
+export function createLog(port: ActionsPort): ActionLog {
+  return {
+    info: (message) => port.info(inertLines(message)),
+    warning: (message, properties) => port.warning(inertLines(message), place(properties)),
+    error: (message, properties) => port.error(inertLines(message), place(properties)),
+    failed: (message) => port.setFailed(inertLines(message)),
+  };
+}
