@@ -201,7 +201,7 @@ export function randomAccount(random: Random, universe: readonly UniverseAction[
       Path: '/',
       Arn: arn,
       AttachedManagedPolicies: [...new Set(managed)].map((p) => ({ PolicyName: p.name, PolicyArn: p.arn })),
-      ...(boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: boundary.arn } } : {}),
+      ...(boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary.arn } } : {}),
       Tags: [{ Key: 'team', Value: pick(random, ['payments', 'platform']) }],
     };
     if (isUser) users.push({ ...common, UserName: name, GroupList: memberOf.map((g) => g.name), UserPolicyList: inline.map((p) => ({ PolicyName: p.name, PolicyDocument: encode(random, p.doc) })) });

@@ -58,14 +58,21 @@ const encodeDocument = (document: string): string => encodeURIComponent(document
 // ---------------------------------------------------------------------------------------------------------------
 // Shapes
 
-const userShape = (u: UserRecord): XmlObject => ({
+/**
+ * IAM's `PermissionsBoundaryType` has one value: the boundary is always a managed policy (AttachedPermissionsBoundary).
+ * `full`: Get/Create answer with every attribute; listings (ListUsers, ListRoles, GetGroup's members, instance
+ * profiles' roles) return a subset without PermissionsBoundary and Tags, as the IAM API reference says of each.
+ */
+const boundaryShape = (arn: string): XmlObject => ({ PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: arn });
+
+const userShape = (u: UserRecord, full: boolean): XmlObject => ({
   Path: u.path,
   UserName: u.name,
   UserId: u.id,
   Arn: u.arn,
   CreateDate: u.created,
-  ...(u.boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: u.boundary } } : {}),
-  ...(u.tags.length ? { Tags: u.tags.map((t) => ({ ...t })) } : {}),
+  ...(full && u.boundary ? { PermissionsBoundary: boundaryShape(u.boundary) } : {}),
+  ...(full && u.tags.length ? { Tags: u.tags.map((t) => ({ ...t })) } : {}),
 });
 
 const groupShape = (g: { path: string; name: string; id: string; arn: string; created: Date }): XmlObject => ({ Path: g.path, GroupName: g.name, GroupId: g.id, Arn: g.arn, CreateDate: g.created });
@@ -79,23 +86,28 @@ const roleShape = (r: RoleRecord, full: boolean): XmlObject => ({
   AssumeRolePolicyDocument: encodeDocument(r.trust),
   Description: r.description,
   MaxSessionDuration: r.maxSessionDuration,
-  ...(full && r.boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: r.boundary } } : {}),
+  ...(full && r.boundary ? { PermissionsBoundary: boundaryShape(r.boundary) } : {}),
   ...(full && r.tags.length ? { Tags: r.tags.map((t) => ({ ...t })) } : {}),
 });
 
-const policyShape = (model: IamModel, p: PolicyRecord, usage = model.usageCounts()): XmlObject => ({
+/**
+ * `full`: GetPolicy and CreatePolicy. ListPolicies returns a subset: no PermissionsBoundaryUsageCount and no Tags
+ * (IAM API reference, ListPolicies). GetAccountAuthorizationDetails' ManagedPolicyDetail has the usage count and
+ * no tags.
+ */
+const policyShape = (model: IamModel, p: PolicyRecord, view: 'full' | 'listed' | 'detail', usage = model.usageCounts()): XmlObject => ({
   PolicyName: p.name,
   PolicyId: p.id,
   Arn: p.arn,
   Path: p.path,
   DefaultVersionId: p.versions.find((v) => v.isDefault)?.id,
   AttachmentCount: usage.attachments.get(p.arn) ?? 0,
-  PermissionsBoundaryUsageCount: usage.boundaries.get(p.arn) ?? 0,
+  ...(view !== 'listed' ? { PermissionsBoundaryUsageCount: usage.boundaries.get(p.arn) ?? 0 } : {}),
   IsAttachable: true,
   Description: p.description,
   CreateDate: p.created,
   UpdateDate: p.updated,
-  ...(p.tags.length ? { Tags: p.tags.map((t) => ({ ...t })) } : {}),
+  ...(view === 'full' && p.tags.length ? { Tags: p.tags.map((t) => ({ ...t })) } : {}),
 });
 
 const profileShape = (model: IamModel, p: { path: string; name: string; id: string; arn: string; created: Date; roles: readonly string[] }): XmlObject => ({
@@ -177,7 +189,7 @@ function detailItems(model: IamModel, filters: readonly string[]): DetailItem[] 
   if (wants('User')) {
     for (const u of visibleList(model, model.users)) {
       const value: XmlObject = {
-        ...userShape(u),
+        ...userShape(u, true),
         UserPolicyList: [...u.inline].map(([PolicyName, doc]) => ({ PolicyName, PolicyDocument: encodeDocument(doc) })),
         GroupList: u.groups.flatMap((g) => (model.groups.get(g) ? [model.groups.get(g)!.name] : [])),
         AttachedManagedPolicies: u.attached.map((arn) => ({ PolicyName: arn.split('/').pop(), PolicyArn: arn })),
@@ -208,7 +220,7 @@ function detailItems(model: IamModel, filters: readonly string[]): DetailItem[] 
     // IAM lists the AWS managed policies the account uses, not all of AWS's.
     const listed = awsManaged ? policies.filter((pol) => (usage.attachments.get(pol.arn) ?? 0) + (usage.boundaries.get(pol.arn) ?? 0) > 0) : policies;
     for (const pol of listed.sort((a, b) => a.arn.localeCompare(b.arn))) {
-      const value: XmlObject = { ...policyShape(model, pol, usage), PolicyVersionList: pol.versions.map((v) => ({ Document: encodeDocument(v.document), VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created })) };
+      const value: XmlObject = { ...policyShape(model, pol, 'detail', usage), PolicyVersionList: pol.versions.map((v) => ({ Document: encodeDocument(v.document), VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created })) };
       items.push({ kind: 'policy', value, size: sizeOf(value) });
     }
   };
@@ -306,7 +318,7 @@ export const IAM_HANDLERS: Record<string, Handler> = {
   },
   ListUsers: (model, p, options) => {
     const prefix = pathPrefix(p);
-    return listed(page(visibleList(model, model.users).filter((u) => u.path.startsWith(prefix)), p, `users:${prefix}`, options), 'Users', (u) => userShape(u));
+    return listed(page(visibleList(model, model.users).filter((u) => u.path.startsWith(prefix)), p, `users:${prefix}`, options), 'Users', (u) => userShape(u, false));
   },
   ListGroups: (model, p, options) => {
     const prefix = pathPrefix(p);
@@ -314,22 +326,28 @@ export const IAM_HANDLERS: Record<string, Handler> = {
   },
   ListPolicies: (model, p, options) => {
     const scope = p.get('Scope') ?? 'All';
+    if (!['All', 'AWS', 'Local'].includes(scope)) throw validationError(scope, 'scope', 'Member must satisfy enum value set: [All, AWS, Local]');
+    const filter = p.get('PolicyUsageFilter');
+    if (filter !== undefined && filter !== 'PermissionsPolicy' && filter !== 'PermissionsBoundary') throw validationError(filter, 'policyUsageFilter', 'Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]');
+    const prefix = pathPrefix(p);
     const onlyAttached = p.bool('OnlyAttached');
     const usage = model.usageCounts();
+    // OnlyAttached counts the use the filter names: boundaries for PermissionsBoundary, attachments otherwise.
+    const used = (arn: string): boolean => ((filter === 'PermissionsBoundary' ? usage.boundaries : usage.attachments).get(arn) ?? 0) > 0;
     const policies = [...model.policies.values()]
-      .filter((pol) => model.visible(pol) && (scope === 'All' || (scope === 'AWS') === pol.awsManaged))
-      .filter((pol) => !onlyAttached || (usage.attachments.get(pol.arn) ?? 0) > 0)
+      .filter((pol) => model.visible(pol) && (scope === 'All' || (scope === 'AWS') === pol.awsManaged) && pol.path.startsWith(prefix))
+      .filter((pol) => !onlyAttached || used(pol.arn))
       .sort((a, b) => a.arn.localeCompare(b.arn));
-    return listed(page(policies, p, `policies:${scope}:${onlyAttached}`, options), 'Policies', (pol) => policyShape(model, pol, usage));
+    return listed(page(policies, p, `policies:${scope}:${onlyAttached}:${prefix}:${filter ?? ''}`, options), 'Policies', (pol) => policyShape(model, pol, 'listed', usage));
   },
-  GetUser: (model, p) => ({ User: userShape(visibleOr(model, model.user(p.require('UserName')), `The user with name ${p.require('UserName')} cannot be found.`)) }),
+  GetUser: (model, p) => ({ User: userShape(visibleOr(model, model.user(p.require('UserName')), `The user with name ${p.require('UserName')} cannot be found.`), true) }),
   GetRole: (model, p) => ({ Role: roleShape(visibleOr(model, model.role(p.require('RoleName')), `The role with name ${p.require('RoleName')} cannot be found.`), true) }),
   GetGroup: (model, p, options) => {
     const group = visibleOr(model, model.group(p.require('GroupName')), `The group with name ${p.require('GroupName')} cannot be found.`);
     const got = page(model.members(group.name), p, `members:${group.name}`, options);
-    return { Group: groupShape(group), Users: got.items.map((u) => userShape(u)), IsTruncated: got.IsTruncated, Marker: got.Marker };
+    return { Group: groupShape(group), Users: got.items.map((u) => userShape(u, false)), IsTruncated: got.IsTruncated, Marker: got.Marker };
   },
-  GetPolicy: (model, p) => ({ Policy: policyShape(model, visibleOr(model, model.policy(p.require('PolicyArn')), `Policy ${p.require('PolicyArn')} was not found.`)) }),
+  GetPolicy: (model, p) => ({ Policy: policyShape(model, visibleOr(model, model.policy(p.require('PolicyArn')), `Policy ${p.require('PolicyArn')} was not found.`), 'full') }),
   GetPolicyVersion: (model, p) => {
     const policy = model.policy(p.require('PolicyArn'));
     const version = policy.versions.find((v) => v.id === p.require('VersionId'));
@@ -372,7 +390,7 @@ export const IAM_HANDLERS: Record<string, Handler> = {
   }),
   ...tagOps('InstanceProfile', (model, p) => model.instanceProfile(p.require('InstanceProfileName'))),
 
-  CreateUser: (model, p) => ({ User: userShape(model.createUser(p.require('UserName'), p.get('Path'), p.get('PermissionsBoundary'), p.tags())) }),
+  CreateUser: (model, p) => ({ User: userShape(model.createUser(p.require('UserName'), p.get('Path'), p.get('PermissionsBoundary'), p.tags()), true) }),
   UpdateUser: (model, p) => {
     model.updateUser(p.require('UserName'), p.get('NewPath'), p.get('NewUserName'));
     return undefined;
@@ -433,7 +451,7 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     model.deleteBoundary('role', p.require('RoleName'));
     return undefined;
   },
-  CreatePolicy: (model, p) => ({ Policy: policyShape(model, model.createPolicy(p.require('PolicyName'), p.get('Path') ?? '/', p.require('PolicyDocument'), p.get('Description'), p.tags())) }),
+  CreatePolicy: (model, p) => ({ Policy: policyShape(model, model.createPolicy(p.require('PolicyName'), p.get('Path') ?? '/', p.require('PolicyDocument'), p.get('Description'), p.tags()), 'full') }),
   CreatePolicyVersion: (model, p) => {
     const v = model.createPolicyVersion(p.require('PolicyArn'), p.require('PolicyDocument'), p.bool('SetAsDefault'));
     return { PolicyVersion: { VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created } };

@@ -13,7 +13,7 @@ export function snapshotOf(model: IamModel): Json {
   const byName = <T extends { name: string }>(map: ReadonlyMap<string, T>): T[] => [...map.values()].sort((a, b) => a.name.localeCompare(b.name));
   const attached = (arns: readonly string[]): Json[] => arns.map((arn) => ({ PolicyName: arn.split('/').pop(), PolicyArn: arn }));
   const inline = (policies: ReadonlyMap<string, string>): Json[] => [...policies].map(([PolicyName, doc]) => ({ PolicyName, PolicyDocument: parsed(doc) }));
-  const boundary = (arn: string | undefined): Json => (arn ? { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: arn } } : {});
+  const boundary = (arn: string | undefined): Json => (arn ? { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: arn } } : {});
   const tags = (list: readonly { Key: string; Value: string }[]): Json => (list.length ? { Tags: list.map((t) => ({ ...t })) } : {});
   return {
     UserDetailList: byName(model.users).map((u) => ({
