@@ -4,6 +4,8 @@
  * lists paginated with `Marker` and `MaxItems`). Reads hide entities that IAM would not show yet.
  */
 import { IamError, invalidInput, noSuchEntity, validationError } from './errors.js';
+import * as credentials from './credentials.js';
+import * as federation from './federation.js';
 import type { IamModel, PolicyRecord, RoleRecord, Tag, UserRecord } from './model.js';
 import type { XmlObject, XmlValue } from './xml.js';
 
@@ -296,7 +298,7 @@ function principalReads(kind: Kind, Kind: 'User' | 'Group' | 'Role'): Record<str
   };
 }
 
-function tagOps(Kind: 'User' | 'Role' | 'Policy' | 'InstanceProfile', target: (model: IamModel, p: Params) => { tags: Tag[] }): Record<string, Handler> {
+function tagOps(Kind: 'User' | 'Role' | 'Policy' | 'InstanceProfile' | 'OpenIDConnectProvider' | 'SAMLProvider', target: (model: IamModel, p: Params) => { tags: Tag[] }): Record<string, Handler> {
   return {
     [`Tag${Kind}`]: (model, p) => {
       model.tag(target(model, p), p.tags());
@@ -309,6 +311,59 @@ function tagOps(Kind: 'User' | 'Role' | 'Policy' | 'InstanceProfile', target: (m
     [`List${Kind}Tags`]: (model, p, options) => listed(page(target(model, p).tags, p, `tags:${Kind}`, options), 'Tags', (t) => ({ ...t })),
   };
 }
+
+const tagList = (tags: readonly Tag[]): XmlObject[] => tags.map((t) => ({ ...t }));
+
+/** OIDC and SAML providers and service-linked roles (IAM API reference, each action's page). */
+const federationHandlers: Record<string, Handler> = {
+  CreateOpenIDConnectProvider: (model, p) => {
+    const provider = federation.createOpenIdConnectProvider(model, p.require('Url'), p.list('ClientIDList'), p.list('ThumbprintList'), p.tags());
+    return { OpenIDConnectProviderArn: provider.arn, ...(provider.tags.length ? { Tags: tagList(provider.tags) } : {}) };
+  },
+  GetOpenIDConnectProvider: (model, p) => {
+    const provider = federation.oidcProvider(model, p.require('OpenIDConnectProviderArn'));
+    return { Url: provider.url, ClientIDList: [...provider.clientIds], ThumbprintList: [...provider.thumbprints], CreateDate: provider.created, ...(provider.tags.length ? { Tags: tagList(provider.tags) } : {}) };
+  },
+  // Not paginated in IAM; the list entries carry the ARN only.
+  ListOpenIDConnectProviders: (model) => ({ OpenIDConnectProviderList: [...model.oidcProviders.keys()].sort().map((Arn) => ({ Arn })) }),
+  DeleteOpenIDConnectProvider: (model, p) => {
+    federation.deleteOpenIdConnectProvider(model, p.require('OpenIDConnectProviderArn'));
+    return undefined;
+  },
+  AddClientIDToOpenIDConnectProvider: (model, p) => {
+    federation.addClientId(model, p.require('OpenIDConnectProviderArn'), p.require('ClientID'));
+    return undefined;
+  },
+  RemoveClientIDFromOpenIDConnectProvider: (model, p) => {
+    federation.removeClientId(model, p.require('OpenIDConnectProviderArn'), p.require('ClientID'));
+    return undefined;
+  },
+  UpdateOpenIDConnectProviderThumbprint: (model, p) => {
+    federation.updateThumbprints(model, p.require('OpenIDConnectProviderArn'), p.list('ThumbprintList'));
+    return undefined;
+  },
+  ...tagOps('OpenIDConnectProvider', (model, p) => federation.oidcProvider(model, p.require('OpenIDConnectProviderArn'))),
+
+  CreateSAMLProvider: (model, p) => {
+    const provider = federation.createSamlProvider(model, p.require('Name'), p.require('SAMLMetadataDocument'), p.tags());
+    return { SAMLProviderArn: provider.arn, ...(provider.tags.length ? { Tags: tagList(provider.tags) } : {}) };
+  },
+  GetSAMLProvider: (model, p) => {
+    const provider = federation.samlProvider(model, p.require('SAMLProviderArn'));
+    return { SAMLProviderUUID: provider.uuid, SAMLMetadataDocument: provider.metadata, CreateDate: provider.created, ValidUntil: provider.validUntil, ...(provider.tags.length ? { Tags: tagList(provider.tags) } : {}) };
+  },
+  ListSAMLProviders: (model) => ({ SAMLProviderList: [...model.samlProviders.values()].sort((a, b) => a.arn.localeCompare(b.arn)).map((x) => ({ Arn: x.arn, ValidUntil: x.validUntil, CreateDate: x.created })) }),
+  UpdateSAMLProvider: (model, p) => ({ SAMLProviderArn: federation.updateSamlProvider(model, p.require('SAMLProviderArn'), p.get('SAMLMetadataDocument')).arn }),
+  DeleteSAMLProvider: (model, p) => {
+    federation.deleteSamlProvider(model, p.require('SAMLProviderArn'));
+    return undefined;
+  },
+  ...tagOps('SAMLProvider', (model, p) => federation.samlProvider(model, p.require('SAMLProviderArn'))),
+
+  CreateServiceLinkedRole: (model, p) => ({ Role: roleShape(federation.createServiceLinkedRole(model, p.require('AWSServiceName'), p.get('Description'), p.get('CustomSuffix')), true) }),
+  DeleteServiceLinkedRole: (model, p) => ({ DeletionTaskId: federation.deleteServiceLinkedRole(model, p.require('RoleName')) }),
+  GetServiceLinkedRoleDeletionStatus: (model, p) => ({ Status: federation.deletionStatus(model, p.require('DeletionTaskId')) }),
+};
 
 export const IAM_HANDLERS: Record<string, Handler> = {
   GetAccountAuthorizationDetails: authorizationDetails,
@@ -486,7 +541,7 @@ export const IAM_HANDLERS: Record<string, Handler> = {
   CreateLoginProfile: (model, p) => {
     const user = model.user(p.require('UserName'));
     p.require('Password');
-    model.createLoginProfile(user.name);
+    credentials.createLoginProfile(model, user.name);
     return { LoginProfile: { UserName: user.name, CreateDate: user.loginProfile!.created, PasswordResetRequired: p.bool('PasswordResetRequired') } };
   },
   GetLoginProfile: (model, p) => {
@@ -495,12 +550,12 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return { LoginProfile: { UserName: user.name, CreateDate: user.loginProfile.created, PasswordResetRequired: false } };
   },
   DeleteLoginProfile: (model, p) => {
-    model.deleteLoginProfile(p.require('UserName'));
+    credentials.deleteLoginProfile(model, p.require('UserName'));
     return undefined;
   },
   CreateAccessKey: (model, p) => {
     const user = model.user(p.require('UserName'));
-    const key = model.createAccessKey(user.name);
+    const key = credentials.createAccessKey(model, user.name);
     return { AccessKey: { UserName: user.name, AccessKeyId: key.id, Status: key.status, SecretAccessKey: key.secret, CreateDate: key.created } };
   },
   ListAccessKeys: (model, p, options) => {
@@ -508,17 +563,17 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return listed(page(user.accessKeys, p, 'accessKeys', options), 'AccessKeyMetadata', (k) => ({ UserName: user.name, AccessKeyId: k.id, Status: k.status, CreateDate: k.created }));
   },
   DeleteAccessKey: (model, p) => {
-    model.deleteAccessKey(p.require('UserName'), p.require('AccessKeyId'));
+    credentials.deleteAccessKey(model, p.require('UserName'), p.require('AccessKeyId'));
     return undefined;
   },
   CreateVirtualMFADevice: (model, p) => {
-    const device = model.createVirtualMfaDevice(p.require('VirtualMFADeviceName'), p.get('Path'));
+    const device = credentials.createVirtualMfaDevice(model, p.require('VirtualMFADeviceName'), p.get('Path'));
     return { VirtualMFADevice: { SerialNumber: device.serial, Base32StringSeed: Buffer.from('JBSWY3DPEHPK3PXP').toString('base64') } };
   },
   EnableMFADevice: (model, p) => {
     p.require('AuthenticationCode1');
     p.require('AuthenticationCode2');
-    model.enableMfaDevice(p.require('UserName'), p.require('SerialNumber'));
+    credentials.enableMfaDevice(model, p.require('UserName'), p.require('SerialNumber'));
     return undefined;
   },
   ListMFADevices: (model, p, options) => {
@@ -526,16 +581,16 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return listed(page(user.mfaDevices, p, 'mfa', options), 'MFADevices', (serial) => ({ UserName: user.name, SerialNumber: serial, EnableDate: model.virtualMfaDevices.get(serial)?.created ?? user.created }));
   },
   DeactivateMFADevice: (model, p) => {
-    model.deactivateMfaDevice(p.require('UserName'), p.require('SerialNumber'));
+    credentials.deactivateMfaDevice(model, p.require('UserName'), p.require('SerialNumber'));
     return undefined;
   },
   DeleteVirtualMFADevice: (model, p) => {
-    model.deleteVirtualMfaDevice(p.require('SerialNumber'));
+    credentials.deleteVirtualMfaDevice(model, p.require('SerialNumber'));
     return undefined;
   },
   UploadSSHPublicKey: (model, p) => {
     const user = model.user(p.require('UserName'));
-    const key = model.uploadSshPublicKey(user.name, p.require('SSHPublicKeyBody'));
+    const key = credentials.uploadSshPublicKey(model, user.name, p.require('SSHPublicKeyBody'));
     return { SSHPublicKey: { UserName: user.name, SSHPublicKeyId: key.id, Fingerprint: key.id.toLowerCase(), SSHPublicKeyBody: key.body, Status: key.status, UploadDate: key.uploaded } };
   },
   ListSSHPublicKeys: (model, p, options) => {
@@ -543,12 +598,12 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return listed(page(user.sshKeys, p, 'ssh', options), 'SSHPublicKeys', (k) => ({ UserName: user.name, SSHPublicKeyId: k.id, Status: k.status, UploadDate: k.uploaded }));
   },
   DeleteSSHPublicKey: (model, p) => {
-    model.deleteSshPublicKey(p.require('UserName'), p.require('SSHPublicKeyId'));
+    credentials.deleteSshPublicKey(model, p.require('UserName'), p.require('SSHPublicKeyId'));
     return undefined;
   },
   UploadSigningCertificate: (model, p) => {
     const user = model.user(p.require('UserName'));
-    const cert = model.uploadSigningCertificate(user.name, p.require('CertificateBody'));
+    const cert = credentials.uploadSigningCertificate(model, user.name, p.require('CertificateBody'));
     return { Certificate: { UserName: user.name, CertificateId: cert.id, CertificateBody: cert.body, Status: cert.status, UploadDate: cert.uploaded } };
   },
   ListSigningCertificates: (model, p, options) => {
@@ -556,12 +611,12 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return listed(page(user.signingCertificates, p, 'certs', options), 'Certificates', (c) => ({ UserName: user.name, CertificateId: c.id, CertificateBody: c.body, Status: c.status, UploadDate: c.uploaded }));
   },
   DeleteSigningCertificate: (model, p) => {
-    model.deleteSigningCertificate(p.require('UserName'), p.require('CertificateId'));
+    credentials.deleteSigningCertificate(model, p.require('UserName'), p.require('CertificateId'));
     return undefined;
   },
   CreateServiceSpecificCredential: (model, p) => {
     const user = model.user(p.require('UserName'));
-    const c = model.createServiceSpecificCredential(user.name, p.require('ServiceName'));
+    const c = credentials.createServiceSpecificCredential(model, user.name, p.require('ServiceName'));
     return { ServiceSpecificCredential: { CreateDate: c.created, ServiceName: c.service, ServiceUserName: c.userName, ServicePassword: c.password, ServiceSpecificCredentialId: c.id, UserName: user.name, Status: c.status } };
   },
   ListServiceSpecificCredentials: (model, p, options) => {
@@ -571,11 +626,10 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return listed(page(credentials, p, `serviceCredentials:${service ?? ''}`, options), 'ServiceSpecificCredentials', (c) => ({ UserName: user.name, Status: c.status, ServiceUserName: c.userName, CreateDate: c.created, ServiceSpecificCredentialId: c.id, ServiceName: c.service }));
   },
   DeleteServiceSpecificCredential: (model, p) => {
-    model.deleteServiceSpecificCredential(p.require('UserName'), p.require('ServiceSpecificCredentialId'));
+    credentials.deleteServiceSpecificCredential(model, p.require('UserName'), p.require('ServiceSpecificCredentialId'));
     return undefined;
   },
-  CreateOpenIDConnectProvider: (model, p) => ({ OpenIDConnectProviderArn: model.createOpenIdConnectProvider(p.require('Url')) }),
-  ListOpenIDConnectProviders: (model) => ({ OpenIDConnectProviderList: [...model.providers].filter((a) => a.includes(':oidc-provider/')).map((Arn) => ({ Arn })) }),
+  ...federationHandlers,
 };
 
 /** Operations that change nothing: a fault injected after them would be harmless, so they are always retried whole. */

@@ -85,7 +85,7 @@ function seedSnapshot(model: IamModel, snapshot: Json): void {
         model.seedInstanceProfile({ name: profileName, path: String(profile['Path'] ?? '/'), id: String(profile['InstanceProfileId'] ?? newId('AIPA')), arn: `arn:aws:iam::${model.account}:instance-profile${String(profile['Path'] ?? '/')}${profileName}`, created: date(profile['CreateDate']), roles: [name.toLowerCase()], tags: [] });
       }
     }
-    for (const provider of federatedProviders(documentText(r['AssumeRolePolicyDocument']))) if (provider.split(':')[4] === model.account) model.providers.add(provider);
+    for (const provider of federatedProviders(documentText(r['AssumeRolePolicyDocument']))) if (provider.split(':')[4] === model.account) model.seedProvider(provider);
   }
   for (const u of list('UserDetailList')) {
     model.seedUser({

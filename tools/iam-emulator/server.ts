@@ -156,7 +156,7 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
     }
     const issuer = typeof claims['iss'] === 'string' ? claims['iss'].replace(/^https:\/\//, '').replace(/\/$/, '') : '';
     const provider = `arn:aws:iam::${model.account}:oidc-provider/${issuer}`;
-    if (!issuer || !model.providers.has(provider)) throw new IamError('InvalidIdentityToken', `No OpenIDConnect provider found in your account for https://${issuer}`);
+    if (!issuer || !model.oidcProviders.has(provider)) throw new IamError('InvalidIdentityToken', `No OpenIDConnect provider found in your account for https://${issuer}`);
     if (typeof claims['exp'] === 'number' && claims['exp'] * 1000 < Date.now()) throw new IamError('ExpiredTokenException', 'Token expired: current date/time must be before the expiration date/time');
     const role = [...model.roles.values()].find((r) => r.arn === roleArn && model.visible(r));
     const denied = (): IamError => new IamError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
@@ -224,6 +224,7 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
       } else {
         const handler = IAM_HANDLERS[action];
         if (!handler) throw unknownAction(action);
+        model.settleDeletions();
         const caller = callerOf(req);
         authorize(caller.principalArn, `iam:${action}`, requestTarget(model, action, p));
         result = handler(model, p, { ...(options.maxPageItems ? { maxPageItems: options.maxPageItems } : {}) });
