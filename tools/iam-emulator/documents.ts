@@ -3,9 +3,8 @@
  * principals that must exist. IAM rewrites a trust policy as it stores it: a bare account id as an AWS principal
  * reads back as `arn:aws:iam::ID:root`; this emulator does the same, so that a plan must treat both as equal.
  */
-import { CONDITION_OPERATORS } from '../../src/manifest/policy-grammar.js';
 import { limitExceeded, malformed, validationError } from './errors.js';
-import { jsonNestingOffset } from '../../src/core/input-limits.js';
+import { parseOperator } from './policy-language.js';
 
 export type DocumentKind = 'identity' | 'trust';
 
@@ -40,7 +39,7 @@ export function checkDocument(text: string, kind: DocumentKind, member: string, 
   if (!isObject(json)) throw malformed('Syntax errors in policy.');
   // IAM's grammar nests a few levels (Statement, Condition, operator, key, values): a deeper document is no policy,
   // and walking it must not take the emulator down.
-  if (jsonNestingOffset(text) !== undefined) throw malformed('Syntax errors in policy.');
+  if (nestingDepth(json) > MAX_DOCUMENT_DEPTH) throw malformed('Syntax errors in policy.');
   for (const key of Object.keys(json)) if (!['Version', 'Id', 'Statement'].includes(key)) throw malformed('Syntax errors in policy.');
   const version = json['Version'];
   if (version !== undefined && version !== '2012-10-17' && version !== '2008-10-17') throw malformed('The policy failed legacy parsing');
@@ -92,7 +91,7 @@ export function checkDocument(text: string, kind: DocumentKind, member: string, 
     if (condition !== undefined) {
       if (!isObject(condition)) throw malformed('Syntax errors in policy.');
       for (const [operator, block] of Object.entries(condition)) {
-        if (!CONDITION_OPERATORS.has(operator)) throw malformed(`Invalid Condition type : ${operator}`);
+        if (!parseOperator(operator)) throw malformed(`Invalid Condition type : ${operator}`);
         if (!isObject(block)) throw malformed('Syntax errors in policy.');
       }
     }
@@ -108,6 +107,26 @@ export function checkManagedPolicySize(size: number): void {
 
 export function checkTrustPolicySize(size: number): void {
   if (size > 2048) throw limitExceeded('Cannot exceed quota for ACLSizePerRole: 2048');
+}
+
+/**
+ * The deepest a policy's JSON goes: document, Statement list, statement, Condition, operator, key, value list (7),
+ * with room to spare. A deeper document is not one IAM's grammar describes.
+ */
+const MAX_DOCUMENT_DEPTH = 16;
+
+/** How deep objects and arrays nest in a parsed value (iteratively: a hostile document must not exhaust the stack). */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_DOCUMENT_DEPTH) return deepest;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 export const INLINE_QUOTA = { user: 2048, group: 5120, role: 10240 } as const;
