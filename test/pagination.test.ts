@@ -19,6 +19,7 @@ import { AwsIamWriter } from '../src/live/aws/aws-iam-writer.js';
 import { createAwsClients } from '../src/live/aws/connection.js';
 import { CREDENTIALS_ENV, emulatorsClosedAfterEachTest, exampleSnapshotJson, type TestEmulator } from './helpers/emulator.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
+import * as credentials from '../tools/iam-emulator/credentials.js';
 import { runCli } from './helpers/run-cli.js';
 
 const ACCOUNT = '123456789012';
@@ -111,11 +112,11 @@ describe('the writer follows every page', () => {
     const m = e.model;
     const policies = Array.from({ length: 10 }, (_, i) => m.createPolicy(`p${i}`, '/', DOC).arn);
     m.createUser('leaver', '/');
-    for (let i = 0; i < 2; i++) m.createAccessKey('leaver');
-    for (let i = 0; i < 3; i++) m.enableMfaDevice('leaver', m.createVirtualMfaDevice(`leaver-${i}`).serial);
-    for (let i = 0; i < 5; i++) m.uploadSshPublicKey('leaver', `ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ${'x'.repeat(300)}${i} leaver@example`);
-    for (let i = 0; i < 2; i++) m.uploadSigningCertificate('leaver', `-----BEGIN CERTIFICATE-----\nMIIC${i}\n-----END CERTIFICATE-----`);
-    for (const service of ['codecommit.amazonaws.com', 'cassandra.amazonaws.com']) for (let i = 0; i < 2; i++) m.createServiceSpecificCredential('leaver', service);
+    for (let i = 0; i < 2; i++) credentials.createAccessKey(m, 'leaver');
+    for (let i = 0; i < 3; i++) credentials.enableMfaDevice(m, 'leaver', credentials.createVirtualMfaDevice(m, `leaver-${i}`).serial);
+    for (let i = 0; i < 5; i++) credentials.uploadSshPublicKey(m, 'leaver', `ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ${'x'.repeat(300)}${i} leaver@example`);
+    for (let i = 0; i < 2; i++) credentials.uploadSigningCertificate(m, 'leaver', `-----BEGIN CERTIFICATE-----\nMIIC${i}\n-----END CERTIFICATE-----`);
+    for (const service of ['codecommit.amazonaws.com', 'cassandra.amazonaws.com']) for (let i = 0; i < 2; i++) credentials.createServiceSpecificCredential(m, 'leaver', service);
     for (let i = 0; i < 6; i++) m.putInlinePolicy('user', 'leaver', `inline-${i}`, DOC);
     for (const arn of policies) m.attachPolicy('user', 'leaver', arn);
     for (let i = 0; i < 10; i++) {

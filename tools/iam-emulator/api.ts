@@ -4,6 +4,8 @@
  * lists paginated with `Marker` and `MaxItems`). Reads hide entities that IAM would not show yet.
  */
 import { IamError, invalidInput, noSuchEntity, validationError } from './errors.js';
+import * as credentials from './credentials.js';
+import * as federation from './federation.js';
 import type { IamModel, PolicyRecord, RoleRecord, Tag, UserRecord } from './model.js';
 import type { XmlObject, XmlValue } from './xml.js';
 
@@ -59,16 +61,19 @@ const encodeDocument = (document: string): string => encodeURIComponent(document
 // Shapes
 
 /**
- * `full`: as GetUser and CreateUser answer; listings (ListUsers, GetGroup's members) leave out PermissionsBoundary and
- * Tags, as IAM's API reference says of its listing operations ("use GetUser").
+ * IAM's `PermissionsBoundaryType` has one value: the boundary is always a managed policy (AttachedPermissionsBoundary).
+ * `full`: Get/Create answer with every attribute; listings (ListUsers, ListRoles, GetGroup's members, instance
+ * profiles' roles) return a subset without PermissionsBoundary and Tags, as the IAM API reference says of each.
  */
+const boundaryShape = (arn: string): XmlObject => ({ PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: arn });
+
 const userShape = (u: UserRecord, full: boolean): XmlObject => ({
   Path: u.path,
   UserName: u.name,
   UserId: u.id,
   Arn: u.arn,
   CreateDate: u.created,
-  ...(full && u.boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: u.boundary } } : {}),
+  ...(full && u.boundary ? { PermissionsBoundary: boundaryShape(u.boundary) } : {}),
   ...(full && u.tags.length ? { Tags: u.tags.map((t) => ({ ...t })) } : {}),
 });
 
@@ -83,24 +88,29 @@ const roleShape = (r: RoleRecord, full: boolean): XmlObject => ({
   AssumeRolePolicyDocument: encodeDocument(r.trust),
   Description: r.description,
   MaxSessionDuration: r.maxSessionDuration,
-  ...(full && r.boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: r.boundary } } : {}),
+  ...(full && r.boundary ? { PermissionsBoundary: boundaryShape(r.boundary) } : {}),
   ...(full && r.tags.length ? { Tags: r.tags.map((t) => ({ ...t })) } : {}),
 });
 
-/** `full`: as GetPolicy and CreatePolicy answer; ListPolicies leaves out Description and Tags (IAM's API reference). */
-const policyShape = (model: IamModel, p: PolicyRecord, usage = model.usageCounts(), full = true): XmlObject => ({
+/**
+ * `full`: GetPolicy and CreatePolicy. ListPolicies returns a subset: no PermissionsBoundaryUsageCount, no Tags and no
+ * Description (IAM API reference, Policy: "not included in the response to the ListPolicies operation").
+ * GetAccountAuthorizationDetails' ManagedPolicyDetail has the usage count and neither tags nor a description: the
+ * reference lists one, but real exports hold none, AWS managed policies' included.
+ */
+const policyShape = (model: IamModel, p: PolicyRecord, view: 'full' | 'listed' | 'detail', usage = model.usageCounts()): XmlObject => ({
   PolicyName: p.name,
   PolicyId: p.id,
   Arn: p.arn,
   Path: p.path,
   DefaultVersionId: p.versions.find((v) => v.isDefault)?.id,
   AttachmentCount: usage.attachments.get(p.arn) ?? 0,
-  PermissionsBoundaryUsageCount: usage.boundaries.get(p.arn) ?? 0,
+  ...(view !== 'listed' ? { PermissionsBoundaryUsageCount: usage.boundaries.get(p.arn) ?? 0 } : {}),
   IsAttachable: true,
-  ...(full ? { Description: p.description } : {}),
+  ...(view === 'full' ? { Description: p.description } : {}),
   CreateDate: p.created,
   UpdateDate: p.updated,
-  ...(full && p.tags.length ? { Tags: p.tags.map((t) => ({ ...t })) } : {}),
+  ...(view === 'full' && p.tags.length ? { Tags: p.tags.map((t) => ({ ...t })) } : {}),
 });
 
 const profileShape = (model: IamModel, p: { path: string; name: string; id: string; arn: string; created: Date; roles: readonly string[] }): XmlObject => ({
@@ -213,10 +223,7 @@ function detailItems(model: IamModel, filters: readonly string[]): DetailItem[] 
     // IAM lists the AWS managed policies the account uses, not all of AWS's.
     const listed = awsManaged ? policies.filter((pol) => (usage.attachments.get(pol.arn) ?? 0) + (usage.boundaries.get(pol.arn) ?? 0) > 0) : policies;
     for (const pol of listed.sort((a, b) => a.arn.localeCompare(b.arn))) {
-      // As IAM answers: no tags (ManagedPolicyDetail has none), and no description either, although the API
-      // reference lists one (real exports hold none, AWS managed policies' included).
-      const shape = policyShape(model, pol, usage, false);
-      const value: XmlObject = { ...shape, PolicyVersionList: pol.versions.map((v) => ({ Document: encodeDocument(v.document), VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created })) };
+      const value: XmlObject = { ...policyShape(model, pol, 'detail', usage), PolicyVersionList: pol.versions.map((v) => ({ Document: encodeDocument(v.document), VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created })) };
       items.push({ kind: 'policy', value, size: sizeOf(value) });
     }
   };
@@ -292,7 +299,7 @@ function principalReads(kind: Kind, Kind: 'User' | 'Group' | 'Role'): Record<str
   };
 }
 
-function tagOps(Kind: 'User' | 'Role' | 'Policy' | 'InstanceProfile', target: (model: IamModel, p: Params) => { tags: Tag[] }): Record<string, Handler> {
+function tagOps(Kind: 'User' | 'Role' | 'Policy' | 'InstanceProfile' | 'OpenIDConnectProvider' | 'SAMLProvider', target: (model: IamModel, p: Params) => { tags: Tag[] }): Record<string, Handler> {
   return {
     [`Tag${Kind}`]: (model, p) => {
       model.tag(target(model, p), p.tags());
@@ -305,6 +312,59 @@ function tagOps(Kind: 'User' | 'Role' | 'Policy' | 'InstanceProfile', target: (m
     [`List${Kind}Tags`]: (model, p, options) => listed(page(target(model, p).tags, p, `tags:${Kind}`, options), 'Tags', (t) => ({ ...t })),
   };
 }
+
+const tagList = (tags: readonly Tag[]): XmlObject[] => tags.map((t) => ({ ...t }));
+
+/** OIDC and SAML providers and service-linked roles (IAM API reference, each action's page). */
+const federationHandlers: Record<string, Handler> = {
+  CreateOpenIDConnectProvider: (model, p) => {
+    const provider = federation.createOpenIdConnectProvider(model, p.require('Url'), p.list('ClientIDList'), p.list('ThumbprintList'), p.tags());
+    return { OpenIDConnectProviderArn: provider.arn, ...(provider.tags.length ? { Tags: tagList(provider.tags) } : {}) };
+  },
+  GetOpenIDConnectProvider: (model, p) => {
+    const provider = federation.oidcProvider(model, p.require('OpenIDConnectProviderArn'));
+    return { Url: provider.url, ClientIDList: [...provider.clientIds], ThumbprintList: [...provider.thumbprints], CreateDate: provider.created, ...(provider.tags.length ? { Tags: tagList(provider.tags) } : {}) };
+  },
+  // Not paginated in IAM; the list entries carry the ARN only.
+  ListOpenIDConnectProviders: (model) => ({ OpenIDConnectProviderList: [...model.oidcProviders.keys()].sort().map((Arn) => ({ Arn })) }),
+  DeleteOpenIDConnectProvider: (model, p) => {
+    federation.deleteOpenIdConnectProvider(model, p.require('OpenIDConnectProviderArn'));
+    return undefined;
+  },
+  AddClientIDToOpenIDConnectProvider: (model, p) => {
+    federation.addClientId(model, p.require('OpenIDConnectProviderArn'), p.require('ClientID'));
+    return undefined;
+  },
+  RemoveClientIDFromOpenIDConnectProvider: (model, p) => {
+    federation.removeClientId(model, p.require('OpenIDConnectProviderArn'), p.require('ClientID'));
+    return undefined;
+  },
+  UpdateOpenIDConnectProviderThumbprint: (model, p) => {
+    federation.updateThumbprints(model, p.require('OpenIDConnectProviderArn'), p.list('ThumbprintList'));
+    return undefined;
+  },
+  ...tagOps('OpenIDConnectProvider', (model, p) => federation.oidcProvider(model, p.require('OpenIDConnectProviderArn'))),
+
+  CreateSAMLProvider: (model, p) => {
+    const provider = federation.createSamlProvider(model, p.require('Name'), p.require('SAMLMetadataDocument'), p.tags());
+    return { SAMLProviderArn: provider.arn, ...(provider.tags.length ? { Tags: tagList(provider.tags) } : {}) };
+  },
+  GetSAMLProvider: (model, p) => {
+    const provider = federation.samlProvider(model, p.require('SAMLProviderArn'));
+    return { SAMLProviderUUID: provider.uuid, SAMLMetadataDocument: provider.metadata, CreateDate: provider.created, ValidUntil: provider.validUntil, ...(provider.tags.length ? { Tags: tagList(provider.tags) } : {}) };
+  },
+  ListSAMLProviders: (model) => ({ SAMLProviderList: [...model.samlProviders.values()].sort((a, b) => a.arn.localeCompare(b.arn)).map((x) => ({ Arn: x.arn, ValidUntil: x.validUntil, CreateDate: x.created })) }),
+  UpdateSAMLProvider: (model, p) => ({ SAMLProviderArn: federation.updateSamlProvider(model, p.require('SAMLProviderArn'), p.get('SAMLMetadataDocument')).arn }),
+  DeleteSAMLProvider: (model, p) => {
+    federation.deleteSamlProvider(model, p.require('SAMLProviderArn'));
+    return undefined;
+  },
+  ...tagOps('SAMLProvider', (model, p) => federation.samlProvider(model, p.require('SAMLProviderArn'))),
+
+  CreateServiceLinkedRole: (model, p) => ({ Role: roleShape(federation.createServiceLinkedRole(model, p.require('AWSServiceName'), p.get('Description'), p.get('CustomSuffix')), true) }),
+  DeleteServiceLinkedRole: (model, p) => ({ DeletionTaskId: federation.deleteServiceLinkedRole(model, p.require('RoleName')) }),
+  GetServiceLinkedRoleDeletionStatus: (model, p) => ({ Status: federation.deletionStatus(model, p.require('DeletionTaskId')) }),
+};
 
 export const IAM_HANDLERS: Record<string, Handler> = {
   GetAccountAuthorizationDetails: authorizationDetails,
@@ -322,13 +382,19 @@ export const IAM_HANDLERS: Record<string, Handler> = {
   },
   ListPolicies: (model, p, options) => {
     const scope = p.get('Scope') ?? 'All';
+    if (!['All', 'AWS', 'Local'].includes(scope)) throw validationError(scope, 'scope', 'Member must satisfy enum value set: [All, AWS, Local]');
+    const filter = p.get('PolicyUsageFilter');
+    if (filter !== undefined && filter !== 'PermissionsPolicy' && filter !== 'PermissionsBoundary') throw validationError(filter, 'policyUsageFilter', 'Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]');
+    const prefix = pathPrefix(p);
     const onlyAttached = p.bool('OnlyAttached');
     const usage = model.usageCounts();
+    // OnlyAttached counts the use the filter names: boundaries for PermissionsBoundary, attachments otherwise.
+    const used = (arn: string): boolean => ((filter === 'PermissionsBoundary' ? usage.boundaries : usage.attachments).get(arn) ?? 0) > 0;
     const policies = [...model.policies.values()]
-      .filter((pol) => model.visible(pol) && (scope === 'All' || (scope === 'AWS') === pol.awsManaged))
-      .filter((pol) => !onlyAttached || (usage.attachments.get(pol.arn) ?? 0) > 0)
+      .filter((pol) => model.visible(pol) && (scope === 'All' || (scope === 'AWS') === pol.awsManaged) && pol.path.startsWith(prefix))
+      .filter((pol) => !onlyAttached || used(pol.arn))
       .sort((a, b) => a.arn.localeCompare(b.arn));
-    return listed(page(policies, p, `policies:${scope}:${onlyAttached}`, options), 'Policies', (pol) => policyShape(model, pol, usage, false));
+    return listed(page(policies, p, `policies:${scope}:${onlyAttached}:${prefix}:${filter ?? ''}`, options), 'Policies', (pol) => policyShape(model, pol, 'listed', usage));
   },
   GetUser: (model, p) => ({ User: userShape(visibleOr(model, model.user(p.require('UserName')), `The user with name ${p.require('UserName')} cannot be found.`), true) }),
   GetRole: (model, p) => ({ Role: roleShape(visibleOr(model, model.role(p.require('RoleName')), `The role with name ${p.require('RoleName')} cannot be found.`), true) }),
@@ -337,7 +403,7 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     const got = page(model.members(group.name), p, `members:${group.name}`, options);
     return { Group: groupShape(group), Users: got.items.map((u) => userShape(u, false)), IsTruncated: got.IsTruncated, Marker: got.Marker };
   },
-  GetPolicy: (model, p) => ({ Policy: policyShape(model, visibleOr(model, model.policy(p.require('PolicyArn')), `Policy ${p.require('PolicyArn')} was not found.`)) }),
+  GetPolicy: (model, p) => ({ Policy: policyShape(model, visibleOr(model, model.policy(p.require('PolicyArn')), `Policy ${p.require('PolicyArn')} was not found.`), 'full') }),
   GetPolicyVersion: (model, p) => {
     const policy = model.policy(p.require('PolicyArn'));
     const version = policy.versions.find((v) => v.id === p.require('VersionId'));
@@ -441,7 +507,7 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     model.deleteBoundary('role', p.require('RoleName'));
     return undefined;
   },
-  CreatePolicy: (model, p) => ({ Policy: policyShape(model, model.createPolicy(p.require('PolicyName'), p.get('Path') ?? '/', p.require('PolicyDocument'), p.get('Description'), p.tags())) }),
+  CreatePolicy: (model, p) => ({ Policy: policyShape(model, model.createPolicy(p.require('PolicyName'), p.get('Path') ?? '/', p.require('PolicyDocument'), p.get('Description'), p.tags()), 'full') }),
   CreatePolicyVersion: (model, p) => {
     const v = model.createPolicyVersion(p.require('PolicyArn'), p.require('PolicyDocument'), p.bool('SetAsDefault'));
     return { PolicyVersion: { VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created } };
@@ -476,7 +542,7 @@ export const IAM_HANDLERS: Record<string, Handler> = {
   CreateLoginProfile: (model, p) => {
     const user = model.user(p.require('UserName'));
     p.require('Password');
-    model.createLoginProfile(user.name);
+    credentials.createLoginProfile(model, user.name);
     return { LoginProfile: { UserName: user.name, CreateDate: user.loginProfile!.created, PasswordResetRequired: p.bool('PasswordResetRequired') } };
   },
   GetLoginProfile: (model, p) => {
@@ -485,12 +551,12 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return { LoginProfile: { UserName: user.name, CreateDate: user.loginProfile.created, PasswordResetRequired: false } };
   },
   DeleteLoginProfile: (model, p) => {
-    model.deleteLoginProfile(p.require('UserName'));
+    credentials.deleteLoginProfile(model, p.require('UserName'));
     return undefined;
   },
   CreateAccessKey: (model, p) => {
     const user = model.user(p.require('UserName'));
-    const key = model.createAccessKey(user.name);
+    const key = credentials.createAccessKey(model, user.name);
     return { AccessKey: { UserName: user.name, AccessKeyId: key.id, Status: key.status, SecretAccessKey: key.secret, CreateDate: key.created } };
   },
   ListAccessKeys: (model, p, options) => {
@@ -498,17 +564,17 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return listed(page(user.accessKeys, p, 'accessKeys', options), 'AccessKeyMetadata', (k) => ({ UserName: user.name, AccessKeyId: k.id, Status: k.status, CreateDate: k.created }));
   },
   DeleteAccessKey: (model, p) => {
-    model.deleteAccessKey(p.require('UserName'), p.require('AccessKeyId'));
+    credentials.deleteAccessKey(model, p.require('UserName'), p.require('AccessKeyId'));
     return undefined;
   },
   CreateVirtualMFADevice: (model, p) => {
-    const device = model.createVirtualMfaDevice(p.require('VirtualMFADeviceName'), p.get('Path'));
+    const device = credentials.createVirtualMfaDevice(model, p.require('VirtualMFADeviceName'), p.get('Path'));
     return { VirtualMFADevice: { SerialNumber: device.serial, Base32StringSeed: Buffer.from('JBSWY3DPEHPK3PXP').toString('base64') } };
   },
   EnableMFADevice: (model, p) => {
     p.require('AuthenticationCode1');
     p.require('AuthenticationCode2');
-    model.enableMfaDevice(p.require('UserName'), p.require('SerialNumber'));
+    credentials.enableMfaDevice(model, p.require('UserName'), p.require('SerialNumber'));
     return undefined;
   },
   ListMFADevices: (model, p, options) => {
@@ -516,16 +582,16 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return listed(page(user.mfaDevices, p, 'mfa', options), 'MFADevices', (serial) => ({ UserName: user.name, SerialNumber: serial, EnableDate: model.virtualMfaDevices.get(serial)?.created ?? user.created }));
   },
   DeactivateMFADevice: (model, p) => {
-    model.deactivateMfaDevice(p.require('UserName'), p.require('SerialNumber'));
+    credentials.deactivateMfaDevice(model, p.require('UserName'), p.require('SerialNumber'));
     return undefined;
   },
   DeleteVirtualMFADevice: (model, p) => {
-    model.deleteVirtualMfaDevice(p.require('SerialNumber'));
+    credentials.deleteVirtualMfaDevice(model, p.require('SerialNumber'));
     return undefined;
   },
   UploadSSHPublicKey: (model, p) => {
     const user = model.user(p.require('UserName'));
-    const key = model.uploadSshPublicKey(user.name, p.require('SSHPublicKeyBody'));
+    const key = credentials.uploadSshPublicKey(model, user.name, p.require('SSHPublicKeyBody'));
     return { SSHPublicKey: { UserName: user.name, SSHPublicKeyId: key.id, Fingerprint: key.id.toLowerCase(), SSHPublicKeyBody: key.body, Status: key.status, UploadDate: key.uploaded } };
   },
   ListSSHPublicKeys: (model, p, options) => {
@@ -533,12 +599,12 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return listed(page(user.sshKeys, p, 'ssh', options), 'SSHPublicKeys', (k) => ({ UserName: user.name, SSHPublicKeyId: k.id, Status: k.status, UploadDate: k.uploaded }));
   },
   DeleteSSHPublicKey: (model, p) => {
-    model.deleteSshPublicKey(p.require('UserName'), p.require('SSHPublicKeyId'));
+    credentials.deleteSshPublicKey(model, p.require('UserName'), p.require('SSHPublicKeyId'));
     return undefined;
   },
   UploadSigningCertificate: (model, p) => {
     const user = model.user(p.require('UserName'));
-    const cert = model.uploadSigningCertificate(user.name, p.require('CertificateBody'));
+    const cert = credentials.uploadSigningCertificate(model, user.name, p.require('CertificateBody'));
     return { Certificate: { UserName: user.name, CertificateId: cert.id, CertificateBody: cert.body, Status: cert.status, UploadDate: cert.uploaded } };
   },
   ListSigningCertificates: (model, p, options) => {
@@ -546,12 +612,12 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return listed(page(user.signingCertificates, p, 'certs', options), 'Certificates', (c) => ({ UserName: user.name, CertificateId: c.id, CertificateBody: c.body, Status: c.status, UploadDate: c.uploaded }));
   },
   DeleteSigningCertificate: (model, p) => {
-    model.deleteSigningCertificate(p.require('UserName'), p.require('CertificateId'));
+    credentials.deleteSigningCertificate(model, p.require('UserName'), p.require('CertificateId'));
     return undefined;
   },
   CreateServiceSpecificCredential: (model, p) => {
     const user = model.user(p.require('UserName'));
-    const c = model.createServiceSpecificCredential(user.name, p.require('ServiceName'));
+    const c = credentials.createServiceSpecificCredential(model, user.name, p.require('ServiceName'));
     return { ServiceSpecificCredential: { CreateDate: c.created, ServiceName: c.service, ServiceUserName: c.userName, ServicePassword: c.password, ServiceSpecificCredentialId: c.id, UserName: user.name, Status: c.status } };
   },
   ListServiceSpecificCredentials: (model, p, options) => {
@@ -561,22 +627,10 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return listed(page(credentials, p, `serviceCredentials:${service ?? ''}`, options), 'ServiceSpecificCredentials', (c) => ({ UserName: user.name, Status: c.status, ServiceUserName: c.userName, CreateDate: c.created, ServiceSpecificCredentialId: c.id, ServiceName: c.service }));
   },
   DeleteServiceSpecificCredential: (model, p) => {
-    model.deleteServiceSpecificCredential(p.require('UserName'), p.require('ServiceSpecificCredentialId'));
+    credentials.deleteServiceSpecificCredential(model, p.require('UserName'), p.require('ServiceSpecificCredentialId'));
     return undefined;
   },
-  CreateOpenIDConnectProvider: (model, p) => ({ OpenIDConnectProviderArn: model.createOpenIdConnectProvider(p.require('Url')) }),
-  ListOpenIDConnectProviders: (model) => ({ OpenIDConnectProviderList: [...model.providers].filter((a) => a.includes(':oidc-provider/')).map((Arn) => ({ Arn })) }),
-  CreateSAMLProvider: (model, p) => ({ SAMLProviderArn: model.createSamlProvider(p.require('Name'), p.require('SAMLMetadataDocument')) }),
-  GetSAMLProvider: (model, p) => {
-    const found = model.samlProvider(p.require('SAMLProviderArn'));
-    return { SAMLMetadataDocument: found.metadata, CreateDate: found.created, ...(found.validUntil ? { ValidUntil: found.validUntil } : {}) };
-  },
-  ListSAMLProviders: (model) => ({ SAMLProviderList: [...model.samlProviders].sort(([a], [b]) => a.localeCompare(b)).map(([Arn, r]) => ({ Arn, CreateDate: r.created, ...(r.validUntil ? { ValidUntil: r.validUntil } : {}) })) }),
-  UpdateSAMLProvider: (model, p) => ({ SAMLProviderArn: model.updateSamlProvider(p.require('SAMLProviderArn'), p.require('SAMLMetadataDocument')) }),
-  DeleteSAMLProvider: (model, p) => {
-    model.deleteSamlProvider(p.require('SAMLProviderArn'));
-    return undefined;
-  },
+  ...federationHandlers,
 };
 
 /** Operations that change nothing: a fault injected after them would be harmless, so they are always retried whole. */

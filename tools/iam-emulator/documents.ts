@@ -4,6 +4,7 @@
  * reads back as `arn:aws:iam::ID:root`; this emulator does the same, so that a plan must treat both as equal.
  */
 import { limitExceeded, malformed, validationError } from './errors.js';
+import { parseOperator } from './policy-language.js';
 
 export type DocumentKind = 'identity' | 'trust';
 
@@ -38,7 +39,7 @@ export function checkDocument(text: string, kind: DocumentKind, member: string, 
   if (!isObject(json)) throw malformed('Syntax errors in policy.');
   // IAM's grammar nests a few levels (Statement, Condition, operator, key, values): a deeper document is no policy,
   // and walking it must not take the emulator down.
-  if (nestsDeeperThan(json, MAX_POLICY_NESTING)) throw malformed('Syntax errors in policy.');
+  if (nestingDepth(json) > MAX_DOCUMENT_DEPTH) throw malformed('Syntax errors in policy.');
   for (const key of Object.keys(json)) if (!['Version', 'Id', 'Statement'].includes(key)) throw malformed('Syntax errors in policy.');
   const version = json['Version'];
   if (version !== undefined && version !== '2012-10-17' && version !== '2008-10-17') throw malformed('The policy failed legacy parsing');
@@ -90,7 +91,7 @@ export function checkDocument(text: string, kind: DocumentKind, member: string, 
     if (condition !== undefined) {
       if (!isObject(condition)) throw malformed('Syntax errors in policy.');
       for (const [operator, block] of Object.entries(condition)) {
-        if (!isConditionOperator(operator)) throw malformed(`Invalid Condition type : ${operator}`);
+        if (!parseOperator(operator)) throw malformed(`Invalid Condition type : ${operator}`);
         if (!isObject(block)) throw malformed('Syntax errors in policy.');
       }
     }
@@ -106,6 +107,26 @@ export function checkManagedPolicySize(size: number): void {
 
 export function checkTrustPolicySize(size: number): void {
   if (size > 2048) throw limitExceeded('Cannot exceed quota for ACLSizePerRole: 2048');
+}
+
+/**
+ * The deepest a policy's JSON goes: document, Statement list, statement, Condition, operator, key, value list (7),
+ * with room to spare. A deeper document is not one IAM's grammar describes.
+ */
+const MAX_DOCUMENT_DEPTH = 16;
+
+/** How deep objects and arrays nest in a parsed value (iteratively: a hostile document must not exhaust the stack). */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_DOCUMENT_DEPTH) return deepest;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 export const INLINE_QUOTA = { user: 2048, group: 5120, role: 10240 } as const;
@@ -170,46 +191,3 @@ function stringList(value: unknown): string[] {
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// The emulator's own reading of IAM's grammar, written from the IAM User Guide ("IAM JSON policy elements: Condition
-// operators"), not taken from the product: an oracle that shared the product's list could not catch its mistakes.
-
-/** The condition operators of the User Guide, by family. */
-const OPERATOR_FAMILIES: Readonly<Record<string, readonly string[]>> = {
-  String: ['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike'],
-  Numeric: ['NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals'],
-  Date: ['DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals'],
-  Boolean: ['Bool'],
-  Binary: ['BinaryEquals'],
-  IpAddress: ['IpAddress', 'NotIpAddress'],
-  Arn: ['ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike'],
-};
-
-/**
- * `[ForAllValues:|ForAnyValue:]Operator[IfExists]`, or `Null` alone (it takes neither a set qualifier nor IfExists:
- * it is itself the test of a key's presence).
- */
-function isConditionOperator(name: string): boolean {
-  if (name === 'Null') return true;
-  const qualified = /^(?:ForAllValues:|ForAnyValue:)?([A-Za-z]+?)(?:IfExists)?$/.exec(name);
-  return qualified !== null && Object.values(OPERATOR_FAMILIES).some((family) => family.includes(qualified[1]!));
-}
-
-/**
- * IAM's grammar nests a handful of levels (Statement, a statement, Condition, an operator, a key, its values); a
- * document deeper than this is no policy. Walked with an explicit stack, so no input can exhaust the emulator's.
- */
-const MAX_POLICY_NESTING = 32;
-
-function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
-  while (stack.length > 0) {
-    const { value: current, depth } = stack.pop()!;
-    if (current === null || typeof current !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push({ value: child, depth: depth + 1 });
-  }
-  return false;
-}
-

@@ -4,7 +4,7 @@
  * shipped extract), the OIDC and SAML providers its trust policies name (IAM refuses a trust policy naming a
  * provider that does not exist, so a real account that has the role has the provider), and the emulator's caller.
  */
-import { loadAwsManagedPolicies } from '../../src/catalog/aws-managed-policies.js';
+import { readAwsManagedPolicies } from './aws-managed.js';
 import { IamModel, newId, type Tag } from './model.js';
 
 type Json = Record<string, unknown>;
@@ -23,7 +23,7 @@ export const DEFAULT_ACCOUNT = '123456789012';
 export function seedModel(snapshot: Json | undefined, options: SeedOptions = {}): { model: IamModel; caller: string } {
   const account = options.account ?? (snapshot ? accountOf(snapshot) : undefined) ?? DEFAULT_ACCOUNT;
   const model = new IamModel({ account, ...(options.consistencyDelayMs !== undefined ? { consistencyDelayMs: options.consistencyDelayMs } : {}), ...(options.now ? { now: options.now } : {}) });
-  for (const p of loadAwsManagedPolicies().byArn.values()) model.seedAwsManagedPolicy(p.arn, p.name, '/', JSON.stringify(p.document), p.version);
+  for (const p of readAwsManagedPolicies()) model.seedAwsManagedPolicy(p.arn, p.name, p.path, p.document, p.version);
   if (snapshot) seedSnapshot(model, snapshot);
   const caller = options.caller ?? `arn:aws:iam::${account}:user/emulator-admin`;
   ensureCaller(model, caller);
@@ -85,7 +85,7 @@ function seedSnapshot(model: IamModel, snapshot: Json): void {
         model.seedInstanceProfile({ name: profileName, path: String(profile['Path'] ?? '/'), id: String(profile['InstanceProfileId'] ?? newId('AIPA')), arn: `arn:aws:iam::${model.account}:instance-profile${String(profile['Path'] ?? '/')}${profileName}`, created: date(profile['CreateDate']), roles: [name.toLowerCase()], tags: [] });
       }
     }
-    for (const provider of federatedProviders(documentText(r['AssumeRolePolicyDocument']))) if (provider.split(':')[4] === model.account) model.providers.add(provider);
+    for (const provider of federatedProviders(documentText(r['AssumeRolePolicyDocument']))) if (provider.split(':')[4] === model.account) model.seedProvider(provider);
   }
   for (const u of list('UserDetailList')) {
     model.seedUser({

@@ -8,15 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EffectiveAccess } from '../../src/analyze/effective-access.js';
-import { defaultContext } from '../../src/evaluate/request-space.js';
-import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
-import { evaluate } from '../../src/evaluate/engine.js';
-import { compilePolicy } from '../../src/evaluate/compile-policy.js';
-import type { PolicyJson } from '../../src/core/policy.js';
-import { PrincipalResolver } from '../../src/evaluate/principal-policies.js';
-import { parseSnapshot } from '../../src/live/parse-snapshot.js';
-import type { IamState } from '../../src/core/state.js';
+import { identityDecision, mayAssumeRole, mayAssumeRoleWithWebIdentity } from './authorize.js';
 import { IAM_HANDLERS, isRead, Params, requestTarget, unknownAction } from './api.js';
 import { IamError } from './errors.js';
 import type { IamModel } from './model.js';
@@ -72,15 +64,7 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
   let throttled = 0;
   let failed = 0;
   const sessions = new Map<string, Session>();
-  const catalog = options.enforce ? await loadActionCatalog() : undefined;
   const bucket = options.rateLimit ? tokenBucket(options.rateLimit) : undefined;
-  let authorizationView: { version: number; state: IamState } | undefined;
-
-  const stateNow = (): IamState => {
-    if (authorizationView?.version !== model.version) authorizationView = { version: model.version, state: parseSnapshot('emulator', JSON.stringify(snapshotOf(model))).state };
-    return authorizationView.state;
-  };
-
   /** Who is calling: a session the emulator issued, a user's access key, or the default caller. */
   const callerOf = (req: IncomingMessage): { arn: string; principalArn: string; session?: Session } => {
     const auth = req.headers['authorization'];
@@ -97,9 +81,8 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
   };
 
   const authorize = (principalArn: string, action: string, resource: string): void => {
-    if (!options.enforce || !catalog) return;
-    const resolved = new PrincipalResolver(stateNow()).resolve(principalArn);
-    const decision = resolved ? evaluate(resolved.policies, { principal: principalArn, action, resource, context: { 'aws:PrincipalArn': principalArn, 'aws:RequestedRegion': 'us-east-1', 'aws:SecureTransport': 'true' } }, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) }).decision : 'ImplicitlyDenied';
+    if (!options.enforce) return;
+    const decision = identityDecision(model, principalArn, { action, resource, context: { 'aws:PrincipalArn': principalArn, 'aws:RequestedRegion': 'us-east-1', 'aws:SecureTransport': 'true' } });
     if (decision !== 'Allowed') {
       const why = decision === 'ExplicitlyDenied' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
       throw new IamError('AccessDenied', `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`);
@@ -119,16 +102,9 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
       const sessionName = p.require('RoleSessionName');
       const role = [...model.roles.values()].find((r) => r.arn === roleArn && model.visible(r));
       if (!role) throw new IamError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
-      if (options.enforce && catalog) {
-        const state = stateNow();
-        const access = new EffectiveAccess(state, new Date(), { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
-        const from = access.principals().find((x) => x.arn === caller.principalArn);
-        const target = state.roles.get(role.name.toLowerCase());
-        // This request, as the emulator receives it (over TLS, with MFA, in us-east-1): not every request the caller
-        // could make, which is what the analyzer asks.
-        const question = from && target ? access.assumeQuestion(from, target) : undefined;
-        if (!question || !question.decide(defaultContext(question.space))) throw new IamError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
-      }
+      // This request, as the emulator receives it: over TLS, with MFA, in us-east-1.
+      const context = { 'aws:PrincipalArn': caller.principalArn, 'aws:RequestedRegion': 'us-east-1', 'aws:SecureTransport': 'true', 'aws:MultiFactorAuthPresent': 'true' };
+      if (options.enforce && !mayAssumeRole(model, caller.principalArn, role.arn, context)) throw new IamError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
       const keyId = newId('ASIA');
       const arn = `arn:aws:sts::${model.account}:assumed-role/${role.name}/${sessionName}`;
       sessions.set(keyId, { roleKey: role.name.toLowerCase(), arn, sessionName });
@@ -156,7 +132,7 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
     }
     const issuer = typeof claims['iss'] === 'string' ? claims['iss'].replace(/^https:\/\//, '').replace(/\/$/, '') : '';
     const provider = `arn:aws:iam::${model.account}:oidc-provider/${issuer}`;
-    if (!issuer || !model.providers.has(provider)) throw new IamError('InvalidIdentityToken', `No OpenIDConnect provider found in your account for https://${issuer}`);
+    if (!issuer || !model.oidcProviders.has(provider)) throw new IamError('InvalidIdentityToken', `No OpenIDConnect provider found in your account for https://${issuer}`);
     if (typeof claims['exp'] === 'number' && claims['exp'] * 1000 < Date.now()) throw new IamError('ExpiredTokenException', 'Token expired: current date/time must be before the expiration date/time');
     const role = [...model.roles.values()].find((r) => r.arn === roleArn && model.visible(r));
     const denied = (): IamError => new IamError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
@@ -166,15 +142,7 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
       if (typeof value === 'string') context[`${issuer}:${claim}`] = value;
       else if (Array.isArray(value)) context[`${issuer}:${claim}`] = value.map(String);
     }
-    const trust = JSON.parse(role.trust) as { Statement: Record<string, unknown>[] | Record<string, unknown> };
-    const statements = (Array.isArray(trust.Statement) ? trust.Statement : [trust.Statement]).filter((statement) => {
-      const principal = statement['Principal'] as Record<string, unknown> | undefined;
-      const federated = principal?.['Federated'];
-      return (Array.isArray(federated) ? federated : [federated]).includes(provider);
-    });
-    const compiled = compilePolicy('trust', { Version: '2012-10-17', Statement: statements.map(({ Principal: _p, ...rest }) => rest) } as PolicyJson);
-    const decision = evaluate({ identity: [compiled] }, { principal: provider, action: 'sts:AssumeRoleWithWebIdentity', resource: role.arn, context }, { isWildcardOnlyAction: () => false }).decision;
-    if (decision !== 'Allowed') throw denied();
+    if (!mayAssumeRoleWithWebIdentity(role.trust, provider, role.arn, context)) throw denied();
     const keyId = newId('ASIA');
     const arn = `arn:aws:sts::${model.account}:assumed-role/${role.name}/${sessionName}`;
     sessions.set(keyId, { roleKey: role.name.toLowerCase(), arn, sessionName });
@@ -224,6 +192,7 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
       } else {
         const handler = IAM_HANDLERS[action];
         if (!handler) throw unknownAction(action);
+        model.settleDeletions();
         const caller = callerOf(req);
         authorize(caller.principalArn, `iam:${action}`, requestTarget(model, action, p));
         result = handler(model, p, { ...(options.maxPageItems ? { maxPageItems: options.maxPageItems } : {}) });
