@@ -106,9 +106,18 @@ export function findRisks(access: EffectiveAccess, only?: ReadonlySet<string>): 
   const findings: Finding[] = [];
   for (const principal of access.principals()) if (!only || only.has(principal.arn)) findings.push(...risks.findings(principal));
   for (const role of access.state.roles.values()) {
-    if (!isAwsOwnedPath(role.path) && (!only || only.has(role.arn))) findings.push(...trustRisks(role, access.state.account, access.now, access.trustStatements(role)));
+    if (!isAwsOwnedPath(role.path) && (!only || only.has(role.arn))) findings.push(...trustRisks(role, access.state.account, access.now, access.trustStatements(role), roleWorth(access, risks, role)));
   }
   return sortFindings(findings);
+}
+
+/** What assuming the role is worth to an outsider: administrator access (it is one or can make itself one), or less. */
+export type RoleWorth = 'admin' | 'can-become-admin' | 'lesser';
+
+function roleWorth(access: EffectiveAccess, risks: RiskAnalysis, role: RoleState): RoleWorth {
+  const principal = access.principalByArn(role.arn);
+  if (principal === undefined || !risks.canBecomeAdmin(principal)) return 'lesser';
+  return risks.factsOf(principal).admin ? 'admin' : 'can-become-admin';
 }
 
 export function sortFindings<F extends Finding>(findings: readonly F[]): F[] {
@@ -421,7 +430,7 @@ const AUDIENCE_CLAIMS: Readonly<Record<string, string>> = {
  * meets protects nothing): anyone; all of another account without an external id; every identity of an OIDC
  * provider (no subject pinned) or of a web identity provider (no audience pinned); a wildcard OIDC subject.
  */
-export function trustRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[] = compiledTrust(role)): Finding[] {
+export function trustRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[] = compiledTrust(role), worth: RoleWorth = 'lesser'): Finding[] {
   const out: Finding[] = [];
   const add = (code: FindingCode, severity: FindingSeverity, summary: string, detail: string): void => {
     out.push({ code, severity, principal: role.arn, summary, detail });
@@ -444,6 +453,7 @@ export function trustRisks(role: RoleState, account: string, now: Date, trust: r
   if (withoutId.length) {
     add('TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID', 'high', `role ${role.name} trusts all of account ${withoutId.map((o) => accountOf(o.shown)).join(', ')} without an sts:ExternalId condition`, 'Any principal of that account that its own policies allow can assume this role (the confused-deputy problem). Require sts:ExternalId, or name a role instead of the account.');
   }
+  out.push(...externalPrincipalRisks(role, account, now, trust, worth));
   for (const provider of who.filter((o) => o.type === 'Federated' && o.shown !== ANYONE)) {
     const id = provider.shown;
     if (id.includes(':oidc-provider/')) {
@@ -469,6 +479,53 @@ export function trustRisks(role: RoleState, account: string, now: Date, trust: r
     }
   }
   return out;
+}
+
+/** ARNs in a condition on aws:PrincipalArn that name one user or role exactly (no wildcard, no policy variable). */
+function conditionNamedArns(trust: readonly CompiledTrust[]): string[] {
+  return trust.flatMap((t) => t.compiled.conditions.filter((e) => e.key === 'aws:principalarn' && !/Not/i.test(e.operator)).flatMap((e) => e.values.filter((v) => !/[*?$]/.test(v) && isUserOrRoleArn(v))));
+}
+
+const isUserOrRoleArn = (arn: string): boolean => /^arn:aws[a-z-]*:iam::\d{12}:(user|role)\/./.test(arn);
+
+/**
+ * TRUST_EXTERNAL_PRINCIPAL: one user or role of another account, named by the trust policy (its Principal, or a
+ * condition on aws:PrincipalArn under a wider Principal), can assume the role in some request it can make. What it
+ * is worth is what the role is: high when the role is an administrator or can make itself one, low otherwise (trust
+ * across accounts to a named role is how deployments and audits are meant to work; it stays visible in audit without
+ * failing --fail-on medium). An sts:ExternalId or aws:PrincipalOrgID pin the outsider's requests must meet lowers an
+ * administrator's one step, as it does for TRUST_ANYONE: the named principal alone is no longer enough.
+ */
+function externalPrincipalRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[], worth: RoleWorth): Finding[] {
+  const who = outsiders([role], account).filter((o) => o.type === 'AWS');
+  const named = new Set([...who.filter((o) => o.shown !== ANYONE && isUserOrRoleArn(o.shown)).map((o) => o.shown), ...conditionNamedArns(trust)]);
+  const blind: string[] = [];
+  const pinned: string[] = [];
+  for (const arn of named) {
+    const acct = accountOf(arn);
+    if (!acct || acct === account) continue;
+    // The narrowest class that holds it: itself (named in a Principal), all of its account, or anyone.
+    const holder = who.find((o) => o.shown === arn) ?? who.find((o) => o.shown.endsWith(':root') && accountOf(o.shown) === acct) ?? who.find((o) => o.shown === ANYONE);
+    if (!holder) continue;
+    const identity = { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': acct };
+    const unpinned = { ...identity, 'aws:PrincipalOrgID': STRANGER['aws:PrincipalOrgID']!, 'aws:PrincipalOrgPaths': STRANGER['aws:PrincipalOrgPaths']! };
+    if (admitsSomeRequest(trust, holder, { ...unpinned, 'sts:ExternalId': UNKNOWN_EXTERNAL_ID }, [], now) ?? admitsSomeRequest(trust, holder, unpinned, ['sts:ExternalId'], now)) blind.push(arn);
+    else if (admitsSomeRequest(trust, holder, identity, [], now)) pinned.push(arn);
+  }
+  const all = [...blind, ...pinned].sort();
+  if (all.length === 0) return [];
+  const severity: FindingSeverity = worth === 'lesser' ? 'low' : blind.length ? 'high' : 'medium';
+  const what = worth === 'admin' ? 'an administrator' : worth === 'can-become-admin' ? 'which can make itself an administrator' : '';
+  const whom = all.length === 1 ? all[0]! : `${all.length} principals of other accounts (${all.slice(0, 3).join(', ')}${all.length > 3 ? ', ...' : ''})`;
+  const pin = blind.length ? '' : ', with an sts:ExternalId or aws:PrincipalOrgID condition it must meet';
+  return [{
+    code: 'TRUST_EXTERNAL_PRINCIPAL',
+    severity,
+    principal: role.arn,
+    summary: `role ${role.name}${what ? `, ${what},` : ''} can be assumed by ${whom}${pin}`,
+    detail: `Whoever holds ${all.length === 1 ? 'that principal' : 'those principals'} (and that account's administrators) ${worth !== 'lesser' ? 'gets administrator access to this account' : 'acts in this account with the role\'s permissions'}. Name only the principals that need it; accept the risk in the Account manifest when it is meant (a break-glass role).`,
+    targets: all.slice(0, 10),
+  }];
 }
 
 /** The wildcard subjects of the statements admitting an OIDC provider: patterns under StringLike (and its forms). */
