@@ -286,7 +286,7 @@ describe('older versions of a managed policy', () => {
   // iam:SetDefaultPolicyVersion on its own policy, whose older version allows everything, is reported medium ("what
   // older versions grant is unseen") and passes --fail-on high, while one call makes it an administrator. Severity
   // carries through (issue 15, item 6): it is a path to administrator access, critical.
-  it.fails('switching its own policy to an older version that allows everything is a critical path to administrator', () => {
+  it('switching its own policy to an older version that allows everything is a critical path to administrator', () => {
     const P = `arn:aws:iam::${A}:policy/shared`;
     const snap = {
       UserDetailList: [{ UserName: 'alice', Path: '/', Arn: `arn:aws:iam::${A}:user/alice`, UserPolicyList: [{ PolicyName: 'own', PolicyDocument: doc(allow('iam:SetDefaultPolicyVersion', P)) }], AttachedManagedPolicies: [{ PolicyName: 'shared', PolicyArn: P }] }],

@@ -140,6 +140,8 @@ interface EscalationPath {
   readonly severity: FindingSeverity;
   /** Said after the summary when the path does not end in administrator access. */
   readonly lesser?: string;
+  /** How each of `gains` is named in words, where the target ARN does not say it (a version of a policy). */
+  readonly labels?: readonly string[];
 }
 
 /** What one principal can do on its own: be an administrator, escalate, or hold lesser risks. */
@@ -234,6 +236,10 @@ class RiskAnalysis {
 /** How a path's targets make it one to administrator access: `which is an administrator`, `2 of which can ...`. */
 function whichAdmin(path: EscalationPath, admins: readonly Principal[], isAdmin: (p: Principal) => boolean): string {
   const all = admins.length === path.gains.length;
+  if (path.code === 'PRIVESC_SET_DEFAULT_POLICY_VERSION') {
+    const named = (path.gains as readonly Principal[]).flatMap((g, i) => (admins.includes(g) ? [path.labels?.[i] ?? 'another version'] : []));
+    return `${named.length === 1 ? named[0]! : `${named.slice(0, 3).join(', ')}${named.length > 3 ? ', ...' : ''}`} would make it an administrator`;
+  }
   if (path.code === 'PRIVESC_ADD_USER_TO_GROUP') return all && admins.length === 1 ? 'which would make it an administrator' : `${all ? 'each' : `${admins.length} of which`} would make it an administrator`;
   if (all && admins.length === 1) return `which ${isAdmin(admins[0]!) ? 'is an administrator' : 'can make itself an administrator'}`;
   return all ? 'all of which can make themselves administrators' : `${admins.length} of which can make ${admins.length === 1 ? 'itself an administrator' : 'themselves administrators'}`;
@@ -290,8 +296,31 @@ function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalys
 
   const onOwnPolicy = access.allowedOn(p, 'iam:CreatePolicyVersion', ownPolicies);
   if (onOwnPolicy.length) path('PRIVESC_CREATE_POLICY_VERSION', 'critical', 'can rewrite a policy that applies to itself (iam:CreatePolicyVersion)', 'A new default version of its own managed policy can grant it anything.', onOwnPolicy, 'anything');
-  const setDefault = access.allowedOn(p, 'iam:SetDefaultPolicyVersion', ownPolicies);
-  if (setDefault.length) add('PRIVESC_SET_DEFAULT_POLICY_VERSION', 'medium', 'can switch a policy that applies to itself to another version (iam:SetDefaultPolicyVersion)', 'Any older version of its policy can become the one in force; the snapshot holds only the default version, so what older versions grant is unseen.', setDefault);
+  // Another version of its own policy put in force: it becomes the principal with that version (judged like any
+  // other principal it can become, so a version that makes it an administrator, or gives it a further path, counts).
+  const switchable = ownPolicies.filter((arn) => lists.policyVersions.has(arn));
+  const setDefault = switchable.length ? access.allowedOn(p, 'iam:SetDefaultPolicyVersion', switchable) : [];
+  if (setDefault.length) {
+    const inForce = access.versionsInForce(p);
+    const switches = setDefault.flatMap((arn) => {
+      const policy = lists.policyVersions.get(arn)!;
+      const current = inForce?.get(arn)?.id;
+      const choices = [...(current !== undefined ? [{ id: policy.versionId ?? 'default', to: 'default' as const }] : []), ...(policy.otherVersions ?? []).filter((v) => v.id !== current).map((v) => ({ id: v.id, to: { id: v.id, document: v.document.document } }))];
+      return choices.map((c) => ({ arn, label: `version ${c.id} of policy ${policy.name}`, as: access.withPolicyVersion(p, arn, c.to) }));
+    }).filter((s) => s.as !== p);
+    if (switches.length) {
+      paths.push({
+        code: 'PRIVESC_SET_DEFAULT_POLICY_VERSION',
+        severity: 'medium',
+        summary: `can switch ${setDefault.length === 1 ? 'a policy' : `${setDefault.length} policies`} that applies to itself to another version (iam:SetDefaultPolicyVersion)`,
+        lesser: switches.length === 1 ? ` (${switches[0]!.label}, which does not make it an administrator)` : ` (${switches.length} versions, none of which makes it an administrator)`,
+        detail: `Any version IAM keeps of its policy can become the one in force with one call: ${switches.slice(0, 5).map((s) => s.label).join(', ')}${switches.length > 5 ? ', ...' : ''}. Delete the versions it must not use (iam delete-policy-version), or deny it iam:SetDefaultPolicyVersion.`,
+        targets: switches.map((s) => s.arn),
+        gains: switches.map((s) => s.as),
+        labels: switches.map((s) => s.label),
+      });
+    }
+  }
 
   const self = p.arn;
   if (p.kind === 'user') {
@@ -361,7 +390,9 @@ function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalys
   if (stronger.length) {
     paths.push({
       code: 'PRIVESC_ASSUME_STRONGER_ROLE',
-      severity: 'high',
+      // A role whose only path is another version of its policy may gain nothing (versions are often older, narrower
+      // drafts): medium, unless that version leads to administrator access (then the path is critical anyway).
+      severity: stronger.some((r) => { const facts = risks.factsOf(r); return facts.admin !== undefined || facts.paths.some((x) => x.code !== 'PRIVESC_SET_DEFAULT_POLICY_VERSION'); }) ? 'high' : 'medium',
       summary: `can assume ${stronger.length === 1 ? `role ${stronger[0]!.name}` : `${stronger.length} roles`}`,
       lesser: `, which can escalate further`,
       detail: 'The role\'s trust policy lets this principal (or a role it reaches) assume it, and the role holds an escalation path of its own.',
