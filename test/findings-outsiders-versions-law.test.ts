@@ -233,3 +233,31 @@ describe('iam:SetDefaultPolicyVersion is judged by what every version the accoun
     expect(not).toBeGreaterThan(20);
   });
 });
+
+describe('versions in a plan', () => {
+  it('a plan never churns over versions, and an updated policy keeps its old default switchable (audit after minus before)', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runCli } = await import('./helpers/run-cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'iam-gitops-versions-'));
+    const live = { UserDetailList: [{ UserName: 'alice', Path: '/', Arn: `arn:aws:iam::${SELF}:user/alice`, UserPolicyList: [{ PolicyName: 'own', PolicyDocument: doc({ Effect: 'Allow', Action: 'iam:SetDefaultPolicyVersion', Resource: P(1) }) }], AttachedManagedPolicies: [{ PolicyName: 'p1', PolicyArn: P(1) }] }], GroupDetailList: [], RoleDetailList: [], Policies: [policyDetail({ name: 'p1', versions: [{ id: 'v1', document: doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }) }, { id: 'v2', document: doc({ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }) }], defaultIndex: 1 })] };
+    writeFileSync(join(dir, 'live.json'), JSON.stringify(live));
+    mkdirSync(join(dir, 'm'));
+    const manifests = (action: string) => `kind: Account\nid: "${SELF}"\n---\nkind: User\nname: alice\nmanagedPolicies: [p1]\ninlinePolicies:\n  own: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: iam:SetDefaultPolicyVersion, Resource: "${P(1)}" }] }\n---\nkind: Policy\nname: p1\ndocument: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "${action}", Resource: "*" }] }\n`;
+    const plan = async (action: string) => {
+      writeFileSync(join(dir, 'm/all.yaml'), manifests(action));
+      const run = await runCli(['plan', '--manifests', join(dir, 'm'), '--state', join(dir, 'live.json'), '--format', 'json', '--now', NOW.toISOString()]);
+      return JSON.parse(run.stdout) as { changes: unknown[]; findings: { change: string; severity: string; code: string; paths?: { code: string }[] }[] };
+    };
+    // The manifests say what the default version says: nothing to do, whatever other versions IAM keeps.
+    expect(JSON.stringify((await plan('s3:ListAllMyBuckets')).changes)).toEqual('[]');
+    // Narrowing the policy from everything: apply keeps v2 (today's default) as another version, which alice can put
+    // back in force: she is no longer an administrator, but can make herself one (audit after minus before).
+    live.Policies[0]!.PolicyVersionList[1]!.Document = doc({ Effect: 'Allow', Action: '*', Resource: '*' });
+    writeFileSync(join(dir, 'live.json'), JSON.stringify(live));
+    const narrowed = await plan('s3:GetObject');
+    expect(narrowed.changes.length).toBe(1);
+    expect(narrowed.findings.map((f) => `${f.change} ${f.severity} ${f.code}(${(f.paths ?? []).map((p) => p.code).join(',')})`)).toEqual(['introduced critical PRIVESC_TO_ADMIN(PRIVESC_SET_DEFAULT_POLICY_VERSION)', 'removed critical FULL_ADMIN()']);
+  });
+});
