@@ -106,7 +106,7 @@ export function findRisks(access: EffectiveAccess, only?: ReadonlySet<string>): 
   const findings: Finding[] = [];
   for (const principal of access.principals()) if (!only || only.has(principal.arn)) findings.push(...risks.findings(principal));
   for (const role of access.state.roles.values()) {
-    if (!isAwsOwnedPath(role.path) && (!only || only.has(role.arn))) findings.push(...trustRisks(role, access.state.account, access.now, access.trustStatements(role), roleWorth(access, risks, role)));
+    if (!isAwsOwnedPath(role.path) && (!only || only.has(role.arn))) findings.push(...trustRisks(role, access.state.account, access.now, access.trustStatements(role), () => roleWorth(access, risks, role)));
   }
   return sortFindings(findings);
 }
@@ -461,7 +461,7 @@ const AUDIENCE_CLAIMS: Readonly<Record<string, string>> = {
  * meets protects nothing): anyone; all of another account without an external id; every identity of an OIDC
  * provider (no subject pinned) or of a web identity provider (no audience pinned); a wildcard OIDC subject.
  */
-export function trustRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[] = compiledTrust(role), worth: RoleWorth = 'lesser'): Finding[] {
+export function trustRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[] = compiledTrust(role), worth: RoleWorth | (() => RoleWorth) = 'lesser'): Finding[] {
   const out: Finding[] = [];
   const add = (code: FindingCode, severity: FindingSeverity, summary: string, detail: string): void => {
     out.push({ code, severity, principal: role.arn, summary, detail });
@@ -527,7 +527,7 @@ const isUserOrRoleArn = (arn: string): boolean => /^arn:aws[a-z-]*:iam::\d{12}:(
  * failing --fail-on medium). An sts:ExternalId or aws:PrincipalOrgID pin the outsider's requests must meet lowers an
  * administrator's one step, as it does for TRUST_ANYONE: the named principal alone is no longer enough.
  */
-function externalPrincipalRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[], worth: RoleWorth): Finding[] {
+function externalPrincipalRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[], worthOf: RoleWorth | (() => RoleWorth)): Finding[] {
   const who = outsiders([role], account).filter((o) => o.type === 'AWS');
   const named = new Set([...who.filter((o) => o.shown !== ANYONE && isUserOrRoleArn(o.shown)).map((o) => o.shown), ...conditionNamedArns(trust)]);
   const blind: string[] = [];
@@ -545,6 +545,8 @@ function externalPrincipalRisks(role: RoleState, account: string, now: Date, tru
   }
   const all = [...blind, ...pinned].sort();
   if (all.length === 0) return [];
+  // Judged only here: what the role can do is asked only of roles an outsider can assume.
+  const worth = typeof worthOf === 'function' ? worthOf() : worthOf;
   const severity: FindingSeverity = worth === 'lesser' ? 'low' : blind.length ? 'high' : 'medium';
   const what = worth === 'admin' ? 'an administrator' : worth === 'can-become-admin' ? 'which can make itself an administrator' : '';
   const whom = all.length === 1 ? all[0]! : `${all.length} principals of other accounts (${all.slice(0, 3).join(', ')}${all.length > 3 ? ', ...' : ''})`;
