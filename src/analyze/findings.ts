@@ -298,8 +298,11 @@ function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalys
   if (onOwnPolicy.length) path('PRIVESC_CREATE_POLICY_VERSION', 'critical', 'can rewrite a policy that applies to itself (iam:CreatePolicyVersion)', 'A new default version of its own managed policy can grant it anything.', onOwnPolicy, 'anything');
   // Another version of its own policy put in force: it becomes the principal with that version (judged like any
   // other principal it can become, so a version that makes it an administrator, or gives it a further path, counts).
-  const switchable = ownPolicies.filter((arn) => lists.policyVersions.has(arn));
-  const setDefault = switchable.length ? access.allowedOn(p, 'iam:SetDefaultPolicyVersion', switchable) : [];
+  const mayDefault = access.allowedOn(p, 'iam:SetDefaultPolicyVersion', ownPolicies);
+  const setDefault = mayDefault.filter((arn) => lists.policyVersions.has(arn));
+  // With no other version today, the next update of the policy makes one (apply keeps the old default version).
+  const latent = mayDefault.filter((arn) => !lists.policyVersions.has(arn) && access.versionsInForce(p)?.has(arn) !== true);
+  if (latent.length) add('PRIVESC_SET_DEFAULT_POLICY_VERSION', 'medium', 'can switch a policy that applies to itself to another version (iam:SetDefaultPolicyVersion), once it has one', 'The policy has no other version today; its next update (apply keeps the old default version, as IAM does) gives it one to switch to, and whatever that version grants. Deny it iam:SetDefaultPolicyVersion on its own policies.', latent);
   if (setDefault.length) {
     const inForce = access.versionsInForce(p);
     const switches = setDefault.flatMap((arn) => {

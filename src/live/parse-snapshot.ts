@@ -252,7 +252,7 @@ function buildLiveState(file: string, text: string | undefined, snapshot: Snapsh
     const otherVersions: PolicyVersionState[] = [];
     p.PolicyVersionList.forEach((v, j) => {
       if (j === versionIndex || !v.Document) return;
-      otherVersions.push({ id: v.VersionId ?? `version ${j + 1}`, document: document(v.Document, [...at, 'PolicyVersionList', j, 'Document']), ...(v.CreateDate ? { created: v.CreateDate } : {}) });
+      otherVersions.push({ id: v.VersionId ?? `version ${j + 1}`, document: document(v.Document, [...at, 'PolicyVersionList', j, 'Document']), ...(v.CreateDate ? { created: isoDate(v.CreateDate) } : {}) });
     });
     addUnique(policies, p.PolicyName, at, problems, locate, {
       kind: 'policy',
@@ -464,4 +464,10 @@ function locator(file: string, text: string): (path: readonly (string | number)[
 function lazyLocator(file: string, text: string | undefined): () => (path: readonly (string | number)[]) => SourceLocation | undefined {
   let cached: ((path: readonly (string | number)[]) => SourceLocation) | undefined;
   return () => (text === undefined ? () => undefined : (cached ??= locator(file, text)));
+}
+
+/** A date as one ISO form (the CLI prints `2026-03-01T09:00:00Z`, the SDK's Date `...09:00:00.000Z`); else as given. */
+function isoDate(text: string): string {
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? text : new Date(time).toISOString();
 }
