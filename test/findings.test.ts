@@ -112,7 +112,8 @@ describe('trust', () => {
     expect(codes({ Effect: 'Allow', Principal: { AWS: '444455556666' }, Action: 'sts:AssumeRole' })).toEqual(['high TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID']);
     expect(codes({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'x1' } } })).toEqual([]);
     expect(codes({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' })).toEqual([]);
-    expect(codes({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:role/deployer' }, Action: 'sts:AssumeRole' })).toEqual([]);
+    // One named role of another account: low, as long as the role is not (and cannot become) an administrator.
+    expect(codes({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:role/deployer' }, Action: 'sts:AssumeRole' })).toEqual(['low TRUST_EXTERNAL_PRINCIPAL']);
   });
 
   it('flags OIDC trust without a subject, or with a wildcard one', () => {
@@ -251,6 +252,32 @@ describe('outsiders who may assume an administrator', () => {
       expect(codes.filter((c) => c !== 'critical FULL_ADMIN').some((c) => /^(critical|high) /.test(c)), `${outsider}: ${codes.join(', ')}`).toBe(true);
     }
   });
+
+  it('judges the outsider over every request it can make: pins lower it, a Deny or an impossible condition removes it', () => {
+    const trusting = (trust: Statement[], statements: Statement[] = [allow('*')]) => codesFor(snapshot([], [{ name: 'admin', trust, statements }]), 'admin').filter((c) => c.includes('TRUST_'));
+    const X = 'arn:aws:iam::999999999999:user/x';
+    const assume = (principal: unknown, extra: Statement = {}): Statement => ({ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole', ...extra });
+    expect(trusting([assume({ AWS: X })])).toEqual(['high TRUST_EXTERNAL_PRINCIPAL']);
+    // Conditions any caller meets protect nothing; an external id or an organization pin lowers it one step.
+    expect(trusting([assume({ AWS: X }, { Condition: { Bool: { 'aws:SecureTransport': 'true' }, IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } } })])).toEqual(['high TRUST_EXTERNAL_PRINCIPAL']);
+    expect(trusting([assume({ AWS: X }, { Condition: { StringEquals: { 'sts:ExternalId': 'k3y' } } })])).toEqual(['medium TRUST_EXTERNAL_PRINCIPAL']);
+    expect(trusting([assume({ AWS: X }, { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } } })])).toEqual(['medium TRUST_EXTERNAL_PRINCIPAL']);
+    expect(trusting([assume({ AWS: X }), { Effect: 'Deny', Principal: { AWS: X }, Action: 'sts:AssumeRole' }])).toEqual([]);
+    expect(trusting([assume({ AWS: X }, { Condition: { DateLessThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } } })])).toEqual([]);
+    expect(trusting([{ Effect: 'Allow', Principal: { AWS: X }, Action: 'sts:TagSession' }])).toEqual([]);
+    // Named by a condition under a wider Principal: the same outsider.
+    expect(trusting([assume('*', { Condition: { ArnEquals: { 'aws:PrincipalArn': X } } })])).toEqual(['high TRUST_EXTERNAL_PRINCIPAL']);
+    expect(trusting([assume({ AWS: '999999999999' }, { Condition: { ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::999999999999:role/ops' } } })])).toContain('high TRUST_EXTERNAL_PRINCIPAL');
+    // A role that can make itself an administrator is worth as much; a lesser one is low.
+    expect(trusting([assume({ AWS: X })], [allow('iam:PutRolePolicy', `arn:aws:iam::${A}:role/admin`)])).toEqual(['high TRUST_EXTERNAL_PRINCIPAL']);
+    expect(trusting([assume({ AWS: X })], [allow('s3:GetObject')])).toEqual(['low TRUST_EXTERNAL_PRINCIPAL']);
+    // Not this finding: a service, the own account's principals, and AWS-owned roles.
+    expect(trusting([assume(undefined, { Principal: { Service: 'ec2.amazonaws.com' } })])).toEqual([]);
+    expect(trusting([assume({ AWS: `arn:aws:iam::${A}:user/someone` })])).toEqual([]);
+    const awsOwned = snapshot([], [{ name: 'admin', trust: [assume({ AWS: X })], statements: [allow('*')] }]);
+    awsOwned.RoleDetailList[0]!.Path = '/aws-service-role/';
+    expect(codesFor(awsOwned, 'admin')).toEqual([]);
+  });
 });
 
 describe('older versions of a managed policy', () => {
@@ -259,7 +286,7 @@ describe('older versions of a managed policy', () => {
   // iam:SetDefaultPolicyVersion on its own policy, whose older version allows everything, is reported medium ("what
   // older versions grant is unseen") and passes --fail-on high, while one call makes it an administrator. Severity
   // carries through (issue 15, item 6): it is a path to administrator access, critical.
-  it.fails('switching its own policy to an older version that allows everything is a critical path to administrator', () => {
+  it('switching its own policy to an older version that allows everything is a critical path to administrator', () => {
     const P = `arn:aws:iam::${A}:policy/shared`;
     const snap = {
       UserDetailList: [{ UserName: 'alice', Path: '/', Arn: `arn:aws:iam::${A}:user/alice`, UserPolicyList: [{ PolicyName: 'own', PolicyDocument: doc(allow('iam:SetDefaultPolicyVersion', P)) }], AttachedManagedPolicies: [{ PolicyName: 'shared', PolicyArn: P }] }],

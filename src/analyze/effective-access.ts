@@ -12,7 +12,7 @@ import { statementsOf, type PolicyJson } from '../core/policy.js';
 import type { GroupState, IamState, ManagedPolicyState, RoleState, UserState } from '../core/state.js';
 import { prepareContext } from '../evaluate/context.js';
 import { allowPaths, decideSelected, decisionInSomeContext, evaluateInSomeContext, hasStatementsFor, selectStatements, type ChosenContextResult, type EvaluateOptions } from '../evaluate/engine.js';
-import { PrincipalResolver, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
+import { PrincipalResolver, type PolicyVersionsInForce, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
 import { defaultContext, findContext, isPrincipalKey, isResourceTagKey, type ConditionEntry, type ContextSearch, type RequestSpace } from '../evaluate/request-space.js';
 import { ALWAYS_ALLOWED_ACTION } from '../evaluate/service-rules.js';
 import type { Decision, RequestContext } from '../evaluate/types.js';
@@ -44,6 +44,36 @@ export class EffectiveAccess {
   }
 
   private readonly members = new Map<string, UserState>();
+
+  /**
+   * The principal as it would be with another version of one of its customer managed policies in force (after
+   * iam:SetDefaultPolicyVersion): one principal value per combination, so its answers are cached. Switching a policy
+   * back to its default version gives the principal without that switch.
+   */
+  withPolicyVersion(principal: Principal, policyArn: string, version: { readonly id: string; readonly document: PolicyJson } | 'default'): Principal {
+    const from = this.variants.get(principal);
+    const base = from?.base ?? principal;
+    const versions = new Map(from?.versions ?? []);
+    if (version === 'default') versions.delete(policyArn);
+    else versions.set(policyArn, version);
+    if (versions.size === 0) return base;
+    const key = `${base.arn}\u0000${[...versions].map(([arn, v]) => `${arn}#${v.id}`).sort().join('\u0000')}`;
+    let variant = this.variantsByKey.get(key);
+    if (!variant) {
+      variant = { ...base };
+      this.variantsByKey.set(key, variant);
+      this.variants.set(variant, { base, versions });
+    }
+    return variant;
+  }
+
+  /** The policy versions in force for a principal value made by withPolicyVersion (none: the defaults). */
+  versionsInForce(principal: Principal): PolicyVersionsInForce | undefined {
+    return this.variants.get(principal)?.versions;
+  }
+
+  private readonly variants = new WeakMap<Principal, { readonly base: Principal; readonly versions: PolicyVersionsInForce }>();
+  private readonly variantsByKey = new Map<string, Principal>();
 
   /** Users and roles of the account that can act: AWS-owned roles are AWS's, not the account's. */
   principals(): Principal[] {
@@ -121,6 +151,7 @@ export class EffectiveAccess {
       groups: [...this.state.groups.values()],
       roles: [...this.state.roles.values()].filter((r) => !isAwsOwnedPath(r.path)),
       customerPolicies: new Set([...this.state.policies.values()].map((p) => p.arn)),
+      policyVersions: new Map([...this.state.policies.values()].filter((p) => p.otherVersions?.length).map((p) => [p.arn, p])),
     };
     return this.accountLists;
   }
@@ -301,7 +332,7 @@ export class EffectiveAccess {
    * no request of those services is ever allowed.
    */
   mayAllowAny(principal: Principal, services: ReadonlySet<string>): boolean {
-    return this.resolver.documentsOf(principal).identity.some((d) => {
+    return this.resolver.documentsOf(principal, this.versionsInForce(principal)).identity.some((d) => {
       const allowed = servicesAllowed(d.document);
       return allowed === 'any' || [...services].some((s) => allowed.has(s));
     });
@@ -309,7 +340,7 @@ export class EffectiveAccess {
 
   /** The documents of the policies that apply to the principal (identity and boundary), as the state holds them. */
   documentsOf(principal: Principal): PolicyJson[] {
-    const documents = this.resolver.documentsOf(principal);
+    const documents = this.resolver.documentsOf(principal, this.versionsInForce(principal));
     return [...documents.identity, ...(documents.boundary ? [documents.boundary] : [])].map((d) => d.document);
   }
 
@@ -321,7 +352,7 @@ export class EffectiveAccess {
   private resolve(principal: Principal): ResolvedPrincipal {
     let resolved = this.resolved.get(principal);
     if (!resolved) {
-      resolved = this.resolver.resolveEntity(principal);
+      resolved = this.resolver.resolveEntity(principal, this.versionsInForce(principal));
       this.resolved.set(principal, resolved);
     }
     return resolved;
@@ -374,6 +405,8 @@ export interface AccountLists {
   /** Roles of the account, without AWS-owned ones. */
   readonly roles: readonly RoleState[];
   readonly customerPolicies: ReadonlySet<string>;
+  /** Customer managed policies that have versions besides the default one, by ARN. */
+  readonly policyVersions: ReadonlyMap<string, ManagedPolicyState>;
 }
 
 interface TrustIndex {

@@ -105,15 +105,19 @@ export function findRisks(access: EffectiveAccess, only?: ReadonlySet<string>): 
   const risks = riskAnalysis(access);
   const findings: Finding[] = [];
   for (const principal of access.principals()) if (!only || only.has(principal.arn)) findings.push(...risks.findings(principal));
-  const principals = new Map(access.principals().map((p) => [p.arn, p]));
   for (const role of access.state.roles.values()) {
-    if (isAwsOwnedPath(role.path) || (only && !only.has(role.arn))) continue;
-    // What assuming the role is worth decides how much trusting an outsider with it weighs.
-    const self = principals.get(role.arn);
-    const admin = self !== undefined && risks.findings(self).some((f) => f.code === 'FULL_ADMIN' || f.code === 'PRIVESC_TO_ADMIN');
-    findings.push(...trustRisks(role, access.state.account, access.now, access.trustStatements(role), admin));
+    if (!isAwsOwnedPath(role.path) && (!only || only.has(role.arn))) findings.push(...trustRisks(role, access.state.account, access.now, access.trustStatements(role), () => roleWorth(access, risks, role)));
   }
   return sortFindings(findings);
+}
+
+/** What assuming the role is worth to an outsider: administrator access (it is one or can make itself one), or less. */
+export type RoleWorth = 'admin' | 'can-become-admin' | 'lesser';
+
+function roleWorth(access: EffectiveAccess, risks: RiskAnalysis, role: RoleState): RoleWorth {
+  const principal = access.principalByArn(role.arn);
+  if (principal === undefined || !risks.canBecomeAdmin(principal)) return 'lesser';
+  return risks.factsOf(principal).admin ? 'admin' : 'can-become-admin';
 }
 
 export function sortFindings<F extends Finding>(findings: readonly F[]): F[] {
@@ -136,6 +140,8 @@ interface EscalationPath {
   readonly severity: FindingSeverity;
   /** Said after the summary when the path does not end in administrator access. */
   readonly lesser?: string;
+  /** How each of `gains` is named in words, where the target ARN does not say it (a version of a policy). */
+  readonly labels?: readonly string[];
 }
 
 /** What one principal can do on its own: be an administrator, escalate, or hold lesser risks. */
@@ -230,6 +236,10 @@ class RiskAnalysis {
 /** How a path's targets make it one to administrator access: `which is an administrator`, `2 of which can ...`. */
 function whichAdmin(path: EscalationPath, admins: readonly Principal[], isAdmin: (p: Principal) => boolean): string {
   const all = admins.length === path.gains.length;
+  if (path.code === 'PRIVESC_SET_DEFAULT_POLICY_VERSION') {
+    const named = (path.gains as readonly Principal[]).flatMap((g, i) => (admins.includes(g) ? [path.labels?.[i] ?? 'another version'] : []));
+    return `${named.length === 1 ? named[0]! : `${named.slice(0, 3).join(', ')}${named.length > 3 ? ', ...' : ''}`} would make it an administrator`;
+  }
   if (path.code === 'PRIVESC_ADD_USER_TO_GROUP') return all && admins.length === 1 ? 'which would make it an administrator' : `${all ? 'each' : `${admins.length} of which`} would make it an administrator`;
   if (all && admins.length === 1) return `which ${isAdmin(admins[0]!) ? 'is an administrator' : 'can make itself an administrator'}`;
   return all ? 'all of which can make themselves administrators' : `${admins.length} of which can make ${admins.length === 1 ? 'itself an administrator' : 'themselves administrators'}`;
@@ -286,8 +296,34 @@ function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalys
 
   const onOwnPolicy = access.allowedOn(p, 'iam:CreatePolicyVersion', ownPolicies);
   if (onOwnPolicy.length) path('PRIVESC_CREATE_POLICY_VERSION', 'critical', 'can rewrite a policy that applies to itself (iam:CreatePolicyVersion)', 'A new default version of its own managed policy can grant it anything.', onOwnPolicy, 'anything');
-  const setDefault = access.allowedOn(p, 'iam:SetDefaultPolicyVersion', ownPolicies);
-  if (setDefault.length) add('PRIVESC_SET_DEFAULT_POLICY_VERSION', 'medium', 'can switch a policy that applies to itself to another version (iam:SetDefaultPolicyVersion)', 'Any older version of its policy can become the one in force; the snapshot holds only the default version, so what older versions grant is unseen.', setDefault);
+  // Another version of its own policy put in force: it becomes the principal with that version (judged like any
+  // other principal it can become, so a version that makes it an administrator, or gives it a further path, counts).
+  const mayDefault = access.allowedOn(p, 'iam:SetDefaultPolicyVersion', ownPolicies);
+  const setDefault = mayDefault.filter((arn) => lists.policyVersions.has(arn));
+  // With no other version today, the next update of the policy makes one (apply keeps the old default version).
+  const latent = mayDefault.filter((arn) => !lists.policyVersions.has(arn) && access.versionsInForce(p)?.has(arn) !== true);
+  if (latent.length) add('PRIVESC_SET_DEFAULT_POLICY_VERSION', 'medium', 'can switch a policy that applies to itself to another version (iam:SetDefaultPolicyVersion), once it has one', 'The policy has no other version today; its next update (apply keeps the old default version, as IAM does) gives it one to switch to, and whatever that version grants. Deny it iam:SetDefaultPolicyVersion on its own policies.', latent);
+  if (setDefault.length) {
+    const inForce = access.versionsInForce(p);
+    const switches = setDefault.flatMap((arn) => {
+      const policy = lists.policyVersions.get(arn)!;
+      const current = inForce?.get(arn)?.id;
+      const choices = [...(current !== undefined ? [{ id: policy.versionId ?? 'default', to: 'default' as const }] : []), ...(policy.otherVersions ?? []).filter((v) => v.id !== current).map((v) => ({ id: v.id, to: { id: v.id, document: v.document.document } }))];
+      return choices.map((c) => ({ arn, label: `version ${c.id} of policy ${policy.name}`, as: access.withPolicyVersion(p, arn, c.to) }));
+    }).filter((s) => s.as !== p);
+    if (switches.length) {
+      paths.push({
+        code: 'PRIVESC_SET_DEFAULT_POLICY_VERSION',
+        severity: 'medium',
+        summary: `can switch ${setDefault.length === 1 ? 'a policy' : `${setDefault.length} policies`} that applies to itself to another version (iam:SetDefaultPolicyVersion)`,
+        lesser: switches.length === 1 ? ` (${switches[0]!.label}, which does not make it an administrator)` : ` (${switches.length} versions, none of which makes it an administrator)`,
+        detail: `Any version IAM keeps of its policy can become the one in force with one call: ${switches.slice(0, 5).map((s) => s.label).join(', ')}${switches.length > 5 ? ', ...' : ''}. Delete the versions it must not use (iam delete-policy-version), or deny it iam:SetDefaultPolicyVersion.`,
+        targets: switches.map((s) => s.arn),
+        gains: switches.map((s) => s.as),
+        labels: switches.map((s) => s.label),
+      });
+    }
+  }
 
   const self = p.arn;
   if (p.kind === 'user') {
@@ -357,7 +393,9 @@ function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalys
   if (stronger.length) {
     paths.push({
       code: 'PRIVESC_ASSUME_STRONGER_ROLE',
-      severity: 'high',
+      // A role whose only path is another version of its policy may gain nothing (versions are often older, narrower
+      // drafts): medium, unless that version leads to administrator access (then the path is critical anyway).
+      severity: stronger.some((r) => { const facts = risks.factsOf(r); return facts.admin !== undefined || facts.paths.some((x) => x.code !== 'PRIVESC_SET_DEFAULT_POLICY_VERSION'); }) ? 'high' : 'medium',
       summary: `can assume ${stronger.length === 1 ? `role ${stronger[0]!.name}` : `${stronger.length} roles`}`,
       lesser: `, which can escalate further`,
       detail: 'The role\'s trust policy lets this principal (or a role it reaches) assume it, and the role holds an escalation path of its own.',
@@ -426,7 +464,7 @@ const AUDIENCE_CLAIMS: Readonly<Record<string, string>> = {
  * meets protects nothing): anyone; all of another account without an external id; every identity of an OIDC
  * provider (no subject pinned) or of a web identity provider (no audience pinned); a wildcard OIDC subject.
  */
-export function trustRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[] = compiledTrust(role), administrator = false): Finding[] {
+export function trustRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[] = compiledTrust(role), worth: RoleWorth | (() => RoleWorth) = 'lesser'): Finding[] {
   const out: Finding[] = [];
   const add = (code: FindingCode, severity: FindingSeverity, summary: string, detail: string): void => {
     out.push({ code, severity, principal: role.arn, summary, detail });
@@ -449,15 +487,7 @@ export function trustRisks(role: RoleState, account: string, now: Date, trust: r
   if (withoutId.length) {
     add('TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID', 'high', `role ${role.name} trusts all of account ${withoutId.map((o) => accountOf(o.shown)).join(', ')} without an sts:ExternalId condition`, 'Any principal of that account that its own policies allow can assume this role (the confused-deputy problem). Require sts:ExternalId, or name a role instead of the account.');
   }
-  // A named user or role of another account: what it can do there is not this account's to review, and whoever
-  // controls it holds this role too. For an administrator role that is a way in to the whole account; for another
-  // role it is the recommended cross-account form (naming a role rather than an account) and no finding.
-  const foreign = !administrator ? [] : who.filter((o) => o.type === 'AWS' && o.shown !== ANYONE && !o.shown.endsWith(':root') && accountOf(o.shown) !== undefined && accountOf(o.shown) !== account);
-  const admitted = foreign.filter((o) => admitsSomeRequest(trust, o, {}, [], now) ?? admitsSomeRequest(trust, o, { 'sts:ExternalId': UNKNOWN_EXTERNAL_ID }, [], now));
-  if (admitted.length) {
-    const names = admitted.map((o) => o.shown).join(', ');
-    add('TRUST_EXTERNAL_PRINCIPAL', 'high', `role ${role.name}, an administrator, trusts ${admitted.length === 1 ? 'a principal' : 'principals'} of another account: ${names}`, 'Whoever controls that principal (its own account decides who) can take over this account. Keep administrator roles to principals of this account, or accept the risk in the Account manifest.');
-  }
+  out.push(...externalPrincipalRisks(role, account, now, trust, worth));
   for (const provider of who.filter((o) => o.type === 'Federated' && o.shown !== ANYONE)) {
     const id = provider.shown;
     if (id.includes(':oidc-provider/')) {
@@ -483,6 +513,55 @@ export function trustRisks(role: RoleState, account: string, now: Date, trust: r
     }
   }
   return out;
+}
+
+/** ARNs in a condition on aws:PrincipalArn that name one user or role exactly (no wildcard, no policy variable). */
+function conditionNamedArns(trust: readonly CompiledTrust[]): string[] {
+  return trust.flatMap((t) => t.compiled.conditions.filter((e) => e.key === 'aws:principalarn' && !/Not/i.test(e.operator)).flatMap((e) => e.values.filter((v) => !/[*?$]/.test(v) && isUserOrRoleArn(v))));
+}
+
+const isUserOrRoleArn = (arn: string): boolean => /^arn:aws[a-z-]*:iam::\d{12}:(user|role)\/./.test(arn);
+
+/**
+ * TRUST_EXTERNAL_PRINCIPAL: one user or role of another account, named by the trust policy (its Principal, or a
+ * condition on aws:PrincipalArn under a wider Principal), can assume the role in some request it can make. What it
+ * is worth is what the role is: high when the role is an administrator or can make itself one, low otherwise (trust
+ * across accounts to a named role is how deployments and audits are meant to work; it stays visible in audit without
+ * failing --fail-on medium). An sts:ExternalId or aws:PrincipalOrgID pin the outsider's requests must meet lowers an
+ * administrator's one step, as it does for TRUST_ANYONE: the named principal alone is no longer enough.
+ */
+function externalPrincipalRisks(role: RoleState, account: string, now: Date, trust: readonly CompiledTrust[], worthOf: RoleWorth | (() => RoleWorth)): Finding[] {
+  const who = outsiders([role], account).filter((o) => o.type === 'AWS');
+  const named = new Set([...who.filter((o) => o.shown !== ANYONE && isUserOrRoleArn(o.shown)).map((o) => o.shown), ...conditionNamedArns(trust)]);
+  const blind: string[] = [];
+  const pinned: string[] = [];
+  for (const arn of named) {
+    const acct = accountOf(arn);
+    if (!acct || acct === account) continue;
+    // The narrowest class that holds it: itself (named in a Principal), all of its account, or anyone.
+    const holder = who.find((o) => o.shown === arn) ?? who.find((o) => o.shown.endsWith(':root') && accountOf(o.shown) === acct) ?? who.find((o) => o.shown === ANYONE);
+    if (!holder) continue;
+    const identity = { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': acct };
+    const unpinned = { ...identity, 'aws:PrincipalOrgID': STRANGER['aws:PrincipalOrgID']!, 'aws:PrincipalOrgPaths': STRANGER['aws:PrincipalOrgPaths']! };
+    if (admitsSomeRequest(trust, holder, { ...unpinned, 'sts:ExternalId': UNKNOWN_EXTERNAL_ID }, [], now) ?? admitsSomeRequest(trust, holder, unpinned, ['sts:ExternalId'], now)) blind.push(arn);
+    else if (admitsSomeRequest(trust, holder, identity, [], now)) pinned.push(arn);
+  }
+  const all = [...blind, ...pinned].sort();
+  if (all.length === 0) return [];
+  // Judged only here: what the role can do is asked only of roles an outsider can assume.
+  const worth = typeof worthOf === 'function' ? worthOf() : worthOf;
+  const severity: FindingSeverity = worth === 'lesser' ? 'low' : blind.length ? 'high' : 'medium';
+  const what = worth === 'admin' ? 'an administrator' : worth === 'can-become-admin' ? 'which can make itself an administrator' : '';
+  const whom = all.length === 1 ? all[0]! : `${all.length} principals of other accounts (${all.slice(0, 3).join(', ')}${all.length > 3 ? ', ...' : ''})`;
+  const pin = blind.length ? '' : ', with an sts:ExternalId or aws:PrincipalOrgID condition it must meet';
+  return [{
+    code: 'TRUST_EXTERNAL_PRINCIPAL',
+    severity,
+    principal: role.arn,
+    summary: `role ${role.name}${what ? `, ${what},` : ''} can be assumed by ${whom}${pin}`,
+    detail: `Whoever holds ${all.length === 1 ? 'that principal' : 'those principals'} (and that account's administrators) ${worth !== 'lesser' ? 'gets administrator access to this account' : 'acts in this account with the role\'s permissions'}. Name only the principals that need it; accept the risk in the Account manifest when it is meant (a break-glass role).`,
+    targets: all.slice(0, 10),
+  }];
 }
 
 /** The wildcard subjects of the statements admitting an OIDC provider: patterns under StringLike (and its forms). */

@@ -17,6 +17,9 @@ export function fingerprintState(state: IamState): string {
 function projectEntity(entity: EntityState): unknown {
   const out: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(entity)) {
+    // A policy's version ids and other versions are not what apply changes or checks (it writes a new default
+    // version and makes room at IAM's limit as it finds it), so they leave a plan valid.
+    if (entity.kind === 'policy' && (field === 'versionId' || field === 'otherVersions')) continue;
     if (isPolicy(value)) out[field] = value.key;
     else if (field === 'inlinePolicies') out[field] = Object.fromEntries(Object.entries(value as Record<string, Policy>).map(([n, p]) => [n, p.key]));
     else out[field] = value;

@@ -74,7 +74,26 @@ export interface ManagedPolicyState extends EntityBase {
   readonly tags: Tags;
   /** How the manifests introduce it; IAM itself makes no difference between the two. */
   readonly usage: 'policy' | 'boundary';
+  /** Live only: the id of the default version (`v3`), where the source tells it. */
+  readonly versionId?: string;
+  /**
+   * Live only: the versions IAM keeps besides the default one (up to 4), which anyone allowed
+   * iam:SetDefaultPolicyVersion can put in force. Manifests hold one version: a plan never compares these, it only
+   * carries them into the planned state (src/plan/planned-state.ts) so findings see what can be switched to.
+   */
+  readonly otherVersions?: readonly PolicyVersionState[];
 }
+
+/** A non-default version of a customer managed policy. */
+export interface PolicyVersionState {
+  readonly id: string;
+  readonly document: Policy;
+  /** ISO date, where the source tells it: apply makes room at IAM's limit of 5 versions by deleting the oldest. */
+  readonly created?: string;
+}
+
+/** IAM's limit of versions of one managed policy (the default one included). */
+export const MAX_POLICY_VERSIONS = 5;
 
 export type EntityState = UserState | GroupState | RoleState | ManagedPolicyState;
 

@@ -22,6 +22,12 @@ export interface NamedDocument {
   readonly managedArn?: string;
 }
 
+/**
+ * Customer managed policies with another of their versions in force than the default (by policy ARN): a principal
+ * as it would be after iam:SetDefaultPolicyVersion.
+ */
+export type PolicyVersionsInForce = ReadonlyMap<string, { readonly id: string; readonly document: PolicyJson }>;
+
 export interface PrincipalDocuments {
   readonly entity: UserState | RoleState;
   readonly identity: readonly NamedDocument[];
@@ -48,12 +54,14 @@ export class PrincipalResolver {
   }
 
   /** A user or role given as a value: one of the state's, or one as it would be (a user with one more group). */
-  resolveEntity(entity: UserState | RoleState): ResolvedPrincipal {
-    const documents = this.documentsOf(entity);
+  resolveEntity(entity: UserState | RoleState, versions?: PolicyVersionsInForce): ResolvedPrincipal {
+    const documents = this.documentsOf(entity, versions);
     const compile = (d: NamedDocument): CompiledPolicy => {
       if (!d.managedArn) return compilePolicy(d.name, d.document);
-      let compiled = this.managed.get(d.managedArn);
-      if (!compiled) this.managed.set(d.managedArn, (compiled = compilePolicy(d.name, d.document)));
+      const version = d.managedArn ? versions?.get(d.managedArn) : undefined;
+      const key = version ? `${d.managedArn}\u0000${version.id}` : d.managedArn;
+      let compiled = this.managed.get(key);
+      if (!compiled) this.managed.set(key, (compiled = compilePolicy(d.name, d.document)));
       return compiled;
     };
     const identity = documents.identity.map(compile);
@@ -67,11 +75,11 @@ export class PrincipalResolver {
     return entity ? this.documentsOf(entity) : undefined;
   }
 
-  documentsOf(entity: UserState | RoleState): PrincipalDocuments {
+  documentsOf(entity: UserState | RoleState, versions?: PolicyVersionsInForce): PrincipalDocuments {
     const unknown: string[] = [];
     const identity: NamedDocument[] = [];
     const addManaged = (policyArn: string): void => {
-      const document = this.documentOf(policyArn);
+      const document = versions?.get(policyArn)?.document ?? this.documentOf(policyArn);
       if (document) identity.push({ name: `managed policy ${policyArn}`, document, managedArn: policyArn });
       else unknown.push(policyArn);
     };
@@ -88,7 +96,7 @@ export class PrincipalResolver {
     }
     let boundary: NamedDocument | undefined;
     if (entity.permissionsBoundary) {
-      const document = this.documentOf(entity.permissionsBoundary);
+      const document = versions?.get(entity.permissionsBoundary)?.document ?? this.documentOf(entity.permissionsBoundary);
       if (document) boundary = { name: `permissions boundary ${entity.permissionsBoundary}`, document };
       else unknown.push(entity.permissionsBoundary);
     }

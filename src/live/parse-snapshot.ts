@@ -22,6 +22,7 @@ import {
   type GroupState,
   type IamState,
   type ManagedPolicyState,
+  type PolicyVersionState,
   type RoleState,
   type Tags,
   type UnknownField,
@@ -69,6 +70,7 @@ const PolicyVersion = z.object({
   Document: PolicyDocumentField.nullish(),
   VersionId: z.string().nullish(),
   IsDefaultVersion: z.boolean().nullish(),
+  CreateDate: z.string().nullish(),
 });
 const ManagedPolicyDetail = z.object({
   PolicyName: z.string(),
@@ -245,6 +247,13 @@ function buildLiveState(file: string, text: string | undefined, snapshot: Snapsh
       return;
     }
     const boundaryOnly = (p.PermissionsBoundaryUsageCount ?? 0) > 0 && (p.AttachmentCount ?? 0) === 0;
+    // Every other version the source holds (get-account-authorization-details lists them all): one call to
+    // iam:SetDefaultPolicyVersion puts any of them in force, so findings judge them too.
+    const otherVersions: PolicyVersionState[] = [];
+    p.PolicyVersionList.forEach((v, j) => {
+      if (j === versionIndex || !v.Document) return;
+      otherVersions.push({ id: v.VersionId ?? `version ${j + 1}`, document: document(v.Document, [...at, 'PolicyVersionList', j, 'Document']), ...(v.CreateDate ? { created: isoDate(v.CreateDate) } : {}) });
+    });
     addUnique(policies, p.PolicyName, at, problems, locate, {
       kind: 'policy',
       name: p.PolicyName,
@@ -254,6 +263,8 @@ function buildLiveState(file: string, text: string | undefined, snapshot: Snapsh
       document: policy,
       tags: tagsOf(p.Tags),
       usage: boundaryOnly ? 'boundary' : 'policy',
+      ...(version.VersionId ? { versionId: version.VersionId } : {}),
+      ...(otherVersions.length ? { otherVersions } : {}),
       ...policyUnknown(p.Description, p.Tags),
     });
   });
@@ -306,7 +317,7 @@ const wellFormed = shape({
   UserDetailList: list(shape({ UserName: str, Path: str, Arn: str, GroupList: nullish(list(str)), AttachedManagedPolicies: nullish(list(attached)), UserPolicyList: nullish(list(inlinePolicy)), PermissionsBoundary: nullish(boundary), Tags: nullish(list(tag)) })),
   GroupDetailList: list(shape({ GroupName: str, Path: str, Arn: str, AttachedManagedPolicies: nullish(list(attached)), GroupPolicyList: nullish(list(inlinePolicy)) })),
   RoleDetailList: list(shape({ RoleName: str, Path: str, Arn: str, AssumeRolePolicyDocument: doc, AttachedManagedPolicies: nullish(list(attached)), RolePolicyList: nullish(list(inlinePolicy)), PermissionsBoundary: nullish(boundary), Tags: nullish(list(tag)), Description: nullish(str), MaxSessionDuration: nullish(intNum), InstanceProfileList: nullish(list(shape({ InstanceProfileName: str }))) })),
-  Policies: list(shape({ PolicyName: str, Arn: str, Path: str, DefaultVersionId: nullish(str), Description: nullish(str), AttachmentCount: nullish(num), PermissionsBoundaryUsageCount: nullish(num), PolicyVersionList: list(shape({ Document: nullish(doc), VersionId: nullish(str), IsDefaultVersion: nullish(bool) })), Tags: nullish(list(tag)) })),
+  Policies: list(shape({ PolicyName: str, Arn: str, Path: str, DefaultVersionId: nullish(str), Description: nullish(str), AttachmentCount: nullish(num), PermissionsBoundaryUsageCount: nullish(num), PolicyVersionList: list(shape({ Document: nullish(doc), VersionId: nullish(str), IsDefaultVersion: nullish(bool), CreateDate: nullish(str) })), Tags: nullish(list(tag)) })),
 });
 
 function isWellFormed(json: unknown): json is Snapshot {
@@ -463,4 +474,10 @@ function locator(file: string, text: string): (path: readonly (string | number)[
 function lazyLocator(file: string, text: string | undefined): () => (path: readonly (string | number)[]) => SourceLocation | undefined {
   let cached: ((path: readonly (string | number)[]) => SourceLocation) | undefined;
   return () => (text === undefined ? () => undefined : (cached ??= locator(file, text)));
+}
+
+/** A date as one ISO form (the CLI prints `2026-03-01T09:00:00Z`, the SDK's Date `...09:00:00.000Z`); else as given. */
+function isoDate(text: string): string {
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? text : new Date(time).toISOString();
 }

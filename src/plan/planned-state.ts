@@ -3,7 +3,7 @@
  * from the manifests and those it deletes removed. Unmanaged and protected entities stay as they are live.
  */
 import { nameKey, type EntityKind } from '../core/arn.js';
-import { entitiesOf, type EntityState, type IamState, type RoleState } from '../core/state.js';
+import { entitiesOf, MAX_POLICY_VERSIONS, type EntityState, type IamState, type ManagedPolicyState, type PolicyVersionState, type RoleState } from '../core/state.js';
 import type { DesiredState } from '../manifest/desired-state.js';
 import type { LiveState } from '../live/live-state.js';
 import type { ChangeSet } from './plan.js';
@@ -16,7 +16,11 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<
       // The delete half of a replacement is followed by its create, which puts the new entity at the same key.
       if (change.action === 'delete' && change.replacedBy === undefined) out.delete(key);
       else if (change.action === 'delete') continue;
-      else out.set(key, withUnmanagedFrom(out.get(key), entitiesOf(desired.state, kind).get(key)!));
+      else {
+        const want = entitiesOf(desired.state, kind).get(key)!;
+        const have = out.get(key);
+        out.set(key, want.kind === 'policy' && have?.kind === 'policy' && change.action === 'update' ? withVersionsKept(have, want, change.details.some((d) => d.field === 'document')) : withUnmanagedFrom(have, want));
+      }
     }
     return out;
   };
@@ -41,4 +45,21 @@ function withUnmanagedFrom(live: EntityState | undefined, desired: EntityState):
   const keep = (field: 'description' | 'maxSessionDuration'): Partial<RoleState> => (unmanaged.includes(field) ? (live[field] !== undefined ? { [field]: live[field] } : {}) : desired[field] !== undefined ? { [field]: desired[field] } : {});
   const unknown = (live.unknown ?? []).filter((f) => unmanaged.includes(f));
   return { ...rest, ...keep('description'), ...keep('maxSessionDuration'), ...(unknown.length ? { unknown } : {}) };
+}
+
+/**
+ * An updated policy keeps the versions IAM keeps: apply writes the new document as a new default version, so the
+ * live default becomes another version; at IAM's limit the oldest other version makes room (as the AWS writer does).
+ */
+function withVersionsKept(live: ManagedPolicyState, want: ManagedPolicyState, newDocument: boolean): ManagedPolicyState {
+  const kept = [...(live.otherVersions ?? [])];
+  if (newDocument) {
+    if (kept.length + 2 > MAX_POLICY_VERSIONS) {
+      const oldest = kept.reduce((a, b) => ((b.created ?? '') < (a.created ?? '') ? b : a));
+      kept.splice(kept.indexOf(oldest), 1);
+    }
+    kept.push({ id: live.versionId ?? 'default before this plan', document: live.document } satisfies PolicyVersionState);
+  }
+  const { versionId: _versionId, otherVersions: _otherVersions, ...rest } = want;
+  return { ...rest, ...(!newDocument && live.versionId ? { versionId: live.versionId } : {}), ...(kept.length ? { otherVersions: kept } : {}) };
 }
