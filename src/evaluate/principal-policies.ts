@@ -38,6 +38,7 @@ export interface PrincipalDocuments {
 export class PrincipalResolver {
   private readonly byArn = new Map<string, UserState | RoleState>();
   private readonly managed = new Map<string, CompiledPolicy>();
+  private readonly boundaries = new Map<string, CompiledPolicy>();
   private readonly documentsByArn = new Map<string, PolicyJson>();
 
   constructor(private readonly state: IamState) {
@@ -56,16 +57,18 @@ export class PrincipalResolver {
   /** A user or role given as a value: one of the state's, or one as it would be (a user with one more group). */
   resolveEntity(entity: UserState | RoleState, versions?: PolicyVersionsInForce): ResolvedPrincipal {
     const documents = this.documentsOf(entity, versions);
-    const compile = (d: NamedDocument): CompiledPolicy => {
+    const compile = (d: NamedDocument, cache: Map<string, CompiledPolicy>): CompiledPolicy => {
       if (!d.managedArn) return compilePolicy(d.name, d.document);
-      const version = d.managedArn ? versions?.get(d.managedArn) : undefined;
+      const version = versions?.get(d.managedArn);
       const key = version ? `${d.managedArn}\u0000${version.id}` : d.managedArn;
-      let compiled = this.managed.get(key);
-      if (!compiled) this.managed.set(key, (compiled = compilePolicy(d.name, d.document)));
+      let compiled = cache.get(key);
+      if (!compiled) cache.set(key, (compiled = compilePolicy(d.name, d.document)));
       return compiled;
     };
-    const identity = documents.identity.map(compile);
-    const boundary = documents.boundary ? compilePolicy(documents.boundary.name, documents.boundary.document) : undefined;
+    const identity = documents.identity.map((d) => compile(d, this.managed));
+    // A boundary is a managed policy too, shared by every principal it bounds; it is named as a boundary, so it has
+    // its own cache.
+    const boundary = documents.boundary ? compile(documents.boundary, this.boundaries) : undefined;
     return { entity: documents.entity, policies: { identity, ...(boundary ? { boundary } : {}) }, unknownPolicies: documents.unknown };
   }
 
@@ -97,7 +100,7 @@ export class PrincipalResolver {
     let boundary: NamedDocument | undefined;
     if (entity.permissionsBoundary) {
       const document = versions?.get(entity.permissionsBoundary)?.document ?? this.documentOf(entity.permissionsBoundary);
-      if (document) boundary = { name: `permissions boundary ${entity.permissionsBoundary}`, document };
+      if (document) boundary = { name: `permissions boundary ${entity.permissionsBoundary}`, document, managedArn: entity.permissionsBoundary };
       else unknown.push(entity.permissionsBoundary);
     }
     return { entity, identity, ...(boundary ? { boundary } : {}), unknown };
