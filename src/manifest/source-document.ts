@@ -17,6 +17,7 @@ import { Composer, CST, LineCounter, Parser } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../core/diagnostics.js';
 import { error } from '../core/diagnostics.js';
 import { locationOf } from '../core/json-location.js';
+import { blockLocator, type BlockLocator } from './block-locator.js';
 import { checkValueShape, describeShapeProblem, MAX_NESTING, nestingOffsetOfTokens, yamlNestingOffset } from '../core/input-limits.js';
 
 export type ValuePath = readonly (string | number)[];
@@ -50,6 +51,15 @@ export function parseSource(file: string, text: string): ParsedSource {
   }
   let positioned: SyntaxTree | undefined;
   const documentsWithPositions = (): SyntaxTree => (positioned ??= syntaxTree(file, text));
+  // Block-style files (nearly all) are located from their indentation, without building `yaml`'s tree.
+  let fast: { locate: BlockLocator; at: (offset: number) => SourceLocation } | null | undefined;
+  const fastLocator = (): typeof fast => {
+    if (fast === undefined) {
+      const locate = values.filter((v) => v !== null && v !== undefined).length === 1 ? blockLocator(text) : undefined;
+      fast = locate ? { locate, at: offsetToLocation(file, text) } : null;
+    }
+    return fast;
+  };
   const documents: SourceDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const value of values) {
@@ -59,6 +69,9 @@ export function parseSource(file: string, text: string): ParsedSource {
       file,
       value,
       locate: (path, options) => {
+        const quick = fastLocator();
+        const offset = quick?.locate(path, options);
+        if (quick && offset !== undefined) return quick.at(offset);
         const tree = documentsWithPositions();
         const doc = tree.documents[ordinal];
         return doc ? locateInTree(doc, tree.at, path, options) : { file, line: 1, col: 1 };
@@ -96,6 +109,22 @@ function syntaxTree(file: string, text: string): SyntaxTree {
   // js-yaml read the values, within the nesting limit: this tree is as deep as they are.
   const documents = [...new Parser(lineCounter.addNewLine).parse(text)].flatMap((t) => (t.type === 'document' && t.value && !isEmptyScalar(t.value) ? [t.value] : []));
   return { documents, at };
+}
+
+/** Offset to line and column (1-based), from the file's line starts, computed once. */
+function offsetToLocation(file: string, text: string): (offset: number) => SourceLocation {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { file, line: low + 1, col: offset - starts[low]! + 1 };
+  };
 }
 
 /** A document that holds nothing (`---` alone, `~`, `null`): js-yaml reads no value for it either. */
