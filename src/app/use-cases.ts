@@ -22,6 +22,9 @@ import { resourceTagDeltas, withPrincipalDeltas } from '../analyze/resource-tag-
 import { movedArns, type Change, type ChangeSet, type Plan } from '../plan/plan.js';
 import type { EvaluateOptions } from '../evaluate/engine.js';
 import type { IamState } from '../core/state.js';
+import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
+import { DEFAULT_HYGIENE, type HygieneSettings, type UsageFacts } from '../core/usage.js';
+import { hygieneFindings } from '../analyze/hygiene.js';
 import { fingerprintState } from '../core/fingerprint.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
@@ -197,6 +200,8 @@ export interface JudgedState {
   readonly state?: IamState;
   /** The Account manifest's accepted risks (none when judging live IAM alone). */
   readonly acceptedRisks: readonly AcceptedRisk[];
+  /** The Account manifest's hygiene settings (the defaults when judging live IAM alone). */
+  readonly hygiene: HygieneSettings;
   /** "live state (FILE)" or "live state (FILE) with DIR applied", for what the output says it judged. */
   readonly against: string;
   readonly diagnostics: readonly Diagnostic[];
@@ -207,15 +212,16 @@ export interface JudgedState {
  * documents of the AWS managed policies it refers to.
  */
 export async function stateToJudge(liveState: LiveState, manifests: ManifestSource | undefined): Promise<JudgedState> {
-  if (manifests === undefined) return { state: liveState.state, against: `live state (${liveState.source})`, diagnostics: [], acceptedRisks: [] };
+  if (manifests === undefined) return { state: liveState.state, against: `live state (${liveState.source})`, diagnostics: [], acceptedRisks: [], hygiene: DEFAULT_HYGIENE };
   const against = `live state (${liveState.source}) with ${manifests.location} applied`;
   const validated = await validateManifests(manifests, { lintLimit: PLAN_LINT_LIMIT });
-  if (!validated.desired || hasErrors(validated.diagnostics)) return { against, diagnostics: validated.diagnostics, acceptedRisks: [] };
+  if (!validated.desired || hasErrors(validated.diagnostics)) return { against, diagnostics: validated.diagnostics, acceptedRisks: [], hygiene: DEFAULT_HYGIENE };
   const acceptedRisks = validated.desired.account.acceptedRisks;
+  const hygiene = validated.desired.account.hygiene;
   const diffed = diffStates(validated.desired, liveState);
-  if (!diffed.changeSet) return { against, diagnostics: [...validated.diagnostics, ...diffed.diagnostics], acceptedRisks };
+  if (!diffed.changeSet) return { against, diagnostics: [...validated.diagnostics, ...diffed.diagnostics], acceptedRisks, hygiene };
   const state = completeAwsManagedPolicies(plannedState(liveState, validated.desired, diffed.changeSet), loadAwsManagedPolicies());
-  return { state, against, diagnostics: validated.diagnostics, acceptedRisks };
+  return { state, against, diagnostics: validated.diagnostics, acceptedRisks, hygiene };
 }
 
 export interface AuditResult {
@@ -225,7 +231,7 @@ export interface AuditResult {
 }
 
 /** Findings for an account as it is (or as it will be, with `manifestsDir`). */
-export async function auditAccount(live: LiveReader, manifests: ManifestSource | undefined, now: Date): Promise<AuditResult> {
+export async function auditAccount(live: LiveReader, manifests: ManifestSource | undefined, now: Date, clock: Clock = SYSTEM_CLOCK): Promise<AuditResult> {
   const [liveState, catalog] = await Promise.all([readLive(live), loadActionCatalog()]);
   const judged = await stateToJudge(liveState, manifests);
   const diagnostics: Diagnostic[] = [...liveState.notes, ...judged.diagnostics];
@@ -236,7 +242,25 @@ export async function auditAccount(live: LiveReader, manifests: ManifestSource |
   if (unknown.size > 0) {
     diagnostics.push(warning(`${unknown.size} attached ${unknown.size === 1 ? 'policy has' : 'policies have'} no document in the state: ${[...unknown].slice(0, 3).join(', ')}${unknown.size > 3 ? ', ...' : ''}`, 'Findings cannot see what they grant. Export the snapshot with AWS managed policies included (get-account-authorization-details without --filter).'));
   }
-  return { findings: withAcceptedRisks(findRisks(access), judged.acceptedRisks), diagnostics, against };
+  const usage = await readUsageFacts(live, liveState, clock);
+  if (usage.unavailable.length) diagnostics.push(warning(`hygiene findings judge part of IAM's usage records only: not read: ${usage.unavailable.join('; ')}`, 'Run audit with --aws as a caller that may read them to judge every credential.'));
+  const findings = [...findRisks(access), ...hygieneFindings(state, usage, judged.hygiene, now)];
+  return { findings: withAcceptedRisks(findings, judged.acceptedRisks), diagnostics, against };
+}
+
+/**
+ * IAM's usage records the source holds: roles' last use (in every get-account-authorization-details), and from AWS
+ * the credential report and the account summary. What it cannot give is named, never guessed.
+ */
+export async function readUsageFacts(live: LiveReader, liveState: LiveState, clock: Clock = SYSTEM_CLOCK): Promise<UsageFacts> {
+  const unavailable: string[] = [];
+  if (!liveState.roleUses) unavailable.push("roles' last use (the snapshot has no RoleLastUsed)");
+  if (!live.readCredentialUsage) {
+    unavailable.push('the credential report and account summary (a snapshot holds neither: keys, passwords, MFA and the root user are not judged)');
+    return { ...(liveState.roleUses ? { roles: liveState.roleUses } : {}), unavailable };
+  }
+  const credentials = await live.readCredentialUsage(clock);
+  return { ...(liveState.roleUses ? { roles: liveState.roleUses } : {}), ...(credentials.credentials ? { credentials: credentials.credentials } : {}), ...(credentials.summary ? { summary: credentials.summary } : {}), unavailable: [...unavailable, ...credentials.unavailable] };
 }
 
 export interface ImportResult {

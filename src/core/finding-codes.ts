@@ -34,6 +34,14 @@ export const FINDING_CODES = [
   'TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID',
   'TRUST_EXTERNAL_PRINCIPAL',
   'BOUNDARY_REMOVED',
+  // Hygiene (audit and drift on live accounts, from IAM's usage records: src/analyze/hygiene.ts).
+  'ROOT_ACCESS_KEYS',
+  'ROOT_WITHOUT_MFA',
+  'CONSOLE_WITHOUT_MFA',
+  'CONSOLE_AND_ACCESS_KEYS',
+  'ACCESS_KEY_UNUSED',
+  'ACCESS_KEY_NOT_ROTATED',
+  'ROLE_UNUSED',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

@@ -1,6 +1,8 @@
 /** Live IAM as the plan sees it, and the port through which it is read (a snapshot file, or AWS itself). */
 import type { Diagnostic } from '../core/diagnostics.js';
+import type { Clock } from '../core/clock.js';
 import type { IamState, Tags } from '../core/state.js';
+import type { AccountSummaryFacts, CredentialReport, RoleUse } from '../core/usage.js';
 
 /** Who read live IAM (`sts:GetCallerIdentity`); only the AWS reader knows. */
 export interface CallerIdentity {
@@ -21,6 +23,8 @@ export interface LiveState {
   /** Things the reader noticed that the user should know (warnings only; errors are thrown as InputError). */
   readonly notes: readonly Diagnostic[];
   readonly caller?: CallerIdentity;
+  /** Roles' last use and creation, by ARN, where the source holds them (get-account-authorization-details does). */
+  readonly roleUses?: ReadonlyMap<string, RoleUse>;
 }
 
 /** Reads live IAM. Implementations: `SnapshotFileReader` (an exported JSON file) and `AwsLiveReader`. */
@@ -31,4 +35,15 @@ export interface LiveReader {
    * policy tags, so only policies whose manifests set tags are asked for).
    */
   readPolicyTags?(arns: readonly string[]): Promise<ReadonlyMap<string, Tags>>;
+  /**
+   * The credential report and the account summary (AWS only: no export holds them). A part the caller may not read
+   * (AccessDenied) is left out and named in `unavailable`; other errors are thrown.
+   */
+  readCredentialUsage?(clock?: Clock): Promise<CredentialUsage>;
+}
+
+export interface CredentialUsage {
+  readonly credentials?: CredentialReport;
+  readonly summary?: AccountSummaryFacts;
+  readonly unavailable: readonly string[];
 }

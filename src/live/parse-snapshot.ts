@@ -29,6 +29,8 @@ import {
   type UserState,
 } from '../core/state.js';
 import type { LiveState } from './live-state.js';
+import { roleUsesOf } from './role-usage.js';
+import type { RoleUse } from '../core/usage.js';
 
 const PolicyDocumentField = z.union([z.string(), z.record(z.string(), z.unknown())]);
 const AttachedPolicy = z.object({ PolicyArn: z.string(), PolicyName: z.string().nullish() });
@@ -125,7 +127,7 @@ export function parseSnapshotValue(file: string, json: unknown, text?: string): 
     throw new InputError([error(`snapshot lacks ${missing.join(', ')}`, `This does not look like get-account-authorization-details output (run it without --filter). ${HOW_TO_EXPORT}`, { file, line: 1, col: 1 })]);
   }
   // The common case, a well-formed export, is checked by hand (fast: no copies); zod only runs to say what is wrong.
-  if (isWellFormed(json)) return buildLiveState(file, text, json);
+  if (isWellFormed(json)) return buildLiveState(file, text, json, roleUsesOf(json));
   const parsed = Snapshot.safeParse(json);
   if (!parsed.success) {
     const locate = text === undefined ? () => undefined : locator(file, text);
@@ -138,10 +140,10 @@ export function parseSnapshotValue(file: string, json: unknown, text?: string): 
       }),
     );
   }
-  return buildLiveState(file, text, parsed.data);
+  return buildLiveState(file, text, parsed.data, roleUsesOf(json));
 }
 
-function buildLiveState(file: string, text: string | undefined, snapshot: Snapshot): LiveState {
+function buildLiveState(file: string, text: string | undefined, snapshot: Snapshot, roleUses: ReadonlyMap<string, RoleUse> | undefined): LiveState {
   const problems: Diagnostic[] = [];
   const notes: Diagnostic[] = [];
   const locate = lazyLocator(file, text);
@@ -281,6 +283,8 @@ function buildLiveState(file: string, text: string | undefined, snapshot: Snapsh
       return fingerprint;
     },
     notes,
+    // Beside the state, never in it: usage must not change a plan's fingerprint.
+    ...(roleUses ? { roleUses } : {}),
   };
 }
 

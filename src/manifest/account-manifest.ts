@@ -4,6 +4,7 @@
  * account folders (the `accounts` command): one parser, one schema, the same located errors.
  */
 import { ACCOUNT_ID, entityIdentity, isArn, isAwsManagedPolicyArn } from '../core/arn.js';
+import { DEFAULT_HYGIENE } from '../core/usage.js';
 import { error, warning, type Diagnostic } from '../core/diagnostics.js';
 import { FINDING_CODES } from '../core/finding-codes.js';
 import { isPlainObject } from '../core/policy.js';
@@ -68,7 +69,8 @@ export function readAccount(declared: Declared<AccountManifest>, diagnostics: Di
     if (!(FINDING_CODES as readonly string[]).includes(risk.code)) diagnostics.push(error(`unknown finding code "${risk.code}"`, `Finding codes are listed in the README.${didYouMean(risk.code, FINDING_CODES)}`, doc.locate(['acceptedRisks', i, 'code'])));
     if (risk.reason.trim() === '') diagnostics.push(error('an accepted risk needs a reason', 'Say why the risk is accepted: reviewers read it beside the finding.', doc.locate(['acceptedRisks', i, 'reason'])));
   });
-  return { id: manifest.id, prune: manifest.prune ?? false, managedPaths, protected: protectedArns, acceptUnknown, acceptedRisks, at: doc.locate([]), locate: (path) => doc.locate(path) };
+  const hygiene = { accessKeyMaxAgeDays: manifest.hygiene?.accessKeyMaxAgeDays ?? DEFAULT_HYGIENE.accessKeyMaxAgeDays, unusedForDays: manifest.hygiene?.unusedForDays ?? DEFAULT_HYGIENE.unusedForDays };
+  return { id: manifest.id, prune: manifest.prune ?? false, managedPaths, protected: protectedArns, acceptUnknown, acceptedRisks, hygiene, at: doc.locate([]), locate: (path) => doc.locate(path) };
 }
 
 /** A file's Account manifests, read as the manifest stage reads them. */

@@ -1,6 +1,7 @@
 /** What the manifests ask for, normalised: the output of the manifest stage. */
 import type { EntityKind } from '../core/arn.js';
 import type { AcceptedRisk } from '../core/finding-codes.js';
+import type { HygieneSettings } from '../core/usage.js';
 import type { SourceLocation } from '../core/diagnostics.js';
 import type { IamState } from '../core/state.js';
 
@@ -14,6 +15,8 @@ export interface AccountConfig {
   readonly protected: readonly string[];
   /** Risk findings accepted on purpose: shown as accepted, never failing a run. */
   readonly acceptedRisks: readonly AcceptedRisk[];
+  /** What hygiene findings call old or unused (defaults filled in). */
+  readonly hygiene: HygieneSettings;
   /** Unknown names used knowingly: actions (patterns) missing from the catalog, deprecated AWS managed policies. */
   readonly acceptUnknown: { readonly actions: readonly string[]; readonly awsManagedPolicies: readonly string[] };
   readonly at: SourceLocation;

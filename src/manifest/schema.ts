@@ -48,6 +48,13 @@ export const AccountManifest = z.strictObject({
     )
     .optional()
     .describe('Risk findings accepted on purpose (a break-glass role\'s FULL_ADMIN): shown as accepted, never failing plan or audit.'),
+  hygiene: z
+    .strictObject({
+      accessKeyMaxAgeDays: z.number().int().min(1).max(3650).optional().describe('An active access key older than this (days since it was created or rotated) is due for rotation (default 90).'),
+      unusedForDays: z.number().int().min(1).max(400).optional().describe('Access keys and roles with no use recorded for this many days are unused (default 90; IAM records role use for 400 days).'),
+    })
+    .optional()
+    .describe('What audit and drift call old or unused, judging IAM\'s usage records (credential report, roles\' last use).'),
 });
 
 export const UserManifest = z.strictObject({

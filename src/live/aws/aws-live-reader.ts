@@ -9,6 +9,9 @@
  * `iam-gitops snapshot --aws` writes a file that `--state` reads back to the same state.
  */
 import {
+  GenerateCredentialReportCommand,
+  GetAccountSummaryCommand,
+  GetCredentialReportCommand,
   paginateGetAccountAuthorizationDetails,
   paginateListPolicyTags,
   paginateListRoles,
@@ -18,17 +21,23 @@ import {
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import { ACCOUNT_ID, parseArn, parseEntityArn, parseIamResource } from '../../core/arn.js';
-import { InputError, type Diagnostic } from '../../core/diagnostics.js';
+import { error, InputError, type Diagnostic } from '../../core/diagnostics.js';
+import { SYSTEM_CLOCK, type Clock } from '../../core/clock.js';
+import { pollWithBackoff } from '../../core/poll.js';
+import type { AccountSummaryFacts, CredentialReport } from '../../core/usage.js';
+import { parseCredentialReport } from '../credential-report.js';
 import type { Tags } from '../../core/state.js';
 import { parseSnapshotValue } from '../parse-snapshot.js';
-import type { CallerIdentity, LiveReader, LiveState } from '../live-state.js';
+import type { CallerIdentity, CredentialUsage, LiveReader, LiveState } from '../live-state.js';
 import type { AwsClients } from './connection.js';
-import { describeAwsError } from './errors.js';
+import { awsErrorCode, describeAwsError } from './errors.js';
 
 type Json = Record<string, unknown>;
 
 const FILTERS: readonly EntityType[] = ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'];
 const PAGE_SIZE = 1000;
+/** How long to wait for IAM to build the credential report. */
+const CREDENTIAL_REPORT_TIMEOUT_MS = 120_000;
 
 export interface AwsSnapshot {
   /** get-account-authorization-details JSON, with roles' Description and MaxSessionDuration. */
@@ -86,7 +95,54 @@ export class AwsLiveReader implements LiveReader {
       },
       notes: [...live.notes, ...notes],
       caller,
+      ...(live.roleUses ? { roleUses: live.roleUses } : {}),
     };
+  }
+
+  /**
+   * The credential report (GenerateCredentialReport, then GetCredentialReport until it is ready, on the clock's
+   * backoff: IAM builds it in seconds and keeps it four hours, so a recent one is reused) and GetAccountSummary. Three
+   * calls and a few polls, whatever the account's size.
+   */
+  async readCredentialUsage(clock: Clock = SYSTEM_CLOCK): Promise<CredentialUsage> {
+    const unavailable: string[] = [];
+    const denied = (e: unknown): boolean => awsErrorCode(e) === 'AccessDenied' || (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 403;
+    let credentials: CredentialReport | undefined;
+    let summary: AccountSummaryFacts | undefined;
+    try {
+      credentials = await this.credentialReport(clock);
+    } catch (e) {
+      if (!denied(e)) throw e instanceof InputError ? e : new InputError([describeAwsError(e, 'reading the credential report', this.clients.target)]);
+      unavailable.push('the credential report (iam:GenerateCredentialReport and iam:GetCredentialReport are denied to the caller): keys, passwords and MFA are not judged');
+    }
+    try {
+      const map = (await this.clients.iam.send(new GetAccountSummaryCommand({}))).SummaryMap ?? {};
+      summary = { rootMfaEnabled: map['AccountMFAEnabled'] === 1, rootAccessKeysPresent: (map['AccountAccessKeysPresent'] ?? 0) > 0 };
+    } catch (e) {
+      if (!denied(e)) throw new InputError([describeAwsError(e, 'reading the account summary', this.clients.target)]);
+      unavailable.push('the account summary (iam:GetAccountSummary is denied to the caller): the root user is judged from the credential report alone');
+    }
+    return { ...(credentials ? { credentials } : {}), ...(summary ? { summary } : {}), unavailable };
+  }
+
+  private async credentialReport(clock: Clock): Promise<CredentialReport> {
+    await this.clients.iam.send(new GenerateCredentialReportCommand({}));
+    const outcome = await pollWithBackoff(clock, { timeoutMs: CREDENTIAL_REPORT_TIMEOUT_MS, firstPauseMs: 1_000, growth: 1.5, maxPauseMs: 10_000 }, async () => {
+      try {
+        const report = await this.clients.iam.send(new GetCredentialReportCommand({}));
+        return { done: true as const, value: report };
+      } catch (e) {
+        // Not ready yet (ReportInProgress), or generation not yet visible (ReportNotPresent): ask again.
+        const code = awsErrorCode(e);
+        if (code === 'ReportInProgress' || code === 'CredentialReportNotReady' || code === 'ReportNotPresent' || code === 'CredentialReportNotPresent') return { done: false as const, pending: code };
+        throw e;
+      }
+    });
+    if (!outcome.done) {
+      throw new InputError([error(`the credential report was still not ready after ${Math.round(outcome.waitedMs / 1000)} s (${outcome.pending})`, 'IAM usually builds it within seconds; run again later. Hygiene findings need it.')]);
+    }
+    const csv = Buffer.from(outcome.value.Content ?? new Uint8Array()).toString('utf8');
+    return parseCredentialReport(csv, outcome.value.GeneratedTime ?? new Date(clock.now()), `${this.clients.target} credential report`);
   }
 
   async readPolicyTags(arns: readonly string[]): Promise<ReadonlyMap<string, Tags>> {
