@@ -16,7 +16,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .addOption(new Option('--fail-on <severity>', 'exit 2 when a finding is this severe or worse (accepted risks never count)').choices(FAIL_ON).default('high'))
     .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
     .action(async (options: LiveSourceOptions & { manifests?: string; format: Format; failOn: FailOn; now?: string }) => {
-      const result = await auditAccount(liveReaderFrom(options, ctx.io), options.manifests === undefined ? undefined : readManifestFolder(options.manifests), parseNow(options.now));
+      const result = await auditAccount(liveReaderFrom(options, ctx.io), options.manifests === undefined ? undefined : readManifestFolder(options.manifests), parseNow(options.now), ctx.io.clock);
       ctx.printDiagnostics(result.diagnostics);
       if (!result.findings || hasErrors(result.diagnostics)) {
         ctx.setExitCode(EXIT_ERROR);

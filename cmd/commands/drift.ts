@@ -23,7 +23,7 @@ export function registerDrift(program: Command, ctx: CliContext): void {
     .addOption(new Option('--fail-on <severity>', 'exit 3 when the drift introduces a finding this severe or worse (accepted risks never count)').choices(FAIL_ON).default('never'))
     .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
     .action(async (options: LiveSourceOptions & { manifests: string; format: Format; out?: string; failOn: FailOn; now?: string }) => {
-      const result = await detectDrift(readManifestFolder(options.manifests), liveReaderFrom(options, ctx.io), parseNow(options.now));
+      const result = await detectDrift(readManifestFolder(options.manifests), liveReaderFrom(options, ctx.io), parseNow(options.now), { hygiene: true, ...(ctx.io.clock ? { clock: ctx.io.clock } : {}) });
       if (!result.report || hasErrors(result.diagnostics)) {
         ctx.printDiagnostics(result.diagnostics);
         ctx.setExitCode(EXIT_ERROR);

@@ -206,7 +206,7 @@ const DRIFT_STAMP_ROOM = 128;
  */
 async function runDrift(a: ActionRun): Promise<void> {
   const { inputs, run, log, report, port } = a;
-  const result = await port.group('Detecting drift', async () => detectDrift(readManifestFolder(inputs.manifests), await live(a), new Date()));
+  const result = await port.group('Detecting drift', async () => detectDrift(readManifestFolder(inputs.manifests), await live(a), new Date(), { hygiene: true, ...(a.clock ? { clock: a.clock } : {}) }));
   const folder = folderName(inputs.manifests);
   if (!result.report || hasErrors(result.diagnostics)) {
     report.annotate(result.diagnostics);

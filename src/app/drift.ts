@@ -12,12 +12,14 @@ import { findRisks, withAcceptedRisks, type Finding } from '../analyze/findings.
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import type { TrustGrant } from '../analyze/trust-delta.js';
 import { protectedMatcher } from '../core/arn.js';
-import type { Diagnostic } from '../core/diagnostics.js';
+import { warning, type Diagnostic } from '../core/diagnostics.js';
+import type { Clock } from '../core/clock.js';
+import { hygieneFindings } from '../analyze/hygiene.js';
 import { stableStringify } from '../core/policy.js';
 import type { LiveReader } from '../live/live-state.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
 import type { Plan } from '../plan/plan.js';
-import { planChanges, type PlanResult } from './use-cases.js';
+import { planChanges, readUsageFacts, type PlanResult } from './use-cases.js';
 
 export interface DriftResult {
   /** Absent when the manifests have errors or live IAM cannot be read. */
@@ -30,7 +32,19 @@ export interface DriftResult {
 /** The cause a finding on an unmanaged principal names: it has no manifest to blame. */
 export const UNMANAGED_CAUSE = 'not declared in any manifest (unmanaged)';
 
-export async function detectDrift(manifests: ManifestSource, live: LiveReader, now: Date): Promise<DriftResult> {
+/** The cause a hygiene finding names: IAM's usage records, which no manifest change makes or removes. */
+export const HYGIENE_CAUSE = "IAM's usage records (credential report, roles' last use)";
+
+export interface DriftOptions {
+  /**
+   * Also judge hygiene (src/analyze/hygiene.ts) from IAM's usage records: the scheduled drift check does; apply's
+   * verification does not (it asks whether apply converged, and must not spend calls on the credential report).
+   */
+  readonly hygiene?: boolean;
+  readonly clock?: Clock;
+}
+
+export async function detectDrift(manifests: ManifestSource, live: LiveReader, now: Date, options: DriftOptions = {}): Promise<DriftResult> {
   const planned = await planChanges(manifests, live, now);
   if (!planned.plan || !planned.context) return { diagnostics: planned.diagnostics, planned };
   const plan = planned.plan;
@@ -50,8 +64,16 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
     risks.filter((f) => unmanaged.has(f.principal)).map((f): PlanFinding => ({ ...f, change: 'introduced', causes: [UNMANAGED_CAUSE] })),
     planned.context.desired.account.acceptedRisks,
   );
-  // One order for the whole list: the drift's findings (turned round) and the unmanaged principals' together.
-  return { report: { ...report, findings: orderFindings([...report.findings, ...unmanagedFindings]) }, diagnostics: planned.diagnostics, planned };
+  const diagnostics = [...planned.diagnostics];
+  const hygieneFound: PlanFinding[] = [];
+  if (options.hygiene) {
+    const usage = await readUsageFacts(live, planned.context.live, options.clock);
+    if (usage.unavailable.length) diagnostics.push(warning(`hygiene findings judge part of IAM's usage records only: not read: ${usage.unavailable.join('; ')}`, 'Run drift with --aws as a caller that may read them to judge every credential.'));
+    const found = hygieneFindings(planned.context.live.state, usage, planned.context.desired.account.hygiene, now);
+    hygieneFound.push(...withAcceptedRisks(found.map((f): PlanFinding => ({ ...f, change: 'introduced', causes: [HYGIENE_CAUSE] })), planned.context.desired.account.acceptedRisks));
+  }
+  // One order for the whole list: the drift's findings (turned round), the unmanaged principals' and hygiene's.
+  return { report: { ...report, findings: orderFindings([...report.findings, ...unmanagedFindings, ...hygieneFound]) }, diagnostics, planned };
 }
 
 /**
@@ -97,5 +119,5 @@ function entryScope(entry: AccessEntry): string {
  * leaves them alone unless they are marked deleted or the Account prunes), not accepted.
  */
 export function unmanagedRisks(report: Plan): PlanFinding[] {
-  return report.findings.filter((f) => f.change === 'introduced' && !f.accepted && f.causes.includes(UNMANAGED_CAUSE));
+  return report.findings.filter((f) => f.change === 'introduced' && !f.accepted && (f.causes.includes(UNMANAGED_CAUSE) || f.causes.includes(HYGIENE_CAUSE)));
 }

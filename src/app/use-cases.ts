@@ -254,7 +254,7 @@ export async function auditAccount(live: LiveReader, manifests: ManifestSource |
  */
 export async function readUsageFacts(live: LiveReader, liveState: LiveState, clock: Clock = SYSTEM_CLOCK): Promise<UsageFacts> {
   const unavailable: string[] = [];
-  if (!liveState.roleUses) unavailable.push("roles' last use (the snapshot has no RoleLastUsed)");
+  if (!liveState.roleUses) unavailable.push(`roles' last use (${liveState.source} has no RoleLastUsed)`);
   if (!live.readCredentialUsage) {
     unavailable.push('the credential report and account summary (a snapshot holds neither: keys, passwords, MFA and the root user are not judged)');
     return { ...(liveState.roleUses ? { roles: liveState.roleUses } : {}), unavailable };

@@ -6,8 +6,9 @@
 import { IamError, invalidInput, noSuchEntity, validationError } from './errors.js';
 import * as credentials from './credentials.js';
 import * as federation from './federation.js';
+import * as reports from './reports.js';
 import type { IamModel, PolicyRecord, RoleRecord, Tag, UserRecord } from './model.js';
-import type { XmlObject, XmlValue } from './xml.js';
+import { XmlMap, type XmlObject, type XmlValue } from './xml.js';
 
 export class Params {
   constructor(private readonly form: URLSearchParams) {}
@@ -91,6 +92,9 @@ const roleShape = (r: RoleRecord, full: boolean): XmlObject => ({
   ...(full && r.boundary ? { PermissionsBoundary: boundaryShape(r.boundary) } : {}),
   ...(full && r.tags.length ? { Tags: r.tags.map((t) => ({ ...t })) } : {}),
 });
+
+/** RoleLastUsed as GetRole and GAAD give it: empty when no session was issued (in IAM: within its 400-day window). */
+const roleLastUsed = (r: RoleRecord): XmlObject => (r.lastUsed ? { LastUsedDate: r.lastUsed.date, Region: r.lastUsed.region } : {});
 
 /**
  * `full`: GetPolicy and CreatePolicy. ListPolicies returns a subset: no PermissionsBoundaryUsageCount, no Tags and no
@@ -214,6 +218,7 @@ function detailItems(model: IamModel, filters: readonly string[]): DetailItem[] 
         InstanceProfileList: (profilesByRole.get(r.name.toLowerCase()) ?? []).map((profile) => profileShape(model, profile)),
         RolePolicyList: [...r.inline].map(([PolicyName, doc]) => ({ PolicyName, PolicyDocument: encodeDocument(doc) })),
         AttachedManagedPolicies: r.attached.map((arn) => ({ PolicyName: arn.split('/').pop(), PolicyArn: arn })),
+        RoleLastUsed: roleLastUsed(r),
       };
       items.push({ kind: 'role', value, size: sizeOf(value) });
     }
@@ -397,7 +402,10 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return listed(page(policies, p, `policies:${scope}:${onlyAttached}:${prefix}:${filter ?? ''}`, options), 'Policies', (pol) => policyShape(model, pol, 'listed', usage));
   },
   GetUser: (model, p) => ({ User: userShape(visibleOr(model, model.user(p.require('UserName')), `The user with name ${p.require('UserName')} cannot be found.`), true) }),
-  GetRole: (model, p) => ({ Role: roleShape(visibleOr(model, model.role(p.require('RoleName')), `The role with name ${p.require('RoleName')} cannot be found.`), true) }),
+  GetRole: (model, p) => {
+    const role = visibleOr(model, model.role(p.require('RoleName')), `The role with name ${p.require('RoleName')} cannot be found.`);
+    return { Role: { ...roleShape(role, true), RoleLastUsed: roleLastUsed(role) } };
+  },
   GetGroup: (model, p, options) => {
     const group = visibleOr(model, model.group(p.require('GroupName')), `The group with name ${p.require('GroupName')} cannot be found.`);
     const got = page(model.members(group.name), p, `members:${group.name}`, options);
@@ -559,6 +567,9 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     const key = credentials.createAccessKey(model, user.name);
     return { AccessKey: { UserName: user.name, AccessKeyId: key.id, Status: key.status, SecretAccessKey: key.secret, CreateDate: key.created } };
   },
+  GenerateCredentialReport: (model) => reports.generateCredentialReport(model),
+  GetCredentialReport: (model) => reports.getCredentialReport(model),
+  GetAccountSummary: (model) => ({ SummaryMap: new XmlMap(reports.accountSummary(model)) }),
   ListAccessKeys: (model, p, options) => {
     const user = model.user(p.require('UserName'));
     return listed(page(user.accessKeys, p, 'accessKeys', options), 'AccessKeyMetadata', (k) => ({ UserName: user.name, AccessKeyId: k.id, Status: k.status, CreateDate: k.created }));

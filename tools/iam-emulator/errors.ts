@@ -20,7 +20,10 @@ export type IamErrorCode =
   | 'MissingParameter'
   | 'InvalidClientTokenId'
   | 'InvalidIdentityToken'
-  | 'ExpiredTokenException';
+  | 'ExpiredTokenException'
+  | 'ReportNotPresent'
+  | 'ReportInProgress'
+  | 'ReportExpired';
 
 const STATUS: Record<IamErrorCode, number> = {
   InvalidIdentityToken: 400,
@@ -39,6 +42,10 @@ const STATUS: Record<IamErrorCode, number> = {
   InvalidAction: 400,
   MissingParameter: 400,
   InvalidClientTokenId: 403,
+  // GetCredentialReport's own (IAM API reference).
+  ReportNotPresent: 410,
+  ReportInProgress: 404,
+  ReportExpired: 410,
 };
 
 export class IamError extends Error {

@@ -72,6 +72,8 @@ export interface RoleRecord extends Principal {
   trust: string;
   description?: string;
   maxSessionDuration: number;
+  /** Set when STS issues a session for the role (RoleLastUsed in GetRole and get-account-authorization-details). */
+  lastUsed?: { date: Date; region: string };
 }
 
 export interface PolicyVersion {

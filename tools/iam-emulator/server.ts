@@ -3,8 +3,10 @@
  * with AWS's error codes. Faults on demand: throttling (a share of requests, or beyond a token bucket's rate), HTTP
  * 500s (half of them after the change was made, as a real 500 may be), latency, and IAM's eventual consistency (in
  * the model). `enforce` authorizes every request with the project's evaluation engine against the emulated account,
- * so a lockout is real. Test and bench hooks: `GET /_emulator/calls` (`DELETE` resets them), `GET /_emulator/state`.
+ * so a lockout is real. Test and bench hooks: `GET /_emulator/calls` (`DELETE` resets them), `GET /_emulator/state`,
+ * `POST /_emulator/root` (the root user's MFA and access keys, which IAM's API cannot set).
  */
+import { rootFacts } from './reports.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -108,6 +110,7 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
       const keyId = newId('ASIA');
       const arn = `arn:aws:sts::${model.account}:assumed-role/${role.name}/${sessionName}`;
       sessions.set(keyId, { roleKey: role.name.toLowerCase(), arn, sessionName });
+      role.lastUsed = { date: model.now(), region: 'us-east-1' };
       const expiration = new Date(Date.now() + (p.int('DurationSeconds') ?? 3600) * 1000);
       return { Credentials: { AccessKeyId: keyId, SecretAccessKey: newId('SECR'), SessionToken: newId('TOKN'), Expiration: expiration }, AssumedRoleUser: { AssumedRoleId: `${role.id}:${sessionName}`, Arn: arn } };
     }
@@ -143,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
       else if (Array.isArray(value)) context[`${issuer}:${claim}`] = value.map(String);
     }
     if (!mayAssumeRoleWithWebIdentity(role.trust, provider, role.arn, context)) throw denied();
+    role.lastUsed = { date: model.now(), region: 'us-east-1' };
     const keyId = newId('ASIA');
     const arn = `arn:aws:sts::${model.account}:assumed-role/${role.name}/${sessionName}`;
     sessions.set(keyId, { roleKey: role.name.toLowerCase(), arn, sessionName });
@@ -167,6 +171,24 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
     }
     if (path === '/_emulator/state') return send(res, 200, 'application/json', JSON.stringify(snapshotOf(model), null, 2));
     const body = await readBody(req);
+    if (path === '/_emulator/root' && req.method === 'POST') {
+      // What IAM's API cannot set: the root user's MFA device and access keys (the credential report and the account
+      // summary read them).
+      let facts: unknown;
+      try {
+        facts = JSON.parse(body);
+      } catch {
+        return send(res, 400, 'application/json', JSON.stringify({ error: 'body must be JSON: {"mfa": boolean, "accessKeys": 0|1|2}' }));
+      }
+      const { mfa, accessKeys } = (facts ?? {}) as { mfa?: unknown; accessKeys?: unknown };
+      if ((mfa !== undefined && typeof mfa !== 'boolean') || (accessKeys !== undefined && ![0, 1, 2].includes(accessKeys as number))) {
+        return send(res, 400, 'application/json', JSON.stringify({ error: 'mfa must be a boolean, accessKeys 0, 1 or 2' }));
+      }
+      const root = rootFacts(model);
+      if (typeof mfa === 'boolean') root.mfa = mfa;
+      if (typeof accessKeys === 'number') root.accessKeys = accessKeys;
+      return send(res, 200, 'application/json', JSON.stringify(root));
+    }
     const form = new URLSearchParams(body);
     const action = form.get('Action') ?? '';
     const service = form.get('Version') === '2011-06-15' ? 'sts' : 'iam';

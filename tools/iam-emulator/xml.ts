@@ -4,7 +4,12 @@
  * URL-encoded, as IAM sends them (the caller encodes them before handing them over).
  */
 
-export type XmlValue = string | number | boolean | Date | undefined | null | XmlObject | readonly XmlValue[];
+export type XmlValue = string | number | boolean | Date | undefined | null | XmlObject | XmlMap | readonly XmlValue[];
+
+/** A Query API map (`SummaryMap`): `<entry><key>K</key><value>V</value></entry>` per pair, in order. */
+export class XmlMap {
+  constructor(readonly entries: readonly (readonly [string, string | number])[]) {}
+}
 export interface XmlObject {
   readonly [key: string]: XmlValue;
 }
@@ -16,6 +21,7 @@ export function escapeXml(text: string): string {
 function render(value: XmlValue): string {
   if (value === undefined || value === null) return '';
   if (value instanceof Date) return value.toISOString();
+  if (value instanceof XmlMap) return value.entries.map(([k, v]) => `<entry><key>${escapeXml(k)}</key><value>${escapeXml(String(v))}</value></entry>`).join('');
   if (Array.isArray(value)) return (value as readonly XmlValue[]).map((item) => `<member>${render(item)}</member>`).join('');
   if (typeof value === 'object') return Object.entries(value as XmlObject).map(([key, v]) => (v === undefined ? '' : `<${key}>${render(v)}</${key}>`)).join('');
   return escapeXml(String(value));
