@@ -133,6 +133,11 @@ export function liveReaderFrom(options: LiveSourceOptions, io: Io): LiveReader {
   return openLiveReader(liveSourceFrom(options), runEnvironmentOf(io));
 }
 
+/** A flag that only AWS can answer (IAM's jobs and reports): refused with a snapshot, before anything is read. */
+export function requireAwsFor(flag: string, options: LiveSourceOptions): void {
+  if (!options.aws) throw new InputError([error(`${flag} needs --aws`, `A snapshot holds no last-accessed data: IAM computes it on request. Run with --aws, or leave ${flag} out.`)]);
+}
+
 function usage(summary: string): InputError {
   return new InputError([error(summary, 'Live IAM comes from a snapshot (--state FILE, the JSON of aws iam get-account-authorization-details) or from AWS (--aws [--profile NAME] [--region R] [--endpoint URL] [--assume-role ARN]).')]);
 }

@@ -9,7 +9,7 @@ import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
 import { renderComment } from '../../src/render/comment.js';
 import { palette } from '../../src/render/palette.js';
 import { driftSummaryLine, renderPlanText } from '../../src/render/text-plan.js';
-import { addLiveSourceOptions, EXIT_CHANGES, EXIT_ERROR, FAIL_ON, failOnIntroducedFindings, formatOption, liveReaderFrom, parseNow, writeOutput, type CliContext, type FailOn, type Format, type LiveSourceOptions } from '../context.js';
+import { addLiveSourceOptions, EXIT_CHANGES, EXIT_ERROR, FAIL_ON, failOnIntroducedFindings, formatOption, liveReaderFrom, parseNow, writeOutput, requireAwsFor, type CliContext, type FailOn, type Format, type LiveSourceOptions } from '../context.js';
 
 export function registerDrift(program: Command, ctx: CliContext): void {
   addLiveSourceOptions(
@@ -22,8 +22,10 @@ export function registerDrift(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'write the report to this file instead of standard output')
     .addOption(new Option('--fail-on <severity>', 'exit 3 when the drift introduces a finding this severe or worse (accepted risks never count)').choices(FAIL_ON).default('never'))
     .option('--now <time>', 'the time at which conditions on dates are judged (ISO 8601; default: now)')
-    .action(async (options: LiveSourceOptions & { manifests: string; format: Format; out?: string; failOn: FailOn; now?: string }) => {
-      const result = await detectDrift(readManifestFolder(options.manifests), liveReaderFrom(options, ctx.io), parseNow(options.now), { hygiene: true, ...(ctx.io.clock ? { clock: ctx.io.clock } : {}) });
+    .option('--last-accessed', "with --aws: also read IAM's last-accessed report of every user and role (one job each) and report services they may use but have not used")
+    .action(async (options: LiveSourceOptions & { manifests: string; format: Format; out?: string; failOn: FailOn; now?: string; lastAccessed?: boolean }) => {
+      if (options.lastAccessed) requireAwsFor('--last-accessed', options);
+      const result = await detectDrift(readManifestFolder(options.manifests), liveReaderFrom(options, ctx.io), parseNow(options.now), { hygiene: true, lastAccessed: options.lastAccessed === true, ...(ctx.io.clock ? { clock: ctx.io.clock } : {}) });
       if (!result.report || hasErrors(result.diagnostics)) {
         ctx.printDiagnostics(result.diagnostics);
         ctx.setExitCode(EXIT_ERROR);

@@ -50,6 +50,23 @@ export function hygieneFindings(state: IamState, facts: UsageFacts, settings: Hy
     }
   }
 
+  for (const [arn, services] of facts.services ?? []) {
+    const unused = services.filter((s) => !s.lastUsedAt || ageDays(s.lastUsedAt) > settings.unusedForDays);
+    if (unused.length === 0) continue;
+    const principal = users.get(arn) ?? [...state.roles.values()].find((r) => r.arn === arn);
+    if (!principal) continue;
+    const names = unused.map((s) => s.namespace).sort();
+    const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')} and ${names.length - 12} more` : names.join(', ');
+    out.push({
+      code: 'SERVICES_UNUSED',
+      severity: 'low',
+      principal: arn,
+      summary: `${principal.kind} ${principal.name} may use ${unused.length} of ${services.length} ${services.length === 1 ? 'service' : 'services'} it has not used in ${settings.unusedForDays} days: ${shown}`,
+      detail: `Access nobody uses is risk without purpose. Remove those services from the policies in ${principal.kind}s/${principal.name}.yaml (and the groups and policies it holds that grant them); access used through a shared group or policy by others must stay for them. IAM's last-accessed data covers 400 days and only the regions where it is tracked.`,
+      targets: names,
+    });
+  }
+
   for (const role of state.roles.values()) {
     // AWS-owned roles (service-linked, /aws-reserved/) are AWS's to keep or remove.
     if (isAwsOwnedPath(role.path)) continue;

@@ -41,6 +41,8 @@ export interface DriftOptions {
    * verification does not (it asks whether apply converged, and must not spend calls on the credential report).
    */
   readonly hygiene?: boolean;
+  /** With hygiene: also read IAM's service last-accessed reports (one job per principal). */
+  readonly lastAccessed?: boolean;
   readonly clock?: Clock;
 }
 
@@ -67,7 +69,7 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
   const diagnostics = [...planned.diagnostics];
   const hygieneFound: PlanFinding[] = [];
   if (options.hygiene) {
-    const usage = await readUsageFacts(live, planned.context.live, options.clock);
+    const usage = await readUsageFacts(live, planned.context.live, options.clock, { lastAccessed: options.lastAccessed === true });
     if (usage.unavailable.length) diagnostics.push(warning(`hygiene findings judge part of IAM's usage records only: not read: ${usage.unavailable.join('; ')}`, 'Run drift with --aws as a caller that may read them to judge every credential.'));
     const found = hygieneFindings(planned.context.live.state, usage, planned.context.desired.account.hygiene, now);
     hygieneFound.push(...withAcceptedRisks(found.map((f): PlanFinding => ({ ...f, change: 'introduced', causes: [HYGIENE_CAUSE] })), planned.context.desired.account.acceptedRisks));

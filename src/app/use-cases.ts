@@ -23,7 +23,8 @@ import { movedArns, type Change, type ChangeSet, type Plan } from '../plan/plan.
 import type { EvaluateOptions } from '../evaluate/engine.js';
 import type { IamState } from '../core/state.js';
 import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
-import { DEFAULT_HYGIENE, type HygieneSettings, type UsageFacts } from '../core/usage.js';
+import { DEFAULT_HYGIENE, type HygieneSettings, type ServiceLastAccess, type UsageFacts } from '../core/usage.js';
+import { isAwsOwnedPath } from '../core/arn.js';
 import { hygieneFindings } from '../analyze/hygiene.js';
 import { fingerprintState } from '../core/fingerprint.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -231,7 +232,7 @@ export interface AuditResult {
 }
 
 /** Findings for an account as it is (or as it will be, with `manifestsDir`). */
-export async function auditAccount(live: LiveReader, manifests: ManifestSource | undefined, now: Date, clock: Clock = SYSTEM_CLOCK): Promise<AuditResult> {
+export async function auditAccount(live: LiveReader, manifests: ManifestSource | undefined, now: Date, clock: Clock = SYSTEM_CLOCK, usageOptions: UsageOptions = {}): Promise<AuditResult> {
   const [liveState, catalog] = await Promise.all([readLive(live), loadActionCatalog()]);
   const judged = await stateToJudge(liveState, manifests);
   const diagnostics: Diagnostic[] = [...liveState.notes, ...judged.diagnostics];
@@ -242,25 +243,37 @@ export async function auditAccount(live: LiveReader, manifests: ManifestSource |
   if (unknown.size > 0) {
     diagnostics.push(warning(`${unknown.size} attached ${unknown.size === 1 ? 'policy has' : 'policies have'} no document in the state: ${[...unknown].slice(0, 3).join(', ')}${unknown.size > 3 ? ', ...' : ''}`, 'Findings cannot see what they grant. Export the snapshot with AWS managed policies included (get-account-authorization-details without --filter).'));
   }
-  const usage = await readUsageFacts(live, liveState, clock);
+  const usage = await readUsageFacts(live, liveState, clock, usageOptions);
   if (usage.unavailable.length) diagnostics.push(warning(`hygiene findings judge part of IAM's usage records only: not read: ${usage.unavailable.join('; ')}`, 'Run audit with --aws as a caller that may read them to judge every credential.'));
   const findings = [...findRisks(access), ...hygieneFindings(state, usage, judged.hygiene, now)];
   return { findings: withAcceptedRisks(findings, judged.acceptedRisks), diagnostics, against };
+}
+
+export interface UsageOptions {
+  /** Also read IAM's service last-accessed reports (one job per user and role: the calls grow with the account). */
+  readonly lastAccessed?: boolean;
 }
 
 /**
  * IAM's usage records the source holds: roles' last use (in every get-account-authorization-details), and from AWS
  * the credential report and the account summary. What it cannot give is named, never guessed.
  */
-export async function readUsageFacts(live: LiveReader, liveState: LiveState, clock: Clock = SYSTEM_CLOCK): Promise<UsageFacts> {
+export async function readUsageFacts(live: LiveReader, liveState: LiveState, clock: Clock = SYSTEM_CLOCK, options: UsageOptions = {}): Promise<UsageFacts> {
   const unavailable: string[] = [];
+  let services: ReadonlyMap<string, readonly ServiceLastAccess[]> | undefined;
+  if (options.lastAccessed) {
+    if (live.readServiceLastAccessed) {
+      const principals = [...liveState.state.users.values(), ...liveState.state.roles.values()].filter((p) => !isAwsOwnedPath(p.path)).map((p) => p.arn);
+      services = await live.readServiceLastAccessed(principals, clock);
+    } else unavailable.push("services' last use (only --aws reads IAM's last-accessed reports)");
+  }
   if (!liveState.roleUses) unavailable.push(`roles' last use (${liveState.source} has no RoleLastUsed)`);
   if (!live.readCredentialUsage) {
     unavailable.push('the credential report and account summary (a snapshot holds neither: keys, passwords, MFA and the root user are not judged)');
-    return { ...(liveState.roleUses ? { roles: liveState.roleUses } : {}), unavailable };
+    return { ...(liveState.roleUses ? { roles: liveState.roleUses } : {}), ...(services ? { services } : {}), unavailable };
   }
   const credentials = await live.readCredentialUsage(clock);
-  return { ...(liveState.roleUses ? { roles: liveState.roleUses } : {}), ...(credentials.credentials ? { credentials: credentials.credentials } : {}), ...(credentials.summary ? { summary: credentials.summary } : {}), unavailable: [...unavailable, ...credentials.unavailable] };
+  return { ...(liveState.roleUses ? { roles: liveState.roleUses } : {}), ...(credentials.credentials ? { credentials: credentials.credentials } : {}), ...(credentials.summary ? { summary: credentials.summary } : {}), ...(services ? { services } : {}), unavailable: [...unavailable, ...credentials.unavailable] };
 }
 
 export interface ImportResult {

@@ -42,6 +42,7 @@ export const FINDING_CODES = [
   'ACCESS_KEY_UNUSED',
   'ACCESS_KEY_NOT_ROTATED',
   'ROLE_UNUSED',
+  'SERVICES_UNUSED',
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];

@@ -52,6 +52,8 @@ export interface UsageFacts {
   readonly roles?: ReadonlyMap<string, RoleUse>;
   readonly credentials?: CredentialReport;
   readonly summary?: AccountSummaryFacts;
+  /** IAM's service last-accessed reports, by principal ARN (only when asked for: one job per principal). */
+  readonly services?: ReadonlyMap<string, readonly ServiceLastAccess[]>;
   /** What could not be read, and why (permissions, a snapshot that does not hold it). */
   readonly unavailable: readonly string[];
 }
@@ -68,3 +70,11 @@ export interface HygieneSettings {
 
 /** The CIS AWS Foundations Benchmark's 90 days, for both. */
 export const DEFAULT_HYGIENE: HygieneSettings = { accessKeyMaxAgeDays: 90, unusedForDays: 90 };
+
+/** One service in IAM's last-accessed report for a principal: a service its policies allow, and its last use. */
+export interface ServiceLastAccess {
+  readonly namespace: string;
+  readonly name: string;
+  /** Undefined: no use within IAM's tracking period (400 days). */
+  readonly lastUsedAt?: Date;
+}

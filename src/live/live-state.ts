@@ -2,7 +2,7 @@
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { Clock } from '../core/clock.js';
 import type { IamState, Tags } from '../core/state.js';
-import type { AccountSummaryFacts, CredentialReport, RoleUse } from '../core/usage.js';
+import type { AccountSummaryFacts, CredentialReport, RoleUse, ServiceLastAccess } from '../core/usage.js';
 
 /** Who read live IAM (`sts:GetCallerIdentity`); only the AWS reader knows. */
 export interface CallerIdentity {
@@ -40,6 +40,8 @@ export interface LiveReader {
    * (AccessDenied) is left out and named in `unavailable`; other errors are thrown.
    */
   readCredentialUsage?(clock?: Clock): Promise<CredentialUsage>;
+  /** IAM's service last-accessed reports for these principals (AWS only): one job each. */
+  readServiceLastAccessed?(arns: readonly string[], clock?: Clock): Promise<ReadonlyMap<string, readonly ServiceLastAccess[]>>;
 }
 
 export interface CredentialUsage {

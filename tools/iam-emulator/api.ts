@@ -7,6 +7,7 @@ import { IamError, invalidInput, noSuchEntity, validationError } from './errors.
 import * as credentials from './credentials.js';
 import * as federation from './federation.js';
 import * as reports from './reports.js';
+import * as usage from './usage.js';
 import type { IamModel, PolicyRecord, RoleRecord, Tag, UserRecord } from './model.js';
 import { XmlMap, type XmlObject, type XmlValue } from './xml.js';
 
@@ -567,6 +568,8 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     const key = credentials.createAccessKey(model, user.name);
     return { AccessKey: { UserName: user.name, AccessKeyId: key.id, Status: key.status, SecretAccessKey: key.secret, CreateDate: key.created } };
   },
+  GenerateServiceLastAccessedDetails: (model, p) => usage.generateServiceLastAccessedDetails(model, p.require('Arn'), p.get('Granularity') ?? 'SERVICE_LEVEL'),
+  GetServiceLastAccessedDetails: (model, p) => usage.getServiceLastAccessedDetails(model, p.require('JobId'), maxItems(p), p.get('Marker')) as XmlObject,
   GenerateCredentialReport: (model) => reports.generateCredentialReport(model),
   GetCredentialReport: (model) => reports.getCredentialReport(model),
   GetAccountSummary: (model) => ({ SummaryMap: new XmlMap(reports.accountSummary(model)) }),

@@ -1,6 +1,6 @@
 /**
  * `npm run emulator -- [--port N] [--state FILE] [--account ID] [--caller ARN] [--throttle-rate R] [--error-rate R]
- * [--rate-limit N] [--latency-ms N] [--consistency-delay-ms N] [--max-page-items N] [--seed N] [--enforce] [--verbose]`
+ * [--rate-limit N] [--latency-ms N] [--consistency-delay-ms N] [--max-page-items N] [--seed N] [--now ISO] [--enforce] [--verbose]`
  *
  * Prints exactly one line to standard output, `http://127.0.0.1:PORT`, once it listens (loopback only); everything
  * else goes to standard error. Runs until interrupted.
@@ -37,13 +37,17 @@ const program = new Command('iam-emulator')
   .option('--max-page-items <n>', 'return at most this many items per page, whatever MaxItems says', count)
   .option('--seed <n>', 'seed the random faults, for reproducible runs', count)
   .option('--enforce', 'authorize every request with the evaluation engine against the emulated account')
+  .option('--now <time>', "the emulator's time at start (ISO 8601), running on from there: usage and reports are judged against it")
   .option('--verbose', 'log every request to standard error')
   .parse();
 
-const o = program.opts<{ port: number; state?: string; account?: string; caller?: string; throttleRate: number; throttleWritesOnly?: boolean; errorRate: number; rateLimit?: number; latencyMs: number; consistencyDelayMs: number; maxPageItems?: number; seed?: number; enforce?: boolean; verbose?: boolean }>();
+const o = program.opts<{ port: number; state?: string; account?: string; caller?: string; throttleRate: number; throttleWritesOnly?: boolean; errorRate: number; rateLimit?: number; latencyMs: number; consistencyDelayMs: number; maxPageItems?: number; seed?: number; enforce?: boolean; verbose?: boolean; now?: string }>();
 try {
   const snapshot = o.state ? (JSON.parse(readFileSync(o.state, 'utf8')) as Record<string, unknown>) : undefined;
-  const { model, caller } = seedModel(snapshot, { ...(o.account ? { account: o.account } : {}), ...(o.caller ? { caller: o.caller } : {}), consistencyDelayMs: o.consistencyDelayMs });
+  const start = o.now === undefined ? undefined : Date.parse(o.now);
+  if (start !== undefined && Number.isNaN(start)) throw new Error(`--now ${o.now} is not an ISO 8601 time (e.g. 2026-12-01T00:00:00Z)`);
+  const offset = start === undefined ? 0 : start - Date.now();
+  const { model, caller } = seedModel(snapshot, { ...(o.account ? { account: o.account } : {}), ...(o.caller ? { caller: o.caller } : {}), consistencyDelayMs: o.consistencyDelayMs, ...(offset ? { now: () => Date.now() + offset } : {}) });
   const emulator = await startEmulator(
     {
       model,

@@ -4,9 +4,11 @@
  * 500s (half of them after the change was made, as a real 500 may be), latency, and IAM's eventual consistency (in
  * the model). `enforce` authorizes every request with the project's evaluation engine against the emulated account,
  * so a lockout is real. Test and bench hooks: `GET /_emulator/calls` (`DELETE` resets them), `GET /_emulator/state`,
- * `POST /_emulator/root` (the root user's MFA and access keys, which IAM's API cannot set).
+ * `POST /_emulator/root` (the root user's MFA and access keys, which IAM's API cannot set), `POST /_emulator/usage`
+ * (JSON lines of what principals used, for the last-accessed reports).
  */
 import { rootFacts } from './reports.js';
+import { parseUsageLines, recordUsage } from './usage.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -171,6 +173,16 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
     }
     if (path === '/_emulator/state') return send(res, 200, 'application/json', JSON.stringify(snapshotOf(model), null, 2));
     const body = await readBody(req);
+    if (path === '/_emulator/usage' && req.method === 'POST') {
+      // JSON lines of what principals used, for the last-accessed reports; a bad line records nothing.
+      try {
+        const lines = parseUsageLines(body);
+        for (const event of lines) recordUsage(model, event);
+        return send(res, 200, 'application/json', JSON.stringify({ recorded: lines.length }));
+      } catch (e) {
+        return send(res, 400, 'application/json', JSON.stringify({ error: (e as Error).message }));
+      }
+    }
     if (path === '/_emulator/root' && req.method === 'POST') {
       // What IAM's API cannot set: the root user's MFA device and access keys (the credential report and the account
       // summary read them).
@@ -218,6 +230,8 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
         const caller = callerOf(req);
         authorize(caller.principalArn, `iam:${action}`, requestTarget(model, action, p));
         result = handler(model, p, { ...(options.maxPageItems ? { maxPageItems: options.maxPageItems } : {}) });
+        // IAM records its own use, as it does any service's.
+        if (/^arn:aws:iam::\d{12}:(user|role)\//.test(caller.principalArn)) recordUsage(model, { principal: caller.principalArn, action: `iam:${action}`, at: model.now() });
       }
       if (failure === 'after') return fail(new IamError('ServiceFailure', 'We encountered an internal error. Please try again.'));
       options.log?.(`${action} ok`);

@@ -24,7 +24,8 @@ import { ACCOUNT_ID, parseArn, parseEntityArn, parseIamResource } from '../../co
 import { error, InputError, type Diagnostic } from '../../core/diagnostics.js';
 import { SYSTEM_CLOCK, type Clock } from '../../core/clock.js';
 import { pollWithBackoff } from '../../core/poll.js';
-import type { AccountSummaryFacts, CredentialReport } from '../../core/usage.js';
+import type { AccountSummaryFacts, CredentialReport, ServiceLastAccess } from '../../core/usage.js';
+import { readServiceLastAccessed } from './last-accessed.js';
 import { parseCredentialReport } from '../credential-report.js';
 import type { Tags } from '../../core/state.js';
 import { parseSnapshotValue } from '../parse-snapshot.js';
@@ -123,6 +124,10 @@ export class AwsLiveReader implements LiveReader {
       unavailable.push('the account summary (iam:GetAccountSummary is denied to the caller): the root user is judged from the credential report alone');
     }
     return { ...(credentials ? { credentials } : {}), ...(summary ? { summary } : {}), unavailable };
+  }
+
+  async readServiceLastAccessed(arns: readonly string[], clock: Clock = SYSTEM_CLOCK): Promise<ReadonlyMap<string, readonly ServiceLastAccess[]>> {
+    return readServiceLastAccessed(this.clients, arns, clock);
   }
 
   private async credentialReport(clock: Clock): Promise<CredentialReport> {
