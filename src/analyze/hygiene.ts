@@ -33,17 +33,17 @@ export function hygieneFindings(state: IamState, facts: UsageFacts, settings: Hy
     const user = users.get(row.arn);
     const where = user ? `users/${user.name}.yaml` : `the user's manifest`;
     if (row.password && !row.mfaActive) {
-      out.push({ code: 'CONSOLE_WITHOUT_MFA', severity: 'medium', principal: row.arn, summary: `user ${row.user} signs in to the console without MFA`, detail: `A stolen password is enough. Have ${row.user} assign an MFA device; or, if the user needs no console, set \`credentials.console: false\` in ${where} (apply deletes the password).` });
+      out.push({ code: 'CONSOLE_WITHOUT_MFA', severity: 'medium', principal: row.arn, summary: `user ${row.user} signs in to the console without MFA`, detail: `A stolen password is enough. Have ${row.user} assign an MFA device; or, if the user needs no console, delete the password (aws iam delete-login-profile --user-name ${row.user}). Manifests do not manage console passwords yet.` });
     }
     if (row.password && row.activeKeys.length > 0) {
-      out.push({ code: 'CONSOLE_AND_ACCESS_KEYS', severity: 'low', principal: row.arn, summary: `user ${row.user} has both a console password and ${row.activeKeys.length === 1 ? 'an active access key' : `${row.activeKeys.length} active access keys`}`, detail: `A person and a program share one identity, so neither can be limited to what it needs. Split them: a user (or role) for the program, and \`credentials.accessKeys: 0\` in ${where}.` });
+      out.push({ code: 'CONSOLE_AND_ACCESS_KEYS', severity: 'low', principal: row.arn, summary: `user ${row.user} has both a console password and ${row.activeKeys.length === 1 ? 'an active access key' : `${row.activeKeys.length} active access keys`}`, detail: `A person and a program share one identity, so neither can be limited to what it needs. Split them: a role (or a user declared in its own manifest) for the program, then delete this user's keys (aws iam delete-access-key).` });
     }
     for (const key of row.activeKeys) {
       const lastUse = key.lastUsedAt ?? undefined;
       const since = lastUse ?? key.rotatedAt;
       if (since && ageDays(since) > settings.unusedForDays) {
         const when = lastUse ? `last used ${ageDays(lastUse)} days ago` : `never used in the ${ageDays(key.rotatedAt!)} days since it was created`;
-        out.push({ code: 'ACCESS_KEY_UNUSED', severity: 'medium', principal: row.arn, summary: `user ${row.user}'s access key ${key.slot} is ${when}`, detail: `An unused key is a credential nobody watches. Deactivate and delete it; to keep the user keyless, set \`credentials.accessKeys: 0\` in ${where}. (Unused: no use for more than ${settings.unusedForDays} days; the Account manifest's \`hygiene.unusedForDays\`.)` });
+        out.push({ code: 'ACCESS_KEY_UNUSED', severity: 'medium', principal: row.arn, summary: `user ${row.user}'s access key ${key.slot} is ${when}`, detail: `An unused key is a credential nobody watches. Deactivate it, then delete it (aws iam update-access-key --status Inactive, then delete-access-key); if ${where} exists only for this key, delete the user there (deleted: true). (Unused: no use for more than ${settings.unusedForDays} days; the Account manifest's \`hygiene.unusedForDays\`.)` });
       } else if (key.rotatedAt && ageDays(key.rotatedAt) > settings.accessKeyMaxAgeDays) {
         out.push({ code: 'ACCESS_KEY_NOT_ROTATED', severity: 'medium', principal: row.arn, summary: `user ${row.user}'s access key ${key.slot} is ${ageDays(key.rotatedAt)} days old`, detail: `Rotate it: create a second key, move its users to it, then delete this one (the limit is ${settings.accessKeyMaxAgeDays} days; the Account manifest's \`hygiene.accessKeyMaxAgeDays\`). Better: replace the key with a role.` });
       }
