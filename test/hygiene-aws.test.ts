@@ -3,7 +3,7 @@
  * (states, errors, expiry), and `audit --aws` / `drift --aws` judge the account's credentials from them, in a few
  * calls, on the run's clock.
  */
-import { CreateAccessKeyCommand, CreateLoginProfileCommand, CreateUserCommand, GenerateCredentialReportCommand, GetAccountSummaryCommand, GetCredentialReportCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateLoginProfileCommand, CreateUserCommand, GenerateCredentialReportCommand, GetAccessKeyLastUsedCommand, GetAccountSummaryCommand, GetCredentialReportCommand, GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import { virtualClock } from './helpers/clock.js';
 import { CREDENTIALS_ENV, emulatorsClosedAfterEachTest, exampleSnapshotJson } from './helpers/emulator.js';
@@ -50,6 +50,25 @@ describe('the emulator answers the credential report and the account summary as 
     const after = (await iam.send(new GetAccountSummaryCommand({}))).SummaryMap!;
     expect([after['AccountMFAEnabled'], after['AccountAccessKeysPresent']]).toEqual([0, 1]);
     expect((await fetch(`${e.url}/_emulator/root`, { method: 'POST', body: '{"accessKeys": 3}' })).status).toBe(400);
+  });
+});
+
+describe('a key records its use', () => {
+  it('a request signed with a key is its last use (GetAccessKeyLastUsed, the credential report); a used key is not unused, only old', async () => {
+    const clock = virtualClock(Date.parse('2026-06-01T00:00:00Z'));
+    const e = await emulator(exampleSnapshotJson(), { clock });
+    const iam = client(e.url);
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'bob' }))).AccessKey!;
+    expect((await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId! }))).AccessKeyLastUsed).toEqual({ ServiceName: 'N/A', Region: 'N/A' });
+    await clock.sleep(100 * 24 * 3600_000);
+    const asBob = new IAMClient({ endpoint: e.url, region: 'us-east-1', credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }, maxAttempts: 1 });
+    await asBob.send(new GetUserCommand({ UserName: 'bob' }));
+    const used = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId! }));
+    expect([used.UserName, used.AccessKeyLastUsed?.LastUsedDate?.toISOString(), used.AccessKeyLastUsed?.ServiceName]).toEqual(['bob', new Date(clock.now()).toISOString(), 'iam']);
+    expect(await failure(iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: 'AKIANOTINTHISACCOUNT' })))).toBe('AccessDenied 403');
+    const audit = await runCli(['audit', ...e.awsArgs, '--format', 'json', '--fail-on', 'never', '--now', new Date(clock.now()).toISOString()], e.env, { clock });
+    const bob = (JSON.parse(audit.stdout) as { findings: { code: string; principal: string }[] }).findings.filter((f) => f.principal.endsWith('user/people/bob') && f.code.startsWith('ACCESS_KEY'));
+    expect(bob.map((f) => f.code)).toEqual(['ACCESS_KEY_NOT_ROTATED']);
   });
 });
 

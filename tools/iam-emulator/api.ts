@@ -570,6 +570,14 @@ export const IAM_HANDLERS: Record<string, Handler> = {
   },
   GenerateServiceLastAccessedDetails: (model, p) => usage.generateServiceLastAccessedDetails(model, p.require('Arn'), p.get('Granularity') ?? 'SERVICE_LEVEL'),
   GetServiceLastAccessedDetails: (model, p) => usage.getServiceLastAccessedDetails(model, p.require('JobId'), maxItems(p), p.get('Marker')) as XmlObject,
+  GetAccessKeyLastUsed: (model, p) => {
+    const id = p.require('AccessKeyId');
+    const user = [...model.users.values()].find((u) => u.accessKeys.some((k) => k.id === id));
+    // IAM answers AccessDenied, not NoSuchEntity, for a key that is not the account's.
+    if (!user) throw new IamError('AccessDenied', `The access key ${id} does not belong to this account.`);
+    const used = user.accessKeys.find((k) => k.id === id)!.lastUsed;
+    return { UserName: user.name, AccessKeyLastUsed: used ? { LastUsedDate: used.date, ServiceName: used.service, Region: used.region } : { ServiceName: 'N/A', Region: 'N/A' } };
+  },
   GenerateCredentialReport: (model) => reports.generateCredentialReport(model),
   GetCredentialReport: (model) => reports.getCredentialReport(model),
   GetAccountSummary: (model) => ({ SummaryMap: new XmlMap(reports.accountSummary(model)) }),

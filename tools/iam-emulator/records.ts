@@ -35,6 +35,8 @@ export interface AccessKeyRecord {
   readonly secret: string;
   readonly status: CredentialStatus;
   readonly created: Date;
+  /** Set when a request signed with the key reaches the emulator (GetAccessKeyLastUsed, the credential report). */
+  lastUsed?: { date: Date; service: string; region: string };
 }
 
 export interface UploadedKeyRecord {

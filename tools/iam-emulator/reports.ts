@@ -67,8 +67,9 @@ function credentialReportCsv(model: IamModel): string {
     const keys = [...user.accessKeys].sort((a, b) => a.created.getTime() - b.created.getTime());
     const key = (i: number): string[] => {
       const k = keys[i];
-      // No use is recorded in the emulator: a key never used says N/A.
-      return k ? [String(k.status === 'Active'), iso(k.created), 'N/A', 'N/A', 'N/A'] : ['false', 'N/A', 'N/A', 'N/A', 'N/A'];
+      // A key never used says N/A in its last-used columns.
+      if (!k) return ['false', 'N/A', 'N/A', 'N/A', 'N/A'];
+      return [String(k.status === 'Active'), iso(k.created), k.lastUsed ? iso(k.lastUsed.date) : 'N/A', k.lastUsed?.region ?? 'N/A', k.lastUsed?.service ?? 'N/A'];
     };
     const password = user.loginProfile !== undefined;
     rows.push([

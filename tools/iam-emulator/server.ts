@@ -80,7 +80,13 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
       if (!role) throw new IamError('InvalidClientTokenId', 'The security token included in the request is invalid.');
       return { arn: session.arn, principalArn: role.arn, session };
     }
-    for (const user of model.users.values()) if (user.accessKeys.some((k) => k.id === keyId && k.status === 'Active')) return { arn: user.arn, principalArn: user.arn };
+    for (const user of model.users.values()) {
+      const key = user.accessKeys.find((k) => k.id === keyId && k.status === 'Active');
+      if (key) {
+        key.lastUsed = { date: model.now(), service: 'iam', region: 'us-east-1' };
+        return { arn: user.arn, principalArn: user.arn };
+      }
+    }
     return { arn: options.caller, principalArn: options.caller };
   };
 
