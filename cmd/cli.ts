@@ -13,6 +13,7 @@ import { registerApply } from './commands/apply.js';
 import { registerAccounts } from './commands/accounts.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDrift } from './commands/drift.js';
+import { registerRightsize } from './commands/rightsize.js';
 import { registerImport } from './commands/import.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSchema } from './commands/schema.js';
@@ -69,7 +70,7 @@ export async function main(argv: readonly string[], terminal: Io = processIo): P
   const ctx = createContext(io, program, (code) => {
     exitCode = Math.max(exitCode, code);
   });
-  for (const register of [registerValidate, registerPlan, registerDrift, registerApply, registerImport, registerSnapshot, registerSimulate, registerAudit, registerAccounts, registerSchema]) register(program, ctx);
+  for (const register of [registerValidate, registerPlan, registerDrift, registerApply, registerImport, registerSnapshot, registerSimulate, registerAudit, registerRightsize, registerAccounts, registerSchema]) register(program, ctx);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,0 +1,174 @@
+/**
+ * Right-sizing from usage: the manifest edits that remove, from the policies the manifests write, the services that
+ * nobody holding the policy has used within the window, as IAM's last-accessed reports tell it.
+ *
+ * What it edits and what it leaves (each left case is said, never skipped silently):
+ * - inline policies of users, roles and groups, and customer managed policies (`Policy` manifests): an Allow
+ *   statement's `Action` entries of an unused service are removed; a statement left with none is removed; an inline
+ *   policy left with none is removed; a managed policy keeps its last statement (delete it by hand if it is unused);
+ * - a policy held by several principals (a group's members, a managed policy's holders, through groups too) loses a
+ *   service only when none of them used it: access used through a shared group or policy is kept;
+ * - never: AWS managed policies (not in the manifests), boundaries, Deny statements, `NotAction`, actions whose service
+ *   is a wildcard (`*`, `s3*:...`), documents in a `documentFile`, protected entities, and policies held by a principal
+ *   without usage data (new, or outside IAM's 400-day tracking).
+ * Usage is per service: an unused service goes whole, a used one keeps every action (IAM tracks single actions for a
+ * few services only).
+ */
+import { isMap, isSeq, parseAllDocuments, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
+import type { ServiceLastAccess } from '../core/usage.js';
+
+export interface RightsizeManifest {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** Who holds what the manifests declare, by manifest kind and name (lower case), as ARNs of users and roles. */
+export interface Holders {
+  readonly user: (name: string) => string | undefined;
+  readonly role: (name: string) => string | undefined;
+  /** Members of the group. */
+  readonly group: (name: string) => readonly string[];
+  /** Users and roles that attach the customer managed policy, directly or through a group. */
+  readonly policy: (name: string) => readonly string[];
+  readonly isProtected: (kind: 'User' | 'Role' | 'Group' | 'Policy', name: string) => boolean;
+}
+
+export interface RightsizeOptions {
+  readonly usage: ReadonlyMap<string, readonly ServiceLastAccess[]>;
+  readonly unusedForDays: number;
+  readonly now: Date;
+  /** Only policies these principals hold (all, when absent). */
+  readonly principals?: ReadonlySet<string>;
+}
+
+export interface RemovedActions {
+  /** `users/alice.yaml: inline policy work, statement 2`. */
+  readonly where: string;
+  readonly services: readonly string[];
+  readonly actions: readonly string[];
+  /** Whether the whole statement (or, for an inline policy, the whole policy) went. */
+  readonly whole?: 'statement' | 'policy';
+}
+
+export interface RightsizeEdit {
+  readonly path: string;
+  readonly text: string;
+  readonly removed: readonly RemovedActions[];
+}
+
+export interface RightsizeResult {
+  readonly edits: readonly RightsizeEdit[];
+  /** What was left as it is, and why. */
+  readonly left: readonly { readonly where: string; readonly why: string }[];
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export function rightsize(manifests: readonly RightsizeManifest[], holders: Holders, options: RightsizeOptions): RightsizeResult {
+  const edits: RightsizeEdit[] = [];
+  const left: { where: string; why: string }[] = [];
+  const recent = (d: Date | undefined): boolean => d !== undefined && options.now.getTime() - d.getTime() <= options.unusedForDays * DAY_MS;
+  /** Services every holder's report lists as unused; undefined (with the reason) when one holder has no report. */
+  const unusedByAll = (arns: readonly string[]): { services: Set<string> } | { why: string } => {
+    if (arns.length === 0) return { why: 'nobody holds it: no usage to judge (delete it if it is not needed)' };
+    let common: Set<string> | undefined;
+    for (const arn of arns) {
+      const report = options.usage.get(arn);
+      if (!report) return { why: `no usage data for ${arn} (new, or outside IAM's tracking period): left as it is` };
+      const unused = new Set(report.filter((s) => !recent(s.lastUsedAt)).map((s) => s.namespace.toLowerCase()));
+      common = common ? new Set([...common].filter((s) => unused.has(s))) : unused;
+    }
+    return { services: common ?? new Set() };
+  };
+
+  for (const file of manifests) {
+    const documents = parseAllDocuments(file.text);
+    if (documents.some((d) => d.errors.length > 0)) continue;
+    const removed: RemovedActions[] = [];
+    for (const doc of documents) {
+      const kind = doc.get('kind');
+      const name = doc.get('name');
+      if (typeof kind !== 'string' || typeof name !== 'string') continue;
+      if (kind !== 'User' && kind !== 'Role' && kind !== 'Group' && kind !== 'Policy') continue;
+      const label = `${file.path}`;
+      if (holders.isProtected(kind, name)) {
+        left.push({ where: label, why: `${kind.toLowerCase()} ${name} is protected` });
+        continue;
+      }
+      const held = kind === 'User' ? [holders.user(name)].filter((a): a is string => !!a) : kind === 'Role' ? [holders.role(name)].filter((a): a is string => !!a) : kind === 'Group' ? holders.group(name) : holders.policy(name);
+      if (options.principals && !held.some((arn) => options.principals!.has(arn))) continue;
+      const judged = unusedByAll(held);
+      const documentsToEdit: { path: (string | number)[]; where: string; inline?: string }[] =
+        kind === 'Policy'
+          ? [{ path: ['document'], where: `${label}: policy ${name}` }]
+          : Object.keys((doc.toJS() as { inlinePolicies?: Record<string, unknown> }).inlinePolicies ?? {}).map((policy) => ({ path: ['inlinePolicies', policy], where: `${label}: inline policy ${policy}`, inline: policy }));
+      for (const target of documentsToEdit) {
+        const node = doc.getIn(target.path, true);
+        if (!isMap(node)) continue;
+        if (node.has('documentFile')) {
+          left.push({ where: target.where, why: 'its document is in a documentFile: not edited' });
+          continue;
+        }
+        if ('why' in judged) {
+          left.push({ where: target.where, why: judged.why });
+          continue;
+        }
+        const result = trimDocument(doc, [...target.path], judged.services, kind === 'Policy', target.where, left);
+        removed.push(...result);
+        if (target.inline && result.some((r) => r.whole === 'policy')) doc.deleteIn(target.path);
+      }
+    }
+    if (removed.length) edits.push({ path: file.path, text: documents.map((d) => String(d)).join(''), removed });
+  }
+  return { edits, left };
+}
+
+/** Removes the unused services' actions from one document's Allow statements; says what went. */
+function trimDocument(doc: Document, path: (string | number)[], unused: ReadonlySet<string>, keepLastStatement: boolean, where: string, left: { where: string; why: string }[]): RemovedActions[] {
+  const out: RemovedActions[] = [];
+  const statementNode = doc.getIn([...path, 'Statement'], true);
+  const statements: YAMLMap[] = isSeq(statementNode) ? (statementNode.items.filter(isMap) as YAMLMap[]) : isMap(statementNode) ? [statementNode as YAMLMap] : [];
+  const emptied: YAMLMap[] = [];
+  statements.forEach((statement, index) => {
+    if (statement.get('Effect') !== 'Allow' || !statement.has('Action')) return;
+    const action = statement.get('Action', true);
+    const entries: { value: string; remove: () => void }[] = [];
+    if (isSeq(action)) {
+      const seq = action as YAMLSeq;
+      for (const item of [...seq.items]) {
+        const value = String((item as { value?: unknown }).value ?? item);
+        entries.push({ value, remove: () => seq.items.splice(seq.items.indexOf(item), 1) });
+      }
+    } else {
+      entries.push({ value: String(statement.get('Action')), remove: () => statement.delete('Action') });
+    }
+    const gone = entries.filter((e) => {
+      const colon = e.value.indexOf(':');
+      const service = colon > 0 ? e.value.slice(0, colon).toLowerCase() : '';
+      return service !== '' && !/[*?]/.test(service) && unused.has(service);
+    });
+    if (gone.length === 0) return;
+    const statementWhere = `${where}, statement ${index + 1}${statement.get('Sid') ? ` (${String(statement.get('Sid'))})` : ''}`;
+    const all = gone.length === entries.length;
+    if (all && keepLastStatement && statements.length - emptied.length === 1) {
+      left.push({ where: statementWhere, why: `every service it allows is unused (${[...new Set(gone.map((g) => serviceOf(g.value)))].join(', ')}); a managed policy keeps its last statement: delete the policy if nobody needs it` });
+      return;
+    }
+    for (const e of gone) e.remove();
+    if (all) emptied.push(statement);
+    out.push({ where: statementWhere, services: [...new Set(gone.map((g) => serviceOf(g.value)))].sort(), actions: gone.map((g) => g.value), ...(all ? { whole: 'statement' as const } : {}) });
+  });
+  if (emptied.length) {
+    if (isSeq(statementNode)) {
+      const seq = statementNode as YAMLSeq;
+      seq.items = seq.items.filter((item) => !emptied.includes(item as YAMLMap));
+      if (seq.items.length === 0) return out.map((r) => ({ ...r, whole: 'policy' as const }));
+    } else return out.map((r) => ({ ...r, whole: 'policy' as const }));
+  }
+  // A single-item Action list left with one action stays a list: the manifest's style is kept.
+  return out;
+}
+
+function serviceOf(action: string): string {
+  return action.slice(0, action.indexOf(':')).toLowerCase();
+}

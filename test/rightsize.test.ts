@@ -1,0 +1,126 @@
+/**
+ * `rightsize` (issue 19 item 2). Law, on random usage through the emulator: after the edit, every (principal, action)
+ * used in the window is still allowed (checked with the engine on the edited manifests), and every access the plan
+ * revokes was unused by that principal; nothing is granted. Shared groups and policies keep what any holder used.
+ */
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EffectiveAccess } from '../src/analyze/effective-access.js';
+import { validateManifests } from '../src/app/use-cases.js';
+import { readManifestFolder } from '../src/manifest/read-manifest-folder.js';
+import { virtualClock } from './helpers/clock.js';
+import { emulatorsClosedAfterEachTest } from './helpers/emulator.js';
+import { runCli } from './helpers/run-cli.js';
+
+const emulator = emulatorsClosedAfterEachTest();
+const ACCOUNT = '123456789012';
+const arn = (kind: 'user' | 'role', name: string): string => `arn:aws:iam::${ACCOUNT}:${kind}/${name}`;
+const DAY = 24 * 3600_000;
+const NOW = Date.parse('2026-12-01T00:00:00Z');
+const work = mkdtempSync(join(tmpdir(), 'iam-gitops-rightsize-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const doc = (actions: string[]): Record<string, unknown> => ({ Version: '2012-10-17', Statement: [{ Sid: 'Work', Effect: 'Allow', Action: actions, Resource: '*' }] });
+const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+const SHARED = `arn:aws:iam::${ACCOUNT}:policy/shared`;
+
+/** Who may do what, before: app and ops share the group and its policy; app and worker share a managed policy. */
+const ACTIONS: Record<string, string[]> = {
+  [arn('user', 'app')]: ['s3:GetObject', 'dynamodb:GetItem', 'sqs:SendMessage', 'sns:Publish', 'lambda:InvokeFunction', 'logs:PutLogEvents', 'kinesis:PutRecord', 'athena:StartQueryExecution'],
+  [arn('user', 'ops')]: ['lambda:InvokeFunction', 'logs:PutLogEvents', 'cloudwatch:GetMetricData'],
+  [arn('role', 'worker')]: ['sqs:ReceiveMessage', 'ec2:DescribeInstances', 'kinesis:PutRecord', 'athena:StartQueryExecution'],
+};
+
+function account(): Record<string, unknown> {
+  return {
+    UserDetailList: [
+      { UserName: 'app', Path: '/', Arn: arn('user', 'app'), GroupList: ['team'], UserPolicyList: [{ PolicyName: 'work', PolicyDocument: doc(['s3:GetObject', 'dynamodb:GetItem', 'sqs:SendMessage', 'sns:Publish']) }], AttachedManagedPolicies: [{ PolicyName: 'shared', PolicyArn: SHARED }] },
+      { UserName: 'ops', Path: '/', Arn: arn('user', 'ops'), GroupList: ['team'], UserPolicyList: [{ PolicyName: 'watch', PolicyDocument: doc(['cloudwatch:GetMetricData']) }], AttachedManagedPolicies: [] },
+    ],
+    GroupDetailList: [{ GroupName: 'team', Path: '/', Arn: `arn:aws:iam::${ACCOUNT}:group/team`, GroupPolicyList: [{ PolicyName: 'team', PolicyDocument: doc(['lambda:InvokeFunction', 'logs:PutLogEvents']) }], AttachedManagedPolicies: [] }],
+    RoleDetailList: [{ RoleName: 'worker', Path: '/', Arn: arn('role', 'worker'), AssumeRolePolicyDocument: trust, RolePolicyList: [{ PolicyName: 'jobs', PolicyDocument: doc(['sqs:ReceiveMessage', 'ec2:DescribeInstances']) }], AttachedManagedPolicies: [{ PolicyName: 'shared', PolicyArn: SHARED }], InstanceProfileList: [], Tags: [] }],
+    Policies: [{ PolicyName: 'shared', Arn: SHARED, Path: '/', DefaultVersionId: 'v1', AttachmentCount: 2, PolicyVersionList: [{ Document: doc(['kinesis:PutRecord', 'athena:StartQueryExecution']), VersionId: 'v1', IsDefaultVersion: true }] }],
+  };
+}
+
+function allowedBy(dir: string): Promise<(principal: string, action: string) => boolean> {
+  return validateManifests(readManifestFolder(dir)).then((v) => {
+    expect(v.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const access = new EffectiveAccess(v.desired!.state, new Date(NOW), { isWildcardOnlyAction: () => false });
+    return (principal, action) => access.decision(access.principalByArn(principal)!, action, '*') === 'Allowed';
+  });
+}
+
+describe('rightsize', () => {
+  it('law on random usage: used access stays, only unused access goes, shared policies keep what any holder used', async () => {
+    const events = fc.array(fc.record({ who: fc.constantFrom(...Object.keys(ACTIONS)), pick: fc.nat(20), daysAgo: fc.integer({ min: 0, max: 200 }) }), { maxLength: 8 });
+    const runs = fc.sample(events, { numRuns: 5, seed: 20261205 });
+    for (const [run, usage] of runs.entries()) {
+      const clock = virtualClock(NOW);
+      const e = await emulator(account(), { clock });
+      const lines = usage.map((u) => ({ principal: u.who, action: ACTIONS[u.who]![u.pick % ACTIONS[u.who]!.length]!, at: new Date(NOW - u.daysAgo * DAY).toISOString() }));
+      await fetch(`${e.url}/_emulator/usage`, { method: 'POST', body: lines.map((l) => JSON.stringify(l)).join('\n') });
+      const dir = join(work, `run-${run}`);
+      const imported = await runCli(['import', ...e.awsArgs, '--out', dir], e.env, { clock });
+      expect(imported.code, imported.stderr).toBe(0);
+      const before = await allowedBy(dir);
+      const result = await runCli(['rightsize', ...e.awsArgs, '--manifests', dir, '--format', 'json', '--now', new Date(NOW).toISOString()], e.env, { clock });
+      expect(result.code, result.stderr).toBe(0);
+      const out = JSON.parse(result.stdout) as { edits: unknown[]; left: { where: string; why: string }[]; plan?: { access: { principals: string[]; granted: unknown[]; revoked: { actions?: string[] }[] }[] } };
+      const after = await allowedBy(dir);
+      const recent = lines.filter((l) => NOW - Date.parse(l.at) <= 90 * DAY);
+      // 1. Everything used in the window is still allowed.
+      for (const l of recent) expect(after(l.principal, l.action), `${l.principal} ${l.action}`).toBe(before(l.principal, l.action));
+      // 2. What the plan revokes was unused by each principal it names; nothing is granted.
+      for (const item of out.plan?.access ?? []) {
+        expect(item.granted).toEqual([]);
+        for (const principal of item.principals) {
+          const usedServices = new Set(recent.filter((l) => l.principal === principal).map((l) => l.action.split(':')[0]));
+          for (const entry of item.revoked) for (const action of entry.actions ?? []) expect(usedServices.has(action.split(':')[0]!), `${principal} lost used ${action}`).toBe(false);
+        }
+      }
+      // 3. Every service no holder used in the window is gone, or left with the reason said (a managed policy keeps its
+      // last statement).
+      for (const [principal, actions] of Object.entries(ACTIONS)) {
+        for (const action of actions) {
+          const service = action.split(':')[0]!;
+          const usedByAnyHolder = recent.some((l) => l.action.split(':')[0] === service && holdersOf(action).includes(l.principal));
+          if (!usedByAnyHolder && holdersOf(action).includes(principal) && after(principal, action)) {
+            expect(out.left.some((l) => l.why.includes(service)), `${principal} keeps unused ${action} without a reason`).toBe(true);
+          }
+        }
+      }
+      await e.close();
+    }
+  });
+
+  it('writes nothing when nothing is unused, and refuses a snapshot', async () => {
+    const clock = virtualClock(NOW);
+    const e = await emulator(account(), { clock });
+    const everything = Object.entries(ACTIONS).flatMap(([principal, actions]) => actions.map((action) => JSON.stringify({ principal, action, at: new Date(NOW - DAY).toISOString() })));
+    await fetch(`${e.url}/_emulator/usage`, { method: 'POST', body: everything.join('\n') });
+    const dir = join(work, 'all-used');
+    await runCli(['import', ...e.awsArgs, '--out', dir], e.env, { clock });
+    const snapshot = (d: string): string[] => readdirSync(d, { recursive: true }).map(String).sort().map((f) => { try { return `${f}:${readFileSync(join(d, f), 'utf8')}`; } catch { return f; } });
+    const was = snapshot(dir);
+    const run = await runCli(['rightsize', ...e.awsArgs, '--manifests', dir, '--now', new Date(NOW).toISOString()], e.env, { clock });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Nothing to remove');
+    expect(snapshot(dir)).toEqual(was);
+    const copy = join(work, 'copy');
+    cpSync(dir, copy, { recursive: true });
+    const refused = await runCli(['rightsize', '--state', 'example/live-snapshot.json', '--manifests', copy]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/error: rightsize needs --aws/);
+  });
+});
+
+/** Who holds an action, through which policy (the group's and the shared policy reach two principals each). */
+function holdersOf(action: string): string[] {
+  if (['lambda:InvokeFunction', 'logs:PutLogEvents'].includes(action)) return [arn('user', 'app'), arn('user', 'ops')];
+  if (['kinesis:PutRecord', 'athena:StartQueryExecution'].includes(action)) return [arn('user', 'app'), arn('role', 'worker')];
+  return Object.entries(ACTIONS).filter(([, actions]) => actions.includes(action)).map(([p]) => p);
+}
