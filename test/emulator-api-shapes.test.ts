@@ -19,7 +19,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIALS_ENV, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
+import { startTestEmulator, type TestEmulator, iamClientFor } from './helpers/emulator.js';
 import { seededRandom } from '../tools/iam-emulator/random.js';
 
 const ACCOUNT = '123456789012';
@@ -30,7 +30,7 @@ let e: TestEmulator;
 let iam: IAMClient;
 beforeAll(async () => {
   e = await startTestEmulator(undefined, { account: ACCOUNT });
-  iam = new IAMClient({ endpoint: e.url, region: 'us-east-1', credentials: { accessKeyId: CREDENTIALS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS_ENV.AWS_SECRET_ACCESS_KEY }, maxAttempts: 1 });
+  iam = iamClientFor(e.url);
 });
 afterAll(async () => {
   await e.close();

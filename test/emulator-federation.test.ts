@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { virtualClock } from './helpers/clock.js';
-import { CREDENTIALS_ENV, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
+import { startTestEmulator, type TestEmulator, iamClientFor, refusalOf } from './helpers/emulator.js';
 
 const ACCOUNT = '123456789012';
 const clock = virtualClock();
@@ -37,21 +37,13 @@ let e: TestEmulator;
 let iam: IAMClient;
 beforeAll(async () => {
   e = await startTestEmulator(undefined, { account: ACCOUNT, clock, consistencyDelayMs: 5000 });
-  iam = new IAMClient({ endpoint: e.url, region: 'us-east-1', credentials: { accessKeyId: CREDENTIALS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS_ENV.AWS_SECRET_ACCESS_KEY }, maxAttempts: 1 });
+  iam = iamClientFor(e.url);
 });
 afterAll(async () => {
   await e.close();
 });
 
-async function refusal(command: object): Promise<string> {
-  try {
-    await iam.send(command as never);
-    return 'no error';
-  } catch (err) {
-    const x = err as { name: string; message: string; $metadata: { httpStatusCode: number } };
-    return `${x.name.replace(/Exception$/, '')} ${x.$metadata.httpStatusCode}: ${x.message}`;
-  }
-}
+const refusal = (command: object): Promise<string> => refusalOf(iam, command);
 
 /** SAML metadata as an IdP publishes it (IAM wants at least 1,000 characters). */
 const metadata = (validUntil?: string): string =>

@@ -44,7 +44,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { virtualClock } from './helpers/clock.js';
-import { CREDENTIALS_ENV, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
+import { startTestEmulator, type TestEmulator, iamClientFor, refusalOf } from './helpers/emulator.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { isRunning, processTree, type ProcessInfo } from './helpers/processes.js';
 
@@ -56,22 +56,13 @@ let e: TestEmulator;
 let iam: IAMClient;
 beforeAll(async () => {
   e = await startTestEmulator(undefined, { account: ACCOUNT });
-  iam = new IAMClient({ endpoint: e.url, region: 'us-east-1', credentials: { accessKeyId: CREDENTIALS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS_ENV.AWS_SECRET_ACCESS_KEY }, maxAttempts: 1 });
+  iam = iamClientFor(e.url);
 });
 afterAll(async () => {
   await e.close();
 });
 
-/** The error code and HTTP status IAM answers a command with. */
-async function refusal(command: object): Promise<string> {
-  try {
-    await iam.send(command as never);
-    return 'no error';
-  } catch (err) {
-    const x = err as { name: string; message: string; $metadata: { httpStatusCode: number } };
-    return `${x.name.replace(/Exception$/, '')} ${x.$metadata.httpStatusCode}: ${x.message}`;
-  }
-}
+const refusal = (command: object): Promise<string> => refusalOf(iam, command);
 
 describe('answers as IAM does', () => {
   it('listings leave out what IAM leaves out (boundaries, tags, policy descriptions); the Get calls and GAAD hold them, with PermissionsBoundaryType PermissionsBoundaryPolicy', async () => {

@@ -6,14 +6,12 @@
 import { CreateAccessKeyCommand, CreateLoginProfileCommand, CreateUserCommand, GenerateCredentialReportCommand, GetAccessKeyLastUsedCommand, GetAccountSummaryCommand, GetCredentialReportCommand, GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import { virtualClock } from './helpers/clock.js';
-import { CREDENTIALS_ENV, emulatorsClosedAfterEachTest, exampleSnapshotJson } from './helpers/emulator.js';
+import { emulatorsClosedAfterEachTest, exampleSnapshotJson, iamClientFor } from './helpers/emulator.js';
 import { runCli } from './helpers/run-cli.js';
 
 const emulator = emulatorsClosedAfterEachTest();
 
-function client(url: string): IAMClient {
-  return new IAMClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: CREDENTIALS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS_ENV.AWS_SECRET_ACCESS_KEY }, maxAttempts: 1 });
-}
+const client = iamClientFor;
 
 async function failure(p: Promise<unknown>): Promise<string> {
   try {

@@ -2,11 +2,11 @@
  * Services a principal may use but has not (issue 19 items 1 and 4): the emulator records usage and answers IAM's
  * last-accessed jobs as IAM does; `audit --aws --last-accessed` names exactly the allowed services unused in the window.
  */
-import { GenerateServiceLastAccessedDetailsCommand, GetServiceLastAccessedDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GenerateServiceLastAccessedDetailsCommand, GetServiceLastAccessedDetailsCommand } from '@aws-sdk/client-iam';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { virtualClock } from './helpers/clock.js';
-import { CREDENTIALS_ENV, emulatorsClosedAfterEachTest } from './helpers/emulator.js';
+import { emulatorsClosedAfterEachTest, iamClientFor } from './helpers/emulator.js';
 import { runCli } from './helpers/run-cli.js';
 import { serviceCatalog } from '../tools/iam-emulator/usage.js';
 
@@ -25,9 +25,7 @@ function accountWith(actions: string[]): Record<string, unknown> {
   };
 }
 
-function client(url: string): IAMClient {
-  return new IAMClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: CREDENTIALS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS_ENV.AWS_SECRET_ACCESS_KEY }, maxAttempts: 1 });
-}
+const client = iamClientFor;
 
 async function postUsage(url: string, lines: object[]): Promise<Response> {
   return fetch(`${url}/_emulator/usage`, { method: 'POST', body: lines.map((l) => JSON.stringify(l)).join('\n') });

@@ -3,6 +3,7 @@
  * reach it with the real SDK: fake static credentials, fast retries, and no way to wander off to real AWS
  * (instance metadata off, config files that do not exist).
  */
+import { IAMClient } from '@aws-sdk/client-iam';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seedModel, type SeedOptions } from '../../tools/iam-emulator/seed.js';
@@ -79,4 +80,20 @@ export function emulatorsClosedAfterEachTest(): typeof startTestEmulator {
     running.push(e);
     return e;
   };
+}
+
+/** The real SDK's IAM client, talking to an emulator with the test credentials, without retries (one call, one answer). */
+export function iamClientFor(url: string): IAMClient {
+  return new IAMClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: CREDENTIALS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS_ENV.AWS_SECRET_ACCESS_KEY }, maxAttempts: 1 });
+}
+
+/** The error code (without the SDK's "Exception"), HTTP status and message an emulator answers a command with. */
+export async function refusalOf(iam: IAMClient, command: object): Promise<string> {
+  try {
+    await iam.send(command as never);
+    return 'no error';
+  } catch (err) {
+    const x = err as { name: string; message: string; $metadata: { httpStatusCode: number } };
+    return `${x.name.replace(/Exception$/, '')} ${x.$metadata.httpStatusCode}: ${x.message}`;
+  }
 }
