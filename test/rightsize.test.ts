@@ -124,3 +124,34 @@ function holdersOf(action: string): string[] {
   if (['kinesis:PutRecord', 'athena:StartQueryExecution'].includes(action)) return [arn('user', 'app'), arn('role', 'worker')];
   return Object.entries(ACTIONS).filter(([, actions]) => actions.includes(action)).map(([p]) => p);
 }
+
+describe('rightsize refuses what it cannot judge, and writes nothing then', () => {
+  it('a job IAM keeps IN_PROGRESS past the deadline: a clear error naming the principal, no file changed', async () => {
+    const clock = virtualClock(NOW);
+    // Jobs complete only after a day: longer than rightsize waits (5 minutes of the run's clock).
+    const e = await emulator(account(), { clock, consistencyDelayMs: 24 * 3600_000 });
+    const dir = join(work, 'stuck');
+    const imported = await runCli(['import', ...e.awsArgs, '--out', dir], e.env, { clock });
+    expect(imported.code, imported.stderr).toBe(0);
+    const files = (): string => readdirSync(dir, { recursive: true }).map(String).sort().map((f) => { try { return readFileSync(join(dir, f), 'utf8'); } catch { return f; } }).join('\n');
+    const was = files();
+    const run = await runCli(['rightsize', ...e.awsArgs, '--manifests', dir, '--now', new Date(NOW).toISOString()], e.env, { clock });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: IAM's last-accessed report of arn:aws:iam::123456789012:(user|role)\/\w+ was still in progress after \d+ s/);
+    expect(files()).toEqual(was);
+  });
+
+  it('a principal the manifests declare that IAM does not have yet has no usage data: its policies are left, and said', async () => {
+    const clock = virtualClock(NOW);
+    const e = await emulator(account(), { clock });
+    const dir = join(work, 'new-user');
+    await runCli(['import', ...e.awsArgs, '--out', dir], e.env, { clock });
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'users/newcomer.yaml'), 'kind: User\nname: newcomer\ninlinePolicies:\n  work:\n    Version: "2012-10-17"\n    Statement:\n      - Effect: Allow\n        Action: [sqs:SendMessage]\n        Resource: "*"\n');
+    const run = await runCli(['rightsize', ...e.awsArgs, '--manifests', dir, '--format', 'json', '--now', new Date(NOW).toISOString()], e.env, { clock });
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { left: { where: string; why: string }[] };
+    expect(out.left.find((l) => l.where.endsWith('users/newcomer.yaml: inline policy work'))?.why).toMatch(/no usage data for arn:aws:iam::123456789012:user\/newcomer/);
+    expect(readFileSync(join(dir, 'users/newcomer.yaml'), 'utf8')).toContain('sqs:SendMessage');
+  });
+});
