@@ -101,7 +101,7 @@ describe('locating from indentation alone', () => {
   });
 
   it('leaves to yaml what it does not read: flow mappings, anchors, aliases, tags, several documents, tabs', () => {
-    for (const text of ['a: {b: 1}\n', 'a: &x 1\nb: *x\n', 'a: !!str 1\n', 'a: 1\n---\nb: 2\n', 'a:\n\t- 1\n', 'a: "multi\n  line"\n', '? complex\n: 1\n']) {
+    for (const text of ['a:\tb\n', '\uFEFFa: 1\n', 'a: {b: 1}\n', 'a: &x 1\nb: *x\n', 'a: !!str 1\n', 'a: 1\n---\nb: 2\n', 'a:\n\t- 1\n', 'a: "multi\n  line"\n', '? complex\n: 1\n']) {
       expect(blockLocator(text), JSON.stringify(text)).toBeUndefined();
     }
   });

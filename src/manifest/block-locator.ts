@@ -70,6 +70,10 @@ export function blockLocator(text: string): BlockLocator | undefined {
 
 /** The file's lines that hold content (not blank, not only a comment), with their indentation and offsets. */
 function contentLines(text: string): Line[] {
+  // A byte-order mark shifts nothing for `yaml` but would read as part of the first key here.
+  if (text.startsWith('\uFEFF')) throw new NotBlockStyle();
+  // Tabs separate tokens in places this reader does not look for them (`key:\tvalue`): such files go to `yaml`.
+  if (text.includes('\t')) throw new NotBlockStyle();
   const lines: Line[] = [];
   let offset = 0;
   let first = true;
