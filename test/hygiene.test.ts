@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { hygieneFindings } from '../src/analyze/hygiene.js';
 import { auditAccount } from '../src/app/use-cases.js';
 import { InputError } from '../src/core/diagnostics.js';
-import type { IamState, RoleState } from '../src/core/state.js';
+import type { IamState, RoleState, UserState } from '../src/core/state.js';
 import { makePolicy } from '../src/core/policy.js';
 import { DEFAULT_HYGIENE, ROOT_USER, type CredentialRow, type UsageFacts } from '../src/core/usage.js';
 import { parseCredentialReport } from '../src/live/credential-report.js';
@@ -27,8 +27,12 @@ function role(name: string, path = '/'): RoleState {
   return { kind: 'role', name, path, arn: `arn:aws:iam::${ACCOUNT}:role${path}${name}`, trustPolicy: makePolicy({ Version: '2012-10-17', Statement: [] }), managedPolicies: [], inlinePolicies: {}, tags: {} };
 }
 
-function stateWith(roles: RoleState[]): IamState {
-  return { account: ACCOUNT, users: new Map(), groups: new Map(), roles: new Map(roles.map((r) => [r.name.toLowerCase(), r])), policies: new Map(), externalPolicies: new Map() };
+function user(name: string): UserState {
+  return { kind: 'user', name, path: '/', arn: `arn:aws:iam::${ACCOUNT}:user/${name}`, groups: [], managedPolicies: [], inlinePolicies: {}, tags: {} };
+}
+
+function stateWith(roles: RoleState[], users: UserState[] = []): IamState {
+  return { account: ACCOUNT, users: new Map(users.map((u) => [u.name.toLowerCase(), u])), groups: new Map(), roles: new Map(roles.map((r) => [r.name.toLowerCase(), r])), policies: new Map(), externalPolicies: new Map() };
 }
 
 describe('the credential report', () => {
@@ -82,7 +86,7 @@ describe('hygiene findings', () => {
           activeKeys: r.keys.map((k, i) => ({ slot: (i + 1) as 1 | 2, ...(k.rotated !== undefined ? { rotatedAt: daysAgo(k.rotated) } : {}), ...(k.used !== undefined ? { lastUsedAt: daysAgo(k.used) } : {}) })),
         }));
         const facts: UsageFacts = { credentials: { generatedAt: NOW, rows: credentialRows }, summary: { rootAccessKeysPresent: rootKeys, rootMfaEnabled: rootMfa }, unavailable: [] };
-        const found = hygieneFindings(stateWith([]), facts, settings, NOW).map((f) => `${f.code} ${f.principal.split(/[/:]/).pop()}`).sort();
+        const found = hygieneFindings(stateWith([], rows.map((r) => user(r.name))), facts, settings, NOW).map((f) => `${f.code} ${f.principal.split(/[/:]/).pop()}`).sort();
         const expected: string[] = [];
         if (rootKeys) expected.push('ROOT_ACCESS_KEYS root');
         if (!rootMfa) expected.push('ROOT_WITHOUT_MFA root');
@@ -99,6 +103,13 @@ describe('hygiene findings', () => {
       }),
       { numRuns: 300, seed: 20261205 },
     );
+  });
+
+  it('a user the judged state does not hold (audit --manifests that deletes it) is not judged', () => {
+    const row: CredentialRow = { user: 'gone', arn: `arn:aws:iam::${ACCOUNT}:user/gone`, password: true, mfaActive: false, activeKeys: [] };
+    const facts: UsageFacts = { credentials: { generatedAt: NOW, rows: [row] }, unavailable: [] };
+    expect(hygieneFindings(stateWith([]), facts, DEFAULT_HYGIENE, NOW)).toEqual([]);
+    expect(hygieneFindings(stateWith([], [user('gone')]), facts, DEFAULT_HYGIENE, NOW).map((f) => f.code)).toEqual(['CONSOLE_WITHOUT_MFA']);
   });
 
   it('a role is unused once neither its last use nor (never used) its creation is within the window; AWS-owned roles are not judged', () => {
