@@ -3,11 +3,13 @@
  * annotations, the job summary, comments, and the step's result.
  */
 import { tmpdir } from 'node:os';
+import { relative, resolve } from 'node:path';
 import { selectRunAccounts } from '../app/account-matrix.js';
 import { applyManifests } from '../app/apply.js';
 import { detectDrift, driftFingerprint, hasDrift } from '../app/drift.js';
 import { worstUnaccepted } from '../app/fail-on.js';
-import { checkApplyEnvironment, commentOnMergedPullRequests, postPlanComment, reportDriftIssue, type GitHubRepository, type ReportLog } from '../app/github-reports.js';
+import { checkApplyEnvironment, commentOnMergedPullRequests, postPlanComment, reportDriftIssue, reportProposal, type GitHubRepository, type ReportLog } from '../app/github-reports.js';
+import { rightsizeManifests } from '../app/rightsize.js';
 import { applyTuning, type RunEnvironment } from '../app/live-source.js';
 import { writePlanFile } from '../app/plan-file.js';
 import { planPullRequest } from '../app/plan-pull-request.js';
@@ -22,7 +24,7 @@ import { inertJson } from '../core/terminal-safe.js';
 import { readManifestFolder } from '../manifest/read-manifest-folder.js';
 import type { Plan } from '../plan/plan.js';
 import { APPLIED_HEADING, applyCommentMarker, applyHeadline, renderApplyComment, renderApplyReport } from '../render/apply-report.js';
-import { COMMENT_LIMIT, commentMarker, driftMarker, renderComment } from '../render/comment.js';
+import { COMMENT_LIMIT, commentMarker, driftMarker, renderComment, rightsizeMarker } from '../render/comment.js';
 import { renderAuditMarkdown } from '../render/findings.js';
 import { renderFailureReport, renderNotes, renderWithinBytes, SUMMARY_BUDGET } from '../render/job-summary.js';
 import { code, text } from '../render/markdown-safe.js';
@@ -49,6 +51,7 @@ export const COMMAND_RUNNERS: Readonly<Record<ActionCommand, (action: ActionRun)
   apply: runApply,
   drift: runDrift,
   audit: runAudit,
+  rightsize: runRightsize,
   accounts: runAccounts,
 };
 
@@ -248,9 +251,55 @@ async function runDrift(a: ActionRun): Promise<void> {
   report.failOn(drift.findings, inputs.failOn, 'the drift introduces');
 }
 
+/**
+ * Right-sizing, on a schedule: the manifests edited to remove what nobody used (src/app/rightsize.ts), proposed as one
+ * pull request per manifests folder on its own branch (opened, or brought up to date), whose body is the plan's review
+ * comment: the reviewer sees exactly what each principal loses, and nothing is applied until it is merged.
+ */
+async function runRightsize(a: ActionRun): Promise<void> {
+  const { inputs, run, log, report, port } = a;
+  const folder = folderName(inputs.manifests);
+  const outcome = await port.group('Right-sizing from IAM usage', async () => rightsizeManifests({ manifestsDir: inputs.manifests, live: await live(a), now: new Date(), ...(a.clock ? { clock: a.clock } : {}) }));
+  report.annotate(outcome.diagnostics);
+  if (!outcome.result || hasErrors(outcome.diagnostics)) {
+    await report.summary(renderFailureReport('', folder, outcome.diagnostics, 'right-sizing failed', 'Fix what the messages say: the next run tries again.'));
+    log.failed(`iam-gitops: right-sizing failed: ${outcome.diagnostics.filter((d) => d.severity === 'error').length} errors (see the job summary)`);
+    return;
+  }
+  const { edits, left } = outcome.result;
+  const leftLines = left.length ? ['', '<details><summary>Left as it is</summary>', '', ...left.map((l) => `- ${text(l.where)}: ${text(l.why)}`), '', '</details>'] : [];
+  const editLines = edits.flatMap((e) => e.removed.map((r) => `- ${code(e.path)}: ${text(r.where.startsWith(`${e.path}: `) ? r.where.slice(e.path.length + 2) : r.where)}: removed ${r.actions.map(code).join(', ')}`));
+  port.setOutput('rightsize-edits', String(edits.length));
+  if (edits.length === 0 || !outcome.plan?.plan) {
+    await report.summary([`## Right-sizing ${text(folder)}`, '', 'Nothing to remove: every service the manifests grant was used in the window (or is left, as listed).', ...leftLines].join('\n'));
+    log.info('Nothing to remove: every service the manifests grant was used in the window.');
+    return;
+  }
+  const plan = outcome.plan.plan;
+  const catalog = await loadActionCatalog();
+  const marker = rightsizeMarker(folder);
+  const intro = [marker, `## Least privilege: remove what ${text(folder)} grants and nobody used`, '', `IAM's last-accessed data for ${outcome.principalsRead ?? 0} principals says nobody holding these policies used these services in the window. The manifests' edits:`, '', ...editLines, ...leftLines, '', ''].join('\n');
+  const body = intro + renderComment(plan, catalog, { folder, limit: COMMENT_LIMIT - intro.length - 64 });
+  await report.summary(body.slice(marker.length + 1));
+  if (!inputs.comment) return;
+  const files = new Map(edits.map((e) => [relative(run.workspace, resolve(e.path)).split('\\').join('/'), e.text]));
+  const base = run.refName;
+  if (!base) {
+    log.warning('iam-gitops: no GITHUB_REF_NAME, so no pull request (the base branch is unknown). The proposal is in the job summary.');
+    return;
+  }
+  const number = await reportProposal(
+    repository(a),
+    { base, branch: `iam-gitops/rightsize/${folder.replace(/[^A-Za-z0-9._/-]/g, '_')}`, files, commitMessage: `Remove unused access from ${folder} (iam-gitops rightsize)`, title: `IAM least privilege: remove unused access from ${folder}`, body, marker },
+    runEnvironment(a),
+    reportLog(a),
+  );
+  if (number !== undefined) port.setOutput('rightsize-pull-request', String(number));
+}
+
 async function runAudit(a: ActionRun): Promise<void> {
   const { inputs, log, report, port } = a;
-  const result = await port.group('Auditing', async () => auditAccount(await live(a), undefined, new Date()));
+  const result = await port.group('Auditing', async () => auditAccount(await live(a), undefined, new Date(), a.clock));
   report.annotate(result.diagnostics);
   if (!result.findings || hasErrors(result.diagnostics)) {
     await report.summary(renderFailureReport('', folderName(inputs.manifests), result.diagnostics));

@@ -23,6 +23,8 @@ export interface RunContext {
   readonly apiUrl: string;
   readonly serverUrl: string;
   readonly workspace: string;
+  /** The branch or tag the run is for (`GITHUB_REF_NAME`): the default branch, in a scheduled run. */
+  readonly refName?: string;
   readonly runUrl?: string;
   readonly sha?: string;
   /** Present for pull_request events whose payload holds the pull request. */
@@ -55,6 +57,7 @@ export function readRunContext(env: Readonly<Record<string, string | undefined>>
     apiUrl: (env['GITHUB_API_URL'] ?? 'https://api.github.com').replace(/\/+$/, ''),
     serverUrl,
     workspace: env['GITHUB_WORKSPACE'] ?? process.cwd(),
+    ...(env['GITHUB_REF_NAME'] ? { refName: env['GITHUB_REF_NAME'] } : {}),
     ...(env['GITHUB_RUN_ID'] && owner ? { runUrl: `${serverUrl}/${owner}/${repo}/actions/runs/${env['GITHUB_RUN_ID']}` } : {}),
     ...(env['GITHUB_SHA'] ? { sha: env['GITHUB_SHA'] } : {}),
   };

@@ -3,7 +3,7 @@ import { FAIL_ON, type FailOn } from '../app/fail-on.js';
 import { SetupError } from '../app/setup-error.js';
 import type { ActionsPort } from './port.js';
 
-export const COMMANDS = ['plan', 'apply', 'audit', 'drift', 'accounts'] as const;
+export const COMMANDS = ['plan', 'apply', 'audit', 'drift', 'rightsize', 'accounts'] as const;
 export type ActionCommand = (typeof COMMANDS)[number];
 
 export interface ActionInputs {

@@ -8,6 +8,7 @@ import { gitHubClient, type GitHubClient } from '../github/client.js';
 import { syncDriftIssue, type DriftIssueRequest } from '../github/drift-issue.js';
 import { environmentGaps, readEnvironmentProtection } from '../github/environment.js';
 import { pullRequestsMergedAs } from '../github/merged-pull-requests.js';
+import { proposePullRequest, type ProposalRequest } from '../github/proposal-pull-request.js';
 import { upsertStickyComment, type CommentOutcome } from '../github/sticky-comment.js';
 import { text } from '../render/markdown-safe.js';
 import { readTuning, type RunEnvironment } from './live-source.js';
@@ -125,4 +126,19 @@ export async function checkApplyEnvironment(where: GitHubRepository, idToken: st
   const gaps = environmentGaps(check.protection);
   if (gaps.length) log.warning(`iam-gitops: this apply runs in environment "${name}", which has ${gaps.join(' and ')}. ${how}`);
   else log.info(`environment "${name}": ${check.protection.reviewers} required reviewers, deployments from ${check.protection.branches} only`);
+}
+
+/** A proposal on its own branch, as one pull request (opened, or its body updated); its number, or undefined. */
+export async function reportProposal(where: GitHubRepository, proposal: Omit<ProposalRequest, 'owner' | 'repo'>, run: RunEnvironment, log: ReportLog): Promise<number | undefined> {
+  if (!hasToken(where)) {
+    log.warning('iam-gitops: no github-token, so no pull request. Pass `github-token: ${{ github.token }}` (the default) with `permissions: contents: write, pull-requests: write`.');
+    return undefined;
+  }
+  const outcome = await proposePullRequest(client(where, run, log), { owner: where.owner, repo: where.repo, ...proposal });
+  if (!outcome.ok) {
+    log.warning(`iam-gitops: ${outcome.reason} The proposal is in the job summary.`);
+    return undefined;
+  }
+  log.info(`pull request ${outcome.action}: #${outcome.number} ${outcome.url}`);
+  return outcome.number;
 }

@@ -11,7 +11,12 @@ import { error, hasErrors, InputError, type Diagnostic } from '../core/diagnosti
 import { writeFilesInside } from '../io/files.js';
 import type { LiveReader } from '../live/live-state.js';
 import { readManifestFolder } from '../manifest/read-manifest-folder.js';
-import { planChanges, readLive, validateManifests, type PlanResult } from './use-cases.js';
+import { analyzeChanges, readLive, validateManifests, type PlanResult } from './use-cases.js';
+import { loadAwsManagedPolicies } from '../catalog/aws-managed-policies.js';
+import { fingerprintState } from '../core/fingerprint.js';
+import { completeAwsManagedPolicies } from '../live/complete-managed-policies.js';
+import { diffStates } from '../plan/diff-states.js';
+import { plannedState } from '../plan/planned-state.js';
 
 export interface RightsizeRequest {
   readonly manifestsDir: string;
@@ -27,7 +32,10 @@ export interface RightsizeRequest {
 export interface RightsizeOutcome {
   readonly diagnostics: readonly Diagnostic[];
   readonly result?: RightsizeResult;
-  /** The plan of the edited manifests against live IAM (absent when nothing was edited). */
+  /**
+   * The edit's own plan: the edited manifests against live IAM as the unedited manifests would leave it (absent when
+   * nothing was edited).
+   */
   readonly plan?: PlanResult;
   /** Principals whose reports were read, and the calls that took (one job each, polled). */
   readonly principalsRead?: number;
@@ -74,6 +82,14 @@ export async function rightsizeManifests(request: RightsizeRequest): Promise<Rig
   // All or nothing: every edited file is checked before any is written.
   const root = resolve(request.manifestsDir);
   writeFilesInside(root, new Map(result.edits.map((e) => [relative(root, resolve(e.path)), e.text])), { what: 'manifests folder', flag: '--manifests', hint: 'Check the folder is writable; nothing was written.' });
-  const plan = await planChanges(readManifestFolder(request.manifestsDir), request.live, request.now);
+  // The edit's own effect: the edited manifests planned against live IAM as the manifests before the edit would
+  // leave it (as a pull request's own effect is), so changes already pending in the folder are not shown as its.
+  const before = diffStates(desired, liveState, { awsManagedPolicies: new Set(loadAwsManagedPolicies().byArn.keys()) });
+  const edited = await validateManifests(readManifestFolder(request.manifestsDir));
+  if (!before.changeSet || !edited.desired || hasErrors(edited.diagnostics)) {
+    return { diagnostics: [...validated.diagnostics, ...before.diagnostics, ...edited.diagnostics].filter((d) => d.severity === 'error'), result, principalsRead: declared.length };
+  }
+  const applied = completeAwsManagedPolicies(plannedState(liveState, desired, before.changeSet), loadAwsManagedPolicies());
+  const plan = await analyzeChanges(edited.desired, { state: applied, source: `${liveState.source} with ${request.manifestsDir} as it was applied`, fingerprint: fingerprintState(applied), notes: [] }, request.now);
   return { diagnostics: [...validated.diagnostics, ...plan.diagnostics.filter((d) => d.severity === 'error')], result, plan, principalsRead: declared.length };
 }

@@ -123,6 +123,11 @@ const DRIFT_WORDS: Words = {
 };
 
 /** The hidden marker of the drift report (an issue's body) for one manifests folder. */
+/** The hidden marker a rightsize pull request's body starts with: one per manifests folder. */
+export function rightsizeMarker(folder: string): string {
+  return `<!-- iam-gitops:rightsize:${folder.replace(/[^A-Za-z0-9._/-]/g, '_')} -->`;
+}
+
 export function driftMarker(folder: string): string {
   return `<!-- iam-gitops:drift:${folder.replace(/[^A-Za-z0-9._/-]/g, '_')} -->`;
 }

@@ -9,6 +9,7 @@
  * answer with their protection rules, 403 without `actions` permission and 404 when missing. It also serves the
  * Actions OIDC token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`).
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -28,6 +29,23 @@ export interface FakeIssue {
   state_reason: string | null;
   labels: string[];
   user: { login: string; type: 'Bot' | 'User' };
+}
+
+export interface FakePull {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  head: string;
+  base: string;
+  user: { login: string; type: 'Bot' | 'User' };
+}
+
+interface FakeGit {
+  refs: Map<string, string>;
+  commits: Map<string, { tree: string; parents: string[]; message: string }>;
+  trees: Map<string, Map<string, string>>;
+  pulls: FakePull[];
 }
 
 /** A deployment environment, as its settings page makes it: reviewers (logins), the branches that may deploy. */
@@ -71,6 +89,12 @@ export interface GitHubFake {
   /** An issue someone opened on GitHub (a person, unless `user` says otherwise: a `[bot]` login is a bot); returns its number. */
   addIssue(repo: string, issue: Pick<FakeIssue, 'title' | 'body'> & Partial<FakeIssue>): number;
   lock(issue: string): void;
+  /** A branch whose head commit holds these files (path -> text); returns the commit's SHA. */
+  seedBranch(repo: string, branch: string, files: Record<string, string>): string;
+  /** The files at a branch's head, or undefined when there is no such branch. */
+  branchFiles(repo: string, branch: string): ReadonlyMap<string, string> | undefined;
+  /** Pull requests opened through the API (or seeded), by `owner/repo`. */
+  pulls(repo: string): FakePull[];
   /** The next `count` API requests fail this way. */
   failNext(count: number, fault: Fault): void;
   /** Drops the faults not yet served. */
@@ -315,9 +339,100 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
         return send(204);
       }
     }
+    // Git data (refs, commits, trees) and pull requests: what a bot needs to propose a change without a clone.
+    // Writing needs `contents: write` (a token with `push: false` is refused, as a read-only GITHUB_TOKEN is).
+    m = /^\/repos\/([^/]+)\/([^/]+)\/(git\/.+|pulls(?:\/\d+)?)$/.exec(url.pathname);
+    if (m) {
+      const repoKey = `${m[1]}/${m[2]}`;
+      const git = gitOf(repoKey);
+      // Octokit sends a ref's slashes encoded (`heads%2Fmain`), as GitHub accepts them.
+      const rest = decodeURIComponent(m[3]!);
+      const writes = req.method !== 'GET';
+      if (writes && (!identity.write || identity.push === false)) return readOnly();
+      let g = /^git\/ref\/heads\/(.+)$/.exec(rest);
+      if (g && req.method === 'GET') {
+        const sha = git.refs.get(g[1]!);
+        return sha ? send(200, { ref: `refs/heads/${g[1]}`, object: { sha, type: 'commit' } }) : send(404, { message: 'Not Found' });
+      }
+      g = /^git\/commits\/([0-9a-f]+)$/.exec(rest);
+      if (g && req.method === 'GET') {
+        const commit = git.commits.get(g[1]!);
+        return commit ? send(200, { sha: g[1], tree: { sha: commit.tree }, parents: commit.parents.map((sha) => ({ sha })), message: commit.message }) : send(404, { message: 'Not Found' });
+      }
+      if (rest === 'git/trees' && req.method === 'POST') {
+        const baseTree = typeof payload['base_tree'] === 'string' ? git.trees.get(payload['base_tree']) : new Map<string, string>();
+        if (!baseTree) return send(422, { message: 'Invalid tree info' });
+        const entries = Array.isArray(payload['tree']) ? (payload['tree'] as { path?: unknown; content?: unknown; mode?: unknown; type?: unknown }[]) : [];
+        if (entries.some((e) => typeof e.path !== 'string' || typeof e.content !== 'string' || e.mode !== '100644' || e.type !== 'blob')) return send(422, { message: 'Invalid tree info' });
+        const tree = new Map(baseTree);
+        for (const e of entries) tree.set(e.path as string, e.content as string);
+        const sha = fakeSha(`tree ${[...tree].map(([p, c]) => `${p}\u0000${c}`).join('\u0001')}`);
+        git.trees.set(sha, tree);
+        return send(201, { sha });
+      }
+      if (rest === 'git/commits' && req.method === 'POST') {
+        const tree = payload['tree'];
+        const parents = Array.isArray(payload['parents']) ? (payload['parents'] as unknown[]).map(String) : [];
+        if (typeof tree !== 'string' || !git.trees.has(tree) || parents.some((p) => !git.commits.has(p))) return send(422, { message: 'Invalid commit info' });
+        const sha = fakeSha(`commit ${tree} ${parents.join(' ')} ${String(payload['message'])} ${nextId++}`);
+        git.commits.set(sha, { tree, parents, message: String(payload['message'] ?? '') });
+        return send(201, { sha });
+      }
+      if (rest === 'git/refs' && req.method === 'POST') {
+        const ref = String(payload['ref'] ?? '');
+        const sha = String(payload['sha'] ?? '');
+        if (!ref.startsWith('refs/heads/') || !git.commits.has(sha)) return send(422, { message: 'Invalid request' });
+        if (git.refs.has(ref.slice('refs/heads/'.length))) return send(422, { message: 'Reference already exists' });
+        git.refs.set(ref.slice('refs/heads/'.length), sha);
+        return send(201, { ref, object: { sha, type: 'commit' } });
+      }
+      g = /^git\/refs\/heads\/(.+)$/.exec(rest);
+      if (g && req.method === 'PATCH') {
+        const sha = String(payload['sha'] ?? '');
+        if (!git.refs.has(g[1]!)) return send(422, { message: 'Reference does not exist' });
+        if (!git.commits.has(sha)) return send(422, { message: 'Object does not exist' });
+        git.refs.set(g[1]!, sha);
+        return send(200, { ref: `refs/heads/${g[1]}`, object: { sha, type: 'commit' } });
+      }
+      const shapePull = (p: FakePull): Record<string, unknown> => ({ number: p.number, title: p.title, body: p.body, state: p.state, head: { ref: p.head, label: `${m![1]}:${p.head}` }, base: { ref: p.base }, user: p.user, html_url: `https://github.com/${repoKey}/pull/${p.number}` });
+      if (rest === 'pulls' && req.method === 'GET') {
+        const state = url.searchParams.get('state') ?? 'open';
+        const head = url.searchParams.get('head');
+        const baseRef = url.searchParams.get('base');
+        return send(200, git.pulls.filter((p) => (state === 'all' || p.state === state) && (!head || `${m![1]}:${p.head}` === head) && (!baseRef || p.base === baseRef)).map(shapePull));
+      }
+      if (rest === 'pulls' && req.method === 'POST') {
+        const head = String(payload['head'] ?? '');
+        const baseRef = String(payload['base'] ?? '');
+        if (!git.refs.has(head) || !git.refs.has(baseRef)) return send(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }] });
+        if (git.pulls.some((p) => p.state === 'open' && p.head === head && p.base === baseRef)) return send(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${m![1]}:${head}.` }] });
+        if (typeof payload['body'] === 'string' && [...payload['body']].length > BODY_LIMIT) return send(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] });
+        const pull: FakePull = { number: nextIssue++, title: String(payload['title'] ?? ''), body: String(payload['body'] ?? ''), state: 'open', head, base: baseRef, user: { login: identity.login, type: isBot(identity.login) ? 'Bot' : 'User' } };
+        git.pulls.push(pull);
+        return send(201, shapePull(pull));
+      }
+      g = /^pulls\/(\d+)$/.exec(rest);
+      if (g && req.method === 'PATCH') {
+        const pull = git.pulls.find((p) => p.number === Number(g![1]));
+        if (!pull) return send(404, { message: 'Not Found' });
+        if (typeof payload['body'] === 'string' && [...payload['body']].length > BODY_LIMIT) return send(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] });
+        if (typeof payload['title'] === 'string') pull.title = payload['title'];
+        if (typeof payload['body'] === 'string') pull.body = payload['body'];
+        return send(200, shapePull(pull));
+      }
+      return send(404, { message: 'Not Found' });
+    }
     return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
   };
 
+  // Git repositories by `owner/repo`: branches, commits, trees (path -> text) and pull requests.
+  const gitRepos = new Map<string, FakeGit>();
+  const gitOf = (repo: string): FakeGit => {
+    let git = gitRepos.get(repo);
+    if (!git) gitRepos.set(repo, (git = { refs: new Map(), commits: new Map(), trees: new Map(), pulls: [] }));
+    return git;
+  };
+  const fakeSha = (text: string): string => createHash('sha1').update(text).digest('hex');
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       res.writeHead(500);
@@ -347,6 +462,22 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
       }
     },
     lock: (issue) => locked.add(issue),
+    seedBranch(repo, branch, files) {
+      const git = gitOf(repo);
+      const tree = new Map(Object.entries(files));
+      const treeSha = fakeSha(`tree ${[...tree].map(([p, c]) => `${p}\u0000${c}`).join('\u0001')}`);
+      git.trees.set(treeSha, tree);
+      const sha = fakeSha(`commit ${treeSha} seed ${branch}`);
+      git.commits.set(sha, { tree: treeSha, parents: [], message: 'seed' });
+      git.refs.set(branch, sha);
+      return sha;
+    },
+    branchFiles(repo, branch) {
+      const git = gitOf(repo);
+      const sha = git.refs.get(branch);
+      return sha ? git.trees.get(git.commits.get(sha)!.tree) : undefined;
+    },
+    pulls: (repo) => gitOf(repo).pulls,
     clearFaults: () => {
       faults.length = 0;
     },
