@@ -93,6 +93,13 @@ describe('rightsize', () => {
           }
         }
       }
+      // 4. A shared policy that keeps a service for some holders only says so.
+      for (const action of ['lambda:InvokeFunction', 'kinesis:PutRecord']) {
+        const service = action.split(':')[0]!;
+        const users = holdersOf(action).filter((p) => recent.some((l) => l.principal === p && l.action.split(':')[0] === service));
+        const differs = users.length > 0 && users.length < holdersOf(action).length;
+        expect(out.left.some((l) => l.why.startsWith('shared by principals whose usage differs') && l.why.includes(`${service} (used by ${users.join(', ')})`)), `${service}: ${JSON.stringify(out.left)}`).toBe(differs);
+      }
       await e.close();
     }
   });

@@ -69,16 +69,25 @@ export function rightsize(manifests: readonly RightsizeManifest[], holders: Hold
   const left: { where: string; why: string }[] = [];
   const recent = (d: Date | undefined): boolean => d !== undefined && options.now.getTime() - d.getTime() <= options.unusedForDays * DAY_MS;
   /** Services every holder's report lists as unused; undefined (with the reason) when one holder has no report. */
-  const unusedByAll = (arns: readonly string[]): { services: Set<string> } | { why: string } => {
+  const unusedByAll = (arns: readonly string[]): { services: Set<string>; differing: Map<string, string[]> } | { why: string } => {
     if (arns.length === 0) return { why: 'nobody holds it: no usage to judge (delete it if it is not needed)' };
     let common: Set<string> | undefined;
+    const usedBy = new Map<string, string[]>();
+    const unusedBySome = new Set<string>();
     for (const arn of arns) {
       const report = options.usage.get(arn);
       if (!report) return { why: `no usage data for ${arn} (new, or outside IAM's tracking period): left as it is` };
       const unused = new Set(report.filter((s) => !recent(s.lastUsedAt)).map((s) => s.namespace.toLowerCase()));
+      for (const s of report) {
+        const namespace = s.namespace.toLowerCase();
+        if (unused.has(namespace)) unusedBySome.add(namespace);
+        else usedBy.set(namespace, [...(usedBy.get(namespace) ?? []), arn]);
+      }
       common = common ? new Set([...common].filter((s) => unused.has(s))) : unused;
     }
-    return { services: common ?? new Set() };
+    // Services some holders used and others did not: kept for those who did, and said.
+    const differing = new Map([...usedBy].filter(([service]) => unusedBySome.has(service)));
+    return { services: common ?? new Set(), differing };
   };
 
   for (const file of manifests) {
@@ -113,6 +122,8 @@ export function rightsize(manifests: readonly RightsizeManifest[], holders: Hold
           left.push({ where: target.where, why: judged.why });
           continue;
         }
+        const kept = [...judged.differing].filter(([service]) => documentServices(doc, target.path).has(service));
+        if (kept.length) left.push({ where: target.where, why: `shared by principals whose usage differs: kept ${kept.map(([service, users]) => `${service} (used by ${users.join(', ')})`).join('; ')}, unused by the others` });
         const result = trimDocument(doc, [...target.path], judged.services, kind === 'Policy', target.where, left);
         removed.push(...result);
         if (target.inline && result.some((r) => r.whole === 'policy')) doc.deleteIn(target.path);
@@ -166,6 +177,20 @@ function trimDocument(doc: Document, path: (string | number)[], unused: Readonly
     } else return out.map((r) => ({ ...r, whole: 'policy' as const }));
   }
   // A single-item Action list left with one action stays a list: the manifest's style is kept.
+  return out;
+}
+
+/** The services an Allow statement's Action of the document names literally (no wildcard service). */
+function documentServices(doc: Document, path: (string | number)[]): Set<string> {
+  const value = doc.getIn(path) as unknown;
+  const json = value && typeof value === 'object' && 'toJSON' in value ? (value as { toJSON(): unknown }).toJSON() : value;
+  const statements = (json as { Statement?: unknown } | undefined)?.Statement;
+  const list = (Array.isArray(statements) ? statements : statements ? [statements] : []) as { Effect?: unknown; Action?: unknown }[];
+  const out = new Set<string>();
+  for (const st of list) {
+    if (st?.Effect !== 'Allow') continue;
+    for (const a of ([] as unknown[]).concat(st.Action ?? [])) if (typeof a === 'string' && a.includes(':')) out.add(serviceOf(a));
+  }
   return out;
 }
 
