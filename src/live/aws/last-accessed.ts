@@ -1,5 +1,6 @@
 /**
- * IAM's service last-accessed reports (GenerateServiceLastAccessedDetails, then GetServiceLastAccessedDetails until
+ * IAM's service last-accessed reports, at ACTION_LEVEL (service entries, and for the services IAM tracks actions of,
+ * each action's last use) (GenerateServiceLastAccessedDetails, then GetServiceLastAccessedDetails until
  * the job completes, following `Marker`): one job per principal, run a few at a time, polled with backoff on the
  * run's clock. Calls: 1 + (polls) + (pages) per principal.
  */
@@ -26,7 +27,7 @@ export async function readServiceLastAccessed(clients: AwsClients, arns: readonl
 async function oneReport(clients: AwsClients, arn: string, clock: Clock): Promise<ServiceLastAccess[]> {
   let jobId: string | undefined;
   try {
-    jobId = (await clients.iam.send(new GenerateServiceLastAccessedDetailsCommand({ Arn: arn, Granularity: 'SERVICE_LEVEL' }))).JobId;
+    jobId = (await clients.iam.send(new GenerateServiceLastAccessedDetailsCommand({ Arn: arn, Granularity: 'ACTION_LEVEL' }))).JobId;
   } catch (e) {
     throw new InputError([describeAwsError(e, `starting the last-accessed report of ${arn}`, clients.target)]);
   }
@@ -53,5 +54,10 @@ async function oneReport(clients: AwsClients, arn: string, clock: Clock): Promis
   } catch (e) {
     throw new InputError([describeAwsError(e, `reading the last-accessed report of ${arn}`, clients.target)]);
   }
-  return services.map((s) => ({ namespace: s.ServiceNamespace ?? '', name: s.ServiceName ?? s.ServiceNamespace ?? '', ...(s.LastAuthenticated ? { lastUsedAt: s.LastAuthenticated } : {}) }));
+  return services.map((s) => ({
+    namespace: s.ServiceNamespace ?? '',
+    name: s.ServiceName ?? s.ServiceNamespace ?? '',
+    ...(s.LastAuthenticated ? { lastUsedAt: s.LastAuthenticated } : {}),
+    ...(s.TrackedActionsLastAccessed ? { actions: s.TrackedActionsLastAccessed.map((a) => ({ name: a.ActionName ?? '', ...(a.LastAccessedTime ? { lastUsedAt: a.LastAccessedTime } : {}) })) } : {}),
+  }));
 }
