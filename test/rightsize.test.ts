@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EffectiveAccess } from '../src/analyze/effective-access.js';
+import { loadAwsManagedPolicies } from '../src/catalog/aws-managed-policies.js';
+import { completeAwsManagedPolicies } from '../src/live/complete-managed-policies.js';
 import { validateManifests } from '../src/app/use-cases.js';
 import { readManifestFolder } from '../src/manifest/read-manifest-folder.js';
 import { virtualClock } from './helpers/clock.js';
@@ -28,12 +30,14 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const doc = (actions: string[]): Record<string, unknown> => ({ Version: '2012-10-17', Statement: [{ Sid: 'Work', Effect: 'Allow', Action: actions, Resource: '*' }] });
 const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
 const SHARED = `arn:aws:iam::${ACCOUNT}:policy/shared`;
+/** An AWS managed policy (sqs and logs): never edited; a customer policy of what is used is proposed instead. */
+const LAMBDA_SQS = 'arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole';
 
 /** Who may do what, before: app and ops share the group and its policy; app and worker share a managed policy. */
 const ACTIONS: Record<string, string[]> = {
   [arn('user', 'app')]: ['s3:GetObject', 's3:PutObject', 'dynamodb:GetItem', 'sqs:SendMessage', 'sns:Publish', 'lambda:InvokeFunction', 'logs:PutLogEvents', 'kinesis:PutRecord', 'athena:StartQueryExecution'],
   [arn('user', 'ops')]: ['lambda:InvokeFunction', 'logs:PutLogEvents', 'cloudwatch:GetMetricData'],
-  [arn('role', 'worker')]: ['sqs:ReceiveMessage', 'ec2:DescribeInstances', 'kinesis:PutRecord', 'athena:StartQueryExecution'],
+  [arn('role', 'worker')]: ['sqs:ReceiveMessage', 'ec2:DescribeInstances', 'kinesis:PutRecord', 'athena:StartQueryExecution', 'sqs:DeleteMessage', 'logs:CreateLogStream'],
 };
 
 function account(): Record<string, unknown> {
@@ -43,7 +47,7 @@ function account(): Record<string, unknown> {
       { UserName: 'ops', Path: '/', Arn: arn('user', 'ops'), GroupList: ['team'], UserPolicyList: [{ PolicyName: 'watch', PolicyDocument: doc(['cloudwatch:GetMetricData']) }], AttachedManagedPolicies: [] },
     ],
     GroupDetailList: [{ GroupName: 'team', Path: '/', Arn: `arn:aws:iam::${ACCOUNT}:group/team`, GroupPolicyList: [{ PolicyName: 'team', PolicyDocument: doc(['lambda:InvokeFunction', 'logs:PutLogEvents']) }], AttachedManagedPolicies: [] }],
-    RoleDetailList: [{ RoleName: 'worker', Path: '/', Arn: arn('role', 'worker'), AssumeRolePolicyDocument: trust, RolePolicyList: [{ PolicyName: 'jobs', PolicyDocument: doc(['sqs:ReceiveMessage', 'ec2:DescribeInstances']) }], AttachedManagedPolicies: [{ PolicyName: 'shared', PolicyArn: SHARED }], InstanceProfileList: [], Tags: [] }],
+    RoleDetailList: [{ RoleName: 'worker', Path: '/', Arn: arn('role', 'worker'), AssumeRolePolicyDocument: trust, RolePolicyList: [{ PolicyName: 'jobs', PolicyDocument: doc(['sqs:ReceiveMessage', 'ec2:DescribeInstances']) }], AttachedManagedPolicies: [{ PolicyName: 'shared', PolicyArn: SHARED }, { PolicyName: 'AWSLambdaSQSQueueExecutionRole', PolicyArn: LAMBDA_SQS }], InstanceProfileList: [], Tags: [] }],
     Policies: [{ PolicyName: 'shared', Arn: SHARED, Path: '/', DefaultVersionId: 'v1', AttachmentCount: 2, PolicyVersionList: [{ Document: doc(['kinesis:PutRecord', 'athena:StartQueryExecution']), VersionId: 'v1', IsDefaultVersion: true }] }],
   };
 }
@@ -51,7 +55,8 @@ function account(): Record<string, unknown> {
 function allowedBy(dir: string): Promise<(principal: string, action: string) => boolean> {
   return validateManifests(readManifestFolder(dir)).then((v) => {
     expect(v.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const access = new EffectiveAccess(v.desired!.state, new Date(NOW), { isWildcardOnlyAction: () => false });
+    // AWS managed policies' documents come from the catalog, as plan and apply read them.
+    const access = new EffectiveAccess(completeAwsManagedPolicies(v.desired!.state, loadAwsManagedPolicies()), new Date(NOW), { isWildcardOnlyAction: () => false });
     return (principal, action) => access.decision(access.principalByArn(principal)!, action, '*') === 'Allowed';
   });
 }
@@ -104,6 +109,13 @@ describe('rightsize', () => {
           }
         }
       }
+      // 5. The AWS managed policy is never edited: it stays attached, or gives way to a customer policy of what was
+      // used (a new manifest), or goes when nothing of it was used.
+      const worker = readFileSync(join(dir, 'roles/worker.yaml'), 'utf8');
+      const proposed = join(dir, 'policies/AWSLambdaSQSQueueExecutionRole-used.yaml');
+      const usedFromIt = recent.some((l) => l.principal === arn('role', 'worker') && ['sqs', 'logs'].includes(l.action.split(':')[0]!));
+      if (worker.includes(LAMBDA_SQS)) expect(readdirSync(join(dir, 'policies'))).not.toContain('AWSLambdaSQSQueueExecutionRole-used.yaml');
+      else if (usedFromIt) expect(readFileSync(proposed, 'utf8')).toMatch(/^kind: Policy\nname: AWSLambdaSQSQueueExecutionRole-used\n/);
       // 4. A shared policy that keeps a service for some holders only says so.
       for (const action of ['lambda:InvokeFunction', 'kinesis:PutRecord']) {
         const service = action.split(':')[0]!;

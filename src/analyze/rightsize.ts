@@ -15,7 +15,7 @@
  * whole; in a used, tracked service an action written out (no wildcard) that nobody used goes too; wildcards of a used
  * service stay (narrowing them to the actions used is left to the reviewer).
  */
-import { isMap, isSeq, parseAllDocuments, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
+import { Document, isMap, isSeq, parseAllDocuments, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ServiceLastAccess } from '../core/usage.js';
 
 export interface RightsizeManifest {
@@ -32,6 +32,8 @@ export interface Holders {
   /** Users and roles that attach the customer managed policy, directly or through a group. */
   readonly policy: (name: string) => readonly string[];
   readonly isProtected: (kind: 'User' | 'Role' | 'Group' | 'Policy', name: string) => boolean;
+  /** Whether a customer managed policy (or boundary) of this name is declared. */
+  readonly policyExists: (name: string) => boolean;
 }
 
 export interface RightsizeOptions {
@@ -40,6 +42,10 @@ export interface RightsizeOptions {
   readonly now: Date;
   /** Only policies these principals hold (all, when absent). */
   readonly principals?: ReadonlySet<string>;
+  /** AWS managed policies' documents, by ARN: those attached are replaced by a customer policy of what is used. */
+  readonly awsManaged?: (arn: string) => { readonly name: string; readonly document: Record<string, unknown> } | undefined;
+  /** Where a proposed customer policy's manifest goes (the manifests folder's `policies`). */
+  readonly policiesFolder?: string;
 }
 
 export interface RemovedActions {
@@ -95,10 +101,11 @@ export function rightsize(manifests: readonly RightsizeManifest[], holders: Hold
     return { services: common ?? new Set(), actions: commonActions ?? new Set(), differing };
   };
 
-  for (const file of manifests) {
-    const documents = parseAllDocuments(file.text);
-    if (documents.some((d) => d.errors.length > 0)) continue;
-    const removed: RemovedActions[] = [];
+  const parsed = manifests.map((file) => ({ file, documents: parseAllDocuments(file.text), removed: [] as RemovedActions[] })).filter((p) => !p.documents.some((d) => d.errors.length > 0));
+  /** AWS managed policies the manifests attach: by ARN, each attachment (its list item) and who it reaches. */
+  const awsAttachments = new Map<string, { entry: (typeof parsed)[number]; doc: Document; held: readonly string[] }[]>();
+  for (const entry of parsed) {
+    const { file, documents, removed } = entry;
     for (const doc of documents) {
       const kind = doc.get('kind');
       const name = doc.get('name');
@@ -111,6 +118,11 @@ export function rightsize(manifests: readonly RightsizeManifest[], holders: Hold
       }
       const held = kind === 'User' ? [holders.user(name)].filter((a): a is string => !!a) : kind === 'Role' ? [holders.role(name)].filter((a): a is string => !!a) : kind === 'Group' ? holders.group(name) : holders.policy(name);
       if (options.principals && !held.some((arn) => options.principals!.has(arn))) continue;
+      if (kind !== 'Policy') {
+        for (const arn of ((doc.toJS() as { managedPolicies?: unknown[] }).managedPolicies ?? []).map(String).filter((a) => a.startsWith(AWS_MANAGED_PREFIX))) {
+          awsAttachments.set(arn, [...(awsAttachments.get(arn) ?? []), { entry, doc, held }]);
+        }
+      }
       const judged = unusedByAll(held);
       const documentsToEdit: { path: (string | number)[]; where: string; inline?: string }[] =
         kind === 'Policy'
@@ -134,9 +146,87 @@ export function rightsize(manifests: readonly RightsizeManifest[], holders: Hold
         if (target.inline && result.some((r) => r.whole === 'policy')) doc.deleteIn(target.path);
       }
     }
-    if (removed.length) edits.push({ path: file.path, text: documents.map((d) => String(d)).join(''), removed });
   }
-  return { edits, left };
+
+  // AWS managed policies are never edited: a customer policy with what their holders used is proposed in their place
+  // (or, when nothing of it was used, the attachment goes).
+  const created: RightsizeEdit[] = [];
+  for (const [arn, attachments] of awsAttachments) {
+    const awsPolicy = options.awsManaged?.(arn);
+    const where = `AWS managed policy ${arn}`;
+    if (!awsPolicy) continue;
+    const judged = unusedByAll([...new Set(attachments.flatMap((a) => a.held))]);
+    if ('why' in judged) {
+      left.push({ where, why: judged.why });
+      continue;
+    }
+    const narrowed = narrowDocument(awsPolicy.document, judged.services, judged.actions);
+    if ('why' in narrowed) {
+      left.push({ where, why: narrowed.why });
+      continue;
+    }
+    if (narrowed.removed.length === 0) continue;
+    const customName = `${awsPolicy.name}-used`.slice(0, 128);
+    if (narrowed.document) {
+      if (holders.policyExists(customName)) {
+        left.push({ where, why: `a policy named ${customName} exists already: rename it to let rightsize propose one` });
+        continue;
+      }
+      if (JSON.stringify(narrowed.document).length > CUSTOMER_POLICY_SIZE_LIMIT) {
+        left.push({ where, why: `what its holders used is too big for a customer managed policy (${CUSTOMER_POLICY_SIZE_LIMIT} characters)` });
+        continue;
+      }
+      const path = `${options.policiesFolder ?? 'policies'}/${customName}.yaml`;
+      const text = new Document({ kind: 'Policy', name: customName, description: `What ${awsPolicy.name} grants that its holders used (proposed by iam-gitops rightsize)`, document: narrowed.document }).toString();
+      created.push({ path, text, removed: [{ where: `${path}: replaces ${arn}`, services: narrowed.services, actions: narrowed.removed }] });
+    }
+    for (const { entry, doc } of attachments) {
+      const list = doc.get('managedPolicies', true);
+      if (!isSeq(list)) continue;
+      const seq = list as YAMLSeq;
+      const index = seq.items.findIndex((item) => String((item as { value?: unknown }).value ?? item) === arn);
+      if (index < 0) continue;
+      if (narrowed.document) seq.set(index, customName);
+      else seq.items.splice(index, 1);
+      entry.removed.push({ where: `${entry.file.path}: ${where}`, services: narrowed.services, actions: narrowed.removed, ...(narrowed.document ? {} : { whole: 'policy' as const }) });
+    }
+  }
+  for (const { file, documents, removed } of parsed) if (removed.length) edits.push({ path: file.path, text: documents.map((d) => String(d)).join(''), removed });
+  return { edits: [...edits, ...created], left };
+}
+
+const AWS_MANAGED_PREFIX = 'arn:aws:iam::aws:policy/';
+/** IAM's limit on a customer managed policy document (characters, white space aside). */
+const CUSTOMER_POLICY_SIZE_LIMIT = 6144;
+
+/**
+ * An AWS managed policy's document with the unused services (and tracked actions) taken out of its Allow statements;
+ * Deny statements as they are. `document` is undefined when no Allow is left (nothing of it was used).
+ */
+function narrowDocument(document: Record<string, unknown>, unused: ReadonlySet<string>, unusedActions: ReadonlySet<string>): { document?: Record<string, unknown>; removed: string[]; services: string[] } | { why: string } {
+  const raw = document['Statement'];
+  const statements = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Record<string, unknown>[];
+  const removed: string[] = [];
+  const kept: Record<string, unknown>[] = [];
+  for (const statement of statements) {
+    if (statement['Effect'] !== 'Allow') {
+      kept.push(statement);
+      continue;
+    }
+    if (statement['NotAction'] !== undefined) return { why: 'it allows with NotAction, which cannot be narrowed by service: kept' };
+    const actions = ([] as unknown[]).concat(statement['Action'] ?? []).map(String);
+    const stay = actions.filter((a) => {
+      const colon = a.indexOf(':');
+      const service = colon > 0 ? a.slice(0, colon).toLowerCase() : '';
+      const goes = service !== '' && !/[*?]/.test(service) && (unused.has(service) || (!/[*?]/.test(a) && unusedActions.has(a.toLowerCase())));
+      if (goes) removed.push(a);
+      return !goes;
+    });
+    if (stay.length) kept.push({ ...statement, Action: stay });
+  }
+  const services = [...new Set(removed.map(serviceOf))].sort();
+  const allows = kept.filter((s) => s['Effect'] === 'Allow');
+  return { ...(allows.length ? { document: { Version: document['Version'] ?? '2012-10-17', Statement: kept } } : {}), removed, services };
 }
 
 /** Removes the unused services' actions from one document's Allow statements; says what went. */

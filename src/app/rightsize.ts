@@ -3,7 +3,7 @@
  * what nobody used in the window (src/analyze/rightsize.ts), write the edits (all or nothing), and plan them, so the
  * reviewer sees exactly what each principal loses.
  */
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { rightsize, type Holders, type RightsizeResult } from '../analyze/rightsize.js';
 import { protectedMatcher } from '../core/arn.js';
 import type { Clock } from '../core/clock.js';
@@ -67,6 +67,7 @@ export async function rightsizeManifests(request: RightsizeRequest): Promise<Rig
       const viaGroups = [...state.groups.values()].filter((g) => g.managedPolicies.includes(policy.arn)).flatMap((g) => members(g.name));
       return [...new Set([...direct, ...viaGroups])];
     },
+    policyExists: (name) => state.policies.has(name.toLowerCase()),
     isProtected: (kind, name) => {
       const entity = kind === 'User' ? state.users.get(name.toLowerCase()) : kind === 'Role' ? state.roles.get(name.toLowerCase()) : kind === 'Group' ? state.groups.get(name.toLowerCase()) : state.policies.get(name.toLowerCase());
       return entity !== undefined && isProtected(entity.arn);
@@ -77,6 +78,11 @@ export async function rightsizeManifests(request: RightsizeRequest): Promise<Rig
     unusedForDays: request.unusedForDays ?? desired.account.hygiene.unusedForDays,
     now: request.now,
     ...(request.principals?.length ? { principals: new Set(request.principals) } : {}),
+    awsManaged: (arn) => {
+      const policy = loadAwsManagedPolicies().byArn.get(arn);
+      return policy ? { name: policy.name, document: policy.document as Record<string, unknown> } : undefined;
+    },
+    policiesFolder: join(request.manifestsDir, 'policies'),
   });
   if (result.edits.length === 0) return { diagnostics: validated.diagnostics, result, principalsRead: declared.length };
   // All or nothing: every edited file is checked before any is written.
