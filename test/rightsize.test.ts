@@ -127,6 +127,65 @@ describe('rightsize', () => {
     }
   });
 
+  it('law on random accounts with random usage: every action used in the window stays allowed, the plan revokes only unused access and grants nothing', async () => {
+    const POOL = ['s3:GetObject', 's3:PutObject', 'dynamodb:GetItem', 'sqs:SendMessage', 'sqs:ReceiveMessage', 'sns:Publish', 'lambda:InvokeFunction', 'logs:PutLogEvents', 'kinesis:PutRecord', 'ec2:DescribeInstances', 'cloudwatch:GetMetricData'];
+    const some = fc.uniqueArray(fc.constantFrom(...POOL), { minLength: 1, maxLength: 4 });
+    const accountArb = fc.record({
+      users: fc.array(some, { minLength: 1, maxLength: 3 }),
+      roles: fc.array(some, { minLength: 1, maxLength: 2 }),
+      team: some,
+      members: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+      shared: some,
+      sharedBy: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+      awsOnRoles: fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }),
+      usage: fc.array(fc.record({ who: fc.nat(4), pick: fc.nat(30), daysAgo: fc.integer({ min: 0, max: 200 }) }), { maxLength: 10 }),
+    });
+    const runs = fc.sample(accountArb, { numRuns: 4, seed: 20261206 });
+    for (const [run, a] of runs.entries()) {
+      const users = a.users.map((actions, i) => ({ name: `u${i}`, arn: arn('user', `u${i}`), actions }));
+      const roles = a.roles.map((actions, i) => ({ name: `r${i}`, arn: arn('role', `r${i}`), actions }));
+      const principals = [...users, ...roles];
+      const snapshot = {
+        UserDetailList: users.map((u, i) => ({ UserName: u.name, Path: '/', Arn: u.arn, GroupList: a.members[i] ? ['team'] : [], UserPolicyList: [{ PolicyName: 'own', PolicyDocument: doc(u.actions) }], AttachedManagedPolicies: a.sharedBy[i] ? [{ PolicyName: 'shared', PolicyArn: SHARED }] : [] })),
+        GroupDetailList: [{ GroupName: 'team', Path: '/', Arn: `arn:aws:iam::${ACCOUNT}:group/team`, GroupPolicyList: [{ PolicyName: 'team', PolicyDocument: doc(a.team) }], AttachedManagedPolicies: [] }],
+        RoleDetailList: roles.map((r, i) => ({ RoleName: r.name, Path: '/', Arn: r.arn, AssumeRolePolicyDocument: trust, RolePolicyList: [{ PolicyName: 'own', PolicyDocument: doc(r.actions) }], AttachedManagedPolicies: [...(a.sharedBy[3 + i] ? [{ PolicyName: 'shared', PolicyArn: SHARED }] : []), ...(a.awsOnRoles[i] ? [{ PolicyName: 'AWSLambdaSQSQueueExecutionRole', PolicyArn: LAMBDA_SQS }] : [])], InstanceProfileList: [], Tags: [] })),
+        Policies: [{ PolicyName: 'shared', Arn: SHARED, Path: '/', DefaultVersionId: 'v1', AttachmentCount: 1, PolicyVersionList: [{ Document: doc(a.shared), VersionId: 'v1', IsDefaultVersion: true }] }],
+      };
+      const clock = virtualClock(NOW);
+      const e = await emulator(snapshot, { clock });
+      const dir = join(work, `random-${run}`);
+      expect((await runCli(['import', ...e.awsArgs, '--out', dir], e.env, { clock })).code).toBe(0);
+      const before = await allowedBy(dir);
+      // Usage: each event an action the principal may do (else it could not have used it).
+      const lines = a.usage.flatMap((u) => {
+        const who = principals[u.who % principals.length]!;
+        const allowed = [...POOL, 'sqs:DeleteMessage', 'logs:CreateLogStream'].filter((action) => before(who.arn, action));
+        return allowed.length ? [{ principal: who.arn, action: allowed[u.pick % allowed.length]!, at: new Date(NOW - u.daysAgo * DAY).toISOString() }] : [];
+      });
+      await fetch(`${e.url}/_emulator/usage`, { method: 'POST', body: lines.map((l) => JSON.stringify(l)).join('\n') });
+      const result = await runCli(['rightsize', ...e.awsArgs, '--manifests', dir, '--format', 'json', '--now', new Date(NOW).toISOString()], e.env, { clock });
+      expect(result.code, result.stderr).toBe(0);
+      const out = JSON.parse(result.stdout) as { plan?: { access: { principals: string[]; granted: unknown[]; revoked: { actions?: string[] }[] }[] } };
+      const after = await allowedBy(dir);
+      const recent = lines.filter((l) => NOW - Date.parse(l.at) <= 90 * DAY);
+      for (const l of recent) expect(after(l.principal, l.action), `run ${run}: ${l.principal} lost used ${l.action}`).toBe(true);
+      for (const item of out.plan?.access ?? []) {
+        expect(item.granted).toEqual([]);
+        for (const principal of item.principals) {
+          const mine = recent.filter((l) => l.principal === principal);
+          for (const entry of item.revoked) {
+            for (const action of entry.actions ?? []) {
+              const service = action.split(':')[0]!;
+              const used = TRACKED.includes(service) ? mine.some((l) => l.action.toLowerCase() === action.toLowerCase()) : mine.some((l) => l.action.split(':')[0] === service);
+              expect(used, `run ${run}: ${principal} lost used ${action}`).toBe(false);
+            }
+          }
+        }
+      }
+      await e.close();
+    }
+  });
+
   it('writes nothing when nothing is unused, and refuses a snapshot', async () => {
     const clock = virtualClock(NOW);
     const e = await emulator(account(), { clock });

@@ -7,6 +7,7 @@ import { hasErrors } from '../../src/core/diagnostics.js';
 import { inert } from '../../src/core/terminal-safe.js';
 import { palette } from '../../src/render/palette.js';
 import { renderPlanText } from '../../src/render/text-plan.js';
+import { USAGE_LIMITS } from '../../src/analyze/rightsize.js';
 import { addLiveSourceOptions, count, EXIT_ERROR, formatOption, liveReaderFrom, parseNow, requireAwsFor, type CliContext, type Format, type LiveSourceOptions } from '../context.js';
 
 /** `90d` or `90`: whole days, 1 to 400 (IAM's tracking period). */
@@ -54,6 +55,7 @@ export function registerRightsize(program: Command, ctx: CliContext): void {
         lines.push('Left as it is:');
         for (const l of left) lines.push(`  - ${inert(l.where)}: ${inert(l.why)}`);
       }
+      lines.push(USAGE_LIMITS);
       ctx.io.stdout(`${lines.join('\n')}\n`);
       if (outcome.plan?.plan) {
         const catalog = await loadActionCatalog();

@@ -10,6 +10,7 @@ import { detectDrift, driftFingerprint, hasDrift } from '../app/drift.js';
 import { worstUnaccepted } from '../app/fail-on.js';
 import { checkApplyEnvironment, commentOnMergedPullRequests, postPlanComment, reportDriftIssue, reportProposal, type GitHubRepository, type ReportLog } from '../app/github-reports.js';
 import { rightsizeManifests } from '../app/rightsize.js';
+import { USAGE_LIMITS } from '../analyze/rightsize.js';
 import { applyTuning, type RunEnvironment } from '../app/live-source.js';
 import { writePlanFile } from '../app/plan-file.js';
 import { planPullRequest } from '../app/plan-pull-request.js';
@@ -278,7 +279,7 @@ async function runRightsize(a: ActionRun): Promise<void> {
   const plan = outcome.plan.plan;
   const catalog = await loadActionCatalog();
   const marker = rightsizeMarker(folder);
-  const intro = [marker, `## Least privilege: remove what ${text(folder)} grants and nobody used`, '', `IAM's last-accessed data for ${outcome.principalsRead ?? 0} principals says nobody holding these policies used these services in the window. The manifests' edits:`, '', ...editLines, ...leftLines, '', ''].join('\n');
+  const intro = [marker, `## Least privilege: remove what ${text(folder)} grants and nobody used`, '', `IAM's last-accessed data for ${outcome.principalsRead ?? 0} principals says nobody holding these policies used these services in the window. The manifests' edits:`, '', ...editLines, ...leftLines, '', `<sub>${text(USAGE_LIMITS)}</sub>`, '', ''].join('\n');
   const body = intro + renderComment(plan, catalog, { folder, limit: COMMENT_LIMIT - intro.length - 64 });
   await report.summary(body.slice(marker.length + 1));
   if (!inputs.comment) return;

@@ -71,6 +71,10 @@ export interface RightsizeResult {
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** What IAM's usage data cannot tell, said wherever rightsize's result is shown. */
+export const USAGE_LIMITS =
+  "Limits of IAM's usage data: it covers the last 400 days and the regions where IAM tracks use; single actions only for the services IAM tracks actions of (others are judged per service); use through a shared group or policy counts for whoever used it.";
+
 export function rightsize(manifests: readonly RightsizeManifest[], holders: Holders, options: RightsizeOptions): RightsizeResult {
   const edits: RightsizeEdit[] = [];
   const left: { where: string; why: string }[] = [];
