@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rightsizeMarker } from '../src/render/comment.js';
 import { runActionInProcess } from './helpers/action-port.js';
 import { virtualClock } from './helpers/clock.js';
-import { CREDENTIALS_ENV, exampleSnapshotJson, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
+import { GenerateServiceLastAccessedDetailsCommand, GetServiceLastAccessedDetailsCommand } from '@aws-sdk/client-iam';
+import { CREDENTIALS_ENV, exampleSnapshotJson, iamClientFor, startTestEmulator, type TestEmulator } from './helpers/emulator.js';
+import { serviceCatalog } from '../tools/iam-emulator/usage.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { READ_TOKEN, startGitHubFake, WRITE_TOKEN, type GitHubFake } from './helpers/github-fake.js';
 
@@ -33,6 +35,11 @@ function filesUnder(root: string, dir = root): Record<string, string> {
 
 beforeAll(async () => {
   fake = await startGitHubFake([]);
+  // The config repository on GitHub: main holds the example manifests.
+  const base = mkdtempSync(join(tmpdir(), 'iam-gitops-rightsize-base-'));
+  temps.push(base);
+  cpSync(join(PROJECT_ROOT, 'manifests'), join(base, 'manifests'), { recursive: true });
+  fake.seedBranch(REPO, 'main', filesUnder(base));
   emulator = await startTestEmulator(exampleSnapshotJson(), { clock });
   // The CI role deployed Lambda code last week; nobody read logs or uploaded packages.
   await fetch(`${emulator.url}/_emulator/usage`, { method: 'POST', body: JSON.stringify({ principal: 'arn:aws:iam::123456789012:role/ci/github-deploy', action: 'lambda:UpdateFunctionCode', at: '2026-11-24T00:00:00Z' }) });
@@ -79,9 +86,14 @@ async function rightsize(dir: string, token: string): Promise<Awaited<ReturnType
 }
 
 describe('the Action proposes right-sizing as a pull request', () => {
-  it('opens one pull request on its own branch with exactly the edited files, and updates it on the next run', async () => {
-    const base = workspace();
-    fake.seedBranch(REPO, 'main', Object.fromEntries(Object.entries(filesUnder(base)).map(([p, t]) => [p, t])));
+  it('a token that may not push leaves the proposal in the job summary, with a warning saying which permission', async () => {
+    const run = await rightsize(workspace(), READ_TOKEN);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/::warning::iam-gitops: cannot write the proposal's commit: .*contents: write/);
+    expect(run.summary).toContain('Least privilege');
+  });
+
+  it('opens one pull request on its own branch with exactly the edited files, updates it on the next run, and closes it when nothing is unused any more', async () => {
     const first = await rightsize(workspace(), WRITE_TOKEN);
     expect(first.code, first.stdout).toBe(0);
     const pulls = fake.pulls(REPO);
@@ -109,12 +121,25 @@ describe('the Action proposes right-sizing as a pull request', () => {
     expect(second.code, second.stdout).toBe(0);
     expect(second.stdout).toContain(`pull request updated: #${pull.number}`);
     expect(fake.pulls(REPO)).toHaveLength(1);
-  });
 
-  it('a token that may not push leaves the proposal in the job summary, with a warning saying which permission', async () => {
-    const run = await rightsize(workspace(), READ_TOKEN);
-    expect(run.code, run.stdout).toBe(0);
-    expect(run.stdout).toMatch(/::warning::iam-gitops: cannot write the proposal's commit: .*contents: write/);
-    expect(run.summary).toContain('Least privilege');
+    // Everything is used now (each service and tracked action IAM lists for each principal): the proposal is stale,
+    // and the next run closes it with a comment.
+    const iam = iamClientFor(emulator.url);
+    await serviceCatalog();
+    const usage: string[] = [];
+    for (const principal of [...emulator.model.users.values(), ...emulator.model.roles.values()]) {
+      const { JobId } = await iam.send(new GenerateServiceLastAccessedDetailsCommand({ Arn: principal.arn, Granularity: 'ACTION_LEVEL' }));
+      const report = await iam.send(new GetServiceLastAccessedDetailsCommand({ JobId, MaxItems: 1000 }));
+      for (const service of report.ServicesLastAccessed ?? []) {
+        const actions = service.TrackedActionsLastAccessed?.map((t) => t.ActionName!) ?? ['Anything'];
+        for (const action of actions) usage.push(JSON.stringify({ principal: principal.arn, action: `${service.ServiceNamespace}:${action}`, at: '2026-11-30T00:00:00Z' }));
+      }
+    }
+    await fetch(`${emulator.url}/_emulator/usage`, { method: 'POST', body: usage.join('\n') });
+    const third = await rightsize(workspace(), WRITE_TOKEN);
+    expect(third.code, third.stdout).toBe(0);
+    expect(third.stdout).toContain(`pull request closed: #${pull.number}`);
+    expect(fake.pulls(REPO)[0]!.state).toBe('closed');
+    expect(fake.comments(`${REPO}#${pull.number}`).map((c) => c.body)).toEqual([expect.stringMatching(/^Nothing unused to remove any more/)]);
   });
 });

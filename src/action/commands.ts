@@ -8,7 +8,7 @@ import { selectRunAccounts } from '../app/account-matrix.js';
 import { applyManifests } from '../app/apply.js';
 import { detectDrift, driftFingerprint, hasDrift } from '../app/drift.js';
 import { worstUnaccepted } from '../app/fail-on.js';
-import { checkApplyEnvironment, commentOnMergedPullRequests, postPlanComment, reportDriftIssue, reportProposal, type GitHubRepository, type ReportLog } from '../app/github-reports.js';
+import { checkApplyEnvironment, commentOnMergedPullRequests, postPlanComment, closeStaleProposal, reportDriftIssue, reportProposal, type GitHubRepository, type ReportLog } from '../app/github-reports.js';
 import { rightsizeManifests } from '../app/rightsize.js';
 import { USAGE_LIMITS } from '../analyze/rightsize.js';
 import { applyTuning, type RunEnvironment } from '../app/live-source.js';
@@ -271,14 +271,20 @@ async function runRightsize(a: ActionRun): Promise<void> {
   const leftLines = left.length ? ['', '<details><summary>Left as it is</summary>', '', ...left.map((l) => `- ${text(l.where)}: ${text(l.why)}`), '', '</details>'] : [];
   const editLines = edits.flatMap((e) => e.removed.map((r) => `- ${code(e.path)}: ${text(r.where.startsWith(`${e.path}: `) ? r.where.slice(e.path.length + 2) : r.where)}: removed ${r.actions.map(code).join(', ')}`));
   port.setOutput('rightsize-edits', String(edits.length));
+  const branch = `iam-gitops/rightsize/${folder.replace(/[^A-Za-z0-9._/-]/g, '_')}`;
+  const marker = rightsizeMarker(folder);
   if (edits.length === 0 || !outcome.plan?.plan) {
     await report.summary([`## Right-sizing ${text(folder)}`, '', 'Nothing to remove: every service the manifests grant was used in the window (or is left, as listed).', ...leftLines].join('\n'));
     log.info('Nothing to remove: every service the manifests grant was used in the window.');
+    // A proposal from an earlier run is stale now (its access was used since, or removed by hand): close it.
+    if (inputs.comment && run.refName) {
+      const where = run.runUrl ? ` ([run](${run.runUrl}))` : '';
+      await closeStaleProposal(repository(a), { base: run.refName, branch, marker, note: `Nothing unused to remove any more${where}: closing this proposal.` }, runEnvironment(a), reportLog(a));
+    }
     return;
   }
   const plan = outcome.plan.plan;
   const catalog = await loadActionCatalog();
-  const marker = rightsizeMarker(folder);
   const intro = [marker, `## Least privilege: remove what ${text(folder)} grants and nobody used`, '', `IAM's last-accessed data for ${outcome.principalsRead ?? 0} principals says nobody holding these policies used these services in the window. The manifests' edits:`, '', ...editLines, ...leftLines, '', `<sub>${text(USAGE_LIMITS)}</sub>`, '', ''].join('\n');
   const body = intro + renderComment(plan, catalog, { folder, limit: COMMENT_LIMIT - intro.length - 64 });
   await report.summary(body.slice(marker.length + 1));
@@ -291,7 +297,7 @@ async function runRightsize(a: ActionRun): Promise<void> {
   }
   const number = await reportProposal(
     repository(a),
-    { base, branch: `iam-gitops/rightsize/${folder.replace(/[^A-Za-z0-9._/-]/g, '_')}`, files, commitMessage: `Remove unused access from ${folder} (iam-gitops rightsize)`, title: `IAM least privilege: remove unused access from ${folder}`, body, marker },
+    { base, branch, files, commitMessage: `Remove unused access from ${folder} (iam-gitops rightsize)`, title: `IAM least privilege: remove unused access from ${folder}`, body, marker },
     runEnvironment(a),
     reportLog(a),
   );

@@ -8,7 +8,7 @@ import { gitHubClient, type GitHubClient } from '../github/client.js';
 import { syncDriftIssue, type DriftIssueRequest } from '../github/drift-issue.js';
 import { environmentGaps, readEnvironmentProtection } from '../github/environment.js';
 import { pullRequestsMergedAs } from '../github/merged-pull-requests.js';
-import { proposePullRequest, type ProposalRequest } from '../github/proposal-pull-request.js';
+import { closeProposal, proposePullRequest, type ProposalRequest } from '../github/proposal-pull-request.js';
 import { upsertStickyComment, type CommentOutcome } from '../github/sticky-comment.js';
 import { text } from '../render/markdown-safe.js';
 import { readTuning, type RunEnvironment } from './live-source.js';
@@ -140,5 +140,18 @@ export async function reportProposal(where: GitHubRepository, proposal: Omit<Pro
     return undefined;
   }
   log.info(`pull request ${outcome.action}: #${outcome.number} ${outcome.url}`);
+  return outcome.number;
+}
+
+/** Closes this folder's open proposal pull request, if any, with a note; its number, or undefined. */
+export async function closeStaleProposal(where: GitHubRepository, proposal: Pick<ProposalRequest, 'base' | 'branch' | 'marker'> & { readonly note: string }, run: RunEnvironment, log: ReportLog): Promise<number | undefined> {
+  if (!hasToken(where)) return undefined;
+  const outcome = await closeProposal(client(where, run, log), { owner: where.owner, repo: where.repo, ...proposal });
+  if (!outcome) return undefined;
+  if (!outcome.ok) {
+    log.warning(`iam-gitops: ${outcome.reason}`);
+    return undefined;
+  }
+  log.info(`pull request closed: #${outcome.number} ${outcome.url}`);
   return outcome.number;
 }

@@ -25,7 +25,7 @@ export interface ProposalRequest {
   readonly marker: string;
 }
 
-export type ProposalOutcome = { readonly ok: true; readonly action: 'opened' | 'updated'; readonly number: number; readonly url: string } | { readonly ok: false; readonly reason: string };
+export type ProposalOutcome = { readonly ok: true; readonly action: 'opened' | 'updated' | 'closed'; readonly number: number; readonly url: string } | { readonly ok: false; readonly reason: string };
 
 const CONTENTS: GitHubSubject = { what: 'the proposal branch', permission: 'contents: write', container: 'the repository' };
 const PULLS: GitHubSubject = { what: 'the proposal pull request', permission: 'pull-requests: write', container: 'the repository' };
@@ -73,5 +73,30 @@ export async function proposePullRequest(client: GitHubClient, request: Proposal
     return { ok: true, action: 'opened', number: created.data.number, url: created.data.html_url };
   } catch (e) {
     return { ok: false, reason: `cannot open or update the pull request: ${explainGitHubError(e, 'write', PULLS)}` };
+  }
+}
+
+/**
+ * When a later run has nothing to propose: the open proposal pull request of this folder (the token's own, with the
+ * marker) is closed with a comment saying why, so a stale proposal is not merged. Undefined when there is none.
+ */
+export async function closeProposal(client: GitHubClient, request: Pick<ProposalRequest, 'owner' | 'repo' | 'base' | 'branch' | 'marker'> & { readonly note: string }): Promise<ProposalOutcome | undefined> {
+  const repo = { owner: request.owner, repo: request.repo };
+  let login: string;
+  try {
+    login = (await tokenAuthor(client)).login;
+  } catch (e) {
+    if (e instanceof TokenIdentityError) return { ok: false, reason: `${e.message}. Without it no pull request can be told apart from one someone else opened, so none was closed.` };
+    throw e;
+  }
+  try {
+    const open = await client.paginate(client.rest.pulls.list, { ...repo, state: 'open', head: `${request.owner}:${request.branch}`, base: request.base, per_page: 100 });
+    const ours = open.find((p) => (p.body ?? '').startsWith(request.marker) && writtenBy(p.user, { login }));
+    if (!ours) return undefined;
+    await client.rest.issues.createComment({ ...repo, issue_number: ours.number, body: request.note });
+    await client.rest.pulls.update({ ...repo, pull_number: ours.number, state: 'closed' });
+    return { ok: true, action: 'closed', number: ours.number, url: ours.html_url };
+  } catch (e) {
+    return { ok: false, reason: `cannot close the stale proposal: ${explainGitHubError(e, 'write', PULLS)}` };
   }
 }

@@ -409,6 +409,8 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
         if (typeof payload['body'] === 'string' && [...payload['body']].length > BODY_LIMIT) return send(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] });
         const pull: FakePull = { number: nextIssue++, title: String(payload['title'] ?? ''), body: String(payload['body'] ?? ''), state: 'open', head, base: baseRef, user: { login: identity.login, type: isBot(identity.login) ? 'Bot' : 'User' } };
         git.pulls.push(pull);
+        // A pull request is an issue too: its conversation takes comments.
+        store.set(`${repoKey}#${pull.number}`, []);
         return send(201, shapePull(pull));
       }
       g = /^pulls\/(\d+)$/.exec(rest);
@@ -416,6 +418,7 @@ export async function startGitHubFake(issues: readonly string[]): Promise<GitHub
         const pull = git.pulls.find((p) => p.number === Number(g![1]));
         if (!pull) return send(404, { message: 'Not Found' });
         if (typeof payload['body'] === 'string' && [...payload['body']].length > BODY_LIMIT) return send(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }] });
+        if (payload['state'] === 'closed' || payload['state'] === 'open') pull.state = payload['state'];
         if (typeof payload['title'] === 'string') pull.title = payload['title'];
         if (typeof payload['body'] === 'string') pull.body = payload['body'];
         return send(200, shapePull(pull));
