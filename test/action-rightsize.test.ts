@@ -142,4 +142,33 @@ describe('the Action proposes right-sizing as a pull request', () => {
     expect(fake.pulls(REPO)[0]!.state).toBe('closed');
     expect(fake.comments(`${REPO}#${pull.number}`).map((c) => c.body)).toEqual([expect.stringMatching(/^Nothing unused to remove any more/)]);
   });
+
+  it('a large proposal stays within GitHub\'s body limit: the first edits are listed and the rest counted', async () => {
+    const many = 320;
+    const snapshot = {
+      UserDetailList: Array.from({ length: many }, (_, i) => ({ UserName: `user-with-a-longer-name-${i}`, Path: '/', Arn: `arn:aws:iam::123456789012:user/user-with-a-longer-name-${i}`, GroupList: [], UserPolicyList: [{ PolicyName: 'unused-queue-access', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sqs:SendMessage', 'sns:Publish'], Resource: '*' }] } }], AttachedManagedPolicies: [] })),
+      GroupDetailList: [],
+      RoleDetailList: [],
+      Policies: [],
+    };
+    const big = await startTestEmulator(snapshot, { clock });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'iam-gitops-rightsize-big-'));
+      temps.push(dir);
+      const { main } = await import('../cmd/cli.js');
+      const code = await main(['import', '--aws', '--endpoint', big.url, '--out', join(dir, 'manifests')], { stdout: () => {}, stderr: () => {}, stdoutIsTty: false, env: { ...CREDENTIALS_ENV } });
+      expect(code).toBe(0);
+      fake.seedBranch('acme/big', 'main', filesUnder(dir));
+      const runner = mkdtempSync(join(tmpdir(), 'iam-gitops-runner-'));
+      temps.push(runner);
+      const run = await runActionInProcess({ GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'schedule', GITHUB_REPOSITORY: 'acme/big', GITHUB_REF_NAME: 'main', GITHUB_API_URL: fake.url, GITHUB_SERVER_URL: 'https://github.example.com', GITHUB_WORKSPACE: dir, RUNNER_TEMP: runner, IAM_GITOPS_GITHUB_RETRY_UNIT_MS: '5', ...CREDENTIALS_ENV, AWS_ENDPOINT_URL_IAM: big.url, AWS_ENDPOINT_URL_STS: big.url, INPUT_COMMAND: 'rightsize', INPUT_MANIFESTS: 'manifests', 'INPUT_GITHUB-TOKEN': WRITE_TOKEN }, { clock });
+      expect(run.code, run.stdout).toBe(0);
+      const pull = fake.pulls('acme/big')[0]!;
+      expect([...pull.body].length).toBeLessThanOrEqual(65_536);
+      expect(pull.body).toMatch(/- … and \d+ more edits \(the pull request's files show every one\)/);
+      expect([...fake.branchFiles('acme/big', 'iam-gitops/rightsize/manifests')!].filter(([p, t]) => fake.branchFiles('acme/big', 'main')!.get(p) !== t)).toHaveLength(many);
+    } finally {
+      await big.close();
+    }
+  });
 });

@@ -268,8 +268,25 @@ async function runRightsize(a: ActionRun): Promise<void> {
     return;
   }
   const { edits, left } = outcome.result;
-  const leftLines = left.length ? ['', '<details><summary>Left as it is</summary>', '', ...left.map((l) => `- ${text(l.where)}: ${text(l.why)}`), '', '</details>'] : [];
-  const editLines = edits.flatMap((e) => e.removed.map((r) => `- ${code(e.path)}: ${text(r.where.startsWith(`${e.path}: `) ? r.where.slice(e.path.length + 2) : r.where)}: removed ${r.actions.map(code).join(', ')}`));
+  // The lists share half of the pull request body's room; the plan's review comment gets the rest. A large account
+  // lists hundreds of edits: the first fit, and the count of the others is said (the files themselves are the diff).
+  const within = (lines: string[], budget: number, what: string): string[] => {
+    const out: string[] = [];
+    let used = 0;
+    for (const line of lines) {
+      if (used + line.length + 1 > budget) return [...out, `- … and ${lines.length - out.length} more ${what} (the pull request's files show every one)`];
+      out.push(line);
+      used += line.length + 1;
+    }
+    return out;
+  };
+  const listed = left.map((l) => `- ${text(l.where)}: ${text(l.why)}`);
+  const leftLines = left.length ? ['', '<details><summary>Left as it is</summary>', '', ...within(listed, COMMENT_LIMIT / 8, 'left as they are'), '', '</details>'] : [];
+  const editLines = within(
+    edits.flatMap((e) => e.removed.map((r) => `- ${code(e.path)}: ${text(r.where.startsWith(`${e.path}: `) ? r.where.slice(e.path.length + 2) : r.where)}: removed ${r.actions.map(code).join(', ')}`)),
+    (COMMENT_LIMIT * 3) / 8,
+    'edits',
+  );
   port.setOutput('rightsize-edits', String(edits.length));
   const branch = `iam-gitops/rightsize/${folder.replace(/[^A-Za-z0-9._/-]/g, '_')}`;
   const marker = rightsizeMarker(folder);
