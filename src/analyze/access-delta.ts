@@ -39,6 +39,7 @@ import { actionClasses } from './action-classes.js';
 import { deltaEntries } from './class-entries.js';
 import { DeltaContext } from './delta-context.js';
 import { withSharedSources, type SharedSource } from './shared-source.js';
+import { relevantSides, sidesKey } from './relevant-pieces.js';
 import { compiledOf, sameSides, sideOf } from './statement-pieces.js';
 
 export interface Carveout {
@@ -150,13 +151,17 @@ export function withMoves(deltas: AccessDelta[], moves: ReadonlyMap<string, stri
  * context's options: the context only remembers work other principals of the same analysis can reuse.
  */
 export function principalDelta(arn: string, before: PrincipalSide, after: PrincipalSide, context: DeltaContext): PrincipalDelta | undefined {
-  const was = sideOf(before, context);
-  const is = sideOf(after, context);
-  if (sameSides(was, is)) return undefined;
-  const compiled = { before: compiledOf(before, context), after: compiledOf(after, context) };
-  const classes = actionClasses(was, is, context);
-  const granted = deltaEntries(was, is, classes, compiled.before, compiled.after, context);
-  const revoked = deltaEntries(is, was, classes, compiled.after, compiled.before, context);
+  const full = { was: sideOf(before, context), is: sideOf(after, context) };
+  if (sameSides(full.was, full.is)) return undefined;
+  // What can matter alone: principals left with the same statements have the same delta, computed once.
+  const { from: was, to: is } = relevantSides(full.was, full.is, context);
+  const { granted, revoked } = context.remembered(context.deltas, sidesKey(was, is), () => {
+    // The engine checks examples against the principal's whole documents: the statements left out apply to no
+    // request an entry holds, so every principal sharing the key gets the same answers.
+    const compiled = { before: compiledOf(before, context), after: compiledOf(after, context) };
+    const classes = actionClasses(was, is, context);
+    return { granted: deltaEntries(was, is, classes, compiled.before, compiled.after, context), revoked: deltaEntries(is, was, classes, compiled.after, compiled.before, context) };
+  });
   if (granted.length === 0 && revoked.length === 0) return undefined;
   return { arn, granted, revoked };
 }

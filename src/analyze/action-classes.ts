@@ -79,7 +79,7 @@ function expandLikeTheEngine(pattern: string, catalog: ActionCatalog): readonly 
   return catalog.expand(pattern);
 }
 
-function coverageOf(piece: Piece, context: DeltaContext): ReadonlySet<string> {
+export function coverageOf(piece: Piece, context: DeltaContext): ReadonlySet<string> {
   return cached(context.coverage, piece.sig, () => new Set(actionsOf(piece, context)));
 }
 

@@ -44,6 +44,10 @@ export class DeltaContext {
   readonly refusalSplits = new WeakMap<readonly string[], { actions: string[]; refusal?: ServiceRefusal }[]>();
   /** An action list written compactly, per list object and the statements' patterns. */
   readonly written = new WeakMap<readonly string[], Map<string, Pick<AccessEntry, 'actions' | 'notActions'>>>();
+  /** Whether two statements can apply to one request, by their ids (see relevant-pieces.ts). */
+  readonly meetings = new Map<number, boolean>();
+  /** A principal's delta, by the statements that can matter to it on both sides (see relevant-pieces.ts). */
+  readonly deltas = new Map<string, { readonly granted: readonly AccessEntry[]; readonly revoked: readonly AccessEntry[] }>();
   /** Compiled resource patterns of entries, for example membership tests. */
   readonly resourceTests = new Map<string, ReturnType<typeof compileResource>>();
 

@@ -3,6 +3,7 @@
  * group's; a role's own; and the permissions boundary. Managed policies are compiled once per state and shared by
  * every principal that attaches them (a policy attached to 1,000 roles is compiled once).
  */
+import { cachedPer } from '../core/multimap.js';
 import type { PolicyJson } from '../core/policy.js';
 import type { IamState, RoleState, UserState } from '../core/state.js';
 import { compilePolicy, type CompiledPolicy } from './compile-policy.js';
@@ -40,6 +41,11 @@ export class PrincipalResolver {
   private readonly managed = new Map<string, CompiledPolicy>();
   private readonly boundaries = new Map<string, CompiledPolicy>();
   private readonly documentsByArn = new Map<string, PolicyJson>();
+  /**
+   * Inline documents compiled, per document object and name: a group's inline policy applies to every member and is
+   * the same object for each, so 2,000 members compile it once, not 2,000 times.
+   */
+  private readonly inline = new WeakMap<PolicyJson, Map<string, CompiledPolicy>>();
 
   constructor(private readonly state: IamState) {
     for (const policy of state.externalPolicies.values()) this.documentsByArn.set(policy.arn, policy.document);
@@ -58,7 +64,7 @@ export class PrincipalResolver {
   resolveEntity(entity: UserState | RoleState, versions?: PolicyVersionsInForce): ResolvedPrincipal {
     const documents = this.documentsOf(entity, versions);
     const compile = (d: NamedDocument, cache: Map<string, CompiledPolicy>): CompiledPolicy => {
-      if (!d.managedArn) return compilePolicy(d.name, d.document);
+      if (!d.managedArn) return cachedPer(this.inline, d.document, d.name, () => compilePolicy(d.name, d.document));
       const version = versions?.get(d.managedArn);
       const key = version ? `${d.managedArn}\u0000${version.id}` : d.managedArn;
       let compiled = cache.get(key);
