@@ -47,18 +47,16 @@ try {
     const changes = plan.changes.map((c) => c.action + ' ' + c.kind + ' ' + c.name);
     console.log(JSON.stringify({ code, ms, bytes: out.length, changes, maxRssKiB: process.resourceUsage().maxRSS }));
   `;
-  const measure = (args: string[]) => {
-    const runs: { wallMs: number; inProcessMs: number; maxRssMiB: number; code: number; bytes: number; changes: string[] }[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const started = performance.now();
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', probe, JSON.stringify(args)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      const wallMs = performance.now() - started;
-      const r = JSON.parse(out.trim().split('\n').pop()!) as { code: number; ms: number; bytes: number; changes: string[]; maxRssKiB: number };
-      runs.push({ wallMs, inProcessMs: r.ms, maxRssMiB: r.maxRssKiB / 1024, code: r.code, bytes: r.bytes, changes: r.changes });
-    }
-    return runs;
+  type Run = { wallMs: number; inProcessMs: number; maxRssMiB: number; code: number; bytes: number; changes: string[] };
+  const measureOnce = (args: string[]): Run => {
+    const started = performance.now();
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', probe, JSON.stringify(args)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const wallMs = performance.now() - started;
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { code: number; ms: number; bytes: number; changes: string[]; maxRssKiB: number };
+    return { wallMs, inProcessMs: r.ms, maxRssMiB: r.maxRssKiB / 1024, code: r.code, bytes: r.bytes, changes: r.changes };
   };
-  const runs = measure(['plan', '--manifests', manifests, '--state', snapshotPath, '--format', 'json', '--detailed-exitcode']);
+  const measure = (args: string[]): Run[] => Array.from({ length: RUNS }, () => measureOnce(args));
+  const planArgs = ['plan', '--manifests', manifests, '--state', snapshotPath, '--format', 'json', '--detailed-exitcode'];
   // The budget's yardstick: a bare process that parses the same inputs (every manifest with yaml, the snapshot with
   // JSON.parse) and does nothing else; and validate, which reads the manifests alone.
   const bareProbe = `
@@ -71,11 +69,19 @@ try {
   `;
   const wall = (args: string[]): number => {
     const started = performance.now();
-    execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+    execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'ignore'] });
     return performance.now() - started;
   };
-  const bareRuns = Array.from({ length: RUNS }, () => wall(['--input-type=module', '-e', bareProbe]));
-  const validateRuns = Array.from({ length: RUNS }, () => wall([join(ROOT, 'bin/iam-gitops.js'), 'validate', '--manifests', manifests]));
+  // Plan, bare parse and validate take turns, round after round, so that a machine that slows down or speeds up
+  // during the benchmark weighs on all three alike; each ratio is the median of the rounds' own ratios.
+  const runs: Run[] = [];
+  const bareRuns: number[] = [];
+  const validateRuns: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    runs.push(measureOnce(planArgs));
+    bareRuns.push(wall(['--input-type=module', '-e', bareProbe]));
+    validateRuns.push(wall([join(ROOT, 'bin/iam-gitops.js'), 'validate', '--manifests', manifests]));
+  }
   // The scheduled drift check on the same account: the plan read from the manifests' side, plus the risks of the
   // roles whose trust drifted and of unmanaged principals.
   const driftRuns = measure(['drift', '--manifests', manifests, '--state', snapshotPath, '--format', 'json']);
@@ -94,8 +100,8 @@ try {
     budget: {
       bareParseMedianWallMs: Math.round(median(bareRuns)),
       validateMedianWallMs: Math.round(median(validateRuns)),
-      planToParse: +(median(runs.map((r) => r.wallMs)) / median(bareRuns)).toFixed(2),
-      validateToParse: +(median(validateRuns) / median(bareRuns)).toFixed(2),
+      planToParse: +median(runs.map((r, i) => r.wallMs / bareRuns[i]!)).toFixed(2),
+      validateToParse: +median(validateRuns.map((v, i) => v / bareRuns[i]!)).toFixed(2),
       limits: { planToParse: 2, validateToParse: 1.5 },
     },
     drift: {

@@ -5,15 +5,11 @@
  * exactly when one introduced is at or above the threshold.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EffectiveAccess } from '../src/analyze/effective-access.js';
-import { failingFindings, findRisks, SEVERITY_ORDER, type Finding } from '../src/analyze/findings.js';
+import { failingFindings, type Finding } from '../src/analyze/findings.js';
 import { planChanges } from '../src/app/use-cases.js';
-import { loadActionCatalog } from '../src/catalog/iam-data-catalog.js';
-import { importLiveState } from '../src/importer/live-to-manifests.js';
-import { parseSnapshot } from '../src/live/parse-snapshot.js';
-import { manifestsFromFiles } from '../src/manifest/files-source.js';
 import { movedArns } from '../src/plan/plan.js';
-import { importOptions, snapshotReader } from './helpers/example.js';
+import { snapshotReader } from './helpers/example.js';
+import { audit, expected, identity, manifestsOf } from './helpers/findings-law.js';
 import { ACCOUNT, buildUniverse, chance, pick, randomAccount, randomPolicy, seededRandom, uniqueSids, type Random, type UniverseAction } from './helpers/random-account.js';
 
 const SEED = Number(process.env['LAW_SEED'] ?? 20261206);
@@ -86,33 +82,6 @@ function change(random: Random, snapshot: Json): Json {
   return uniqueSids(copy);
 }
 
-async function manifestsOf(snapshot: Json, name: string) {
-  const imported = importLiveState(await snapshotReader(snapshot, name).read(), await importOptions());
-  return manifestsFromFiles('m', 'm', new Map([...imported.files].map(([path, text]) => [`m/${path}`, text])));
-}
-
-async function audit(snapshot: Json): Promise<Finding[]> {
-  const catalog = await loadActionCatalog();
-  return findRisks(new EffectiveAccess(parseSnapshot('s', JSON.stringify(snapshot)).state, NOW, { isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) }));
-}
-
-/** A risk's identity, as a plan compares them: its code, holder and targets (one for "can become administrator"). */
-const identity = (f: Finding): string => `${f.code} ${f.principal}${f.code === 'PRIVESC_TO_ADMIN' ? '' : ` ${[...(f.targets ?? [])].sort().join(',')}`}`;
-
-/** What a plan should say, from the two audits alone. */
-function expected(before: readonly Finding[], after: readonly Finding[]): string[] {
-  const was = new Map(before.map((f) => [identity(f), f.severity]));
-  const is = new Map(after.map((f) => [identity(f), f.severity]));
-  const out: string[] = [];
-  for (const [key, severity] of is) {
-    const old = was.get(key);
-    if (old === undefined) out.push(`introduced ${severity} ${key}`);
-    else if (old !== severity) out.push(SEVERITY_ORDER.indexOf(severity) < SEVERITY_ORDER.indexOf(old) ? `introduced ${severity} ${key}` : `removed ${old} ${key}`);
-  }
-  for (const [key, severity] of was) if (!is.has(key)) out.push(`removed ${severity} ${key}`);
-  return out.sort();
-}
-
 /**
  * Severity carries through, read off an audit alone: a path through other principals ends in administrator access
  * (and is one of the ways of a critical PRIVESC_TO_ADMIN) exactly when a principal it goes through can make itself
@@ -147,8 +116,8 @@ describe('the findings a plan introduces are audit after minus audit before', ()
       // A principal the change moves to another path is one principal, under its new ARN, as the plan reports it.
       const moves = movedArns(plan);
       const renamed = (arn: string): string => moves.get(arn) ?? arn;
-      const was = (await audit(before)).map((f) => ({ ...f, principal: renamed(f.principal), ...(f.targets ? { targets: f.targets.map(renamed) } : {}) }));
-      const afterAudit = await audit(after);
+      const was = (await audit(before, NOW)).map((f) => ({ ...f, principal: renamed(f.principal), ...(f.targets ? { targets: f.targets.map(renamed) } : {}) }));
+      const afterAudit = await audit(after, NOW);
       const want = expected(was, afterAudit);
       expectSeverityCarried(afterAudit, `run ${run}`);
       expect(got, `run ${run}`).toEqual(want);

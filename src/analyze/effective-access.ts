@@ -12,7 +12,7 @@ import { statementsOf, type PolicyJson } from '../core/policy.js';
 import type { GroupState, IamState, ManagedPolicyState, RoleState, UserState } from '../core/state.js';
 import { prepareContext } from '../evaluate/context.js';
 import { allowPaths, decideSelected, decisionInSomeContext, evaluateInSomeContext, hasStatementsFor, selectStatements, type ChosenContextResult, type EvaluateOptions } from '../evaluate/engine.js';
-import { PrincipalResolver, type PolicyVersionsInForce, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
+import { PrincipalResolver, type PolicyVersionsInForce, type PrincipalDocuments, type ResolvedPrincipal } from '../evaluate/principal-policies.js';
 import { defaultContext, findContext, isPrincipalKey, isResourceTagKey, type ConditionEntry, type ContextSearch, type RequestSpace } from '../evaluate/request-space.js';
 import { ALWAYS_ALLOWED_ACTION } from '../evaluate/service-rules.js';
 import type { Decision, RequestContext } from '../evaluate/types.js';
@@ -336,6 +336,11 @@ export class EffectiveAccess {
       const allowed = servicesAllowed(d.document);
       return allowed === 'any' || [...services].some((s) => allowed.has(s));
     });
+  }
+
+  /** The documents that apply to the principal, identity and boundary apart, as the state holds them. */
+  namedDocumentsOf(principal: Principal): Pick<PrincipalDocuments, 'identity' | 'boundary'> {
+    return this.resolver.documentsOf(principal, this.versionsInForce(principal));
   }
 
   /** The documents of the policies that apply to the principal (identity and boundary), as the state holds them. */

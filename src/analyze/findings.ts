@@ -264,11 +264,41 @@ export const TARGETING_ACTIONS = [
   'iam:UpdateLoginProfile', 'iam:PassRole', 'sts:AssumeRole',
 ] as const;
 
+/**
+ * Every action whose decisions a principal's own facts read (`principalFacts` asks about no other: `asked` holds it to
+ * that). So a change that alters none of the statements covering these actions for a principal leaves its own facts
+ * as they were (src/analyze/plan-findings.ts relies on it).
+ */
+export const FACT_ACTIONS: ReadonlySet<string> = new Set([
+  ...ADMIN_PROBES,
+  ...TARGETING_ACTIONS,
+  ...COMPUTE_SERVICES.flatMap((c) => c.ways.flat()),
+  ...EXISTING_RESOURCE_PATHS.flatMap((e) => e.actions),
+]);
+
+/**
+ * Actions facts read only to tell whether a principal is an administrator. A change to statements covering these
+ * alone cannot change the facts of a principal `principalsToJudge` would leave out: being an administrator also needs
+ * the probes that target others (iam:AttachRolePolicy, sts:AssumeRole...), and a principal allowed any action that
+ * targets others is always judged. (Empty, and so no shortcut, if the probes ever stop including one.)
+ */
+export const ADMIN_ONLY_ACTIONS: ReadonlySet<string> = new Set(
+  ADMIN_PROBES.some((a) => (TARGETING_ACTIONS as readonly string[]).includes(a))
+    ? ADMIN_PROBES.filter((a) => !(TARGETING_ACTIONS as readonly string[]).includes(a) && !COMPUTE_SERVICES.some((c) => c.ways.flat().includes(a)) && !EXISTING_RESOURCE_PATHS.some((e) => e.actions.includes(a)))
+    : [],
+);
+
+/** An action `principalFacts` may ask about: one of FACT_ACTIONS, or a programming error that breaks plan findings. */
+function asked(action: string): string {
+  if (!FACT_ACTIONS.has(action)) throw new Error(`principal facts asked about ${action}, which FACT_ACTIONS lacks: add it there`);
+  return action;
+}
+
 function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalysis): PrincipalFacts {
   const state = access.state;
-  if (ADMIN_PROBES.every((action) => access.can(p, action, '*'))) {
+  if (ADMIN_PROBES.every((action) => access.can(p, asked(action), '*'))) {
     // Under which condition (the Allows that decide the first probe, in the request that shows it).
-    const entries = access.judge(p, ADMIN_PROBES[0]!, '*').conditions ?? [];
+    const entries = access.judge(p, asked(ADMIN_PROBES[0]!), '*').conditions ?? [];
     return { admin: entries.length ? { when: conditionWords(blockOf(entries)) } : {}, paths: [], other: [] }; // every escalation is implied
   }
   const paths: EscalationPath[] = [];
@@ -294,11 +324,11 @@ function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalys
   const allRoleArns = (): string[] => lists.roles.filter((r) => r.arn !== p.arn).map((r) => r.arn);
   const unreachableRoles = (): string[] => lists.roles.filter((r) => r.arn !== p.arn && !reachableArns.has(r.arn)).map((r) => r.arn);
 
-  const onOwnPolicy = access.allowedOn(p, 'iam:CreatePolicyVersion', ownPolicies);
+  const onOwnPolicy = access.allowedOn(p, asked('iam:CreatePolicyVersion'), ownPolicies);
   if (onOwnPolicy.length) path('PRIVESC_CREATE_POLICY_VERSION', 'critical', 'can rewrite a policy that applies to itself (iam:CreatePolicyVersion)', 'A new default version of its own managed policy can grant it anything.', onOwnPolicy, 'anything');
   // Another version of its own policy put in force: it becomes the principal with that version (judged like any
   // other principal it can become, so a version that makes it an administrator, or gives it a further path, counts).
-  const mayDefault = access.allowedOn(p, 'iam:SetDefaultPolicyVersion', ownPolicies);
+  const mayDefault = access.allowedOn(p, asked('iam:SetDefaultPolicyVersion'), ownPolicies);
   const setDefault = mayDefault.filter((arn) => lists.policyVersions.has(arn));
   // With no other version today, the next update of the policy makes one (apply keeps the old default version).
   const latent = mayDefault.filter((arn) => !lists.policyVersions.has(arn) && access.versionsInForce(p)?.has(arn) !== true);
@@ -327,32 +357,32 @@ function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalys
 
   const self = p.arn;
   if (p.kind === 'user') {
-    const onSelf = ['iam:AttachUserPolicy', 'iam:PutUserPolicy'].filter((a) => access.can(p, a, self));
+    const onSelf = ['iam:AttachUserPolicy', 'iam:PutUserPolicy'].filter((a) => access.can(p, asked(a), self));
     if (onSelf.length) path('PRIVESC_POLICY_ON_SELF', 'critical', `can give itself any permission (${onSelf.join(', ')})`, 'It may attach or write a policy on its own user, such as AdministratorAccess.', [self], 'anything');
-    const onGroup = ['iam:AttachGroupPolicy', 'iam:PutGroupPolicy'].flatMap((a) => access.allowedOn(p, a, groupArns));
+    const onGroup = ['iam:AttachGroupPolicy', 'iam:PutGroupPolicy'].flatMap((a) => access.allowedOn(p, asked(a), groupArns));
     if (onGroup.length) path('PRIVESC_POLICY_ON_OWN_GROUP', 'critical', 'can give its own group any permission (iam:AttachGroupPolicy / iam:PutGroupPolicy)', 'It may attach or write a policy on a group it belongs to.', [...new Set(onGroup)], 'anything');
     // Joining a group gives it the group's policies: what it can then do is what it would be as a member. (Judged for
     // the account's own users: a member-to-be joining yet another group is not followed further.)
     if (isOwn) {
       const withPolicies = (): string[] => lists.groups.filter((g) => !groupArns.includes(g.arn) && (g.managedPolicies.length > 0 || Object.keys(g.inlinePolicies).length > 0)).map((g) => g.arn);
-      const joinable = access.allowedOn(p, 'iam:AddUserToGroup', withPolicies);
+      const joinable = access.allowedOn(p, asked('iam:AddUserToGroup'), withPolicies);
       if (joinable.length) {
         const members = joinable.map((arn) => access.asMemberOf(p, lists.groups.find((g) => g.arn === arn)!));
         path('PRIVESC_ADD_USER_TO_GROUP', 'high', `can add itself to ${joinable.length === 1 ? 'a group' : `${joinable.length} groups`} with more permissions (iam:AddUserToGroup)`, 'Joining a group gives it the group\'s policies.', joinable, members);
       }
     }
   } else {
-    const onSelf = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].filter((a) => access.can(p, a, self));
+    const onSelf = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].filter((a) => access.can(p, asked(a), self));
     if (onSelf.length) path('PRIVESC_POLICY_ON_SELF', 'critical', `can give itself any permission (${onSelf.join(', ')})`, 'It may attach or write a policy on its own role, such as AdministratorAccess.', [self], 'anything');
   }
-  const onReachable = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].flatMap((a) => access.allowedOn(p, a, reachable.map((r) => r.arn)));
+  const onReachable = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].flatMap((a) => access.allowedOn(p, asked(a), reachable.map((r) => r.arn)));
   if (onReachable.length) path('PRIVESC_POLICY_ON_ASSUMABLE_ROLE', 'critical', 'can give any permission to a role it can assume (iam:AttachRolePolicy / iam:PutRolePolicy)', 'It may attach a policy to the role and then assume it.', [...new Set(onReachable)], 'anything');
 
-  const trustEdit = access.allowedOn(p, 'iam:UpdateAssumeRolePolicy', allRoleArns);
+  const trustEdit = access.allowedOn(p, asked('iam:UpdateAssumeRolePolicy'), allRoleArns);
   if (trustEdit.length) {
     // A trust policy naming it lets it assume the role: it gains the role's permissions, and any permission when it
     // may also change the role's policies.
-    const writable = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].flatMap((a) => access.allowedOn(p, a, trustEdit));
+    const writable = ['iam:AttachRolePolicy', 'iam:PutRolePolicy'].flatMap((a) => access.allowedOn(p, asked(a), trustEdit));
     if (writable.length) path('PRIVESC_UPDATE_ASSUME_ROLE_POLICY', 'critical', 'can make roles trust it and give them any permission (iam:UpdateAssumeRolePolicy with iam:AttachRolePolicy / iam:PutRolePolicy)', 'It may name itself in the role\'s trust policy, attach a policy to the role, and assume it.', [...new Set(writable)], 'anything');
     path('PRIVESC_UPDATE_ASSUME_ROLE_POLICY', 'high', `can make ${trustEdit.length === 1 ? 'a role' : `${trustEdit.length} roles`} trust it (iam:UpdateAssumeRolePolicy)`, 'A trust policy naming its ARN lets it assume the role, and act with its permissions, without any other permission in this account.', trustEdit, byArn(trustEdit));
   }
@@ -362,16 +392,16 @@ function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalys
     ['iam:CreateLoginProfile', 'PRIVESC_CREATE_LOGIN_PROFILE', 'set console passwords of'],
     ['iam:UpdateLoginProfile', 'PRIVESC_UPDATE_LOGIN_PROFILE', 'change console passwords of'],
   ] as const) {
-    const users = access.allowedOn(p, action, otherUsers);
+    const users = access.allowedOn(p, asked(action), otherUsers);
     if (users.length) path(code, 'high', `can ${what} ${users.length} other user${users.length === 1 ? '' : 's'} (${action})`, 'It can sign in as those users and act with their permissions.', users, byArn(users));
   }
 
   const viaCompute: { name: string; way: readonly string[]; roles: string[] }[] = [];
   for (const compute of COMPUTE_SERVICES) {
-    const way = compute.ways.find((actions) => actions.every((a) => access.can(p, a, '*')));
+    const way = compute.ways.find((actions) => actions.every((a) => access.can(p, asked(a), '*')));
     if (!way) continue;
     const trusting = (): string[] => lists.roles.filter((r) => r.arn !== p.arn && trustsService(access, r, compute.service)).map((r) => r.arn);
-    const roles = access.allowedOn(p, 'iam:PassRole', trusting, { 'iam:PassedToService': compute.service });
+    const roles = access.allowedOn(p, asked('iam:PassRole'), trusting, { 'iam:PassedToService': compute.service });
     if (roles.length) viaCompute.push({ name: compute.name, way, roles });
   }
   if (viaCompute.length) {
@@ -405,17 +435,17 @@ function principalFacts(access: EffectiveAccess, p: Principal, risks: RiskAnalys
   }
 
   const others = [
-    ...(['iam:AttachUserPolicy', 'iam:PutUserPolicy'] as const).flatMap((a) => access.allowedOn(p, a, otherUsers)),
-    ...(['iam:AttachGroupPolicy', 'iam:PutGroupPolicy', ...(p.kind === 'role' ? ['iam:AddUserToGroup'] : [])] as const).flatMap((a) => access.allowedOn(p, a, otherGroups)),
-    ...(['iam:AttachRolePolicy', 'iam:PutRolePolicy'] as const).flatMap((a) => access.allowedOn(p, a, unreachableRoles)),
+    ...(['iam:AttachUserPolicy', 'iam:PutUserPolicy'] as const).flatMap((a) => access.allowedOn(p, asked(a), otherUsers)),
+    ...(['iam:AttachGroupPolicy', 'iam:PutGroupPolicy', ...(p.kind === 'role' ? ['iam:AddUserToGroup'] : [])] as const).flatMap((a) => access.allowedOn(p, asked(a), otherGroups)),
+    ...(['iam:AttachRolePolicy', 'iam:PutRolePolicy'] as const).flatMap((a) => access.allowedOn(p, asked(a), unreachableRoles)),
   ];
   if (others.length) {
     add('PERMISSIONS_OF_OTHERS', 'medium', 'can change the permissions of other users, groups or roles', 'It cannot use them directly, but whoever holds those principals gains what it grants.', [...new Set(others)]);
   }
   for (const existing of EXISTING_RESOURCE_PATHS) {
-    if (existing.actions.every((a) => access.can(p, a, '*'))) add(existing.code, 'medium', `can ${existing.what}`, 'Whether such resources exist is not in an IAM snapshot; if they do, this is an escalation path.');
+    if (existing.actions.every((a) => access.can(p, asked(a), '*'))) add(existing.code, 'medium', `can ${existing.what}`, 'Whether such resources exist is not in an IAM snapshot; if they do, this is an escalation path.');
   }
-  if (access.can(p, 'iam:PassRole', `arn:aws:iam::${state.account}:role/iam-gitops-any-role`, { 'iam:PassedToService': 'iam-gitops-any-service.amazonaws.com' })) {
+  if (access.can(p, asked('iam:PassRole'), `arn:aws:iam::${state.account}:role/iam-gitops-any-role`, { 'iam:PassedToService': 'iam-gitops-any-service.amazonaws.com' })) {
     add('PASS_ROLE_WILDCARD', 'medium', 'can pass any role to any service (iam:PassRole on *)', 'Restrict iam:PassRole to the roles it must pass, and iam:PassedToService to their services.');
   }
   return { paths, other };

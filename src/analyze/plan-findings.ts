@@ -5,7 +5,10 @@
 import type { IamState } from '../core/state.js';
 import type { Change, ChangeOrigin, ChangeSet, Plan } from '../plan/plan.js';
 import { EffectiveAccess } from './effective-access.js';
-import { findRisks, SEVERITY_ORDER, sortFindings, TARGETING_ACTIONS, type Finding, type FindingSeverity } from './findings.js';
+import { statementsOf } from '../core/policy.js';
+import { compileActions } from '../evaluate/compile-policy.js';
+import { splitAction } from './action-classes.js';
+import { ADMIN_ONLY_ACTIONS, FACT_ACTIONS, findRisks, SEVERITY_ORDER, sortFindings, TARGETING_ACTIONS, type Finding, type FindingSeverity } from './findings.js';
 
 export interface PlanFinding extends Finding {
   /**
@@ -39,7 +42,7 @@ export interface PlanFinding extends Finding {
 export function planFindings(plan: Pick<ChangeSet, 'changes'>, beforeAccess: EffectiveAccess, afterAccess: EffectiveAccess, affected: ReadonlySet<string>, moves: ReadonlyMap<string, string> = new Map()): PlanFinding[] {
   if (plan.changes.length === 0) return [];
   // Findings are the account's (law: exactly audit after minus audit before), judged where they can differ.
-  const judged = principalsToJudge([beforeAccess, afterAccess], affected, moves);
+  const judged = principalsToJudge([beforeAccess, afterAccess], factsMayChange(plan, beforeAccess, afterAccess, affected, moves), moves);
   const before = beforeAccess.state;
   const after = afterAccess.state;
   const renamed = (arn: string): string => moves.get(arn) ?? arn;
@@ -92,6 +95,73 @@ export function findingsToGate(plan: Pick<Plan, 'findings'> & { readonly pullReq
 
 export function findingIdentity(f: Finding): string {
   return `${f.code}|${f.principal}|${f.code === 'PRIVESC_TO_ADMIN' ? '' : [...(f.targets ?? [])].sort().join(',')}`;
+}
+
+/**
+ * The principals among `affected` whose own facts can differ. A member of a changed group, or a holder of a changed
+ * policy, reads the same facts on both sides unless a statement that changes for it covers an action the facts ask
+ * about (FACT_ACTIONS) other than those only the administrator check reads (see ADMIN_ONLY_ACTIONS), or its boundary
+ * changes. At quota, most of a 2,000-member group's members are left out this way. Principals the plan changes or
+ * moves themselves are always kept: their tags, ARN and trust are facts too. Others whose findings change with them
+ * (they target them, or assume them) are added by `principalsToJudge`, as is every principal allowed an action that
+ * targets others.
+ */
+export function factsMayChange(plan: Pick<ChangeSet, 'changes'>, beforeAccess: EffectiveAccess, afterAccess: EffectiveAccess, affected: ReadonlySet<string>, moves: ReadonlyMap<string, string> = new Map()): Set<string> {
+  const itself = new Set<string>([...moves.keys(), ...moves.values()]);
+  for (const c of plan.changes) {
+    itself.add(c.arn);
+    if (c.previousArn) itself.add(c.previousArn);
+  }
+  // Statements by their text as written: the same statement written in another key order reads as changed, which
+  // only keeps a principal that could have been left out. What a statement covers is computed for changed ones alone.
+  const ids = new Map<string, number>();
+  const idsOf = new WeakMap<object, number>();
+  const idOf = (statement: Record<string, unknown>): number => {
+    let id = idsOf.get(statement);
+    if (id === undefined) {
+      const text = JSON.stringify(statement);
+      id = ids.get(text);
+      if (id === undefined) ids.set(text, (id = ids.size));
+      idsOf.set(statement, id);
+    }
+    return id;
+  };
+  const covered = new Map<number, readonly string[]>();
+  const covers = (statement: Record<string, unknown>): readonly string[] => {
+    const id = idOf(statement);
+    let found = covered.get(id);
+    if (!found) {
+      const matches = compileActions(statement);
+      covered.set(id, (found = [...FACT_ACTIONS].filter((a) => matches(...splitAction(a)))));
+    }
+    return found;
+  };
+  // Each statement where it applies: identity statements as even numbers, the boundary's as odd ones.
+  const placed = (access: EffectiveAccess, arn: string): Map<number, Record<string, unknown>> | undefined => {
+    const principal = access.principalByArn(arn);
+    if (!principal) return undefined;
+    const documents = access.namedDocumentsOf(principal);
+    const out = new Map<number, Record<string, unknown>>();
+    for (const d of documents.identity) for (const st of statementsOf(d.document)) out.set(2 * idOf(st), st);
+    if (documents.boundary) for (const st of statementsOf(documents.boundary.document)) out.set(2 * idOf(st) + 1, st);
+    return out;
+  };
+  const kept = new Set<string>();
+  for (const arn of affected) {
+    const was = placed(beforeAccess, arn);
+    const is = placed(afterAccess, arn);
+    if (itself.has(arn) || !was || !is) {
+      kept.add(arn);
+      continue;
+    }
+    const touched = new Set<string>();
+    for (const [one, other] of [[was, is], [is, was]] as const) for (const [key, statement] of one) if (!other.has(key)) covers(statement).forEach((a) => touched.add(a));
+    // A boundary statement that changes bounds every action: the facts may change.
+    const boundaryChanged = [...was.keys(), ...is.keys()].some((k) => k % 2 === 1 && !(was.has(k) && is.has(k)));
+    if (!boundaryChanged && [...touched].every((a) => ADMIN_ONLY_ACTIONS.has(a))) continue;
+    kept.add(arn);
+  }
+  return kept;
 }
 
 /**
