@@ -22,11 +22,13 @@ export interface EntityIndex {
   readonly roles: Map<string, Declared<RoleManifest>>;
   /** Policy and Boundary manifests share IAM's one namespace of managed policy names. */
   readonly policies: Map<string, Declared<PolicyManifest | BoundaryManifest>>;
+  /** Second declarations of a name: reported, left out of the state, and still checked on their own. */
+  readonly duplicates: Declared<EntityManifest>[];
 }
 
 /** Indexes the entities; a second declaration of a name (in any case) is reported and left out. */
 export function indexEntities(entities: Declared<EntityManifest>[], diagnostics: Diagnostic[]): EntityIndex {
-  const index: EntityIndex = { users: new Map(), groups: new Map(), roles: new Map(), policies: new Map() };
+  const index: EntityIndex = { users: new Map(), groups: new Map(), roles: new Map(), policies: new Map(), duplicates: [] };
   for (const entity of entities) {
     const kind = KIND_OF_MANIFEST[entity.manifest.kind];
     const map = mapOf(index, kind) as Map<string, Declared<EntityManifest>>;
@@ -35,6 +37,7 @@ export function indexEntities(entities: Declared<EntityManifest>[], diagnostics:
     if (first) {
       const clash = first.manifest.name === entity.manifest.name ? '' : ` ("${first.manifest.name}"; IAM names are case-insensitive)`;
       diagnostics.push(error(`duplicate ${entity.manifest.kind} name "${entity.manifest.name}"`, `Already declared at ${formatAt(first.doc.locate(['name']))}${clash}. Keep one declaration.`, entity.doc.locate(['name'])));
+      index.duplicates.push(entity);
       continue;
     }
     map.set(key, entity);

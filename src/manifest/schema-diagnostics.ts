@@ -32,25 +32,40 @@ export function checkSchema(doc: SourceDocument, diagnostics: Diagnostic[]): z.i
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) diagnostics.push(...describeIssue(issue, kind as ManifestKind, doc));
-  // Unknown fields alone leave a manifest whose known fields still say something: it goes on (the run fails on
-  // the errors above all the same), so that one run reports every independent error (an unknown group it names,
-  // a duplicate name) instead of one stage at a time.
-  if (result.error.issues.every((issue) => issue.code === 'unrecognized_keys')) {
-    const known = withoutKeys(value, result.error.issues);
-    const again = schema.safeParse(known);
+  // A manifest whose problems lie in fields it can do without still says something with the rest: it goes on (the
+  // run fails on the errors above all the same), so that one run reports every independent error (an unknown group
+  // it names, a duplicate name, an invalid path) instead of one stage at a time. Unknown fields are dropped, and so
+  // are optional fields of the wrong shape; a manifest without its kind's required fields goes no further.
+  const rest = withoutFaults(value, result.error.issues);
+  if (rest) {
+    const again = schema.safeParse(rest);
     if (again.success) return again.data;
   }
   return undefined;
 }
 
-/** A copy of `value` without the unknown keys the issues name (each at its own path). */
-function withoutKeys(value: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): Record<string, unknown> {
+/**
+ * Fields that say what a manifest is (its kind, name, account id) or whether it is meant at all (`deleted`): with a
+ * fault in one of them, what the rest would be checked against is unknown, so it goes no further.
+ */
+const IDENTIFYING = new Set(['kind', 'name', 'id', 'deleted']);
+
+/**
+ * A copy of `value` without the faults the issues name: unknown keys (at their own path), and each top-level field
+ * with a value of the wrong shape. Undefined when a fault is in an identifying field.
+ */
+function withoutFaults(value: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): Record<string, unknown> | undefined {
   const copy = structuredClone(value);
   for (const issue of issues) {
-    if (issue.code !== 'unrecognized_keys') continue;
-    let parent: unknown = copy;
-    for (const step of issue.path) parent = isPlainObject(parent) || Array.isArray(parent) ? (parent as Record<PropertyKey, unknown>)[step as PropertyKey] : undefined;
-    if (isPlainObject(parent)) for (const key of issue.keys) delete parent[key];
+    if (issue.code === 'unrecognized_keys') {
+      let parent: unknown = copy;
+      for (const step of issue.path) parent = isPlainObject(parent) || Array.isArray(parent) ? (parent as Record<PropertyKey, unknown>)[step as PropertyKey] : undefined;
+      if (isPlainObject(parent)) for (const key of issue.keys) delete parent[key];
+      continue;
+    }
+    const field = issue.path[0];
+    if (typeof field !== 'string' || IDENTIFYING.has(field)) return undefined;
+    delete copy[field];
   }
   return copy;
 }

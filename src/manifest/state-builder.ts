@@ -48,10 +48,10 @@ export class StateBuilder {
   constructor(
     private readonly account: AccountConfig | undefined,
     private readonly index: EntityIndex,
-    source: ManifestSource,
-    catalog: ActionCatalog,
+    private readonly source: ManifestSource,
+    private readonly catalog: ActionCatalog,
     private readonly diagnostics: Diagnostic[],
-    options: ManifestOptions,
+    private readonly options: ManifestOptions,
   ) {
     this.accepted = new AcceptUnknown(account, catalog, diagnostics, options);
     this.documents = new PolicyDocuments(source, catalog, this.accepted, diagnostics, options);
@@ -66,6 +66,7 @@ export class StateBuilder {
     for (const entity of this.index.groups.values()) this.addGroup(account, entity);
     for (const entity of this.index.roles.values()) this.addRole(account, entity);
     for (const entity of this.index.users.values()) this.addUser(account, entity);
+    for (const entity of this.index.duplicates) this.checkAlone(account, entity);
     this.accepted.checkUnused(account);
     this.documents.reportLints();
     const state: IamState = {
@@ -77,6 +78,28 @@ export class StateBuilder {
       externalPolicies: new Map(),
     };
     return { account, state, deleted: this.deleted, sources: this.sources };
+  }
+
+  /**
+   * A second declaration of a name, checked as if it were the only one (its path, references, documents), into a
+   * scratch state: what it says is left out, what is wrong with it is reported with the rest.
+   */
+  private checkAlone(account: AccountConfig, entity: Declared<EntityManifest>): void {
+    const scratch = new StateBuilder(account, this.index, this.source, this.catalog, this.diagnostics, this.options);
+    // Principals refer to policies by name: the scratch state knows the declared ones.
+    for (const [key, policy] of this.policies) scratch.policies.set(key, policy);
+    const manifest = entity.manifest;
+    switch (manifest.kind) {
+      case 'Policy':
+      case 'Boundary':
+        return scratch.addPolicy(account, { ...entity, manifest });
+      case 'Group':
+        return scratch.addGroup(account, { ...entity, manifest });
+      case 'Role':
+        return scratch.addRole(account, { ...entity, manifest });
+      case 'User':
+        return scratch.addUser(account, { ...entity, manifest });
+    }
   }
 
   /** Common checks; returns the normalised path, or undefined for an entity marked deleted. */
