@@ -11,7 +11,9 @@ import type { ApplyEvent, ExecutionResult } from '../../src/apply/execute.js';
 import type { LockoutRisk } from '../../src/apply/lockout.js';
 import type { Step } from '../../src/apply/steps.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
-import { error, formatDiagnostic, InputError } from '../../src/core/diagnostics.js';
+import { error, formatDiagnostic, hasErrors, InputError } from '../../src/core/diagnostics.js';
+import type { LockedVersions } from '../../src/analyze/policy-lock.js';
+import { readPolicyLockFile, writePolicyLockFile } from '../../src/app/policy-lock-file.js';
 import { inert } from '../../src/core/terminal-safe.js';
 import { readInputFile } from '../../src/io/files.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
@@ -84,6 +86,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
         });
         progress.clear();
         report(outcome, ctx, options.failOn);
+        if (outcome.status === 'converged' && outcome.awsPolicyVersions) recordPolicyVersions(options.manifests, outcome.awsPolicyVersions, ctx);
         reportThrottling(clients.throttling, ctx);
       } finally {
         progress.clear();
@@ -142,6 +145,22 @@ function progressPrinter(ctx: CliContext): { event(e: ApplyEvent): void; say(lin
     },
     clear,
   };
+}
+
+/**
+ * The lock file of AWS managed policy versions, as live IAM shows them after apply (src/analyze/policy-lock.ts):
+ * written when it says something new, for the user to commit; a policy live IAM did not show keeps its entry.
+ */
+function recordPolicyVersions(manifests: string, versions: LockedVersions, ctx: CliContext): void {
+  const previous = readPolicyLockFile(manifests);
+  if (hasErrors(previous.diagnostics)) {
+    ctx.io.stderr(`warning: ${inert(previous.path)} was left as it is: it cannot be read (${inert(previous.diagnostics[0]!.summary)})\n`);
+    return;
+  }
+  const kept = Object.fromEntries(Object.entries(previous.lock?.policies ?? {}).filter(([arn]) => versions.unknown.includes(arn)));
+  const lock = { formatVersion: 1 as const, policies: { ...kept, ...versions.lock.policies } };
+  if (Object.keys(lock.policies).length === 0 && !previous.lock) return;
+  if (writePolicyLockFile(previous.path, lock)) ctx.io.stderr(`Recorded the AWS managed policy versions applied in ${inert(previous.path)}: commit it (drift reports newer versions against it).\n`);
 }
 
 function report(outcome: ApplyOutcome, ctx: CliContext, failOn: FailOn): void {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { selectRunAccounts } from '../app/account-matrix.js';
 import { applyManifests } from '../app/apply.js';
+import { readPolicyLockFile } from '../app/policy-lock-file.js';
 import { detectDrift, driftFingerprint, hasDrift } from '../app/drift.js';
 import { worstUnaccepted } from '../app/fail-on.js';
 import { checkApplyEnvironment, commentOnMergedPullRequests, postPlanComment, closeStaleProposal, reportDriftIssue, reportProposal, type GitHubRepository, type ReportLog } from '../app/github-reports.js';
@@ -210,7 +211,11 @@ const DRIFT_STAMP_ROOM = 128;
  */
 async function runDrift(a: ActionRun): Promise<void> {
   const { inputs, run, log, report, port } = a;
-  const result = await port.group('Detecting drift', async () => detectDrift(readManifestFolder(inputs.manifests), await live(a), new Date(), { hygiene: true, ...(a.clock ? { clock: a.clock } : {}) }));
+  // The lock file of AWS managed policy versions, when the folder has one: a newer version AWS published is drift.
+  const locked = readPolicyLockFile(inputs.manifests);
+  const result = hasErrors(locked.diagnostics)
+    ? { diagnostics: locked.diagnostics }
+    : await port.group('Detecting drift', async () => detectDrift(readManifestFolder(inputs.manifests), await live(a), new Date(), { hygiene: true, ...(a.clock ? { clock: a.clock } : {}), ...(locked.lock ? { lock: locked.lock } : {}) }));
   const folder = folderName(inputs.manifests);
   if (!result.report || hasErrors(result.diagnostics)) {
     report.annotate(result.diagnostics);

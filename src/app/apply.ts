@@ -24,6 +24,7 @@ import type { ApplyOutcome } from '../apply/outcome.js';
 import { lockoutRisks, touchesGuarded, type LockoutRisk } from '../apply/lockout.js';
 import { forbiddenSteps } from '../apply/permissions.js';
 import { deferSteps, scheduleSteps, type Step } from '../apply/steps.js';
+import { awsPoliciesInUse, lockFromLive, type LockedVersions } from '../analyze/policy-lock.js';
 import { detectDrift, unmanagedRisks } from './drift.js';
 import { planChanges, type PlanResult } from './use-cases.js';
 
@@ -76,7 +77,7 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
     if (differences.length) return { status: 'refused', diagnostics: differences, plan };
   }
   const remainingRisks = computed.report ? { remainingRisks: unmanagedRisks(computed.report) } : {};
-  if (plan.changes.length === 0) return { status: 'converged', plan, steps: [], ...remainingRisks };
+  if (plan.changes.length === 0) return { status: 'converged', plan, steps: [], ...remainingRisks, awsPolicyVersions: lockedVersions(computed.planned) };
 
   const { desired, after } = computed.planned.context;
   const catalog = await loadActionCatalog();
@@ -147,7 +148,13 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
 
   const verified = await verify(request, reader, driftReport);
   if (verified.remaining) return { status: 'not-converged', plan, steps, execution, remaining: verified.remaining };
-  return { status: 'converged', plan, steps, execution, verifiedAfterMs: verified.ms, ...(verified.report ? { remainingRisks: unmanagedRisks(verified.report) } : {}) };
+  return { status: 'converged', plan, steps, execution, verifiedAfterMs: verified.ms, ...(verified.report ? { remainingRisks: unmanagedRisks(verified.report) } : {}), ...(verified.planned ? { awsPolicyVersions: lockedVersions(verified.planned) } : {}) };
+}
+
+/** The AWS managed policies the manifests use, at the versions the live state read for this plan shows. */
+function lockedVersions(planned: PlanResult): LockedVersions | undefined {
+  if (!planned.context) return undefined;
+  return lockFromLive(awsPoliciesInUse(planned.context.desired.state), planned.context.live.state);
 }
 
 /** The plan, and for a drift report the report read from it, computed from live IAM and the manifests now. */
@@ -162,7 +169,7 @@ async function computePlan(request: ApplyRequest, live: LiveReader, driftReport:
  * just created for a while (polled, never a fixed sleep). After a drift report, the drift report again: what it
  * still holds is said.
  */
-async function verify(request: ApplyRequest, reader: AwsLiveReader, driftReport: boolean): Promise<{ remaining?: Plan; report?: Plan; ms: number }> {
+async function verify(request: ApplyRequest, reader: AwsLiveReader, driftReport: boolean): Promise<{ remaining?: Plan; report?: Plan; planned?: PlanResult; ms: number }> {
   // Pauses of 250 ms, doubling, at most 5 s. What is reported as eventual consistency is the pauses between readings
   // (waitedMs), not the readings themselves (which throttling may slow; that time is reported as throttling).
   const outcome = await pollWithBackoff<Awaited<ReturnType<typeof computePlan>>, Plan>(
@@ -176,7 +183,7 @@ async function verify(request: ApplyRequest, reader: AwsLiveReader, driftReport:
     (pending, pause) => request.onWait?.(`verifying: live IAM does not show ${count(pending.changes.length, 'change', 'changes', { digits: 'plain' })} yet; reading again in ${(pause / 1000).toFixed(1)} s`),
   );
   if (!outcome.done) return { remaining: outcome.pending, ms: outcome.waitedMs };
-  return { ms: outcome.waitedMs, ...(outcome.value.report ? { report: outcome.value.report } : {}) };
+  return { ms: outcome.waitedMs, planned: outcome.value.planned, ...(outcome.value.report ? { report: outcome.value.report } : {}) };
 }
 
 /**

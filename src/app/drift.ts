@@ -13,12 +13,14 @@ import type { PlanFinding } from '../analyze/plan-findings.js';
 import type { TrustGrant } from '../analyze/trust-delta.js';
 import { protectedMatcher } from '../core/arn.js';
 import { warning, type Diagnostic } from '../core/diagnostics.js';
+import { awsPoliciesInUse, awsPolicyUpdates, type PolicyLock } from '../analyze/policy-lock.js';
+import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import type { Clock } from '../core/clock.js';
 import { hygieneFindings } from '../analyze/hygiene.js';
 import { stableStringify } from '../core/policy.js';
 import type { LiveReader } from '../live/live-state.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
-import type { Plan } from '../plan/plan.js';
+import type { AwsManagedPolicyUpdate, Plan } from '../plan/plan.js';
 import { planChanges, readUsageFacts, type PlanResult } from './use-cases.js';
 
 export interface DriftResult {
@@ -44,6 +46,11 @@ export interface DriftOptions {
   /** With hygiene: also read IAM's service last-accessed reports (one job per principal). */
   readonly lastAccessed?: boolean;
   readonly clock?: Clock;
+  /**
+   * The lock file of AWS managed policy versions (src/analyze/policy-lock.ts): with it, a newer default version of a
+   * policy the manifests use is drift, with the access it adds or removes. Absent: versions are not compared.
+   */
+  readonly lock?: PolicyLock;
 }
 
 export async function detectDrift(manifests: ManifestSource, live: LiveReader, now: Date, options: DriftOptions = {}): Promise<DriftResult> {
@@ -74,8 +81,22 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
     const found = hygieneFindings(planned.context.live.state, usage, planned.context.desired.account.hygiene, now);
     hygieneFound.push(...withAcceptedRisks(found.map((f): PlanFinding => ({ ...f, change: 'introduced', causes: [HYGIENE_CAUSE] })), planned.context.desired.account.acceptedRisks));
   }
+  const updates = options.lock ? await lockedVersionDrift(options.lock, planned, diagnostics) : [];
   // One order for the whole list: the drift's findings (turned round), the unmanaged principals' and hygiene's.
-  return { report: { ...report, findings: orderFindings([...report.findings, ...unmanagedFindings, ...hygieneFound]) }, diagnostics, planned };
+  return { report: { ...report, findings: orderFindings([...report.findings, ...unmanagedFindings, ...hygieneFound]), ...(updates.length ? { awsManagedPolicyUpdates: updates } : {}) }, diagnostics, planned };
+}
+
+/** AWS managed policies the manifests use whose live default version is not the locked one; what is not compared, said. */
+async function lockedVersionDrift(lock: PolicyLock, planned: PlanResult, diagnostics: Diagnostic[]): Promise<AwsManagedPolicyUpdate[]> {
+  const context = planned.context!;
+  const catalog = await loadActionCatalog();
+  const inUse = awsPoliciesInUse(context.desired.state);
+  const { updates, notCompared } = awsPolicyUpdates(lock, context.live.state, inUse, { catalog, isWildcardOnlyAction: (a) => catalog.isWildcardOnly(a) });
+  const unlocked = notCompared.filter((arn) => !lock.policies[arn]);
+  const unseen = notCompared.filter((arn) => lock.policies[arn]);
+  if (unlocked.length) diagnostics.push(warning(`AWS managed policy versions not compared: the lock file does not record ${unlocked.join(', ')}`, 'Apply records them; or accept the versions live IAM has now with `iam-gitops drift --update-lock`, and commit the lock file.'));
+  if (unseen.length) diagnostics.push(warning(`AWS managed policy versions not compared: live IAM shows no version of ${unseen.join(', ')}`, 'A snapshot without these policies cannot tell; read live IAM with --aws (or a snapshot of get-account-authorization-details that includes AWSManagedPolicy).'));
+  return updates;
 }
 
 /**
@@ -84,7 +105,7 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
  * listed, not counted: an account adopted gradually has many.
  */
 export function hasDrift(report: Plan): boolean {
-  return report.changes.length > 0 || report.findings.some((f) => f.change === 'introduced' && !f.accepted);
+  return report.changes.length > 0 || report.findings.some((f) => f.change === 'introduced' && !f.accepted) || (report.awsManagedPolicyUpdates?.length ?? 0) > 0;
 }
 
 /**
@@ -100,6 +121,8 @@ export function driftFingerprint(report: Plan): string {
     trust: report.trust.map((t) => ({ role: t.role, gained: t.gained.map(grantScope), lost: t.lost.map(grantScope) })).sort((a, b) => a.role.localeCompare(b.role)),
     findings: report.findings.map((f) => `${f.change} ${f.severity} ${f.code} ${f.principal} ${(f.targets ?? []).join(',')}`).sort(),
     unmanaged: [...report.unmanaged].sort(),
+    // Added with the lock: absent without updates, so the fingerprints of earlier reports stay what they were.
+    ...(report.awsManagedPolicyUpdates?.length ? { awsManagedPolicyUpdates: report.awsManagedPolicyUpdates.map((u) => `${u.arn} ${u.lockedVersion} ${u.liveVersion}`).sort() } : {}),
   };
   return createHash('sha256').update(stableStringify(content)).digest('hex').slice(0, 16);
 }

@@ -8,13 +8,23 @@ import type { Plan } from '../plan/plan.js';
 import type { ExecutionResult } from './execute.js';
 import type { LockoutRisk } from './lockout.js';
 import type { Step } from './steps.js';
+import type { LockedVersions } from '../analyze/policy-lock.js';
 
 export type ApplyOutcome =
   /**
    * Nothing to do, or applied and verified: live IAM matches the manifests. `remainingRisks`, after a drift report:
    * the risks of principals no manifest declares, which applying it leaves in place.
    */
-  | { readonly status: 'converged'; readonly plan: Plan; readonly steps: readonly Step[]; readonly execution?: ExecutionResult; readonly verifiedAfterMs?: number; readonly remainingRisks?: readonly PlanFinding[] }
+  | {
+      readonly status: 'converged';
+      readonly plan: Plan;
+      readonly steps: readonly Step[];
+      readonly execution?: ExecutionResult;
+      readonly verifiedAfterMs?: number;
+      readonly remainingRisks?: readonly PlanFinding[];
+      /** The AWS managed policies the manifests use, at the default versions live IAM shows after apply (for the lock file). */
+      readonly awsPolicyVersions?: LockedVersions;
+    }
   /** Every step ran, but live IAM still differs once the consistency bound passed. */
   | { readonly status: 'not-converged'; readonly plan: Plan; readonly steps: readonly Step[]; readonly execution: ExecutionResult; readonly remaining: Plan }
   /** A step failed or the run was interrupted: the execution says exactly what ran. */

@@ -87,6 +87,7 @@ const PlanSchema = z.strictObject({
   tool: z.strictObject({ name: z.string(), version: z.string() }).optional(),
   pullRequest: z.record(z.string(), Json).optional(),
   perspective: z.literal('drift').optional(),
+  awsManagedPolicyUpdates: z.array(Json).optional(),
 });
 
 // A field added to the plan contract must be added here too (or a saved plan carrying it would be refused as

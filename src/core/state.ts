@@ -102,6 +102,8 @@ export interface ExternalPolicy {
   readonly arn: string;
   readonly name: string;
   readonly document: PolicyJson;
+  /** The default version's id (`v12`) where the source says it: live IAM does; the shipped documents are not live. */
+  readonly versionId?: string;
 }
 
 export interface IamState {

@@ -245,7 +245,8 @@ function buildLiveState(file: string, text: string | undefined, snapshot: Snapsh
     const policy = document(version.Document, [...at, 'PolicyVersionList', versionIndex, 'Document']);
     const arn = own(p.Arn);
     if (isAwsManagedPolicyArn(arn) || accountOfArn(arn) !== account.id) {
-      externalPolicies.set(arn, { arn, name: p.PolicyName, document: policy.document });
+      const versionId = version.VersionId ?? p.DefaultVersionId ?? undefined;
+      externalPolicies.set(arn, { arn, name: p.PolicyName, document: policy.document, ...(versionId ? { versionId } : {}) });
       return;
     }
     const boundaryOnly = (p.PermissionsBoundaryUsageCount ?? 0) > 0 && (p.AttachmentCount ?? 0) === 0;

@@ -175,6 +175,25 @@ export interface Plan extends Omit<ChangeSet, 'protected'> {
    * while `changes` are still what apply would do to restore the manifests.
    */
   readonly perspective?: 'drift';
+  /**
+   * Added field, only on drift reports read with a lock file (aws-managed-policies.lock.json): AWS managed policies
+   * the manifests use whose default version in live IAM is not the one locked, with the access that adds or removes.
+   */
+  readonly awsManagedPolicyUpdates?: readonly AwsManagedPolicyUpdate[];
+}
+
+/** AWS published a new default version of a policy the manifests use: what its holders gain and lose with it. */
+export interface AwsManagedPolicyUpdate {
+  readonly arn: string;
+  readonly name: string;
+  /** The version the lock file records (the one the manifests were applied with, or last accepted). */
+  readonly lockedVersion: string;
+  /** The default version in live IAM. */
+  readonly liveVersion: string;
+  /** The users and roles it applies to (attached, through a group, or as a boundary). */
+  readonly holders: readonly string[];
+  /** Per holder (grouped when alike): the requests the new version allows and no longer allows. */
+  readonly access: readonly AccessDelta[];
 }
 
 export function hasChanges(plan: Pick<ChangeSet, 'changes'>): boolean {

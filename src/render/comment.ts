@@ -332,7 +332,19 @@ function headLines(ctx: Context): string[] {
   out.push(countsLine(ctx), '');
   if (plan.pullRequest) out.push(...originLines(plan), '');
   if (options.liveNote) out.push(`> [!NOTE]\n> ${text(options.liveNote)}`, '');
+  out.push(...policyVersionLines(ctx));
   return out;
+}
+
+/** AWS managed policies the manifests use that AWS has changed since the lock file: one line each, with its effect. */
+function policyVersionLines(ctx: Context): string[] {
+  const updates = ctx.plan.awsManagedPolicyUpdates ?? [];
+  if (updates.length === 0) return [];
+  const lines = updates.map((u) => {
+    const effect = u.access.length ? u.access.map((d) => text(deltaHeadline(d, ctx.catalog))).join('; ') : 'no access change for its holders';
+    return `- ${code(u.name)}: ${code(u.lockedVersion)} locked, ${code(u.liveVersion)} in force, held by ${u.holders.length}: ${effect}`;
+  });
+  return [`**AWS published new versions of ${updates.length === 1 ? 'a policy' : `${updates.length} policies`} the manifests use** (compared with \`aws-managed-policies.lock.json\`; accept with \`iam-gitops drift --update-lock\` and commit it):`, ...lines, ''];
 }
 
 function footLines(ctx: Context): string[] {

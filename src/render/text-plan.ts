@@ -74,6 +74,15 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
     }
     out.push('');
   }
+  const updates = plan.awsManagedPolicyUpdates ?? [];
+  if (updates.length > 0 && catalog) {
+    out.push(colors.bold(`AWS managed policy versions: AWS published a new default version of ${plural(updates.length, 'policy', 'policies')} the manifests use`) + colors.dim(' (compared with aws-managed-policies.lock.json)'));
+    for (const u of updates) {
+      out.push(`  ${u.name}: ${u.lockedVersion} locked, ${u.liveVersion} in force; ${plural(u.holders.length, 'principal holds', 'principals hold')} it`);
+      out.push(...(u.access.length ? renderAccessText(u.access, catalog, colors, PLAN_LABELS).map((l) => `  ${l}`) : [colors.dim('    no access changes for its holders')]));
+    }
+    out.push(colors.dim('  Accept the new versions with `iam-gitops drift --update-lock` and commit the lock file (or stop attaching the policy).'), '');
+  }
   const findings = orderFindings(plan.findings);
   if (findings.length > 0) {
     out.push(colors.bold(`Risk findings ${mood === 'drift' ? 'the drift' : 'this change'} ${findings.some((f) => f.change === 'removed') ? 'introduces or removes' : 'introduces'}:`));
@@ -112,10 +121,15 @@ export function driftSummaryLine(plan: Plan): string {
   const s = plan.summary;
   const risks = plan.findings.filter((f) => f.change === 'introduced' && !f.accepted).length;
   const riskNote = risks ? ` Live IAM holds ${plural(risks, 'risk')} the manifests do not (see the findings).` : '';
-  if (plan.changes.length === 0) return risks ? `Drift: every managed entity matches its manifest, but live IAM holds ${plural(risks, 'risk')} the manifests do not (see the findings).` : 'No drift.';
+  const updates = plan.awsManagedPolicyUpdates?.length ?? 0;
+  const versionNote = updates ? ` AWS published new versions of ${plural(updates, 'policy', 'policies')} the manifests use.` : '';
+  if (plan.changes.length === 0) {
+    if (risks) return `Drift: every managed entity matches its manifest, but live IAM holds ${plural(risks, 'risk')} the manifests do not (see the findings).${versionNote}`;
+    return updates ? `Drift: every managed entity matches its manifest, but AWS published new versions of ${plural(updates, 'policy', 'policies')} the manifests use (see above).` : 'No drift.';
+  }
   const parts = [[s.create - s.replace, 'create'], [s.update, 'update'], [s.delete - s.replace, 'delete'], [s.replace, 'replace']].filter(([n]) => (n as number) > 0).map(([n, w]) => `${n} ${w}`);
   const total = s.create + s.update + s.delete - s.replace;
-  return `Drift: ${plural(total, 'change')} would restore the manifests (${parts.join(', ')}).${riskNote}`;
+  return `Drift: ${plural(total, 'change')} would restore the manifests (${parts.join(', ')}).${riskNote}${versionNote}`;
 }
 
 /** Drift a pull request's merge would revert (origin `drift`): listed after its own items, under this line. */

@@ -552,6 +552,21 @@ export class IamModel {
     this.policies.set(arn, { name, path, id: newId('ANPA'), arn, created: new Date(0), visibleAt: 0, versions: [{ id: versionId, document, isDefault: true, created: new Date(0) }], nextVersion: 2, tags: [], updated: new Date(0), awsManaged: true });
   }
 
+  /**
+   * AWS's side: a new default version of one of its managed policies, as AWS publishes them (the next version id,
+   * the old versions kept and no longer default). Every account that attaches it has the new document at once.
+   */
+  publishAwsPolicyVersion(arn: string, document: string): string {
+    const policy = this.policies.get(arn);
+    if (!policy?.awsManaged) throw new IamError('NoSuchEntity', `Policy ${arn} is not an AWS managed policy this emulator knows.`);
+    const highest = Math.max(0, ...policy.versions.map((v) => Number(/^v(\d+)$/.exec(v.id)?.[1] ?? 0)));
+    const id = `v${highest + 1}`;
+    const versions = [...policy.versions.map((v) => ({ ...v, isDefault: false })), { id, document, isDefault: true, created: this.now() }];
+    this.policies.set(arn, { ...policy, versions, nextVersion: highest + 2, updated: this.now() });
+    this.changed();
+    return id;
+  }
+
   /** A provider a snapshot's trust policy names (a real account that has the role has the provider). */
   seedProvider(arn: string): void {
     const [, kind, name] = /:(oidc-provider|saml-provider)\/(.+)$/.exec(arn) ?? [];

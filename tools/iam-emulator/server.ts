@@ -4,7 +4,8 @@
  * 500s (half of them after the change was made, as a real 500 may be), latency, and IAM's eventual consistency (in
  * the model). `enforce` authorizes every request with the project's evaluation engine against the emulated account,
  * so a lockout is real. Test and bench hooks: `GET /_emulator/calls` (`DELETE` resets them), `GET /_emulator/state`,
- * `POST /_emulator/root` (the root user's MFA and access keys, which IAM's API cannot set), `POST /_emulator/usage`
+ * `POST /_emulator/root` (the root user's MFA and access keys, which IAM's API cannot set), `POST
+ * /_emulator/aws-policy-version` (AWS publishing a new default version of a managed policy), `POST /_emulator/usage`
  * (JSON lines of what principals used, for the last-accessed reports).
  */
 import { rootFacts } from './reports.js';
@@ -187,6 +188,22 @@ export async function startEmulator(options: EmulatorOptions, port = 0): Promise
         return send(res, 200, 'application/json', JSON.stringify({ recorded: lines.length }));
       } catch (e) {
         return send(res, 400, 'application/json', JSON.stringify({ error: (e as Error).message }));
+      }
+    }
+    if (path === '/_emulator/aws-policy-version' && req.method === 'POST') {
+      // AWS publishing a new default version of one of its managed policies: {"arn": ..., "document": {...}}.
+      let asked: unknown;
+      try {
+        asked = JSON.parse(body);
+      } catch {
+        return send(res, 400, 'application/json', JSON.stringify({ error: 'body must be JSON: {"arn": AWS managed policy ARN, "document": policy document}' }));
+      }
+      const { arn, document } = (asked ?? {}) as { arn?: unknown; document?: unknown };
+      if (typeof arn !== 'string' || typeof document !== 'object' || document === null) return send(res, 400, 'application/json', JSON.stringify({ error: 'arn must be a string and document a policy document' }));
+      try {
+        return send(res, 200, 'application/json', JSON.stringify({ arn, versionId: model.publishAwsPolicyVersion(arn, JSON.stringify(document)) }));
+      } catch (e) {
+        return send(res, 404, 'application/json', JSON.stringify({ error: (e as Error).message }));
       }
     }
     if (path === '/_emulator/root' && req.method === 'POST') {
