@@ -5,6 +5,7 @@
 import type { IamState } from '../core/state.js';
 import type { Change, ChangeOrigin, ChangeSet, Plan } from '../plan/plan.js';
 import { EffectiveAccess } from './effective-access.js';
+import { passwordPolicyFindings } from './password-policy.js';
 import { findRisks, SEVERITY_ORDER, sortFindings, TARGETING_ACTIONS, type Finding, type FindingSeverity } from './findings.js';
 
 export interface PlanFinding extends Finding {
@@ -61,7 +62,20 @@ export function planFindings(plan: Pick<ChangeSet, 'changes'>, beforeAccess: Eff
   }
   for (const [k, f] of was) if (!is.has(k)) out.push({ ...f, change: 'removed', causes: causes(f), ...moved(f.principal) });
   out.push(...removedBoundaries(plan));
+  out.push(...passwordPolicyChange(plan, before, after));
   return sortFindings(out);
+}
+
+/** The password policy finding the plan's change to the account's settings introduces or removes. */
+function passwordPolicyChange(plan: Pick<ChangeSet, 'changes'>, before: IamState, after: IamState): PlanFinding[] {
+  const cause = plan.changes.find((c) => c.kind === 'account' && c.details.some((d) => d.field === 'passwordPolicy'));
+  if (!cause) return [];
+  const causes = [`update account ${cause.name} (password policy)`];
+  const [was] = passwordPolicyFindings(before);
+  const [is] = passwordPolicyFindings(after);
+  if (is && !was) return [{ ...is, change: 'introduced', causes }];
+  if (was && !is) return [{ ...was, change: 'removed', causes }];
+  return [];
 }
 
 /**
