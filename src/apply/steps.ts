@@ -19,7 +19,7 @@
 import { entityArn, splitArn } from '../core/arn.js';
 import { assertNever } from '../core/diagnostics.js';
 import type { PolicyJson } from '../core/policy.js';
-import { PASSWORD_POLICY_SETTINGS, type PasswordPolicy } from '../core/state.js';
+import { DEFAULT_PASSWORD_POLICY, PASSWORD_POLICY_SETTINGS, type PasswordPolicy } from '../core/state.js';
 import type { Change, ChangeDetail, Plan } from '../plan/plan.js';
 
 export type Phase = 'replace-delete' | 'policies' | 'principals' | 'roles' | 'grants' | 'trust' | 'revokes' | 'delete-principals' | 'delete-groups' | 'delete-policies' | 'last';
@@ -145,7 +145,8 @@ function accountSteps(change: Change, step: StepMaker): Draft[] {
       // A plan that does not say every setting cannot be applied without guessing the rest.
       if (missing.length > 0) throw new Error(`the plan's password policy change does not give ${missing.join(', ')}`);
       const policy = Object.fromEntries(after) as unknown as PasswordPolicy;
-      const changed = settings.filter((d) => d.before !== d.after).map((d) => `${d.setting} ${String(d.after)}`);
+      // From no policy, the title names what differs from IAM's defaults (the rest is listed in the plan).
+      const changed = settings.filter((d) => d.before !== d.after && (d.before !== null || d.after !== DEFAULT_PASSWORD_POLICY[d.setting])).map((d) => `${d.setting} ${String(d.after)}`);
       out.push(step('grants', `set the account password policy (${changed.join(', ')})`, { op: 'updatePasswordPolicy', policy }));
     }
   }
