@@ -32,7 +32,7 @@ export function diffAccountSettings(desired: DesiredState, live: LiveState, diag
   }
   if (notCompared.length > 0) {
     const at = account.locate([want.passwordPolicy !== undefined ? 'passwordPolicy' : 'alias']);
-    diagnostics.push(warning(`${notCompared.join(' and ')} could not be compared: ${live.source} does not hold ${notCompared.length === 1 ? 'it' : 'them'}`, `get-account-authorization-details exports hold no password policy and no account alias, so the plan changes neither. Plan against AWS (--aws), or against a snapshot written by \`iam-gitops snapshot --aws\`, which holds them.`, at));
+    diagnostics.push(warning(`${notCompared.join(' and ')} could not be compared: ${live.source} does not hold ${notCompared.length === 1 ? 'it' : 'them'}`, `get-account-authorization-details exports hold no password policy and no account alias, so the plan leaves ${notCompared.length === 1 ? 'it as it is' : 'them as they are'}. Plan against AWS (--aws), or against a snapshot written by \`iam-gitops snapshot --aws\`, which holds them.`, at));
   }
   if (details.length === 0) return undefined;
   const where = account.at;
