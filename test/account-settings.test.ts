@@ -19,9 +19,18 @@ import { IamModel } from '../tools/iam-emulator/model.js';
 import { createAccountAlias, updatePasswordPolicy } from '../tools/iam-emulator/account-settings.js';
 import { IamError } from '../tools/iam-emulator/errors.js';
 import { emulatorsClosedAfterEachTest, exampleSnapshotJson, iamClientFor, refusalOf } from './helpers/emulator.js';
-import { editedExample, exampleSnapshot, importOptions, planFiles } from './helpers/example.js';
+import { editedExample, exampleSnapshot, importOptions, NOW, planFiles } from './helpers/example.js';
 import { PROJECT_ROOT } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-cli.js';
+import { stringify } from 'yaml';
+import { planChanges } from '../src/app/use-cases.js';
+import { executeSteps } from '../src/apply/execute.js';
+import { scheduleSteps } from '../src/apply/steps.js';
+import { DEFAULT_PASSWORD_POLICY } from '../src/core/state.js';
+import { AwsIamWriter } from '../src/live/aws/aws-iam-writer.js';
+import { AwsLiveReader } from '../src/live/aws/aws-live-reader.js';
+import { createAwsClients } from '../src/live/aws/connection.js';
+import { CREDENTIALS_ENV } from './helpers/emulator.js';
 
 const emulator = emulatorsClosedAfterEachTest();
 const tmp = mkdtempSync(join(tmpdir(), 'iam-gitops-account-settings-'));
@@ -166,6 +175,55 @@ describe('the emulator answers as IAM does (through the SDK)', () => {
     expect(await refusalOf(iam, new DeleteAccountAliasCommand({ AccountAlias: 'example-other' }))).toMatch(/^NoSuchEntity 404/);
     await iam.send(new DeleteAccountAliasCommand({ AccountAlias: 'example-prod' }));
     expect((await iam.send(new ListAccountAliasesCommand({}))).AccountAliases).toEqual([]);
+  });
+});
+
+describe('law: apply through the SDK, then plan, has no account changes (random settings on both sides)', () => {
+  const policy = fc.record(
+    {
+      minimumPasswordLength: fc.integer({ min: 6, max: 128 }),
+      requireSymbols: fc.boolean(),
+      requireNumbers: fc.boolean(),
+      requireUppercaseCharacters: fc.boolean(),
+      requireLowercaseCharacters: fc.boolean(),
+      allowUsersToChangePassword: fc.boolean(),
+      maxPasswordAge: fc.integer({ min: 1, max: 1095 }),
+      passwordReusePrevention: fc.integer({ min: 1, max: 24 }),
+      hardExpiry: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  );
+  const side = fc.record({ policy: fc.option(policy, { nil: null }), alias: fc.option(fc.constantFrom('acme-prod', 'acme-prod-2', 'a1b', 'x'.repeat(63)), { nil: null }) });
+
+  it('whatever the account had and the manifest asks for', async () => {
+    const e = await emulator(undefined);
+    const iam = iamClientFor(e.url);
+    const reader = new AwsLiveReader(createAwsClients({ endpoint: e.url, env: CREDENTIALS_ENV }));
+    const writer = new AwsIamWriter(createAwsClients({ endpoint: e.url, env: CREDENTIALS_ENV }), { account: '123456789012', untouchable: () => undefined });
+    const planAccount = async (manifest: string) => {
+      const result = await planChanges(manifestsFromFiles('manifests', 'manifests', new Map([['manifests/account.yaml', manifest]])), reader, NOW);
+      expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      return result.plan!;
+    };
+    await fc.assert(
+      fc.asyncProperty(side, side, async (had, wanted) => {
+        // The account as it was: set through the SDK, as someone at the console would.
+        await iam.send(new DeleteAccountPasswordPolicyCommand({})).catch(() => undefined);
+        for (const alias of (await iam.send(new ListAccountAliasesCommand({}))).AccountAliases ?? []) await iam.send(new DeleteAccountAliasCommand({ AccountAlias: alias }));
+        if (had.policy) await iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: had.policy.minimumPasswordLength, RequireSymbols: had.policy.requireSymbols, MaxPasswordAge: had.policy.maxPasswordAge, PasswordReusePrevention: had.policy.passwordReusePrevention, HardExpiry: had.policy.hardExpiry }));
+        if (had.alias) await iam.send(new CreateAccountAliasCommand({ AccountAlias: had.alias }));
+        const manifest = stringify({ kind: 'Account', id: '123456789012', passwordPolicy: wanted.policy ?? { deleted: true }, alias: wanted.alias });
+        const plan = await planAccount(manifest);
+        const outcome = await executeSteps(scheduleSteps(plan), writer, { concurrency: 1 });
+        expect(outcome.failed).toEqual([]);
+        const again = await planAccount(manifest);
+        expect(again.changes).toEqual([]);
+        // What IAM holds is what the manifest says, every setting (absent: IAM's default).
+        const live = (await reader.read()).state.settings;
+        expect(live).toEqual({ passwordPolicy: wanted.policy ? { ...DEFAULT_PASSWORD_POLICY, ...wanted.policy } : null, alias: wanted.alias });
+      }),
+      { numRuns: 25 },
+    );
   });
 });
 
