@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  GetAccountPasswordPolicyCommand,
   GetGroupCommand,
   GetGroupPolicyCommand,
   GetPolicyCommand,
@@ -23,6 +24,7 @@ import {
   GetUserCommand,
   GetUserPolicyCommand,
   IAMClient,
+  ListAccountAliasesCommand,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
@@ -57,6 +59,8 @@ const iamOf = (e: TestEmulator): IAMClient => new IAMClient({ endpoint: e.url, r
 async function perResourceRefresh(iam: IAMClient): Promise<void> {
   const limit = pLimit(32);
   const jobs: Promise<unknown>[] = [];
+  // The account settings, as a per-resource tool reads them too (a password policy resource, an alias resource).
+  jobs.push(limit(() => iam.send(new GetAccountPasswordPolicyCommand({})).catch(() => undefined)), limit(() => iam.send(new ListAccountAliasesCommand({}))));
   for await (const page of paginateListUsers({ client: iam, pageSize: 1000 }, {})) {
     for (const u of page.Users ?? []) {
       const UserName = u.UserName!;

@@ -51,8 +51,8 @@ describe('apply the example', () => {
     const before = await e.state();
     const applied = await apply(e, 'manifests');
     expect(applied.code, applied.stderr).toBe(0);
-    expect(applied.stdout).toMatch(/^\[1\/12\] set a new default version of policy deploy-lambda ok/m);
-    expect(applied.stdout).toMatch(/Apply complete: 12 steps applied, 0 failed, 0 not run, in [\d.]+ s \(\d+ retr(y|ies)\)\. Verified: live IAM matches the manifests/);
+    expect(applied.stdout).toMatch(/^\[1\/13\] set a new default version of policy deploy-lambda ok/m);
+    expect(applied.stdout).toMatch(/Apply complete: 13 steps applied, 0 failed, 0 not run, in [\d.]+ s \(\d+ retr(y|ies)\)\. Verified: live IAM matches the manifests/);
     expect((await plan(e, 'manifests')).code).toBe(0);
     expect((await apply(e, 'manifests')).stdout).toBe('No changes. Live IAM matches the manifests.\n');
     const after = await e.state();
@@ -157,12 +157,12 @@ describe('what IAM rewrites, and steps that fail', () => {
     const manifests = manifestsWith('refused-step', { 'users/limited.yaml': `kind: User\nname: limited\nmanagedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\ninlinePolicies:\n  no-new-users: {Version: "2012-10-17", Statement: [${JSON.stringify(deny)}]}\n` });
     const run = await apply(e, manifests);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/\[3\/12\] create user carol at \/people\/ failed/);
+    expect(run.stdout).toMatch(/\[3\/13\] create user carol at \/people\/ failed/);
     expect(run.stderr).toMatch(/error: access denied while create user carol at \/people\/: User: arn:aws:iam::123456789012:user\/limited is not authorized to perform: iam:CreateUser .*with an explicit deny/);
-    expect(run.stdout).toMatch(/Apply stopped: 2 steps applied, 1 failed, 9 not run/);
+    expect(run.stdout).toMatch(/Apply stopped: 2 steps applied, 1 failed, 10 not run/);
     expect(run.stdout).toMatch(/Applied \(2\):\n {4}\[1\] set a new default version of policy deploy-lambda\n {4}\[2\] tag policy read-artifacts \(owner\)\n/);
     expect(run.stdout).toMatch(/Failed \(1\):\n {4}\[3\] create user carol at \/people\/: access denied/);
-    expect(run.stdout).toMatch(/Not run \(9\):\n {4}\[4\] put inline policy read-logs on group developers\n/);
+    expect(run.stdout).toMatch(/Not run \(10\):\n {4}\[4\] put inline policy read-logs on group developers\n/);
     expect(run.stderr).toContain('Every step is safe to repeat');
     expect(run.stderr).not.toContain(CREDENTIALS_ENV.AWS_SECRET_ACCESS_KEY);
   });
@@ -252,7 +252,7 @@ describe('saved plans and approval', () => {
     const questions: string[] = [];
     const declined = await runCli(base, e.env, { ask: async (q) => (questions.push(q), 'no') });
     expect(declined.stderr).toBe('Apply cancelled: nothing was changed.\n');
-    expect(questions[0]).toMatch(/Apply 12 steps to account 123456789012\? Only "yes" is accepted/);
+    expect(questions[0]).toMatch(/Apply 13 steps to account 123456789012\? Only "yes" is accepted/);
     expect(writes(e)).toEqual([]);
     const accepted = await runCli(base, e.env, { ask: async () => 'yes' });
     expect(accepted.code, accepted.stderr).toBe(0);

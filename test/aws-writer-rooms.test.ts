@@ -106,6 +106,9 @@ const OPS: { readonly [K in StepOp['op']]: readonly Extract<StepOp, { op: K }>[]
   deleteGroup: [{ op: 'deleteGroup', name: 'devs' }],
   deleteRole: [{ op: 'deleteRole', name: 'deployer', keepProfiles: false }, { op: 'deleteRole', name: 'deployer', keepProfiles: true }],
   deletePolicy: [{ op: 'deletePolicy', arn: POLICY }],
+  updatePasswordPolicy: [{ op: 'updatePasswordPolicy', policy: { minimumPasswordLength: 14, requireSymbols: true, requireNumbers: true, requireUppercaseCharacters: false, requireLowercaseCharacters: true, allowUsersToChangePassword: true, maxPasswordAge: 90, passwordReusePrevention: 24, hardExpiry: false } }],
+  deletePasswordPolicy: [{ op: 'deletePasswordPolicy' }],
+  setAccountAlias: [{ op: 'setAccountAlias', alias: 'example-prod', previous: null }, { op: 'setAccountAlias', alias: null, previous: 'example-old' }],
 };
 
 const step = (op: StepOp): Step => ({ id: 1, phase: 'grants', title: op.op, target: `arn:aws:iam::${ACCOUNT}:role/x`, alsoTouches: [], op });

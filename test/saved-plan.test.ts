@@ -103,7 +103,7 @@ describe('attacks on a saved plan, through the CLI against the emulator', () => 
     writeFileSync(join(tmp, 'moved.json'), JSON.stringify(moved));
     const applied = await runCli(['apply', ...e.awsArgs, '--manifests', 'manifests', '--plan', join(tmp, 'moved.json'), '--auto-approve'], e.env);
     expect(applied.code, applied.stderr).toBe(0);
-    expect(applied.stdout).toMatch(/Apply complete: 12 steps applied/);
+    expect(applied.stdout).toMatch(/Apply complete: 13 steps applied/);
     expect(writes(e)).not.toContain('AttachGroupPolicy');
   }, 60_000);
 

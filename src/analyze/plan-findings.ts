@@ -8,6 +8,7 @@ import { EffectiveAccess } from './effective-access.js';
 import { statementsOf } from '../core/policy.js';
 import { compileActions } from '../evaluate/compile-policy.js';
 import { splitAction } from './action-classes.js';
+import { passwordPolicyFindings } from './password-policy.js';
 import { ADMIN_ONLY_ACTIONS, FACT_ACTIONS, findRisks, SEVERITY_ORDER, sortFindings, TARGETING_ACTIONS, type Finding, type FindingSeverity } from './findings.js';
 
 export interface PlanFinding extends Finding {
@@ -64,7 +65,20 @@ export function planFindings(plan: Pick<ChangeSet, 'changes'>, beforeAccess: Eff
   }
   for (const [k, f] of was) if (!is.has(k)) out.push({ ...f, change: 'removed', causes: causes(f), ...moved(f.principal) });
   out.push(...removedBoundaries(plan));
+  out.push(...passwordPolicyChange(plan, before, after));
   return sortFindings(out);
+}
+
+/** The password policy finding the plan's change to the account's settings introduces or removes. */
+function passwordPolicyChange(plan: Pick<ChangeSet, 'changes'>, before: IamState, after: IamState): PlanFinding[] {
+  const cause = plan.changes.find((c) => c.kind === 'account' && c.details.some((d) => d.field === 'passwordPolicy'));
+  if (!cause) return [];
+  const causes = [`update account ${cause.name} (password policy)`];
+  const [was] = passwordPolicyFindings(before);
+  const [is] = passwordPolicyFindings(after);
+  if (is && !was) return [{ ...is, change: 'introduced', causes }];
+  if (was && !is) return [{ ...was, change: 'removed', causes }];
+  return [];
 }
 
 /**

@@ -26,6 +26,7 @@ import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
 import { DEFAULT_HYGIENE, type HygieneSettings, type ServiceLastAccess, type UsageFacts } from '../core/usage.js';
 import { isAwsOwnedPath } from '../core/arn.js';
 import { hygieneFindings } from '../analyze/hygiene.js';
+import { passwordPolicyFindings } from '../analyze/password-policy.js';
 import { fingerprintState } from '../core/fingerprint.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
@@ -245,7 +246,7 @@ export async function auditAccount(live: LiveReader, manifests: ManifestSource |
   }
   const usage = await readUsageFacts(live, liveState, clock, usageOptions);
   if (usage.unavailable.length) diagnostics.push(warning(`hygiene findings judge part of IAM's usage records only: not read: ${usage.unavailable.join('; ')}`, 'Run audit with --aws as a caller that may read them to judge every credential.'));
-  const findings = [...findRisks(access), ...hygieneFindings(state, usage, judged.hygiene, now)];
+  const findings = [...findRisks(access), ...hygieneFindings(state, usage, judged.hygiene, now), ...passwordPolicyFindings(state)];
   return { findings: withAcceptedRisks(findings, judged.acceptedRisks), diagnostics, against };
 }
 

@@ -83,6 +83,13 @@ export function stepPermissions(step: Step, account: string): { action: string; 
       return [on('iam:DeleteRole')];
     case 'deletePolicy':
       return [on('iam:DeletePolicy')];
+    // Account settings name no resource: IAM authorizes them on "*".
+    case 'updatePasswordPolicy':
+      return [on('iam:UpdateAccountPasswordPolicy', '*')];
+    case 'deletePasswordPolicy':
+      return [on('iam:DeleteAccountPasswordPolicy', '*')];
+    case 'setAccountAlias':
+      return [...(op.previous !== null ? [on('iam:DeleteAccountAlias', '*')] : []), ...(op.alias !== null ? [on('iam:CreateAccountAlias', '*')] : [])];
   }
 }
 

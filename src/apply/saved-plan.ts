@@ -18,6 +18,7 @@ import { jsonPathOffset, jsonSyntaxError, locationOf } from '../core/json-locati
 import { isPlainObject, stableStringify } from '../core/policy.js';
 import type { Change, ChangeDetail, Plan, PlanSummary } from '../plan/plan.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { PASSWORD_POLICY_SETTINGS } from '../core/state.js';
 
 const HOW_TO_SAVE = 'Save a plan with: iam-gitops plan --aws --format json --out FILE (or a drift report with: iam-gitops drift --aws --format json --out FILE).';
 
@@ -28,7 +29,8 @@ const HOW_TO_SAVE = 'Save a plan with: iam-gitops plan --aws --format json --out
 const Json = z.json();
 const Document = z.record(z.string(), Json);
 const Location = z.strictObject({ file: z.string(), line: z.number().int(), col: z.number().int() });
-const Kind = z.enum(['user', 'group', 'role', 'policy']);
+const Kind = z.enum(['user', 'group', 'role', 'policy', 'account']);
+const PasswordSetting = z.enum(PASSWORD_POLICY_SETTINGS);
 
 const Detail = z.discriminatedUnion('field', [
   z.strictObject({ field: z.literal('path'), before: z.string(), after: z.string(), replacement: z.boolean() }),
@@ -44,6 +46,8 @@ const Detail = z.discriminatedUnion('field', [
   z.strictObject({ field: z.literal('instanceProfile'), name: z.string(), op: z.enum(['add', 'remove']) }),
   z.strictObject({ field: z.literal('trustPolicy'), before: Document.nullable(), after: Document }),
   z.strictObject({ field: z.literal('document'), before: Document.nullable(), after: Document }),
+  z.strictObject({ field: z.literal('passwordPolicy'), setting: PasswordSetting, before: z.union([z.number(), z.boolean()]).nullable(), after: z.union([z.number(), z.boolean()]).nullable() }),
+  z.strictObject({ field: z.literal('accountAlias'), before: z.string().nullable(), after: z.string().nullable() }),
 ]);
 
 const ChangeSchema = z.strictObject({

@@ -19,6 +19,7 @@
 import { entityArn, splitArn } from '../core/arn.js';
 import { assertNever } from '../core/diagnostics.js';
 import type { PolicyJson } from '../core/policy.js';
+import { DEFAULT_PASSWORD_POLICY, PASSWORD_POLICY_SETTINGS, type PasswordPolicy } from '../core/state.js';
 import type { Change, ChangeDetail, Plan } from '../plan/plan.js';
 
 export type Phase = 'replace-delete' | 'policies' | 'principals' | 'roles' | 'grants' | 'trust' | 'revokes' | 'delete-principals' | 'delete-groups' | 'delete-policies' | 'last';
@@ -58,7 +59,12 @@ export type StepOp =
   | { readonly op: 'deleteUser'; readonly name: string }
   | { readonly op: 'deleteGroup'; readonly name: string }
   | { readonly op: 'deleteRole'; readonly name: string; readonly keepProfiles: boolean }
-  | { readonly op: 'deletePolicy'; readonly arn: string };
+  | { readonly op: 'deletePolicy'; readonly arn: string }
+  /** Account settings. IAM has no partial update of the password policy: the op carries all of it. */
+  | { readonly op: 'updatePasswordPolicy'; readonly policy: PasswordPolicy }
+  | { readonly op: 'deletePasswordPolicy' }
+  /** IAM holds one alias: a new one replaces `previous` (deleted first); `alias: null` only deletes it. */
+  | { readonly op: 'setAccountAlias'; readonly alias: string | null; readonly previous: string | null };
 
 export interface Step {
   /** 1-based, in schedule order: the number the output shows. */
@@ -95,6 +101,7 @@ function stepsOf(change: Change): Draft[] {
   // what the calls will act on, never a label beside them.
   const step = (phase: Phase, title: string, op: StepOp, alsoTouches: readonly string[] = []): Draft => ({ phase, title, target: actedOnArn(op, account, change.path), alsoTouches, op });
   const label = `${change.kind} ${name}`;
+  if (change.kind === 'account') return accountSteps(change, step);
   switch (change.action) {
     case 'delete': {
       const phase: Phase = change.replacedBy ? 'replace-delete' : change.kind === 'policy' ? 'delete-policies' : change.kind === 'group' ? 'delete-groups' : 'delete-principals';
@@ -122,6 +129,34 @@ function stepsOf(change: Change): Draft[] {
 }
 
 type StepMaker = (phase: Phase, title: string, op: StepOp, alsoTouches?: readonly string[]) => Draft;
+
+/**
+ * The account's settings: one call sets the whole password policy (the plan lists every setting of a changed policy,
+ * unchanged ones with equal before and after); the alias is replaced in one step (delete, then create).
+ */
+function accountSteps(change: Change, step: StepMaker): Draft[] {
+  const out: Draft[] = [];
+  const settings = change.details.flatMap((d) => (d.field === 'passwordPolicy' ? [d] : []));
+  if (settings.length > 0) {
+    if (settings.every((d) => d.after === null)) out.push(step('revokes', 'delete the account password policy', { op: 'deletePasswordPolicy' }));
+    else {
+      const after = new Map(settings.map((d) => [d.setting, d.after]));
+      const missing = PASSWORD_POLICY_SETTINGS.filter((s) => after.get(s) === undefined || after.get(s) === null);
+      // A plan that does not say every setting cannot be applied without guessing the rest.
+      if (missing.length > 0) throw new Error(`the plan's password policy change does not give ${missing.join(', ')}`);
+      const policy = Object.fromEntries(after) as unknown as PasswordPolicy;
+      // From no policy, the title names what differs from IAM's defaults (the rest is listed in the plan).
+      const changed = settings.filter((d) => d.before !== d.after && (d.before !== null || d.after !== DEFAULT_PASSWORD_POLICY[d.setting])).map((d) => `${d.setting} ${String(d.after)}`);
+      out.push(step('grants', `set the account password policy (${changed.join(', ')})`, { op: 'updatePasswordPolicy', policy }));
+    }
+  }
+  for (const d of change.details) {
+    if (d.field !== 'accountAlias') continue;
+    const title = d.after === null ? `delete the account alias ${d.before ?? ''}` : d.before === null ? `create the account alias ${d.after}` : `replace the account alias ${d.before} with ${d.after}`;
+    out.push(step(d.after === null ? 'revokes' : 'grants', title, { op: 'setAccountAlias', alias: d.after, previous: d.before }));
+  }
+  return out;
+}
 
 /** Details a create call already carries (document, trust, description, boundary, tags). */
 function consumedByCreate(change: Change, d: ChangeDetail): boolean {
@@ -159,6 +194,9 @@ function createSteps(change: Change, step: StepMaker, label: string): Draft[] {
       const duration = find('maxSessionDuration')?.after;
       return [step('roles', title, { op: 'createRole', name: change.name, path: change.path, trust: find('trustPolicy')!.after, ...(description !== undefined ? { description } : {}), ...(duration !== undefined ? { maxSessionDuration: duration } : {}), ...(boundary ? { boundary } : {}), tags })];
     }
+    case 'account':
+      // The account is never created: its changes are updates (accountSteps).
+      return [];
     default:
       return assertNever(change.kind, 'entity kind');
   }
@@ -168,7 +206,7 @@ function detailSteps(change: Change, details: readonly ChangeDetail[], step: Ste
   const out: Draft[] = [];
   const kind = change.kind;
   const name = change.name;
-  const principal = kind === 'policy' ? undefined : kind;
+  const principal = kind === 'policy' || kind === 'account' ? undefined : kind;
   const addTags = tagsOf(details);
   const removeTags = details.flatMap((d) => (d.field === 'tag' && d.after === null ? [d.key] : []));
   let roleSettings: { description?: string; maxSessionDuration?: number } | undefined;
@@ -216,6 +254,9 @@ function detailSteps(change: Change, details: readonly ChangeDetail[], step: Ste
       case 'tag':
       case 'member':
       case 'attachment':
+      // On the account only (accountSteps).
+      case 'passwordPolicy':
+      case 'accountAlias':
         break;
       default:
         assertNever(d, 'change detail');
@@ -280,6 +321,10 @@ export function actedOnArn(op: StepOp, account: string, pathHint: string): strin
       return arn('user', op.name);
     case 'deleteGroup':
       return arn('group', op.name);
+    case 'updatePasswordPolicy':
+    case 'deletePasswordPolicy':
+    case 'setAccountAlias':
+      return `arn:aws:iam::${account}:root`;
     default:
       return assertNever(op, 'step op');
   }

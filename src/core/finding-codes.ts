@@ -34,6 +34,8 @@ export const FINDING_CODES = [
   'TRUST_EXTERNAL_ACCOUNT_WITHOUT_EXTERNAL_ID',
   'TRUST_EXTERNAL_PRINCIPAL',
   'BOUNDARY_REMOVED',
+  // The account's settings (src/analyze/password-policy.ts): audit, plan and drift.
+  'PASSWORD_POLICY_WEAK',
   // Hygiene (audit and drift on live accounts, from IAM's usage records: src/analyze/hygiene.ts).
   'ROOT_ACCESS_KEYS',
   'ROOT_WITHOUT_MFA',

@@ -7,6 +7,8 @@ import type { EntityState, IamState } from './state.js';
 export function fingerprintState(state: IamState): string {
   const hash = createHash('sha256');
   hash.update(`account ${state.account}\n`);
+  // Only where the source holds them, so fingerprints of states without account settings stay as they were.
+  if (state.settings && (state.settings.passwordPolicy !== undefined || state.settings.alias !== undefined)) hash.update(`settings ${stableStringify(state.settings)}\n`);
   for (const map of [state.policies, state.groups, state.roles, state.users] as ReadonlyMap<string, EntityState>[]) {
     for (const key of [...map.keys()].sort()) hash.update(`${stableStringify(projectEntity(map.get(key)!))}\n`);
   }

@@ -106,8 +106,67 @@ export interface ExternalPolicy {
   readonly versionId?: string;
 }
 
+/**
+ * The account's password policy as IAM holds it (GetAccountPasswordPolicy), every field of
+ * UpdateAccountPasswordPolicy with IAM's default filled in: IAM has no partial update, a field left out of the call
+ * reverts to its default, so a manifest's absent field means that default too.
+ */
+export interface PasswordPolicy {
+  /** 6 to 128; IAM's default 6. */
+  readonly minimumPasswordLength: number;
+  readonly requireSymbols: boolean;
+  readonly requireNumbers: boolean;
+  readonly requireUppercaseCharacters: boolean;
+  readonly requireLowercaseCharacters: boolean;
+  readonly allowUsersToChangePassword: boolean;
+  /** Days, 1 to 1095; 0: passwords never expire (IAM's default, which the call cannot send: it leaves it out). */
+  readonly maxPasswordAge: number;
+  /** 1 to 24 previous passwords; 0: reuse allowed (IAM's default, likewise left out of the call). */
+  readonly passwordReusePrevention: number;
+  readonly hardExpiry: boolean;
+}
+
+export const PASSWORD_POLICY_SETTINGS = [
+  'minimumPasswordLength',
+  'requireSymbols',
+  'requireNumbers',
+  'requireUppercaseCharacters',
+  'requireLowercaseCharacters',
+  'allowUsersToChangePassword',
+  'maxPasswordAge',
+  'passwordReusePrevention',
+  'hardExpiry',
+] as const satisfies readonly (keyof PasswordPolicy)[];
+
+export type PasswordPolicySetting = (typeof PASSWORD_POLICY_SETTINGS)[number];
+
+/** UpdateAccountPasswordPolicy's defaults (IAM API reference): what a call without the parameter sets. */
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = {
+  minimumPasswordLength: 6,
+  requireSymbols: false,
+  requireNumbers: false,
+  requireUppercaseCharacters: false,
+  requireLowercaseCharacters: false,
+  allowUsersToChangePassword: false,
+  maxPasswordAge: 0,
+  passwordReusePrevention: 0,
+  hardExpiry: false,
+};
+
+/**
+ * Account-wide settings. Each field: `undefined` means not managed (desired) or not known (live: a
+ * get-account-authorization-details export holds neither); `null` means none (no custom password policy, no alias).
+ */
+export interface AccountSettings {
+  readonly passwordPolicy?: PasswordPolicy | null;
+  /** The account alias (IAM allows one). */
+  readonly alias?: string | null;
+}
+
 export interface IamState {
   readonly account: string;
+  /** Added: the account's password policy and alias, where the source holds them or the manifests manage them. */
+  readonly settings?: AccountSettings;
   readonly users: ReadonlyMap<string, UserState>;
   readonly groups: ReadonlyMap<string, GroupState>;
   readonly roles: ReadonlyMap<string, RoleState>;

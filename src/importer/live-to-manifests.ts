@@ -10,7 +10,7 @@ import { error, InputError, warning, type Diagnostic } from '../core/diagnostics
 import { addTo } from '../core/multimap.js';
 import { iamNameProblem, iamPathProblem } from '../core/iam-names.js';
 import type { PolicyJson } from '../core/policy.js';
-import { DEFAULT_MAX_SESSION_DURATION, type EntityState, type IamState, type InlinePolicies, type ManagedPolicyState, type UnknownField } from '../core/state.js';
+import { DEFAULT_MAX_SESSION_DURATION, DEFAULT_PASSWORD_POLICY, PASSWORD_POLICY_SETTINGS, type EntityState, type IamState, type InlinePolicies, type ManagedPolicyState, type UnknownField } from '../core/state.js';
 import type { LiveState } from '../live/live-state.js';
 import { unknownActionsOf } from '../manifest/policy-grammar.js';
 import { manifestJsonSchema, ROLE_UNMANAGED_FIELDS } from '../manifest/schema.js';
@@ -46,7 +46,7 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
   const policyRef = policyReferencer(state);
 
   const unknown = unknownNames(state, options);
-  const account = { kind: 'Account', id: state.account, prune: false, managedPaths: ['/'], protected: [], ...(unknown.size ? { acceptUnknown: unknown.value } : {}) };
+  const account = { kind: 'Account', id: state.account, prune: false, managedPaths: ['/'], protected: [], ...(unknown.size ? { acceptUnknown: unknown.value } : {}), ...importedSettings(state) };
   files.set('account.yaml', render(account, `Imported from ${live.source}.`, unknown.comments));
   files.set(SCHEMA_FILE, `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`);
 
@@ -241,4 +241,21 @@ function unknownNames(state: IamState, options: ImportOptions): { size: number; 
     policyList.forEach(([, where], i) => comments.set(['acceptUnknown', 'awsManagedPolicies', i], `not offered by AWS today (deprecated); still attached to ${places(where)}`));
   }
   return { size: actionList.length + policyList.length, value, comments };
+}
+
+/**
+ * The account settings the source holds, as the Account manifest writes them (a setting at IAM's default is left
+ * out, as IAM's default is what an absent field means); a source without them (a GAAD export) leaves them unmanaged.
+ */
+function importedSettings(state: IamState): { passwordPolicy?: Record<string, unknown>; alias?: string | null } {
+  const settings = state.settings;
+  if (!settings) return {};
+  const out: { passwordPolicy?: Record<string, unknown>; alias?: string | null } = {};
+  if (settings.passwordPolicy === null) out.passwordPolicy = { deleted: true };
+  else if (settings.passwordPolicy !== undefined) {
+    const policy = settings.passwordPolicy;
+    out.passwordPolicy = Object.fromEntries(PASSWORD_POLICY_SETTINGS.filter((s) => policy[s] !== DEFAULT_PASSWORD_POLICY[s]).map((s) => [s, policy[s]]));
+  }
+  if (settings.alias !== undefined) out.alias = settings.alias;
+  return out;
 }

@@ -18,6 +18,7 @@ import { fingerprintState } from '../core/fingerprint.js';
 import { isPlainObject, makePolicy, type Policy, type PolicyJson } from '../core/policy.js';
 import {
   sortedUnique,
+  type AccountSettings,
   type ExternalPolicy,
   type GroupState,
   type IamState,
@@ -29,6 +30,7 @@ import {
   type UserState,
 } from '../core/state.js';
 import type { LiveState } from './live-state.js';
+import { snapshotAccountSettings } from './snapshot-account-settings.js';
 import { roleUsesOf } from './role-usage.js';
 import type { RoleUse } from '../core/usage.js';
 
@@ -127,7 +129,8 @@ export function parseSnapshotValue(file: string, json: unknown, text?: string): 
     throw new InputError([error(`snapshot lacks ${missing.join(', ')}`, `This does not look like get-account-authorization-details output (run it without --filter). ${HOW_TO_EXPORT}`, { file, line: 1, col: 1 })]);
   }
   // The common case, a well-formed export, is checked by hand (fast: no copies); zod only runs to say what is wrong.
-  if (isWellFormed(json)) return buildLiveState(file, text, json, roleUsesOf(json));
+  const settings = snapshotAccountSettings(file, json);
+  if (isWellFormed(json)) return buildLiveState(file, text, json, roleUsesOf(json), settings);
   const parsed = Snapshot.safeParse(json);
   if (!parsed.success) {
     const locate = text === undefined ? () => undefined : locator(file, text);
@@ -140,10 +143,10 @@ export function parseSnapshotValue(file: string, json: unknown, text?: string): 
       }),
     );
   }
-  return buildLiveState(file, text, parsed.data, roleUsesOf(json));
+  return buildLiveState(file, text, parsed.data, roleUsesOf(json), settings);
 }
 
-function buildLiveState(file: string, text: string | undefined, snapshot: Snapshot, roleUses: ReadonlyMap<string, RoleUse> | undefined): LiveState {
+function buildLiveState(file: string, text: string | undefined, snapshot: Snapshot, roleUses: ReadonlyMap<string, RoleUse> | undefined, settings: AccountSettings | undefined): LiveState {
   const problems: Diagnostic[] = [];
   const notes: Diagnostic[] = [];
   const locate = lazyLocator(file, text);
@@ -273,7 +276,7 @@ function buildLiveState(file: string, text: string | undefined, snapshot: Snapsh
   });
 
   if (problems.length > 0) throw new InputError(problems);
-  const state: IamState = { account: account.id, users, groups, roles, policies, externalPolicies };
+  const state: IamState = { account: account.id, users, groups, roles, policies, externalPolicies, ...(settings ? { settings } : {}) };
   let fingerprint: string | undefined;
   return {
     state,

@@ -11,6 +11,7 @@ import { isPlainObject } from '../core/policy.js';
 import { didYouMean } from '../core/suggest.js';
 import { checkPath, formatAt, type Declared } from './declared.js';
 import type { AccountConfig } from './desired-state.js';
+import { DEFAULT_PASSWORD_POLICY, type AccountSettings, type PasswordPolicy } from '../core/state.js';
 import type { ManifestFile } from './manifest-source.js';
 import { checkSchema } from './schema-diagnostics.js';
 import type { AccountManifest } from './schema.js';
@@ -70,7 +71,42 @@ export function readAccount(declared: Declared<AccountManifest>, diagnostics: Di
     if (risk.reason.trim() === '') diagnostics.push(error('an accepted risk needs a reason', 'Say why the risk is accepted: reviewers read it beside the finding.', doc.locate(['acceptedRisks', i, 'reason'])));
   });
   const hygiene = { accessKeyMaxAgeDays: manifest.hygiene?.accessKeyMaxAgeDays ?? DEFAULT_HYGIENE.accessKeyMaxAgeDays, unusedForDays: manifest.hygiene?.unusedForDays ?? DEFAULT_HYGIENE.unusedForDays };
-  return { id: manifest.id, prune: manifest.prune ?? false, managedPaths, protected: protectedArns, acceptUnknown, acceptedRisks, hygiene, at: doc.locate([]), locate: (path) => doc.locate(path) };
+  const settings = readAccountSettings(manifest, doc, diagnostics);
+  return { id: manifest.id, prune: manifest.prune ?? false, managedPaths, protected: protectedArns, acceptUnknown, acceptedRisks, hygiene, settings, at: doc.locate([]), locate: (path) => doc.locate(path) };
+}
+
+/** CreateAccountAlias's rule (IAM API reference): 3 to 63 characters, lowercase letters, digits and single hyphens, none at either end. */
+export const ACCOUNT_ALIAS = /^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/;
+
+/** What IAM refuses in an alias, in words; undefined when IAM accepts it. */
+export function accountAliasProblem(alias: string): string | undefined {
+  if (alias.length < 3 || alias.length > 63) return `it has ${alias.length} characters; an alias has 3 to 63`;
+  if (/[^a-z0-9-]/.test(alias)) return 'an alias holds only lowercase letters, digits and hyphens';
+  if (alias.startsWith('-') || alias.endsWith('-')) return 'an alias cannot start or end with a hyphen';
+  if (alias.includes('--')) return 'an alias cannot hold two hyphens in a row';
+  return ACCOUNT_ALIAS.test(alias) ? undefined : 'IAM refuses it';
+}
+
+/** The password policy and alias the manifest manages: absent is not managed; `deleted: true` and null mean none. */
+function readAccountSettings(manifest: AccountManifest, doc: Declared<AccountManifest>['doc'], diagnostics: Diagnostic[]): AccountSettings {
+  const out: { passwordPolicy?: PasswordPolicy | null; alias?: string | null } = {};
+  const policy = manifest.passwordPolicy;
+  if (policy !== undefined) {
+    const { deleted, ...fields } = policy;
+    if (deleted === true) {
+      const extra = Object.keys(fields);
+      if (extra.length > 0) diagnostics.push(error(`a deleted password policy also sets ${extra.join(', ')}`, 'With deleted: true the account has no custom password policy: remove the other fields, or remove deleted: true to manage the policy.', doc.locate(['passwordPolicy', 'deleted'])));
+      out.passwordPolicy = null;
+    } else {
+      out.passwordPolicy = { ...DEFAULT_PASSWORD_POLICY, ...fields };
+    }
+  }
+  if (manifest.alias !== undefined) {
+    const problem = manifest.alias === null ? undefined : accountAliasProblem(manifest.alias);
+    if (problem) diagnostics.push(error(`invalid account alias "${manifest.alias}": ${problem}`, 'IAM accepts 3 to 63 lowercase letters, digits and single hyphens, not at either end, e.g. example-prod. Write null for no alias.', doc.locate(['alias'])));
+    out.alias = manifest.alias;
+  }
+  return out;
 }
 
 /** A file's Account manifests, read as the manifest stage reads them. */

@@ -3,7 +3,7 @@ import type { EntityKind } from '../core/arn.js';
 import type { AcceptedRisk } from '../core/finding-codes.js';
 import type { HygieneSettings } from '../core/usage.js';
 import type { SourceLocation } from '../core/diagnostics.js';
-import type { IamState } from '../core/state.js';
+import type { AccountSettings, IamState } from '../core/state.js';
 
 /** The `kind: Account` manifest with defaults filled in. */
 export interface AccountConfig {
@@ -19,6 +19,8 @@ export interface AccountConfig {
   readonly hygiene: HygieneSettings;
   /** Unknown names used knowingly: actions (patterns) missing from the catalog, deprecated AWS managed policies. */
   readonly acceptUnknown: { readonly actions: readonly string[]; readonly awsManagedPolicies: readonly string[] };
+  /** The account settings the manifest manages (a field absent: not managed). */
+  readonly settings: AccountSettings;
   readonly at: SourceLocation;
   /** Where a field of the Account manifest is, e.g. `['acceptUnknown', 'actions', 2]` (found when reporting). */
   readonly locate: (path: readonly (string | number)[]) => SourceLocation;
@@ -43,7 +45,8 @@ export interface DesiredState {
   readonly sources: ReadonlyMap<string, () => SourceLocation>;
 }
 
-export function sourceKey(kind: EntityKind, name: string): string {
+/** `account` (a plan's account-settings change) is never a key of `sources`: its place is the Account's `at`. */
+export function sourceKey(kind: EntityKind | 'account', name: string): string {
   return `${kind}:${name.toLowerCase()}`;
 }
 

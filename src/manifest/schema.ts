@@ -55,6 +55,22 @@ export const AccountManifest = z.strictObject({
     })
     .optional()
     .describe('What audit and drift call old or unused, judging IAM\'s usage records (credential report, roles\' last use).'),
+  passwordPolicy: z
+    .strictObject({
+      minimumPasswordLength: z.number().int().min(6).max(128).optional().describe('Characters, 6 to 128 (IAM\'s default 6; the CIS AWS Foundations Benchmark asks for 14 or more).'),
+      requireSymbols: z.boolean().optional().describe('At least one of ! @ # $ % ^ & * ( ) _ + - = [ ] { } | \' (default false).'),
+      requireNumbers: z.boolean().optional().describe('At least one digit (default false).'),
+      requireUppercaseCharacters: z.boolean().optional().describe('At least one uppercase letter A-Z (default false).'),
+      requireLowercaseCharacters: z.boolean().optional().describe('At least one lowercase letter a-z (default false).'),
+      allowUsersToChangePassword: z.boolean().optional().describe('Users may change their own password in the console (default false).'),
+      maxPasswordAge: z.number().int().min(1).max(1095).optional().describe('Days a password stays valid, 1 to 1095 (absent: passwords never expire).'),
+      passwordReusePrevention: z.number().int().min(1).max(24).optional().describe('How many previous passwords a user may not reuse, 1 to 24 (absent: reuse allowed; CIS asks for 24).'),
+      hardExpiry: z.boolean().optional().describe('An expired password can only be reset by an administrator (default false).'),
+      deleted: z.boolean().optional().describe('true: the account has no custom password policy (the tool deletes it); then no other field.'),
+    })
+    .optional()
+    .describe('The account password policy (UpdateAccountPasswordPolicy). Absent: not managed. A field left out is IAM\'s default, as IAM has no partial update.'),
+  alias: z.string().nullable().optional().describe('The account alias (3 to 63 lowercase letters, digits and single hyphens, not at either end); null: no alias. Absent: not managed.'),
 });
 
 export const UserManifest = z.strictObject({

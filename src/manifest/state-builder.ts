@@ -76,6 +76,7 @@ export class StateBuilder {
       roles: this.roles,
       policies: this.policies,
       externalPolicies: new Map(),
+      ...(account.settings.passwordPolicy !== undefined || account.settings.alias !== undefined ? { settings: account.settings } : {}),
     };
     return { account, state, deleted: this.deleted, sources: this.sources };
   }

@@ -27,7 +27,8 @@ import {
 } from '../core/state.js';
 import { isOwnedPath, sourceKey, type DesiredState } from '../manifest/desired-state.js';
 import type { LiveState } from '../live/live-state.js';
-import type { Change, ChangeAction, ChangeDetail, ChangeSet } from './plan.js';
+import type { Change, ChangeAction, ChangeDetail, ChangeKind, ChangeSet } from './plan.js';
+import { diffAccountSettings } from './account-settings.js';
 
 export interface DiffResult {
   /** Absent when an error makes any plan misleading (wrong account, a manifest claiming an entity it may not own). */
@@ -147,9 +148,12 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
   // Deletes in reverse kind order: users leave groups and drop policies before those go.
-  deletes.sort((a, b) => KIND_ORDER.indexOf(b.kind) - KIND_ORDER.indexOf(a.kind) || a.name.localeCompare(b.name));
-  upserts.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
-  const changes = [...upserts, ...deletes];
+  const rank = (kind: ChangeKind): number => (KIND_ORDER as readonly ChangeKind[]).indexOf(kind);
+  deletes.sort((a, b) => rank(b.kind) - rank(a.kind) || a.name.localeCompare(b.name));
+  upserts.sort((a, b) => rank(a.kind) - rank(b.kind) || a.name.localeCompare(b.name));
+  // The account's own settings stand apart from entities: after the upserts, before any delete.
+  const settings = diffAccountSettings(desired, live, diagnostics);
+  const changes = [...upserts, ...(settings ? [settings] : []), ...deletes];
   const count = (action: ChangeAction): number => changes.filter((c) => c.action === action).length;
   warnAboutUnmanagedDetachments(changes, desired, diagnostics);
   const changeSet: ChangeSet = {

@@ -8,6 +8,7 @@
 import type { EntityKind } from '../core/arn.js';
 import type { Diagnostic, SourceLocation } from '../core/diagnostics.js';
 import type { PolicyJson } from '../core/policy.js';
+import type { PasswordPolicySetting } from '../core/state.js';
 // The analyses' shapes are part of the plan's contract; they are defined beside the code that computes them.
 import type { AccessDelta } from '../analyze/access-delta.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
@@ -41,13 +42,26 @@ export type ChangeDetail =
    */
   | { readonly field: 'instanceProfile'; readonly name: string; readonly op: 'add' | 'remove' }
   | { readonly field: 'trustPolicy'; readonly before: PolicyJson | null; readonly after: PolicyJson }
-  | { readonly field: 'document'; readonly before: PolicyJson | null; readonly after: PolicyJson };
+  | { readonly field: 'document'; readonly before: PolicyJson | null; readonly after: PolicyJson }
+  /**
+   * Added: on the account (`kind: 'account'`), one setting of the password policy. `before: null`: the account had no
+   * custom policy; `after: null`: the policy is deleted (every setting of it is listed).
+   */
+  | { readonly field: 'passwordPolicy'; readonly setting: PasswordPolicySetting; readonly before: number | boolean | null; readonly after: number | boolean | null }
+  /** Added: on the account, its alias (null: none). */
+  | { readonly field: 'accountAlias'; readonly before: string | null; readonly after: string | null };
 
 export type ChangeField = ChangeDetail['field'];
 
+/**
+ * What a change acts on: an IAM entity, or (added value) `account`, the account's own settings (password policy,
+ * alias), always an `update` whose name is the account id and whose ARN is the account's root ARN.
+ */
+export type ChangeKind = EntityKind | 'account';
+
 export interface Change {
   readonly action: ChangeAction;
-  readonly kind: EntityKind;
+  readonly kind: ChangeKind;
   readonly name: string;
   readonly arn: string;
   /** The entity's path after the change (before it, for deletes). */
@@ -92,7 +106,7 @@ export interface PullRequestContext {
   /** Said when the base had no manifests folder (the pull request adds it): then every change is the pull request's. */
   readonly note?: string;
   /** Drift the pull request adopts: changes the base's manifests needed that the head's do not (they now say what live IAM has). */
-  readonly adopted?: readonly { readonly action: ChangeAction; readonly kind: EntityKind; readonly name: string }[];
+  readonly adopted?: readonly { readonly action: ChangeAction; readonly kind: ChangeKind; readonly name: string }[];
   /**
    * Added field: what the pull request itself does, apart from drift apply would revert anyway: the head's manifests
    * planned against live IAM as the base's manifests would leave it. The pull request's verdict, counts and banner

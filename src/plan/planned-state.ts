@@ -3,10 +3,11 @@
  * from the manifests and those it deletes removed. Unmanaged and protected entities stay as they are live.
  */
 import { nameKey, type EntityKind } from '../core/arn.js';
-import { entitiesOf, MAX_POLICY_VERSIONS, type EntityState, type IamState, type ManagedPolicyState, type PolicyVersionState, type RoleState } from '../core/state.js';
+import { entitiesOf, MAX_POLICY_VERSIONS, type AccountSettings, type EntityState, type IamState, type ManagedPolicyState, type PolicyVersionState, type RoleState } from '../core/state.js';
 import type { DesiredState } from '../manifest/desired-state.js';
 import type { LiveState } from '../live/live-state.js';
 import type { ChangeSet } from './plan.js';
+import { plannedSettings } from './account-settings.js';
 
 export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<ChangeSet, 'changes'>): IamState {
   const next = (kind: EntityKind): Map<string, EntityState> => {
@@ -31,7 +32,13 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<
     roles: next('role') as IamState['roles'],
     policies: next('policy') as IamState['policies'],
     externalPolicies: live.state.externalPolicies,
+    ...settingsAfter(live, desired, plan),
   };
+}
+
+function settingsAfter(live: LiveState, desired: DesiredState, plan: Pick<ChangeSet, 'changes'>): { settings?: AccountSettings } {
+  const settings = plannedSettings(live.state.settings, desired.account.settings, plan.changes.some((c) => c.kind === 'account'));
+  return settings ? { settings } : {};
 }
 
 /**

@@ -76,6 +76,8 @@ export function sharedSourceWords(through: SharedSource, count: number): string 
 /** `role deploy`, `user alice`: the kind and name an ARN ends with. */
 export function principalName(arn: string): string {
   const resource = arnResource(arn);
+  // The account itself (its root ARN): account-wide findings (the password policy, the root user's credentials).
+  if (resource === 'root') return 'the account (root)';
   const [kind, ...rest] = resource.split('/');
   return `${kind} ${rest[rest.length - 1] ?? resource}`;
 }

@@ -45,7 +45,8 @@ export function shownChanges(changes: readonly Change[]): ShownChange[] {
       const regained = created.details.filter((d) => d.field === 'instanceProfile');
       out.push({ action: 'replace', change: created, replaced: change, details: [...(created.differences ?? []), ...beyond, ...regained] });
     } else {
-      out.push({ action: change.action, change, details: change.details });
+      // A changed password policy lists every setting (IAM sets it whole); a reader sees those that change.
+      out.push({ action: change.action, change, details: change.details.filter((d) => d.field !== 'passwordPolicy' || d.before !== d.after) });
     }
   }
   return out;
@@ -71,6 +72,8 @@ export function detailSign(detail: ChangeDetail): '+' | '-' | '~' {
     case 'inlinePolicy':
     case 'trustPolicy':
     case 'document':
+    case 'passwordPolicy':
+    case 'accountAlias':
       return detail.before === null ? '+' : detail.after === null ? '-' : '~';
     default:
       return assertNever(detail, 'change detail');
@@ -106,6 +109,12 @@ export function detailLine(detail: ChangeDetail): string {
       return 'trust policy';
     case 'document':
       return 'policy document';
+    case 'passwordPolicy': {
+      const value = (v: number | boolean | null): string => (v === null ? 'no policy' : String(v));
+      return `password policy ${detail.setting}: ${value(detail.before)} -> ${value(detail.after)}`;
+    }
+    case 'accountAlias':
+      return `account alias: ${detail.before ?? 'none'} -> ${detail.after ?? 'none'}`;
     default:
       return assertNever(detail, 'change detail');
   }

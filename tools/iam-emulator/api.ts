@@ -4,6 +4,7 @@
  * lists paginated with `Marker` and `MaxItems`). Reads hide entities that IAM would not show yet.
  */
 import { IamError, invalidInput, noSuchEntity, validationError } from './errors.js';
+import * as accountSettings from './account-settings.js';
 import * as credentials from './credentials.js';
 import * as federation from './federation.js';
 import * as reports from './reports.js';
@@ -320,6 +321,61 @@ function tagOps(Kind: 'User' | 'Role' | 'Policy' | 'InstanceProfile' | 'OpenIDCo
 }
 
 const tagList = (tags: readonly Tag[]): XmlObject[] => tags.map((t) => ({ ...t }));
+
+/** A Boolean parameter the request may leave out (then IAM's default applies): undefined when absent. */
+const optionalBool = (p: Params, name: string): boolean | undefined => {
+  const value = p.get(name);
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') throw validationError(value, name.charAt(0).toLowerCase() + name.slice(1), 'Member must be a boolean');
+  return value === 'true';
+};
+
+/** The account's password policy and alias (IAM API reference, each action's page). */
+const accountSettingsHandlers: Record<string, Handler> = {
+  UpdateAccountPasswordPolicy: (model, p) => {
+    const request: Record<string, number | boolean> = {};
+    for (const name of ['MinimumPasswordLength', 'MaxPasswordAge', 'PasswordReusePrevention'] as const) {
+      const value = p.int(name);
+      if (value !== undefined) request[name.charAt(0).toLowerCase() + name.slice(1)] = value;
+    }
+    for (const name of ['RequireSymbols', 'RequireNumbers', 'RequireUppercaseCharacters', 'RequireLowercaseCharacters', 'AllowUsersToChangePassword', 'HardExpiry'] as const) {
+      const value = optionalBool(p, name);
+      if (value !== undefined) request[name.charAt(0).toLowerCase() + name.slice(1)] = value;
+    }
+    accountSettings.updatePasswordPolicy(model, request);
+    return undefined;
+  },
+  GetAccountPasswordPolicy: (model) => {
+    const policy = accountSettings.passwordPolicy(model);
+    return {
+      PasswordPolicy: {
+        MinimumPasswordLength: policy.minimumPasswordLength,
+        RequireSymbols: policy.requireSymbols,
+        RequireNumbers: policy.requireNumbers,
+        RequireUppercaseCharacters: policy.requireUppercaseCharacters,
+        RequireLowercaseCharacters: policy.requireLowercaseCharacters,
+        AllowUsersToChangePassword: policy.allowUsersToChangePassword,
+        ExpirePasswords: (policy.maxPasswordAge ?? 0) > 0,
+        ...(policy.maxPasswordAge !== undefined ? { MaxPasswordAge: policy.maxPasswordAge } : {}),
+        ...(policy.passwordReusePrevention !== undefined ? { PasswordReusePrevention: policy.passwordReusePrevention } : {}),
+        HardExpiry: policy.hardExpiry,
+      },
+    };
+  },
+  DeleteAccountPasswordPolicy: (model) => {
+    accountSettings.deletePasswordPolicy(model);
+    return undefined;
+  },
+  CreateAccountAlias: (model, p) => {
+    accountSettings.createAccountAlias(model, p.require('AccountAlias'));
+    return undefined;
+  },
+  DeleteAccountAlias: (model, p) => {
+    accountSettings.deleteAccountAlias(model, p.require('AccountAlias'));
+    return undefined;
+  },
+  ListAccountAliases: (model, p, options) => listed(page(model.accountAliases, p, 'aliases', options), 'AccountAliases', (a) => a),
+};
 
 /** OIDC and SAML providers and service-linked roles (IAM API reference, each action's page). */
 const federationHandlers: Record<string, Handler> = {
@@ -653,6 +709,7 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     return undefined;
   },
   ...federationHandlers,
+  ...accountSettingsHandlers,
 };
 
 /** Operations that change nothing: a fault injected after them would be harmless, so they are always retried whole. */

@@ -21,6 +21,7 @@ import {
   type SamlProviderRecord,
   type Tag,
   type UserRecord,
+  type PasswordPolicyRecord,
   type VirtualMfaDeviceRecord,
 } from './records.js';
 import {
@@ -62,6 +63,10 @@ export class IamModel {
   readonly oidcProviders = new Map<string, OidcProviderRecord>();
   readonly samlProviders = new Map<string, SamlProviderRecord>();
   readonly virtualMfaDevices = new Map<string, VirtualMfaDeviceRecord>();
+  /** The account password policy (tools/iam-emulator/account-settings.ts); undefined: none is set. */
+  passwordPolicy: PasswordPolicyRecord | undefined;
+  /** The account alias, in a list as IAM lists it (at most one). */
+  readonly accountAliases: string[] = [];
   /** Service-linked role deletions IAM has accepted, by task id. */
   readonly deletionTasks = new Map<string, DeletionTaskRecord>();
   /** How long a new entity stays hidden (and a service-linked role's deletion runs). */

@@ -127,6 +127,19 @@ export interface SamlProviderRecord {
   tags: Tag[];
 }
 
+/** The account's password policy as IAM stores it: the two optional limits are absent when not set. */
+export interface PasswordPolicyRecord {
+  readonly minimumPasswordLength: number;
+  readonly requireSymbols: boolean;
+  readonly requireNumbers: boolean;
+  readonly requireUppercaseCharacters: boolean;
+  readonly requireLowercaseCharacters: boolean;
+  readonly allowUsersToChangePassword: boolean;
+  readonly maxPasswordAge?: number;
+  readonly passwordReusePrevention?: number;
+  readonly hardExpiry: boolean;
+}
+
 export type DeletionTaskStatus = 'NOT_STARTED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
 
 /** A service-linked role's deletion: IAM answers with a task id at once and deletes the role later. */

@@ -4,6 +4,7 @@
  * shipped extract), the OIDC and SAML providers its trust policies name (IAM refuses a trust policy naming a
  * provider that does not exist, so a real account that has the role has the provider), and the emulator's caller.
  */
+import { createAccountAlias, updatePasswordPolicy } from './account-settings.js';
 import { readAwsManagedPolicies } from './aws-managed.js';
 import { IamModel, newId, type Tag } from './model.js';
 
@@ -33,6 +34,7 @@ export function seedModel(snapshot: Json | undefined, options: SeedOptions = {})
 
 function seedSnapshot(model: IamModel, snapshot: Json): void {
   const list = (key: string): Json[] => (Array.isArray(snapshot[key]) ? (snapshot[key] as Json[]) : []);
+  seedAccountSettings(model, snapshot);
   const own = (arn: string): string => arn.replace(/^arn:(aws[\w-]*):iam::\d{12}:/, `arn:$1:iam::${model.account}:`);
   for (const p of list('Policies')) {
     const arn = String(p['Arn']);
@@ -172,4 +174,19 @@ function federatedProviders(trust: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The keys `iam-gitops snapshot --aws` adds beside the GAAD ones: the password policy and the alias, through IAM's own rules. */
+function seedAccountSettings(model: IamModel, snapshot: Json): void {
+  const policy = snapshot['PasswordPolicy'];
+  if (policy !== null && typeof policy === 'object') {
+    const p = policy as Json;
+    const num = (key: string): number | undefined => (typeof p[key] === 'number' ? (p[key] as number) : undefined);
+    const bool = (key: string): boolean | undefined => (typeof p[key] === 'boolean' ? (p[key] as boolean) : undefined);
+    const request: Record<string, number | boolean> = {};
+    for (const key of ['MinimumPasswordLength', 'MaxPasswordAge', 'PasswordReusePrevention']) if (num(key) !== undefined) request[key.charAt(0).toLowerCase() + key.slice(1)] = num(key)!;
+    for (const key of ['RequireSymbols', 'RequireNumbers', 'RequireUppercaseCharacters', 'RequireLowercaseCharacters', 'AllowUsersToChangePassword', 'HardExpiry']) if (bool(key) !== undefined) request[key.charAt(0).toLowerCase() + key.slice(1)] = bool(key)!;
+    updatePasswordPolicy(model, request);
+  }
+  for (const alias of Array.isArray(snapshot['AccountAliases']) ? snapshot['AccountAliases'] : []) createAccountAlias(model, String(alias));
 }

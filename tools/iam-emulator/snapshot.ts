@@ -4,6 +4,7 @@
  * does not show yet are included: this is the emulator's truth, for tests and benchmarks.
  */
 import type { IamModel } from './model.js';
+import type { PasswordPolicyRecord } from './records.js';
 
 type Json = Record<string, unknown>;
 
@@ -62,5 +63,24 @@ export function snapshotOf(model: IamModel): Json {
         PolicyVersionList: p.versions.map((v) => ({ Document: parsed(v.document), VersionId: v.id, IsDefaultVersion: v.isDefault, CreateDate: v.created.toISOString() })),
         ...(p.awsManaged ? {} : { Tags: p.tags.map((t) => ({ ...t })) }),
       })),
+    // The keys iam-gitops snapshot --aws adds beside the GAAD ones (as get-account-password-policy and
+    // list-account-aliases print them).
+    PasswordPolicy: model.passwordPolicy ? { ...passwordPolicyJson(model.passwordPolicy) } : null,
+    AccountAliases: [...model.accountAliases],
+  };
+}
+
+function passwordPolicyJson(p: PasswordPolicyRecord): Json {
+  return {
+    MinimumPasswordLength: p.minimumPasswordLength,
+    RequireSymbols: p.requireSymbols,
+    RequireNumbers: p.requireNumbers,
+    RequireUppercaseCharacters: p.requireUppercaseCharacters,
+    RequireLowercaseCharacters: p.requireLowercaseCharacters,
+    AllowUsersToChangePassword: p.allowUsersToChangePassword,
+    ExpirePasswords: (p.maxPasswordAge ?? 0) > 0,
+    ...(p.maxPasswordAge !== undefined ? { MaxPasswordAge: p.maxPasswordAge } : {}),
+    ...(p.passwordReusePrevention !== undefined ? { PasswordReusePrevention: p.passwordReusePrevention } : {}),
+    HardExpiry: p.hardExpiry,
   };
 }

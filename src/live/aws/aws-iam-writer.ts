@@ -17,7 +17,11 @@
 import {
   AddRoleToInstanceProfileCommand,
   AddUserToGroupCommand,
+  CreateAccountAliasCommand,
   CreateGroupCommand,
+  DeleteAccountAliasCommand,
+  DeleteAccountPasswordPolicyCommand,
+  UpdateAccountPasswordPolicyCommand,
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
   CreateRoleCommand,
@@ -174,6 +178,18 @@ export class AwsIamWriter implements IamWriter {
         return deleteRole(teardown, op.name, op.keepProfiles);
       case 'deletePolicy':
         return deletePolicy(teardown, op.arn);
+      case 'updatePasswordPolicy': {
+        const p = op.policy;
+        // IAM refuses 0 for these two (1 and up): their default is sent by leaving them out.
+        await calls.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: p.minimumPasswordLength, RequireSymbols: p.requireSymbols, RequireNumbers: p.requireNumbers, RequireUppercaseCharacters: p.requireUppercaseCharacters, RequireLowercaseCharacters: p.requireLowercaseCharacters, AllowUsersToChangePassword: p.allowUsersToChangePassword, HardExpiry: p.hardExpiry, ...(p.maxPasswordAge > 0 ? { MaxPasswordAge: p.maxPasswordAge } : {}), ...(p.passwordReusePrevention > 0 ? { PasswordReusePrevention: p.passwordReusePrevention } : {}) }));
+        return;
+      }
+      case 'deletePasswordPolicy':
+        return calls.idempotent(new DeleteAccountPasswordPolicyCommand({}), ['NoSuchEntity'], 'the account had no password policy already');
+      case 'setAccountAlias':
+        if (op.previous !== null) await calls.idempotent(new DeleteAccountAliasCommand({ AccountAlias: op.previous }), ['NoSuchEntity'], `the alias ${op.previous} was already gone`);
+        if (op.alias !== null) await calls.idempotent(new CreateAccountAliasCommand({ AccountAlias: op.alias }), ['EntityAlreadyExists'], `the alias ${op.alias} already existed (an earlier attempt made it)`);
+        return;
       default:
         return assertNever(op, 'step op');
     }

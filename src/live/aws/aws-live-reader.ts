@@ -10,9 +10,11 @@
  */
 import {
   GenerateCredentialReportCommand,
+  GetAccountPasswordPolicyCommand,
   GetAccountSummaryCommand,
   GetCredentialReportCommand,
   paginateGetAccountAuthorizationDetails,
+  paginateListAccountAliases,
   paginateListPolicyTags,
   paginateListRoles,
   type EntityType,
@@ -21,7 +23,7 @@ import {
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import { ACCOUNT_ID, parseArn, parseEntityArn, parseIamResource } from '../../core/arn.js';
-import { error, InputError, type Diagnostic } from '../../core/diagnostics.js';
+import { error, InputError, warning, type Diagnostic } from '../../core/diagnostics.js';
 import { SYSTEM_CLOCK, type Clock } from '../../core/clock.js';
 import { pollWithBackoff } from '../../core/poll.js';
 import type { AccountSummaryFacts, CredentialReport, ServiceLastAccess } from '../../core/usage.js';
@@ -44,6 +46,8 @@ export interface AwsSnapshot {
   /** get-account-authorization-details JSON, with roles' Description and MaxSessionDuration. */
   readonly snapshot: Json;
   readonly caller: CallerIdentity;
+  /** Account settings the caller may not read (AccessDenied): left out of the snapshot, so unknown to a plan. */
+  readonly unreadable?: readonly string[];
 }
 
 export class AwsLiveReader implements LiveReader {
@@ -53,10 +57,11 @@ export class AwsLiveReader implements LiveReader {
   async readSnapshot(): Promise<AwsSnapshot> {
     const what = 'reading IAM';
     try {
-      const [identity, pages, roles] = await Promise.all([
+      const [identity, pages, roles, settings] = await Promise.all([
         this.clients.sts.send(new GetCallerIdentityCommand({})),
         Promise.all(FILTERS.map((filter) => collect(this.clients.iam, filter))),
         listRoles(this.clients.iam),
+        readAccountSettings(this.clients.iam),
       ]);
       const merged: { UserDetailList: Json[]; GroupDetailList: Json[]; RoleDetailList: Json[]; Policies: Json[] } = { UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] };
       for (const page of pages.flat()) {
@@ -75,7 +80,8 @@ export class AwsLiveReader implements LiveReader {
       }
       const account = identity.Account ?? '';
       const callerArn = identity.Arn ?? '';
-      return { snapshot: cliShape(merged) as Json, caller: { account, arn: callerArn, ...principalOf(callerArn, merged) } };
+      // The settings are added keys beside the GAAD ones, so the snapshot stays readable as a GAAD export.
+      return { snapshot: { ...(cliShape(merged) as Json), ...settings.keys }, caller: { account, arn: callerArn, ...principalOf(callerArn, merged) }, ...(settings.unreadable.length ? { unreadable: settings.unreadable } : {}) };
     } catch (e) {
       if (e instanceof InputError) throw e;
       throw new InputError([describeAwsError(e, what, this.clients.target)]);
@@ -83,8 +89,8 @@ export class AwsLiveReader implements LiveReader {
   }
 
   async read(): Promise<LiveState> {
-    const { snapshot, caller } = await this.readSnapshot();
-    const notes: Diagnostic[] = [];
+    const { snapshot, caller, unreadable } = await this.readSnapshot();
+    const notes: Diagnostic[] = (unreadable ?? []).map((what) => warning(`${what} could not be read: the caller is denied it`, 'A plan neither compares nor changes it. Grant the reading role the call (the AWS managed policies ReadOnlyAccess and SecurityAudit include it) to manage it.'));
     const live = parseSnapshotValue(`aws:${caller.account}`, snapshot);
     // The state is the caller's account even when it holds nothing that names it (a new account).
     const state = live.state.account === '' ? { ...live.state, account: caller.account } : live.state;
@@ -176,6 +182,40 @@ async function collect(client: IAMClient, filter: EntityType): Promise<Json[]> {
   const pages: Json[] = [];
   for await (const page of paginateGetAccountAuthorizationDetails({ client, pageSize: PAGE_SIZE }, { Filter: [filter] })) pages.push(page as unknown as Json);
   return pages;
+}
+
+/**
+ * The password policy (GetAccountPasswordPolicy: NoSuchEntity when none is set) and the alias (ListAccountAliases),
+ * as the snapshot keys `PasswordPolicy` and `AccountAliases`: two calls whatever the account's size. A key the caller
+ * may not read is left out (unknown, never guessed).
+ */
+async function readAccountSettings(client: IAMClient): Promise<{ keys: Json; unreadable: string[] }> {
+  const keys: Json = {};
+  const unreadable: string[] = [];
+  const denied = (e: unknown): boolean => awsErrorCode(e) === 'AccessDenied';
+  await Promise.all([
+    client.send(new GetAccountPasswordPolicyCommand({})).then(
+      (answer) => {
+        keys['PasswordPolicy'] = cliShape(answer.PasswordPolicy ?? {});
+      },
+      (e: unknown) => {
+        if (awsErrorCode(e) === 'NoSuchEntity') keys['PasswordPolicy'] = null;
+        else if (denied(e)) unreadable.push('the password policy (iam:GetAccountPasswordPolicy)');
+        else throw e;
+      },
+    ),
+    (async () => {
+      try {
+        const aliases: string[] = [];
+        for await (const page of paginateListAccountAliases({ client }, {})) aliases.push(...(page.AccountAliases ?? []));
+        keys['AccountAliases'] = aliases;
+      } catch (e) {
+        if (denied(e)) unreadable.push('the account alias (iam:ListAccountAliases)');
+        else throw e;
+      }
+    })(),
+  ]);
+  return { keys, unreadable };
 }
 
 async function listRoles(client: IAMClient): Promise<Map<string, { description?: string; maxSessionDuration?: number }>> {
