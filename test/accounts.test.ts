@@ -83,6 +83,34 @@ describe('account folders', () => {
     expect(text.stdout).toMatch(/^0 of 3 account folders changed since [0-9a-f]{7}:/);
   });
 
+  it('a shared baseline: a change to it selects every account that takes it, and a pull request plan reads it at both commits', async () => {
+    const { git, root } = await multiAccountRepo();
+    mkdirSync(join(root, 'baseline/roles'), { recursive: true });
+    writeFileSync(join(root, 'baseline/roles/audit.yaml'), 'kind: Role\nname: audit\ntrustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Principal: {AWS: "arn:aws:iam::{{account.id}}:root"}\n      Action: sts:AssumeRole\nmanagedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n');
+    for (const name of ['dev', 'prod']) {
+      const account = join(root, name, 'account.yaml');
+      writeFileSync(account, `${readFileSync(account, 'utf8')}baseline: {folder: ../baseline}\n`);
+    }
+    await commit(git, 'dev and prod take the baseline');
+    await git.raw([...AUTHOR, 'checkout', '-q', 'main']);
+    await git.raw([...AUTHOR, 'merge', '-q', '--ff-only', 'feature']);
+    await git.checkout(['-q', '-b', 'widen-audit']);
+    writeFileSync(join(root, 'baseline/roles/audit.yaml'), readFileSync(join(root, 'baseline/roles/audit.yaml'), 'utf8').replace('ReadOnlyAccess', 'AdministratorAccess'));
+    await commit(git, 'the audit role becomes an administrator');
+    const selected = await selectAccounts(root, { changedSince: 'main' });
+    expect(selected.accounts.map((a) => [a.name, a.baseline])).toEqual([['dev', `${root}/baseline`], ['prod', `${root}/baseline`]]);
+    expect(selected.changedSince?.outside).toEqual([]);
+    // The pull request's plan for prod: the base's audit role (read from git at the merge base) against the head's.
+    const outsideRepo = mkdtempSync(join(tmpdir(), 'iam-gitops-live-'));
+    made.push(outsideRepo);
+    const snapshot = join(outsideRepo, 'live.json');
+    writeFileSync(snapshot, JSON.stringify({ UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] }).replace('[]', `[{"UserName":"someone","UserId":"AIDASOMEONEXXXXXXXXX","Path":"/","Arn":"arn:aws:iam::${IDS.prod}:user/someone","GroupList":[],"UserPolicyList":[],"AttachedManagedPolicies":[]}]`));
+    const plan = await runCli(['plan', '--manifests', join(root, 'prod'), '--state', snapshot, '--base', 'main', '--head', 'widen-audit', '--format', 'json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const parsed = JSON.parse(plan.stdout) as { changes: { action: string; kind: string; name: string; origin?: string }[] };
+    expect(parsed.changes.find((c) => c.kind === 'role' && c.name === 'audit')).toMatchObject({ action: 'create', origin: 'pull-request+drift' });
+  });
+
   it('two folders of one account may split it by path, never share one; bad input names the place', async () => {
     const { root } = await multiAccountRepo();
     mkdirSync(join(root, 'prod-team-b'));

@@ -30,7 +30,7 @@ interface Fault {
   readonly lines: string;
 }
 
-const TRUST = 'assumeRolePolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Principal: {Service: lambda.amazonaws.com}\n      Action: sts:AssumeRole\n';
+const TRUST = 'trustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Principal: {Service: lambda.amazonaws.com}\n      Action: sts:AssumeRole\n';
 const FAULTS: readonly Fault[] = [
   { name: 'unknown field', kinds: ['User', 'Group', 'Role'], lines: 'favourite: blue\n' },
   { name: 'invalid path', kinds: ['User', 'Group', 'Role'], lines: 'path: no-slashes\n' },

@@ -17,6 +17,8 @@ export interface AccountFolder {
   readonly name: string;
   readonly account: string;
   readonly managedPaths: readonly string[];
+  /** The shared baseline folder the account takes (src/manifest/baseline.ts), as a path like `folder`'s. */
+  readonly baseline?: string;
   /** With a role template: the role a job for this account assumes. */
   readonly role?: string;
 }
@@ -56,8 +58,10 @@ export async function selectAccounts(root: string, options: AccountOptions = {})
     const folderInRepo = new Map(accounts.map((a) => [a, since.repoPath(a.folder)]));
     const under = (file: string, folder: string): boolean => folder === '.' || folder === '' || file === folder || file.startsWith(`${folder}/`);
     const paths = since.files.flatMap((f) => (f.from ? [f.path, f.from] : [f.path]));
-    accounts = accounts.filter((a) => paths.some((p) => under(p, folderInRepo.get(a)!)));
-    const outside = paths.filter((p) => ![...folderInRepo.values()].some((folder) => under(p, folder)));
+    // An account takes its shared baseline as its own: a change there is a change of every account that takes it.
+    const baselineInRepo = new Map(accounts.filter((a) => a.baseline !== undefined).map((a) => [a, since.repoPath(a.baseline!)]));
+    accounts = accounts.filter((a) => paths.some((p) => under(p, folderInRepo.get(a)!) || (baselineInRepo.has(a) && under(p, baselineInRepo.get(a)!))));
+    const outside = paths.filter((p) => ![...folderInRepo.values(), ...baselineInRepo.values()].some((folder) => under(p, folder)));
     changed = { mergeBase: since.mergeBase, outside };
     if (outside.length) diagnostics.push(warning(`${outside.length === 1 ? '1 changed file is' : `${outside.length} changed files are`} under ${root} but in no account folder: ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', ...' : ''}`, 'Only account folders are planned; a file shared between accounts is not read by any of them.'));
   }
@@ -93,7 +97,8 @@ export function findAccountFolders(root: string): AccountFolder[] {
       const [only] = accountsHere;
       const folder = posix.normalize(join(root, relative(root, dir)).split(sep).join('/'));
       // An Account with errors (reported) still makes its folder an account folder: not looked into further.
-      if (only!.account) folders.push({ folder, name: resolve(dir).split(sep).filter(Boolean).pop() ?? folder, account: only!.account.id, managedPaths: only!.account.managedPaths });
+      const baseline = only!.account?.baseline ? posix.normalize(posix.join(folder, only!.account.baseline)) : undefined;
+      if (only!.account) folders.push({ folder, name: resolve(dir).split(sep).filter(Boolean).pop() ?? folder, account: only!.account.id, managedPaths: only!.account.managedPaths, ...(baseline ? { baseline } : {}) });
       return;
     }
     if (depth >= MAX_DEPTH) return;
@@ -109,7 +114,7 @@ export function findAccountFolders(root: string): AccountFolder[] {
 /** An Account manifest found in a file: its settings, or none when it has errors. */
 interface AccountManifestIn {
   readonly file: string;
-  readonly account?: { readonly id: string; readonly managedPaths: readonly string[] };
+  readonly account?: { readonly id: string; readonly managedPaths: readonly string[]; readonly baseline?: string };
 }
 
 /**
@@ -126,7 +131,7 @@ function accountManifests(file: string): { accounts: AccountManifestIn[]; errors
   }
   const found = accountsInFile({ path: file, text });
   return {
-    accounts: found.declared.map((account) => ({ file, ...(account ? { account } : {}) })),
+    accounts: found.declared.map((account) => ({ file, ...(account ? { account: { id: account.id, managedPaths: account.managedPaths, ...(account.baseline ? { baseline: account.baseline.folder } : {}) } } : {}) })),
     errors: found.declared.length ? found.diagnostics.filter((d) => d.severity === 'error') : [],
   };
 }

@@ -12,6 +12,7 @@ import { isAbsolute, parse, posix, relative, resolve, sep } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { error, InputError } from '../core/diagnostics.js';
 import { decodeUtf8 } from '../io/files.js';
+import { accountsInFile } from '../manifest/account-manifest.js';
 import { manifestsFromFiles } from '../manifest/files-source.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
 import type { PullRequestContext, SnapshotChange } from '../plan/plan.js';
@@ -77,8 +78,8 @@ export async function readPullRequest(refs: PullRequestRefs): Promise<PullReques
   const mergeBase = await findMergeBase(git, base, head, refs);
 
   const files = await changedFiles(git, mergeBase, refs.head === undefined ? undefined : head, folderInRepo);
-  const baseFiles = await treeFiles(git, mergeBase, folderInRepo);
-  const headFiles = refs.head === undefined ? undefined : await treeFiles(git, head, folderInRepo);
+  const baseFiles = await withBaseline(git, mergeBase, await treeFiles(git, mergeBase, folderInRepo));
+  const headFiles = refs.head === undefined ? undefined : await withBaseline(git, head, await treeFiles(git, head, folderInRepo));
   if (headFiles?.size === 0) throw new InputError([error(`--head ${refs.head} (${head.slice(0, 7)}) has no ${folderInRepo} folder`, 'Check --manifests and --head: the folder must exist at the head commit.')]);
   const snapshot = refs.snapshot === undefined ? undefined : await snapshotAtBase(git, top, refs.snapshot, base, mergeBase, refs.head === undefined ? undefined : head);
   const context: PullRequestContext = {
@@ -284,6 +285,24 @@ async function changedFiles(git: SimpleGit, mergeBase: string, head: string | un
 }
 
 /** Every file under `folder` at `commit`, read in batches: `ls-tree -l` gives sizes, one `git show` reads many blobs. */
+/**
+ * The folder's files and, where its Account manifest names a shared baseline folder, that folder's too (at the same
+ * commit): the manifest stage reads it from the same files (src/manifest/baseline.ts).
+ */
+async function withBaseline(git: SimpleGit, commit: string, files: Map<string, string>): Promise<Map<string, string>> {
+  const folders = new Set<string>();
+  for (const [path, text] of files) {
+    if (!/\.ya?ml$/i.test(path) || !/^kind:\s*Account\b/m.test(text)) continue;
+    for (const account of accountsInFile({ path, text }).declared) {
+      if (!account?.baseline) continue;
+      const folder = posix.normalize(posix.join(posix.dirname(path), account.baseline.folder)).replace(/\/$/, '');
+      if (folder !== '..' && !folder.startsWith('../')) folders.add(folder);
+    }
+  }
+  for (const folder of folders) for (const [path, text] of await treeFiles(git, commit, folder)) files.set(path, text);
+  return files;
+}
+
 async function treeFiles(git: SimpleGit, commit: string, folder: string): Promise<Map<string, string>> {
   const listing = await git.raw(['ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', folder === '.' ? '.' : folder]);
   const blobs = listing

@@ -72,7 +72,24 @@ export function readAccount(declared: Declared<AccountManifest>, diagnostics: Di
   });
   const hygiene = { accessKeyMaxAgeDays: manifest.hygiene?.accessKeyMaxAgeDays ?? DEFAULT_HYGIENE.accessKeyMaxAgeDays, unusedForDays: manifest.hygiene?.unusedForDays ?? DEFAULT_HYGIENE.unusedForDays };
   const settings = readAccountSettings(manifest, doc, diagnostics);
-  return { id: manifest.id, prune: manifest.prune ?? false, managedPaths, protected: protectedArns, acceptUnknown, acceptedRisks, hygiene, settings, at: doc.locate([]), locate: (path) => doc.locate(path) };
+  const exclude = manifest.baseline?.exclude ?? [];
+  exclude.forEach((entry, i) => {
+    if (!/^(User|Group|Role|Policy|Boundary)\/[\w+=,.@-]+$/.test(entry)) diagnostics.push(error(`baseline exclude "${entry}" is not KIND/NAME`, 'Name a shared entity as KIND/NAME, e.g. Role/break-glass (kinds: User, Group, Role, Policy, Boundary).', doc.locate(['baseline', 'exclude', i])));
+  });
+  return {
+    id: manifest.id,
+    ...(manifest.name !== undefined ? { name: manifest.name } : {}),
+    prune: manifest.prune ?? false,
+    managedPaths,
+    protected: protectedArns,
+    acceptUnknown,
+    acceptedRisks,
+    hygiene,
+    settings,
+    ...(manifest.baseline ? { baseline: { folder: manifest.baseline.folder, exclude } } : {}),
+    at: doc.locate([]),
+    locate: (path) => doc.locate(path),
+  };
 }
 
 /** CreateAccountAlias's rule (IAM API reference): 3 to 63 characters, lowercase letters, digits and single hyphens, none at either end. */

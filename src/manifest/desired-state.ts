@@ -21,6 +21,10 @@ export interface AccountConfig {
   readonly acceptUnknown: { readonly actions: readonly string[]; readonly awsManagedPolicies: readonly string[] };
   /** The account settings the manifest manages (a field absent: not managed). */
   readonly settings: AccountSettings;
+  /** The account's short name: the Account manifest's `name`, else its folder's (`{{account.name}}` in a baseline). */
+  readonly name?: string;
+  /** Shared baseline manifests this folder takes (folder relative to the Account manifest's file; KIND/NAME excluded). */
+  readonly baseline?: { readonly folder: string; readonly exclude: readonly string[] };
   readonly at: SourceLocation;
   /** Where a field of the Account manifest is, e.g. `['acceptUnknown', 'actions', 2]` (found when reporting). */
   readonly locate: (path: readonly (string | number)[]) => SourceLocation;

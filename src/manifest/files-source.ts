@@ -25,5 +25,14 @@ export function manifestsFromFiles(location: string, root: string, files: Readon
       if ([...files.keys()].some((p) => p.startsWith(`${path}/`))) return { refused: 'a folder, not a file' };
       return { missing: true };
     },
+    readFolder(fromFile, relativePath) {
+      if (posix.isAbsolute(relativePath)) return { refused: 'an absolute path; write it relative to the Account manifest, inside the config repository' };
+      const folder = posix.normalize(posix.join(posix.dirname(fromFile), relativePath)).replace(/\/$/, '');
+      if (folder === '..' || folder.startsWith('../')) return { refused: 'outside the config repository; keep shared manifests in it' };
+      if (![...files.keys()].some((p) => p.startsWith(`${folder}/`))) return { refused: `no such folder (${folder})` };
+      // `REF:folder` locations (files at a git commit) keep their REF.
+      const ref = location.includes(':') ? location.slice(0, location.indexOf(':') + 1) : '';
+      return manifestsFromFiles(`${ref}${folder}`, folder, files);
+    },
   };
 }

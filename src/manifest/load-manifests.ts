@@ -15,6 +15,7 @@ import type { ActionCatalog } from '../catalog/action-catalog.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { isPlainObject } from '../core/policy.js';
 import { resolveAccount } from './account-manifest.js';
+import { readBaseline } from './baseline.js';
 import type { Declared, EntityManifest } from './declared.js';
 import type { DesiredState } from './desired-state.js';
 import { indexEntities } from './entity-index.js';
@@ -61,8 +62,10 @@ export function loadManifests(source: ManifestSource, catalog: ActionCatalog, op
   }
 
   const account = resolveAccount(accounts, invalidAccounts, source.files, diagnostics);
-  const index = indexEntities(entities, diagnostics);
-  const builder = new StateBuilder(account, index, source, catalog, diagnostics, options);
+  // A shared baseline's manifests join the folder's own (after them: the folder's declarations come first).
+  const baseline = account ? readBaseline(source, account, entities, diagnostics) : { entities: [], source };
+  const index = indexEntities([...entities, ...baseline.entities], diagnostics);
+  const builder = new StateBuilder(account, index, baseline.source, catalog, diagnostics, options);
   const desired = account ? builder.build() : undefined;
   const failed = diagnostics.some((d) => d.severity === 'error');
   return { ...(desired && !failed ? { desired } : {}), diagnostics };

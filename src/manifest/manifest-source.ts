@@ -16,6 +16,11 @@ export interface ManifestSource {
   readonly files: readonly ManifestFile[];
   /** Reads a `documentFile` named in `fromFile`, relative to that file's folder. */
   readDocumentFile(fromFile: string, relativePath: string): DocumentFileResult;
+  /**
+   * The manifests of another folder, named relative to `fromFile`'s folder (an Account's shared baseline): a source
+   * of its own, whose documentFiles stay inside it. Absent where the adapter cannot read other folders.
+   */
+  readFolder?(fromFile: string, relativePath: string): ManifestSource | { readonly refused: string };
 }
 
 /** A documentFile's text; or that there is no such file; or why it may not or cannot be read. */

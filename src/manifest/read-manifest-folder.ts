@@ -1,5 +1,5 @@
 /** Adapter: a manifests folder on disk as a `ManifestSource`. */
-import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { error, InputError, type Diagnostic } from '../core/diagnostics.js';
 import { checkInputFolder, decodeUtf8, describeFsError, displayPath } from '../io/files.js';
@@ -42,7 +42,37 @@ export function readManifestFolder(dir: string): ManifestSource {
         return { refused: describeFsError(e) };
       }
     },
+    readFolder(fromFile, relativePath) {
+      if (isAbsolute(relativePath)) return { refused: 'an absolute path; write it relative to the Account manifest, inside the config repository' };
+      const full = resolve(dirname(fromFile), relativePath);
+      let real: string;
+      try {
+        real = realpathSync(full);
+      } catch (e) {
+        return { refused: describeFsError(e) };
+      }
+      // A shared folder lies in the same repository: a manifest cannot make the tool read YAML elsewhere on the machine.
+      const top = repositoryTop(root);
+      if (real !== top && !real.startsWith(top + sep)) return { refused: `outside the config repository (${displayPath(top)}); keep shared manifests in it` };
+      try {
+        if (!statSync(real).isDirectory()) return { refused: 'a file, not a folder' };
+        const shared = readManifestFolder(displayPath(full));
+        void shared.files; // read now, so that an unreadable file is refused here
+        return shared;
+      } catch (e) {
+        if (e instanceof InputError) return { refused: e.diagnostics[0]!.summary };
+        return { refused: describeFsError(e) };
+      }
+    },
   };
+}
+
+/** The nearest folder at or above `dir` that holds `.git` (the config repository); `dir`'s parent when there is none. */
+function repositoryTop(dir: string): string {
+  for (let at = dir; ; at = dirname(at)) {
+    if (existsSync(join(at, '.git'))) return at;
+    if (dirname(at) === at) return dirname(dir);
+  }
 }
 
 function readYamlFiles(dir: string): ManifestFile[] {

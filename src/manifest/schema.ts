@@ -71,6 +71,14 @@ export const AccountManifest = z.strictObject({
     .optional()
     .describe('The account password policy (UpdateAccountPasswordPolicy). Absent: not managed. A field left out is IAM\'s default, as IAM has no partial update.'),
   alias: z.string().nullable().optional().describe('The account alias (3 to 63 lowercase letters, digits and single hyphens, not at either end); null: no alias. Absent: not managed.'),
+  name: z.string().optional().describe('A short name for the account ({{account.name}} in shared baseline manifests); default: the folder\'s name.'),
+  baseline: z
+    .strictObject({
+      folder: z.string().describe('The folder of manifests every account folder shares (a break-glass role, an audit role), relative to this file: e.g. ../baseline.'),
+      exclude: z.array(z.string()).optional().describe('Shared entities this account does not take, as KIND/NAME: e.g. Role/break-glass.'),
+    })
+    .optional()
+    .describe('Manifests shared by several account folders, taken as this folder\'s own with {{account.id}} and {{account.name}} filled in; an entity this folder declares itself overrides the shared one.'),
 });
 
 export const UserManifest = z.strictObject({
