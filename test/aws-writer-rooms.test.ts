@@ -89,6 +89,7 @@ const OPS: { readonly [K in StepOp['op']]: readonly Extract<StepOp, { op: K }>[]
   createUser: [{ op: 'createUser', name: 'alice', path: '/', tags: [] }, { op: 'createUser', name: 'alice', path: '/', boundary: POLICY, tags: TAGS }],
   createRole: [{ op: 'createRole', name: 'deployer', path: '/', trust: DOC, tags: [] }, { op: 'createRole', name: 'deployer', path: '/', trust: DOC, description: 'd', maxSessionDuration: 7200, boundary: POLICY, tags: TAGS }],
   movePath: [{ op: 'movePath', kind: 'user', name: 'alice', path: '/x/' }, { op: 'movePath', kind: 'group', name: 'devs', path: '/x/' }],
+  rename: [{ op: 'rename', kind: 'user', name: 'alice', newName: 'alicia', path: '/' }, { op: 'rename', kind: 'group', name: 'devs', newName: 'developers', path: '/' }],
   updateRole: [{ op: 'updateRole', name: 'deployer', description: 'd', maxSessionDuration: 3600 }],
   updateTrust: [{ op: 'updateTrust', name: 'deployer', document: DOC }],
   putInline: KINDS.map((kind) => ({ op: 'putInline', kind, owner: 'owner1', policyName: 'inline', document: DOC })),
@@ -117,7 +118,7 @@ const changes = (sent: readonly Sent[]): Sent[] => sent.filter((s) => !/^(List|G
 
 /** The names a step's op gives its entity, as IAM's name fields would carry them. */
 function namesOf(op: StepOp): string[] {
-  return Object.entries(op).flatMap(([k, v]) => (['name', 'owner', 'arn', 'user', 'group', 'role', 'profile'].includes(k) && typeof v === 'string' ? [v] : []));
+  return Object.entries(op).flatMap(([k, v]) => (['name', 'newName', 'owner', 'arn', 'user', 'group', 'role', 'profile'].includes(k) && typeof v === 'string' ? [v] : []));
 }
 
 describe('dispatch and the per-kind command tables', () => {

@@ -48,6 +48,7 @@ export function stepPermissions(step: Step, account: string): { action: string; 
     case 'createRole':
       return [on('iam:CreateRole'), ...(op.tags.length ? [on('iam:TagRole')] : []), ...(op.boundary ? [on('iam:PutRolePermissionsBoundary')] : [])];
     case 'movePath':
+    case 'rename':
       return [on(op.kind === 'user' ? 'iam:UpdateUser' : 'iam:UpdateGroup')];
     case 'updateRole':
       return [on('iam:UpdateRole')];

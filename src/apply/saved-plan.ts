@@ -34,6 +34,7 @@ const PasswordSetting = z.enum(PASSWORD_POLICY_SETTINGS);
 
 const Detail = z.discriminatedUnion('field', [
   z.strictObject({ field: z.literal('path'), before: z.string(), after: z.string(), replacement: z.boolean() }),
+  z.strictObject({ field: z.literal('name'), before: z.string(), after: z.string() }),
   z.strictObject({ field: z.literal('description'), before: z.string().nullable(), after: z.string().nullable() }),
   z.strictObject({ field: z.literal('maxSessionDuration'), before: z.number().nullable(), after: z.number() }),
   z.strictObject({ field: z.literal('permissionsBoundary'), before: z.string().nullable(), after: z.string().nullable() }),

@@ -43,6 +43,8 @@ export type StepOp =
   | { readonly op: 'createUser'; readonly name: string; readonly path: string; readonly boundary?: string; readonly tags: readonly Tag[] }
   | { readonly op: 'createRole'; readonly name: string; readonly path: string; readonly trust: PolicyJson; readonly description?: string; readonly maxSessionDuration?: number; readonly boundary?: string; readonly tags: readonly Tag[] }
   | { readonly op: 'movePath'; readonly kind: 'user' | 'group'; readonly name: string; readonly path: string }
+  /** UpdateUser / UpdateGroup with a new name: everything of it stays (keys, password, MFA, memberships). */
+  | { readonly op: 'rename'; readonly kind: 'user' | 'group'; readonly name: string; readonly newName: string; readonly path: string }
   | { readonly op: 'updateRole'; readonly name: string; readonly description?: string; readonly maxSessionDuration?: number }
   | { readonly op: 'updateTrust'; readonly name: string; readonly document: PolicyJson }
   | { readonly op: 'putInline'; readonly kind: PrincipalKind; readonly owner: string; readonly policyName: string; readonly document: PolicyJson }
@@ -202,6 +204,12 @@ function createSteps(change: Change, step: StepMaker, label: string): Draft[] {
   }
 }
 
+/** The path a renamed entity has while it is renamed: the one it had (a move, if any, comes later). */
+function renamedPath(change: Change, details: readonly ChangeDetail[]): string {
+  const moved = details.find((d) => d.field === 'path');
+  return moved?.field === 'path' ? moved.before : change.path;
+}
+
 function detailSteps(change: Change, details: readonly ChangeDetail[], step: StepMaker, label: string): Draft[] {
   const out: Draft[] = [];
   const kind = change.kind;
@@ -212,6 +220,10 @@ function detailSteps(change: Change, details: readonly ChangeDetail[], step: Ste
   let roleSettings: { description?: string; maxSessionDuration?: number } | undefined;
   for (const d of details) {
     switch (d.field) {
+      case 'name':
+        // First of all (the policies phase comes before principals and grants): every other step names it anew.
+        if (kind === 'user' || kind === 'group') out.push(step('policies', `rename ${kind} ${d.before} to ${d.after}`, { op: 'rename', kind, name: d.before, newName: d.after, path: renamedPath(change, details) }, [change.arn]));
+        break;
       case 'path':
         if (kind === 'user' || kind === 'group') out.push(step('grants', `move ${label} to ${d.after}`, { op: 'movePath', kind, name, path: d.after }));
         break;
@@ -298,6 +310,8 @@ export function actedOnArn(op: StepOp, account: string, pathHint: string): strin
     case 'createRole':
       return arn('role', op.name, op.path);
     case 'movePath':
+      return arn(op.kind, op.name, op.path);
+    case 'rename':
       return arn(op.kind, op.name, op.path);
     case 'updateRole':
     case 'updateTrust':

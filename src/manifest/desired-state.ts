@@ -39,6 +39,8 @@ export interface DeletedEntity {
 
 export interface DesiredState {
   readonly account: AccountConfig;
+  /** Users and groups renamed in place: `sourceKey(kind, name)` -> the name they have in IAM today (`previousName`). */
+  readonly previousNames?: ReadonlyMap<string, string>;
   /** Every entity that should exist, with references resolved to ARNs and documents loaded. */
   readonly state: IamState;
   readonly deleted: readonly DeletedEntity[];

@@ -91,6 +91,7 @@ export const UserManifest = z.strictObject({
   permissionsBoundary: BoundaryRef.optional(),
   tags: Tags.optional(),
   deleted: Deleted.optional(),
+  previousName: z.string().optional().describe('The name it has in IAM today, to rename it in place (UpdateUser / UpdateGroup): it keeps its access keys, password, MFA devices and group memberships. Remove it once applied everywhere.'),
 });
 
 export const GroupManifest = z.strictObject({
@@ -100,6 +101,7 @@ export const GroupManifest = z.strictObject({
   managedPolicies: PolicyRefs.optional(),
   inlinePolicies: InlinePolicies.optional(),
   deleted: Deleted.optional(),
+  previousName: z.string().optional().describe('The name it has in IAM today, to rename it in place (UpdateUser / UpdateGroup): it keeps its access keys, password, MFA devices and group memberships. Remove it once applied everywhere.'),
 });
 
 /**
@@ -111,6 +113,7 @@ export const ROLE_UNMANAGED_FIELDS = ['description', 'maxSessionDuration'] as co
 export const RoleManifest = z.strictObject({
   kind: z.literal('Role'),
   name: Name,
+  previousName: z.string().optional().describe('Not possible: IAM cannot rename roles or managed policies (validate says how to move to a new name).'),
   path: IamPath.optional(),
   description: z.string().optional(),
   maxSessionDuration: z.number().int().optional().describe('Seconds, 3600 (default) to 43200.'),
@@ -128,6 +131,7 @@ export const RoleManifest = z.strictObject({
 
 const managedPolicyFields = {
   name: Name,
+  previousName: z.string().optional().describe('Not possible: IAM cannot rename roles or managed policies (validate says how to move to a new name).'),
   path: IamPath.optional(),
   description: z.string().optional(),
   document: PolicyDocument.optional().describe('The policy document; exactly one of document and documentFile.'),

@@ -40,6 +40,7 @@ export class StateBuilder {
   private readonly policies = new Map<string, ManagedPolicyState>();
   private readonly deleted: DeletedEntity[] = [];
   private readonly sources = new Map<string, () => SourceLocation>();
+  private readonly previousNames = new Map<string, string>();
 
   private readonly accepted: AcceptUnknown;
   private readonly documents: PolicyDocuments;
@@ -78,7 +79,8 @@ export class StateBuilder {
       externalPolicies: new Map(),
       ...(account.settings.passwordPolicy !== undefined || account.settings.alias !== undefined ? { settings: account.settings } : {}),
     };
-    return { account, state, deleted: this.deleted, sources: this.sources };
+    this.checkPreviousNames();
+    return { account, state, deleted: this.deleted, sources: this.sources, ...(this.previousNames.size ? { previousNames: this.previousNames } : {}) };
   }
 
   /**
@@ -108,6 +110,7 @@ export class StateBuilder {
     const { manifest, doc } = entity;
     this.sources.set(sourceKey(kind, manifest.name), () => doc.locate([]));
     this.checkName(kind, manifest.name, doc);
+    if (manifest.previousName !== undefined) this.declarePreviousName(kind, manifest.name, manifest.previousName, manifest.kind, doc);
     const path = manifest.path ?? '/';
     const validPath = checkPath(path, doc, ['path'], this.diagnostics);
     if (validPath && !isOwnedPath(account, path)) {
@@ -118,6 +121,43 @@ export class StateBuilder {
       return undefined;
     }
     return path;
+  }
+
+  /** A rename in place: users and groups only (IAM has UpdateUser and UpdateGroup; roles and policies cannot be renamed). */
+  private declarePreviousName(kind: EntityKind, name: string, previous: string, manifestKind: string, doc: SourceDocument): void {
+    if (kind !== 'user' && kind !== 'group') {
+      const what = kind === 'role' ? 'a role' : 'a managed policy';
+      this.diagnostics.push(error(`IAM cannot rename ${what}: previousName is for users and groups`, `To move ${manifestKind} "${previous}" to the name "${name}", declare the new one and mark the old one deleted: true in the same change (the plan creates one and deletes the other; whatever names the old ARN must be updated too).`, doc.locate(['previousName'], { key: true })));
+      return;
+    }
+    if (!limits.NAME_PATTERN.test(previous) || previous.length > limits.MAX_NAME_LENGTH[kind]) {
+      this.diagnostics.push(error(`invalid previousName "${previous}"`, `IAM ${kind} names have 1 to ${limits.MAX_NAME_LENGTH[kind]} characters: letters, digits and + = , . @ _ -.`, doc.locate(['previousName'])));
+      return;
+    }
+    if (nameKey(previous) === nameKey(name)) {
+      this.diagnostics.push(error(`previousName "${previous}" is the ${manifestKind}'s own name`, 'IAM names are case-insensitive: this renames nothing. Remove previousName.', doc.locate(['previousName'])));
+      return;
+    }
+    this.previousNames.set(sourceKey(kind, name), previous);
+    this.previousAt.set(sourceKey(kind, name), () => doc.locate(['previousName']));
+  }
+
+  private readonly previousAt = new Map<string, () => SourceLocation>();
+
+  /** A previous name that another manifest of the kind declares (or that two renames claim) would be two entities at once. */
+  private checkPreviousNames(): void {
+    const claimed = new Map<string, string>();
+    for (const [key, previous] of this.previousNames) {
+      const kind = key.slice(0, key.indexOf(':')) as 'user' | 'group';
+      const at = this.previousAt.get(key)?.();
+      const declared = kind === 'user' ? this.index.users : this.index.groups;
+      if (declared.has(nameKey(previous))) {
+        this.diagnostics.push(error(`previousName "${previous}" is declared too`, `A ${kind} manifest declares "${previous}" as well: the rename would make two ${kind}s one. Remove that manifest (the rename keeps everything of it), or previousName.`, at));
+      }
+      const other = claimed.get(`${kind}:${nameKey(previous)}`);
+      if (other) this.diagnostics.push(error(`previousName "${previous}" is claimed twice`, `${kind} "${other}" renames it too; one ${kind} can become only one.`, at));
+      claimed.set(`${kind}:${nameKey(previous)}`, key.slice(key.indexOf(':') + 1));
+    }
   }
 
   private checkName(kind: EntityKind, name: string, doc: SourceDocument): void {

@@ -10,7 +10,7 @@
  * - Live entities under managedPaths that no manifest declares are `unmanaged`, and deleted only with `prune: true`.
  */
 import { addTo } from '../core/multimap.js';
-import { isAwsManagedPolicyArn, isAwsOwnedPath, accountOfArn, entityIdentity, entityKey, identityKey, protectedMatcher, type EntityKind } from '../core/arn.js';
+import { isAwsManagedPolicyArn, isAwsOwnedPath, accountOfArn, entityArn, entityIdentity, entityKey, identityKey, nameKey, protectedMatcher, type EntityKind } from '../core/arn.js';
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
 import type { Policy } from '../core/policy.js';
 import {
@@ -18,6 +18,7 @@ import {
   entitiesOf,
   type EntityState,
   type GroupState,
+  type IamState,
   type InlinePolicies,
   type ManagedPolicyState,
   type RoleState,
@@ -79,9 +80,11 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
     return true;
   };
 
+  const renames = plannedRenames(desired, liveState, diagnostics);
   for (const kind of KIND_ORDER) {
     const desiredEntities = entitiesOf(desired.state, kind);
-    const liveEntities = entitiesOf(liveState, kind);
+    // Live IAM as it reads once the renames are done: a renamed user or group is compared with its manifest.
+    const liveEntities = renames.view(kind, entitiesOf(liveState, kind));
 
     for (const [key, want] of desiredEntities) {
       const at = (): SourceLocation | undefined => desired.sources.get(sourceKey(kind, want.name))?.();
@@ -98,7 +101,8 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
       if (want.kind === 'policy' && have.kind === 'policy' && !(have.unknown ?? []).includes('description') && (want.description ?? null) !== (have.description ?? null)) {
         diagnostics.push(warning(`the description of policy "${want.name}" differs from live IAM, and IAM cannot change it`, `IAM sets a managed policy's description when it creates the policy, and has no call to change it. Live IAM keeps ${have.description === undefined ? 'no description' : JSON.stringify(have.description)}; to change it, create the policy anew under another name, or write the live description in the manifest.`, at()));
       }
-      const details = updateDetails(want, have);
+      const renamedFrom = renames.from(kind, key);
+      const details = [...(renamedFrom ? [{ field: 'name' as const, before: renamedFrom.name, after: want.name }] : []), ...updateDetails(want, have)];
       if (details.length === 0) continue;
       const where = at();
       const forced = replacementCause(want, have);
@@ -111,8 +115,10 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
         upserts.push({ ...change('create', want, why, where, [...createDetails(want), ...profiles]), replaces: have.arn, differences: details });
         continue;
       }
-      if (isProtected(have.arn, 'update', where)) continue;
-      upserts.push({ ...change('update', want, `live IAM differs from ${formatAt(where)}`, where, details), ...(want.arn !== have.arn ? { previousArn: have.arn } : {}) });
+      if (isProtected(renamedFrom?.arn ?? have.arn, renamedFrom ? 'rename' : 'update', where)) continue;
+      const previousArn = renamedFrom?.arn ?? (want.arn !== have.arn ? have.arn : undefined);
+      const reason = renamedFrom ? `renamed from ${renamedFrom.name} (previousName in ${formatAt(where)})` : `live IAM differs from ${formatAt(where)}`;
+      upserts.push({ ...change('update', want, reason, where, details), ...(previousArn ? { previousArn } : {}) });
     }
 
     for (const gone of desired.deleted.filter((d) => d.kind === kind)) {
@@ -171,6 +177,59 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
 function replacementCause(want: EntityState, have: EntityState): string | undefined {
   if ((want.kind === 'role' || want.kind === 'policy') && want.path !== have.path) return `moved from ${have.path} to ${want.path}`;
   return undefined;
+}
+
+/** Users and groups a manifest renames (`previousName`) that live IAM holds under the old name. */
+interface Renames {
+  /** The live entities of a kind as they read after the renames: under their new names, memberships following. */
+  view(kind: EntityKind, live: ReadonlyMap<string, EntityState>): ReadonlyMap<string, EntityState>;
+  /** The live entity renamed to the (name) key, as it is in IAM today. */
+  from(kind: EntityKind, key: string): EntityState | undefined;
+}
+
+function plannedRenames(desired: DesiredState, live: IamState, diagnostics: Diagnostic[]): Renames {
+  const renamed = new Map<string, EntityState>(); // `${kind}:${new key}` -> live entity under its old name
+  const groupNames = new Map<string, string>(); // old group key -> new name
+  for (const [key, previous] of desired.previousNames ?? []) {
+    const kind = key.slice(0, key.indexOf(':')) as 'user' | 'group';
+    const wanted = entitiesOf(desired.state, kind).get(key.slice(key.indexOf(':') + 1));
+    if (!wanted) continue; // marked deleted: nothing to rename
+    const liveOf = entitiesOf(live, kind);
+    const old = liveOf.get(nameKey(previous));
+    const already = liveOf.get(nameKey(wanted.name));
+    if (already) {
+      if (old) diagnostics.push(warning(`${kind} "${previous}" (previousName of ${wanted.name}) and ${kind} "${wanted.name}" both exist in live IAM: nothing is renamed`, `The plan compares ${wanted.name} with its manifest and leaves ${previous} as any live ${kind} no manifest declares. Remove previousName once the rename is done.`, desired.sources.get(key)?.()));
+      continue;
+    }
+    if (!old) continue; // neither: created under its new name
+    renamed.set(key, old);
+    // IAM keeps a renamed user's trust relationships by its unique id: a trust policy that names the old ARN shows
+    // the id afterwards, and differs from its manifest until it names the new ARN.
+    if (kind === 'user') {
+      for (const role of desired.state.roles.values()) {
+        if (!JSON.stringify(role.trustPolicy.document).includes(old.arn)) continue;
+        diagnostics.push(warning(`role ${role.name}'s trust policy names ${old.arn}, which this plan renames to ${wanted.name}`, `After the rename IAM shows the user's unique id in that trust policy (the user can still assume the role). Name the new ARN (${entityArn(live.account || desired.account.id, 'user', old.path, wanted.name)}) in the manifest.`, desired.sources.get(sourceKey('role', role.name))?.()));
+      }
+    }
+    if (kind === 'group') groupNames.set(nameKey(previous), wanted.name);
+  }
+  return {
+    view(kind, entities) {
+      if (renamed.size === 0) return entities;
+      const out = new Map(entities);
+      for (const [key, old] of renamed) {
+        if (!key.startsWith(`${kind}:`)) continue;
+        const name = entitiesOf(desired.state, kind).get(key.slice(kind.length + 1))!.name;
+        out.delete(nameKey(old.name));
+        out.set(nameKey(name), { ...old, name, arn: entityArn(live.account || desired.account.id, kind, old.path, name) } as EntityState);
+      }
+      if (kind === 'user' && groupNames.size) {
+        for (const [key, user] of out) if (user.kind === 'user' && user.groups.some((g) => groupNames.has(nameKey(g)))) out.set(key, { ...user, groups: user.groups.map((g) => groupNames.get(nameKey(g)) ?? g) });
+      }
+      return out;
+    },
+    from: (kind, key) => renamed.get(`${kind}:${key}`),
+  };
 }
 
 function change(action: ChangeAction, entity: EntityState, reason: string, at: SourceLocation | undefined, details: ChangeDetail[]): Change {

@@ -24,6 +24,11 @@ export type ChangeAction = 'create' | 'update' | 'delete';
 export type ChangeDetail =
   /** IAM moves users and groups to another path in place; roles and policies must be replaced. */
   | { readonly field: 'path'; readonly before: string; readonly after: string; readonly replacement: boolean }
+  /**
+   * Added value: a user or group renamed in place (its manifest's `previousName`; UpdateUser / UpdateGroup): it keeps
+   * its access keys, password, MFA devices and memberships. The change's `previousArn` is its ARN before.
+   */
+  | { readonly field: 'name'; readonly before: string; readonly after: string }
   | { readonly field: 'description'; readonly before: string | null; readonly after: string | null }
   | { readonly field: 'maxSessionDuration'; readonly before: number | null; readonly after: number }
   | { readonly field: 'permissionsBoundary'; readonly before: string | null; readonly after: string | null }

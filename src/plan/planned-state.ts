@@ -14,6 +14,8 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<
     const out = new Map(entitiesOf(live.state, kind));
     for (const change of plan.changes.filter((c) => c.kind === kind)) {
       const key = nameKey(change.name);
+      // Renamed in place: the entity leaves its old name.
+      for (const d of change.details) if (d.field === 'name') out.delete(nameKey(d.before));
       // The delete half of a replacement is followed by its create, which puts the new entity at the same key.
       if (change.action === 'delete' && change.replacedBy === undefined) out.delete(key);
       else if (change.action === 'delete') continue;
@@ -25,9 +27,15 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<
     }
     return out;
   };
+  // A renamed group keeps its members: users the plan does not change follow it to its new name.
+  const groupRenames = new Map(plan.changes.filter((c) => c.kind === 'group').flatMap((c) => c.details.flatMap((d) => (d.field === 'name' ? [[nameKey(d.before), d.after] as const] : []))));
+  const users = next('user');
+  if (groupRenames.size) {
+    for (const [key, user] of users) if (user.kind === 'user' && user.groups.some((g) => groupRenames.has(nameKey(g)))) users.set(key, { ...user, groups: user.groups.map((g) => groupRenames.get(nameKey(g)) ?? g) });
+  }
   return {
     account: desired.account.id,
-    users: next('user') as IamState['users'],
+    users: users as IamState['users'],
     groups: next('group') as IamState['groups'],
     roles: next('role') as IamState['roles'],
     policies: next('policy') as IamState['policies'],

@@ -64,6 +64,8 @@ export function detailSign(detail: ChangeDetail): '+' | '-' | '~' {
       return '-';
     case 'instanceProfile':
       return detail.op === 'add' ? '+' : '-';
+    case 'name':
+      return '~';
     case 'path':
     case 'description':
     case 'maxSessionDuration':
@@ -83,6 +85,8 @@ export function detailSign(detail: ChangeDetail): '+' | '-' | '~' {
 /** One line describing a detail, without its sign; documents are rendered separately by `documentLines`. */
 export function detailLine(detail: ChangeDetail): string {
   switch (detail.field) {
+    case 'name':
+      return `renamed from ${detail.before} (in place: it keeps its access keys, password, MFA devices and memberships)`;
     case 'path':
       return `path: ${detail.before} -> ${detail.after}${detail.replacement ? ' (forces replacement: IAM cannot move it, so it is deleted and created again)' : ''}`;
     case 'description':

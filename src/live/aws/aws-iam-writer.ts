@@ -43,7 +43,7 @@ import type { Step, StepOp, Tag } from '../../apply/steps.js';
 import type { AwsClients } from './connection.js';
 import { describeAwsError, isAwsError } from './errors.js';
 import { StepCalls, type Progress } from './iam-calls.js';
-import { BOUNDARY_AND_TAG_COMMANDS, iamTags, MOVE_COMMANDS, POLICY_COMMANDS } from './iam-commands.js';
+import { BOUNDARY_AND_TAG_COMMANDS, iamTags, MOVE_COMMANDS, POLICY_COMMANDS, RENAME_COMMANDS } from './iam-commands.js';
 import { deleteGroup, deletePolicy, deleteRole, deleteUser, UntouchableError, type TeardownContext } from './iam-teardown.js';
 
 export { UntouchableError } from './iam-teardown.js';
@@ -142,6 +142,8 @@ export class AwsIamWriter implements IamWriter {
         );
       case 'movePath':
         return calls.eventually(() => MOVE_COMMANDS[op.kind](op.name, op.path), this.createdThisRun(`${op.kind}:${op.name}`), `${op.kind} ${op.name}`);
+      case 'rename':
+        return calls.eventually(() => RENAME_COMMANDS[op.kind](op.name, op.newName), this.createdThisRun(`${op.kind}:${op.name}`), `${op.kind} ${op.name}`);
       case 'updateRole':
         return calls.eventually(() => new UpdateRoleCommand({ RoleName: op.name, ...(op.description !== undefined ? { Description: op.description } : {}), ...(op.maxSessionDuration !== undefined ? { MaxSessionDuration: op.maxSessionDuration } : {}) }), this.createdThisRun(`role:${op.name}`), `role ${op.name}`);
       case 'updateTrust':

@@ -105,6 +105,12 @@ export const MOVE_COMMANDS: { readonly [K in 'user' | 'group']: (name: string, n
   group: (GroupName, NewPath) => new UpdateGroupCommand({ GroupName, NewPath }),
 };
 
+/** A new name: users and groups can be renamed in place (IAM has no call that renames a role or a policy). */
+export const RENAME_COMMANDS: { readonly [K in 'user' | 'group']: (name: string, newName: string) => Sendable } = {
+  user: (UserName, NewUserName) => new UpdateUserCommand({ UserName, NewUserName }),
+  group: (GroupName, NewGroupName) => new UpdateGroupCommand({ GroupName, NewGroupName }),
+};
+
 /** Tags as IAM's API spells them. */
 export function iamTags(tags: readonly Tag[]): { Key: string; Value: string }[] {
   return tags.map((t) => ({ Key: t.key, Value: t.value }));
