@@ -28,6 +28,7 @@ import {
 import { isOwnedPath, sourceKey, type DesiredState } from '../manifest/desired-state.js';
 import type { LiveState } from '../live/live-state.js';
 import type { Change, ChangeAction, ChangeDetail, ChangeSet } from './plan.js';
+import { diffProviders } from './provider-diff.js';
 
 export interface DiffResult {
   /** Absent when an error makes any plan misleading (wrong account, a manifest claiming an entity it may not own). */
@@ -138,6 +139,9 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   }
 
   checkPolicyReferences(desired, live, diagnostics);
+  const goneRoles = new Set(deletes.filter((c) => c.kind === 'role').map((c) => c.name.toLowerCase()));
+  const rolesAfter = [...desired.state.roles.values(), ...[...liveState.roles].filter(([key]) => !desired.state.roles.has(key) && !goneRoles.has(key)).map(([, role]) => role)];
+  const providers = diffProviders(desired, live, rolesAfter, diagnostics);
   checkReferencesToDeleted(desired, [...upserts, ...deletes], diagnostics);
   checkDeletesTouchOnlyOwned(desired, liveState, [...upserts, ...deletes], diagnostics);
   if (options.awsManagedPolicies) checkNewAwsAttachments(upserts, live, options.awsManagedPolicies, desired, diagnostics);
@@ -150,13 +154,14 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   deletes.sort((a, b) => KIND_ORDER.indexOf(b.kind) - KIND_ORDER.indexOf(a.kind) || a.name.localeCompare(b.name));
   upserts.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
   const changes = [...upserts, ...deletes];
-  const count = (action: ChangeAction): number => changes.filter((c) => c.action === action).length;
+  const count = (action: ChangeAction): number => changes.filter((c) => c.action === action).length + providers.changes.filter((c) => c.action === action).length;
   warnAboutUnmanagedDetachments(changes, desired, diagnostics);
   const changeSet: ChangeSet = {
     account: account.id,
     changes,
-    unmanaged: unmanaged.sort(),
-    summary: { create: count('create'), update: count('update'), delete: count('delete'), unmanaged: unmanaged.length, replace: changes.filter((c) => c.replaces !== undefined).length },
+    unmanaged: [...unmanaged.sort(), ...providers.unmanaged],
+    ...(providers.changes.length ? { providerChanges: providers.changes } : {}),
+    summary: { create: count('create'), update: count('update'), delete: count('delete'), unmanaged: unmanaged.length + providers.unmanaged.length, replace: changes.filter((c) => c.replaces !== undefined).length },
     diagnostics: [...live.notes, ...diagnostics],
     protected: [...account.protected].sort(),
   };

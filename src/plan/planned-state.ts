@@ -8,7 +8,7 @@ import type { DesiredState } from '../manifest/desired-state.js';
 import type { LiveState } from '../live/live-state.js';
 import type { ChangeSet } from './plan.js';
 
-export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<ChangeSet, 'changes'>): IamState {
+export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<ChangeSet, 'changes' | 'providerChanges'>): IamState {
   const next = (kind: EntityKind): Map<string, EntityState> => {
     const out = new Map(entitiesOf(live.state, kind));
     for (const change of plan.changes.filter((c) => c.kind === kind)) {
@@ -31,7 +31,19 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<
     roles: next('role') as IamState['roles'],
     policies: next('policy') as IamState['policies'],
     externalPolicies: live.state.externalPolicies,
+    ...plannedProviders(live, desired, plan),
   };
+}
+
+/** Live providers with the plan's provider changes made; unknown (absent) where live IAM's are. */
+function plannedProviders(live: LiveState, desired: DesiredState, plan: Pick<ChangeSet, 'providerChanges'>): Pick<IamState, 'providers'> {
+  if (!live.state.providers) return {};
+  const out = new Map(live.state.providers);
+  for (const change of plan.providerChanges ?? []) {
+    if (change.action === 'delete') out.delete(change.arn);
+    else out.set(change.arn, desired.state.providers!.get(change.arn)!);
+  }
+  return { providers: out };
 }
 
 /**

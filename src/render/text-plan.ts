@@ -10,6 +10,7 @@ import type { ChangeOrigin, Plan } from '../plan/plan.js';
 import { verdictOf } from './comment.js';
 import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
+import { renderProviderChangesText } from './provider-changes.js';
 import { count as plural } from '../core/plural.js';
 import { SEVERITY_ORDER, type FindingSeverity } from '../core/severity.js';
 import { orderFindings } from '../analyze/finding-order.js';
@@ -24,7 +25,7 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
   out.push('');
   const snapshotWarning = snapshotChangeWarning(plan.pullRequest);
   if (snapshotWarning) out.push(colors.delete(colors.bold(`warning: ${snapshotWarning}`)), '');
-  if (plan.changes.length === 0) {
+  if (plan.changes.length === 0 && !plan.providerChanges?.length) {
     out.push(mood === 'drift' ? 'Every managed entity matches its manifest.' : 'No changes. Live IAM matches the manifests.');
   } else {
     const shown = shownChanges(plan.changes);
@@ -34,6 +35,7 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
     out.push('');
     for (const change of shown) out.push(...renderChange(change, colors, mood), '');
   }
+  out.push(...renderProviderChangesText(plan.providerChanges ?? [], colors));
   if (plan.unmanaged.length > 0) {
     if (plan.changes.length === 0) out.push('');
     const isProtected = protectedMatcher(plan.protected ?? []);
