@@ -13,6 +13,7 @@ import { compilePolicy } from '../evaluate/compile-policy.js';
 import { evaluate, type EvaluateOptions, type PrincipalPolicies } from '../evaluate/engine.js';
 import { PrincipalResolver, type NamedDocument } from '../evaluate/principal-policies.js';
 import type { Step, StepOp } from './steps.js';
+import { providerStepActions } from './provider-steps.js';
 
 export interface ForbiddenStep {
   readonly step: Step;
@@ -83,6 +84,16 @@ export function stepPermissions(step: Step, account: string): { action: string; 
       return [on('iam:DeleteRole')];
     case 'deletePolicy':
       return [on('iam:DeletePolicy')];
+    case 'createOidcProvider':
+    case 'createSamlProvider':
+    case 'addProviderClientId':
+    case 'removeProviderClientId':
+    case 'setProviderThumbprints':
+    case 'updateSamlMetadata':
+    case 'tagProvider':
+    case 'untagProvider':
+    case 'deleteProvider':
+      return providerStepActions(op).map((action) => on(action));
   }
 }
 

@@ -50,7 +50,7 @@ const Detail = z.discriminatedUnion('field', [
 const ProviderDetail = z.discriminatedUnion('field', [
   z.strictObject({ field: z.literal('clientId'), value: z.string(), op: z.enum(['add', 'remove']) }),
   z.strictObject({ field: z.literal('thumbprints'), before: z.array(z.string()).nullable(), after: z.array(z.string()) }),
-  z.strictObject({ field: z.literal('metadataDocument'), before: z.number().nullable(), after: z.number() }),
+  z.strictObject({ field: z.literal('metadataDocument'), before: z.string().nullable(), after: z.string() }),
   z.strictObject({ field: z.literal('tag'), key: z.string(), before: z.string().nullable(), after: z.string().nullable() }),
   z.strictObject({ field: z.literal('trustedBy'), role: z.string() }),
 ]);

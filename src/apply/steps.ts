@@ -20,6 +20,7 @@ import { entityArn, splitArn } from '../core/arn.js';
 import { assertNever } from '../core/diagnostics.js';
 import type { PolicyJson } from '../core/policy.js';
 import type { Change, ChangeDetail, Plan } from '../plan/plan.js';
+import { providerSteps, type ProviderStepOp } from './provider-steps.js';
 
 export type Phase = 'replace-delete' | 'policies' | 'principals' | 'roles' | 'grants' | 'trust' | 'revokes' | 'delete-principals' | 'delete-groups' | 'delete-policies' | 'last';
 
@@ -58,7 +59,8 @@ export type StepOp =
   | { readonly op: 'deleteUser'; readonly name: string }
   | { readonly op: 'deleteGroup'; readonly name: string }
   | { readonly op: 'deleteRole'; readonly name: string; readonly keepProfiles: boolean }
-  | { readonly op: 'deletePolicy'; readonly arn: string };
+  | { readonly op: 'deletePolicy'; readonly arn: string }
+  | ProviderStepOp;
 
 export interface Step {
   /** 1-based, in schedule order: the number the output shows. */
@@ -75,9 +77,10 @@ export interface Step {
 
 type Draft = Omit<Step, 'id'>;
 
-export function scheduleSteps(plan: Pick<Plan, 'changes'>): Step[] {
+export function scheduleSteps(plan: Pick<Plan, 'changes' | 'providerChanges'>): Step[] {
   const drafts: Draft[] = [];
   for (const change of plan.changes) drafts.push(...stepsOf(change));
+  for (const change of plan.providerChanges ?? []) drafts.push(...providerSteps(change));
   const ordered = PHASES.flatMap((phase) => drafts.filter((d) => d.phase === phase));
   return ordered.map((d, i) => ({ id: i + 1, ...d }));
 }
@@ -280,6 +283,18 @@ export function actedOnArn(op: StepOp, account: string, pathHint: string): strin
       return arn('user', op.name);
     case 'deleteGroup':
       return arn('group', op.name);
+    case 'createOidcProvider':
+      return `arn:aws:iam::${account}:oidc-provider/${op.url.replace(/^https:\/\//, '')}`;
+    case 'createSamlProvider':
+      return `arn:aws:iam::${account}:saml-provider/${op.name}`;
+    case 'addProviderClientId':
+    case 'removeProviderClientId':
+    case 'setProviderThumbprints':
+    case 'updateSamlMetadata':
+    case 'tagProvider':
+    case 'untagProvider':
+    case 'deleteProvider':
+      return op.arn;
     default:
       return assertNever(op, 'step op');
   }

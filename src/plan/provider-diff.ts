@@ -23,8 +23,8 @@ import type { ChangeAction } from './plan.js';
 export type ProviderDetail =
   | { readonly field: 'clientId'; readonly value: string; readonly op: 'add' | 'remove' }
   | { readonly field: 'thumbprints'; readonly before: readonly string[] | null; readonly after: readonly string[] }
-  /** The SAML metadata document: its length in characters before and after (the XML itself is in the manifests). */
-  | { readonly field: 'metadataDocument'; readonly before: number | null; readonly after: number }
+  /** The SAML metadata document (XML, trimmed), before and after: apply sends it, so a saved plan carries it. */
+  | { readonly field: 'metadataDocument'; readonly before: string | null; readonly after: string }
   | { readonly field: 'tag'; readonly key: string; readonly before: string | null; readonly after: string | null }
   /** On a deleted provider: a role whose trust names it (only roles deleted by the same plan, else it is an error). */
   | { readonly field: 'trustedBy'; readonly role: string };
@@ -113,7 +113,7 @@ function providerDetails(before: ProviderState | undefined, after: ProviderState
     if (after.thumbprints && (was?.thumbprints ?? []).join(',') !== after.thumbprints.join(',')) out.push({ field: 'thumbprints', before: was ? (was.thumbprints ?? []) : null, after: after.thumbprints });
   } else {
     const was = before?.kind === 'samlProvider' ? before : undefined;
-    if (!was || was.metadataDocument.trim() !== after.metadataDocument) out.push({ field: 'metadataDocument', before: was ? was.metadataDocument.trim().length : null, after: after.metadataDocument.length });
+    if (!was || was.metadataDocument.trim() !== after.metadataDocument) out.push({ field: 'metadataDocument', before: was ? was.metadataDocument.trim() : null, after: after.metadataDocument });
   }
   out.push(...tagDetails(before?.tags ?? {}, after.tags));
   return out;

@@ -16,7 +16,7 @@ export function providerDetailLine(detail: ProviderDetail): string {
     case 'thumbprints':
       return `~ thumbprints ${detail.before === null ? '' : `[${detail.before.join(', ')}] -> `}[${detail.after.join(', ')}]`;
     case 'metadataDocument':
-      return `~ SAML metadata document (${detail.before === null ? '' : `${detail.before} -> `}${detail.after} characters)`;
+      return `~ SAML metadata document (${detail.before === null ? '' : `${detail.before.length} -> `}${detail.after.length} characters, ${entityIdOf(detail.after) ?? 'no entityID'})`;
     case 'tag':
       return detail.after === null ? `- tag ${detail.key}` : `${detail.before === null ? '+' : '~'} tag ${detail.key} = ${detail.after}`;
     case 'trustedBy':
@@ -34,4 +34,10 @@ export function renderProviderChangesText(changes: readonly ProviderChange[], co
   }
   out.push('');
   return out;
+}
+
+/** The identity provider's entityID, which tells one metadata document's issuer from another's. */
+function entityIdOf(metadata: string): string | undefined {
+  const id = /<(?:\w+:)?EntityDescriptor\b[^>]*\bentityID="([^"]*)"/.exec(metadata)?.[1];
+  return id === undefined ? undefined : `entityID ${id}`;
 }

@@ -40,6 +40,7 @@ import type { AwsClients } from './connection.js';
 import { describeAwsError, isAwsError } from './errors.js';
 import { StepCalls, type Progress } from './iam-calls.js';
 import { BOUNDARY_AND_TAG_COMMANDS, iamTags, MOVE_COMMANDS, POLICY_COMMANDS } from './iam-commands.js';
+import { runProviderOp } from './iam-providers.js';
 import { deleteGroup, deletePolicy, deleteRole, deleteUser, UntouchableError, type TeardownContext } from './iam-teardown.js';
 
 export { UntouchableError } from './iam-teardown.js';
@@ -174,6 +175,16 @@ export class AwsIamWriter implements IamWriter {
         return deleteRole(teardown, op.name, op.keepProfiles);
       case 'deletePolicy':
         return deletePolicy(teardown, op.arn);
+      case 'createOidcProvider':
+      case 'createSamlProvider':
+      case 'addProviderClientId':
+      case 'removeProviderClientId':
+      case 'setProviderThumbprints':
+      case 'updateSamlMetadata':
+      case 'tagProvider':
+      case 'untagProvider':
+      case 'deleteProvider':
+        return runProviderOp(op, calls, this.options.account, (arn) => this.created.has(arn.toLowerCase()), (arn) => this.created.add(arn.toLowerCase()));
       default:
         return assertNever(op, 'step op');
     }

@@ -21,7 +21,8 @@ import {
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import { ACCOUNT_ID, parseArn, parseEntityArn, parseIamResource } from '../../core/arn.js';
-import { error, InputError, type Diagnostic } from '../../core/diagnostics.js';
+import { error, InputError, warning, type Diagnostic } from '../../core/diagnostics.js';
+import { readProviders } from './read-providers.js';
 import { SYSTEM_CLOCK, type Clock } from '../../core/clock.js';
 import { pollWithBackoff } from '../../core/poll.js';
 import type { AccountSummaryFacts, CredentialReport, ServiceLastAccess } from '../../core/usage.js';
@@ -44,6 +45,8 @@ export interface AwsSnapshot {
   /** get-account-authorization-details JSON, with roles' Description and MaxSessionDuration. */
   readonly snapshot: Json;
   readonly caller: CallerIdentity;
+  /** What could not be read, and why (warnings). */
+  readonly notes?: readonly Diagnostic[];
 }
 
 export class AwsLiveReader implements LiveReader {
@@ -53,10 +56,11 @@ export class AwsLiveReader implements LiveReader {
   async readSnapshot(): Promise<AwsSnapshot> {
     const what = 'reading IAM';
     try {
-      const [identity, pages, roles] = await Promise.all([
+      const [identity, pages, roles, providers] = await Promise.all([
         this.clients.sts.send(new GetCallerIdentityCommand({})),
         Promise.all(FILTERS.map((filter) => collect(this.clients.iam, filter))),
         listRoles(this.clients.iam),
+        readProviders(this.clients.iam),
       ]);
       const merged: { UserDetailList: Json[]; GroupDetailList: Json[]; RoleDetailList: Json[]; Policies: Json[] } = { UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] };
       for (const page of pages.flat()) {
@@ -75,7 +79,9 @@ export class AwsLiveReader implements LiveReader {
       }
       const account = identity.Account ?? '';
       const callerArn = identity.Arn ?? '';
-      return { snapshot: cliShape(merged) as Json, caller: { account, arn: callerArn, ...principalOf(callerArn, merged) } };
+      // Providers go in keys of their own beside the GAAD ones (snapshot-providers.ts): the file stays a GAAD export.
+      const snapshot = { ...(cliShape(merged) as Json), ...('lists' in providers ? providers.lists : {}) };
+      return { snapshot, caller: { account, arn: callerArn, ...principalOf(callerArn, merged) }, ...('denied' in providers ? { notes: [warning(providers.denied, 'Plans do not compare identity providers until the caller may read them; grant these read actions to the role that plans.')] } : {}) };
     } catch (e) {
       if (e instanceof InputError) throw e;
       throw new InputError([describeAwsError(e, what, this.clients.target)]);
@@ -83,8 +89,8 @@ export class AwsLiveReader implements LiveReader {
   }
 
   async read(): Promise<LiveState> {
-    const { snapshot, caller } = await this.readSnapshot();
-    const notes: Diagnostic[] = [];
+    const { snapshot, caller, notes: readNotes } = await this.readSnapshot();
+    const notes: Diagnostic[] = [...(readNotes ?? [])];
     const live = parseSnapshotValue(`aws:${caller.account}`, snapshot);
     // The state is the caller's account even when it holds nothing that names it (a new account).
     const state = live.state.account === '' ? { ...live.state, account: caller.account } : live.state;
