@@ -37,7 +37,7 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
   }
   out.push(...renderProviderChangesText(plan.providerChanges ?? [], colors));
   if (plan.unmanaged.length > 0) {
-    if (plan.changes.length === 0) out.push('');
+    if (plan.changes.length === 0 && !plan.providerChanges?.length) out.push('');
     const isProtected = protectedMatcher(plan.protected ?? []);
     const deletable = plan.unmanaged.some((arn) => !isProtected(arn));
     out.push(colors.bold(`Unmanaged: ${plural(plan.unmanaged.length, 'live entity', 'live entities')} under managedPaths that no manifest declares`) + colors.dim(` (left alone${deletable ? '; prune: true would delete those not protected' : ''}):`));
@@ -125,7 +125,7 @@ export function driftSummaryLine(plan: Plan): string {
   const riskNote = risks ? ` Live IAM holds ${plural(risks, 'risk')} the manifests do not (see the findings).` : '';
   const updates = plan.awsManagedPolicyUpdates?.length ?? 0;
   const versionNote = updates ? ` AWS published new versions of ${plural(updates, 'policy', 'policies')} the manifests use.` : '';
-  if (plan.changes.length === 0) {
+  if (plan.changes.length === 0 && !plan.providerChanges?.length) {
     if (risks) return `Drift: every managed entity matches its manifest, but live IAM holds ${plural(risks, 'risk')} the manifests do not (see the findings).${versionNote}`;
     return updates ? `Drift: every managed entity matches its manifest, but AWS published new versions of ${plural(updates, 'policy', 'policies')} the manifests use (see above).` : 'No drift.';
   }
