@@ -115,4 +115,23 @@ describe('identity providers against the emulator', () => {
     expect(fromFile.code, fromFile.stdout).toBe(0);
     expect(fromFile.stdout).not.toContain('identity providers not compared');
   });
+
+  it('import --aws writes every provider (a SAML one with its metadata file), and a plan of the imported folder has no changes', async () => {
+    const snapshot = {
+      UserDetailList: [],
+      GroupDetailList: [],
+      RoleDetailList: [],
+      Policies: [],
+      OpenIDConnectProviderList: [{ Arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/idp.example.com/tenant-1`, Url: 'idp.example.com/tenant-1', ClientIDList: ['b', 'a'], ThumbprintList: ['AB'.repeat(20)], Tags: [{ Key: 'team', Value: 'sec' }] }],
+      SAMLProviderList: [{ Arn: `arn:aws:iam::${ACCOUNT}:saml-provider/corp`, SAMLMetadataDocument: metadata('https://sso.example.com'), Tags: [] }],
+    };
+    const e = await emulator(snapshot, { account: ACCOUNT });
+    const out = join(tmp, 'imported');
+    const imported = await runCli(['import', ...e.awsArgs, '--out', out], e.env);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(readFileSync(join(out, 'providers/idp.example.com_tenant-1.yaml'), 'utf8')).toContain('url: https://idp.example.com/tenant-1');
+    expect(readFileSync(join(out, 'providers/corp-metadata.xml'), 'utf8').trim()).toBe(metadata('https://sso.example.com').trim());
+    const planned = await plan(e, out);
+    expect(planned.code, planned.stdout + planned.stderr).toBe(0);
+  });
 });
