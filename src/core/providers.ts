@@ -54,6 +54,14 @@ export function providerName(provider: Pick<ProviderState, 'arn'>): string {
   return provider.arn.replace(/^arn:[^:]+:iam::\d*:(oidc|saml)-provider\//, '');
 }
 
+/**
+ * IAM Identity Center's own SAML provider (`AWSSSO_<id>_DO_NOT_DELETE`), which the roles under /aws-reserved/ trust:
+ * owned by AWS like those roles, so never imported, listed as unmanaged or changed.
+ */
+export function isAwsOwnedProvider(arn: string): boolean {
+  return /:saml-provider\/AWSSSO_[0-9a-fA-F]+_DO_NOT_DELETE$/.test(arn);
+}
+
 /** Whether `arn` is an identity provider ARN of `account`. */
 export function isProviderArnOf(arn: string, account: string): boolean {
   return new RegExp(`^arn:[^:]+:iam::${account}:(oidc|saml)-provider/.+`).test(arn);

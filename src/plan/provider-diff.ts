@@ -14,7 +14,7 @@
  *   is never right.
  */
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
-import { federatedPrincipals, isProviderArnOf, providerName, type ProviderKind, type ProviderState } from '../core/providers.js';
+import { federatedPrincipals, isAwsOwnedProvider, isProviderArnOf, providerName, type ProviderKind, type ProviderState } from '../core/providers.js';
 import type { RoleState, Tags } from '../core/state.js';
 import type { DesiredState } from '../manifest/desired-state.js';
 import type { LiveState } from '../live/live-state.js';
@@ -74,6 +74,9 @@ export function diffProviders(desired: DesiredState, live: LiveState, rolesAfter
     const where = deleted.get(arn);
     diagnostics.push(error(`${roles.length === 1 ? 'role' : 'roles'} ${roles.join(', ')} ${roles.length === 1 ? 'trusts' : 'trust'} identity provider ${arn}, which ${why}`, deleted.has(arn) ? `Deleting it would leave the trust admitting nobody: delete the role${roles.length === 1 ? '' : 's'} too (deleted: true), or take the provider out of ${roles.length === 1 ? 'its' : 'their'} trust policy.` : `A trust naming a missing provider admits nobody. Declare it (kind: OpenIDConnectProvider with url, or kind: SAMLProvider with name), or fix the ARN.`, where ?? (desired.sources.get(`role:${roles[0]!.toLowerCase()}`)?.())));
   }
+  for (const arn of [...want.keys(), ...deleted.keys()].filter(isAwsOwnedProvider)) {
+    diagnostics.push(error(`identity provider ${arn} is owned by AWS`, 'IAM Identity Center creates and manages this SAML provider (the roles under /aws-reserved/ trust it); remove this manifest.', at(arn) ?? deleted.get(arn)));
+  }
   const changes: ProviderChange[] = [];
   for (const [arn, provider] of want) {
     const current = have.get(arn);
@@ -96,7 +99,7 @@ export function diffProviders(desired: DesiredState, live: LiveState, rolesAfter
     const goneWith = live.state.roles.size ? [...live.state.roles.values()].filter((r) => federatedPrincipals(r.trustPolicy.document).includes(arn) && !rolesAfter.some((a) => a.name.toLowerCase() === r.name.toLowerCase())) : [];
     changes.push({ action: 'delete', kind: current.kind, name: providerName(current), arn, reason: `marked deleted: true in ${where.file}:${where.line}`, source: where, details: goneWith.map((r) => ({ field: 'trustedBy' as const, role: r.name })) });
   }
-  const unmanaged = [...have.keys()].filter((arn) => !want.has(arn) && !deleted.has(arn)).sort();
+  const unmanaged = [...have.keys()].filter((arn) => !want.has(arn) && !deleted.has(arn) && !isAwsOwnedProvider(arn)).sort();
   changes.sort((a, b) => a.arn.localeCompare(b.arn));
   return { changes, unmanaged };
 }
