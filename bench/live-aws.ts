@@ -3,7 +3,7 @@
  * 1. API calls to read accounts of 1,000 and 10,000 entities, counted by the emulator, against the calls a
  *    per-resource refresh makes (as Terraform refreshes IAM: per user GetUser, ListGroupsForUser,
  *    ListAttachedUserPolicies, ListUserPolicies and a GetUserPolicy per inline policy; the same per group and role;
- *    GetPolicy and GetPolicyVersion per policy). Goal: at least 50x fewer; the ratio to the floor of ceil(N/1000)
+ *    GetPolicy and GetPolicyVersion per policy; both list the identity providers and Get each). Goal: at least 50x fewer; the ratio to the floor of ceil(N/1000)
  *    pages is reported too.
  * 2. Wall time to apply 1,000 changes at --rate-limit 50, against the floor (successful calls / 50 s). Goal: within
  *    1.3x of it, with no failed step.
@@ -16,6 +16,10 @@ import { fileURLToPath } from 'node:url';
 import {
   GetAccountPasswordPolicyCommand,
   GetGroupCommand,
+  GetOpenIDConnectProviderCommand,
+  GetSAMLProviderCommand,
+  ListOpenIDConnectProvidersCommand,
+  ListSAMLProvidersCommand,
   GetGroupPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -88,11 +92,25 @@ async function perResourceRefresh(iam: IAMClient): Promise<void> {
       jobs.push(limit(() => iam.send(new GetPolicyCommand({ PolicyArn }))), limit(() => iam.send(new GetPolicyVersionCommand({ PolicyArn, VersionId: p.DefaultVersionId! }))));
     }
   }
+  // Identity providers: the same listing and one Get per provider as the tool (no bulk API holds them).
+  for (const p of (await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []) jobs.push(limit(() => iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: p.Arn! }))));
+  for (const p of (await iam.send(new ListSAMLProvidersCommand({}))).SAMLProviderList ?? []) jobs.push(limit(() => iam.send(new GetSAMLProviderCommand({ SAMLProviderArn: p.Arn! }))));
   await Promise.all(jobs);
 }
 
+/** An account's identity providers: a few OIDC issuers (CI, clusters) and SAML IdPs, as snapshot --aws writes them. */
+const PROVIDERS = { oidc: 10, saml: 2 };
+function withProviders(snapshot: Record<string, unknown>): Record<string, unknown> {
+  const metadata = `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com"><md:IDPSSODescriptor>${'A'.repeat(1200)}</md:IDPSSODescriptor></md:EntityDescriptor>`;
+  return {
+    ...snapshot,
+    OpenIDConnectProviderList: Array.from({ length: PROVIDERS.oidc }, (_, i) => ({ Arn: `arn:aws:iam::123456789012:oidc-provider/oidc-${i}.example.com`, Url: `oidc-${i}.example.com`, ClientIDList: ['sts.amazonaws.com'], ThumbprintList: [] })),
+    SAMLProviderList: Array.from({ length: PROVIDERS.saml }, (_, i) => ({ Arn: `arn:aws:iam::123456789012:saml-provider/saml-${i}`, SAMLMetadataDocument: metadata })),
+  };
+}
+
 async function readCalls(n: number): Promise<Record<string, number | string>> {
-  const e = await startTestEmulator(syntheticSnapshot(sized(n)), { caller: 'arn:aws:iam::123456789012:user/u-0' });
+  const e = await startTestEmulator(withProviders(syntheticSnapshot(sized(n))), { caller: 'arn:aws:iam::123456789012:user/u-0' });
   try {
     const reader = new AwsLiveReader(createAwsClients({ endpoint: e.url, env: CREDENTIALS_ENV }));
     await e.resetCalls();
@@ -100,13 +118,15 @@ async function readCalls(n: number): Promise<Record<string, number | string>> {
     await reader.read();
     const toolMs = performance.now() - started;
     const tool = e.calls().total;
+    const byAction = e.calls().byAction;
+    const providerCalls = ['ListOpenIDConnectProviders', 'GetOpenIDConnectProvider', 'ListSAMLProviders', 'GetSAMLProvider'].reduce((sum, a) => sum + (byAction[a] ?? 0), 0);
     await e.resetCalls();
     started = performance.now();
     await perResourceRefresh(iamOf(e));
     const refreshMs = performance.now() - started;
     const refresh = e.calls().total;
     const floor = Math.ceil(n / 1000);
-    return { entities: n, toolCalls: tool, toolMs: Math.round(toolMs), perResourceCalls: refresh, perResourceMs: Math.round(refreshMs), fewerCalls: `${(refresh / tool).toFixed(0)}x`, floorPages: floor, ratioToFloor: +(tool / floor).toFixed(2) };
+    return { entities: n, providers: PROVIDERS.oidc + PROVIDERS.saml, toolCalls: tool, providerCalls, toolMs: Math.round(toolMs), perResourceCalls: refresh, perResourceMs: Math.round(refreshMs), fewerCalls: `${(refresh / tool).toFixed(0)}x`, floorPages: floor, ratioToFloor: +(tool / floor).toFixed(2) };
   } finally {
     await e.close();
   }

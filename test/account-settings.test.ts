@@ -263,7 +263,7 @@ describe('apply through the SDK, read back, re-plan, drift, audit, snapshot', ()
     const snap = await runCli(['snapshot', ...e.awsArgs, '--out', file], e.env);
     expect(snap.code, snap.stderr).toBe(0);
     const written = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(written)).toEqual(['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies', 'PasswordPolicy', 'AccountAliases']);
+    expect(Object.keys(written)).toEqual(['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies', 'PasswordPolicy', 'AccountAliases', 'OpenIDConnectProviderList', 'SAMLProviderList']);
     expect(written['AccountAliases']).toEqual(['example-prod']);
     const fromFile = await runCli(['plan', '--state', file, '--manifests', managed, '--format', 'json'], e.env);
     expect((JSON.parse(fromFile.stdout) as { changes: { kind: string }[] }).changes.filter((c) => c.kind === 'account')).toHaveLength(1);

@@ -141,7 +141,7 @@ describe('the Action proposes right-sizing as a pull request', () => {
     expect(third.stdout).toContain(`pull request closed: #${pull.number}`);
     expect(fake.pulls(REPO)[0]!.state).toBe('closed');
     expect(fake.comments(`${REPO}#${pull.number}`).map((c) => c.body)).toEqual([expect.stringMatching(/^Nothing unused to remove any more/)]);
-  });
+  }, 120_000);
 
   it('a large proposal stays within GitHub\'s body limit: the first edits are listed and the rest counted', async () => {
     const many = 320;

@@ -56,7 +56,7 @@ describe('reading live IAM through the SDK', () => {
     expect(run.stderr).not.toMatch(/Warning|\(node:\d+\)/);
   });
 
-  it('reads what the emulator was seeded with, in one page per filter, plus ListRoles, GetCallerIdentity and the two account-settings reads', async () => {
+  it('reads what the emulator was seeded with, in one page per filter, plus ListRoles, GetCallerIdentity, the two account-settings reads and the provider reads', async () => {
     const snapshot = exampleSnapshotJson();
     const e = await emulator(snapshot, { caller: 'arn:aws:iam::123456789012:user/people/alice' });
     const live = await reader(e).read();
@@ -66,7 +66,7 @@ describe('reading live IAM through the SDK', () => {
     // Known from ListRoles: nothing is "unknown" in an account read from AWS.
     expect([...live.state.roles.values()].filter((r) => r.unknown?.length)).toEqual([]);
     const calls = e.calls();
-    expect(calls.byAction).toEqual({ GetAccountAuthorizationDetails: 5, ListRoles: 1, GetCallerIdentity: 1, GetAccountPasswordPolicy: 1, ListAccountAliases: 1 });
+    expect(calls.byAction).toEqual({ GetAccountAuthorizationDetails: 5, ListRoles: 1, GetCallerIdentity: 1, GetAccountPasswordPolicy: 1, ListAccountAliases: 1, ListOpenIDConnectProviders: 1, GetOpenIDConnectProvider: 1, ListSAMLProviders: 1 });
     // The export it was seeded from holds no settings: the emulator has none, and the reader says so (not unknown).
     expect(live.state.settings).toEqual({ passwordPolicy: null, alias: null });
   });

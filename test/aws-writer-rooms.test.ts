@@ -22,6 +22,8 @@ const ACCOUNT = '123456789012';
 const DOC = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] };
 const POLICY = `arn:aws:iam::${ACCOUNT}:policy/app/reader`;
 const TAGS = [{ key: 'team', value: 'data' }];
+const OIDC = `arn:aws:iam::${ACCOUNT}:oidc-provider/idp.example.com`;
+const SAML = `arn:aws:iam::${ACCOUNT}:saml-provider/okta`;
 
 interface Sent {
   readonly name: string;
@@ -110,6 +112,15 @@ const OPS: { readonly [K in StepOp['op']]: readonly Extract<StepOp, { op: K }>[]
   updatePasswordPolicy: [{ op: 'updatePasswordPolicy', policy: { minimumPasswordLength: 14, requireSymbols: true, requireNumbers: true, requireUppercaseCharacters: false, requireLowercaseCharacters: true, allowUsersToChangePassword: true, maxPasswordAge: 90, passwordReusePrevention: 24, hardExpiry: false } }],
   deletePasswordPolicy: [{ op: 'deletePasswordPolicy' }],
   setAccountAlias: [{ op: 'setAccountAlias', alias: 'example-prod', previous: null }, { op: 'setAccountAlias', alias: null, previous: 'example-old' }],
+  createOidcProvider: [{ op: 'createOidcProvider', url: 'https://token.actions.githubusercontent.com', clientIds: ['sts.amazonaws.com'], thumbprints: [], tags: [] }, { op: 'createOidcProvider', url: 'https://idp.example.com', clientIds: ['a', 'b'], thumbprints: ['0'.repeat(40)], tags: TAGS }],
+  createSamlProvider: [{ op: 'createSamlProvider', name: 'okta', metadata: '<EntityDescriptor/>', tags: [] }, { op: 'createSamlProvider', name: 'okta', metadata: '<EntityDescriptor/>', tags: TAGS }],
+  addProviderClientId: [{ op: 'addProviderClientId', arn: OIDC, clientId: 'a' }],
+  removeProviderClientId: [{ op: 'removeProviderClientId', arn: OIDC, clientId: 'a' }],
+  setProviderThumbprints: [{ op: 'setProviderThumbprints', arn: OIDC, thumbprints: ['0'.repeat(40)] }],
+  updateSamlMetadata: [{ op: 'updateSamlMetadata', arn: SAML, metadata: '<EntityDescriptor/>' }],
+  tagProvider: [{ op: 'tagProvider', providerKind: 'oidcProvider', arn: OIDC, tags: TAGS }, { op: 'tagProvider', providerKind: 'samlProvider', arn: SAML, tags: TAGS }],
+  untagProvider: [{ op: 'untagProvider', providerKind: 'oidcProvider', arn: OIDC, keys: ['team'] }, { op: 'untagProvider', providerKind: 'samlProvider', arn: SAML, keys: ['team'] }],
+  deleteProvider: [{ op: 'deleteProvider', providerKind: 'oidcProvider', arn: OIDC }, { op: 'deleteProvider', providerKind: 'samlProvider', arn: SAML }],
 };
 
 const step = (op: StepOp): Step => ({ id: 1, phase: 'grants', title: op.op, target: `arn:aws:iam::${ACCOUNT}:role/x`, alsoTouches: [], op });

@@ -13,7 +13,7 @@ async function roundTrip(snapshot: string, out: string): Promise<void> {
   const imported = await runCli(['import', '--state', snapshot, '--out', out]);
   // The only thing import may say: which fields the export does not hold (left unmanaged, never reset).
   for (const line of imported.stderr.split('\n').filter((l) => l !== '' && !l.startsWith(' '))) {
-    expect(line).toMatch(/^warning: the (descriptions|maximum session durations) of \d+ roles? are not in |^warning: the tags of \d+ customer managed polic(y|ies) are not in /);
+    expect(line).toMatch(/^warning: the (descriptions|maximum session durations) of \d+ roles? are not in |^warning: the tags of \d+ customer managed polic(y|ies) are not in |^warning: identity providers are not in /);
   }
   expect(imported.code).toBe(0);
   const validated = await runCli(['validate', '--manifests', out]);

@@ -13,6 +13,14 @@ export function registerImport(program: Command, ctx: CliContext): void {
       const result = await importToFolder(liveReaderFrom(options, ctx.io), options.out, options.force === true);
       ctx.printDiagnostics(result.diagnostics);
       const manifests = result.written.filter((f) => f.endsWith('.yaml')).length;
-      ctx.io.stdout(`Imported ${count(manifests, 'manifest')} into ${inert(options.out)}${result.skipped.length ? ` (skipped ${count(result.skipped.length, 'AWS-owned role')})` : ''}, with ${SCHEMA_FILE} for editor completion.\n`);
+      ctx.io.stdout(`Imported ${count(manifests, 'manifest')} into ${inert(options.out)}${skippedWords(result.skipped)}, with ${SCHEMA_FILE} for editor completion.\n`);
     });
+}
+
+/** ` (skipped 2 AWS-owned roles and 1 AWS-owned identity provider)`, or nothing. */
+function skippedWords(skipped: readonly string[]): string {
+  const providers = skipped.filter((arn) => /:(saml|oidc)-provider\//.test(arn)).length;
+  const roles = skipped.length - providers;
+  const parts = [...(roles ? [count(roles, 'AWS-owned role')] : []), ...(providers ? [count(providers, 'AWS-owned identity provider')] : [])];
+  return parts.length ? ` (skipped ${parts.join(' and ')})` : '';
 }

@@ -8,7 +8,7 @@ import type { ActionCatalog } from '../../src/catalog/action-catalog.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
 import { error, hasErrors, InputError } from '../../src/core/diagnostics.js';
 import { inert, inertLines } from '../../src/core/terminal-safe.js';
-import type { Plan } from '../../src/plan/plan.js';
+import { hasChanges, type Plan } from '../../src/plan/plan.js';
 import { renderComment } from '../../src/render/comment.js';
 import { palette } from '../../src/render/palette.js';
 import { renderPlanText, summaryLine } from '../../src/render/text-plan.js';
@@ -51,7 +51,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       } else {
         ctx.io.stdout(options.format === 'markdown' ? inertLines(rendered) : rendered);
       }
-      if (options.detailedExitcode && plan.changes.length > 0) ctx.setExitCode(EXIT_CHANGES);
+      if (options.detailedExitcode && hasChanges(plan)) ctx.setExitCode(EXIT_CHANGES);
       failOnIntroducedFindings(ctx, findingsToGate(plan), options.failOn, 'the change');
     });
 }

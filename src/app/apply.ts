@@ -15,7 +15,7 @@ import type { AwsClients } from '../live/aws/connection.js';
 import type { LiveReader, LiveState } from '../live/live-state.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
 import { isOwnedPath, type DesiredState } from '../manifest/desired-state.js';
-import type { Plan } from '../plan/plan.js';
+import { hasChanges, type Plan } from '../plan/plan.js';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import { failingFindings, type FindingSeverity } from '../analyze/findings.js';
 import { compareSavedPlan, readSavedPlan, type SavedPlan } from '../apply/saved-plan.js';
@@ -77,7 +77,7 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
     if (differences.length) return { status: 'refused', diagnostics: differences, plan };
   }
   const remainingRisks = computed.report ? { remainingRisks: unmanagedRisks(computed.report) } : {};
-  if (plan.changes.length === 0) return { status: 'converged', plan, steps: [], ...remainingRisks, awsPolicyVersions: lockedVersions(computed.planned) };
+  if (!hasChanges(plan)) return { status: 'converged', plan, steps: [], ...remainingRisks, awsPolicyVersions: lockedVersions(computed.planned) };
 
   const { desired, after } = computed.planned.context;
   const catalog = await loadActionCatalog();
@@ -178,9 +178,9 @@ async function verify(request: ApplyRequest, reader: AwsLiveReader, driftReport:
     async () => {
       const again = await computePlan(request, reader, driftReport);
       if (!again.planned.plan) throw new InputError(again.planned.diagnostics);
-      return again.planned.plan.changes.length === 0 ? { done: true, value: again } : { done: false, pending: again.planned.plan };
+      return !hasChanges(again.planned.plan) ? { done: true, value: again } : { done: false, pending: again.planned.plan };
     },
-    (pending, pause) => request.onWait?.(`verifying: live IAM does not show ${count(pending.changes.length, 'change', 'changes', { digits: 'plain' })} yet; reading again in ${(pause / 1000).toFixed(1)} s`),
+    (pending, pause) => request.onWait?.(`verifying: live IAM does not show ${count(pending.changes.length + (pending.providerChanges?.length ?? 0), 'change', 'changes', { digits: 'plain' })} yet; reading again in ${(pause / 1000).toFixed(1)} s`),
   );
   if (!outcome.done) return { remaining: outcome.pending, ms: outcome.waitedMs };
   return { ms: outcome.waitedMs, planned: outcome.value.planned, ...(outcome.value.report ? { report: outcome.value.report } : {}) };

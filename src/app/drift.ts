@@ -20,7 +20,7 @@ import { hygieneFindings } from '../analyze/hygiene.js';
 import { stableStringify } from '../core/policy.js';
 import type { LiveReader } from '../live/live-state.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
-import type { AwsManagedPolicyUpdate, Plan } from '../plan/plan.js';
+import { hasChanges, type AwsManagedPolicyUpdate, type Plan } from '../plan/plan.js';
 import { planChanges, readUsageFacts, type PlanResult } from './use-cases.js';
 
 export interface DriftResult {
@@ -105,7 +105,7 @@ async function lockedVersionDrift(lock: PolicyLock, planned: PlanResult, diagnos
  * listed, not counted: an account adopted gradually has many.
  */
 export function hasDrift(report: Plan): boolean {
-  return report.changes.length > 0 || report.findings.some((f) => f.change === 'introduced' && !f.accepted) || (report.awsManagedPolicyUpdates?.length ?? 0) > 0;
+  return hasChanges(report) || report.findings.some((f) => f.change === 'introduced' && !f.accepted) || (report.awsManagedPolicyUpdates?.length ?? 0) > 0;
 }
 
 /**

@@ -19,7 +19,8 @@ import { orderFindings } from '../analyze/finding-order.js';
 import { AccessDeltaWorkers } from '../analyze/parallel-access-deltas.js';
 import { trustDeltas } from '../analyze/trust-delta.js';
 import { resourceTagDeltas, withPrincipalDeltas } from '../analyze/resource-tag-deltas.js';
-import { movedArns, type Change, type ChangeSet, type Plan } from '../plan/plan.js';
+import { withoutMissingProviders } from '../core/providers.js';
+import { hasChanges, movedArns, type Change, type ChangeSet, type Plan } from '../plan/plan.js';
 import type { EvaluateOptions } from '../evaluate/engine.js';
 import type { IamState } from '../core/state.js';
 import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
@@ -93,7 +94,9 @@ export async function analyzeChanges(desired: DesiredState, liveState: LiveState
   if (!changeSet) return { diagnostics: [...diagnostics, ...diffed.diagnostics] };
   const after = completeAwsManagedPolicies(plannedState(liveState, desired, changeSet), loadAwsManagedPolicies());
   const options = { isWildcardOnlyAction: (a: string) => catalog.isWildcardOnly(a) };
-  const [beforeAccess, afterAccess] = [new EffectiveAccess(liveState.state, now, options), new EffectiveAccess(after, now, options)];
+  // A trust naming a provider that does not exist admits nobody: creating the provider is then a trust gain, and
+  // deleting it a loss (withoutMissingProviders leaves states whose providers are unknown as they are).
+  const [beforeAccess, afterAccess] = [new EffectiveAccess(withoutMissingProviders(liveState.state), now, options), new EffectiveAccess(withoutMissingProviders(after), now, options)];
   const affected = changeSet.changes.length ? affectedPrincipals(changeSet, [beforeAccess, afterAccess]) : new Set<string>();
   // The workers compute access deltas while this thread judges findings and trust (without workers, it computes
   // them itself when asked for the result).
@@ -101,7 +104,7 @@ export async function analyzeChanges(desired: DesiredState, liveState: LiveState
   const accessJob = workers.run(liveState.state, after, affected, { ...options, catalog }, moves);
   const judged = planFindings(changeSet, beforeAccess, afterAccess, affected, moves);
   const findings = orderFindings(withAcceptedRisks(attributeCauses(judged, changeSet, severityWithout(changeSet, liveState, desired, now, options)), desired.account.acceptedRisks));
-  const trust = changeSet.changes.length ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
+  const trust = hasChanges(changeSet) ? trustDeltas(beforeAccess, afterAccess, affected, moves) : [];
   // While the workers finish: the fingerprints the plan records (hashes of whole states).
   const fingerprints = { live: liveState.fingerprint, desired: fingerprintState(desired.state) };
   // Access that follows the tags of the IAM users and roles it acts on, where the change retags them.
@@ -122,6 +125,7 @@ export async function analyzeChanges(desired: DesiredState, liveState: LiveState
     protected: changeSet.protected,
     catalog: catalog.version,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    ...(changeSet.providerChanges ? { providerChanges: changeSet.providerChanges } : {}),
   };
   return { plan, diagnostics: plan.diagnostics, context: { desired, live: liveState, after, liveAccess: beforeAccess } };
 }

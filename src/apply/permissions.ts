@@ -13,6 +13,7 @@ import { compilePolicy } from '../evaluate/compile-policy.js';
 import { evaluate, type EvaluateOptions, type PrincipalPolicies } from '../evaluate/engine.js';
 import { PrincipalResolver, type NamedDocument } from '../evaluate/principal-policies.js';
 import type { Step, StepOp } from './steps.js';
+import { providerStepActions } from './provider-steps.js';
 
 export interface ForbiddenStep {
   readonly step: Step;
@@ -91,6 +92,16 @@ export function stepPermissions(step: Step, account: string): { action: string; 
       return [on('iam:DeleteAccountPasswordPolicy', '*')];
     case 'setAccountAlias':
       return [...(op.previous !== null ? [on('iam:DeleteAccountAlias', '*')] : []), ...(op.alias !== null ? [on('iam:CreateAccountAlias', '*')] : [])];
+    case 'createOidcProvider':
+    case 'createSamlProvider':
+    case 'addProviderClientId':
+    case 'removeProviderClientId':
+    case 'setProviderThumbprints':
+    case 'updateSamlMetadata':
+    case 'tagProvider':
+    case 'untagProvider':
+    case 'deleteProvider':
+      return providerStepActions(op).map((action) => on(action));
   }
 }
 

@@ -17,6 +17,7 @@ import { describeShapeProblem, jsonNestingOffset } from '../core/input-limits.js
 import { jsonPathOffset, jsonSyntaxError, locationOf } from '../core/json-location.js';
 import { isPlainObject, stableStringify } from '../core/policy.js';
 import type { Change, ChangeDetail, Plan, PlanSummary } from '../plan/plan.js';
+import type { ProviderChange, ProviderDetail } from '../plan/provider-diff.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { PASSWORD_POLICY_SETTINGS } from '../core/state.js';
 
@@ -50,6 +51,24 @@ const Detail = z.discriminatedUnion('field', [
   z.strictObject({ field: z.literal('passwordPolicy'), setting: PasswordSetting, before: z.union([z.number(), z.boolean()]).nullable(), after: z.union([z.number(), z.boolean()]).nullable() }),
   z.strictObject({ field: z.literal('accountAlias'), before: z.string().nullable(), after: z.string().nullable() }),
 ]);
+
+const ProviderDetail = z.discriminatedUnion('field', [
+  z.strictObject({ field: z.literal('clientId'), value: z.string(), op: z.enum(['add', 'remove']) }),
+  z.strictObject({ field: z.literal('thumbprints'), before: z.array(z.string()).nullable(), after: z.array(z.string()) }),
+  z.strictObject({ field: z.literal('metadataDocument'), before: z.string().nullable(), after: z.string() }),
+  z.strictObject({ field: z.literal('tag'), key: z.string(), before: z.string().nullable(), after: z.string().nullable() }),
+  z.strictObject({ field: z.literal('trustedBy'), role: z.string() }),
+]);
+
+const ProviderChangeSchema = z.strictObject({
+  action: z.enum(['create', 'update', 'delete']),
+  kind: z.enum(['oidcProvider', 'samlProvider']),
+  name: z.string(),
+  arn: z.string(),
+  reason: z.string(),
+  source: Location.optional(),
+  details: z.array(ProviderDetail),
+});
 
 const ChangeSchema = z.strictObject({
   action: z.enum(['create', 'update', 'delete']),
@@ -93,6 +112,7 @@ const PlanSchema = z.strictObject({
   pullRequest: z.record(z.string(), Json).optional(),
   perspective: z.literal('drift').optional(),
   awsManagedPolicyUpdates: z.array(Json).optional(),
+  providerChanges: z.array(ProviderChangeSchema).optional(),
 });
 
 // A field added to the plan contract must be added here too (or a saved plan carrying it would be refused as
@@ -102,7 +122,9 @@ const planKeys: SameKeys<z.infer<typeof PlanSchema>, Plan> = true;
 const changeKeys: SameKeys<z.infer<typeof ChangeSchema>, Change> = true;
 const summaryKeys: SameKeys<z.infer<typeof Summary>, PlanSummary> = true;
 const detailFields: [z.infer<typeof Detail>['field']] extends [ChangeDetail['field']] ? ([ChangeDetail['field']] extends [z.infer<typeof Detail>['field']] ? true : false) : false = true;
-void [planKeys, changeKeys, summaryKeys, detailFields];
+const providerDetailFields: [z.infer<typeof ProviderDetail>['field']] extends [ProviderDetail['field']] ? ([ProviderDetail['field']] extends [z.infer<typeof ProviderDetail>['field']] ? true : false) : false = true;
+const providerChangeKeys: SameKeys<z.infer<typeof ProviderChangeSchema>, ProviderChange> = true;
+void [planKeys, changeKeys, summaryKeys, detailFields, providerDetailFields, providerChangeKeys];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading

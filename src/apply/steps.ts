@@ -21,6 +21,7 @@ import { assertNever } from '../core/diagnostics.js';
 import type { PolicyJson } from '../core/policy.js';
 import { DEFAULT_PASSWORD_POLICY, PASSWORD_POLICY_SETTINGS, type PasswordPolicy } from '../core/state.js';
 import type { Change, ChangeDetail, Plan } from '../plan/plan.js';
+import { providerSteps, type ProviderStepOp } from './provider-steps.js';
 
 export type Phase = 'replace-delete' | 'policies' | 'principals' | 'roles' | 'grants' | 'trust' | 'revokes' | 'delete-principals' | 'delete-groups' | 'delete-policies' | 'last';
 
@@ -66,7 +67,8 @@ export type StepOp =
   | { readonly op: 'updatePasswordPolicy'; readonly policy: PasswordPolicy }
   | { readonly op: 'deletePasswordPolicy' }
   /** IAM holds one alias: a new one replaces `previous` (deleted first); `alias: null` only deletes it. */
-  | { readonly op: 'setAccountAlias'; readonly alias: string | null; readonly previous: string | null };
+  | { readonly op: 'setAccountAlias'; readonly alias: string | null; readonly previous: string | null }
+  | ProviderStepOp;
 
 export interface Step {
   /** 1-based, in schedule order: the number the output shows. */
@@ -83,9 +85,10 @@ export interface Step {
 
 type Draft = Omit<Step, 'id'>;
 
-export function scheduleSteps(plan: Pick<Plan, 'changes'>): Step[] {
+export function scheduleSteps(plan: Pick<Plan, 'changes' | 'providerChanges'>): Step[] {
   const drafts: Draft[] = [];
   for (const change of plan.changes) drafts.push(...stepsOf(change));
+  for (const change of plan.providerChanges ?? []) drafts.push(...providerSteps(change));
   const ordered = PHASES.flatMap((phase) => drafts.filter((d) => d.phase === phase));
   return ordered.map((d, i) => ({ id: i + 1, ...d }));
 }
@@ -339,6 +342,18 @@ export function actedOnArn(op: StepOp, account: string, pathHint: string): strin
     case 'deletePasswordPolicy':
     case 'setAccountAlias':
       return `arn:aws:iam::${account}:root`;
+    case 'createOidcProvider':
+      return `arn:aws:iam::${account}:oidc-provider/${op.url.replace(/^https:\/\//, '')}`;
+    case 'createSamlProvider':
+      return `arn:aws:iam::${account}:saml-provider/${op.name}`;
+    case 'addProviderClientId':
+    case 'removeProviderClientId':
+    case 'setProviderThumbprints':
+    case 'updateSamlMetadata':
+    case 'tagProvider':
+    case 'untagProvider':
+    case 'deleteProvider':
+      return op.arn;
     default:
       return assertNever(op, 'step op');
   }

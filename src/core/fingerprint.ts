@@ -12,6 +12,8 @@ export function fingerprintState(state: IamState): string {
   for (const map of [state.policies, state.groups, state.roles, state.users] as ReadonlyMap<string, EntityState>[]) {
     for (const key of [...map.keys()].sort()) hash.update(`${stableStringify(projectEntity(map.get(key)!))}\n`);
   }
+  // Providers only where some are known: states without any keep the fingerprints they always had.
+  for (const arn of [...(state.providers?.keys() ?? [])].sort()) hash.update(`${stableStringify(state.providers!.get(arn))}\n`);
   return `sha256:${hash.digest('hex')}`;
 }
 

@@ -7,6 +7,7 @@
  */
 import type { EntityKind } from './arn.js';
 import type { Policy, PolicyJson } from './policy.js';
+import type { ProviderState } from './providers.js';
 
 export type Tags = Readonly<Record<string, string>>;
 
@@ -173,6 +174,11 @@ export interface IamState {
   readonly policies: ReadonlyMap<string, ManagedPolicyState>;
   /** Documents of AWS managed and other accounts' policies, by ARN, where the source had them. */
   readonly externalPolicies: ReadonlyMap<string, ExternalPolicy>;
+  /**
+   * Identity providers (OIDC and SAML), by ARN. Absent where the source does not hold them (a
+   * get-account-authorization-details export): then nothing is known of them, and a plan does not compare them.
+   */
+  readonly providers?: ReadonlyMap<string, ProviderState>;
 }
 
 export const DEFAULT_MAX_SESSION_DURATION = 3600;

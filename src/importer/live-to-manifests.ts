@@ -12,6 +12,7 @@ import { iamNameProblem, iamPathProblem } from '../core/iam-names.js';
 import type { PolicyJson } from '../core/policy.js';
 import { DEFAULT_MAX_SESSION_DURATION, DEFAULT_PASSWORD_POLICY, PASSWORD_POLICY_SETTINGS, type EntityState, type IamState, type InlinePolicies, type ManagedPolicyState, type UnknownField } from '../core/state.js';
 import type { LiveState } from '../live/live-state.js';
+import { federatedPrincipals, isAwsOwnedProvider, isProviderArnOf, providerName } from '../core/providers.js';
 import { unknownActionsOf } from '../manifest/policy-grammar.js';
 import { manifestJsonSchema, ROLE_UNMANAGED_FIELDS } from '../manifest/schema.js';
 
@@ -106,7 +107,37 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
       ...inlineField(user.inlinePolicies),
     }));
   }
-  return { files, skipped, diagnostics: unreadWarnings(unread, live.source) };
+  const providerNotes = importProviders(live, files, skipped);
+  return { files, skipped, diagnostics: [...unreadWarnings(unread, live.source), ...providerNotes] };
+}
+
+/**
+ * Identity providers, one manifest each under providers/ (a SAML provider's metadata in an XML file beside it), as
+ * live IAM has them: thumbprints included, so that plan compares them. A source without providers (a
+ * get-account-authorization-details export) writes none, and says so when roles trust some.
+ */
+function importProviders(live: LiveState, files: Map<string, string>, skipped: string[]): Diagnostic[] {
+  const providers = live.state.providers;
+  if (!providers) {
+    const trusted = new Set([...live.state.roles.values()].flatMap((r) => federatedPrincipals(r.trustPolicy.document)).filter((arn) => isProviderArnOf(arn, live.state.account) && !isAwsOwnedProvider(arn)));
+    if (trusted.size === 0) return [];
+    return [warning(`identity providers are not in ${live.source}: no manifest is written for the ${trusted.size === 1 ? 'one' : trusted.size} the roles trust`, 'get-account-authorization-details does not return OIDC or SAML providers. Plans leave providers no manifest declares as they are; to manage them, import with --aws (or from a snapshot written by snapshot --aws).')];
+  }
+  for (const provider of [...providers.values()].sort((a, b) => a.arn.localeCompare(b.arn))) {
+    if (isAwsOwnedProvider(provider.arn)) {
+      skipped.push(provider.arn);
+      continue;
+    }
+    const base = `providers/${providerName(provider).replace(/[^\w.-]+/g, '_')}`;
+    if (provider.kind === 'oidcProvider') {
+      files.set(`${base}.yaml`, render({ kind: 'OpenIDConnectProvider', url: `https://${provider.url}`, clientIds: [...provider.clientIds], ...listField('thumbprints', provider.thumbprints ?? []), ...tagsField(provider.tags) }));
+    } else {
+      const metadataFile = `${base.replace(/^providers\//, '')}-metadata.xml`;
+      files.set(`providers/${metadataFile}`, `${provider.metadataDocument}\n`);
+      files.set(`${base}.yaml`, render({ kind: 'SAMLProvider', name: provider.name, metadataDocumentFile: metadataFile, ...tagsField(provider.tags) }));
+    }
+  }
+  return [];
 }
 
 /** One warning per field the source did not hold, saying what the manifests do about it and where to read it. */

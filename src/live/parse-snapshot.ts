@@ -14,6 +14,8 @@ import { checkValueShape, describeShapeProblem, jsonNestingOffset } from '../cor
 import { z } from 'zod';
 import { accountOfArn, formatArn, isAwsManagedPolicyArn, nameKey, parseIamResource, splitArn } from '../core/arn.js';
 import { error, InputError, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
+import { parseSnapshotProviders } from './snapshot-providers.js';
+import type { ProviderState } from '../core/providers.js';
 import { fingerprintState } from '../core/fingerprint.js';
 import { isPlainObject, makePolicy, type Policy, type PolicyJson } from '../core/policy.js';
 import {
@@ -128,6 +130,27 @@ export function parseSnapshotValue(file: string, json: unknown, text?: string): 
   if (missing.length > 0) {
     throw new InputError([error(`snapshot lacks ${missing.join(', ')}`, `This does not look like get-account-authorization-details output (run it without --filter). ${HOW_TO_EXPORT}`, { file, line: 1, col: 1 })]);
   }
+  return withProviders(parseDetails(file, json, text), parseSnapshotProviders(file, json));
+}
+
+/** The live state with the providers the file holds (snapshot --aws adds them), unchanged when it holds none. */
+function withProviders(live: LiveState, providers: ReadonlyMap<string, ProviderState> | undefined): LiveState {
+  if (!providers) return live;
+  const state: IamState = { ...live.state, providers };
+  let fingerprint: string | undefined;
+  return {
+    state,
+    source: live.source,
+    get fingerprint() {
+      fingerprint ??= fingerprintState(state);
+      return fingerprint;
+    },
+    notes: live.notes,
+    ...(live.roleUses ? { roleUses: live.roleUses } : {}),
+  };
+}
+
+function parseDetails(file: string, json: Record<string, unknown>, text: string | undefined): LiveState {
   // The common case, a well-formed export, is checked by hand (fast: no copies); zod only runs to say what is wrong.
   const settings = snapshotAccountSettings(file, json);
   if (isWellFormed(json)) return buildLiveState(file, text, json, roleUsesOf(json), settings);

@@ -74,7 +74,7 @@ export function readAccount(declared: Declared<AccountManifest>, diagnostics: Di
   const settings = readAccountSettings(manifest, doc, diagnostics);
   const exclude = manifest.baseline?.exclude ?? [];
   exclude.forEach((entry, i) => {
-    if (!/^(User|Group|Role|Policy|Boundary)\/[\w+=,.@-]+$/.test(entry)) diagnostics.push(error(`baseline exclude "${entry}" is not KIND/NAME`, 'Name a shared entity as KIND/NAME, e.g. Role/break-glass (kinds: User, Group, Role, Policy, Boundary).', doc.locate(['baseline', 'exclude', i])));
+    if (!/^((User|Group|Role|Policy|Boundary|SAMLProvider)\/[\w+=,.@-]+|OpenIDConnectProvider\/\S+)$/.test(entry)) diagnostics.push(error(`baseline exclude "${entry}" is not KIND/NAME`, 'Name a shared entity as KIND/NAME, e.g. Role/break-glass (kinds: User, Group, Role, Policy, Boundary, SAMLProvider; OpenIDConnectProvider/URL without https://).', doc.locate(['baseline', 'exclude', i])));
   });
   return {
     id: manifest.id,

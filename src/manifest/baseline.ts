@@ -10,6 +10,7 @@ import { nameKey } from '../core/arn.js';
 import { error, warning, type Diagnostic } from '../core/diagnostics.js';
 import { isPlainObject } from '../core/policy.js';
 import type { Declared, EntityManifest } from './declared.js';
+import type { ProviderManifest } from './schema.js';
 import type { AccountConfig } from './desired-state.js';
 import type { DocumentFileResult, ManifestFile, ManifestSource } from './manifest-source.js';
 import { checkSchema } from './schema-diagnostics.js';
@@ -21,13 +22,15 @@ const NAMESPACE: Record<EntityManifest['kind'], string> = { User: 'user', Group:
 export interface Baseline {
   /** The shared entities this account takes (not overridden, not excluded). */
   readonly entities: Declared<EntityManifest>[];
+  /** The shared identity providers it takes, likewise (an OIDC provider is told by its URL, a SAML one by its name). */
+  readonly providers: Declared<ProviderManifest>[];
   /** The folder's source and the account's own, as one: documentFiles of shared manifests resolve in the shared folder. */
   readonly source: ManifestSource;
 }
 
-export function readBaseline(source: ManifestSource, account: AccountConfig, own: readonly Declared<EntityManifest>[], diagnostics: Diagnostic[]): Baseline {
+export function readBaseline(source: ManifestSource, account: AccountConfig, own: readonly Declared<EntityManifest>[], ownProviders: readonly Declared<ProviderManifest>[], diagnostics: Diagnostic[]): Baseline {
   const baseline = account.baseline;
-  const none = { entities: [], source };
+  const none = { entities: [], providers: [], source };
   if (!baseline) return none;
   const at = account.locate(['baseline', 'folder']);
   const folder = source.readFolder ? source.readFolder(at.file, baseline.folder) : { refused: 'this source reads one folder only' };
@@ -38,10 +41,11 @@ export function readBaseline(source: ManifestSource, account: AccountConfig, own
   const name = account.name ?? folderName(source.location);
   const fill = (file: ManifestFile): ManifestFile => ({ path: file.path, text: fillPlaceholders(file, account.id, name, diagnostics) });
 
-  const ownKeys = new Set(own.map((e) => `${NAMESPACE[e.manifest.kind]}/${nameKey(e.manifest.name)}`));
-  const excluded = new Map(baseline.exclude.map((entry, i) => [`${NAMESPACE[entry.slice(0, entry.indexOf('/')) as EntityManifest['kind']] ?? ''}/${nameKey(entry.slice(entry.indexOf('/') + 1))}`, i]));
+  const ownKeys = new Set([...own.map((e) => keyOf(e.manifest)), ...ownProviders.map((p) => keyOf(p.manifest))]);
+  const excluded = new Map(baseline.exclude.map((entry, i) => [excludeKey(entry), i]));
   const used = new Set<number>();
   const entities: Declared<EntityManifest>[] = [];
+  const providers: Declared<ProviderManifest>[] = [];
   for (const file of folder.files) {
     const parsed = parseSource(file.path, fill(file).text);
     diagnostics.push(...parsed.diagnostics);
@@ -52,7 +56,7 @@ export function readBaseline(source: ManifestSource, account: AccountConfig, own
       }
       const manifest = checkSchema(doc, diagnostics);
       if (!manifest || manifest.kind === 'Account') continue;
-      const key = `${NAMESPACE[manifest.kind]}/${nameKey(manifest.name)}`;
+      const key = keyOf(manifest);
       const exclusion = excluded.get(key);
       if (exclusion !== undefined) {
         used.add(exclusion);
@@ -60,7 +64,8 @@ export function readBaseline(source: ManifestSource, account: AccountConfig, own
       }
       // The account's own declaration of the same entity takes its place.
       if (ownKeys.has(key)) continue;
-      entities.push({ manifest, doc });
+      if (manifest.kind === 'OpenIDConnectProvider' || manifest.kind === 'SAMLProvider') providers.push({ manifest, doc });
+      else entities.push({ manifest, doc });
     }
   }
   baseline.exclude.forEach((entry, i) => {
@@ -77,7 +82,23 @@ export function readBaseline(source: ManifestSource, account: AccountConfig, own
     },
     ...(source.readFolder ? { readFolder: source.readFolder.bind(source) } : {}),
   };
-  return { entities, source: combined };
+  return { entities, providers, source: combined };
+}
+
+/** What tells shared and own manifests of one entity apart: its namespace and name (a provider: its URL or name). */
+function keyOf(manifest: EntityManifest | ProviderManifest): string {
+  if (manifest.kind === 'OpenIDConnectProvider') return `oidc/${manifest.url.replace(/^https:\/\//i, '').toLowerCase()}`;
+  if (manifest.kind === 'SAMLProvider') return `saml/${manifest.name.toLowerCase()}`;
+  return `${NAMESPACE[manifest.kind]}/${nameKey(manifest.name)}`;
+}
+
+/** An `exclude` entry (`Role/break-glass`, `OpenIDConnectProvider/token.actions.githubusercontent.com`) as a key. */
+function excludeKey(entry: string): string {
+  const kind = entry.slice(0, entry.indexOf('/'));
+  const name = entry.slice(entry.indexOf('/') + 1);
+  if (kind === 'OpenIDConnectProvider') return `oidc/${name.replace(/^https:\/\//i, '').toLowerCase()}`;
+  if (kind === 'SAMLProvider') return `saml/${name.toLowerCase()}`;
+  return `${NAMESPACE[kind as EntityManifest['kind']] ?? ''}/${nameKey(name)}`;
 }
 
 /** `{{account.id}}` and `{{account.name}}` filled in; any other `{{...}}` is an error at its place. */

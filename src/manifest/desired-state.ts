@@ -4,6 +4,7 @@ import type { AcceptedRisk } from '../core/finding-codes.js';
 import type { HygieneSettings } from '../core/usage.js';
 import type { SourceLocation } from '../core/diagnostics.js';
 import type { AccountSettings, IamState } from '../core/state.js';
+import type { DeclaredProviders } from './providers.js';
 
 /** The `kind: Account` manifest with defaults filled in. */
 export interface AccountConfig {
@@ -49,6 +50,8 @@ export interface DesiredState {
    * the file again with positions, which only the few entities a plan reports on should pay for.
    */
   readonly sources: ReadonlyMap<string, () => SourceLocation>;
+  /** Identity providers marked deleted, and where each provider is declared (`state.providers` holds the others). */
+  readonly providers?: Pick<DeclaredProviders, 'deleted' | 'sources'>;
 }
 
 /** `account` (a plan's account-settings change) is never a key of `sources`: its place is the Account's `at`. */

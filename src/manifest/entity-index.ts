@@ -7,7 +7,7 @@ import { error, type Diagnostic } from '../core/diagnostics.js';
 import { formatAt, type Declared, type EntityManifest } from './declared.js';
 import type { BoundaryManifest, GroupManifest, ManifestKind, PolicyManifest, RoleManifest, UserManifest } from './schema.js';
 
-const KIND_OF_MANIFEST: Record<Exclude<ManifestKind, 'Account'>, EntityKind> = {
+const KIND_OF_MANIFEST: Record<Exclude<ManifestKind, 'Account' | 'OpenIDConnectProvider' | 'SAMLProvider'>, EntityKind> = {
   User: 'user',
   Group: 'group',
   Role: 'role',

@@ -21,7 +21,8 @@ import type { DesiredState } from './desired-state.js';
 import { indexEntities } from './entity-index.js';
 import type { ManifestSource } from './manifest-source.js';
 import { checkSchema } from './schema-diagnostics.js';
-import type { AccountManifest } from './schema.js';
+import { buildProviders } from './providers.js';
+import type { AccountManifest, ProviderManifest } from './schema.js';
 import { parseSource } from './source-document.js';
 import { StateBuilder } from './state-builder.js';
 
@@ -45,6 +46,7 @@ export function loadManifests(source: ManifestSource, catalog: ActionCatalog, op
   const diagnostics: Diagnostic[] = [];
   const accounts: Declared<AccountManifest>[] = [];
   const entities: Declared<EntityManifest>[] = [];
+  const providers: Declared<ProviderManifest>[] = [];
   let invalidAccounts = 0;
 
   for (const file of source.files) {
@@ -57,16 +59,19 @@ export function loadManifests(source: ManifestSource, catalog: ActionCatalog, op
         continue;
       }
       if (manifest.kind === 'Account') accounts.push({ manifest, doc });
+      else if (manifest.kind === 'OpenIDConnectProvider' || manifest.kind === 'SAMLProvider') providers.push({ manifest, doc });
       else entities.push({ manifest, doc });
     }
   }
 
   const account = resolveAccount(accounts, invalidAccounts, source.files, diagnostics);
   // A shared baseline's manifests join the folder's own (after them: the folder's declarations come first).
-  const baseline = account ? readBaseline(source, account, entities, diagnostics) : { entities: [], source };
+  const baseline = account ? readBaseline(source, account, entities, providers, diagnostics) : { entities: [], providers: [], source };
   const index = indexEntities([...entities, ...baseline.entities], diagnostics);
   const builder = new StateBuilder(account, index, baseline.source, catalog, diagnostics, options);
-  const desired = account ? builder.build() : undefined;
+  const built = account ? builder.build() : undefined;
+  const declaredProviders = account ? buildProviders(account.id, [...providers, ...baseline.providers], baseline.source, (tags, doc) => builder.tags(tags, doc), diagnostics) : undefined;
+  const desired = built && declaredProviders ? { ...built, state: { ...built.state, providers: declaredProviders.providers }, providers: declaredProviders } : built;
   const failed = diagnostics.some((d) => d.severity === 'error');
   return { ...(desired && !failed ? { desired } : {}), diagnostics };
 }

@@ -143,6 +143,23 @@ const managedPolicyFields = {
 export const PolicyManifest = z.strictObject({ kind: z.literal('Policy'), ...managedPolicyFields });
 export const BoundaryManifest = z.strictObject({ kind: z.literal('Boundary'), ...managedPolicyFields });
 
+export const OpenIDConnectProviderManifest = z.strictObject({
+  kind: z.literal('OpenIDConnectProvider'),
+  url: z.string().describe('The issuer URL, starting with https:// (e.g. https://token.actions.githubusercontent.com); it names the provider.'),
+  clientIds: z.array(z.string()).describe('Client ids (audiences) tokens must be issued for, e.g. ["sts.amazonaws.com"].'),
+  thumbprints: z.array(z.string()).optional().describe('SHA-1 thumbprints (40 hex digits) of the issuer\'s certificates; absent: left to IAM (never compared).'),
+  tags: Tags.optional(),
+  deleted: Deleted.optional(),
+});
+
+export const SAMLProviderManifest = z.strictObject({
+  kind: z.literal('SAMLProvider'),
+  name: Name,
+  metadataDocumentFile: z.string().optional().describe('Path of the identity provider\'s SAML metadata XML, relative to this manifest (required unless deleted).'),
+  tags: Tags.optional(),
+  deleted: Deleted.optional(),
+});
+
 export const SCHEMAS = {
   Account: AccountManifest,
   User: UserManifest,
@@ -150,6 +167,8 @@ export const SCHEMAS = {
   Role: RoleManifest,
   Policy: PolicyManifest,
   Boundary: BoundaryManifest,
+  OpenIDConnectProvider: OpenIDConnectProviderManifest,
+  SAMLProvider: SAMLProviderManifest,
 } as const;
 
 export type ManifestKind = keyof typeof SCHEMAS;
@@ -161,7 +180,10 @@ export type GroupManifest = z.infer<typeof GroupManifest>;
 export type RoleManifest = z.infer<typeof RoleManifest>;
 export type PolicyManifest = z.infer<typeof PolicyManifest>;
 export type BoundaryManifest = z.infer<typeof BoundaryManifest>;
-export type Manifest = AccountManifest | UserManifest | GroupManifest | RoleManifest | PolicyManifest | BoundaryManifest;
+export type OpenIDConnectProviderManifest = z.infer<typeof OpenIDConnectProviderManifest>;
+export type SAMLProviderManifest = z.infer<typeof SAMLProviderManifest>;
+export type ProviderManifest = OpenIDConnectProviderManifest | SAMLProviderManifest;
+export type Manifest = AccountManifest | UserManifest | GroupManifest | RoleManifest | PolicyManifest | BoundaryManifest | ProviderManifest;
 
 /** Field names of a kind, for "did you mean" on unknown fields. */
 export function fieldsOf(kind: ManifestKind): string[] {
@@ -177,10 +199,12 @@ export function manifestJsonSchema(): Record<string, unknown> {
     RoleManifest,
     PolicyManifest,
     BoundaryManifest,
+    OpenIDConnectProviderManifest,
+    SAMLProviderManifest,
   ]);
   return {
     ...z.toJSONSchema(anyManifest, { target: 'draft-7' }),
     title: 'iam-gitops manifest',
-    description: 'One YAML document of an iam-gitops manifests folder: an Account, User, Group, Role, Policy or Boundary.',
+    description: 'One YAML document of an iam-gitops manifests folder: an Account, User, Group, Role, Policy, Boundary, OpenIDConnectProvider or SAMLProvider.',
   };
 }

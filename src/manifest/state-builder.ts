@@ -337,7 +337,7 @@ export class StateBuilder {
     }
   }
 
-  private tags(tags: Record<string, string> | undefined, doc: SourceDocument): Tags {
+  tags(tags: Record<string, string> | undefined, doc: SourceDocument): Tags {
     if (!tags) return {};
     const keys = Object.keys(tags);
     if (keys.length > limits.MAX_TAGS) {

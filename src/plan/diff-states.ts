@@ -30,6 +30,7 @@ import { isOwnedPath, sourceKey, type DesiredState } from '../manifest/desired-s
 import type { LiveState } from '../live/live-state.js';
 import type { Change, ChangeAction, ChangeDetail, ChangeKind, ChangeSet } from './plan.js';
 import { diffAccountSettings } from './account-settings.js';
+import { diffProviders } from './provider-diff.js';
 
 export interface DiffResult {
   /** Absent when an error makes any plan misleading (wrong account, a manifest claiming an entity it may not own). */
@@ -145,6 +146,9 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   }
 
   checkPolicyReferences(desired, live, diagnostics);
+  const goneRoles = new Set(deletes.filter((c) => c.kind === 'role').map((c) => c.name.toLowerCase()));
+  const rolesAfter = [...desired.state.roles.values(), ...[...liveState.roles].filter(([key]) => !desired.state.roles.has(key) && !goneRoles.has(key)).map(([, role]) => role)];
+  const providers = diffProviders(desired, live, rolesAfter, diagnostics);
   checkReferencesToDeleted(desired, [...upserts, ...deletes], diagnostics);
   checkDeletesTouchOnlyOwned(desired, liveState, [...upserts, ...deletes], diagnostics);
   if (options.awsManagedPolicies) checkNewAwsAttachments(upserts, live, options.awsManagedPolicies, desired, diagnostics);
@@ -160,13 +164,14 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   // The account's own settings stand apart from entities: after the upserts, before any delete.
   const settings = diffAccountSettings(desired, live, diagnostics);
   const changes = [...upserts, ...(settings ? [settings] : []), ...deletes];
-  const count = (action: ChangeAction): number => changes.filter((c) => c.action === action).length;
+  const count = (action: ChangeAction): number => changes.filter((c) => c.action === action).length + providers.changes.filter((c) => c.action === action).length;
   warnAboutUnmanagedDetachments(changes, desired, diagnostics);
   const changeSet: ChangeSet = {
     account: account.id,
     changes,
-    unmanaged: unmanaged.sort(),
-    summary: { create: count('create'), update: count('update'), delete: count('delete'), unmanaged: unmanaged.length, replace: changes.filter((c) => c.replaces !== undefined).length },
+    unmanaged: [...unmanaged.sort(), ...providers.unmanaged],
+    ...(providers.changes.length ? { providerChanges: providers.changes } : {}),
+    summary: { create: count('create'), update: count('update'), delete: count('delete'), unmanaged: unmanaged.length + providers.unmanaged.length, replace: changes.filter((c) => c.replaces !== undefined).length },
     diagnostics: [...live.notes, ...diagnostics],
     protected: [...account.protected].sort(),
   };

@@ -13,6 +13,7 @@ import type { PasswordPolicySetting } from '../core/state.js';
 import type { AccessDelta } from '../analyze/access-delta.js';
 import type { PlanFinding } from '../analyze/plan-findings.js';
 import type { TrustDelta } from '../analyze/trust-delta.js';
+import type { ProviderChange } from './provider-diff.js';
 
 export type ChangeAction = 'create' | 'update' | 'delete';
 
@@ -164,6 +165,11 @@ export interface ChangeSet {
   readonly diagnostics: readonly Diagnostic[];
   /** The Account manifest's `protected` ARNs (never changed, never deleted, even with prune: true). */
   readonly protected: readonly string[];
+  /**
+   * Added field: changes to identity providers (OIDC, SAML), when there are any; counted in `summary`. Apply creates
+   * them before roles and deletes them after roles.
+   */
+  readonly providerChanges?: readonly ProviderChange[];
 }
 
 /** The analyzed plan: a change set with what it does to access, bound to the states it was computed from. */
@@ -215,8 +221,8 @@ export interface AwsManagedPolicyUpdate {
   readonly access: readonly AccessDelta[];
 }
 
-export function hasChanges(plan: Pick<ChangeSet, 'changes'>): boolean {
-  return plan.changes.length > 0;
+export function hasChanges(plan: Pick<ChangeSet, 'changes' | 'providerChanges'>): boolean {
+  return plan.changes.length > 0 || (plan.providerChanges?.length ?? 0) > 0;
 }
 
 /**

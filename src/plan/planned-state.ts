@@ -9,7 +9,7 @@ import type { LiveState } from '../live/live-state.js';
 import type { ChangeSet } from './plan.js';
 import { plannedSettings } from './account-settings.js';
 
-export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<ChangeSet, 'changes'>): IamState {
+export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<ChangeSet, 'changes' | 'providerChanges'>): IamState {
   const next = (kind: EntityKind): Map<string, EntityState> => {
     const out = new Map(entitiesOf(live.state, kind));
     for (const change of plan.changes.filter((c) => c.kind === kind)) {
@@ -41,12 +41,24 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<
     policies: next('policy') as IamState['policies'],
     externalPolicies: live.state.externalPolicies,
     ...settingsAfter(live, desired, plan),
+    ...plannedProviders(live, desired, plan),
   };
 }
 
 function settingsAfter(live: LiveState, desired: DesiredState, plan: Pick<ChangeSet, 'changes'>): { settings?: AccountSettings } {
   const settings = plannedSettings(live.state.settings, desired.account.settings, plan.changes.some((c) => c.kind === 'account'));
   return settings ? { settings } : {};
+}
+
+/** Live providers with the plan's provider changes made; unknown (absent) where live IAM's are. */
+function plannedProviders(live: LiveState, desired: DesiredState, plan: Pick<ChangeSet, 'providerChanges'>): Pick<IamState, 'providers'> {
+  if (!live.state.providers) return {};
+  const out = new Map(live.state.providers);
+  for (const change of plan.providerChanges ?? []) {
+    if (change.action === 'delete') out.delete(change.arn);
+    else out.set(change.arn, desired.state.providers!.get(change.arn)!);
+  }
+  return { providers: out };
 }
 
 /**

@@ -25,6 +25,7 @@ import type { Change, ChangeOrigin, Plan } from '../plan/plan.js';
 import { conditionWords, deltaHeadline, grantNotes, DRIFT_LABELS, entryLines, PLAN_LABELS, principalName, type DeltaWords } from './access.js';
 import { actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { code, fence, html, htmlCode, mermaidLabel, text } from './markdown-safe.js';
+import { providerChangeHeadline, providerDetailLine } from './provider-changes.js';
 
 export const COMMENT_LIMIT = 65_536;
 /** GitHub's limit for a step's job summary. */
@@ -333,7 +334,16 @@ function headLines(ctx: Context): string[] {
   if (plan.pullRequest) out.push(...originLines(plan), '');
   if (options.liveNote) out.push(`> [!NOTE]\n> ${text(options.liveNote)}`, '');
   out.push(...policyVersionLines(ctx));
+  out.push(...providerLines(ctx));
   return out;
+}
+
+/** Identity provider changes: few and short, always shown whole (the trust they open or close is in the trust section). */
+function providerLines(ctx: Context): string[] {
+  const changes = ctx.plan.providerChanges ?? [];
+  if (changes.length === 0) return [];
+  const lines = changes.map((c) => `- ${ICON[c.action]} ${text(providerChangeHeadline(c))}${c.details.length ? `: ${c.details.map((d) => text(providerDetailLine(d))).join('; ')}` : ''}`);
+  return [`**Identity providers** (${plural(changes.length, 'change', 'changes')}):`, ...lines, ''];
 }
 
 /** AWS managed policies the manifests use that AWS has changed since the lock file: one line each, with its effect. */
@@ -350,7 +360,7 @@ function policyVersionLines(ctx: Context): string[] {
 function footLines(ctx: Context): string[] {
   const { plan, catalog, options, words } = ctx;
   const made = `Plan of ${text(plan.tool ? `${plan.tool.name} ${plan.tool.version}` : 'iam-gitops')} against ${code(plan.live.source)}; actions as in ${text(plan.catalog ?? catalog.version)}; live IAM fingerprint ${code(plan.live.fingerprint.slice(0, 19))}.`;
-  return ['---', `<sub>${text(options.nextSteps ?? (plan.changes.length ? words.next : words.noChangesNext))} ${made}</sub>`];
+  return ['---', `<sub>${text(options.nextSteps ?? (plan.changes.length || plan.providerChanges?.length ? words.next : words.noChangesNext))} ${made}</sub>`];
 }
 
 /** Deletions, then the critical and high findings the change introduces, counted by severity. */

@@ -10,6 +10,7 @@ import type { ChangeOrigin, Plan } from '../plan/plan.js';
 import { verdictOf } from './comment.js';
 import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
+import { renderProviderChangesText } from './provider-changes.js';
 import { count as plural } from '../core/plural.js';
 import { SEVERITY_ORDER, type FindingSeverity } from '../core/severity.js';
 import { orderFindings } from '../analyze/finding-order.js';
@@ -24,7 +25,7 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
   out.push('');
   const snapshotWarning = snapshotChangeWarning(plan.pullRequest);
   if (snapshotWarning) out.push(colors.delete(colors.bold(`warning: ${snapshotWarning}`)), '');
-  if (plan.changes.length === 0) {
+  if (plan.changes.length === 0 && !plan.providerChanges?.length) {
     out.push(mood === 'drift' ? 'Every managed entity matches its manifest.' : 'No changes. Live IAM matches the manifests.');
   } else {
     const shown = shownChanges(plan.changes);
@@ -34,8 +35,9 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
     out.push('');
     for (const change of shown) out.push(...renderChange(change, colors, mood), '');
   }
+  out.push(...renderProviderChangesText(plan.providerChanges ?? [], colors));
   if (plan.unmanaged.length > 0) {
-    if (plan.changes.length === 0) out.push('');
+    if (plan.changes.length === 0 && !plan.providerChanges?.length) out.push('');
     const isProtected = protectedMatcher(plan.protected ?? []);
     const deletable = plan.unmanaged.some((arn) => !isProtected(arn));
     out.push(colors.bold(`Unmanaged: ${plural(plan.unmanaged.length, 'live entity', 'live entities')} under managedPaths that no manifest declares`) + colors.dim(` (left alone${deletable ? '; prune: true would delete those not protected' : ''}):`));
@@ -123,7 +125,7 @@ export function driftSummaryLine(plan: Plan): string {
   const riskNote = risks ? ` Live IAM holds ${plural(risks, 'risk')} the manifests do not (see the findings).` : '';
   const updates = plan.awsManagedPolicyUpdates?.length ?? 0;
   const versionNote = updates ? ` AWS published new versions of ${plural(updates, 'policy', 'policies')} the manifests use.` : '';
-  if (plan.changes.length === 0) {
+  if (plan.changes.length === 0 && !plan.providerChanges?.length) {
     if (risks) return `Drift: every managed entity matches its manifest, but live IAM holds ${plural(risks, 'risk')} the manifests do not (see the findings).${versionNote}`;
     return updates ? `Drift: every managed entity matches its manifest, but AWS published new versions of ${plural(updates, 'policy', 'policies')} the manifests use (see above).` : 'No drift.';
   }

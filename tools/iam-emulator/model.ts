@@ -576,8 +576,9 @@ export class IamModel {
   seedProvider(arn: string): void {
     const [, kind, name] = /:(oidc-provider|saml-provider)\/(.+)$/.exec(arn) ?? [];
     if (kind === 'oidc-provider' && name) this.oidcProviders.set(arn, { arn, url: name, clientIds: [], thumbprints: [], created: new Date(0), tags: [] });
-    // The snapshot does not hold the metadata: the provider is there, its document unknown.
-    if (kind === 'saml-provider' && name) this.samlProviders.set(arn, { arn, name, uuid: `p-${newId('SAML').toLowerCase()}`, metadata: '', created: new Date(0), validUntil: new Date(Date.UTC(2100, 0, 1)), tags: [] });
+    // The snapshot does not hold the metadata, but IAM never keeps a SAML provider without one (CreateSAMLProvider
+    // requires 1,000 characters or more): a stand-in document of that shape, as GetSAMLProvider would return one.
+    if (kind === 'saml-provider' && name) this.samlProviders.set(arn, { arn, name, uuid: `p-${newId('SAML').toLowerCase()}`, metadata: standInMetadata(name), created: new Date(0), validUntil: new Date(Date.UTC(2100, 0, 1)), tags: [] });
   }
 
   seedPolicy(record: Omit<PolicyRecord, 'visibleAt' | 'awsManaged'>): void {
@@ -601,4 +602,10 @@ export class IamModel {
   seedInstanceProfile(record: Omit<InstanceProfileRecord, 'visibleAt'>): void {
     this.instanceProfiles.set(record.name.toLowerCase(), { ...record, visibleAt: 0 });
   }
+}
+
+/** SAML metadata of the shape IAM accepts (an EntityDescriptor with an IDPSSODescriptor, 1,000 characters or more). */
+function standInMetadata(name: string): string {
+  const certificate = 'MIIC'.padEnd(1024, 'A');
+  return `<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/${name}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example.com/${name}/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>`;
 }

@@ -89,6 +89,15 @@ function seedSnapshot(model: IamModel, snapshot: Json): void {
     }
     for (const provider of federatedProviders(documentText(r['AssumeRolePolicyDocument']))) if (provider.split(':')[4] === model.account) model.seedProvider(provider);
   }
+  // The provider lists `iam-gitops snapshot --aws` adds beside the GAAD keys: providers as they were, details and all.
+  for (const p of list('OpenIDConnectProviderList')) {
+    const arn = own(String(p['Arn']));
+    model.oidcProviders.set(arn, { arn, url: String(p['Url'] ?? '').replace(/^https:\/\//, ''), clientIds: [...((p['ClientIDList'] as string[] | undefined) ?? [])], thumbprints: [...((p['ThumbprintList'] as string[] | undefined) ?? [])], created: date(p['CreateDate']), tags: tags(p['Tags']) });
+  }
+  for (const p of list('SAMLProviderList')) {
+    const arn = own(String(p['Arn']));
+    model.samlProviders.set(arn, { arn, name: arn.replace(/^.*:saml-provider\//, ''), uuid: `p-${newId('SAML').toLowerCase()}`, metadata: String(p['SAMLMetadataDocument'] ?? ''), created: date(p['CreateDate']), validUntil: typeof p['ValidUntil'] === 'string' ? date(p['ValidUntil']) : new Date(Date.UTC(2100, 0, 1)), tags: tags(p['Tags']) });
+  }
   for (const u of list('UserDetailList')) {
     model.seedUser({
       name: String(u['UserName']),

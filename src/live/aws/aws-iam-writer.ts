@@ -44,6 +44,7 @@ import type { AwsClients } from './connection.js';
 import { describeAwsError, isAwsError } from './errors.js';
 import { StepCalls, type Progress } from './iam-calls.js';
 import { BOUNDARY_AND_TAG_COMMANDS, iamTags, MOVE_COMMANDS, POLICY_COMMANDS, RENAME_COMMANDS } from './iam-commands.js';
+import { runProviderOp } from './iam-providers.js';
 import { deleteGroup, deletePolicy, deleteRole, deleteUser, UntouchableError, type TeardownContext } from './iam-teardown.js';
 
 export { UntouchableError } from './iam-teardown.js';
@@ -192,6 +193,16 @@ export class AwsIamWriter implements IamWriter {
         if (op.previous !== null) await calls.idempotent(new DeleteAccountAliasCommand({ AccountAlias: op.previous }), ['NoSuchEntity'], `the alias ${op.previous} was already gone`);
         if (op.alias !== null) await calls.idempotent(new CreateAccountAliasCommand({ AccountAlias: op.alias }), ['EntityAlreadyExists'], `the alias ${op.alias} already existed (an earlier attempt made it)`);
         return;
+      case 'createOidcProvider':
+      case 'createSamlProvider':
+      case 'addProviderClientId':
+      case 'removeProviderClientId':
+      case 'setProviderThumbprints':
+      case 'updateSamlMetadata':
+      case 'tagProvider':
+      case 'untagProvider':
+      case 'deleteProvider':
+        return runProviderOp(op, calls, this.options.account, (arn) => this.created.has(arn.toLowerCase()), (arn) => this.created.add(arn.toLowerCase()));
       default:
         return assertNever(op, 'step op');
     }

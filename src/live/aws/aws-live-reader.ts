@@ -24,6 +24,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import { ACCOUNT_ID, parseArn, parseEntityArn, parseIamResource } from '../../core/arn.js';
 import { error, InputError, warning, type Diagnostic } from '../../core/diagnostics.js';
+import { readProviders } from './read-providers.js';
 import { SYSTEM_CLOCK, type Clock } from '../../core/clock.js';
 import { pollWithBackoff } from '../../core/poll.js';
 import type { AccountSummaryFacts, CredentialReport, ServiceLastAccess } from '../../core/usage.js';
@@ -48,6 +49,8 @@ export interface AwsSnapshot {
   readonly caller: CallerIdentity;
   /** Account settings the caller may not read (AccessDenied): left out of the snapshot, so unknown to a plan. */
   readonly unreadable?: readonly string[];
+  /** What could not be read, and why (warnings). */
+  readonly notes?: readonly Diagnostic[];
 }
 
 export class AwsLiveReader implements LiveReader {
@@ -57,11 +60,12 @@ export class AwsLiveReader implements LiveReader {
   async readSnapshot(): Promise<AwsSnapshot> {
     const what = 'reading IAM';
     try {
-      const [identity, pages, roles, settings] = await Promise.all([
+      const [identity, pages, roles, settings, providers] = await Promise.all([
         this.clients.sts.send(new GetCallerIdentityCommand({})),
         Promise.all(FILTERS.map((filter) => collect(this.clients.iam, filter))),
         listRoles(this.clients.iam),
         readAccountSettings(this.clients.iam),
+        readProviders(this.clients.iam),
       ]);
       const merged: { UserDetailList: Json[]; GroupDetailList: Json[]; RoleDetailList: Json[]; Policies: Json[] } = { UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] };
       for (const page of pages.flat()) {
@@ -80,8 +84,15 @@ export class AwsLiveReader implements LiveReader {
       }
       const account = identity.Account ?? '';
       const callerArn = identity.Arn ?? '';
-      // The settings are added keys beside the GAAD ones, so the snapshot stays readable as a GAAD export.
-      return { snapshot: { ...(cliShape(merged) as Json), ...settings.keys }, caller: { account, arn: callerArn, ...principalOf(callerArn, merged) }, ...(settings.unreadable.length ? { unreadable: settings.unreadable } : {}) };
+      // Settings and providers are added keys beside the GAAD ones (snapshot-providers.ts), so the snapshot stays
+      // readable as a GAAD export.
+      const snapshot = { ...(cliShape(merged) as Json), ...settings.keys, ...('lists' in providers ? providers.lists : {}) };
+      return {
+        snapshot,
+        caller: { account, arn: callerArn, ...principalOf(callerArn, merged) },
+        ...(settings.unreadable.length ? { unreadable: settings.unreadable } : {}),
+        ...('denied' in providers ? { notes: [warning(providers.denied, 'Plans do not compare identity providers until the caller may read them; grant these read actions to the role that plans.')] } : {}),
+      };
     } catch (e) {
       if (e instanceof InputError) throw e;
       throw new InputError([describeAwsError(e, what, this.clients.target)]);
@@ -89,8 +100,8 @@ export class AwsLiveReader implements LiveReader {
   }
 
   async read(): Promise<LiveState> {
-    const { snapshot, caller, unreadable } = await this.readSnapshot();
-    const notes: Diagnostic[] = (unreadable ?? []).map((what) => warning(`${what} could not be read: the caller is denied it`, 'A plan neither compares nor changes it. Grant the reading role the call (the AWS managed policies ReadOnlyAccess and SecurityAudit include it) to manage it.'));
+    const { snapshot, caller, unreadable, notes: readNotes } = await this.readSnapshot();
+    const notes: Diagnostic[] = [...(unreadable ?? []).map((what) => warning(`${what} could not be read: the caller is denied it`, 'A plan neither compares nor changes it. Grant the reading role the call (the AWS managed policies ReadOnlyAccess and SecurityAudit include it) to manage it.')), ...(readNotes ?? [])];
     const live = parseSnapshotValue(`aws:${caller.account}`, snapshot);
     // The state is the caller's account even when it holds nothing that names it (a new account).
     const state = live.state.account === '' ? { ...live.state, account: caller.account } : live.state;
