@@ -134,4 +134,22 @@ describe('identity providers against the emulator', () => {
     const planned = await plan(e, out);
     expect(planned.code, planned.stdout + planned.stderr).toBe(0);
   });
+
+  it('a saved plan carries its provider changes: a tampered one is refused before any write, the honest one applies', async () => {
+    const e = await emulator(undefined, { account: ACCOUNT });
+    const saved = join(tmp, 'providers-plan.json');
+    expect((await runCli(['plan', ...e.awsArgs, '--manifests', 'manifests', '--format', 'json', '--out', saved], e.env)).code).toBe(0);
+    const plan = JSON.parse(readFileSync(saved, 'utf8')) as { providerChanges: { details: { field: string; value?: string }[] }[] };
+    expect(plan.providerChanges).toHaveLength(1);
+    const tampered = structuredClone(plan);
+    tampered.providerChanges[0]!.details[0]!.value = 'attacker.example.com';
+    writeFileSync(join(tmp, 'tampered-providers.json'), JSON.stringify(tampered));
+    const refused = await runCli(['apply', ...e.awsArgs, '--manifests', 'manifests', '--auto-approve', '--plan', join(tmp, 'tampered-providers.json')], e.env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('providerChanges');
+    expect(Object.keys(e.calls().byAction).filter((a) => /^(Create|Update|Add|Tag)/.test(a))).toEqual([]);
+    const applied = await runCli(['apply', ...e.awsArgs, '--manifests', 'manifests', '--auto-approve', '--plan', saved], e.env);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(e.calls().byAction['CreateOpenIDConnectProvider']).toBe(1);
+  });
 });
