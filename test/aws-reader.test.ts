@@ -56,7 +56,7 @@ describe('reading live IAM through the SDK', () => {
     expect(run.stderr).not.toMatch(/Warning|\(node:\d+\)/);
   });
 
-  it('reads what the emulator was seeded with, in one page per filter, plus ListRoles and GetCallerIdentity', async () => {
+  it('reads what the emulator was seeded with, in one page per filter, plus ListRoles, GetCallerIdentity and the providers', async () => {
     const snapshot = exampleSnapshotJson();
     const e = await emulator(snapshot, { caller: 'arn:aws:iam::123456789012:user/people/alice' });
     const live = await reader(e).read();
@@ -66,7 +66,8 @@ describe('reading live IAM through the SDK', () => {
     // Known from ListRoles: nothing is "unknown" in an account read from AWS.
     expect([...live.state.roles.values()].filter((r) => r.unknown?.length)).toEqual([]);
     const calls = e.calls();
-    expect(calls.byAction).toEqual({ GetAccountAuthorizationDetails: 5, ListRoles: 1, GetCallerIdentity: 1 });
+    // Identity providers: one listing per kind and one Get per provider (the example's GitHub OIDC provider).
+    expect(calls.byAction).toEqual({ GetAccountAuthorizationDetails: 5, ListRoles: 1, GetCallerIdentity: 1, ListOpenIDConnectProviders: 1, GetOpenIDConnectProvider: 1, ListSAMLProviders: 1 });
   });
 
   it('follows every Marker, short pages included', async () => {

@@ -109,7 +109,7 @@ describe('schema', () => {
   it('describes every kind', () => {
     const schema = manifestJsonSchema() as { oneOf?: { properties: { kind: { const: string } } }[]; anyOf?: unknown[] };
     const kinds = (schema.oneOf ?? []).map((s) => s.properties.kind.const);
-    expect(kinds.sort()).toEqual(['Account', 'Boundary', 'Group', 'Policy', 'Role', 'User']);
+    expect(kinds.sort()).toEqual(['Account', 'Boundary', 'Group', 'OpenIDConnectProvider', 'Policy', 'Role', 'SAMLProvider', 'User']);
   });
 });
 
