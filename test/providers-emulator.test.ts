@@ -47,13 +47,13 @@ trustPolicy:
 describe('identity providers against the emulator', () => {
   it('the example creates its GitHub OIDC provider before the roles trusting it, reads back as declared, and re-plans to no changes', async () => {
     const e = await emulator(undefined, { account: ACCOUNT });
-    const first = await plan(e, 'manifests');
+    const example = copyOfExample('example-oidc');
+    const first = await plan(e, example);
     expect(first.code, first.stderr).toBe(2);
     expect(first.stdout).toContain('+ OIDC provider token.actions.githubusercontent.com');
     // A provider that does not exist admits nobody: creating it (with the roles) is what opens them to GitHub.
     expect(first.stdout).toMatch(/role ci-readonly[^\n]*\n(\s+[+-][^\n]*\n)*\s+\+ Federated arn:aws:iam::123456789012:oidc-provider\/token\.actions\.githubusercontent\.com/);
-    // Applied from a copy: apply records AWS managed policy versions in the folder's lock file.
-    const applied = await apply(e, copyOfExample('example-applied'));
+    const applied = await apply(e, example);
     expect(applied.code, applied.stderr + applied.stdout).toBe(0);
     const lines = applied.stdout.split('\n').filter((l) => /^\[\d+\/\d+\]/.test(l));
     const providerAt = lines.findIndex((l) => /create OIDC provider token\.actions\.githubusercontent\.com ok/.test(l));
@@ -64,7 +64,7 @@ describe('identity providers against the emulator', () => {
     expect(read.Url).toBe('token.actions.githubusercontent.com');
     expect(read.ClientIDList).toEqual(['sts.amazonaws.com']);
     await e.resetCalls();
-    const again = await plan(e, 'manifests');
+    const again = await plan(e, example);
     expect(again.code, again.stdout).toBe(0);
     // What providers add to a live read: one listing each kind, one Get per provider.
     const calls = e.calls().byAction;
@@ -105,14 +105,15 @@ describe('identity providers against the emulator', () => {
 
   it('snapshot --aws writes the providers beside the GAAD keys; a plan against the file has no changes', async () => {
     const e = await emulator(undefined, { account: ACCOUNT });
-    expect((await apply(e, copyOfExample('example-for-snapshot'))).code).toBe(0);
+    const example = copyOfExample('example-snapshot');
+    expect((await apply(e, example)).code).toBe(0);
     const file = join(tmp, 'snapshot.json');
     const snap = await runCli(['snapshot', ...e.awsArgs, '--out', file], e.env);
     expect(snap.code, snap.stderr).toBe(0);
     const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies', 'OpenIDConnectProviderList', 'SAMLProviderList']));
     expect(json['OpenIDConnectProviderList']).toEqual([expect.objectContaining({ Arn: GITHUB, Url: 'token.actions.githubusercontent.com', ClientIDList: ['sts.amazonaws.com'] })]);
-    const fromFile = await runCli(['plan', '--manifests', 'manifests', '--state', file, '--detailed-exitcode'], {});
+    const fromFile = await runCli(['plan', '--manifests', example, '--state', file, '--detailed-exitcode'], {});
     expect(fromFile.code, fromFile.stdout).toBe(0);
     expect(fromFile.stdout).not.toContain('identity providers not compared');
   });
@@ -134,5 +135,24 @@ describe('identity providers against the emulator', () => {
     expect(readFileSync(join(out, 'providers/corp-metadata.xml'), 'utf8').trim()).toBe(metadata('https://sso.example.com').trim());
     const planned = await plan(e, out);
     expect(planned.code, planned.stdout + planned.stderr).toBe(0);
+  });
+
+  it('a saved plan carries its provider changes: a tampered one is refused before any write, the honest one applies', async () => {
+    const e = await emulator(undefined, { account: ACCOUNT });
+    const example = copyOfExample('example-saved');
+    const saved = join(tmp, 'providers-plan.json');
+    expect((await runCli(['plan', ...e.awsArgs, '--manifests', example, '--format', 'json', '--out', saved], e.env)).code).toBe(0);
+    const plan = JSON.parse(readFileSync(saved, 'utf8')) as { providerChanges: { details: { field: string; value?: string }[] }[] };
+    expect(plan.providerChanges).toHaveLength(1);
+    const tampered = structuredClone(plan);
+    tampered.providerChanges[0]!.details[0]!.value = 'attacker.example.com';
+    writeFileSync(join(tmp, 'tampered-providers.json'), JSON.stringify(tampered));
+    const refused = await runCli(['apply', ...e.awsArgs, '--manifests', example, '--auto-approve', '--plan', join(tmp, 'tampered-providers.json')], e.env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('providerChanges');
+    expect(Object.keys(e.calls().byAction).filter((a) => /^(Create|Update|Add|Tag)/.test(a))).toEqual([]);
+    const applied = await runCli(['apply', ...e.awsArgs, '--manifests', example, '--auto-approve', '--plan', saved], e.env);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(e.calls().byAction['CreateOpenIDConnectProvider']).toBe(1);
   });
 });

@@ -201,6 +201,8 @@ export function compareSavedPlan(saved: SavedPlan, fresh: Plan): Diagnostic[] {
     ...compareValues(plan.unmanaged, now.unmanaged, ['unmanaged']),
     ...compareValues(plan.protected ?? null, now.protected ?? null, ['protected']),
     ...compareValues(plan.summary, now.summary, ['summary']),
+    // Identity provider changes are what apply runs too: equal, whole, or the saved plan is refused.
+    ...compareValues(plan.providerChanges ?? null, now.providerChanges ?? null, ['providerChanges']),
   ];
   if (differences.length === 0) return [];
   const shown = differences.slice(0, 10);

@@ -39,9 +39,10 @@ export function renderPlanText(untrusted: Plan, colors: Palette = NO_COLOR, mood
   if (plan.unmanaged.length > 0) {
     if (plan.changes.length === 0 && !plan.providerChanges?.length) out.push('');
     const isProtected = protectedMatcher(plan.protected ?? []);
-    const deletable = plan.unmanaged.some((arn) => !isProtected(arn));
+    const isProvider = (arn: string): boolean => /:(oidc|saml)-provider\//.test(arn);
+    const deletable = plan.unmanaged.some((arn) => !isProtected(arn) && !isProvider(arn));
     out.push(colors.bold(`Unmanaged: ${plural(plan.unmanaged.length, 'live entity', 'live entities')} under managedPaths that no manifest declares`) + colors.dim(` (left alone${deletable ? '; prune: true would delete those not protected' : ''}):`));
-    for (const arn of plan.unmanaged) out.push(`    ${arn}${isProtected(arn) ? colors.dim(' (protected: never deleted)') : ''}`);
+    for (const arn of plan.unmanaged) out.push(`    ${arn}${isProtected(arn) ? colors.dim(' (protected: never deleted)') : isProvider(arn) ? colors.dim(' (identity provider: never pruned)') : ''}`);
     out.push('');
   }
   const access = plan.access;
