@@ -208,12 +208,12 @@ function plannedRenames(desired: DesiredState, live: IamState, diagnostics: Diag
     }
     if (!old) continue; // neither: created under its new name
     renamed.set(key, old);
-    // IAM keeps a renamed user's trust relationships by its unique id: a trust policy that names the old ARN shows
-    // the id afterwards, and differs from its manifest until it names the new ARN.
+    // Trust policies hold a principal by its unique id: after the rename IAM shows them naming the new ARN. A manifest
+    // that still names the old one would differ from live IAM at the next plan, and put back a principal that is gone.
     if (kind === 'user') {
       for (const role of desired.state.roles.values()) {
         if (!JSON.stringify(role.trustPolicy.document).includes(old.arn)) continue;
-        diagnostics.push(warning(`role ${role.name}'s trust policy names ${old.arn}, which this plan renames to ${wanted.name}`, `After the rename IAM shows the user's unique id in that trust policy (the user can still assume the role). Name the new ARN (${entityArn(live.account || desired.account.id, 'user', old.path, wanted.name)}) in the manifest.`, desired.sources.get(sourceKey('role', role.name))?.()));
+        diagnostics.push(warning(`role ${role.name}'s trust policy names ${old.arn}, which this plan renames to ${wanted.name}`, `After the rename IAM shows the new ARN there (the trust follows the user), while the manifest keeps the old one: the next plan would change the trust back to a principal that no longer exists. Name the new ARN (${entityArn(live.account || desired.account.id, 'user', old.path, wanted.name)}) in the manifest.`, desired.sources.get(sourceKey('role', role.name))?.()));
       }
     }
     if (kind === 'group') groupNames.set(nameKey(previous), wanted.name);
