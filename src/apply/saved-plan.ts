@@ -32,6 +32,7 @@ const Kind = z.enum(['user', 'group', 'role', 'policy']);
 
 const Detail = z.discriminatedUnion('field', [
   z.strictObject({ field: z.literal('path'), before: z.string(), after: z.string(), replacement: z.boolean() }),
+  z.strictObject({ field: z.literal('name'), before: z.string(), after: z.string() }),
   z.strictObject({ field: z.literal('description'), before: z.string().nullable(), after: z.string().nullable() }),
   z.strictObject({ field: z.literal('maxSessionDuration'), before: z.number().nullable(), after: z.number() }),
   z.strictObject({ field: z.literal('permissionsBoundary'), before: z.string().nullable(), after: z.string().nullable() }),
@@ -41,7 +42,7 @@ const Detail = z.discriminatedUnion('field', [
   z.strictObject({ field: z.literal('group'), group: z.string(), op: z.enum(['add', 'remove']) }),
   z.strictObject({ field: z.literal('member'), user: z.string(), op: z.literal('remove') }),
   z.strictObject({ field: z.literal('attachment'), principal: z.string(), as: z.enum(['policy', 'permissionsBoundary']), op: z.literal('detach') }),
-  z.strictObject({ field: z.literal('instanceProfile'), name: z.string(), op: z.enum(['add', 'remove']) }),
+  z.strictObject({ field: z.literal('instanceProfile'), name: z.string(), op: z.enum(['add', 'remove']), create: z.boolean().optional() }),
   z.strictObject({ field: z.literal('trustPolicy'), before: Document.nullable(), after: Document }),
   z.strictObject({ field: z.literal('document'), before: Document.nullable(), after: Document }),
 ]);

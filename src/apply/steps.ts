@@ -4,6 +4,7 @@
  * the steps within one concurrently:
  *
  *   replace-delete   the old half of replacements (IAM names are unique whatever the path: the old goes first)
+ *   renames          users and groups renamed in place (every later step names them by their new name)
  *   policies         create managed policies and boundaries; new default versions; policy tags
  *   principals       create groups and users
  *   roles            create roles (their trust may name the users just created)
@@ -21,9 +22,9 @@ import { assertNever } from '../core/diagnostics.js';
 import type { PolicyJson } from '../core/policy.js';
 import type { Change, ChangeDetail, Plan } from '../plan/plan.js';
 
-export type Phase = 'replace-delete' | 'policies' | 'principals' | 'roles' | 'grants' | 'trust' | 'revokes' | 'delete-principals' | 'delete-groups' | 'delete-policies' | 'last';
+export type Phase = 'replace-delete' | 'renames' | 'policies' | 'principals' | 'roles' | 'grants' | 'trust' | 'revokes' | 'delete-principals' | 'delete-groups' | 'delete-policies' | 'last';
 
-export const PHASES: readonly Phase[] = ['replace-delete', 'policies', 'principals', 'roles', 'grants', 'trust', 'revokes', 'delete-principals', 'delete-groups', 'delete-policies', 'last'];
+export const PHASES: readonly Phase[] = ['replace-delete', 'renames', 'policies', 'principals', 'roles', 'grants', 'trust', 'revokes', 'delete-principals', 'delete-groups', 'delete-policies', 'last'];
 
 export type PrincipalKind = 'user' | 'group' | 'role';
 
@@ -42,6 +43,8 @@ export type StepOp =
   | { readonly op: 'createUser'; readonly name: string; readonly path: string; readonly boundary?: string; readonly tags: readonly Tag[] }
   | { readonly op: 'createRole'; readonly name: string; readonly path: string; readonly trust: PolicyJson; readonly description?: string; readonly maxSessionDuration?: number; readonly boundary?: string; readonly tags: readonly Tag[] }
   | { readonly op: 'movePath'; readonly kind: 'user' | 'group'; readonly name: string; readonly path: string }
+  /** UpdateUser/UpdateGroup with NewUserName/NewGroupName: `name` is the old name. */
+  | { readonly op: 'rename'; readonly kind: 'user' | 'group'; readonly name: string; readonly newName: string }
   | { readonly op: 'updateRole'; readonly name: string; readonly description?: string; readonly maxSessionDuration?: number }
   | { readonly op: 'updateTrust'; readonly name: string; readonly document: PolicyJson }
   | { readonly op: 'putInline'; readonly kind: PrincipalKind; readonly owner: string; readonly policyName: string; readonly document: PolicyJson }
@@ -55,6 +58,8 @@ export type StepOp =
   | { readonly op: 'tag'; readonly kind: 'user' | 'role'; readonly owner: string; readonly tags: readonly Tag[] }
   | { readonly op: 'untag'; readonly kind: 'user' | 'role'; readonly owner: string; readonly keys: readonly string[] }
   | { readonly op: 'addToInstanceProfile'; readonly profile: string; readonly role: string }
+  | { readonly op: 'createInstanceProfile'; readonly name: string; readonly path: string }
+  | { readonly op: 'removeFromInstanceProfile'; readonly profile: string; readonly role: string }
   | { readonly op: 'deleteUser'; readonly name: string }
   | { readonly op: 'deleteGroup'; readonly name: string }
   | { readonly op: 'deleteRole'; readonly name: string; readonly keepProfiles: boolean }
@@ -174,6 +179,9 @@ function detailSteps(change: Change, details: readonly ChangeDetail[], step: Ste
   let roleSettings: { description?: string; maxSessionDuration?: number } | undefined;
   for (const d of details) {
     switch (d.field) {
+      case 'name':
+        if (kind === 'user' || kind === 'group') out.push(step('renames', `rename ${kind} ${d.before} to ${d.after}`, { op: 'rename', kind, name: d.before, newName: d.after }, [change.arn]));
+        break;
       case 'path':
         if (kind === 'user' || kind === 'group') out.push(step('grants', `move ${label} to ${d.after}`, { op: 'movePath', kind, name, path: d.after }));
         break;
@@ -211,7 +219,12 @@ function detailSteps(change: Change, details: readonly ChangeDetail[], step: Ste
         out.push(step('policies', `set a new default version of ${label}`, { op: 'updatePolicyDocument', arn: change.arn, document: d.after }));
         break;
       case 'instanceProfile':
-        if (d.op === 'add') out.push(step('grants', `put ${label} back into instance profile ${d.name}`, { op: 'addToInstanceProfile', profile: d.name, role: name }));
+        if (d.op === 'add' && d.create) {
+          // The profile first (at the role's path, where IAM's console puts it too), then the role into it.
+          out.push(step('roles', `create instance profile ${d.name}`, { op: 'createInstanceProfile', name: d.name, path: change.path }));
+          out.push(step('grants', `add ${label} to instance profile ${d.name}`, { op: 'addToInstanceProfile', profile: d.name, role: name }));
+        } else if (d.op === 'add') out.push(step('grants', `put ${label} back into instance profile ${d.name}`, { op: 'addToInstanceProfile', profile: d.name, role: name }));
+        else if (change.action === 'update') out.push(step('revokes', `take ${label} out of instance profile ${d.name}`, { op: 'removeFromInstanceProfile', profile: d.name, role: name }));
         break;
       case 'tag':
       case 'member':
@@ -258,6 +271,8 @@ export function actedOnArn(op: StepOp, account: string, pathHint: string): strin
       return arn('role', op.name, op.path);
     case 'movePath':
       return arn(op.kind, op.name, op.path);
+    case 'rename':
+      return arn(op.kind, op.name);
     case 'updateRole':
     case 'updateTrust':
     case 'deleteRole':
@@ -275,7 +290,10 @@ export function actedOnArn(op: StepOp, account: string, pathHint: string): strin
     case 'removeFromGroup':
       return arn('user', op.user);
     case 'addToInstanceProfile':
+    case 'removeFromInstanceProfile':
       return arn('role', op.role);
+    case 'createInstanceProfile':
+      return entityArn(account, 'instance-profile', op.path, op.name);
     case 'deleteUser':
       return arn('user', op.name);
     case 'deleteGroup':

@@ -31,7 +31,12 @@ interface EntityBase {
   readonly unknown?: readonly UnknownField[];
 }
 
-export interface UserState extends EntityBase {
+/** Desired only: the name a user or group has in IAM today, which apply renames it from in place (`previousName:`). */
+interface Renamable {
+  readonly previousName?: string;
+}
+
+export interface UserState extends EntityBase, Renamable {
   readonly kind: 'user';
   /** Group names. */
   readonly groups: readonly string[];
@@ -43,7 +48,7 @@ export interface UserState extends EntityBase {
   readonly tags: Tags;
 }
 
-export interface GroupState extends EntityBase {
+export interface GroupState extends EntityBase, Renamable {
   readonly kind: 'group';
   readonly managedPolicies: readonly string[];
   readonly inlinePolicies: InlinePolicies;
@@ -60,7 +65,8 @@ export interface RoleState extends EntityBase {
   readonly permissionsBoundary?: string;
   readonly tags: Tags;
   /**
-   * Names of the instance profiles that hold the role (live only: manifests do not manage instance profiles).
+   * Names of the instance profiles that hold the role. Live: absent when none. Desired: present (possibly empty)
+   * only when the manifest manages them (`instanceProfile:`); absent, the live ones stay as they are.
    * Deleting the role takes it out of them, which the plan must say: EC2 instances lose its credentials.
    */
   readonly instanceProfiles?: readonly string[];

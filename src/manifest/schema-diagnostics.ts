@@ -70,6 +70,9 @@ function withoutFaults(value: Record<string, unknown>, issues: readonly z.core.$
   return copy;
 }
 
+/** Fields that ask for a rename (`previousName`, and the spelling `renamedFrom` people reach for): see checkSchema. */
+const RENAME_FIELDS = new Set(['previousName', 'renamedFrom']);
+
 function describeIssue(issue: z.core.$ZodIssue, kind: ManifestKind, doc: SourceDocument): Diagnostic[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   const field = path.map(String).join('.');
@@ -77,6 +80,9 @@ function describeIssue(issue: z.core.$ZodIssue, kind: ManifestKind, doc: SourceD
     const parentIsManifest = path.length === 0;
     const known = parentIsManifest ? fieldsOf(kind) : [];
     return issue.keys.map((key) => {
+      if (parentIsManifest && RENAME_FIELDS.has(key) && (kind === 'Role' || kind === 'Policy' || kind === 'Boundary')) {
+        return error(`${kind} "${String(valueAt(doc.value, ['name']))}" declares "${key}", but IAM cannot rename a ${kind === 'Role' ? 'role' : 'managed policy'}`, `IAM has no call that renames a ${kind === 'Role' ? 'role' : 'managed policy'}: only users and groups can be renamed in place. To change the name, declare the new ${kind} (without ${key}) and mark the old one deleted: true; the plan deletes it and creates the new one (a new ARN: whatever refers to the old ARN must change too).`, doc.locate([key], { key: true }));
+      }
       const detail = parentIsManifest
         ? `${kind} fields are: ${known.filter((f) => f !== 'kind').join(', ')}.${didYouMean(key, known)}`
         : 'Remove this field.';

@@ -23,6 +23,9 @@ const PolicyRefs = z
 const InlinePolicies = z
   .record(z.string(), PolicyDocumentOrFile)
   .describe('Inline policies: policy name -> document.');
+const PreviousName = z
+  .string()
+  .describe('The name the entity has in IAM today: the tool renames it in place (UpdateUser/UpdateGroup), keeping its access keys, MFA devices, memberships and policies. Keep it until every account has converged.');
 const BoundaryRef = z.string().describe('Permissions boundary: a Boundary or Policy manifest name, or a policy ARN.');
 
 export const AccountManifest = z.strictObject({
@@ -60,6 +63,7 @@ export const AccountManifest = z.strictObject({
 export const UserManifest = z.strictObject({
   kind: z.literal('User'),
   name: Name,
+  previousName: PreviousName.optional(),
   path: IamPath.optional(),
   groups: z.array(z.string()).optional().describe('Names of Group manifests the user belongs to.'),
   managedPolicies: PolicyRefs.optional(),
@@ -72,6 +76,7 @@ export const UserManifest = z.strictObject({
 export const GroupManifest = z.strictObject({
   kind: z.literal('Group'),
   name: Name,
+  previousName: PreviousName.optional(),
   path: IamPath.optional(),
   managedPolicies: PolicyRefs.optional(),
   inlinePolicies: InlinePolicies.optional(),
@@ -99,6 +104,10 @@ export const RoleManifest = z.strictObject({
   inlinePolicies: InlinePolicies.optional(),
   permissionsBoundary: BoundaryRef.optional(),
   tags: Tags.optional(),
+  instanceProfile: z
+    .union([z.boolean(), z.strictObject({ name: z.string().describe('The instance profile\'s name (1-128 of letters, digits and _+=,.@-).') })])
+    .optional()
+    .describe('The instance profile EC2 uses to pass the role to instances: true (named like the role) or {name}; created and filled with the role, and left by it when the role goes. false: the role is in no instance profile. Absent: not managed (live profiles stay as they are).'),
   deleted: Deleted.optional(),
 });
 

@@ -20,6 +20,7 @@ import {
   type UserState,
 } from '../core/state.js';
 import { didYouMean } from '../core/suggest.js';
+import { iamNameProblem } from '../core/iam-names.js';
 import { AcceptUnknown } from './accept-unknown.js';
 import { checkPath, type Declared, type EntityManifest } from './declared.js';
 import { isOwnedPath, sourceKey, type AccountConfig, type DeletedEntity, type DesiredState } from './desired-state.js';
@@ -40,6 +41,8 @@ export class StateBuilder {
   private readonly policies = new Map<string, ManagedPolicyState>();
   private readonly deleted: DeletedEntity[] = [];
   private readonly sources = new Map<string, () => SourceLocation>();
+  /** `kind:old name key` -> the manifest name that renames it from there. */
+  private readonly renameClaims = new Map<string, string>();
 
   private readonly accepted: AcceptUnknown;
   private readonly documents: PolicyDocuments;
@@ -175,6 +178,7 @@ export class StateBuilder {
       name: manifest.name,
       path,
       arn: entityArn(account.id, 'group', path, manifest.name),
+      ...this.previousName('group', manifest, doc),
       managedPolicies: this.references.policyRefs(manifest.managedPolicies, doc, manifest.name),
       inlinePolicies: this.inlinePolicies(manifest.inlinePolicies, doc, 'group', manifest.name),
     });
@@ -216,9 +220,56 @@ export class StateBuilder {
       inlinePolicies: this.inlinePolicies(manifest.inlinePolicies, doc, 'role', manifest.name),
       ...this.references.boundary(manifest.permissionsBoundary, doc),
       tags: this.tags(manifest.tags, doc),
+      ...this.instanceProfiles(manifest, doc),
       ...(unmanaged.length ? { unknown: unmanaged } : {}),
     };
     this.roles.set(nameKey(manifest.name), role);
+  }
+
+  /**
+   * A user's or group's `previousName`: a valid IAM name, not the entity's own name, not declared by another manifest
+   * of the kind (both would be managed: which one is renamed?), and claimed by one manifest only.
+   */
+  private previousName(kind: 'user' | 'group', manifest: UserManifest | GroupManifest, doc: SourceDocument): { previousName?: string } {
+    const previous = manifest.previousName;
+    if (previous === undefined) return {};
+    const at = doc.locate(['previousName']);
+    const problem = iamNameProblem(kind, previous);
+    if (problem) {
+      this.diagnostics.push(error(`previousName "${previous}" of ${kind} "${manifest.name}" is not valid: ${problem}`, `Write the name the ${kind} has in IAM today.`, at));
+      return {};
+    }
+    if (previous === manifest.name) {
+      this.diagnostics.push(error(`previousName of ${kind} "${manifest.name}" is its own name`, `previousName is the name the ${kind} has in IAM today, to rename it from; remove it, or write the old name.`, at));
+      return {};
+    }
+    const declared = kind === 'user' ? this.index.users : this.index.groups;
+    if (previous.toLowerCase() !== manifest.name.toLowerCase() && declared.has(nameKey(previous))) {
+      this.diagnostics.push(error(`${kind} "${manifest.name}" is renamed from "${previous}", which another manifest declares`, `One ${kind} cannot be both renamed and kept: remove the manifest of "${previous}" (a rename keeps its keys, MFA and memberships), or remove previousName to create "${manifest.name}" as a new ${kind}.`, at));
+      return {};
+    }
+    const claim = `${kind}:${nameKey(previous)}`;
+    const first = this.renameClaims.get(claim);
+    if (first !== undefined && first !== manifest.name) {
+      this.diagnostics.push(error(`${kind} "${manifest.name}" and ${kind} "${first}" are both renamed from "${previous}"`, `IAM has one ${kind} named "${previous}": only one manifest can take it over. Remove previousName from the other.`, at));
+      return {};
+    }
+    this.renameClaims.set(claim, manifest.name);
+    return { previousName: previous };
+  }
+
+  /** A role's `instanceProfile`: true means a profile of the role's own name (as the console creates one). */
+  private instanceProfiles(manifest: RoleManifest, doc: SourceDocument): Pick<RoleState, 'instanceProfiles'> {
+    const declared = manifest.instanceProfile;
+    if (declared === undefined) return {};
+    if (declared === false) return { instanceProfiles: [] };
+    const name = declared === true ? manifest.name : declared.name;
+    const problem = iamNameProblem('instance profile', name);
+    if (problem) {
+      this.diagnostics.push(error(`instance profile name "${name}" of role "${manifest.name}" is not valid: ${problem}`, 'Fix the name, or write instanceProfile: true to name the profile like the role.', doc.locate(declared === true ? ['instanceProfile'] : ['instanceProfile', 'name'])));
+      return {};
+    }
+    return { instanceProfiles: [name] };
   }
 
   private addUser(account: AccountConfig, entity: Declared<UserManifest>): void {
@@ -246,6 +297,7 @@ export class StateBuilder {
       name: manifest.name,
       path,
       arn: entityArn(account.id, 'user', path, manifest.name),
+      ...this.previousName('user', manifest, doc),
       groups: uniqueGroups,
       managedPolicies: this.references.policyRefs(manifest.managedPolicies, doc, manifest.name),
       inlinePolicies: this.inlinePolicies(manifest.inlinePolicies, doc, 'user', manifest.name),

@@ -10,9 +10,9 @@
  * - Live entities under managedPaths that no manifest declares are `unmanaged`, and deleted only with `prune: true`.
  */
 import { addTo } from '../core/multimap.js';
-import { isAwsManagedPolicyArn, isAwsOwnedPath, accountOfArn, entityIdentity, entityKey, identityKey, protectedMatcher, type EntityKind } from '../core/arn.js';
+import { isAwsManagedPolicyArn, isAwsOwnedPath, accountOfArn, entityIdentity, entityKey, identityKey, nameKey, protectedMatcher, type EntityKind } from '../core/arn.js';
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
-import type { Policy } from '../core/policy.js';
+import { statementsOf, type Policy } from '../core/policy.js';
 import {
   DEFAULT_MAX_SESSION_DURATION,
   entitiesOf,
@@ -59,6 +59,10 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   const deletes: Change[] = [];
   const unmanaged: string[] = [];
   const unknownNotCompared = new Map<UnknownField, string[]>();
+  /** `kind:old name key` of the live users and groups this plan renames (they are not unmanaged). */
+  const renamedFrom = new Set<string>();
+  /** Old group name key -> new name, for the memberships of users. */
+  const groupRenames = new Map<string, string>();
 
   /** `at` is called only to report: locating a manifest re-parses its file. */
   const ownershipProblem = (kind: EntityKind, liveEntity: EntityState, at: () => SourceLocation | undefined): boolean => {
@@ -84,7 +88,16 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
 
     for (const [key, want] of desiredEntities) {
       const at = (): SourceLocation | undefined => desired.sources.get(sourceKey(kind, want.name))?.();
-      const have = liveEntities.get(key);
+      const rename = renameSource(want, liveEntities);
+      if (rename === 'both live') {
+        diagnostics.push(error(`${kind} "${want.name}" is renamed from "${previousNameOf(want)}", but both names are live`, `IAM has a ${kind} "${want.name}" already, so "${previousNameOf(want)}" cannot be renamed to it. Remove previousName (the rename happened), or delete one of the two ${kind}s first.`, at()));
+        continue;
+      }
+      if (rename) {
+        renamedFrom.add(`${kind}:${nameKey(rename.name)}`);
+        if (kind === 'group') groupRenames.set(nameKey(rename.name), want.name);
+      }
+      const have = rename ?? liveEntities.get(key);
       if (!have) {
         const where = at();
         upserts.push(change('create', want, `declared in ${formatAt(where)} and absent from live IAM`, where, createDetails(want)));
@@ -97,7 +110,9 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
       if (want.kind === 'policy' && have.kind === 'policy' && !(have.unknown ?? []).includes('description') && (want.description ?? null) !== (have.description ?? null)) {
         diagnostics.push(warning(`the description of policy "${want.name}" differs from live IAM, and IAM cannot change it`, `IAM sets a managed policy's description when it creates the policy, and has no call to change it. Live IAM keeps ${have.description === undefined ? 'no description' : JSON.stringify(have.description)}; to change it, create the policy anew under another name, or write the live description in the manifest.`, at()));
       }
-      const details = updateDetails(want, have);
+      // A user keeps the memberships of a group renamed by this plan (IAM keeps them): compared under the new name.
+      const compared = have.kind === 'user' && groupRenames.size ? { ...have, groups: have.groups.map((g) => groupRenames.get(nameKey(g)) ?? g) } : have;
+      const details = [...(rename ? [{ field: 'name' as const, before: rename.name, after: want.name }] : []), ...updateDetails(want, compared)];
       if (details.length === 0) continue;
       const where = at();
       const forced = replacementCause(want, have);
@@ -106,12 +121,13 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
         // Delete first: IAM names are unique whatever the path, so the new one cannot exist beside the old.
         const why = `${forced} in ${formatAt(where)}; IAM cannot change a ${kind === 'role' ? "role's" : "managed policy's"} path, so it is deleted and created again`;
         upserts.push({ ...change('delete', have, why, where, deleteDetails(have, liveState)), replacedBy: want.arn });
-        const profiles = have.kind === 'role' ? (have.instanceProfiles ?? []).map((name) => ({ field: 'instanceProfile' as const, name, op: 'add' as const })) : [];
+        const profiles = have.kind === 'role' && want.kind === 'role' && want.instanceProfiles === undefined ? (have.instanceProfiles ?? []).map((name) => ({ field: 'instanceProfile' as const, name, op: 'add' as const })) : [];
         upserts.push({ ...change('create', want, why, where, [...createDetails(want), ...profiles]), replaces: have.arn, differences: details });
         continue;
       }
-      if (isProtected(have.arn, 'update', where)) continue;
-      upserts.push({ ...change('update', want, `live IAM differs from ${formatAt(where)}`, where, details), ...(want.arn !== have.arn ? { previousArn: have.arn } : {}) });
+      if (isProtected(have.arn, rename ? 'rename' : 'update', where)) continue;
+      const why = rename ? `renamed from ${rename.name} (previousName) in ${formatAt(where)}; IAM renames ${kind}s in place, keeping ${kind === 'user' ? 'access keys, password, MFA devices, groups' : 'members'} and policies` : `live IAM differs from ${formatAt(where)}`;
+      upserts.push({ ...change('update', want, why, where, details), ...(want.arn !== have.arn ? { previousArn: have.arn } : {}) });
     }
 
     for (const gone of desired.deleted.filter((d) => d.kind === kind)) {
@@ -126,7 +142,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
     }
 
     for (const [key, have] of liveEntities) {
-      if (desiredEntities.has(key) || desired.deleted.some((d) => d.kind === kind && d.name.toLowerCase() === key)) continue;
+      if (desiredEntities.has(key) || renamedFrom.has(`${kind}:${key}`) || desired.deleted.some((d) => d.kind === kind && d.name.toLowerCase() === key)) continue;
       if (isAwsOwnedPath(have.path) || !isOwnedPath(account, have.path)) continue;
       if (!account.prune) {
         unmanaged.push(have.arn);
@@ -138,6 +154,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   }
 
   checkPolicyReferences(desired, live, diagnostics);
+  checkInstanceProfiles(desired, liveState, diagnostics);
   checkReferencesToDeleted(desired, [...upserts, ...deletes], diagnostics);
   checkDeletesTouchOnlyOwned(desired, liveState, [...upserts, ...deletes], diagnostics);
   if (options.awsManagedPolicies) checkNewAwsAttachments(upserts, live, options.awsManagedPolicies, desired, diagnostics);
@@ -161,6 +178,22 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
     protected: [...account.protected].sort(),
   };
   return { changeSet, diagnostics: changeSet.diagnostics };
+}
+
+function previousNameOf(entity: EntityState): string | undefined {
+  return entity.kind === 'user' || entity.kind === 'group' ? entity.previousName : undefined;
+}
+
+/**
+ * The live entity a desired user or group is renamed from: the one at its `previousName`, when its own name is not
+ * live (after the rename, previousName names nothing and the entity is compared as usual). Both live: an error.
+ */
+function renameSource(want: EntityState, live: ReadonlyMap<string, EntityState>): EntityState | 'both live' | undefined {
+  const previous = previousNameOf(want);
+  if (previous === undefined) return undefined;
+  const old = live.get(nameKey(previous));
+  if (!old) return undefined;
+  return live.has(nameKey(want.name)) ? 'both live' : old;
 }
 
 /** What forces a replacement, in words, or undefined: IAM has no API to change a role's or managed policy's path. */
@@ -217,10 +250,26 @@ function createDetails(entity: EntityState): ChangeDetail[] {
           ? [{ field: 'maxSessionDuration' as const, before: null, after: entity.maxSessionDuration! }]
           : []),
         ...principalDetails(emptyPrincipal, entity),
+        ...profileDetails([], entity.instanceProfiles),
       ];
     case 'user':
       return principalDetails(emptyPrincipal, entity);
   }
+}
+
+/**
+ * The instance profiles a role joins and leaves, where its manifest manages them (`wanted` defined). A profile it
+ * joins is created too (`create`): a profile no live role is in is not in the live state (the authorization details
+ * list profiles under their roles), so apply creates it, and an existing empty one is taken as it is.
+ */
+function profileDetails(have: readonly string[], wanted: readonly string[] | undefined): ChangeDetail[] {
+  if (wanted === undefined) return [];
+  const before = new Set(have.map((n) => n.toLowerCase()));
+  const after = new Set(wanted.map((n) => n.toLowerCase()));
+  return [
+    ...wanted.filter((n) => !before.has(n.toLowerCase())).map((name) => ({ field: 'instanceProfile' as const, name, op: 'add' as const, create: true })),
+    ...have.filter((n) => !after.has(n.toLowerCase())).map((name) => ({ field: 'instanceProfile' as const, name, op: 'remove' as const })),
+  ];
 }
 
 const emptyPrincipal = { managedPolicies: [], inlinePolicies: {}, tags: {}, groups: [] } as const;
@@ -301,7 +350,7 @@ function updateDetails(want: EntityState, have: EntityState): ChangeDetail[] {
       if (!unknown.has('maxSessionDuration') && wantDuration !== haveDuration) {
         details.push({ field: 'maxSessionDuration', before: haveDuration, after: wantDuration });
       }
-      return [...details, ...principalDetails(live, want)];
+      return [...details, ...principalDetails(live, want), ...profileDetails(live.instanceProfiles ?? [], want.instanceProfiles)];
     }
     case 'group':
       return [...details, ...principalDetails(have as GroupState, want)];
@@ -441,4 +490,46 @@ function checkPolicyReferences(desired: DesiredState, live: LiveState, diagnosti
       diagnostics.push(error(`${principal.kind} "${principal.name}" refers to ${arn}, which does not exist`, 'Neither the manifests nor live IAM have this customer managed policy. Declare it with kind: Policy, or fix the ARN.', desired.sources.get(sourceKey(principal.kind, principal.name))?.()));
     }
   }
+}
+
+/**
+ * IAM holds one role per instance profile (AddRoleToInstanceProfile answers LimitExceeded): a profile two roles
+ * declare, or that another live role is in, cannot be given to a role. And a role that EC2 may assume is usable by
+ * no instance without a profile: warned, where the manifest does not manage its profiles and live IAM has none.
+ */
+function checkInstanceProfiles(desired: DesiredState, live: LiveState['state'], diagnostics: Diagnostic[]): void {
+  const at = (role: RoleState): SourceLocation | undefined => desired.sources.get(sourceKey('role', role.name))?.();
+  const holder = new Map<string, string>();
+  for (const role of live.roles.values()) for (const p of role.instanceProfiles ?? []) holder.set(p.toLowerCase(), role.name);
+  const claimed = new Map<string, string>();
+  for (const role of desired.state.roles.values()) {
+    for (const profile of role.instanceProfiles ?? []) {
+      const key = profile.toLowerCase();
+      const other = claimed.get(key);
+      if (other !== undefined) {
+        diagnostics.push(error(`roles "${other}" and "${role.name}" both declare instance profile "${profile}"`, 'An instance profile holds one role (IAM refuses a second). Give each role its own profile.', at(role)));
+        continue;
+      }
+      claimed.set(key, role.name);
+      const liveHolder = holder.get(key);
+      if (liveHolder !== undefined && liveHolder.toLowerCase() !== role.name.toLowerCase()) {
+        diagnostics.push(error(`instance profile "${profile}" of role "${role.name}" holds role "${liveHolder}" in live IAM`, `An instance profile holds one role (IAM refuses a second). Name another profile, or first take "${liveHolder}" out of it (its manifest's instanceProfile, applied on its own).`, at(role)));
+      }
+    }
+    if (role.instanceProfiles === undefined && (live.roles.get(role.name.toLowerCase())?.instanceProfiles ?? []).length === 0 && trustsEc2(role.trustPolicy)) {
+      diagnostics.push(warning(`role "${role.name}" trusts ec2.amazonaws.com but is in no instance profile`, 'EC2 passes a role to instances only through an instance profile: add instanceProfile: true (a profile named like the role) or instanceProfile: {name: ...}. If EC2 does not use the role, drop ec2.amazonaws.com from its trust policy.', at(role)));
+    }
+  }
+}
+
+/** Whether an Allow statement of a trust policy names the EC2 service as principal. */
+function trustsEc2(trust: Policy): boolean {
+  return statementsOf(trust.document).some((s) => {
+    if (s['Effect'] !== 'Allow') return false;
+    const principal = s['Principal'];
+    if (typeof principal !== 'object' || principal === null) return false;
+    const service = (principal as Record<string, unknown>)['Service'];
+    const services = Array.isArray(service) ? service : [service];
+    return services.some((v) => typeof v === 'string' && v.toLowerCase() === 'ec2.amazonaws.com');
+  });
 }

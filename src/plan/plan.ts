@@ -23,6 +23,11 @@ export type ChangeAction = 'create' | 'update' | 'delete';
 export type ChangeDetail =
   /** IAM moves users and groups to another path in place; roles and policies must be replaced. */
   | { readonly field: 'path'; readonly before: string; readonly after: string; readonly replacement: boolean }
+  /**
+   * Added value: a user or group renamed in place (`previousName:`; UpdateUser/UpdateGroup). It keeps its unique id,
+   * credentials, memberships and policies; the change's `previousArn` is its ARN under the old name.
+   */
+  | { readonly field: 'name'; readonly before: string; readonly after: string }
   | { readonly field: 'description'; readonly before: string | null; readonly after: string | null }
   | { readonly field: 'maxSessionDuration'; readonly before: number | null; readonly after: number }
   | { readonly field: 'permissionsBoundary'; readonly before: string | null; readonly after: string | null }
@@ -38,8 +43,10 @@ export type ChangeDetail =
   /**
    * On a deleted role: an instance profile it leaves (`remove`; EC2 instances using the profile lose its
    * credentials). On the create half of a role's replacement: a profile it is put back into (`add`).
+   * Added: on a role whose manifest declares `instanceProfile`, a profile it joins (`add`; `create: true` when the
+   * plan creates the profile too, as no live role is in it) or leaves (`remove`).
    */
-  | { readonly field: 'instanceProfile'; readonly name: string; readonly op: 'add' | 'remove' }
+  | { readonly field: 'instanceProfile'; readonly name: string; readonly op: 'add' | 'remove'; readonly create?: boolean }
   | { readonly field: 'trustPolicy'; readonly before: PolicyJson | null; readonly after: PolicyJson }
   | { readonly field: 'document'; readonly before: PolicyJson | null; readonly after: PolicyJson };
 

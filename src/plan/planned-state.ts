@@ -3,7 +3,7 @@
  * from the manifests and those it deletes removed. Unmanaged and protected entities stay as they are live.
  */
 import { nameKey, type EntityKind } from '../core/arn.js';
-import { entitiesOf, MAX_POLICY_VERSIONS, type EntityState, type IamState, type ManagedPolicyState, type PolicyVersionState, type RoleState } from '../core/state.js';
+import { entitiesOf, MAX_POLICY_VERSIONS, sortedUnique, type EntityState, type IamState, type ManagedPolicyState, type PolicyVersionState, type RoleState } from '../core/state.js';
 import type { DesiredState } from '../manifest/desired-state.js';
 import type { LiveState } from '../live/live-state.js';
 import type { ChangeSet } from './plan.js';
@@ -17,6 +17,9 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<
       if (change.action === 'delete' && change.replacedBy === undefined) out.delete(key);
       else if (change.action === 'delete') continue;
       else {
+        // A rename (in place) leaves the old name free.
+        const renamed = change.details.find((d) => d.field === 'name');
+        if (renamed?.field === 'name') out.delete(nameKey(renamed.before));
         const want = entitiesOf(desired.state, kind).get(key)!;
         const have = out.get(key);
         out.set(key, want.kind === 'policy' && have?.kind === 'policy' && change.action === 'update' ? withVersionsKept(have, want, change.details.some((d) => d.field === 'document')) : withUnmanagedFrom(have, want));
@@ -24,9 +27,17 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<
     }
     return out;
   };
+  // IAM keeps a renamed group's members: users this plan does not touch are in it under its new name.
+  const groupRenames = new Map(plan.changes.flatMap((c) => (c.kind === 'group' ? c.details.flatMap((d) => (d.field === 'name' ? [[nameKey(d.before), d.after] as const] : [])) : [])));
+  const users = next('user');
+  if (groupRenames.size) {
+    for (const [key, user] of users) {
+      if (user.kind === 'user' && user.groups.some((g) => groupRenames.has(nameKey(g)))) users.set(key, { ...user, groups: sortedUnique(user.groups.map((g) => groupRenames.get(nameKey(g)) ?? g)) });
+    }
+  }
   return {
     account: desired.account.id,
-    users: next('user') as IamState['users'],
+    users: users as IamState['users'],
     groups: next('group') as IamState['groups'],
     roles: next('role') as IamState['roles'],
     policies: next('policy') as IamState['policies'],

@@ -63,6 +63,8 @@ export function detailSign(detail: ChangeDetail): '+' | '-' | '~' {
       return '-';
     case 'instanceProfile':
       return detail.op === 'add' ? '+' : '-';
+    case 'name':
+      return '~';
     case 'path':
     case 'description':
     case 'maxSessionDuration':
@@ -82,6 +84,8 @@ export function detailLine(detail: ChangeDetail): string {
   switch (detail.field) {
     case 'path':
       return `path: ${detail.before} -> ${detail.after}${detail.replacement ? ' (forces replacement: IAM cannot move it, so it is deleted and created again)' : ''}`;
+    case 'name':
+      return `name: ${detail.before} -> ${detail.after} (renamed in place: same unique id, credentials, memberships and access, under a new ARN; trust policies that named the old ARN now hold the unique id, and policies naming it as a resource must change)`;
     case 'description':
       return settingLine('description', detail.before, detail.after);
     case 'maxSessionDuration':

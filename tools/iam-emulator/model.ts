@@ -214,6 +214,8 @@ export class IamModel {
     }
     this.users.delete(name.toLowerCase());
     if (newPath !== undefined) user.path = newPath;
+    // Keys, password, MFA devices and memberships stay with the user record; its devices follow the new name.
+    if (newName !== undefined) for (const device of this.virtualMfaDevices.values()) if (device.user === user.name) device.user = newName;
     if (newName !== undefined) user.name = newName;
     user.arn = `arn:aws:iam::${this.account}:user${user.path}${user.name}`;
     this.users.set(user.name.toLowerCase(), user);

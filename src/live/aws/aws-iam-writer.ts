@@ -16,6 +16,8 @@
  */
 import {
   AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  RemoveRoleFromInstanceProfileCommand,
   AddUserToGroupCommand,
   CreateGroupCommand,
   CreatePolicyCommand,
@@ -39,7 +41,7 @@ import type { Step, StepOp, Tag } from '../../apply/steps.js';
 import type { AwsClients } from './connection.js';
 import { describeAwsError, isAwsError } from './errors.js';
 import { StepCalls, type Progress } from './iam-calls.js';
-import { BOUNDARY_AND_TAG_COMMANDS, iamTags, MOVE_COMMANDS, POLICY_COMMANDS } from './iam-commands.js';
+import { BOUNDARY_AND_TAG_COMMANDS, iamTags, MOVE_COMMANDS, POLICY_COMMANDS, RENAME_COMMANDS } from './iam-commands.js';
 import { deleteGroup, deletePolicy, deleteRole, deleteUser, UntouchableError, type TeardownContext } from './iam-teardown.js';
 
 export { UntouchableError } from './iam-teardown.js';
@@ -138,6 +140,9 @@ export class AwsIamWriter implements IamWriter {
         );
       case 'movePath':
         return calls.eventually(() => MOVE_COMMANDS[op.kind](op.name, op.path), this.createdThisRun(`${op.kind}:${op.name}`), `${op.kind} ${op.name}`);
+      case 'rename':
+        await calls.send(RENAME_COMMANDS[op.kind](op.name, op.newName));
+        return;
       case 'updateRole':
         return calls.eventually(() => new UpdateRoleCommand({ RoleName: op.name, ...(op.description !== undefined ? { Description: op.description } : {}), ...(op.maxSessionDuration !== undefined ? { MaxSessionDuration: op.maxSessionDuration } : {}) }), this.createdThisRun(`role:${op.name}`), `role ${op.name}`);
       case 'updateTrust':
@@ -166,6 +171,11 @@ export class AwsIamWriter implements IamWriter {
         return;
       case 'addToInstanceProfile':
         return calls.eventually(() => new AddRoleToInstanceProfileCommand({ InstanceProfileName: op.profile, RoleName: op.role }), this.createdThisRun(`role:${op.role}`), `role ${op.role}`, ['LimitExceeded']);
+      case 'createInstanceProfile':
+        // An empty profile of that name may exist (the authorization details list profiles under their roles only).
+        return calls.idempotent(new CreateInstanceProfileCommand({ InstanceProfileName: op.name, Path: op.path }), ['EntityAlreadyExists'], `instance profile ${op.name} already existed`);
+      case 'removeFromInstanceProfile':
+        return calls.idempotent(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: op.profile, RoleName: op.role }), ['NoSuchEntity'], `role ${op.role} had already left instance profile ${op.profile}`);
       case 'deleteUser':
         return deleteUser(teardown, op.name);
       case 'deleteGroup':

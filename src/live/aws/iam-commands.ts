@@ -105,6 +105,12 @@ export const MOVE_COMMANDS: { readonly [K in 'user' | 'group']: (name: string, n
   group: (GroupName, NewPath) => new UpdateGroupCommand({ GroupName, NewPath }),
 };
 
+/** A new name, in place: users and groups keep their unique id, credentials and memberships (roles and policies cannot be renamed). */
+export const RENAME_COMMANDS: { readonly [K in 'user' | 'group']: (name: string, newName: string) => Sendable } = {
+  user: (UserName, NewUserName) => new UpdateUserCommand({ UserName, NewUserName }),
+  group: (GroupName, NewGroupName) => new UpdateGroupCommand({ GroupName, NewGroupName }),
+};
+
 /** Tags as IAM's API spells them. */
 export function iamTags(tags: readonly Tag[]): { Key: string; Value: string }[] {
   return tags.map((t) => ({ Key: t.key, Value: t.value }));

@@ -1,0 +1,103 @@
+/**
+ * Law: a role's declared instance profile is created, filled and left with it, one role per profile as IAM holds
+ * them, and a role EC2 may assume without any profile is warned about (no instance can use it).
+ */
+import { describe, expect, it } from 'vitest';
+import { planChanges } from '../src/app/use-cases.js';
+import { scheduleSteps } from '../src/apply/steps.js';
+import { manifestsFromFiles } from '../src/manifest/files-source.js';
+import { exampleManifestFiles, exampleSnapshot, NOW, planFiles, snapshotReader } from './helpers/example.js';
+
+type Json = Record<string, unknown>;
+
+const EC2_TRUST = `trustPolicy:
+  Version: "2012-10-17"
+  Statement:
+    - Effect: Allow
+      Principal: {Service: [lambda.amazonaws.com, ec2.amazonaws.com]}
+      Action: sts:AssumeRole
+`;
+
+function withRole(yaml: string, file = 'web'): Map<string, string> {
+  const files = exampleManifestFiles();
+  files.set(`manifests/roles/${file}.yaml`, yaml);
+  return files;
+}
+
+/** The example snapshot with role `role` in instance profile `profile`. */
+function snapshotWithProfile(role: string, profile: string): Json {
+  const snapshot = exampleSnapshot();
+  const roles = snapshot['RoleDetailList'] as Json[];
+  const r = roles.find((x) => x['RoleName'] === role)!;
+  r['InstanceProfileList'] = [{ InstanceProfileName: profile, InstanceProfileId: 'AIPAEXAMPLE1', Path: '/', Arn: `arn:aws:iam::123456789012:instance-profile/${profile}`, CreateDate: '2026-01-01T00:00:00Z', Roles: [] }];
+  return snapshot;
+}
+
+async function diagnosticsOf(files: ReadonlyMap<string, string>, snapshot: Json = exampleSnapshot()) {
+  const result = await planChanges(manifestsFromFiles('manifests', 'manifests', files), snapshotReader(snapshot), NOW);
+  return { plan: result.plan, errors: result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), warnings: result.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.message) };
+}
+
+describe('instance profiles', () => {
+  it('a new role with instanceProfile: true creates a profile of its name and puts the role in it, in that order', async () => {
+    const plan = await planFiles(withRole(`kind: Role\nname: web\ninstanceProfile: true\n${EC2_TRUST}`));
+    const create = plan.changes.find((c) => c.name === 'web')!;
+    expect(create.details).toContainEqual({ field: 'instanceProfile', name: 'web', op: 'add', create: true });
+    const steps = scheduleSteps(plan).filter((s) => s.title.includes('web'));
+    expect(steps.map((s) => [s.phase, s.op.op])).toEqual([
+      ['roles', 'createRole'],
+      ['roles', 'createInstanceProfile'],
+      ['grants', 'addToInstanceProfile'],
+    ]);
+    expect(steps[1]!.target).toBe('arn:aws:iam::123456789012:instance-profile/web');
+  });
+
+  it('a profile named differently, a profile changed and false: joins, leaves, and nothing when live agrees', async () => {
+    const named = await planFiles(withRole(`kind: Role\nname: web\ninstanceProfile: {name: web-hosts}\n${EC2_TRUST}`));
+    expect(named.changes.find((c) => c.name === 'web')!.details).toContainEqual({ field: 'instanceProfile', name: 'web-hosts', op: 'add', create: true });
+
+    const edit = (field: string) => new Map([...exampleManifestFiles()].map(([k, v]) => [k, k.endsWith('roles/legacy-batch.yaml') ? `${v.trimEnd()}\n${field}\n` : v]));
+    const live = snapshotWithProfile('legacy-batch', 'batch-hosts');
+    const same = await planFiles(edit('instanceProfile: {name: batch-hosts}'), live);
+    expect(same.changes.filter((c) => c.name === 'legacy-batch')).toEqual([]);
+    const unmanaged = await planFiles(exampleManifestFiles(), live);
+    expect(unmanaged.changes.filter((c) => c.name === 'legacy-batch')).toEqual([]);
+
+    const moved = await planFiles(edit('instanceProfile: true'), live);
+    const update = moved.changes.find((c) => c.name === 'legacy-batch')!;
+    expect(update.action).toBe('update');
+    expect(update.details.filter((d) => d.field === 'instanceProfile')).toEqual([
+      { field: 'instanceProfile', name: 'legacy-batch', op: 'add', create: true },
+      { field: 'instanceProfile', name: 'batch-hosts', op: 'remove' },
+    ]);
+    const ops = scheduleSteps(moved).filter((s) => s.title.includes('instance profile')).map((s) => [s.phase, s.op.op]);
+    expect(ops).toEqual([['roles', 'createInstanceProfile'], ['grants', 'addToInstanceProfile'], ['revokes', 'removeFromInstanceProfile']]);
+
+    const none = await planFiles(edit('instanceProfile: false'), live);
+    expect(none.changes.find((c) => c.name === 'legacy-batch')!.details).toEqual([{ field: 'instanceProfile', name: 'batch-hosts', op: 'remove' }]);
+  });
+
+  it('one role per profile: a profile another live role is in, or two roles declare, is a plan error', async () => {
+    const taken = await diagnosticsOf(withRole(`kind: Role\nname: web\ninstanceProfile: {name: batch-hosts}\n${EC2_TRUST}`), snapshotWithProfile('legacy-batch', 'batch-hosts'));
+    expect(taken.errors).toEqual(['instance profile "batch-hosts" of role "web" holds role "legacy-batch" in live IAM']);
+    const files = withRole(`kind: Role\nname: web\ninstanceProfile: {name: Hosts}\n${EC2_TRUST}`);
+    files.set('manifests/roles/web2.yaml', `kind: Role\nname: web2\ninstanceProfile: {name: hosts}\n${EC2_TRUST}`);
+    const twice = await diagnosticsOf(files);
+    expect(twice.errors).toEqual(['roles "web" and "web2" both declare instance profile "hosts"']);
+  });
+
+  it('an invalid profile name is an error naming the place', async () => {
+    const bad = await diagnosticsOf(withRole(`kind: Role\nname: web\ninstanceProfile: {name: "web hosts"}\n${EC2_TRUST}`));
+    expect(bad.errors.join('\n')).toMatch(/instance profile name "web hosts" of role "web" is not valid/);
+  });
+
+  it('a role EC2 may assume with no instance profile, declared or live, is warned about; with one it is not', async () => {
+    const without = await diagnosticsOf(withRole(`kind: Role\nname: web\n${EC2_TRUST}`));
+    expect(without.errors).toEqual([]);
+    expect(without.warnings).toContain('role "web" trusts ec2.amazonaws.com but is in no instance profile');
+    const declared = await diagnosticsOf(withRole(`kind: Role\nname: web\ninstanceProfile: true\n${EC2_TRUST}`));
+    expect(declared.warnings.filter((w) => w.includes('instance profile'))).toEqual([]);
+    const lambdaOnly = await diagnosticsOf(withRole(`kind: Role\nname: web\n${EC2_TRUST.replace(', ec2.amazonaws.com', '')}`));
+    expect(lambdaOnly.warnings.filter((w) => w.includes('instance profile'))).toEqual([]);
+  });
+});
