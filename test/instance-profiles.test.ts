@@ -35,7 +35,7 @@ function snapshotWithProfile(role: string, profile: string): Json {
 
 async function diagnosticsOf(files: ReadonlyMap<string, string>, snapshot: Json = exampleSnapshot()) {
   const result = await planChanges(manifestsFromFiles('manifests', 'manifests', files), snapshotReader(snapshot), NOW);
-  return { plan: result.plan, errors: result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), warnings: result.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.message) };
+  return { plan: result.plan, errors: result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary), warnings: result.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.summary) };
 }
 
 describe('instance profiles', () => {
@@ -56,30 +56,30 @@ describe('instance profiles', () => {
     const named = await planFiles(withRole(`kind: Role\nname: web\ninstanceProfile: {name: web-hosts}\n${EC2_TRUST}`));
     expect(named.changes.find((c) => c.name === 'web')!.details).toContainEqual({ field: 'instanceProfile', name: 'web-hosts', op: 'add', create: true });
 
-    const edit = (field: string) => new Map([...exampleManifestFiles()].map(([k, v]) => [k, k.endsWith('roles/legacy-batch.yaml') ? `${v.trimEnd()}\n${field}\n` : v]));
-    const live = snapshotWithProfile('legacy-batch', 'batch-hosts');
-    const same = await planFiles(edit('instanceProfile: {name: batch-hosts}'), live);
-    expect(same.changes.filter((c) => c.name === 'legacy-batch')).toEqual([]);
+    const edit = (field: string) => new Map([...exampleManifestFiles()].map(([k, v]) => [k, k.endsWith('roles/ci-readonly.yaml') ? `${v.trimEnd()}\n${field}\n` : v]));
+    const live = snapshotWithProfile('ci-readonly', 'ci-hosts');
+    const same = await planFiles(edit('instanceProfile: {name: ci-hosts}'), live);
+    expect(same.changes.filter((c) => c.name === 'ci-readonly')).toEqual([]);
     const unmanaged = await planFiles(exampleManifestFiles(), live);
-    expect(unmanaged.changes.filter((c) => c.name === 'legacy-batch')).toEqual([]);
+    expect(unmanaged.changes.filter((c) => c.name === 'ci-readonly')).toEqual([]);
 
     const moved = await planFiles(edit('instanceProfile: true'), live);
-    const update = moved.changes.find((c) => c.name === 'legacy-batch')!;
+    const update = moved.changes.find((c) => c.name === 'ci-readonly')!;
     expect(update.action).toBe('update');
     expect(update.details.filter((d) => d.field === 'instanceProfile')).toEqual([
-      { field: 'instanceProfile', name: 'legacy-batch', op: 'add', create: true },
-      { field: 'instanceProfile', name: 'batch-hosts', op: 'remove' },
+      { field: 'instanceProfile', name: 'ci-readonly', op: 'add', create: true },
+      { field: 'instanceProfile', name: 'ci-hosts', op: 'remove' },
     ]);
     const ops = scheduleSteps(moved).filter((s) => s.title.includes('instance profile')).map((s) => [s.phase, s.op.op]);
     expect(ops).toEqual([['roles', 'createInstanceProfile'], ['grants', 'addToInstanceProfile'], ['revokes', 'removeFromInstanceProfile']]);
 
     const none = await planFiles(edit('instanceProfile: false'), live);
-    expect(none.changes.find((c) => c.name === 'legacy-batch')!.details).toEqual([{ field: 'instanceProfile', name: 'batch-hosts', op: 'remove' }]);
+    expect(none.changes.find((c) => c.name === 'ci-readonly')!.details).toEqual([{ field: 'instanceProfile', name: 'ci-hosts', op: 'remove' }]);
   });
 
   it('one role per profile: a profile another live role is in, or two roles declare, is a plan error', async () => {
-    const taken = await diagnosticsOf(withRole(`kind: Role\nname: web\ninstanceProfile: {name: batch-hosts}\n${EC2_TRUST}`), snapshotWithProfile('legacy-batch', 'batch-hosts'));
-    expect(taken.errors).toEqual(['instance profile "batch-hosts" of role "web" holds role "legacy-batch" in live IAM']);
+    const taken = await diagnosticsOf(withRole(`kind: Role\nname: web\ninstanceProfile: {name: ci-hosts}\n${EC2_TRUST}`), snapshotWithProfile('ci-readonly', 'ci-hosts'));
+    expect(taken.errors).toEqual(['instance profile "ci-hosts" of role "web" holds role "ci-readonly" in live IAM']);
     const files = withRole(`kind: Role\nname: web\ninstanceProfile: {name: Hosts}\n${EC2_TRUST}`);
     files.set('manifests/roles/web2.yaml', `kind: Role\nname: web2\ninstanceProfile: {name: hosts}\n${EC2_TRUST}`);
     const twice = await diagnosticsOf(files);
