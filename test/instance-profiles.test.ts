@@ -2,10 +2,18 @@
  * Law: a role's declared instance profile is created, filled and left with it, one role per profile as IAM holds
  * them, and a role EC2 may assume without any profile is warned about (no instance can use it).
  */
-import { describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, DeleteInstanceProfileCommand, ListInstanceProfilesForRoleCommand, RemoveRoleFromInstanceProfileCommand } from '@aws-sdk/client-iam';
+import { parse } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
 import { planChanges } from '../src/app/use-cases.js';
 import { scheduleSteps } from '../src/apply/steps.js';
 import { manifestsFromFiles } from '../src/manifest/files-source.js';
+import { emulatorsClosedAfterEachTest, exampleSnapshotJson, iamClientFor, refusalOf, type TestEmulator } from './helpers/emulator.js';
+import { PROJECT_ROOT } from './helpers/fixtures.js';
+import { runCli } from './helpers/run-cli.js';
 import { exampleManifestFiles, exampleSnapshot, NOW, planFiles, snapshotReader } from './helpers/example.js';
 
 type Json = Record<string, unknown>;
@@ -99,5 +107,65 @@ describe('instance profiles', () => {
     expect(declared.warnings.filter((w) => w.includes('instance profile'))).toEqual([]);
     const lambdaOnly = await diagnosticsOf(withRole(`kind: Role\nname: web\n${EC2_TRUST.replace(', ec2.amazonaws.com', '')}`));
     expect(lambdaOnly.warnings.filter((w) => w.includes('instance profile'))).toEqual([]);
+  });
+});
+
+describe('instance profiles in the IAM emulator, through the SDK', () => {
+  const start = emulatorsClosedAfterEachTest();
+  const tmp = mkdtempSync(join(tmpdir(), 'iam-gitops-profiles-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  function manifests(name: string, role: string): string {
+    const dir = join(tmp, name);
+    cpSync(join(PROJECT_ROOT, 'manifests'), dir, { recursive: true });
+    writeFileSync(join(dir, 'roles/web.yaml'), role);
+    return dir;
+  }
+  const profilesOf = async (e: TestEmulator, role: string): Promise<string[]> => {
+    const iam = iamClientFor(e.url);
+    try {
+      return ((await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: role }))).InstanceProfiles ?? []).map((p) => p.InstanceProfileName!).sort();
+    } finally {
+      iam.destroy();
+    }
+  };
+
+  it('apply creates the profile with the role, re-plans to nothing, moves it, and import writes it back', async () => {
+    const e = await start(exampleSnapshotJson());
+    const first = manifests('first', `kind: Role\nname: web\ninstanceProfile: true\n${EC2_TRUST}`);
+    const applied = await runCli(['apply', ...e.awsArgs, '--manifests', first, '--auto-approve'], e.env);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await profilesOf(e, 'web')).toEqual(['web']);
+    const again = await runCli(['plan', ...e.awsArgs, '--manifests', first, '--detailed-exitcode'], e.env);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+
+    const renamed = manifests('second', `kind: Role\nname: web\ninstanceProfile: {name: web-hosts}\n${EC2_TRUST}`);
+    const moved = await runCli(['apply', ...e.awsArgs, '--manifests', renamed, '--auto-approve'], e.env);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(await profilesOf(e, 'web')).toEqual(['web-hosts']);
+    expect((await runCli(['plan', ...e.awsArgs, '--manifests', renamed, '--detailed-exitcode'], e.env)).code).toBe(0);
+
+    const out = join(tmp, 'imported');
+    const imported = await runCli(['import', ...e.awsArgs, '--out', out], e.env);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(parse(readFileSync(join(out, 'roles/web.yaml'), 'utf8'))).toMatchObject({ instanceProfile: { name: 'web-hosts' } });
+  });
+
+  it('the emulator answers as IAM: one role per profile, no deleting a profile with a role, names checked', async () => {
+    const e = await start(exampleSnapshotJson());
+    const iam = iamClientFor(e.url);
+    const codeOf = async (client: typeof iam, command: object): Promise<string> => (await refusalOf(client, command)).split(' ')[0]!;
+    try {
+      await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'hosts' }));
+      await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'hosts', RoleName: 'ci-readonly' }));
+      expect(await codeOf(iam, new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'hosts', RoleName: 'github-deploy' }))).toBe('LimitExceeded');
+      expect(await codeOf(iam, new DeleteInstanceProfileCommand({ InstanceProfileName: 'hosts' }))).toBe('DeleteConflict');
+      expect(await codeOf(iam, new CreateInstanceProfileCommand({ InstanceProfileName: 'HOSTS' }))).toBe('EntityAlreadyExists');
+      expect(await codeOf(iam, new CreateInstanceProfileCommand({ InstanceProfileName: 'web hosts' }))).toBe('ValidationError');
+      expect(await codeOf(iam, new CreateInstanceProfileCommand({ InstanceProfileName: 'x'.repeat(129) }))).toBe('ValidationError');
+      expect(await codeOf(iam, new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: 'hosts', RoleName: 'github-deploy' }))).toBe('NoSuchEntity');
+    } finally {
+      iam.destroy();
+    }
   });
 });
