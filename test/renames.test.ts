@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { UpdateGroupCommand, UpdateUserCommand } from '@aws-sdk/client-iam';
 import { planChanges } from '../src/app/use-cases.js';
 import { scheduleSteps } from '../src/apply/steps.js';
+import { principalsLine } from '../src/render/access.js';
 import { manifestsFromFiles } from '../src/manifest/files-source.js';
 import type { Plan } from '../src/plan/plan.js';
 import { createAccessKey, createVirtualMfaDevice, enableMfaDevice } from '../tools/iam-emulator/credentials.js';
@@ -103,6 +104,11 @@ describe('renames', () => {
       files.set(key, files.get(key)!.replace(/^name: (.*)$/m, 'name: $1-new\npreviousName: $1'));
       expect(await errorsOf(files)).toContainEqual(expect.stringContaining(`declares "previousName", but IAM cannot rename a ${kind}`));
     }
+    // Shown as the same principal under a new ARN, not as a loss and a gain.
+    const renamedPlan = await planFiles(renamed(['alice'], []));
+    const aliceArn = 'arn:aws:iam::123456789012:user/people/alice.renamed';
+    expect(renamedPlan.access.flatMap((d) => d.principals)).not.toContain('arn:aws:iam::123456789012:user/people/alice');
+    expect(principalsLine([aliceArn], { [aliceArn]: 'arn:aws:iam::123456789012:user/people/alice' })).toBe('user alice.renamed (renamed from arn:aws:iam::123456789012:user/people/alice)');
     // A previous name another manifest declares.
     const twice = renamed(['alice'], []);
     twice.set('manifests/users/alice-old.yaml', 'kind: User\nname: alice\npath: /people/\n');
