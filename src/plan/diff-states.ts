@@ -516,7 +516,10 @@ function checkInstanceProfiles(desired: DesiredState, live: LiveState['state'], 
         diagnostics.push(error(`instance profile "${profile}" of role "${role.name}" holds role "${liveHolder}" in live IAM`, `An instance profile holds one role (IAM refuses a second). Name another profile, or first take "${liveHolder}" out of it (its manifest's instanceProfile, applied on its own).`, at(role)));
       }
     }
-    if (role.instanceProfiles === undefined && (live.roles.get(role.name.toLowerCase())?.instanceProfiles ?? []).length === 0 && trustsEc2(role.trustPolicy)) {
+    const liveRole = live.roles.get(role.name.toLowerCase());
+    // A role the tool may not change (already an error) gets no advice about it.
+    const owned = liveRole === undefined || (!isAwsOwnedPath(liveRole.path) && isOwnedPath(desired.account, liveRole.path));
+    if (owned && role.instanceProfiles === undefined && (liveRole?.instanceProfiles ?? []).length === 0 && trustsEc2(role.trustPolicy)) {
       diagnostics.push(warning(`role "${role.name}" trusts ec2.amazonaws.com but is in no instance profile`, 'EC2 passes a role to instances only through an instance profile: add instanceProfile: true (a profile named like the role) or instanceProfile: {name: ...}. If EC2 does not use the role, drop ec2.amazonaws.com from its trust policy.', at(role)));
     }
   }
