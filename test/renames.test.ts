@@ -109,6 +109,12 @@ describe('renames', () => {
     const aliceArn = 'arn:aws:iam::123456789012:user/people/alice.renamed';
     expect(renamedPlan.access.flatMap((d) => d.principals)).not.toContain('arn:aws:iam::123456789012:user/people/alice');
     expect(principalsLine([aliceArn], { [aliceArn]: 'arn:aws:iam::123456789012:user/people/alice' })).toBe('user alice.renamed (renamed from arn:aws:iam::123456789012:user/people/alice)');
+    // A trust policy still naming the old user ARN: IAM will show the new one, so the manifest must say it.
+    const trusting = renamed(['alice'], []);
+    trusting.set('manifests/roles/alice-assumes.yaml', 'kind: Role\nname: alice-assumes\ntrustPolicy:\n  Version: "2012-10-17"\n  Statement:\n    - Effect: Allow\n      Principal: {AWS: "arn:aws:iam::123456789012:user/people/alice"}\n      Action: sts:AssumeRole\n');
+    expect(await errorsOf(trusting)).toEqual([expect.stringContaining('role "alice-assumes" trusts arn:aws:iam::123456789012:user/people/alice, which this plan renames to arn:aws:iam::123456789012:user/people/alice.renamed')]);
+    trusting.set('manifests/roles/alice-assumes.yaml', trusting.get('manifests/roles/alice-assumes.yaml')!.replace('people/alice"', 'people/alice.renamed"'));
+    expect(await errorsOf(trusting)).toEqual([]);
     // A previous name another manifest declares.
     const twice = renamed(['alice'], []);
     twice.set('manifests/users/alice-old.yaml', 'kind: User\nname: alice\npath: /people/\n');
@@ -125,6 +131,7 @@ describe('renames applied to the emulator through the SDK', () => {
     const mfa = createVirtualMfaDevice(e.model, 'alice-phone');
     enableMfaDevice(e.model, 'alice', mfa.serial);
     const id = e.model.user('alice').id;
+    e.model.createRole('alice-assumes', '/', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: e.model.user('alice').arn }, Action: 'sts:AssumeRole' }] }));
     const dir = mkdtempSync(join(tmpdir(), 'iam-gitops-renames-'));
     cpSync(join(PROJECT_ROOT, 'manifests'), dir, { recursive: true });
     for (const [path, text] of renamed(['alice'], ['developers'])) writeFileSync(join(dir, path.replace(/^manifests\//, '')), text);
@@ -142,6 +149,8 @@ describe('renames applied to the emulator through the SDK', () => {
     expect(user.groups).toEqual([newName('developers')]);
     expect(e.model.members(newName('developers')).map((u) => u.name).sort()).toEqual(['alice.renamed', 'bob']);
     expect(e.calls().byAction['UpdateUser']).toBeGreaterThan(0);
+    // IAM shows a trust policy that named the user with its new ARN.
+    expect(e.model.role('alice-assumes').trust).toContain('user/people/alice.renamed"');
     const again = await runCli(['plan', ...e.awsArgs, '--manifests', dir, '--detailed-exitcode'], e.env);
     expect(again.code, again.stdout + again.stderr).toBe(0);
   });

@@ -154,6 +154,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   }
 
   checkPolicyReferences(desired, live, diagnostics);
+  checkTrustOfRenamed(desired, upserts, diagnostics);
   checkInstanceProfiles(desired, liveState, diagnostics);
   checkReferencesToDeleted(desired, [...upserts, ...deletes], diagnostics);
   checkDeletesTouchOnlyOwned(desired, liveState, [...upserts, ...deletes], diagnostics);
@@ -535,4 +536,23 @@ function trustsEc2(trust: Policy): boolean {
     const services = Array.isArray(service) ? service : [service];
     return services.some((v) => typeof v === 'string' && v.toLowerCase() === 'ec2.amazonaws.com');
   });
+}
+
+/**
+ * A trust policy naming a user this plan renames by its old ARN: IAM shows trust policies with the principal's new
+ * ARN after the rename (they hold its unique id), so the manifest would differ from live IAM at once, and putting the
+ * old ARN back would fail (no such principal).
+ */
+function checkTrustOfRenamed(desired: DesiredState, changes: readonly Change[], diagnostics: Diagnostic[]): void {
+  const renamed = new Map(changes.flatMap((c) => (c.kind === 'user' && c.previousArn && c.details.some((d) => d.field === 'name') ? [[c.previousArn, c.arn] as const] : [])));
+  if (renamed.size === 0) return;
+  for (const role of desired.state.roles.values()) {
+    for (const s of statementsOf(role.trustPolicy.document)) {
+      const principal = s['Principal'];
+      const aws = typeof principal === 'object' && principal !== null ? (principal as Record<string, unknown>)['AWS'] : undefined;
+      for (const arn of (Array.isArray(aws) ? aws : [aws]).filter((a): a is string => typeof a === 'string' && renamed.has(a))) {
+        diagnostics.push(error(`role "${role.name}" trusts ${arn}, which this plan renames to ${renamed.get(arn)}`, `IAM keeps the trust (it holds the user's unique id) and shows it with the new ARN; write ${renamed.get(arn)} in the trust policy, in the same change.`, desired.sources.get(sourceKey('role', role.name))?.()));
+      }
+    }
+  }
 }

@@ -85,7 +85,7 @@ export function detailLine(detail: ChangeDetail): string {
     case 'path':
       return `path: ${detail.before} -> ${detail.after}${detail.replacement ? ' (forces replacement: IAM cannot move it, so it is deleted and created again)' : ''}`;
     case 'name':
-      return `name: ${detail.before} -> ${detail.after} (renamed in place: same unique id, credentials, memberships and access, under a new ARN; trust policies that named the old ARN now hold the unique id, and policies naming it as a resource must change)`;
+      return `name: ${detail.before} -> ${detail.after} (renamed in place: same unique id, credentials, memberships and access, under a new ARN; IAM shows trust and resource policies naming it as principal with the new ARN; policies naming the old ARN as a resource are not rewritten)`;
     case 'description':
       return settingLine('description', detail.before, detail.after);
     case 'maxSessionDuration':
