@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UpdateGroupCommand, UpdateUserCommand } from '@aws-sdk/client-iam';
 import { planChanges } from '../src/app/use-cases.js';
+import { lockoutRisks } from '../src/apply/lockout.js';
 import { scheduleSteps } from '../src/apply/steps.js';
 import { principalsLine } from '../src/render/access.js';
 import { manifestsFromFiles } from '../src/manifest/files-source.js';
@@ -162,5 +163,18 @@ describe('renames applied to the emulator through the SDK', () => {
     expect(await refusalOf(iam, new UpdateGroupCommand({ GroupName: 'developers', NewGroupName: 'platform-admins' }))).toMatch(/^EntityAlreadyExists 409/);
     expect(await refusalOf(iam, new UpdateUserCommand({ UserName: 'alice', NewUserName: 'bad/name' }))).toMatch(/^ValidationError 400/);
     expect(e.model.user('alice').name).toBe('alice');
+  });
+});
+
+describe('renames and the lockout guard', () => {
+  it('the caller renamed in place is judged under its new ARN: a rename that also takes its permissions is a lockout', async () => {
+    const OPS = 'arn:aws:iam::123456789012:user/ops';
+    const stateOf = async (name: string, statements: readonly Record<string, unknown>[]) =>
+      (await snapshotReader({ UserDetailList: [{ UserName: name, Path: '/', Arn: `arn:aws:iam::123456789012:user/${name}`, UserPolicyList: [{ PolicyName: 'own', PolicyDocument: { Version: '2012-10-17', Statement: statements } }] }], GroupDetailList: [], RoleDetailList: [], Policies: [] }).read()).state;
+    const before = await stateOf('ops', [{ Effect: 'Allow', Action: '*', Resource: '*' }]);
+    const rename = { id: 1, phase: 'renames' as const, title: 'rename user ops to ops2', target: OPS, alsoTouches: ['arn:aws:iam::123456789012:user/ops2'], op: { op: 'rename' as const, kind: 'user' as const, name: 'ops', newName: 'ops2' } };
+    const guard = (after: typeof before) => lockoutRisks({ before, after, steps: [rename], trust: [], caller: OPS, protected: [], managedPaths: ['/'], options: { isWildcardOnlyAction: () => false } });
+    expect(guard(await stateOf('ops2', [{ Effect: 'Allow', Action: '*', Resource: '*' }]))).toEqual([]);
+    expect(guard(await stateOf('ops2', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }])).map((r) => r.summary)).toEqual([expect.stringContaining('the caller (arn:aws:iam::123456789012:user/ops) would lose')]);
   });
 });
