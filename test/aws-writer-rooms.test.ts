@@ -103,6 +103,7 @@ const OPS: { readonly [K in StepOp['op']]: readonly Extract<StepOp, { op: K }>[]
   tag: (['user', 'role'] as const).map((kind) => ({ op: 'tag', kind, owner: 'owner1', tags: TAGS })),
   untag: (['user', 'role'] as const).map((kind) => ({ op: 'untag', kind, owner: 'owner1', keys: ['team'] })),
   createInstanceProfile: [{ op: 'createInstanceProfile', name: 'web', path: '/' }],
+  deleteInstanceProfile: [{ op: 'deleteInstanceProfile', name: 'web' }],
   removeFromInstanceProfile: [{ op: 'removeFromInstanceProfile', profile: 'web', role: 'deployer' }],
   addToInstanceProfile: [{ op: 'addToInstanceProfile', profile: 'deployer', role: 'deployer' }],
   deleteUser: [{ op: 'deleteUser', name: 'alice' }],

@@ -5,7 +5,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, DeleteInstanceProfileCommand, ListInstanceProfilesForRoleCommand, RemoveRoleFromInstanceProfileCommand } from '@aws-sdk/client-iam';
+import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, DeleteInstanceProfileCommand, GetInstanceProfileCommand, ListInstanceProfilesForRoleCommand, RemoveRoleFromInstanceProfileCommand } from '@aws-sdk/client-iam';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planChanges } from '../src/app/use-cases.js';
@@ -83,6 +83,11 @@ describe('instance profiles', () => {
 
     const none = await planFiles(edit('instanceProfile: false'), live);
     expect(none.changes.find((c) => c.name === 'ci-readonly')!.details).toEqual([{ field: 'instanceProfile', name: 'ci-hosts', op: 'remove' }]);
+
+    // The profile named like the role (what `true` makes) goes with it, after the role left it.
+    const own = await planFiles(edit('instanceProfile: false'), snapshotWithProfile('ci-readonly', 'ci-readonly'));
+    expect(own.changes.find((c) => c.name === 'ci-readonly')!.details).toEqual([{ field: 'instanceProfile', name: 'ci-readonly', op: 'remove', delete: true }]);
+    expect(scheduleSteps(own).filter((s) => s.title.includes('instance profile')).map((s) => [s.phase, s.op.op])).toEqual([['revokes', 'removeFromInstanceProfile'], ['delete-principals', 'deleteInstanceProfile']]);
   });
 
   it('one role per profile: a profile another live role is in, or two roles declare, is a plan error', async () => {
@@ -132,6 +137,14 @@ describe('instance profiles in the IAM emulator, through the SDK', () => {
 
   it('apply creates the profile with the role, re-plans to nothing, moves it, and import writes it back', async () => {
     const e = await start(exampleSnapshotJson());
+    const codeOf = async (command: object): Promise<string> => {
+      const iam = iamClientFor(e.url);
+      try {
+        return (await refusalOf(iam, command)).split(' ')[0]!;
+      } finally {
+        iam.destroy();
+      }
+    };
     const first = manifests('first', `kind: Role\nname: web\ninstanceProfile: true\n${EC2_TRUST}`);
     const applied = await runCli(['apply', ...e.awsArgs, '--manifests', first, '--auto-approve'], e.env);
     expect(applied.code, applied.stderr).toBe(0);
@@ -143,6 +156,8 @@ describe('instance profiles in the IAM emulator, through the SDK', () => {
     const moved = await runCli(['apply', ...e.awsArgs, '--manifests', renamed, '--auto-approve'], e.env);
     expect(moved.code, moved.stderr).toBe(0);
     expect(await profilesOf(e, 'web')).toEqual(['web-hosts']);
+    expect(await codeOf(new GetInstanceProfileCommand({ InstanceProfileName: 'web' }))).toBe('NoSuchEntity');
+    expect(await codeOf(new GetInstanceProfileCommand({ InstanceProfileName: 'web-hosts' }))).toBe('no');
     expect((await runCli(['plan', ...e.awsArgs, '--manifests', renamed, '--detailed-exitcode'], e.env)).code).toBe(0);
 
     const out = join(tmp, 'imported');

@@ -82,6 +82,8 @@ export function stepPermissions(step: Step, account: string): { action: string; 
       return [on('iam:AddRoleToInstanceProfile', entityArn(account, 'instance-profile', '/', op.profile))];
     case 'removeFromInstanceProfile':
       return [on('iam:RemoveRoleFromInstanceProfile', entityArn(account, 'instance-profile', '/', op.profile))];
+    case 'deleteInstanceProfile':
+      return [on('iam:DeleteInstanceProfile', entityArn(account, 'instance-profile', '/', op.name))];
     case 'createInstanceProfile':
       return [on('iam:CreateInstanceProfile', entityArn(account, 'instance-profile', op.path, op.name))];
     case 'deleteUser':

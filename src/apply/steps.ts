@@ -60,6 +60,7 @@ export type StepOp =
   | { readonly op: 'addToInstanceProfile'; readonly profile: string; readonly role: string }
   | { readonly op: 'createInstanceProfile'; readonly name: string; readonly path: string }
   | { readonly op: 'removeFromInstanceProfile'; readonly profile: string; readonly role: string }
+  | { readonly op: 'deleteInstanceProfile'; readonly name: string }
   | { readonly op: 'deleteUser'; readonly name: string }
   | { readonly op: 'deleteGroup'; readonly name: string }
   | { readonly op: 'deleteRole'; readonly name: string; readonly keepProfiles: boolean }
@@ -224,7 +225,11 @@ function detailSteps(change: Change, details: readonly ChangeDetail[], step: Ste
           out.push(step('roles', `create instance profile ${d.name}`, { op: 'createInstanceProfile', name: d.name, path: change.path }));
           out.push(step('grants', `add ${label} to instance profile ${d.name}`, { op: 'addToInstanceProfile', profile: d.name, role: name }));
         } else if (d.op === 'add') out.push(step('grants', `put ${label} back into instance profile ${d.name}`, { op: 'addToInstanceProfile', profile: d.name, role: name }));
-        else if (change.action === 'update') out.push(step('revokes', `take ${label} out of instance profile ${d.name}`, { op: 'removeFromInstanceProfile', profile: d.name, role: name }));
+        else if (change.action === 'update') {
+          out.push(step('revokes', `take ${label} out of instance profile ${d.name}`, { op: 'removeFromInstanceProfile', profile: d.name, role: name }));
+          // After the role left it (a later phase): IAM refuses to delete a profile that holds a role.
+          if (d.delete) out.push(step('delete-principals', `delete instance profile ${d.name}`, { op: 'deleteInstanceProfile', name: d.name }));
+        }
         break;
       case 'tag':
       case 'member':
@@ -294,6 +299,8 @@ export function actedOnArn(op: StepOp, account: string, pathHint: string): strin
       return arn('role', op.role);
     case 'createInstanceProfile':
       return entityArn(account, 'instance-profile', op.path, op.name);
+    case 'deleteInstanceProfile':
+      return entityArn(account, 'instance-profile', pathHint, op.name);
     case 'deleteUser':
       return arn('user', op.name);
     case 'deleteGroup':

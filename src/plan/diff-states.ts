@@ -251,7 +251,7 @@ function createDetails(entity: EntityState): ChangeDetail[] {
           ? [{ field: 'maxSessionDuration' as const, before: null, after: entity.maxSessionDuration! }]
           : []),
         ...principalDetails(emptyPrincipal, entity),
-        ...profileDetails([], entity.instanceProfiles),
+        ...profileDetails([], entity.instanceProfiles, entity.name),
       ];
     case 'user':
       return principalDetails(emptyPrincipal, entity);
@@ -263,13 +263,14 @@ function createDetails(entity: EntityState): ChangeDetail[] {
  * joins is created too (`create`): a profile no live role is in is not in the live state (the authorization details
  * list profiles under their roles), so apply creates it, and an existing empty one is taken as it is.
  */
-function profileDetails(have: readonly string[], wanted: readonly string[] | undefined): ChangeDetail[] {
+function profileDetails(have: readonly string[], wanted: readonly string[] | undefined, role: string): ChangeDetail[] {
   if (wanted === undefined) return [];
   const before = new Set(have.map((n) => n.toLowerCase()));
   const after = new Set(wanted.map((n) => n.toLowerCase()));
   return [
     ...wanted.filter((n) => !before.has(n.toLowerCase())).map((name) => ({ field: 'instanceProfile' as const, name, op: 'add' as const, create: true })),
-    ...have.filter((n) => !after.has(n.toLowerCase())).map((name) => ({ field: 'instanceProfile' as const, name, op: 'remove' as const })),
+    // A profile named like the role is the one `instanceProfile: true` makes (and the console): it goes with the role.
+    ...have.filter((n) => !after.has(n.toLowerCase())).map((name) => ({ field: 'instanceProfile' as const, name, op: 'remove' as const, ...(name.toLowerCase() === role.toLowerCase() ? { delete: true } : {}) })),
   ];
 }
 
@@ -351,7 +352,7 @@ function updateDetails(want: EntityState, have: EntityState): ChangeDetail[] {
       if (!unknown.has('maxSessionDuration') && wantDuration !== haveDuration) {
         details.push({ field: 'maxSessionDuration', before: haveDuration, after: wantDuration });
       }
-      return [...details, ...principalDetails(live, want), ...profileDetails(live.instanceProfiles ?? [], want.instanceProfiles)];
+      return [...details, ...principalDetails(live, want), ...profileDetails(live.instanceProfiles ?? [], want.instanceProfiles, want.name)];
     }
     case 'group':
       return [...details, ...principalDetails(have as GroupState, want)];

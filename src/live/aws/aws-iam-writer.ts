@@ -17,6 +17,7 @@
 import {
   AddRoleToInstanceProfileCommand,
   CreateInstanceProfileCommand,
+  DeleteInstanceProfileCommand,
   RemoveRoleFromInstanceProfileCommand,
   AddUserToGroupCommand,
   CreateGroupCommand,
@@ -174,6 +175,9 @@ export class AwsIamWriter implements IamWriter {
       case 'createInstanceProfile':
         // An empty profile of that name may exist (the authorization details list profiles under their roles only).
         return calls.idempotent(new CreateInstanceProfileCommand({ InstanceProfileName: op.name, Path: op.path }), ['EntityAlreadyExists'], `instance profile ${op.name} already existed`);
+      case 'deleteInstanceProfile':
+        // DeleteConflict: a role joined it since the plan (by hand); it is left, as it serves that role now.
+        return calls.idempotent(new DeleteInstanceProfileCommand({ InstanceProfileName: op.name }), ['NoSuchEntity', 'DeleteConflict'], `instance profile ${op.name} was already gone, or holds another role now`);
       case 'removeFromInstanceProfile':
         return calls.idempotent(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: op.profile, RoleName: op.role }), ['NoSuchEntity'], `role ${op.role} had already left instance profile ${op.profile}`);
       case 'deleteUser':
