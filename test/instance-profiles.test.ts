@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, DeleteInstanceProfileCommand, GetInstanceProfileCommand, ListInstanceProfilesForRoleCommand, RemoveRoleFromInstanceProfileCommand } from '@aws-sdk/client-iam';
+import fc from 'fast-check';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planChanges } from '../src/app/use-cases.js';
@@ -182,5 +183,57 @@ describe('instance profiles in the IAM emulator, through the SDK', () => {
     } finally {
       iam.destroy();
     }
+  });
+});
+
+describe('law: the plan takes each role to the profiles its manifest declares, or says why it cannot', () => {
+  it('on random live memberships and declarations (one role per profile, as IAM holds them)', async () => {
+    const ROLES = ['github-deploy', 'ci-readonly'] as const;
+    const POOL = ['hosts', 'Hosts2', 'github-deploy', 'ci-readonly'];
+    const declaration = fc.oneof(fc.constant(undefined), fc.constant(true), fc.constant(false), fc.constantFrom(...POOL).map((name) => ({ name })));
+    await fc.assert(
+      fc.asyncProperty(
+        // Live: each profile of the pool holds at most one role.
+        fc.array(fc.option(fc.constantFrom(...ROLES), { nil: undefined }), { minLength: POOL.length, maxLength: POOL.length }),
+        fc.tuple(declaration, declaration),
+        async (holders, declared) => {
+          const snapshot = exampleSnapshot();
+          for (const r of snapshot['RoleDetailList'] as Json[]) {
+            const names = POOL.filter((_, i) => holders[i] === r['RoleName']);
+            if (names.length) r['InstanceProfileList'] = names.map((n) => ({ InstanceProfileName: n, Path: '/' }));
+          }
+          const files = new Map(exampleManifestFiles());
+          const wanted = new Map<string, string[] | undefined>();
+          ROLES.forEach((role, i) => {
+            const d = declared[i];
+            wanted.set(role, d === undefined ? undefined : d === false ? [] : [d === true ? role : d.name]);
+            if (d === undefined) return;
+            const key = `manifests/roles/${role}.yaml`;
+            files.set(key, `${files.get(key)!.trimEnd()}\ninstanceProfile: ${JSON.stringify(d)}\n`);
+          });
+          const holderOf = (profile: string) => ROLES.find((_, r) => holders[POOL.findIndex((p) => p.toLowerCase() === profile.toLowerCase())] === ROLES[r]);
+          const claims = [...wanted.entries()].flatMap(([role, ps]) => (ps ?? []).map((p) => ({ role, key: p.toLowerCase() })));
+          const conflict = claims.some((c, i) => claims.some((o, j) => j !== i && o.key === c.key)) || claims.some((c) => {
+            const holder = holderOf(c.key);
+            return holder !== undefined && holder !== c.role;
+          });
+          const result = await diagnosticsOf(files, snapshot);
+          const profileErrors = result.errors.filter((e) => e.includes('instance profile'));
+          expect(profileErrors.length > 0, JSON.stringify({ holders, declared, errors: result.errors })).toBe(conflict);
+          if (conflict) return;
+          for (const role of ROLES) {
+            const live = POOL.filter((_, i) => holders[i] === role);
+            const details = result.plan!.changes.filter((c) => c.name === role).flatMap((c) => c.details).flatMap((d) => (d.field === 'instanceProfile' ? [d] : []));
+            const after = new Set(live.map((p) => p.toLowerCase()));
+            for (const d of details) d.op === 'add' ? after.add(d.name.toLowerCase()) : after.delete(d.name.toLowerCase());
+            const expected = wanted.get(role) ?? live;
+            expect([...after].sort(), role).toEqual(expected.map((p) => p.toLowerCase()).sort());
+            // Only the profile named like the role is deleted when left.
+            for (const d of details) if (d.op === 'remove') expect(d.delete === true).toBe(d.name.toLowerCase() === role);
+          }
+        },
+      ),
+      { numRuns: 15, seed: 18 },
+    );
   });
 });
