@@ -118,7 +118,7 @@ const changes = (sent: readonly Sent[]): Sent[] => sent.filter((s) => !/^(List|G
 
 /** The names a step's op gives its entity, as IAM's name fields would carry them. */
 function namesOf(op: StepOp): string[] {
-  return Object.entries(op).flatMap(([k, v]) => (['name', 'owner', 'arn', 'user', 'group', 'role', 'profile'].includes(k) && typeof v === 'string' ? [v] : []));
+  return Object.entries(op).flatMap(([k, v]) => (['name', 'newName', 'owner', 'arn', 'user', 'group', 'role', 'profile'].includes(k) && typeof v === 'string' ? [v] : []));
 }
 
 describe('dispatch and the per-kind command tables', () => {
