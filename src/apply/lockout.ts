@@ -85,7 +85,9 @@ export function lockoutRisks(input: LockoutInput): LockoutRisk[] {
       continue;
     }
     const was = sides.before.resolve(arn);
-    const is = sides.after.resolve(arn);
+    // A user renamed in place keeps its credentials: judged under its new ARN after the plan.
+    const renamed = input.steps.find((s) => s.op.op === 'rename' && entityKey(s.target) === key)?.alsoTouches[0];
+    const is = sides.after.resolve(renamed ?? arn);
     if (!was || !is) continue;
     const lost = lostPermissions(input, arn, was, is, unknowns);
     if (lost.length) {

@@ -49,8 +49,12 @@ export function stepPermissions(step: Step, account: string): { action: string; 
     case 'createRole':
       return [on('iam:CreateRole'), ...(op.tags.length ? [on('iam:TagRole')] : []), ...(op.boundary ? [on('iam:PutRolePermissionsBoundary')] : [])];
     case 'movePath':
-    case 'rename':
       return [on(op.kind === 'user' ? 'iam:UpdateUser' : 'iam:UpdateGroup')];
+    case 'rename': {
+      // IAM asks for the permission on both the old and the new name's ARN.
+      const action = op.kind === 'user' ? 'iam:UpdateUser' : 'iam:UpdateGroup';
+      return [on(action), on(action, step.alsoTouches[0] ?? entityArn(account, op.kind, '/', op.newName))];
+    }
     case 'updateRole':
       return [on('iam:UpdateRole')];
     case 'updateTrust':
@@ -77,6 +81,12 @@ export function stepPermissions(step: Step, account: string): { action: string; 
       return [on(`iam:Untag${kind(op.kind)}`)];
     case 'addToInstanceProfile':
       return [on('iam:AddRoleToInstanceProfile', entityArn(account, 'instance-profile', '/', op.profile))];
+    case 'removeFromInstanceProfile':
+      return [on('iam:RemoveRoleFromInstanceProfile', entityArn(account, 'instance-profile', '/', op.profile))];
+    case 'deleteInstanceProfile':
+      return [on('iam:DeleteInstanceProfile', entityArn(account, 'instance-profile', '/', op.name))];
+    case 'createInstanceProfile':
+      return [on('iam:CreateInstanceProfile', entityArn(account, 'instance-profile', op.path, op.name))];
     case 'deleteUser':
       return [on('iam:DeleteUser')];
     case 'deleteGroup':

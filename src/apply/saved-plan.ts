@@ -45,7 +45,7 @@ const Detail = z.discriminatedUnion('field', [
   z.strictObject({ field: z.literal('group'), group: z.string(), op: z.enum(['add', 'remove']) }),
   z.strictObject({ field: z.literal('member'), user: z.string(), op: z.literal('remove') }),
   z.strictObject({ field: z.literal('attachment'), principal: z.string(), as: z.enum(['policy', 'permissionsBoundary']), op: z.literal('detach') }),
-  z.strictObject({ field: z.literal('instanceProfile'), name: z.string(), op: z.enum(['add', 'remove']) }),
+  z.strictObject({ field: z.literal('instanceProfile'), name: z.string(), op: z.enum(['add', 'remove']), create: z.boolean().optional(), delete: z.boolean().optional() }),
   z.strictObject({ field: z.literal('trustPolicy'), before: Document.nullable(), after: Document }),
   z.strictObject({ field: z.literal('document'), before: Document.nullable(), after: Document }),
   z.strictObject({ field: z.literal('passwordPolicy'), setting: PasswordSetting, before: z.union([z.number(), z.boolean()]).nullable(), after: z.union([z.number(), z.boolean()]).nullable() }),

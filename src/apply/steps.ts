@@ -59,6 +59,9 @@ export type StepOp =
   | { readonly op: 'tag'; readonly kind: 'user' | 'role'; readonly owner: string; readonly tags: readonly Tag[] }
   | { readonly op: 'untag'; readonly kind: 'user' | 'role'; readonly owner: string; readonly keys: readonly string[] }
   | { readonly op: 'addToInstanceProfile'; readonly profile: string; readonly role: string }
+  | { readonly op: 'createInstanceProfile'; readonly name: string; readonly path: string }
+  | { readonly op: 'removeFromInstanceProfile'; readonly profile: string; readonly role: string }
+  | { readonly op: 'deleteInstanceProfile'; readonly name: string }
   | { readonly op: 'deleteUser'; readonly name: string }
   | { readonly op: 'deleteGroup'; readonly name: string }
   | { readonly op: 'deleteRole'; readonly name: string; readonly keepProfiles: boolean }
@@ -264,7 +267,16 @@ function detailSteps(change: Change, details: readonly ChangeDetail[], step: Ste
         out.push(step('policies', `set a new default version of ${label}`, { op: 'updatePolicyDocument', arn: change.arn, document: d.after }));
         break;
       case 'instanceProfile':
-        if (d.op === 'add') out.push(step('grants', `put ${label} back into instance profile ${d.name}`, { op: 'addToInstanceProfile', profile: d.name, role: name }));
+        if (d.op === 'add' && d.create) {
+          // The profile first (at the role's path, where IAM's console puts it too), then the role into it.
+          out.push(step('roles', `create instance profile ${d.name}`, { op: 'createInstanceProfile', name: d.name, path: change.path }));
+          out.push(step('grants', `add ${label} to instance profile ${d.name}`, { op: 'addToInstanceProfile', profile: d.name, role: name }));
+        } else if (d.op === 'add') out.push(step('grants', `put ${label} back into instance profile ${d.name}`, { op: 'addToInstanceProfile', profile: d.name, role: name }));
+        else if (change.action === 'update') {
+          out.push(step('revokes', `take ${label} out of instance profile ${d.name}`, { op: 'removeFromInstanceProfile', profile: d.name, role: name }));
+          // After the role left it (a later phase): IAM refuses to delete a profile that holds a role.
+          if (d.delete) out.push(step('delete-principals', `delete instance profile ${d.name}`, { op: 'deleteInstanceProfile', name: d.name }));
+        }
         break;
       case 'tag':
       case 'member':
@@ -333,7 +345,12 @@ export function actedOnArn(op: StepOp, account: string, pathHint: string): strin
     case 'removeFromGroup':
       return arn('user', op.user);
     case 'addToInstanceProfile':
+    case 'removeFromInstanceProfile':
       return arn('role', op.role);
+    case 'createInstanceProfile':
+      return entityArn(account, 'instance-profile', op.path, op.name);
+    case 'deleteInstanceProfile':
+      return entityArn(account, 'instance-profile', pathHint, op.name);
     case 'deleteUser':
       return arn('user', op.name);
     case 'deleteGroup':

@@ -61,7 +61,8 @@ export interface RoleState extends EntityBase {
   readonly permissionsBoundary?: string;
   readonly tags: Tags;
   /**
-   * Names of the instance profiles that hold the role (live only: manifests do not manage instance profiles).
+   * Names of the instance profiles that hold the role. Live: absent when none. Desired: present (possibly empty)
+   * only when the manifest manages them (`instanceProfile:`); absent, the live ones stay as they are.
    * Deleting the role takes it out of them, which the plan must say: EC2 instances lose its credentials.
    */
   readonly instanceProfiles?: readonly string[];

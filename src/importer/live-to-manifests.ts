@@ -10,7 +10,7 @@ import { error, InputError, warning, type Diagnostic } from '../core/diagnostics
 import { addTo } from '../core/multimap.js';
 import { iamNameProblem, iamPathProblem } from '../core/iam-names.js';
 import type { PolicyJson } from '../core/policy.js';
-import { DEFAULT_MAX_SESSION_DURATION, DEFAULT_PASSWORD_POLICY, PASSWORD_POLICY_SETTINGS, type EntityState, type IamState, type InlinePolicies, type ManagedPolicyState, type UnknownField } from '../core/state.js';
+import { DEFAULT_MAX_SESSION_DURATION, DEFAULT_PASSWORD_POLICY, PASSWORD_POLICY_SETTINGS, type EntityState, type IamState, type InlinePolicies, type ManagedPolicyState, type RoleState, type UnknownField } from '../core/state.js';
 import type { LiveState } from '../live/live-state.js';
 import { federatedPrincipals, isAwsOwnedProvider, isProviderArnOf, providerName } from '../core/providers.js';
 import { unknownActionsOf } from '../manifest/policy-grammar.js';
@@ -91,9 +91,13 @@ export function importLiveState(live: LiveState, options: ImportOptions): Import
       ...(role.permissionsBoundary ? { permissionsBoundary: policyRef(role.permissionsBoundary) } : {}),
       ...listField('managedPolicies', role.managedPolicies.map(policyRef)),
       ...tagsField(role.tags),
+      ...instanceProfileField(role),
       trustPolicy: role.trustPolicy.document,
       ...inlineField(role.inlinePolicies),
-    }, unmanaged.length ? `${unmanaged.join(', ')}: not in ${live.source}; unmanagedFields leaves ${unmanaged.length === 1 ? 'it' : 'them'} as ${unmanaged.length === 1 ? 'it is' : 'they are'} in IAM.` : undefined));
+    }, [
+      ...(unmanaged.length ? [`${unmanaged.join(', ')}: not in ${live.source}; unmanagedFields leaves ${unmanaged.length === 1 ? 'it' : 'them'} as ${unmanaged.length === 1 ? 'it is' : 'they are'} in IAM.`] : []),
+      ...((role.instanceProfiles?.length ?? 0) > 1 ? [`in instance profiles ${role.instanceProfiles!.join(', ')}: a manifest declares one, so they are left unmanaged (as they are in IAM).`] : []),
+    ].join('\n# ') || undefined));
   }
   for (const user of sorted(state.users)) {
     files.set(entityFile(user), render({
@@ -289,4 +293,14 @@ function importedSettings(state: IamState): { passwordPolicy?: Record<string, un
   }
   if (settings.alias !== undefined) out.alias = settings.alias;
   return out;
+}
+
+/**
+ * A role's one instance profile (`true` when named like the role, as the console names it). A role in several is
+ * left unmanaged (no field): a manifest declares one profile, and plan must not take the role out of the others.
+ */
+function instanceProfileField(role: RoleState): { instanceProfile?: true | { name: string } } {
+  const profiles = role.instanceProfiles ?? [];
+  if (profiles.length !== 1) return {};
+  return { instanceProfile: profiles[0] === role.name ? true : { name: profiles[0]! } };
 }

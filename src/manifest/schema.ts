@@ -126,6 +126,10 @@ export const RoleManifest = z.strictObject({
   inlinePolicies: InlinePolicies.optional(),
   permissionsBoundary: BoundaryRef.optional(),
   tags: Tags.optional(),
+  instanceProfile: z
+    .union([z.boolean(), z.strictObject({ name: z.string().describe('The instance profile\'s name (1-128 of letters, digits and _+=,.@-).') })])
+    .optional()
+    .describe('The instance profile EC2 uses to pass the role to instances: true (named like the role) or {name}; created and filled with the role, and left by it when the role goes. false: the role is in no instance profile. Absent: not managed (live profiles stay as they are).'),
   deleted: Deleted.optional(),
 });
 

@@ -20,6 +20,7 @@ import {
   type UserState,
 } from '../core/state.js';
 import { didYouMean } from '../core/suggest.js';
+import { iamNameProblem } from '../core/iam-names.js';
 import { AcceptUnknown } from './accept-unknown.js';
 import { checkPath, type Declared, type EntityManifest } from './declared.js';
 import { isOwnedPath, sourceKey, type AccountConfig, type DeletedEntity, type DesiredState } from './desired-state.js';
@@ -257,9 +258,24 @@ export class StateBuilder {
       inlinePolicies: this.inlinePolicies(manifest.inlinePolicies, doc, 'role', manifest.name),
       ...this.references.boundary(manifest.permissionsBoundary, doc),
       tags: this.tags(manifest.tags, doc),
+      ...this.instanceProfiles(manifest, doc),
       ...(unmanaged.length ? { unknown: unmanaged } : {}),
     };
     this.roles.set(nameKey(manifest.name), role);
+  }
+
+  /** A role's `instanceProfile`: true means a profile of the role's own name (as the console creates one). */
+  private instanceProfiles(manifest: RoleManifest, doc: SourceDocument): Pick<RoleState, 'instanceProfiles'> {
+    const declared = manifest.instanceProfile;
+    if (declared === undefined) return {};
+    if (declared === false) return { instanceProfiles: [] };
+    const name = declared === true ? manifest.name : declared.name;
+    const problem = iamNameProblem('instance profile', name);
+    if (problem) {
+      this.diagnostics.push(error(`instance profile name "${name}" of role "${manifest.name}" is not valid: ${problem}`, 'Fix the name, or write instanceProfile: true to name the profile like the role.', doc.locate(declared === true ? ['instanceProfile'] : ['instanceProfile', 'name'])));
+      return {};
+    }
+    return { instanceProfiles: [name] };
   }
 
   private addUser(account: AccountConfig, entity: Declared<UserManifest>): void {

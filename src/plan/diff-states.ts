@@ -12,7 +12,7 @@
 import { addTo } from '../core/multimap.js';
 import { isAwsManagedPolicyArn, isAwsOwnedPath, accountOfArn, entityArn, entityIdentity, entityKey, identityKey, nameKey, protectedMatcher, type EntityKind } from '../core/arn.js';
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
-import type { Policy } from '../core/policy.js';
+import { statementsOf, type Policy } from '../core/policy.js';
 import {
   DEFAULT_MAX_SESSION_DURATION,
   entitiesOf,
@@ -112,7 +112,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
         // Delete first: IAM names are unique whatever the path, so the new one cannot exist beside the old.
         const why = `${forced} in ${formatAt(where)}; IAM cannot change a ${kind === 'role' ? "role's" : "managed policy's"} path, so it is deleted and created again`;
         upserts.push({ ...change('delete', have, why, where, deleteDetails(have, liveState)), replacedBy: want.arn });
-        const profiles = have.kind === 'role' ? (have.instanceProfiles ?? []).map((name) => ({ field: 'instanceProfile' as const, name, op: 'add' as const })) : [];
+        const profiles = have.kind === 'role' && want.kind === 'role' && want.instanceProfiles === undefined ? (have.instanceProfiles ?? []).map((name) => ({ field: 'instanceProfile' as const, name, op: 'add' as const })) : [];
         upserts.push({ ...change('create', want, why, where, [...createDetails(want), ...profiles]), replaces: have.arn, differences: details });
         continue;
       }
@@ -149,6 +149,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   const goneRoles = new Set(deletes.filter((c) => c.kind === 'role').map((c) => c.name.toLowerCase()));
   const rolesAfter = [...desired.state.roles.values(), ...[...liveState.roles].filter(([key]) => !desired.state.roles.has(key) && !goneRoles.has(key)).map(([, role]) => role)];
   const providers = diffProviders(desired, live, rolesAfter, diagnostics);
+  checkInstanceProfiles(desired, liveState, diagnostics);
   checkReferencesToDeleted(desired, [...upserts, ...deletes], diagnostics);
   checkDeletesTouchOnlyOwned(desired, liveState, [...upserts, ...deletes], diagnostics);
   if (options.awsManagedPolicies) checkNewAwsAttachments(upserts, live, options.awsManagedPolicies, desired, diagnostics);
@@ -209,11 +210,19 @@ function plannedRenames(desired: DesiredState, live: IamState, diagnostics: Diag
     if (!old) continue; // neither: created under its new name
     renamed.set(key, old);
     // Trust policies hold a principal by its unique id: after the rename IAM shows them naming the new ARN. A manifest
-    // that still names the old one would differ from live IAM at the next plan, and put back a principal that is gone.
+    // whose trust still names the old one would differ from live IAM at the next plan, which would put back a principal
+    // that is gone (IAM refuses it): an error, fixed in the same change. Elsewhere (a condition on aws:PrincipalArn)
+    // the old ARN is kept as written and simply stops matching: a warning.
     if (kind === 'user') {
+      const newArn = entityArn(live.account || desired.account.id, 'user', old.path, wanted.name);
       for (const role of desired.state.roles.values()) {
-        if (!JSON.stringify(role.trustPolicy.document).includes(old.arn)) continue;
-        diagnostics.push(warning(`role ${role.name}'s trust policy names ${old.arn}, which this plan renames to ${wanted.name}`, `After the rename IAM shows the new ARN there (the trust follows the user), while the manifest keeps the old one: the next plan would change the trust back to a principal that no longer exists. Name the new ARN (${entityArn(live.account || desired.account.id, 'user', old.path, wanted.name)}) in the manifest.`, desired.sources.get(sourceKey('role', role.name))?.()));
+        if (!mentionsString(role.trustPolicy.document, old.arn)) continue;
+        const at = desired.sources.get(sourceKey('role', role.name))?.();
+        if (namesAwsPrincipal(role.trustPolicy, old.arn)) {
+          diagnostics.push(error(`role "${role.name}" trusts ${old.arn}, which this plan renames to ${wanted.name}`, `IAM keeps the trust (it holds the user's unique id) and shows it with the new ARN, so the manifest would differ from live IAM at the next plan and put back a principal that no longer exists. Write ${newArn} in the trust policy, in the same change.`, at));
+        } else {
+          diagnostics.push(warning(`role "${role.name}"'s trust policy mentions ${old.arn} outside its principals, and this plan renames that user to ${wanted.name}`, `IAM rewrites only principals: a condition on the old ARN stops matching the renamed user. Write ${newArn} there if it should still match.`, at));
+        }
       }
     }
     if (kind === 'group') groupNames.set(nameKey(previous), wanted.name);
@@ -285,10 +294,27 @@ function createDetails(entity: EntityState): ChangeDetail[] {
           ? [{ field: 'maxSessionDuration' as const, before: null, after: entity.maxSessionDuration! }]
           : []),
         ...principalDetails(emptyPrincipal, entity),
+        ...profileDetails([], entity.instanceProfiles, entity.name),
       ];
     case 'user':
       return principalDetails(emptyPrincipal, entity);
   }
+}
+
+/**
+ * The instance profiles a role joins and leaves, where its manifest manages them (`wanted` defined). A profile it
+ * joins is created too (`create`): a profile no live role is in is not in the live state (the authorization details
+ * list profiles under their roles), so apply creates it, and an existing empty one is taken as it is.
+ */
+function profileDetails(have: readonly string[], wanted: readonly string[] | undefined, role: string): ChangeDetail[] {
+  if (wanted === undefined) return [];
+  const before = new Set(have.map((n) => n.toLowerCase()));
+  const after = new Set(wanted.map((n) => n.toLowerCase()));
+  return [
+    ...wanted.filter((n) => !before.has(n.toLowerCase())).map((name) => ({ field: 'instanceProfile' as const, name, op: 'add' as const, create: true })),
+    // A profile named like the role is the one `instanceProfile: true` makes (and the console): it goes with the role.
+    ...have.filter((n) => !after.has(n.toLowerCase())).map((name) => ({ field: 'instanceProfile' as const, name, op: 'remove' as const, ...(name.toLowerCase() === role.toLowerCase() ? { delete: true } : {}) })),
+  ];
 }
 
 const emptyPrincipal = { managedPolicies: [], inlinePolicies: {}, tags: {}, groups: [] } as const;
@@ -369,7 +395,7 @@ function updateDetails(want: EntityState, have: EntityState): ChangeDetail[] {
       if (!unknown.has('maxSessionDuration') && wantDuration !== haveDuration) {
         details.push({ field: 'maxSessionDuration', before: haveDuration, after: wantDuration });
       }
-      return [...details, ...principalDetails(live, want)];
+      return [...details, ...principalDetails(live, want), ...profileDetails(live.instanceProfiles ?? [], want.instanceProfiles, want.name)];
     }
     case 'group':
       return [...details, ...principalDetails(have as GroupState, want)];
@@ -509,4 +535,67 @@ function checkPolicyReferences(desired: DesiredState, live: LiveState, diagnosti
       diagnostics.push(error(`${principal.kind} "${principal.name}" refers to ${arn}, which does not exist`, 'Neither the manifests nor live IAM have this customer managed policy. Declare it with kind: Policy, or fix the ARN.', desired.sources.get(sourceKey(principal.kind, principal.name))?.()));
     }
   }
+}
+
+/**
+ * IAM holds one role per instance profile (AddRoleToInstanceProfile answers LimitExceeded): a profile two roles
+ * declare, or that another live role is in, cannot be given to a role. And a role that EC2 may assume is usable by
+ * no instance without a profile: warned, where the manifest does not manage its profiles and live IAM has none.
+ */
+function checkInstanceProfiles(desired: DesiredState, live: LiveState['state'], diagnostics: Diagnostic[]): void {
+  const at = (role: RoleState): SourceLocation | undefined => desired.sources.get(sourceKey('role', role.name))?.();
+  const holder = new Map<string, string>();
+  for (const role of live.roles.values()) for (const p of role.instanceProfiles ?? []) holder.set(p.toLowerCase(), role.name);
+  const claimed = new Map<string, string>();
+  for (const role of desired.state.roles.values()) {
+    for (const profile of role.instanceProfiles ?? []) {
+      const key = profile.toLowerCase();
+      const other = claimed.get(key);
+      if (other !== undefined) {
+        diagnostics.push(error(`roles "${other}" and "${role.name}" both declare instance profile "${profile}"`, 'An instance profile holds one role (IAM refuses a second). Give each role its own profile.', at(role)));
+        continue;
+      }
+      claimed.set(key, role.name);
+      const liveHolder = holder.get(key);
+      if (liveHolder !== undefined && liveHolder.toLowerCase() !== role.name.toLowerCase()) {
+        diagnostics.push(error(`instance profile "${profile}" of role "${role.name}" holds role "${liveHolder}" in live IAM`, `An instance profile holds one role (IAM refuses a second). Name another profile, or first take "${liveHolder}" out of it (its manifest's instanceProfile, applied on its own).`, at(role)));
+      }
+    }
+    const liveRole = live.roles.get(role.name.toLowerCase());
+    // A role the tool may not change (already an error) gets no advice about it.
+    const owned = liveRole === undefined || (!isAwsOwnedPath(liveRole.path) && isOwnedPath(desired.account, liveRole.path));
+    if (owned && role.instanceProfiles === undefined && (liveRole?.instanceProfiles ?? []).length === 0 && trustsEc2(role.trustPolicy)) {
+      diagnostics.push(warning(`role "${role.name}" trusts ec2.amazonaws.com but is in no instance profile`, 'EC2 passes a role to instances only through an instance profile: add instanceProfile: true (a profile named like the role) or instanceProfile: {name: ...}. If EC2 does not use the role, drop ec2.amazonaws.com from its trust policy.', at(role)));
+    }
+  }
+}
+
+/** Whether an Allow statement of a trust policy names the EC2 service as principal. */
+function trustsEc2(trust: Policy): boolean {
+  return statementsOf(trust.document).some((s) => {
+    if (s['Effect'] !== 'Allow') return false;
+    const principal = s['Principal'];
+    if (typeof principal !== 'object' || principal === null) return false;
+    const service = (principal as Record<string, unknown>)['Service'];
+    const services = Array.isArray(service) ? service : [service];
+    return services.some((v) => typeof v === 'string' && v.toLowerCase() === 'ec2.amazonaws.com');
+  });
+}
+
+/** Whether an Allow or Deny statement of a trust policy names `arn` under Principal.AWS. */
+function namesAwsPrincipal(trust: Policy, arn: string): boolean {
+  return statementsOf(trust.document).some((s) => {
+    const principal = s['Principal'];
+    if (typeof principal !== 'object' || principal === null) return false;
+    const aws = (principal as Record<string, unknown>)['AWS'];
+    return (Array.isArray(aws) ? aws : [aws]).includes(arn);
+  });
+}
+
+/** Whether a JSON value holds `text` as one of its strings (not as part of a longer one: `user/alice.renamed`). */
+function mentionsString(value: unknown, text: string): boolean {
+  if (typeof value === 'string') return value === text;
+  if (Array.isArray(value)) return value.some((v) => mentionsString(v, text));
+  if (typeof value === 'object' && value !== null) return Object.values(value).some((v) => mentionsString(v, text));
+  return false;
 }

@@ -45,8 +45,11 @@ export type ChangeDetail =
   /**
    * On a deleted role: an instance profile it leaves (`remove`; EC2 instances using the profile lose its
    * credentials). On the create half of a role's replacement: a profile it is put back into (`add`).
+   * Added: on a role whose manifest declares `instanceProfile`, a profile it joins (`add`; `create: true` when the
+   * plan creates the profile too, as no live role is in it) or leaves (`remove`; `delete: true` when the profile is
+   * named like the role, as `instanceProfile: true` makes it, and goes too).
    */
-  | { readonly field: 'instanceProfile'; readonly name: string; readonly op: 'add' | 'remove' }
+  | { readonly field: 'instanceProfile'; readonly name: string; readonly op: 'add' | 'remove'; readonly create?: boolean; readonly delete?: boolean }
   | { readonly field: 'trustPolicy'; readonly before: PolicyJson | null; readonly after: PolicyJson }
   | { readonly field: 'document'; readonly before: PolicyJson | null; readonly after: PolicyJson }
   /**

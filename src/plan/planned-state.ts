@@ -20,6 +20,9 @@ export function plannedState(live: LiveState, desired: DesiredState, plan: Pick<
       if (change.action === 'delete' && change.replacedBy === undefined) out.delete(key);
       else if (change.action === 'delete') continue;
       else {
+        // A rename (in place) leaves the old name free.
+        const renamed = change.details.find((d) => d.field === 'name');
+        if (renamed?.field === 'name') out.delete(nameKey(renamed.before));
         const want = entitiesOf(desired.state, kind).get(key)!;
         const have = out.get(key);
         out.set(key, want.kind === 'policy' && have?.kind === 'policy' && change.action === 'update' ? withVersionsKept(have, want, change.details.some((d) => d.field === 'document')) : withUnmanagedFrom(have, want));

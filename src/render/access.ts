@@ -49,11 +49,19 @@ const NAMED_PRINCIPALS = 10;
  * for an item that is exactly a group's members (a policy's holders) reached through it, `group developers (347
  * members)`, `holders of policy deploy (12 principals)`.
  */
+/**
+ * How a principal under a new ARN came there: `renamed from` (a user or group renamed in place: the same principal,
+ * same access) when the name differs, else `moved from` (another path).
+ */
+export function movedWord(arn: string, was: string): 'renamed from' | 'moved from' {
+  return arn.split('/').pop()!.toLowerCase() !== was.split('/').pop()!.toLowerCase() ? 'renamed from' : 'moved from';
+}
+
 export function principalsLine(principals: readonly string[], movedFrom: Readonly<Record<string, string>> = {}, through?: SharedSource): string {
   if (through) return sharedSourceWords(through, principals.length);
   const named = principals.slice(0, NAMED_PRINCIPALS).map((arn) => {
     const was = movedFrom[arn];
-    return `${principalName(arn)}${was ? ` (moved from ${was})` : ''}`;
+    return `${principalName(arn)}${was ? ` (${movedWord(arn, was)} ${was})` : ''}`;
   });
   if (principals.length === 1) return named[0]!;
   const more = principals.length - named.length;

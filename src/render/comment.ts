@@ -22,7 +22,7 @@ import { SEVERITY_ICON, SEVERITY_ORDER, severityCounts, type FindingSeverity } f
 import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { protectedMatcher } from '../core/arn.js';
 import type { Change, ChangeOrigin, Plan } from '../plan/plan.js';
-import { conditionWords, deltaHeadline, grantNotes, DRIFT_LABELS, entryLines, PLAN_LABELS, principalName, type DeltaWords } from './access.js';
+import { conditionWords, deltaHeadline, grantNotes, DRIFT_LABELS, entryLines, movedWord, PLAN_LABELS, principalName, type DeltaWords } from './access.js';
 import { actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { code, fence, html, htmlCode, mermaidLabel, text } from './markdown-safe.js';
 import { providerChangeHeadline, providerDetailLine } from './provider-changes.js';
@@ -516,7 +516,7 @@ function driftStartsAt(items: readonly { readonly origin?: ChangeOrigin }[], i: 
 /** Who an item stands for, in an HTML block: a group (policy) told as one, or the first ten by name and a count. */
 function principalsHtml(delta: AccessDelta): string {
   if (delta.through) return sourceWords(delta, htmlCode);
-  const names = delta.principals.slice(0, 10).map((arn) => `${htmlCode(principalName(arn))}${delta.movedFrom?.[arn] ? ` (moved from ${htmlCode(delta.movedFrom[arn]!)})` : ''}`);
+  const names = delta.principals.slice(0, 10).map((arn) => `${htmlCode(principalName(arn))}${delta.movedFrom?.[arn] ? ` (${movedWord(arn, delta.movedFrom[arn]!)} ${htmlCode(delta.movedFrom[arn]!)})` : ''}`);
   const more = delta.principals.length - names.length;
   return `${delta.principals.length > 1 ? `${delta.principals.length} principals: ` : ''}${names.join(', ')}${more ? ` and ${more} more` : ''}`;
 }
@@ -535,7 +535,7 @@ function sourceWords(delta: AccessDelta, name: (value: string) => string): strin
 }
 
 function namesText(delta: AccessDelta, count: number): string {
-  const names = delta.principals.slice(0, count).map((arn) => `${code(principalName(arn))}${delta.movedFrom?.[arn] ? ` (moved from ${code(delta.movedFrom[arn]!)})` : ''}`);
+  const names = delta.principals.slice(0, count).map((arn) => `${code(principalName(arn))}${delta.movedFrom?.[arn] ? ` (${movedWord(arn, delta.movedFrom[arn]!)} ${code(delta.movedFrom[arn]!)})` : ''}`);
   const more = delta.principals.length - names.length;
   return `${names.join(', ')}${more ? ` and ${more} more` : ''}`;
 }

@@ -108,7 +108,8 @@ export function detailLine(detail: ChangeDetail): string {
     case 'attachment':
       return `detach from ${detail.principal}${detail.as === 'permissionsBoundary' ? ' (as its permissions boundary)' : ''}`;
     case 'instanceProfile':
-      return detail.op === 'remove' ? `leave instance profile ${detail.name} (EC2 instances using it lose this role's credentials)` : `join instance profile ${detail.name} again (the old role was in it)`;
+      if (detail.op === 'remove') return `leave instance profile ${detail.name}${detail.delete ? ', which is deleted' : ''} (EC2 instances using it lose this role's credentials)`;
+      return detail.create ? `join instance profile ${detail.name} (created if absent; EC2 instances launched with it get this role's credentials)` : `join instance profile ${detail.name} again (the old role was in it)`;
     case 'trustPolicy':
       return 'trust policy';
     case 'document':

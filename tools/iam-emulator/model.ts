@@ -219,8 +219,13 @@ export class IamModel {
     }
     this.users.delete(name.toLowerCase());
     if (newPath !== undefined) user.path = newPath;
+    // Keys, password, MFA devices and memberships stay with the user record; its devices follow the new name.
+    if (newName !== undefined) for (const device of this.virtualMfaDevices.values()) if (device.user === user.name) device.user = newName;
     if (newName !== undefined) user.name = newName;
+    const oldArn = user.arn;
     user.arn = `arn:aws:iam::${this.account}:user${user.path}${user.name}`;
+    // Trust policies hold the principal's unique id: IAM shows them with its new ARN (not so conditions or resources).
+    if (oldArn !== user.arn) for (const role of this.roles.values()) role.trust = withPrincipalArn(role.trust, oldArn, user.arn);
     this.users.set(user.name.toLowerCase(), user);
     this.changed();
   }
@@ -608,4 +613,21 @@ export class IamModel {
 function standInMetadata(name: string): string {
   const certificate = 'MIIC'.padEnd(1024, 'A');
   return `<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/${name}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example.com/${name}/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>`;
+}
+
+/** A trust policy (stored text) with `from` replaced by `to` where a statement names it as an AWS principal. */
+function withPrincipalArn(trust: string, from: string, to: string): string {
+  if (!trust.includes(from)) return trust;
+  const doc = JSON.parse(trust) as { Statement?: unknown };
+  let changed = false;
+  const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+  for (const s of statements) {
+    const principal = (s as { Principal?: unknown } | undefined)?.Principal;
+    if (typeof principal !== 'object' || principal === null) continue;
+    const p = principal as Record<string, unknown>;
+    const aws = p['AWS'];
+    if (aws === from) (p['AWS'] = to), (changed = true);
+    else if (Array.isArray(aws) && aws.includes(from)) (p['AWS'] = aws.map((a) => (a === from ? to : a))), (changed = true);
+  }
+  return changed ? JSON.stringify(doc) : trust;
 }

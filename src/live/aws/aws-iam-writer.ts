@@ -16,6 +16,9 @@
  */
 import {
   AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  DeleteInstanceProfileCommand,
+  RemoveRoleFromInstanceProfileCommand,
   AddUserToGroupCommand,
   CreateAccountAliasCommand,
   CreateGroupCommand,
@@ -173,6 +176,14 @@ export class AwsIamWriter implements IamWriter {
         return;
       case 'addToInstanceProfile':
         return calls.eventually(() => new AddRoleToInstanceProfileCommand({ InstanceProfileName: op.profile, RoleName: op.role }), this.createdThisRun(`role:${op.role}`), `role ${op.role}`, ['LimitExceeded']);
+      case 'createInstanceProfile':
+        // An empty profile of that name may exist (the authorization details list profiles under their roles only).
+        return calls.idempotent(new CreateInstanceProfileCommand({ InstanceProfileName: op.name, Path: op.path }), ['EntityAlreadyExists'], `instance profile ${op.name} already existed`);
+      case 'deleteInstanceProfile':
+        // DeleteConflict: a role joined it since the plan (by hand); it is left, as it serves that role now.
+        return calls.idempotent(new DeleteInstanceProfileCommand({ InstanceProfileName: op.name }), ['NoSuchEntity', 'DeleteConflict'], `instance profile ${op.name} was already gone, or holds another role now`);
+      case 'removeFromInstanceProfile':
+        return calls.idempotent(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: op.profile, RoleName: op.role }), ['NoSuchEntity'], `role ${op.role} had already left instance profile ${op.profile}`);
       case 'deleteUser':
         return deleteUser(teardown, op.name);
       case 'deleteGroup':
