@@ -91,6 +91,21 @@ describe('instance profiles', () => {
     expect(scheduleSteps(own).filter((s) => s.title.includes('instance profile')).map((s) => [s.phase, s.op.op])).toEqual([['revokes', 'removeFromInstanceProfile'], ['delete-principals', 'deleteInstanceProfile']]);
   });
 
+  it('a role deleted for good takes the profile named like it (the plan says so); another profile, or a replacement, keeps it', async () => {
+    const edit = (text: (v: string) => string) => new Map([...exampleManifestFiles()].map(([k, v]) => [k, k.endsWith('roles/ci-readonly.yaml') ? text(v) : v]));
+    const gone = edit((v) => `${v.trimEnd()}\ndeleted: true\n`);
+    const own = await planFiles(gone, snapshotWithProfile('ci-readonly', 'ci-readonly'));
+    const deleted = own.changes.find((c) => c.name === 'ci-readonly')!;
+    expect(deleted.action).toBe('delete');
+    expect(deleted.details.filter((d) => d.field === 'instanceProfile')).toEqual([{ field: 'instanceProfile', name: 'ci-readonly', op: 'remove', delete: true }]);
+    const other = await planFiles(gone, snapshotWithProfile('ci-readonly', 'ci-hosts'));
+    expect(other.changes.find((c) => c.name === 'ci-readonly')!.details.filter((d) => d.field === 'instanceProfile')).toEqual([{ field: 'instanceProfile', name: 'ci-hosts', op: 'remove' }]);
+    const moved = await planFiles(edit((v) => (/^path:/m.test(v) ? v.replace(/^path: .*$/m, 'path: /moved/') : `${v.trimEnd()}\npath: /moved/\n`)), snapshotWithProfile('ci-readonly', 'ci-readonly'));
+    const halves = moved.changes.filter((c) => c.name === 'ci-readonly');
+    expect(halves.map((c) => c.action)).toEqual(['delete', 'create']);
+    expect(halves[0]!.details.filter((d) => d.field === 'instanceProfile')).toEqual([{ field: 'instanceProfile', name: 'ci-readonly', op: 'remove' }]);
+  });
+
   it('one role per profile: a profile another live role is in, or two roles declare, is a plan error', async () => {
     const taken = await diagnosticsOf(withRole(`kind: Role\nname: web\ninstanceProfile: {name: ci-hosts}\n${EC2_TRUST}`), snapshotWithProfile('ci-readonly', 'ci-hosts'));
     expect(taken.errors).toEqual(['instance profile "ci-hosts" of role "web" holds role "ci-readonly" in live IAM']);

@@ -111,7 +111,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
         if (isProtected(have.arn, 'replacement (it would be deleted and created again)', where)) continue;
         // Delete first: IAM names are unique whatever the path, so the new one cannot exist beside the old.
         const why = `${forced} in ${formatAt(where)}; IAM cannot change a ${kind === 'role' ? "role's" : "managed policy's"} path, so it is deleted and created again`;
-        upserts.push({ ...change('delete', have, why, where, deleteDetails(have, liveState)), replacedBy: want.arn });
+        upserts.push({ ...change('delete', have, why, where, deleteDetails(have, liveState, 'replaced')), replacedBy: want.arn });
         const profiles = have.kind === 'role' && want.kind === 'role' && want.instanceProfiles === undefined ? (have.instanceProfiles ?? []).map((name) => ({ field: 'instanceProfile' as const, name, op: 'add' as const })) : [];
         upserts.push({ ...change('create', want, why, where, [...createDetails(want), ...profiles]), replaces: have.arn, differences: details });
         continue;
@@ -404,8 +404,12 @@ function updateDetails(want: EntityState, have: EntityState): ChangeDetail[] {
   }
 }
 
-/** What goes with a deleted entity, so the reviewer sees the blast radius (including on unmanaged principals). */
-function deleteDetails(entity: EntityState, live: LiveState['state']): ChangeDetail[] {
+/**
+ * What goes with a deleted entity, so the reviewer sees the blast radius (including on unmanaged principals). A role
+ * deleted for good takes the instance profile named like it (apply's teardown deletes it, as the console does) unless
+ * another role is in it too; a replaced role's profiles stay, for the new role to join again.
+ */
+function deleteDetails(entity: EntityState, live: LiveState['state'], replaced?: 'replaced'): ChangeDetail[] {
   switch (entity.kind) {
     case 'group': {
       const members = [...live.users.values()].filter((u) => u.groups.some((g) => g.toLowerCase() === entity.name.toLowerCase()));
@@ -428,10 +432,15 @@ function deleteDetails(entity: EntityState, live: LiveState['state']): ChangeDet
       return principalDetails(entity, { managedPolicies: [], inlinePolicies: {}, groups: [] });
     case 'role':
       return [
-        ...(entity.instanceProfiles ?? []).map((name) => ({ field: 'instanceProfile' as const, name, op: 'remove' as const })),
+        ...(entity.instanceProfiles ?? []).map((name) => ({ field: 'instanceProfile' as const, name, op: 'remove' as const, ...(!replaced && name.toLowerCase() === entity.name.toLowerCase() && !sharedProfile(live, name, entity.name) ? { delete: true } : {}) })),
         ...principalDetails(entity, { managedPolicies: [], inlinePolicies: {} }),
       ];
   }
+}
+
+/** Whether a role other than `role` is in the instance profile too (IAM holds one, but a snapshot may say otherwise). */
+function sharedProfile(live: LiveState['state'], profile: string, role: string): boolean {
+  return [...live.roles.values()].some((r) => r.name.toLowerCase() !== role.toLowerCase() && (r.instanceProfiles ?? []).some((p) => p.toLowerCase() === profile.toLowerCase()));
 }
 
 /**
