@@ -182,8 +182,9 @@ describe('deletes say everything they take', () => {
     files.set('manifests/users/ghost.yaml', 'kind: User\nname: ghost\ndeleted: true\n');
     const plan = await planFiles(files, snapshot);
     const legacy = plan.changes.find((c) => c.name === 'legacy-batch')!;
-    expect(legacy.details).toContainEqual({ field: 'instanceProfile', name: 'legacy-batch', op: 'remove' });
-    expect(renderPlanText(plan)).toContain("- leave instance profile legacy-batch (EC2 instances using it lose this role's credentials)");
+    // Named like the role: apply's teardown deletes it with the role.
+    expect(legacy.details).toContainEqual({ field: 'instanceProfile', name: 'legacy-batch', op: 'remove', delete: true });
+    expect(renderPlanText(plan)).toContain("- leave instance profile legacy-batch, which is deleted (EC2 instances using it lose this role's credentials)");
     expect(plan.diagnostics).toContainEqual(expect.objectContaining({ severity: 'warning', summary: 'user "ghost" is marked deleted and is already absent from live IAM', at: expect.objectContaining({ file: 'manifests/users/ghost.yaml' }) }));
   });
 });
