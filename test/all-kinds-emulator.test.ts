@@ -1,13 +1,14 @@
 /**
  * Issue 18's "done when": one config repo that uses every kind a config repo can own (users, groups, roles, managed
  * policies, a boundary, an OIDC and a SAML identity provider, instance profiles, the password policy and the account
- * alias, then renames) is applied to an empty emulated account through the real SDK, read back through the SDK call
+ * alias, then renames, then a credentials policy) is applied to an empty emulated account through the real SDK, read back through the SDK call
  * by call, and planned again to no changes: from live IAM, from `snapshot --aws`, and from what `import --aws` writes.
  */
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CreateAccessKeyCommand,
   GetAccountPasswordPolicyCommand,
   GetGroupCommand,
   GetInstanceProfileCommand,
@@ -17,6 +18,7 @@ import {
   GetSAMLProviderCommand,
   GetUserCommand,
   ListAccountAliasesCommand,
+  ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
   ListInstanceProfilesForRoleCommand,
 } from '@aws-sdk/client-iam';
@@ -121,5 +123,17 @@ describe('every kind a config repo owns, applied to the emulator through the SDK
     expect((await iam.send(new GetGroupCommand({ GroupName: 'developers' }))).Users?.map((u) => u.UserName).sort()).toEqual(['alice.smith', 'bob']);
     const afterRename = await planExit(e, [...e.awsArgs, '--manifests', repo]);
     expect(afterRename.code, afterRename.output).toBe(0);
+
+    // Credentials as policy: at most one access key each; a second key made by hand is deleted, the older first.
+    appendFileSync(join(repo, 'account.yaml'), 'credentials: {accessKeys: 1}\n');
+    const older = (await iam.send(new CreateAccessKeyCommand({ UserName: 'bob' }))).AccessKey!.AccessKeyId!;
+    const newer = (await iam.send(new CreateAccessKeyCommand({ UserName: 'bob' }))).AccessKey!.AccessKeyId!;
+    const limited = await apply(e, repo);
+    expect(limited.code, limited.stderr + limited.stdout).toBe(0);
+    const left = (await iam.send(new ListAccessKeysCommand({ UserName: 'bob' }))).AccessKeyMetadata!.map((k) => k.AccessKeyId);
+    expect(left).toHaveLength(1);
+    expect([older, newer]).toContain(left[0]);
+    const afterCredentials = await planExit(e, [...e.awsArgs, '--manifests', repo]);
+    expect(afterCredentials.code, afterCredentials.output).toBe(0);
   }, 120_000);
 });

@@ -108,6 +108,8 @@ const OPS: { readonly [K in StepOp['op']]: readonly Extract<StepOp, { op: K }>[]
   deleteInstanceProfile: [{ op: 'deleteInstanceProfile', name: 'web' }],
   removeFromInstanceProfile: [{ op: 'removeFromInstanceProfile', profile: 'web', role: 'deployer' }],
   addToInstanceProfile: [{ op: 'addToInstanceProfile', profile: 'deployer', role: 'deployer' }],
+  deleteLoginProfile: [{ op: 'deleteLoginProfile', user: 'alice' }],
+  deleteAccessKey: [{ op: 'deleteAccessKey', user: 'alice', id: 'AKIAEXAMPLEKEY000001' }],
   deleteUser: [{ op: 'deleteUser', name: 'alice' }],
   deleteGroup: [{ op: 'deleteGroup', name: 'devs' }],
   deleteRole: [{ op: 'deleteRole', name: 'deployer', keepProfiles: false }, { op: 'deleteRole', name: 'deployer', keepProfiles: true }],

@@ -11,9 +11,15 @@ export function registerSnapshot(program: Command, ctx: CliContext): void {
     .option('--manifests <dir>', 'also read the tags of the policies whose manifests set tags (no bulk API returns policy tags)')
     .action(async (options: LiveSourceOptions & { out: string; manifests?: string }) => {
       const aws = awsConnectionFrom(options);
-      const { snapshot, account, taggedPolicies } = await snapshotLive(aws, runEnvironmentOf(ctx.io), options.manifests === undefined ? undefined : () => readManifestFolder(options.manifests!));
+      const { snapshot, account, taggedPolicies, credentialUsers } = await snapshotLive(aws, runEnvironmentOf(ctx.io), options.manifests === undefined ? undefined : () => readManifestFolder(options.manifests!));
       writeOutput(options.out, `${JSON.stringify(snapshot, null, 2)}\n`);
       const n = (key: string): number => (snapshot[key] as unknown[]).length;
-      ctx.io.stdout(`Snapshot of account ${inert(account)} written to ${inert(options.out)}: ${count(n('UserDetailList'), 'user')}, ${count(n('GroupDetailList'), 'group')}, ${count(n('RoleDetailList'), 'role')}, ${count(n('Policies'), 'policy', 'policies')}${taggedPolicies ? ` (tags read for ${count(taggedPolicies, 'policy', 'policies')})` : ''}.\n`);
+      ctx.io.stdout(`Snapshot of account ${inert(account)} written to ${inert(options.out)}: ${count(n('UserDetailList'), 'user')}, ${count(n('GroupDetailList'), 'group')}, ${count(n('RoleDetailList'), 'role')}, ${count(n('Policies'), 'policy', 'policies')}${readOneByOne(taggedPolicies, credentialUsers)}.\n`);
     });
+}
+
+/** What was read one entity at a time, in words: ` (tags read for 1 policy; credentials read for 3 users)`. */
+function readOneByOne(taggedPolicies: number, credentialUsers: number): string {
+  const parts = [...(taggedPolicies ? [`tags read for ${count(taggedPolicies, 'policy', 'policies')}`] : []), ...(credentialUsers ? [`credentials read for ${count(credentialUsers, 'user')}`] : [])];
+  return parts.length ? ` (${parts.join('; ')})` : '';
 }

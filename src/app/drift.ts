@@ -22,6 +22,9 @@ import type { LiveReader } from '../live/live-state.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
 import { hasChanges, type AwsManagedPolicyUpdate, type Plan } from '../plan/plan.js';
 import { planChanges, readUsageFacts, type PlanResult } from './use-cases.js';
+import type { IamState } from '../core/state.js';
+import type { DesiredState } from '../manifest/desired-state.js';
+import { mfaViolations } from '../plan/credential-plan.js';
 
 export interface DriftResult {
   /** Absent when the manifests have errors or live IAM cannot be read. */
@@ -81,9 +84,26 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
     const found = hygieneFindings(planned.context.live.state, usage, planned.context.desired.account.hygiene, now);
     hygieneFound.push(...withAcceptedRisks(found.map((f): PlanFinding => ({ ...f, change: 'introduced', causes: [HYGIENE_CAUSE] })), planned.context.desired.account.acceptedRisks));
   }
+  const credentialFound = withAcceptedRisks(credentialPolicyFindings(planned.context.desired, planned.context.live.state), planned.context.desired.account.acceptedRisks);
   const updates = options.lock ? await lockedVersionDrift(options.lock, planned, diagnostics) : [];
   // One order for the whole list: the drift's findings (turned round), the unmanaged principals' and hygiene's.
-  return { report: { ...report, findings: orderFindings([...report.findings, ...unmanagedFindings, ...hygieneFound]), ...(updates.length ? { awsManagedPolicyUpdates: updates } : {}) }, diagnostics, planned };
+  return { report: { ...report, findings: orderFindings([...report.findings, ...unmanagedFindings, ...hygieneFound, ...credentialFound]), ...(updates.length ? { awsManagedPolicyUpdates: updates } : {}) }, diagnostics, planned };
+}
+
+/** The cause a credentials-policy finding names: the manifest that requires MFA, which apply cannot enroll. */
+export const CREDENTIALS_POLICY_CAUSE = "the user's credentials policy (mfa: required), which apply cannot meet: only the user can enroll an MFA device";
+
+/** Console users without the MFA their credentials policy requires: drift that no apply reverts. */
+function credentialPolicyFindings(desired: DesiredState, live: IamState): PlanFinding[] {
+  return mfaViolations(desired.state, live, (name) => desired.previousNames?.get(`user:${name.toLowerCase()}`)).map((v) => ({
+    code: 'CREDENTIALS_MFA_MISSING',
+    severity: 'medium',
+    principal: v.arn,
+    summary: `user ${v.user} signs in to the console without an MFA device, which its credentials policy requires`,
+    detail: `A stolen password is enough to sign in. Ask ${v.user} to assign an MFA device (IAM console, Security credentials), or set credentials.console: false in its manifest (or the Account's default) to delete the password.`,
+    change: 'introduced',
+    causes: [CREDENTIALS_POLICY_CAUSE],
+  }));
 }
 
 /** AWS managed policies the manifests use whose live default version is not the locked one; what is not compared, said. */

@@ -3,7 +3,10 @@
  * and session durations), which `--state` reads back to the same plan. No bulk API returns policy tags: they are
  * read one by one for the policies whose manifests set tags, when manifests are given.
  */
-import { hasErrors, InputError } from '../core/diagnostics.js';
+import { error, hasErrors, InputError } from '../core/diagnostics.js';
+import { parseSnapshotValue } from '../live/parse-snapshot.js';
+import { USER_CREDENTIAL_LIST } from '../live/snapshot-credentials.js';
+import { usersWithCredentialsToRead } from '../plan/credential-plan.js';
 import { AwsLiveReader } from '../live/aws/aws-live-reader.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
 import { connectAws, type AwsConnection, type RunEnvironment } from './live-source.js';
@@ -15,6 +18,8 @@ export interface LiveSnapshot {
   readonly account: string;
   /** How many customer managed policies' tags were read one by one. */
   readonly taggedPolicies: number;
+  /** How many users' credentials were read (three calls each). */
+  readonly credentialUsers: number;
 }
 
 /** `manifests` is read after the connection is made (its options checked), as the CLI always did. */
@@ -29,5 +34,12 @@ export async function snapshotLive(aws: AwsConnection, run: RunEnvironment, mani
     const tags = await reader.readPolicyTags(policies.map((p) => String(p['Arn'])));
     for (const p of policies) p['Tags'] = Object.entries(tags.get(String(p['Arn'])) ?? {}).map(([Key, Value]) => ({ Key, Value }));
   }
-  return { snapshot, account: caller.account, taggedPolicies: policies.length };
+  // Users' credentials have no bulk API either: read for the users whose manifests manage them or mark them deleted.
+  const users = validated?.desired ? usersWithCredentialsToRead(validated.desired, parseSnapshotValue(`aws:${caller.account}`, snapshot).state) : [];
+  if (users.length > 0) {
+    const read = await reader.readUserCredentialList(users);
+    if (read.denied) throw new InputError([error(`users' credentials could not be read: the caller is denied ${read.denied}`, 'The manifests manage users\' credentials, so the snapshot must hold them. Grant the reading role these actions (ReadOnlyAccess and SecurityAudit include them), or snapshot without --manifests.')]);
+    snapshot[USER_CREDENTIAL_LIST] = read.entries;
+  }
+  return { snapshot, account: caller.account, taggedPolicies: policies.length, credentialUsers: users.length };
 }

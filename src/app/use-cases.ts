@@ -25,7 +25,9 @@ import type { EvaluateOptions } from '../evaluate/engine.js';
 import type { IamState } from '../core/state.js';
 import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
 import { DEFAULT_HYGIENE, type HygieneSettings, type ServiceLastAccess, type UsageFacts } from '../core/usage.js';
-import { isAwsOwnedPath } from '../core/arn.js';
+import { isAwsOwnedPath, nameKey } from '../core/arn.js';
+import { withUserCredentials } from '../live/snapshot-credentials.js';
+import { mfaViolations, usersWithCredentialsToRead } from '../plan/credential-plan.js';
 import { hygieneFindings } from '../analyze/hygiene.js';
 import { passwordPolicyFindings } from '../analyze/password-policy.js';
 import { fingerprintState } from '../core/fingerprint.js';
@@ -74,7 +76,7 @@ export async function planChanges(manifests: ManifestSource, live: LiveReader, n
   try {
     const validated = await validateManifests(manifests, { lintLimit: PLAN_LINT_LIMIT });
     if (!validated.desired || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
-    const liveState = await withPolicyTags(liveRead, validated.desired, live);
+    const liveState = await withCredentialsRead(await withPolicyTags(liveRead, validated.desired, live), validated.desired, live);
     return await analyzeChanges(validated.desired, liveState, now, { workers, diagnostics: validated.diagnostics });
   } finally {
     await workers.close();
@@ -121,7 +123,7 @@ export async function analyzeChanges(desired: DesiredState, liveState: LiveState
     summary: changeSet.summary,
     live: { source: liveState.source, fingerprint: fingerprints.live },
     desired: { fingerprint: fingerprints.desired },
-    diagnostics: [...diagnostics, ...changeSet.diagnostics],
+    diagnostics: [...diagnostics, ...changeSet.diagnostics, ...mfaWarnings(desired, liveState)],
     protected: changeSet.protected,
     catalog: catalog.version,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -163,6 +165,39 @@ async function withPolicyTags(liveState: LiveState, desired: DesiredState, reade
     return have && have.unknown?.includes('tags') ? [have.arn] : [];
   });
   return withTagsOf(liveState, wanted, reader, 'No bulk IAM API returns managed policy tags, so they are read only for the policies whose manifests set tags; other policies\' tags are not compared.');
+}
+
+/**
+ * Users who sign in to the console without the MFA their credentials policy requires, told with their manifest: apply
+ * cannot enroll a device (drift reports them as findings).
+ */
+function mfaWarnings(desired: DesiredState, live: LiveState): Diagnostic[] {
+  return mfaViolations(desired.state, live.state, (name) => desired.previousNames?.get(`user:${nameKey(name)}`)).map((v) =>
+    warning(`user "${v.user}" signs in to the console without an MFA device, which its credentials policy requires (mfa: required)`, `Apply cannot enroll a device: only the user can (IAM console, Security credentials). Ask ${v.user} to assign one, or set credentials.console: false to delete the password.`, desired.sources.get(`user:${nameKey(v.user)}`)?.()),
+  );
+}
+
+/**
+ * Live IAM with the credentials of the users a plan needs (usersWithCredentialsToRead), where the reader can read
+ * them one user at a time and the source did not hold them already (a snapshot written by `snapshot --aws`).
+ */
+async function withCredentialsRead(liveState: LiveState, desired: DesiredState, reader: LiveReader): Promise<LiveState> {
+  const wanted = usersWithCredentialsToRead(desired, liveState.state).filter((name) => !liveState.state.users.get(nameKey(name))?.credentials);
+  if (!reader.readUserCredentials || wanted.length === 0) return liveState;
+  const read = await reader.readUserCredentials(wanted);
+  const withRead = withUserCredentials(liveState, read.credentials);
+  if (!read.denied) return withRead;
+  const note = warning(`users' credentials could not be read: the caller is denied ${read.denied}`, 'A plan neither compares nor deletes credentials, nor names those of users it deletes, until the caller may read them. Grant the reading role these actions (the AWS managed policies ReadOnlyAccess and SecurityAudit include them).');
+  return {
+    state: withRead.state,
+    source: withRead.source,
+    get fingerprint() {
+      return withRead.fingerprint;
+    },
+    notes: [...withRead.notes, note],
+    ...(withRead.caller ? { caller: withRead.caller } : {}),
+    ...(withRead.roleUses ? { roleUses: withRead.roleUses } : {}),
+  };
 }
 
 /**

@@ -84,6 +84,13 @@ export function lockoutRisks(input: LockoutInput): LockoutRisk[] {
       risks.push({ principal: arn, as, summary: `${who} is ${deleted.phase === 'replace-delete' ? 'replaced (deleted and created again: its credentials and sessions end)' : 'deleted by this plan'}`, statements: [] });
       continue;
     }
+    // A credentials policy may delete the guarded user's own access keys or console password: the ones apply (or the
+    // break-glass person) signs in with, perhaps.
+    const credentials = input.steps.filter((s) => (s.op.op === 'deleteAccessKey' || s.op.op === 'deleteLoginProfile') && entityKey(s.target) === key);
+    if (credentials.length) {
+      const what = credentials.map((s) => (s.op.op === 'deleteAccessKey' ? `access key ${s.op.id}` : 'console password'));
+      risks.push({ principal: arn, as, summary: `${who} would lose its ${what.join(', ')} (credentials policy): if that is how it signs in, it is locked out`, statements: [] });
+    }
     const was = sides.before.resolve(arn);
     // A user renamed in place keeps its credentials: judged under its new ARN after the plan.
     const renamed = input.steps.find((s) => s.op.op === 'rename' && entityKey(s.target) === key)?.alsoTouches[0];

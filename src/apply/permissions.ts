@@ -87,6 +87,10 @@ export function stepPermissions(step: Step, account: string): { action: string; 
       return [on('iam:DeleteInstanceProfile', entityArn(account, 'instance-profile', '/', op.name))];
     case 'createInstanceProfile':
       return [on('iam:CreateInstanceProfile', entityArn(account, 'instance-profile', op.path, op.name))];
+    case 'deleteLoginProfile':
+      return [on('iam:DeleteLoginProfile')];
+    case 'deleteAccessKey':
+      return [on('iam:DeleteAccessKey')];
     case 'deleteUser':
       return [on('iam:DeleteUser')];
     case 'deleteGroup':

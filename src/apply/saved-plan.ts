@@ -48,6 +48,8 @@ const Detail = z.discriminatedUnion('field', [
   z.strictObject({ field: z.literal('instanceProfile'), name: z.string(), op: z.enum(['add', 'remove']), create: z.boolean().optional(), delete: z.boolean().optional() }),
   z.strictObject({ field: z.literal('trustPolicy'), before: Document.nullable(), after: Document }),
   z.strictObject({ field: z.literal('document'), before: Document.nullable(), after: Document }),
+  z.strictObject({ field: z.literal('loginProfile'), op: z.literal('delete') }),
+  z.strictObject({ field: z.literal('accessKey'), id: z.string(), active: z.boolean(), created: z.string().nullable(), op: z.literal('delete') }),
   z.strictObject({ field: z.literal('passwordPolicy'), setting: PasswordSetting, before: z.union([z.number(), z.boolean()]).nullable(), after: z.union([z.number(), z.boolean()]).nullable() }),
   z.strictObject({ field: z.literal('accountAlias'), before: z.string().nullable(), after: z.string().nullable() }),
 ]);
@@ -85,6 +87,7 @@ const ChangeSchema = z.strictObject({
   differences: z.array(Detail).optional(),
   origin: z.enum(['pull-request', 'drift', 'pull-request+drift']).optional(),
   files: z.array(z.string()).optional(),
+  credentials: z.strictObject({ consolePassword: z.boolean(), activeAccessKeys: z.number().int().min(0), inactiveAccessKeys: z.number().int().min(0), mfaDevices: z.number().int().min(0) }).optional(),
 });
 
 const Summary = z.strictObject({ create: z.number().int(), update: z.number().int(), delete: z.number().int(), unmanaged: z.number().int(), replace: z.number().int() });

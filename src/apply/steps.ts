@@ -62,6 +62,10 @@ export type StepOp =
   | { readonly op: 'createInstanceProfile'; readonly name: string; readonly path: string }
   | { readonly op: 'removeFromInstanceProfile'; readonly profile: string; readonly role: string }
   | { readonly op: 'deleteInstanceProfile'; readonly name: string }
+  /** DeleteLoginProfile: the user's console password (a credentials policy with `console: false`). */
+  | { readonly op: 'deleteLoginProfile'; readonly user: string }
+  /** DeleteAccessKey: one key beyond the credentials policy's `accessKeys`. */
+  | { readonly op: 'deleteAccessKey'; readonly user: string; readonly id: string }
   | { readonly op: 'deleteUser'; readonly name: string }
   | { readonly op: 'deleteGroup'; readonly name: string }
   | { readonly op: 'deleteRole'; readonly name: string; readonly keepProfiles: boolean }
@@ -278,6 +282,12 @@ function detailSteps(change: Change, details: readonly ChangeDetail[], step: Ste
           if (d.delete) out.push(step('delete-principals', `delete instance profile ${d.name}`, { op: 'deleteInstanceProfile', name: d.name }));
         }
         break;
+      case 'loginProfile':
+        if (kind === 'user') out.push(step('revokes', `delete the console password of ${label}`, { op: 'deleteLoginProfile', user: name }));
+        break;
+      case 'accessKey':
+        if (kind === 'user') out.push(step('revokes', `delete ${d.active ? 'active' : 'inactive'} access key ${d.id} of ${label}`, { op: 'deleteAccessKey', user: name, id: d.id }));
+        break;
       case 'tag':
       case 'member':
       case 'attachment':
@@ -351,6 +361,9 @@ export function actedOnArn(op: StepOp, account: string, pathHint: string): strin
       return entityArn(account, 'instance-profile', op.path, op.name);
     case 'deleteInstanceProfile':
       return entityArn(account, 'instance-profile', pathHint, op.name);
+    case 'deleteLoginProfile':
+    case 'deleteAccessKey':
+      return arn('user', op.user);
     case 'deleteUser':
       return arn('user', op.name);
     case 'deleteGroup':

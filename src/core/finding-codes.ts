@@ -36,6 +36,8 @@ export const FINDING_CODES = [
   'BOUNDARY_REMOVED',
   // The account's settings (src/analyze/password-policy.ts): audit, plan and drift.
   'PASSWORD_POLICY_WEAK',
+  // Users' credentials policy (src/plan/credential-plan.ts): drift.
+  'CREDENTIALS_MFA_MISSING',
   // Hygiene (audit and drift on live accounts, from IAM's usage records: src/analyze/hygiene.ts).
   'ROOT_ACCESS_KEYS',
   'ROOT_WITHOUT_MFA',

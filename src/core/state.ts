@@ -42,6 +42,41 @@ export interface UserState extends EntityBase {
   /** ARN of the permissions boundary policy. */
   readonly permissionsBoundary?: string;
   readonly tags: Tags;
+  /**
+   * Desired only: what credentials the user may have (its manifest's `credentials`, over the Account's default);
+   * absent: not managed. The tool never creates a credential: it deletes what the policy does not allow.
+   */
+  readonly credentialPolicy?: CredentialPolicy;
+  /**
+   * Live only: the user's credentials, where the source read them (GAAD holds none: AWS is asked per user, for the
+   * users whose credentials the manifests manage or the plan deletes; `snapshot --aws` writes them for every user).
+   */
+  readonly credentials?: UserCredentials;
+}
+
+/** `credentials:` of a User manifest or the Account's default; each field absent: not managed. */
+export interface CredentialPolicy {
+  /** false: no console password (a login profile is deleted). true: one is allowed (never created). */
+  readonly console?: boolean;
+  /** The most access keys the user may have, active or not (IAM allows 2); extra ones are deleted. */
+  readonly accessKeys?: 0 | 1 | 2;
+  /** required: a user with a console password must have an MFA device (apply cannot add one: a finding). */
+  readonly mfa?: 'required' | 'optional';
+}
+
+/** A user's credentials as IAM lists them (ListAccessKeys, GetLoginProfile, ListMFADevices): metadata, never secrets. */
+export interface UserCredentials {
+  readonly consolePassword: boolean;
+  readonly accessKeys: readonly AccessKeyState[];
+  /** Serial numbers (ARNs of virtual devices). */
+  readonly mfaDevices: readonly string[];
+}
+
+export interface AccessKeyState {
+  readonly id: string;
+  readonly active: boolean;
+  /** ISO date, where the source tells it. */
+  readonly created?: string;
 }
 
 export interface GroupState extends EntityBase {

@@ -1,7 +1,7 @@
 /** Live IAM as the plan sees it, and the port through which it is read (a snapshot file, or AWS itself). */
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { Clock } from '../core/clock.js';
-import type { IamState, Tags } from '../core/state.js';
+import type { IamState, Tags, UserCredentials } from '../core/state.js';
 import type { AccountSummaryFacts, CredentialReport, RoleUse, ServiceLastAccess } from '../core/usage.js';
 
 /** Who read live IAM (`sts:GetCallerIdentity`); only the AWS reader knows. */
@@ -35,6 +35,12 @@ export interface LiveReader {
    * policy tags, so only policies whose manifests set tags are asked for).
    */
   readPolicyTags?(arns: readonly string[]): Promise<ReadonlyMap<string, Tags>>;
+  /**
+   * These users' credentials (access keys, console password, MFA devices), by user name key, where the source can
+   * read them one user at a time (AWS: three calls a user). `denied`: the read actions the caller may not call (then
+   * no user's credentials are known).
+   */
+  readUserCredentials?(users: readonly string[]): Promise<{ readonly credentials: ReadonlyMap<string, UserCredentials>; readonly denied?: string }>;
   /**
    * The credential report and the account summary (AWS only: no export holds them). A part the caller may not read
    * (AccessDenied) is left out and named in `unavailable`; other errors are thrown.

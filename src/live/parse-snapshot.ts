@@ -33,6 +33,7 @@ import {
 } from '../core/state.js';
 import type { LiveState } from './live-state.js';
 import { snapshotAccountSettings } from './snapshot-account-settings.js';
+import { snapshotUserCredentials, withUserCredentials } from './snapshot-credentials.js';
 import { roleUsesOf } from './role-usage.js';
 import type { RoleUse } from '../core/usage.js';
 
@@ -130,7 +131,9 @@ export function parseSnapshotValue(file: string, json: unknown, text?: string): 
   if (missing.length > 0) {
     throw new InputError([error(`snapshot lacks ${missing.join(', ')}`, `This does not look like get-account-authorization-details output (run it without --filter). ${HOW_TO_EXPORT}`, { file, line: 1, col: 1 })]);
   }
-  return withProviders(parseDetails(file, json, text), parseSnapshotProviders(file, json));
+  const live = withProviders(parseDetails(file, json, text), parseSnapshotProviders(file, json));
+  const credentials = snapshotUserCredentials(file, json);
+  return credentials ? withUserCredentials(live, credentials) : live;
 }
 
 /** The live state with the providers the file holds (snapshot --aws adds them), unchanged when it holds none. */

@@ -86,6 +86,7 @@ export function readAccount(declared: Declared<AccountManifest>, diagnostics: Di
     acceptedRisks,
     hygiene,
     settings,
+    ...(manifest.credentials && Object.keys(manifest.credentials).length ? { credentials: manifest.credentials } : {}),
     ...(manifest.baseline ? { baseline: { folder: manifest.baseline.folder, exclude } } : {}),
     at: doc.locate([]),
     locate: (path) => doc.locate(path),

@@ -3,7 +3,7 @@ import type { EntityKind } from '../core/arn.js';
 import type { AcceptedRisk } from '../core/finding-codes.js';
 import type { HygieneSettings } from '../core/usage.js';
 import type { SourceLocation } from '../core/diagnostics.js';
-import type { AccountSettings, IamState } from '../core/state.js';
+import type { AccountSettings, CredentialPolicy, IamState } from '../core/state.js';
 import type { DeclaredProviders } from './providers.js';
 
 /** The `kind: Account` manifest with defaults filled in. */
@@ -22,6 +22,8 @@ export interface AccountConfig {
   readonly acceptUnknown: { readonly actions: readonly string[]; readonly awsManagedPolicies: readonly string[] };
   /** The account settings the manifest manages (a field absent: not managed). */
   readonly settings: AccountSettings;
+  /** Every user's default credentials policy (`credentials`; a User's own block overrides it field by field). */
+  readonly credentials?: CredentialPolicy;
   /** The account's short name: the Account manifest's `name`, else its folder's (`{{account.name}}` in a baseline). */
   readonly name?: string;
   /** Shared baseline manifests this folder takes (folder relative to the Account manifest's file; KIND/NAME excluded). */

@@ -25,6 +25,14 @@ const InlinePolicies = z
   .describe('Inline policies: policy name -> document.');
 const BoundaryRef = z.string().describe('Permissions boundary: a Boundary or Policy manifest name, or a policy ARN.');
 
+const Credentials = z
+  .strictObject({
+    console: z.boolean().optional().describe('false: no console password (apply deletes a login profile). true: one is allowed (the tool never creates one).'),
+    accessKeys: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional().describe('The most access keys the user may have, active or not (IAM allows 2); apply deletes the extra ones, inactive and oldest first.'),
+    mfa: z.enum(['required', 'optional']).optional().describe('required: a user with a console password must have an MFA device (a finding and drift; apply cannot add one).'),
+  })
+  .describe('What credentials users may have, as policy (never secrets). Absent fields are not managed.');
+
 export const AccountManifest = z.strictObject({
   kind: z.literal('Account'),
   id: z.string().describe('The 12-digit AWS account id, quoted so that leading zeros survive.'),
@@ -70,6 +78,7 @@ export const AccountManifest = z.strictObject({
     })
     .optional()
     .describe('The account password policy (UpdateAccountPasswordPolicy). Absent: not managed. A field left out is IAM\'s default, as IAM has no partial update.'),
+  credentials: Credentials.optional().describe("Every user's default credentials policy (a User's own credentials block overrides it field by field). Absent: not managed."),
   alias: z.string().nullable().optional().describe('The account alias (3 to 63 lowercase letters, digits and single hyphens, not at either end); null: no alias. Absent: not managed.'),
   name: z.string().optional().describe('A short name for the account ({{account.name}} in shared baseline manifests); default: the folder\'s name.'),
   baseline: z
@@ -92,6 +101,7 @@ export const UserManifest = z.strictObject({
   tags: Tags.optional(),
   deleted: Deleted.optional(),
   previousName: z.string().optional().describe('The name it has in IAM today, to rename it in place (UpdateUser / UpdateGroup): it keeps its access keys, password, MFA devices and group memberships. Remove it once applied everywhere.'),
+  credentials: Credentials.optional(),
 });
 
 export const GroupManifest = z.strictObject({

@@ -17,6 +17,7 @@ import {
   type RoleState,
   type Tags,
   type UnknownField,
+  type CredentialPolicy,
   type UserState,
 } from '../core/state.js';
 import { didYouMean } from '../core/suggest.js';
@@ -308,6 +309,7 @@ export class StateBuilder {
       inlinePolicies: this.inlinePolicies(manifest.inlinePolicies, doc, 'user', manifest.name),
       ...this.references.boundary(manifest.permissionsBoundary, doc),
       tags: this.tags(manifest.tags, doc),
+      ...credentialPolicyOf(account.credentials, manifest.credentials),
     });
   }
 
@@ -370,4 +372,10 @@ export class StateBuilder {
     }
     return Object.fromEntries(keys.sort().map((k) => [k, tags[k]!]));
   }
+}
+
+/** A user's credentials policy: its own fields over the Account's default; absent when neither sets any. */
+function credentialPolicyOf(defaults: CredentialPolicy | undefined, own: CredentialPolicy | undefined): { credentialPolicy?: CredentialPolicy } {
+  const merged = { ...defaults, ...own };
+  return Object.keys(merged).length ? { credentialPolicy: merged } : {};
 }

@@ -13,6 +13,7 @@ import { addTo } from '../core/multimap.js';
 import { isAwsManagedPolicyArn, isAwsOwnedPath, accountOfArn, entityArn, entityIdentity, entityKey, identityKey, nameKey, protectedMatcher, type EntityKind } from '../core/arn.js';
 import { error, warning, type Diagnostic, type SourceLocation } from '../core/diagnostics.js';
 import { statementsOf, type Policy } from '../core/policy.js';
+import { credentialDetails, deletedCredentials } from './credential-plan.js';
 import {
   DEFAULT_MAX_SESSION_DURATION,
   entitiesOf,
@@ -62,6 +63,8 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   const deletes: Change[] = [];
   const unmanaged: string[] = [];
   const unknownNotCompared = new Map<UnknownField, string[]>();
+  /** Users whose manifests manage credentials that the live source does not hold (a GAAD export). */
+  const credentialsNotCompared: string[] = [];
 
   /** `at` is called only to report: locating a manifest re-parses its file. */
   const ownershipProblem = (kind: EntityKind, liveEntity: EntityState, at: () => SourceLocation | undefined): boolean => {
@@ -103,7 +106,12 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
         diagnostics.push(warning(`the description of policy "${want.name}" differs from live IAM, and IAM cannot change it`, `IAM sets a managed policy's description when it creates the policy, and has no call to change it. Live IAM keeps ${have.description === undefined ? 'no description' : JSON.stringify(have.description)}; to change it, create the policy anew under another name, or write the live description in the manifest.`, at()));
       }
       const renamedFrom = renames.from(kind, key);
-      const details = [...(renamedFrom ? [{ field: 'name' as const, before: renamedFrom.name, after: want.name }] : []), ...updateDetails(want, have)];
+      if (want.kind === 'user' && want.credentialPolicy && have.kind === 'user' && !have.credentials) credentialsNotCompared.push(want.name);
+      const details = [
+        ...(renamedFrom ? [{ field: 'name' as const, before: renamedFrom.name, after: want.name }] : []),
+        ...updateDetails(want, have),
+        ...(want.kind === 'user' && have.kind === 'user' ? credentialDetails(want.credentialPolicy, have.credentials) : []),
+      ];
       if (details.length === 0) continue;
       const where = at();
       const forced = replacementCause(want, have);
@@ -130,7 +138,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
       }
       if (ownershipProblem(kind, have, () => gone.at)) continue;
       if (isProtected(have.arn, 'deletion', gone.at)) continue;
-      deletes.push(change('delete', have, `marked deleted: true in ${formatAt(gone.at)}`, gone.at, deleteDetails(have, liveState)));
+      deletes.push({ ...change('delete', have, `marked deleted: true in ${formatAt(gone.at)}`, gone.at, deleteDetails(have, liveState)), ...(have.kind === 'user' ? deletedCredentials(have) : {}) });
     }
 
     for (const [key, have] of liveEntities) {
@@ -141,7 +149,7 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
         continue;
       }
       if (isProtected(have.arn, 'deletion (prune)', account.at)) continue;
-      deletes.push(change('delete', have, 'not declared in any manifest, and the Account sets prune: true', undefined, deleteDetails(have, liveState)));
+      deletes.push({ ...change('delete', have, 'not declared in any manifest, and the Account sets prune: true', undefined, deleteDetails(have, liveState)), ...(have.kind === 'user' ? deletedCredentials(have) : {}) });
     }
   }
 
@@ -153,6 +161,10 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Diff
   checkReferencesToDeleted(desired, [...upserts, ...deletes], diagnostics);
   checkDeletesTouchOnlyOwned(desired, liveState, [...upserts, ...deletes], diagnostics);
   if (options.awsManagedPolicies) checkNewAwsAttachments(upserts, live, options.awsManagedPolicies, desired, diagnostics);
+  if (credentialsNotCompared.length) {
+    const names = credentialsNotCompared.sort();
+    diagnostics.push(warning(`credentials not compared for ${names.length === 1 ? '1 user' : `${names.length} users`}: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''}`, `The live source (${live.source}) does not hold users' credentials: get-account-authorization-details exports have none. Plan against AWS (--aws), or against a snapshot written by \`iam-gitops snapshot --aws --manifests DIR\`, which holds them for the users whose manifests manage them.`));
+  }
   for (const [field, names] of unknownNotCompared) {
     diagnostics.push(warning(`${field} not compared for ${names.length} ${names.length === 1 ? 'entity' : 'entities'}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`, `The live source (${live.source}) does not hold ${field === 'tags' ? 'managed policy tags' : `role ${field === 'description' ? 'descriptions' : 'maximum session durations'}`}: get-account-authorization-details omits them. Plan against live AWS to compare them${field === 'tags' ? '' : ' (or list the field under a role\'s unmanagedFields to leave it as it is in IAM)'}.`));
   }

@@ -58,7 +58,14 @@ export type ChangeDetail =
    */
   | { readonly field: 'passwordPolicy'; readonly setting: PasswordPolicySetting; readonly before: number | boolean | null; readonly after: number | boolean | null }
   /** Added: on the account, its alias (null: none). */
-  | { readonly field: 'accountAlias'; readonly before: string | null; readonly after: string | null };
+  | { readonly field: 'accountAlias'; readonly before: string | null; readonly after: string | null }
+  /** Added: on a user whose credentials policy says `console: false`, its console password (login profile) deleted. */
+  | { readonly field: 'loginProfile'; readonly op: 'delete' }
+  /**
+   * Added: on a user with more access keys than its credentials policy's `accessKeys`, one deleted (inactive ones
+   * first, then the oldest). `created`: ISO date, null where the source does not tell it.
+   */
+  | { readonly field: 'accessKey'; readonly id: string; readonly active: boolean; readonly created: string | null; readonly op: 'delete' };
 
 export type ChangeField = ChangeDetail['field'];
 
@@ -100,6 +107,16 @@ export interface Change {
   readonly origin?: ChangeOrigin;
   /** Added field: the pull request's changed files behind this change (its manifest, its document file). */
   readonly files?: readonly string[];
+  /** Added field, on a deleted user whose credentials the source read: what goes with it (IAM deletes them first). */
+  readonly credentials?: DeletedCredentials;
+}
+
+/** A deleted user's credentials, counted (never their secrets). */
+export interface DeletedCredentials {
+  readonly consolePassword: boolean;
+  readonly activeAccessKeys: number;
+  readonly inactiveAccessKeys: number;
+  readonly mfaDevices: number;
 }
 
 export type ChangeOrigin = 'pull-request' | 'drift' | 'pull-request+drift';

@@ -23,7 +23,7 @@ import type { ActionCatalog } from '../catalog/action-catalog.js';
 import { protectedMatcher } from '../core/arn.js';
 import type { Change, ChangeOrigin, Plan } from '../plan/plan.js';
 import { conditionWords, deltaHeadline, grantNotes, DRIFT_LABELS, entryLines, movedWord, PLAN_LABELS, principalName, type DeltaWords } from './access.js';
-import { actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
+import { actionPhrase, deletedCredentialsLine, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { code, fence, html, htmlCode, mermaidLabel, text } from './markdown-safe.js';
 import { providerChangeHeadline, providerDetailLine } from './provider-changes.js';
 
@@ -658,7 +658,7 @@ function changesSection(ctx: Context, mode: Detail['changes'], room: number): st
 const MIN_CUT_DIFF = 1_500;
 
 function changeRow(c: ShownChange, withOrigin: boolean): string {
-  const fields = [...new Set(c.details.map((d) => d.field))].join(', ') || '—';
+  const fields = [...new Set([...c.details.map((d) => d.field), ...(c.action === 'delete' && c.change.credentials ? ['credentials'] : [])])].join(', ') || '—';
   const from = withOrigin ? ` ${c.change.origin === 'drift' ? 'drift' : c.change.origin === 'pull-request+drift' ? 'this PR + drift' : 'this PR'}${c.change.files?.length ? `<br>${c.change.files.map((f) => code(f)).join('<br>')}` : ''} |` : '';
   return `| ${ICON[c.action]} ${c.action} | ${c.change.kind} | ${code(c.change.name)} | ${text(fields)} |${from} ${text(c.change.reason)} |`;
 }
@@ -673,6 +673,8 @@ function changeDetails(shown: ShownChange, mood: Mood, room?: number): string[] 
     lines.push(`${detailSign(detail) === '~' ? '!' : detailSign(detail)} ${detailLine(detail)}`);
     for (const line of documentLines(detail)) lines.push(line.sign === '@' ? `@@ ${line.text.replace(/^@@ | @@$/g, '')} @@` : `${line.sign}   ${line.text}`);
   }
+  const credentials = shown.action === 'delete' ? deletedCredentialsLine(change) : undefined;
+  if (credentials) lines.push(`- ${credentials}`);
   const summary = `<details><summary>${ICON[shown.action]} ${htmlCode(`${change.kind} ${change.name}`)} ${actionPhrase(shown.action, mood)}`;
   const whole = [`${summary}</summary>`, '', ...fence(lines, 'diff'), '', '</details>', ''];
   if (room === undefined || sizeOf(whole) <= room) return whole;

@@ -4,6 +4,7 @@
  */
 import { structuredPatch } from 'diff';
 import { tidyPolicy, type PolicyJson } from '../core/policy.js';
+import { count } from '../core/plural.js';
 import { assertNever } from '../core/diagnostics.js';
 import type { Change, ChangeAction, ChangeDetail, PullRequestContext } from '../plan/plan.js';
 
@@ -52,6 +53,22 @@ export function shownChanges(changes: readonly Change[]): ShownChange[] {
   return out;
 }
 
+/**
+ * What a deleted user takes with it, in words ("console password, 1 active access key, 1 MFA device"), where the
+ * plan's source read its credentials and it has any; undefined otherwise.
+ */
+export function deletedCredentialsLine(change: Change): string | undefined {
+  const c = change.credentials;
+  if (!c) return undefined;
+  const parts = [
+    ...(c.consolePassword ? ['console password'] : []),
+    ...(c.activeAccessKeys ? [count(c.activeAccessKeys, 'active access key')] : []),
+    ...(c.inactiveAccessKeys ? [count(c.inactiveAccessKeys, 'inactive access key')] : []),
+    ...(c.mfaDevices ? [count(c.mfaDevices, 'MFA device')] : []),
+  ];
+  return parts.length ? `its credentials go with it: ${parts.join(', ')}` : 'it has no credentials (no console password, access key or MFA device)';
+}
+
 /** `+`, `-` or `~` for a detail: what it adds, removes or changes. */
 export function detailSign(detail: ChangeDetail): '+' | '-' | '~' {
   switch (detail.field) {
@@ -77,6 +94,9 @@ export function detailSign(detail: ChangeDetail): '+' | '-' | '~' {
     case 'passwordPolicy':
     case 'accountAlias':
       return detail.before === null ? '+' : detail.after === null ? '-' : '~';
+    case 'loginProfile':
+    case 'accessKey':
+      return '-';
     default:
       return assertNever(detail, 'change detail');
   }
@@ -120,6 +140,10 @@ export function detailLine(detail: ChangeDetail): string {
     }
     case 'accountAlias':
       return `account alias: ${detail.before ?? 'none'} -> ${detail.after ?? 'none'}`;
+    case 'loginProfile':
+      return 'delete the console password (credentials.console: false; the user can no longer sign in to the console)';
+    case 'accessKey':
+      return `delete ${detail.active ? 'active' : 'inactive'} access key ${detail.id}${detail.created ? ` (created ${detail.created.slice(0, 10)})` : ''} (over credentials.accessKeys; programs using it stop working)`;
     default:
       return assertNever(detail, 'change detail');
   }

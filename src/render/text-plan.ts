@@ -8,7 +8,7 @@ import { formatDiagnostic } from '../core/diagnostics.js';
 import { inertDeep } from '../core/terminal-safe.js';
 import type { ChangeOrigin, Plan } from '../plan/plan.js';
 import { verdictOf } from './comment.js';
-import { ACTION_SIGN, actionPhrase, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
+import { ACTION_SIGN, actionPhrase, deletedCredentialsLine, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
 import { renderProviderChangesText } from './provider-changes.js';
 import { count as plural } from '../core/plural.js';
@@ -161,6 +161,8 @@ function renderChange(shown: ShownChange, colors: Palette, mood: Mood): string[]
       lines.push(line.sign === '+' ? colors.create(text) : line.sign === '-' ? colors.delete(text) : colors.dim(text));
     }
   }
+  const credentials = action === 'delete' ? deletedCredentialsLine(change) : undefined;
+  if (credentials) lines.push(colors.delete(`    - ${credentials}`));
   lines.push(colors.dim(`    # ${change.reason}`));
   if (change.origin) lines.push(colors.dim(`    # ${ORIGIN_WORDS[change.origin]}${change.files?.length ? `: ${change.files.join(', ')}` : ''}`));
   return lines;

@@ -17,6 +17,8 @@
 import {
   AddRoleToInstanceProfileCommand,
   CreateInstanceProfileCommand,
+  DeleteAccessKeyCommand,
+  DeleteLoginProfileCommand,
   DeleteInstanceProfileCommand,
   RemoveRoleFromInstanceProfileCommand,
   AddUserToGroupCommand,
@@ -184,6 +186,11 @@ export class AwsIamWriter implements IamWriter {
         return calls.idempotent(new DeleteInstanceProfileCommand({ InstanceProfileName: op.name }), ['NoSuchEntity', 'DeleteConflict'], `instance profile ${op.name} was already gone, or holds another role now`);
       case 'removeFromInstanceProfile':
         return calls.idempotent(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: op.profile, RoleName: op.role }), ['NoSuchEntity'], `role ${op.role} had already left instance profile ${op.profile}`);
+      case 'deleteLoginProfile':
+        // Gone already (deleted by hand, or by an earlier run): the policy holds.
+        return calls.idempotent(new DeleteLoginProfileCommand({ UserName: op.user }), ['NoSuchEntity'], `user ${op.user} had no console password left`);
+      case 'deleteAccessKey':
+        return calls.idempotent(new DeleteAccessKeyCommand({ UserName: op.user, AccessKeyId: op.id }), ['NoSuchEntity'], `access key ${op.id} of user ${op.user} was already gone`);
       case 'deleteUser':
         return deleteUser(teardown, op.name);
       case 'deleteGroup':

@@ -30,7 +30,9 @@ import { pollWithBackoff } from '../../core/poll.js';
 import type { AccountSummaryFacts, CredentialReport, ServiceLastAccess } from '../../core/usage.js';
 import { readServiceLastAccessed } from './last-accessed.js';
 import { parseCredentialReport } from '../credential-report.js';
-import type { Tags } from '../../core/state.js';
+import type { Tags, UserCredentials } from '../../core/state.js';
+import { userCredentialsFrom } from '../snapshot-credentials.js';
+import { readUserCredentials, type ReadCredentials } from './read-credentials.js';
 import { parseSnapshotValue } from '../parse-snapshot.js';
 import type { CallerIdentity, CredentialUsage, LiveReader, LiveState } from '../live-state.js';
 import type { AwsClients } from './connection.js';
@@ -165,6 +167,20 @@ export class AwsLiveReader implements LiveReader {
     }
     const csv = Buffer.from(outcome.value.Content ?? new Uint8Array()).toString('utf8');
     return parseCredentialReport(csv, outcome.value.GeneratedTime ?? new Date(clock.now()), `${this.clients.target} credential report`);
+  }
+
+  async readUserCredentials(users: readonly string[]): Promise<{ credentials: ReadonlyMap<string, UserCredentials>; denied?: string }> {
+    const read = await this.readUserCredentialList(users);
+    return { credentials: userCredentialsFrom(read.entries), ...(read.denied ? { denied: read.denied } : {}) };
+  }
+
+  /** The same, as the snapshot key `UserCredentialList` holds it (`snapshot --aws` writes it). */
+  async readUserCredentialList(users: readonly string[]): Promise<ReadCredentials> {
+    try {
+      return await readUserCredentials(this.clients.iam, users);
+    } catch (e) {
+      throw new InputError([describeAwsError(e, "reading users' credentials", this.clients.target)]);
+    }
   }
 
   async readPolicyTags(arns: readonly string[]): Promise<ReadonlyMap<string, Tags>> {

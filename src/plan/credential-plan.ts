@@ -1,0 +1,89 @@
+/**
+ * User credentials as policy (a User's or the Account's `credentials`): what a plan deletes so that each user has at
+ * most what its policy allows, and what it cannot fix. The tool never creates a credential, and never holds a secret:
+ * it reads credentials' metadata (src/live/snapshot-credentials.ts) and deletes login profiles and access keys. Pure.
+ *
+ * Laws (test/credentials.test.ts): after the plan, a user with `console: false` has no console password and one with
+ * `accessKeys: N` at most N keys; nothing else of its credentials changes; the keys deleted are the inactive ones
+ * first, then the oldest; a user whose credentials the source does not hold is not compared (said once).
+ */
+import { entityArn, isAwsOwnedPath, nameKey } from '../core/arn.js';
+import type { AccessKeyState, CredentialPolicy, IamState, UserCredentials, UserState } from '../core/state.js';
+import { isOwnedPath, type DesiredState } from '../manifest/desired-state.js';
+import type { ChangeDetail, DeletedCredentials } from './plan.js';
+
+/**
+ * The live names of the users whose credentials a plan needs: those whose manifests (or the Account's default)
+ * manage them, under the name they have in IAM today, and those the plan may delete (marked deleted, or pruned).
+ */
+export function usersWithCredentialsToRead(desired: DesiredState, live: IamState): string[] {
+  const out = new Set<string>();
+  const take = (name: string): void => {
+    const user = live.users.get(nameKey(name));
+    if (user) out.add(user.name);
+  };
+  for (const user of desired.state.users.values()) {
+    if (!user.credentialPolicy) continue;
+    if (live.users.has(nameKey(user.name))) take(user.name);
+    else {
+      const previous = desired.previousNames?.get(`user:${nameKey(user.name)}`);
+      if (previous !== undefined) take(previous);
+    }
+  }
+  for (const gone of desired.deleted) if (gone.kind === 'user') take(gone.name);
+  if (desired.account.prune) {
+    for (const user of live.users.values()) {
+      if (!desired.state.users.has(nameKey(user.name)) && !isAwsOwnedPath(user.path) && isOwnedPath(desired.account, user.path)) out.add(user.name);
+    }
+  }
+  return [...out].sort();
+}
+
+/**
+ * The deletions that bring a user's live credentials within its policy: its login profile where `console: false`,
+ * and its keys beyond `accessKeys` (inactive ones first, then the oldest; keys of unknown age after dated ones).
+ */
+export function credentialDetails(policy: CredentialPolicy | undefined, live: UserCredentials | undefined): ChangeDetail[] {
+  if (!policy || !live) return [];
+  const out: ChangeDetail[] = [];
+  if (policy.console === false && live.consolePassword) out.push({ field: 'loginProfile', op: 'delete' });
+  if (policy.accessKeys !== undefined && live.accessKeys.length > policy.accessKeys) {
+    for (const key of keysToDelete(live.accessKeys, live.accessKeys.length - policy.accessKeys)) {
+      out.push({ field: 'accessKey', id: key.id, active: key.active, created: key.created ?? null, op: 'delete' });
+    }
+  }
+  return out;
+}
+
+/** The `count` keys to delete: inactive before active, then the oldest first (the id breaks ties, so it is stable). */
+export function keysToDelete(keys: readonly AccessKeyState[], count: number): AccessKeyState[] {
+  const order = [...keys].sort((a, b) => Number(a.active) - Number(b.active) || (a.created ?? '\uffff').localeCompare(b.created ?? '\uffff') || a.id.localeCompare(b.id));
+  return order.slice(0, Math.max(0, count));
+}
+
+/** What a deleted user takes with it, for the delete change's `credentials` (where the source read them). */
+export function deletedCredentials(user: UserState): { credentials?: DeletedCredentials } {
+  const c = user.credentials;
+  if (!c) return {};
+  const active = c.accessKeys.filter((k) => k.active).length;
+  return { credentials: { consolePassword: c.consolePassword, activeAccessKeys: active, inactiveAccessKeys: c.accessKeys.length - active, mfaDevices: c.mfaDevices.length } };
+}
+
+/** A user whose policy requires MFA, who keeps a console password after the plan and has no MFA device. */
+export interface MfaViolation {
+  readonly user: string;
+  readonly arn: string;
+}
+
+/** Users left signing in to the console without the MFA their policy requires: apply cannot add a device. */
+export function mfaViolations(desired: IamState, live: IamState, renamedFrom: (name: string) => string | undefined = () => undefined): MfaViolation[] {
+  const out: MfaViolation[] = [];
+  for (const user of desired.users.values()) {
+    if (user.credentialPolicy?.mfa !== 'required') continue;
+    const have = live.users.get(nameKey(user.name)) ?? live.users.get(nameKey(renamedFrom(user.name) ?? ''));
+    const credentials = have?.credentials;
+    if (!credentials || !credentials.consolePassword || user.credentialPolicy.console === false) continue;
+    if (credentials.mfaDevices.length === 0) out.push({ user: user.name, arn: user.arn || entityArn(desired.account, 'user', user.path, user.name) });
+  }
+  return out;
+}
