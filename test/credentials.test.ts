@@ -202,3 +202,60 @@ describe('credentials policy and the lockout guard', () => {
     expect(guard([step({ op: 'deleteAccessKey', user: 'ops', id: 'AKIAOPS' })], 'arn:aws:iam::123456789012:user/other')).toEqual([]);
   });
 });
+
+describe('credentials policy: many users are screened by the credential report', () => {
+  it('law: screening then reading the rest exactly plans the same deletions as reading everyone exactly', async () => {
+    const { screenWithReport } = await import('../src/plan/credential-plan.js');
+    const { validateManifests } = await import('../src/app/use-cases.js');
+    const { manifestsFromFiles } = await import('../src/manifest/files-source.js');
+    const { snapshotReader } = await import('./helpers/example.js');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(arbCredentials, arbPolicy), { minLength: 1, maxLength: 6 }), async (users) => {
+        const files = new Map([['m/account.yaml', 'kind: Account\nid: "123456789012"\n']]);
+        const snapshot = { UserDetailList: [] as Record<string, unknown>[], GroupDetailList: [], RoleDetailList: [], Policies: [] };
+        users.forEach(([, policy], i) => {
+          files.set(`m/users/u${i}.yaml`, `kind: User\nname: u${i}\ncredentials: ${JSON.stringify(policy)}\n`);
+          snapshot.UserDetailList.push({ UserName: `u${i}`, Path: '/', Arn: `arn:aws:iam::123456789012:user/u${i}` });
+        });
+        const desired = (await validateManifests(manifestsFromFiles('m', 'm', files))).desired!;
+        const live = (await snapshotReader(snapshot).read()).state;
+        // The report as IAM writes it from the same credentials (fresh).
+        const report = { generatedAt: new Date('2026-12-05T00:00:00Z'), rows: users.map(([c], i) => ({ user: `u${i}`, arn: `arn:aws:iam::123456789012:user/u${i}`, password: c.consolePassword, mfaActive: c.mfaDevices.length > 0, activeKeys: [], keyCount: c.accessKeys.length })) };
+        const { exact, screened } = screenWithReport(desired, live, users.map((_, i) => `u${i}`), report);
+        users.forEach(([c, policy], i) => {
+          const all = credentialDetails(policy, c);
+          const known = exact.includes(`u${i}`) ? c : screened.get(`u${i}`)!;
+          expect(credentialDetails(policy, known)).toEqual(all);
+          // A screened user is one with nothing to delete and no MFA missing.
+          if (!exact.includes(`u${i}`)) expect(all).toEqual([]);
+        });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('against the emulator: 60 managed users cost the report and three calls for each one over its policy, and apply deletes just those', async () => {
+    const users = Array.from({ length: 60 }, (_, i) => `user-${String(i).padStart(2, '0')}`);
+    const snapshot = { UserDetailList: users.map((UserName) => ({ UserName, Path: '/', Arn: `arn:aws:iam::123456789012:user/${UserName}`, UserId: `AIDA${UserName.toUpperCase().replace('-', '')}0000000` })), GroupDetailList: [], RoleDetailList: [], Policies: [] };
+    const e = await emulator(snapshot);
+    for (const u of users) createAccessKey(e.model, u);
+    // Three users over the policy: a second key.
+    for (const u of users.slice(0, 3)) createAccessKey(e.model, u);
+    const dir = join(tmp, 'many');
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(join(PROJECT_ROOT, 'manifests'), dir, { recursive: true, filter: (src) => !/manifests\/(users|groups|roles|policies|providers)/.test(src) && !src.endsWith('.lock.json') });
+    writeFileSync(join(dir, 'account.yaml'), 'kind: Account\nid: "123456789012"\ncredentials: {accessKeys: 1}\n');
+    for (const u of users) writeFileSync(join(dir, `${u}.yaml`), `kind: User\nname: ${u}\n`);
+    await e.resetCalls();
+    const planned = await runCli(['plan', ...e.awsArgs, '--manifests', dir, '--format', 'json', '--detailed-exitcode'], e.env);
+    expect(planned.code, planned.stderr).toBe(2);
+    const calls = (await (await fetch(`${e.url}/_emulator/calls`)).json()) as { byAction: Record<string, number> };
+    expect(calls.byAction['GenerateCredentialReport']).toBeGreaterThanOrEqual(1);
+    expect([calls.byAction['ListAccessKeys'], calls.byAction['GetLoginProfile'], calls.byAction['ListMFADevices']]).toEqual([3, 3, 3]);
+    const plan = JSON.parse(planned.stdout) as Plan;
+    expect(plan.changes.map((c) => [c.name, c.details.map((d) => d.field)])).toEqual(users.slice(0, 3).map((u) => [u, ['accessKey']]));
+    const applied = await runCli(['apply', ...e.awsArgs, '--manifests', dir, '--auto-approve'], e.env);
+    expect(applied.code, applied.stderr + applied.stdout).toBe(0);
+    expect(users.map((u) => e.model.user(u).accessKeys.length)).toEqual(users.map(() => 1));
+  }, 120_000);
+});

@@ -67,7 +67,7 @@ export async function applyManifests(request: ApplyRequest): Promise<ApplyOutcom
   const reader = new AwsLiveReader(request.clients);
   // One read serves the plan and the guard: the plan records its fingerprint.
   const live = await reader.read();
-  const once: LiveReader = { read: async () => live, readPolicyTags: (arns) => reader.readPolicyTags(arns), readUserCredentials: (users) => reader.readUserCredentials(users) };
+  const once: LiveReader = { read: async () => live, readPolicyTags: (arns) => reader.readPolicyTags(arns), readUserCredentials: (users) => reader.readUserCredentials(users), readCredentialUsage: (clock) => reader.readCredentialUsage(clock) };
   // The plan apply runs is always its own: a saved plan (or drift report) only approves it, if equal.
   const computed = await computePlan(request, once, driftReport);
   if (!computed.planned.plan || !computed.planned.context) return { status: 'refused', diagnostics: computed.planned.diagnostics };

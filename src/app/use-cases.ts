@@ -22,12 +22,12 @@ import { resourceTagDeltas, withPrincipalDeltas } from '../analyze/resource-tag-
 import { withoutMissingProviders } from '../core/providers.js';
 import { hasChanges, movedArns, type Change, type ChangeSet, type Plan } from '../plan/plan.js';
 import type { EvaluateOptions } from '../evaluate/engine.js';
-import type { IamState } from '../core/state.js';
+import type { IamState, UserCredentials } from '../core/state.js';
 import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
 import { DEFAULT_HYGIENE, type HygieneSettings, type ServiceLastAccess, type UsageFacts } from '../core/usage.js';
 import { isAwsOwnedPath, nameKey } from '../core/arn.js';
 import { withUserCredentials } from '../live/snapshot-credentials.js';
-import { mfaViolations, usersWithCredentialsToRead } from '../plan/credential-plan.js';
+import { mfaViolations, screenWithReport, usersWithCredentialsToRead } from '../plan/credential-plan.js';
 import { hygieneFindings } from '../analyze/hygiene.js';
 import { passwordPolicyFindings } from '../analyze/password-policy.js';
 import { fingerprintState } from '../core/fingerprint.js';
@@ -178,14 +178,26 @@ function mfaWarnings(desired: DesiredState, live: LiveState): Diagnostic[] {
 }
 
 /**
+ * Beyond this many users, the credential report screens them first (three calls a user would be too many: see
+ * screenWithReport); up to it, each is read exactly (fresh to the second).
+ */
+const EXACT_CREDENTIAL_READS = 50;
+
+/**
  * Live IAM with the credentials of the users a plan needs (usersWithCredentialsToRead), where the reader can read
  * them one user at a time and the source did not hold them already (a snapshot written by `snapshot --aws`).
  */
 async function withCredentialsRead(liveState: LiveState, desired: DesiredState, reader: LiveReader): Promise<LiveState> {
   const wanted = usersWithCredentialsToRead(desired, liveState.state).filter((name) => !liveState.state.users.get(nameKey(name))?.credentials);
   if (!reader.readUserCredentials || wanted.length === 0) return liveState;
-  const read = await reader.readUserCredentials(wanted);
-  const withRead = withUserCredentials(liveState, read.credentials);
+  let exact = wanted;
+  let screened: ReadonlyMap<string, UserCredentials> = new Map();
+  if (wanted.length > EXACT_CREDENTIAL_READS && reader.readCredentialUsage) {
+    const usage = await reader.readCredentialUsage();
+    if (usage.credentials) ({ exact, screened } = screenWithReport(desired, liveState.state, wanted, usage.credentials));
+  }
+  const read = exact.length ? await reader.readUserCredentials(exact) : { credentials: new Map<string, UserCredentials>() };
+  const withRead = withUserCredentials(liveState, new Map([...screened, ...read.credentials]));
   if (!read.denied) return withRead;
   const note = warning(`users' credentials could not be read: the caller is denied ${read.denied}`, 'A plan neither compares nor deletes credentials, nor names those of users it deletes, until the caller may read them. Grant the reading role these actions (the AWS managed policies ReadOnlyAccess and SecurityAudit include them).');
   return {

@@ -70,6 +70,12 @@ export interface UserCredentials {
   readonly accessKeys: readonly AccessKeyState[];
   /** Serial numbers (ARNs of virtual devices). */
   readonly mfaDevices: readonly string[];
+  /**
+   * Set when the user was not read one call at a time but screened by the credential report (for many users): what
+   * the report says (e.g. `the credential report of 2026-12-05T10:00:00Z`) put the user within its policy, so nothing
+   * is to be deleted; its keys and devices are then not listed.
+   */
+  readonly screenedBy?: string;
 }
 
 export interface AccessKeyState {

@@ -15,6 +15,8 @@ export interface CredentialRow {
   readonly mfaActive: boolean;
   /** The user's active access keys (inactive ones grant nothing), in the report's order (key 1, key 2). */
   readonly activeKeys: readonly AccessKeyUse[];
+  /** How many access keys the user has, active or not (an inactive one still has its last_rotated date). */
+  readonly keyCount?: number;
 }
 
 export interface AccessKeyUse {

@@ -43,7 +43,9 @@ function rowOf(get: (name: string) => string | undefined, source: string, rowNum
   };
   const flag = (name: string): boolean => get(name)?.toLowerCase() === 'true';
   const activeKeys: AccessKeyUse[] = [];
+  let keyCount = 0;
   for (const slot of [1, 2] as const) {
+    if (flag(`access_key_${slot}_active`) || date(`access_key_${slot}_last_rotated`) !== undefined) keyCount++;
     if (!flag(`access_key_${slot}_active`)) continue;
     const service = get(`access_key_${slot}_last_used_service`);
     const rotatedAt = date(`access_key_${slot}_last_rotated`);
@@ -61,5 +63,6 @@ function rowOf(get: (name: string) => string | undefined, source: string, rowNum
     ...(passwordLastUsed ? { passwordLastUsed } : {}),
     mfaActive: flag('mfa_active'),
     activeKeys,
+    keyCount,
   };
 }

@@ -9,6 +9,7 @@
  */
 import { entityArn, isAwsOwnedPath, nameKey } from '../core/arn.js';
 import type { AccessKeyState, CredentialPolicy, IamState, UserCredentials, UserState } from '../core/state.js';
+import type { CredentialReport } from '../core/usage.js';
 import { isOwnedPath, type DesiredState } from '../manifest/desired-state.js';
 import type { ChangeDetail, DeletedCredentials } from './plan.js';
 
@@ -17,19 +18,11 @@ import type { ChangeDetail, DeletedCredentials } from './plan.js';
  * manage them, under the name they have in IAM today, and those the plan may delete (marked deleted, or pruned).
  */
 export function usersWithCredentialsToRead(desired: DesiredState, live: IamState): string[] {
-  const out = new Set<string>();
+  const out = new Set<string>(managedCredentialPolicies(desired, live).keys());
   const take = (name: string): void => {
     const user = live.users.get(nameKey(name));
     if (user) out.add(user.name);
   };
-  for (const user of desired.state.users.values()) {
-    if (!user.credentialPolicy) continue;
-    if (live.users.has(nameKey(user.name))) take(user.name);
-    else {
-      const previous = desired.previousNames?.get(`user:${nameKey(user.name)}`);
-      if (previous !== undefined) take(previous);
-    }
-  }
   for (const gone of desired.deleted) if (gone.kind === 'user') take(gone.name);
   if (desired.account.prune) {
     for (const user of live.users.values()) {
@@ -39,12 +32,47 @@ export function usersWithCredentialsToRead(desired: DesiredState, live: IamState
   return [...out].sort();
 }
 
+/** The credentials policy of each live user whose manifest manages it, by the user's live name (before a rename). */
+export function managedCredentialPolicies(desired: DesiredState, live: IamState): Map<string, CredentialPolicy> {
+  const out = new Map<string, CredentialPolicy>();
+  for (const user of desired.state.users.values()) {
+    if (!user.credentialPolicy) continue;
+    const liveUser = live.users.get(nameKey(user.name)) ?? live.users.get(nameKey(desired.previousNames?.get(`user:${nameKey(user.name)}`) ?? ''));
+    if (liveUser) out.set(liveUser.name, user.credentialPolicy);
+  }
+  return out;
+}
+
+/**
+ * Many users to read: the credential report (a few calls, up to four hours old) screens them. A user it shows within
+ * its policy (no password where `console: false`, no more keys than `accessKeys`, MFA where required) is taken as it
+ * says, with nothing to delete; every other one, one the report does not list (newer than it), and every user the plan
+ * may delete, is read exactly. Only what an exact read shows is ever deleted.
+ */
+export function screenWithReport(desired: DesiredState, live: IamState, users: readonly string[], report: CredentialReport): { exact: string[]; screened: Map<string, UserCredentials> } {
+  const policies = managedCredentialPolicies(desired, live);
+  const rows = new Map(report.rows.map((r) => [r.user, r]));
+  const exact: string[] = [];
+  const screened = new Map<string, UserCredentials>();
+  const by = `the credential report of ${report.generatedAt.toISOString()}`;
+  for (const name of users) {
+    const policy = policies.get(name);
+    const row = rows.get(name);
+    const keys = row?.keyCount ?? row?.activeKeys.length;
+    const within = policy !== undefined && row !== undefined && keys !== undefined && !(policy.console === false && row.password) && !(policy.accessKeys !== undefined && keys > policy.accessKeys) && !(policy.mfa === 'required' && policy.console !== false && row.password && !row.mfaActive);
+    if (within) screened.set(nameKey(name), { consolePassword: row.password, accessKeys: [], mfaDevices: [], screenedBy: by });
+    else exact.push(name);
+  }
+  return { exact, screened };
+}
+
 /**
  * The deletions that bring a user's live credentials within its policy: its login profile where `console: false`,
  * and its keys beyond `accessKeys` (inactive ones first, then the oldest; keys of unknown age after dated ones).
  */
 export function credentialDetails(policy: CredentialPolicy | undefined, live: UserCredentials | undefined): ChangeDetail[] {
-  if (!policy || !live) return [];
+  // Screened by the credential report: within its policy, so nothing to delete (and its keys are not listed).
+  if (!policy || !live || live.screenedBy !== undefined) return [];
   const out: ChangeDetail[] = [];
   if (policy.console === false && live.consolePassword) out.push({ field: 'loginProfile', op: 'delete' });
   if (policy.accessKeys !== undefined && live.accessKeys.length > policy.accessKeys) {
@@ -82,7 +110,7 @@ export function mfaViolations(desired: IamState, live: IamState, renamedFrom: (n
     if (user.credentialPolicy?.mfa !== 'required') continue;
     const have = live.users.get(nameKey(user.name)) ?? live.users.get(nameKey(renamedFrom(user.name) ?? ''));
     const credentials = have?.credentials;
-    if (!credentials || !credentials.consolePassword || user.credentialPolicy.console === false) continue;
+    if (!credentials || credentials.screenedBy !== undefined || !credentials.consolePassword || user.credentialPolicy.console === false) continue;
     if (credentials.mfaDevices.length === 0) out.push({ user: user.name, arn: user.arn || entityArn(desired.account, 'user', user.path, user.name) });
   }
   return out;
