@@ -4,7 +4,7 @@ import { prepareOutputFolder, writeFilesInside } from '../io/files.js';
 import { loadActionCatalog } from '../catalog/iam-data-catalog.js';
 import { error, hasErrors, InputError, warning, type Diagnostic } from '../core/diagnostics.js';
 import { importLiveState } from '../importer/live-to-manifests.js';
-import type { LiveReader, LiveState } from '../live/live-state.js';
+import { withLiveState, type LiveReader, type LiveState } from '../live/live-state.js';
 import { loadAwsManagedPolicies } from '../catalog/aws-managed-policies.js';
 import { completeAwsManagedPolicies, completeLiveState } from '../live/complete-managed-policies.js';
 import type { DesiredState } from '../manifest/desired-state.js';
@@ -187,7 +187,7 @@ const EXACT_CREDENTIAL_READS = 50;
  * Live IAM with the credentials of the users a plan needs (usersWithCredentialsToRead), where the reader can read
  * them one user at a time and the source did not hold them already (a snapshot written by `snapshot --aws`).
  */
-async function withCredentialsRead(liveState: LiveState, desired: DesiredState, reader: LiveReader): Promise<LiveState> {
+export async function withCredentialsRead(liveState: LiveState, desired: DesiredState, reader: LiveReader): Promise<LiveState> {
   const wanted = usersWithCredentialsToRead(desired, liveState.state).filter((name) => !liveState.state.users.get(nameKey(name))?.credentials);
   if (!reader.readUserCredentials || wanted.length === 0) return liveState;
   let exact = wanted;
@@ -200,16 +200,7 @@ async function withCredentialsRead(liveState: LiveState, desired: DesiredState, 
   const withRead = withUserCredentials(liveState, new Map([...screened, ...read.credentials]));
   if (!read.denied) return withRead;
   const note = warning(`users' credentials could not be read: the caller is denied ${read.denied}`, 'A plan neither compares nor deletes credentials, nor names those of users it deletes, until the caller may read them. Grant the reading role these actions (the AWS managed policies ReadOnlyAccess and SecurityAudit include them).');
-  return {
-    state: withRead.state,
-    source: withRead.source,
-    get fingerprint() {
-      return withRead.fingerprint;
-    },
-    notes: [...withRead.notes, note],
-    ...(withRead.caller ? { caller: withRead.caller } : {}),
-    ...(withRead.roleUses ? { roleUses: withRead.roleUses } : {}),
-  };
+  return withLiveState(withRead, withRead.state, [note]);
 }
 
 /**
@@ -232,17 +223,8 @@ async function withTagsOf(liveState: LiveState, wanted: readonly string[], reade
     const { unknown: _old, ...rest } = policy;
     policies.set(key, { ...rest, tags: found, ...(unknown.length ? { unknown } : {}) });
   }
-  const state: IamState = { ...liveState.state, policies };
-  let fingerprint: string | undefined;
-  return {
-    state,
-    source: liveState.source,
-    get fingerprint() {
-      return (fingerprint ??= fingerprintState(state));
-    },
-    notes: [...liveState.notes, warning(`read the tags of ${wanted.length === 1 ? '1 policy' : `${wanted.length} policies`} one by one`, why)],
-    ...(liveState.caller ? { caller: liveState.caller } : {}),
-  };
+  // roleUses were dropped here before: kept now.
+  return withLiveState(liveState, { ...liveState.state, policies }, [warning(`read the tags of ${wanted.length === 1 ? '1 policy' : `${wanted.length} policies`} one by one`, why)]);
 }
 
 /** From this many users and roles, access deltas are worth worker threads (starting them costs about 0.1 s). */

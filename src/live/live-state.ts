@@ -1,5 +1,6 @@
 /** Live IAM as the plan sees it, and the port through which it is read (a snapshot file, or AWS itself). */
 import type { Diagnostic } from '../core/diagnostics.js';
+import { fingerprintState } from '../core/fingerprint.js';
 import type { Clock } from '../core/clock.js';
 import type { IamState, Tags, UserCredentials } from '../core/state.js';
 import type { AccountSummaryFacts, CredentialReport, RoleUse, ServiceLastAccess } from '../core/usage.js';
@@ -54,4 +55,23 @@ export interface CredentialUsage {
   readonly credentials?: CredentialReport;
   readonly summary?: AccountSummaryFacts;
   readonly unavailable: readonly string[];
+}
+
+/**
+ * The live state with another state (what a second read added: tags, providers, credentials) and more notes: the
+ * rest kept, the fingerprint computed anew when asked (built field by field: spreading `live` would compute its own
+ * fingerprint, a getter, for nothing).
+ */
+export function withLiveState(live: LiveState, state: IamState, moreNotes: readonly Diagnostic[] = []): LiveState {
+  let fingerprint: string | undefined;
+  return {
+    state,
+    source: live.source,
+    get fingerprint() {
+      return (fingerprint ??= fingerprintState(state));
+    },
+    notes: moreNotes.length ? [...live.notes, ...moreNotes] : live.notes,
+    ...(live.caller ? { caller: live.caller } : {}),
+    ...(live.roleUses ? { roleUses: live.roleUses } : {}),
+  };
 }

@@ -31,7 +31,7 @@ import {
   type UnknownField,
   type UserState,
 } from '../core/state.js';
-import type { LiveState } from './live-state.js';
+import { withLiveState, type LiveState } from './live-state.js';
 import { snapshotAccountSettings } from './snapshot-account-settings.js';
 import { snapshotUserCredentials, withUserCredentials } from './snapshot-credentials.js';
 import { roleUsesOf } from './role-usage.js';
@@ -139,18 +139,7 @@ export function parseSnapshotValue(file: string, json: unknown, text?: string): 
 /** The live state with the providers the file holds (snapshot --aws adds them), unchanged when it holds none. */
 function withProviders(live: LiveState, providers: ReadonlyMap<string, ProviderState> | undefined): LiveState {
   if (!providers) return live;
-  const state: IamState = { ...live.state, providers };
-  let fingerprint: string | undefined;
-  return {
-    state,
-    source: live.source,
-    get fingerprint() {
-      fingerprint ??= fingerprintState(state);
-      return fingerprint;
-    },
-    notes: live.notes,
-    ...(live.roleUses ? { roleUses: live.roleUses } : {}),
-  };
+  return withLiveState(live, { ...live.state, providers });
 }
 
 function parseDetails(file: string, json: Record<string, unknown>, text: string | undefined): LiveState {

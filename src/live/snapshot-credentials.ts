@@ -13,9 +13,8 @@
 import { z } from 'zod';
 import { error, InputError } from '../core/diagnostics.js';
 import { nameKey } from '../core/arn.js';
-import { fingerprintState } from '../core/fingerprint.js';
-import type { IamState, UserCredentials, UserState } from '../core/state.js';
-import type { LiveState } from './live-state.js';
+import type { UserCredentials, UserState } from '../core/state.js';
+import { withLiveState, type LiveState } from './live-state.js';
 
 export const USER_CREDENTIAL_LIST = 'UserCredentialList';
 
@@ -62,17 +61,5 @@ export function withUserCredentials(live: LiveState, credentials: ReadonlyMap<st
     const found = credentials.get(key);
     if (found) users.set(key, { ...user, credentials: found });
   }
-  const state: IamState = { ...live.state, users };
-  let fingerprint: string | undefined;
-  // Built field by field: spreading `live` would compute its own fingerprint (a getter) for nothing.
-  return {
-    state,
-    source: live.source,
-    get fingerprint() {
-      return (fingerprint ??= fingerprintState(state));
-    },
-    notes: live.notes,
-    ...(live.caller ? { caller: live.caller } : {}),
-    ...(live.roleUses ? { roleUses: live.roleUses } : {}),
-  };
+  return withLiveState(live, { ...live.state, users });
 }
