@@ -35,7 +35,7 @@ export function hygieneFindings(state: IamState, facts: UsageFacts, settings: Hy
     if (!user) continue;
     const where = `users/${user.name}.yaml`;
     if (row.password && !row.mfaActive) {
-      out.push({ code: 'CONSOLE_WITHOUT_MFA', severity: 'medium', principal: row.arn, summary: `user ${row.user} signs in to the console without MFA`, detail: `A stolen password is enough. Have ${row.user} assign an MFA device; or, if the user needs no console, delete the password (aws iam delete-login-profile --user-name ${row.user}). Manifests do not manage console passwords yet.` });
+      out.push({ code: 'CONSOLE_WITHOUT_MFA', severity: 'medium', principal: row.arn, summary: `user ${row.user} signs in to the console without MFA`, detail: `A stolen password is enough. Have ${row.user} assign an MFA device; or, if the user needs no console, write credentials: {console: false} in its manifest (or the Account's default) and apply: the password is deleted. With credentials: {mfa: required}, drift reports the user until it has a device.` });
     }
     if (row.password && row.activeKeys.length > 0) {
       out.push({ code: 'CONSOLE_AND_ACCESS_KEYS', severity: 'low', principal: row.arn, summary: `user ${row.user} has both a console password and ${row.activeKeys.length === 1 ? 'an active access key' : `${row.activeKeys.length} active access keys`}`, detail: `A person and a program share one identity, so neither can be limited to what it needs. Split them: a role (or a user declared in its own manifest) for the program, then delete this user's keys (aws iam delete-access-key).` });
