@@ -11,8 +11,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { APPLY_PERMISSIONS } from '../src/apply/lockout.js';
 import { stepPermissions } from '../src/apply/permissions.js';
-import type { PrincipalKind, Step, StepOp } from '../src/apply/steps.js';
+import { actedOnArn, type PrincipalKind, type Step, type StepOp } from '../src/apply/steps.js';
 import { pollWithBackoff } from '../src/core/poll.js';
 import { AwsIamWriter, UntouchableError } from '../src/live/aws/aws-iam-writer.js';
 import type { AwsClients } from '../src/live/aws/connection.js';
@@ -154,6 +155,21 @@ describe('dispatch and the per-kind command tables', () => {
     }
     expect(checked).toBe(Object.values(OPS).flat().length);
     expect(checked).toBeGreaterThan(Object.keys(OPS).length);
+  });
+});
+
+describe('the lockout guard knows what apply calls', () => {
+  it('law: every action any step calls is one the guard checks the caller keeps, on the kind of resource it names', () => {
+    const missing = new Set<string>();
+    for (const op of Object.values(OPS).flat() as StepOp[]) {
+      // The step as scheduleSteps makes it: its target is the entity its IAM call names.
+      for (const { action, resource } of stepPermissions({ ...step(op), target: actedOnArn(op, ACCOUNT, '/') }, ACCOUNT)) {
+        const kind = resource === '*' ? '*' : /^arn:aws:iam::\d{12}:([a-z-]+)\//.exec(resource)?.[1];
+        const known = (APPLY_PERMISSIONS as Record<string, readonly string[]>)[kind ?? ''] ?? [];
+        if (!known.includes(action)) missing.add(`${op.op}: ${action} on ${kind ?? resource}`);
+      }
+    }
+    expect([...missing].sort()).toEqual([]);
   });
 });
 

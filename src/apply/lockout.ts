@@ -19,13 +19,20 @@ import type { TrustDelta } from '../analyze/trust-delta.js';
 import type { Step } from './steps.js';
 
 /** What apply calls, by the kind of resource it names (`*` for listings and reads of the whole account). */
-export const APPLY_PERMISSIONS: Readonly<Record<'*' | 'user' | 'group' | 'role' | 'policy', readonly string[]>> = {
-  '*': ['iam:GetAccountAuthorizationDetails', 'iam:ListRoles'],
+export const APPLY_PERMISSIONS: Readonly<Record<'*' | 'user' | 'group' | 'role' | 'policy' | 'instance-profile' | 'oidc-provider' | 'saml-provider', readonly string[]>> = {
+  // The account's settings name no resource: IAM authorizes them on "*".
+  '*': ['iam:GetAccountAuthorizationDetails', 'iam:ListRoles', 'iam:UpdateAccountPasswordPolicy', 'iam:DeleteAccountPasswordPolicy', 'iam:CreateAccountAlias', 'iam:DeleteAccountAlias'],
   user: ['iam:CreateUser', 'iam:DeleteUser', 'iam:UpdateUser', 'iam:TagUser', 'iam:UntagUser', 'iam:PutUserPolicy', 'iam:DeleteUserPolicy', 'iam:AttachUserPolicy', 'iam:DetachUserPolicy', 'iam:PutUserPermissionsBoundary', 'iam:DeleteUserPermissionsBoundary', 'iam:ListAccessKeys', 'iam:DeleteAccessKey', 'iam:DeleteLoginProfile', 'iam:ListGroupsForUser'],
   group: ['iam:CreateGroup', 'iam:DeleteGroup', 'iam:UpdateGroup', 'iam:GetGroup', 'iam:PutGroupPolicy', 'iam:DeleteGroupPolicy', 'iam:AttachGroupPolicy', 'iam:DetachGroupPolicy', 'iam:AddUserToGroup', 'iam:RemoveUserFromGroup'],
   role: ['iam:CreateRole', 'iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:ListInstanceProfilesForRole', 'iam:RemoveRoleFromInstanceProfile'],
   policy: ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:DeletePolicy', 'iam:ListPolicyVersions', 'iam:ListEntitiesForPolicy', 'iam:TagPolicy', 'iam:UntagPolicy', 'iam:ListPolicyTags'],
+  'instance-profile': ['iam:CreateInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile'],
+  'oidc-provider': ['iam:CreateOpenIDConnectProvider', 'iam:DeleteOpenIDConnectProvider', 'iam:AddClientIDToOpenIDConnectProvider', 'iam:RemoveClientIDFromOpenIDConnectProvider', 'iam:UpdateOpenIDConnectProviderThumbprint', 'iam:TagOpenIDConnectProvider', 'iam:UntagOpenIDConnectProvider'],
+  'saml-provider': ['iam:CreateSAMLProvider', 'iam:DeleteSAMLProvider', 'iam:UpdateSAMLProvider', 'iam:TagSAMLProvider', 'iam:UntagSAMLProvider'],
 };
+
+/** Identity providers have no path: one probe ARN each, whatever the managed paths. */
+const PATHLESS_KINDS: ReadonlySet<string> = new Set(['oidc-provider', 'saml-provider']);
 
 export interface LockoutRisk {
   /** The guarded principal, and why it is guarded: `the caller` or `protected`. */
@@ -130,7 +137,7 @@ function lostPermissions(input: LockoutInput, arn: string, was: Resolved, is: Re
   const contexts = atomChoices(atoms, unknowns).map((choice) => ({ before: { ...contextOf(was.entity), ...choice.context('before') }, after: { ...contextOf(is.entity), ...choice.context('after') } }));
   const lost: { action: string; resource: string; statements: string[] }[] = [];
   for (const [kind, actions] of Object.entries(APPLY_PERMISSIONS) as [keyof typeof APPLY_PERMISSIONS, readonly string[]][]) {
-    const resources = kind === '*' ? ['*'] : input.managedPaths.map((path) => `arn:aws:iam::${input.before.account}:${kind}${path}iam-gitops-probe`);
+    const resources = kind === '*' ? ['*'] : PATHLESS_KINDS.has(kind) ? [`arn:aws:iam::${input.before.account}:${kind}/iam-gitops-probe`] : input.managedPaths.map((path) => `arn:aws:iam::${input.before.account}:${kind}${path}iam-gitops-probe`);
     for (const action of actions) {
       for (const resource of resources) {
         for (const context of contexts) {
