@@ -190,3 +190,27 @@ describe('identity providers: validation', () => {
     ].sort());
   });
 });
+
+describe('protected identity providers', () => {
+  it('a provider listed under protected (by its ARN) is never updated or deleted: a warning says so; validate accepts the entry', async () => {
+    const live = {
+      UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [],
+      OpenIDConnectProviderList: [{ Arn: PROVIDERS[0], Url: OIDC[0], ClientIDList: ['sts.amazonaws.com'], ThumbprintList: [] }, { Arn: PROVIDERS[1], Url: OIDC[1], ClientIDList: ['sts.amazonaws.com'], ThumbprintList: [] }],
+      SAMLProviderList: [],
+    };
+    const files = new Map([
+      ['m/account.yaml', `kind: Account\nid: "${ACCOUNT}"\nprotected: [${PROVIDERS[0]}, ${PROVIDERS[1]}]\n`],
+      ['m/p0.yaml', `kind: OpenIDConnectProvider\nurl: https://${OIDC[0]}\nclientIds: [sts.amazonaws.com, other]\n`],
+      ['m/p1.yaml', `kind: OpenIDConnectProvider\nurl: https://${OIDC[1]}\nclientIds: [sts.amazonaws.com]\ndeleted: true\n`],
+    ]);
+    const validated = await validateManifests(manifestsFromFiles('m', 'm', files));
+    expect(validated.diagnostics.map((d) => d.summary)).toEqual([]);
+    const result = await planChanges(manifestsFromFiles('m', 'm', files), snapshotReader(live), NOW);
+    expect(result.plan!.providerChanges ?? []).toEqual([]);
+    expect(result.diagnostics.map((d) => d.summary)).toEqual(expect.arrayContaining([`${PROVIDERS[0]} is protected: its update left out of the plan`, `${PROVIDERS[1]} is protected: its deletion left out of the plan`]));
+    // Without the entries, both change.
+    files.set('m/account.yaml', `kind: Account\nid: "${ACCOUNT}"\n`);
+    const open = await planChanges(manifestsFromFiles('m', 'm', files), snapshotReader(live), NOW);
+    expect(open.plan!.providerChanges!.map((c) => c.action)).toEqual(['update', 'delete']);
+  });
+});

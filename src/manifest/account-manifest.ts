@@ -3,6 +3,7 @@
  * it grants. Read by the manifest stage for the folder it loads, and by `accountsInFile` for whoever looks for
  * account folders (the `accounts` command): one parser, one schema, the same located errors.
  */
+import { isProviderArnOf } from '../core/providers.js';
 import { ACCOUNT_ID, entityIdentity, isArn, isAwsManagedPolicyArn } from '../core/arn.js';
 import { DEFAULT_HYGIENE } from '../core/usage.js';
 import { error, warning, type Diagnostic } from '../core/diagnostics.js';
@@ -54,7 +55,9 @@ export function readAccount(declared: Declared<AccountManifest>, diagnostics: Di
     // Entries match by kind and name in this account: one that cannot protects nothing (plan also warns about
     // entries that name no entity live or declared).
     const id = entityIdentity(arn);
-    if (!id) diagnostics.push(warning(`protected entry ${arn} matches nothing: it is not the ARN of an IAM user, group, role, policy or instance profile`, 'It protects nothing. Write arn:aws:iam::ACCOUNT:KIND/NAME (with or without the path), e.g. arn:aws:iam::123456789012:role/break-glass.', doc.locate(['protected', i])));
+    // An identity provider's ARN (no path) protects that provider.
+    if (!id && isProviderArnOf(arn, manifest.id)) return;
+    if (!id) diagnostics.push(warning(`protected entry ${arn} matches nothing: it is not the ARN of an IAM user, group, role, policy, instance profile or identity provider of this account`, 'It protects nothing. Write arn:aws:iam::ACCOUNT:KIND/NAME (with or without the path), e.g. arn:aws:iam::123456789012:role/break-glass, or a provider ARN (oidc-provider/HOST, saml-provider/NAME).', doc.locate(['protected', i])));
     else if (id.account !== manifest.id) diagnostics.push(warning(`protected entry ${arn} matches nothing: it is in account ${id.account}, and this folder manages ${manifest.id}`, 'It protects nothing here. Fix the account id, or remove the entry.', doc.locate(['protected', i])));
   });
   const acceptUnknown = { actions: manifest.acceptUnknown?.actions ?? [], awsManagedPolicies: manifest.acceptUnknown?.awsManagedPolicies ?? [] };

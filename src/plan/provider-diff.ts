@@ -77,6 +77,13 @@ export function diffProviders(desired: DesiredState, live: LiveState, rolesAfter
   for (const arn of [...want.keys(), ...deleted.keys()].filter(isAwsOwnedProvider)) {
     diagnostics.push(error(`identity provider ${arn} is owned by AWS`, 'IAM Identity Center creates and manages this SAML provider (the roles under /aws-reserved/ trust it); remove this manifest.', at(arn) ?? deleted.get(arn)));
   }
+  // Protected providers (the Account's `protected`, by ARN: providers have no path) are never changed or deleted.
+  const protectedArns = new Set(desired.account.protected.map((p) => p.toLowerCase()));
+  const isProtected = (arn: string, what: string, where: SourceLocation | undefined): boolean => {
+    if (!protectedArns.has(arn.toLowerCase())) return false;
+    diagnostics.push(warning(`${arn} is protected: ${what} left out of the plan`, 'The Account manifest lists it under protected; remove it from there to let the tool change it.', where));
+    return true;
+  };
   const changes: ProviderChange[] = [];
   for (const [arn, provider] of want) {
     const current = have.get(arn);
@@ -87,6 +94,7 @@ export function diffProviders(desired: DesiredState, live: LiveState, rolesAfter
       continue;
     }
     const details = providerDetails(current, provider);
+    if (details.length && isProtected(arn, 'its update', where)) continue;
     if (details.length) changes.push({ action: 'update', kind: provider.kind, name: providerName(provider), arn, reason: `live IAM differs from ${place}`, ...(where ? { source: where } : {}), details });
   }
   for (const [arn, where] of deleted) {
@@ -95,6 +103,7 @@ export function diffProviders(desired: DesiredState, live: LiveState, rolesAfter
       diagnostics.push(warning(`identity provider ${arn} is marked deleted and is already absent from live IAM`, 'Nothing to delete. Remove its manifest once every account it is applied to has converged.', where));
       continue;
     }
+    if (isProtected(arn, 'its deletion', where)) continue;
     // Roles that trust it and survive the plan are an error above; a role that goes with it is named.
     const goneWith = live.state.roles.size ? [...live.state.roles.values()].filter((r) => federatedPrincipals(r.trustPolicy.document).includes(arn) && !rolesAfter.some((a) => a.name.toLowerCase() === r.name.toLowerCase())) : [];
     changes.push({ action: 'delete', kind: current.kind, name: providerName(current), arn, reason: `marked deleted: true in ${where.file}:${where.line}`, source: where, details: goneWith.map((r) => ({ field: 'trustedBy' as const, role: r.name })) });
