@@ -380,3 +380,34 @@ describe('plan --base --state: a pull request cannot say what live IAM is (issue
     expect((JSON.parse(relative.stdout) as Plan).pullRequest!.snapshot!.path).toBe('snapshots/live.json');
   });
 });
+
+describe('plan --base: identity provider changes carry their origin too', () => {
+  it('a provider the pull request adds is its own (with its manifest and metadata file); one live IAM already differs on is drift', async () => {
+    const { dir, git } = await configRepo();
+    const m = join(dir, 'manifests');
+    // Live IAM: the example's GitHub provider with a client id the manifests do not list (drift).
+    const snapshot = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as Record<string, unknown>;
+    snapshot['OpenIDConnectProviderList'] = [{ Arn: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com', Url: 'token.actions.githubusercontent.com', ClientIDList: ['sts.amazonaws.com', 'extra'], ThumbprintList: [] }];
+    snapshot['SAMLProviderList'] = [];
+    const state = join(dir, '..', `${dir.split('/').pop()}-live.json`);
+    made.push(state);
+    writeFileSync(state, JSON.stringify(snapshot));
+    const cert = 'MIIC'.padEnd(1200, 'A');
+    writeFileSync(join(m, 'providers/corp.yaml'), 'kind: SAMLProvider\nname: corp\nmetadataDocumentFile: corp-metadata.xml\n');
+    writeFileSync(join(m, 'providers/corp-metadata.xml'), `<?xml version="1.0"?>\n<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sso.example.com"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://sso.example.com/saml"/></md:IDPSSODescriptor></md:EntityDescriptor>\n`);
+    await commit(git, 'pull request');
+    const run = await runCli(['plan', '--state', state, '--now', NOW, '--format', 'json', '--manifests', m, '--base', 'main']);
+    expect(run.code, run.stderr).toBe(0);
+    const plan = JSON.parse(run.stdout) as Plan;
+    expect(plan.providerChanges!.map((c) => [c.action, c.name, c.origin, c.files])).toEqual([
+      ['update', 'token.actions.githubusercontent.com', 'drift', undefined],
+      ['create', 'corp', 'pull-request', ['manifests/providers/corp.yaml', 'manifests/providers/corp-metadata.xml']],
+    ]);
+    const text = await runCli(['plan', '--state', state, '--now', NOW, '--manifests', m, '--base', 'main']);
+    expect(text.stdout).toContain('# caused by this pull request: manifests/providers/corp.yaml, manifests/providers/corp-metadata.xml');
+    const md = await runCli(['plan', '--state', state, '--now', NOW, '--manifests', m, '--base', 'main', '--format', 'markdown']);
+    expect(md.stdout).toContain('\\(drift\\: not this pull request\\)');
+    // The pull request's own count includes the provider it adds.
+    expect(md.stdout).toMatch(/changes 2 manifest files and causes \*\*1\*\* of the changes/);
+  });
+});

@@ -8,7 +8,8 @@ import { hasErrors, warning } from '../core/diagnostics.js';
 import { loadAwsManagedPolicies } from '../catalog/aws-managed-policies.js';
 import { sourceKey } from '../manifest/desired-state.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
-import { adoptedDrift, classifyChanges } from '../plan/change-origin.js';
+import { adoptedDrift, classifyChanges, classifyProviderChanges } from '../plan/change-origin.js';
+import type { ProviderChange } from '../plan/provider-diff.js';
 import { diffStates } from '../plan/diff-states.js';
 import type { Change, Plan, PullRequestContext } from '../plan/plan.js';
 import type { PullRequestGit } from '../git/pull-request-git.js';
@@ -33,7 +34,7 @@ export async function withPullRequest(result: PlanResult, head: ManifestSource, 
 
   if (!pr.baseManifests) {
     const changes = classifyChanges(plan.changes, [], (c) => filesBehind(c, undefined));
-    return finish(result, plan, changes, pr.context);
+    return finish(result, withProviderOrigins(plan, []), changes, pr.context);
   }
   const base = await validateManifests(pr.baseManifests);
   if (!base.desired || hasErrors(base.diagnostics)) {
@@ -59,11 +60,17 @@ export async function withPullRequest(result: PlanResult, head: ManifestSource, 
   const effect: PullRequestEffect | undefined = own.plan ? { access: own.plan.access, trust: own.plan.trust, findings: own.plan.findings.map(acceptance) } : undefined;
   const context: PullRequestContext = { ...pr.context, ...(adopted.length ? { adopted: adopted.map((c) => ({ action: c.action, kind: c.kind, name: c.name })) } : {}), ...(effect ? { effect } : {}) };
   const judged = { ...plan, changes, findings: plan.findings.map(acceptance) };
-  const classified = effect ? withOrigins(judged, effect) : judged;
+  const classified = withProviderOrigins(effect ? withOrigins(judged, effect) : judged, baseDiff.changeSet.providerChanges ?? []);
   return finish(result, classified, classified.changes, context);
 
+  /** Provider changes marked as changes are: the pull request's, drift, or both (against the base's own plan). */
+  function withProviderOrigins(of: Plan, base: readonly ProviderChange[]): Plan {
+    if (!of.providerChanges?.length) return of;
+    return { ...of, providerChanges: classifyProviderChanges(of.providerChanges, base, (c) => filesBehind(c, undefined)) };
+  }
+
   /** The pull request's files behind a change: its manifest (now, or before the pull request deleted or moved it) and the documents it reads. */
-  function filesBehind(change: Change, baseFile: string | undefined): string[] {
+  function filesBehind(change: Pick<Change, 'source'>, baseFile: string | undefined): string[] {
     const files: string[] = [];
     const manifest = change.source ? pr.repoPath(change.source.file) : undefined;
     if (manifest && changed.has(manifest)) files.push(manifest);
@@ -131,7 +138,7 @@ function finish(result: PlanResult, plan: Plan, changes: readonly Change[], cont
 function documentReferences(head: ManifestSource, pr: PullRequestGit): Map<string, string[]> {
   const references = new Map<string, string[]>();
   for (const file of head.files) {
-    const named = [...file.text.matchAll(/^\s*(?:-\s+)?documentFile:\s*["']?([^"'#\n]+?)["']?\s*(?:#.*)?$/gm)].map((m) => m[1]!);
+    const named = [...file.text.matchAll(/^\s*(?:-\s+)?(?:documentFile|metadataDocumentFile):\s*["']?([^"'#\n]+?)["']?\s*(?:#.*)?$/gm)].map((m) => m[1]!);
     if (named.length === 0) continue;
     const manifest = pr.repoPath(file.path);
     references.set(manifest, named.map((p) => posix.normalize(posix.join(posix.dirname(manifest), p))));

@@ -70,6 +70,8 @@ const ProviderChangeSchema = z.strictObject({
   reason: z.string(),
   source: Location.optional(),
   details: z.array(ProviderDetail),
+  origin: z.enum(['pull-request', 'drift', 'pull-request+drift']).optional(),
+  files: z.array(z.string()).optional(),
 });
 
 const ChangeSchema = z.strictObject({

@@ -7,6 +7,7 @@
  * - present in both but different is both (say, a drifted role whose trust the pull request edits too).
  */
 import type { Change, ChangeOrigin } from './plan.js';
+import type { ProviderChange } from './provider-diff.js';
 
 /** A change's identity across two plans of the same live state: what happens to which entity. */
 function changeKey(change: Change): string {
@@ -18,10 +19,19 @@ function changeBody(change: Change): string {
 }
 
 export function classifyChanges(head: readonly Change[], base: readonly Change[], filesOf: (change: Change) => readonly string[]): Change[] {
-  const byKey = new Map(base.map((c) => [changeKey(c), c]));
+  return classify(head, base, changeKey, changeBody, filesOf);
+}
+
+/** The same for identity providers' changes (`providerChanges`): by action and ARN, then by details. */
+export function classifyProviderChanges(head: readonly ProviderChange[], base: readonly ProviderChange[], filesOf: (change: ProviderChange) => readonly string[]): ProviderChange[] {
+  return classify(head, base, (c) => `${c.action}\u0000${c.arn}`, (c) => JSON.stringify(c.details), filesOf);
+}
+
+function classify<C extends { readonly origin?: ChangeOrigin; readonly files?: readonly string[] }>(head: readonly C[], base: readonly C[], key: (c: C) => string, body: (c: C) => string, filesOf: (change: C) => readonly string[]): C[] {
+  const byKey = new Map(base.map((c) => [key(c), c]));
   return head.map((change) => {
-    const before = byKey.get(changeKey(change));
-    const origin: ChangeOrigin = !before ? 'pull-request' : changeBody(before) === changeBody(change) ? 'drift' : 'pull-request+drift';
+    const before = byKey.get(key(change));
+    const origin: ChangeOrigin = !before ? 'pull-request' : body(before) === body(change) ? 'drift' : 'pull-request+drift';
     const files = origin === 'drift' ? [] : filesOf(change);
     return { ...change, origin, ...(files.length ? { files } : {}) };
   });

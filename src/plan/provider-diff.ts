@@ -18,7 +18,7 @@ import { federatedPrincipals, isAwsOwnedProvider, isProviderArnOf, providerName,
 import type { RoleState, Tags } from '../core/state.js';
 import type { DesiredState } from '../manifest/desired-state.js';
 import type { LiveState } from '../live/live-state.js';
-import type { ChangeAction } from './plan.js';
+import type { ChangeAction, ChangeOrigin } from './plan.js';
 
 export type ProviderDetail =
   | { readonly field: 'clientId'; readonly value: string; readonly op: 'add' | 'remove' }
@@ -38,6 +38,10 @@ export interface ProviderChange {
   readonly reason: string;
   readonly source?: SourceLocation;
   readonly details: readonly ProviderDetail[];
+  /** Added field, with a pull request (as on `changes`): the pull request's own change, drift, or both. */
+  readonly origin?: ChangeOrigin;
+  /** Added field: the pull request's changed files behind this change (its manifest, its SAML metadata file). */
+  readonly files?: readonly string[];
 }
 
 export interface ProviderDiff {

@@ -342,7 +342,8 @@ function headLines(ctx: Context): string[] {
 function providerLines(ctx: Context): string[] {
   const changes = ctx.plan.providerChanges ?? [];
   if (changes.length === 0) return [];
-  const lines = changes.map((c) => `- ${ICON[c.action]} ${text(providerChangeHeadline(c))}${c.details.length ? `: ${c.details.map((d) => text(providerDetailLine(d))).join('; ')}` : ''}`);
+  const origin = (c: (typeof changes)[number]): string => (c.origin === 'drift' ? ' (drift: not this pull request)' : c.origin === 'pull-request+drift' ? ' (this pull request, on top of drift)' : '');
+  const lines = changes.map((c) => `- ${ICON[c.action]} ${text(providerChangeHeadline(c))}${text(origin(c))}${c.details.length ? `: ${c.details.map((d) => text(providerDetailLine(d))).join('; ')}` : ''}`);
   return [`**Identity providers** (${plural(changes.length, 'change', 'changes')}):`, ...lines, ''];
 }
 
@@ -427,7 +428,8 @@ function distinctPrincipals(items: readonly AccessDelta[]): number {
 
 function originLines(plan: Plan): string[] {
   const pr = plan.pullRequest!;
-  const count = (o: Change['origin']): number => plan.changes.filter((c) => c.origin === o && c.replacedBy === undefined).length;
+  // Identity providers' changes count as changes do (a pull request that adds a SAML provider causes a change).
+  const count = (o: Change['origin']): number => plan.changes.filter((c) => c.origin === o && c.replacedBy === undefined).length + (plan.providerChanges ?? []).filter((c) => c.origin === o).length;
   const head = `${code(pr.head.slice(0, 7))}${pr.workingTree ? ' (working tree)' : ''}`;
   const lines = [`This pull request (${code(pr.mergeBase.slice(0, 7))}…${head}) changes ${plural(pr.files.length, 'manifest file', 'manifest files')} and causes **${count('pull-request') + count('pull-request+drift')}** of the changes.`];
   const drift = count('drift') + count('pull-request+drift');

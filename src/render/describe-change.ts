@@ -20,6 +20,13 @@ export function actionPhrase(action: ShownAction, mood: Mood): string {
   return { create: 'will be created', update: 'will be updated in place', delete: 'will be deleted', replace: 'will be replaced (deleted, then created at its new path)' }[action];
 }
 
+/** Where a change comes from, with a pull request (`origin` on changes and provider changes). */
+export const ORIGIN_WORDS = {
+  'pull-request': 'caused by this pull request',
+  drift: 'drift: live IAM already differs from the base branch; not caused by this pull request',
+  'pull-request+drift': 'caused by this pull request, on top of drift from the base branch',
+} as const;
+
 export interface ShownChange {
   readonly action: ShownAction;
   /** The change as a reader sees it: for a replacement, the create half (new ARN, reason, source). */

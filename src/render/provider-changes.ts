@@ -1,6 +1,7 @@
 /** Identity provider changes (the plan's `providerChanges`) in words, for the terminal and the comment. Pure. */
 import type { ProviderChange, ProviderDetail } from '../plan/provider-diff.js';
 import type { Palette } from './palette.js';
+import { ORIGIN_WORDS } from './describe-change.js';
 
 const SIGN = { create: '+', update: '~', delete: '-' } as const;
 const KIND_WORDS = { oidcProvider: 'OIDC provider', samlProvider: 'SAML provider' } as const;
@@ -31,6 +32,7 @@ export function renderProviderChangesText(changes: readonly ProviderChange[], co
     const paint = change.action === 'create' ? colors.create : change.action === 'delete' ? colors.delete : colors.update;
     out.push(paint(`  ${providerChangeHeadline(change)}`) + colors.dim(`  (${change.reason})`));
     for (const detail of change.details) out.push(`      ${providerDetailLine(detail)}`);
+    if (change.origin) out.push(colors.dim(`      # ${ORIGIN_WORDS[change.origin]}${change.files?.length ? `: ${change.files.join(', ')}` : ''}`));
   }
   out.push('');
   return out;

@@ -8,7 +8,7 @@ import { formatDiagnostic } from '../core/diagnostics.js';
 import { inertDeep } from '../core/terminal-safe.js';
 import type { ChangeOrigin, Plan } from '../plan/plan.js';
 import { verdictOf } from './comment.js';
-import { ACTION_SIGN, actionPhrase, deletedCredentialsLine, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
+import { ACTION_SIGN, actionPhrase, deletedCredentialsLine, ORIGIN_WORDS, detailLine, detailSign, documentLines, shownChanges, snapshotChangeWarning, type Mood, type ShownChange } from './describe-change.js';
 import { NO_COLOR, type Palette } from './palette.js';
 import { renderProviderChangesText } from './provider-changes.js';
 import { count as plural } from '../core/plural.js';
@@ -140,11 +140,6 @@ const isDrift = (item: { readonly origin?: ChangeOrigin }): boolean => item.orig
 const isOwn = (item: { readonly origin?: ChangeOrigin }): boolean => item.origin !== 'drift';
 const DRIFT_APART = "Drift this pull request would revert (live IAM already differs from the base branch's manifests; not this pull request's doing):";
 
-const ORIGIN_WORDS = {
-  'pull-request': 'caused by this pull request',
-  drift: 'drift: live IAM already differs from the base branch; not caused by this pull request',
-  'pull-request+drift': 'caused by this pull request, on top of drift from the base branch',
-} as const;
 
 function renderChange(shown: ShownChange, colors: Palette, mood: Mood): string[] {
   const { change, action } = shown;
