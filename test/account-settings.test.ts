@@ -276,3 +276,16 @@ describe('apply through the SDK, read back, re-plan, drift, audit, snapshot', ()
     expect((await runCli(['plan', ...e.awsArgs, '--manifests', removed, '--detailed-exitcode'], e.env)).code).toBe(0);
   });
 });
+
+describe('a source without the password policy says it was not judged', () => {
+  it('audit against a GAAD export warns that PASSWORD_POLICY_WEAK was not judged; with the key it judges, and says nothing', async () => {
+    const { auditAccount } = await import('../src/app/use-cases.js');
+    const { snapshotReader } = await import('./helpers/example.js');
+    const blind = await auditAccount(snapshotReader(exampleSnapshot()), undefined, new Date(NOW));
+    expect(blind.diagnostics.map((d) => d.summary)).toContain('the password policy was not judged: snapshot.json does not hold it');
+    expect((blind.findings ?? []).map((f) => f.code)).not.toContain('PASSWORD_POLICY_WEAK');
+    const weak = await auditAccount(snapshotReader({ ...exampleSnapshot(), PasswordPolicy: { MinimumPasswordLength: 8 } }), undefined, new Date(NOW));
+    expect(weak.diagnostics.map((d) => d.summary).filter((s) => s.includes('password policy'))).toEqual([]);
+    expect((weak.findings ?? []).map((f) => f.code)).toContain('PASSWORD_POLICY_WEAK');
+  });
+});

@@ -86,6 +86,8 @@ describe('the lock file', () => {
 describe('apply records the versions; drift reports a newer one; --update-lock accepts it', () => {
   it('through the CLI against the emulator', async () => {
     const e = await emulator(exampleSnapshotJson());
+    // The roles are in use (sessions issued today): hygiene has no unused role to report.
+    for (const role of e.model.roles.values()) role.lastUsed = { date: e.model.now(), region: 'us-east-1' };
     const manifests = exampleCopy();
     const lockPath = join(manifests, POLICY_LOCK_FILE);
     const applied = await runCli(['apply', ...e.awsArgs, '--manifests', manifests, '--auto-approve'], e.env);

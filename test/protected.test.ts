@@ -108,8 +108,8 @@ describe('protected entries match by kind and name, whatever the path (law on ra
     const protectedWarnings = result.diagnostics.filter((d) => d.summary.startsWith('protected entry'));
     expect(protectedWarnings.map((d) => `${d.severity} ${d.at?.line}: ${d.summary}`)).toEqual([
       'warning 5: protected entry arn:aws:iam::999999999999:role/break-glass matches nothing: it is in account 999999999999, and this folder manages 123456789012',
-      'warning 6: protected entry arn:aws:s3:::audit-logs matches nothing: it is not the ARN of an IAM user, group, role, policy or instance profile',
-      'warning 7: protected entry arn:aws:iam::123456789012:roles/break-glass matches nothing: it is not the ARN of an IAM user, group, role, policy or instance profile',
+      'warning 6: protected entry arn:aws:s3:::audit-logs matches nothing: it is not the ARN of an IAM user, group, role, policy, instance profile or identity provider of this account',
+      'warning 7: protected entry arn:aws:iam::123456789012:roles/break-glass matches nothing: it is not the ARN of an IAM user, group, role, policy, instance profile or identity provider of this account',
     ]);
     expect(result.desired).toBeDefined();
   });

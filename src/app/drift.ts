@@ -21,7 +21,8 @@ import { stableStringify } from '../core/policy.js';
 import type { LiveReader } from '../live/live-state.js';
 import type { ManifestSource } from '../manifest/load-manifests.js';
 import { hasChanges, type AwsManagedPolicyUpdate, type Plan } from '../plan/plan.js';
-import { planChanges, readUsageFacts, type PlanResult } from './use-cases.js';
+import { PASSWORD_POLICY_NOT_JUDGED, planChanges, readUsageFacts, type PlanResult } from './use-cases.js';
+import { passwordPolicyFindings } from '../analyze/password-policy.js';
 import type { IamState } from '../core/state.js';
 import type { DesiredState } from '../manifest/desired-state.js';
 import { mfaViolations } from '../plan/credential-plan.js';
@@ -82,6 +83,11 @@ export async function detectDrift(manifests: ManifestSource, live: LiveReader, n
     const usage = await readUsageFacts(live, planned.context.live, options.clock, { lastAccessed: options.lastAccessed === true });
     if (usage.unavailable.length) diagnostics.push(warning(`hygiene findings judge part of IAM's usage records only: not read: ${usage.unavailable.join('; ')}`, 'Run drift with --aws as a caller that may read them to judge every credential.'));
     const found = hygieneFindings(planned.context.live.state, usage, planned.context.desired.account.hygiene, now);
+    // A password policy no manifest manages is judged as live IAM has it (a managed one is the plan's to compare).
+    if (planned.context.desired.account.settings.passwordPolicy === undefined) {
+      if (planned.context.live.state.settings?.passwordPolicy === undefined) diagnostics.push(PASSWORD_POLICY_NOT_JUDGED(planned.context.live.source));
+      else found.push(...passwordPolicyFindings(planned.context.live.state));
+    }
     hygieneFound.push(...withAcceptedRisks(found.map((f): PlanFinding => ({ ...f, change: 'introduced', causes: [HYGIENE_CAUSE] })), planned.context.desired.account.acceptedRisks));
   }
   const credentialFound = withAcceptedRisks(credentialPolicyFindings(planned.context.desired, planned.context.live.state), planned.context.desired.account.acceptedRisks);

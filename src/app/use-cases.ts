@@ -265,6 +265,10 @@ export interface AuditResult {
   readonly against: string;
 }
 
+/** The warning for a source that holds no password policy: PASSWORD_POLICY_WEAK is not judged (never guessed). */
+export const PASSWORD_POLICY_NOT_JUDGED = (source: string): Diagnostic =>
+  warning(`the password policy was not judged: ${source} does not hold it`, 'get-account-authorization-details exports hold no password policy, so PASSWORD_POLICY_WEAK can neither be found nor ruled out. Run against AWS (--aws), or a snapshot written by `iam-gitops snapshot --aws`, which holds it.');
+
 /** Findings for an account as it is (or as it will be, with `manifestsDir`). */
 export async function auditAccount(live: LiveReader, manifests: ManifestSource | undefined, now: Date, clock: Clock = SYSTEM_CLOCK, usageOptions: UsageOptions = {}): Promise<AuditResult> {
   const [liveState, catalog] = await Promise.all([readLive(live), loadActionCatalog()]);
@@ -279,6 +283,8 @@ export async function auditAccount(live: LiveReader, manifests: ManifestSource |
   }
   const usage = await readUsageFacts(live, liveState, clock, usageOptions);
   if (usage.unavailable.length) diagnostics.push(warning(`hygiene findings judge part of IAM's usage records only: not read: ${usage.unavailable.join('; ')}`, 'Run audit with --aws as a caller that may read them to judge every credential.'));
+  // A source without the password policy (a get-account-authorization-details export) cannot show a weak one: said.
+  if (state.settings?.passwordPolicy === undefined) diagnostics.push(PASSWORD_POLICY_NOT_JUDGED(liveState.source));
   const findings = [...findRisks(access), ...hygieneFindings(state, usage, judged.hygiene, now), ...passwordPolicyFindings(state)];
   return { findings: withAcceptedRisks(findings, judged.acceptedRisks), diagnostics, against };
 }
