@@ -350,10 +350,16 @@ describe('the Action against AWS (the emulator)', () => {
       expect(gated.summary).toContain('apply refused before any change\\: the plan introduces a finding at or above high \\(fail\\-on high\\); nothing was changed');
       expect(Object.keys(emulator.calls().byAction).filter((a) => /^(Create|Delete|Put|Attach|Detach|Add|Remove|Update|Tag|Untag)/.test(a))).toEqual([]);
       expect(applyComments()[0]!.body).toContain('apply refused before any change');
+      expect(gated.outputs['lock-file-changed']).toBe('false');
+      // The checkout has no lock file yet: apply writes it and says the workflow should commit it.
+      rmSync(join(workspace, 'manifests/aws-managed-policies.lock.json'), { force: true });
       const apply = await runAction(workspace, { command: 'apply', 'github-token': WRITE_TOKEN, 'fail-on': 'never' }, { ...aws, GITHUB_EVENT_NAME: 'push', IAM_GITOPS_CONSISTENCY_TIMEOUT_MS: '20000' });
       expect(apply.code, apply.stdout).toBe(0);
       expect(apply.summary).toMatch(/### ✅ iam-gitops apply at <code>[0-9a-f]{7}<\/code>/);
       expect(apply.stdout).toMatch(/::group::Applying/);
+      expect([apply.outputs['lock-file'], apply.outputs['lock-file-changed']]).toEqual(['manifests/aws-managed-policies.lock.json', 'true']);
+      expect(apply.stdout).toMatch(/::warning title=iam-gitops lock file::manifests\/aws-managed-policies\.lock\.json records AWS managed policy versions/);
+      expect(Object.keys((JSON.parse(readFileSync(join(workspace, 'manifests/aws-managed-policies.lock.json'), 'utf8')) as { policies: object }).policies).length).toBeGreaterThan(0);
       // Without an OIDC token the Action cannot see the environment the job runs in, and says so (item 13).
       expect(apply.stdout).toContain('iam-gitops: no OIDC token (permissions: id-token: write), so the environment this apply runs in is not checked');
       const after = await runCli(['plan', '--manifests', join(workspace, 'manifests'), ...emulator.awsArgs, '--format', 'json'], { ...emulator.env });
@@ -370,6 +376,7 @@ describe('the Action against AWS (the emulator)', () => {
       const again = await runAction(workspace, { command: 'apply', 'github-token': WRITE_TOKEN, 'fail-on': 'never' }, { ...aws, GITHUB_EVENT_NAME: 'workflow_dispatch' });
       expect(again.code, again.stdout).toBe(0);
       expect(again.summary).toContain('no changes\\: live IAM matches the manifests');
+      expect(again.outputs['lock-file-changed']).toBe('false');
       expect(applyComments().map((c) => c.body)).toEqual([applied]);
 
       // A token GitHub refuses: the apply's result stands, with a warning that says why there is no comment.

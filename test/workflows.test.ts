@@ -198,7 +198,7 @@ describe('action.yml', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(['aws-region', 'changed-since', 'command', 'comment', 'fail-on', 'github-token', 'manifests', 'role-template', 'role-to-assume', 'state']);
     expect(action.inputs['github-token']!.default).toBe('${{ github.token }}');
     expect(action.inputs['fail-on']!.default).toBe('high');
-    expect(Object.keys(action.outputs).sort()).toEqual(['count', 'drift-issue', 'has-changes', 'has-drift', 'matrix', 'max-severity', 'plan-path', 'rightsize-edits', 'rightsize-pull-request', 'verdict']);
+    expect(Object.keys(action.outputs).sort()).toEqual(['count', 'drift-issue', 'has-changes', 'has-drift', 'lock-file', 'lock-file-changed', 'matrix', 'max-severity', 'plan-path', 'rightsize-edits', 'rightsize-pull-request', 'verdict']);
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
     // The Action's entry: its inputs (inputs.ts) and the outputs its commands set.
     const source = readdirSync(join(PROJECT_ROOT, 'src/action')).filter((f) => f.endsWith('.ts')).map((f) => read(`src/action/${f}`)).join('\n');

@@ -13,7 +13,7 @@ import type { Step } from '../../src/apply/steps.js';
 import { loadActionCatalog } from '../../src/catalog/iam-data-catalog.js';
 import { error, formatDiagnostic, hasErrors, InputError } from '../../src/core/diagnostics.js';
 import type { LockedVersions } from '../../src/analyze/policy-lock.js';
-import { readPolicyLockFile, writePolicyLockFile } from '../../src/app/policy-lock-file.js';
+import { recordAppliedPolicyVersions } from '../../src/app/policy-lock-file.js';
 import { inert } from '../../src/core/terminal-safe.js';
 import { readInputFile } from '../../src/io/files.js';
 import { readManifestFolder } from '../../src/manifest/read-manifest-folder.js';
@@ -152,15 +152,9 @@ function progressPrinter(ctx: CliContext): { event(e: ApplyEvent): void; say(lin
  * written when it says something new, for the user to commit; a policy live IAM did not show keeps its entry.
  */
 function recordPolicyVersions(manifests: string, versions: LockedVersions, ctx: CliContext): void {
-  const previous = readPolicyLockFile(manifests);
-  if (hasErrors(previous.diagnostics)) {
-    ctx.io.stderr(`warning: ${inert(previous.path)} was left as it is: it cannot be read (${inert(previous.diagnostics[0]!.summary)})\n`);
-    return;
-  }
-  const kept = Object.fromEntries(Object.entries(previous.lock?.policies ?? {}).filter(([arn]) => versions.unknown.includes(arn)));
-  const lock = { formatVersion: 1 as const, policies: { ...kept, ...versions.lock.policies } };
-  if (Object.keys(lock.policies).length === 0 && !previous.lock) return;
-  if (writePolicyLockFile(previous.path, lock)) ctx.io.stderr(`Recorded the AWS managed policy versions applied in ${inert(previous.path)}: commit it (drift reports newer versions against it).\n`);
+  const recorded = recordAppliedPolicyVersions(manifests, versions);
+  if (recorded.unreadable) ctx.io.stderr(`warning: ${inert(recorded.path)} was left as it is: it cannot be read (${inert(recorded.unreadable.summary)})\n`);
+  else if (recorded.written) ctx.io.stderr(`Recorded the AWS managed policy versions applied in ${inert(recorded.path)}: commit it (drift reports newer versions against it).\n`);
 }
 
 function report(outcome: ApplyOutcome, ctx: CliContext, failOn: FailOn): void {

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { selectRunAccounts } from '../app/account-matrix.js';
 import { applyManifests } from '../app/apply.js';
-import { readPolicyLockFile } from '../app/policy-lock-file.js';
+import { readPolicyLockFile, recordAppliedPolicyVersions } from '../app/policy-lock-file.js';
+import type { LockedVersions } from '../analyze/policy-lock.js';
 import { detectDrift, driftFingerprint, hasDrift } from '../app/drift.js';
 import { worstUnaccepted } from '../app/fail-on.js';
 import { checkApplyEnvironment, commentOnMergedPullRequests, postPlanComment, closeStaleProposal, reportDriftIssue, reportProposal, type GitHubRepository, type ReportLog } from '../app/github-reports.js';
@@ -197,8 +198,24 @@ async function runApply(a: ActionRun): Promise<void> {
     const keepExisting = outcome.status === 'converged' && !outcome.execution ? (existing: string) => existing.includes(APPLIED_HEADING) : undefined;
     await commentOnMergedPullRequests(repository(a), { sha: run.sha, marker: applyCommentMarker(folder), body, ...(keepExisting ? { keepExisting } : {}) }, runEnvironment(a), reportLog(a));
   }
+  if (outcome.status === 'converged' && outcome.awsPolicyVersions) recordLock(a, outcome.awsPolicyVersions);
+  else a.port.setOutput('lock-file-changed', 'false');
   if (outcome.status === 'refused' && outcome.failing) report.failOn(outcome.failing, inputs.failOn, 'the plan introduces');
   else if (outcome.status !== 'converged') log.failed(`iam-gitops: ${applyHeadline(outcome)}`);
+}
+
+/**
+ * The AWS managed policy versions apply ran with, in the lock file beside the manifests (as the CLI's apply writes
+ * it). The runner's checkout is thrown away after the job: the outputs `lock-file-changed` and `lock-file` let the
+ * workflow commit it (the example apply workflow does), and a warning says so where it does not.
+ */
+function recordLock(a: ActionRun, versions: LockedVersions): void {
+  const recorded = recordAppliedPolicyVersions(a.inputs.manifests, versions);
+  const path = relative(a.run.workspace, recorded.path).split('\\').join('/');
+  a.port.setOutput('lock-file', path);
+  a.port.setOutput('lock-file-changed', String(recorded.written));
+  if (recorded.unreadable) a.log.warning(`${path} was left as it is: it cannot be read (${recorded.unreadable.summary})`, { title: 'iam-gitops lock file' });
+  else if (recorded.written) a.log.warning(`${path} records AWS managed policy versions this apply ran with that the repository does not have yet: commit it (the example apply workflow's record-lock job does), or drift will report them as newer than the lock.`, { title: 'iam-gitops lock file' });
 }
 
 /** Room in a drift issue's body for the fingerprint line `syncDriftIssue` adds after the marker. */
