@@ -9,7 +9,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetLoginProfileCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { GetLoginProfileCommand, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AccessKeyState, CredentialPolicy, UserCredentials } from '../src/core/state.js';
@@ -131,7 +131,8 @@ describe('credentials policy against the emulator through the SDK', () => {
     // alice: a password and two keys (the older inactive); bob: a password and a key, no MFA.
     createLoginProfile(e.model, 'alice');
     const old = createAccessKey(e.model, 'alice');
-    (old as { status: string }).status = 'Inactive';
+    await iam.send(new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: old.id, Status: 'Inactive' }));
+    expect(await refusalOf(iam, new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: old.id, Status: 'Disabled' as 'Inactive' }))).toMatch(/^ValidationError 400/);
     const current = createAccessKey(e.model, 'alice');
     createLoginProfile(e.model, 'bob');
     const bobKey = createAccessKey(e.model, 'bob');

@@ -641,6 +641,10 @@ export const IAM_HANDLERS: Record<string, Handler> = {
     const user = model.user(p.require('UserName'));
     return listed(page(user.accessKeys, p, 'accessKeys', options), 'AccessKeyMetadata', (k) => ({ UserName: user.name, AccessKeyId: k.id, Status: k.status, CreateDate: k.created }));
   },
+  UpdateAccessKey: (model, p) => {
+    credentials.updateAccessKey(model, p.require('UserName'), p.require('AccessKeyId'), p.require('Status'));
+    return undefined;
+  },
   DeleteAccessKey: (model, p) => {
     credentials.deleteAccessKey(model, p.require('UserName'), p.require('AccessKeyId'));
     return undefined;

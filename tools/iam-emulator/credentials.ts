@@ -39,6 +39,16 @@ export function deleteAccessKey(model: IamModel, userName: string, id: string): 
   removeFrom(model, model.user(userName).accessKeys, id, `The Access Key with id ${id} cannot be found.`);
 }
 
+/** UpdateAccessKey: Status is Active or Inactive (statusType); a key the user does not have is NoSuchEntity. */
+export function updateAccessKey(model: IamModel, userName: string, id: string, status: string): void {
+  if (status !== 'Active' && status !== 'Inactive') throw validationError(status, 'status', 'Member must satisfy enum value set: [Active, Inactive]');
+  const keys = model.user(userName).accessKeys;
+  const index = keys.findIndex((k) => k.id === id);
+  if (index < 0) throw noSuchEntity(`The Access Key with id ${id} cannot be found.`);
+  keys[index] = { ...keys[index]!, status };
+  model.changed();
+}
+
 export function createVirtualMfaDevice(model: IamModel, name: string, path = '/'): { serial: string; created: Date } {
   checkName(name, 'virtualMFADeviceName');
   checkPath(path);
