@@ -101,7 +101,7 @@ export const CREDENTIALS_POLICY_CAUSE = "the user's credentials policy (mfa: req
 
 /** Console users without the MFA their credentials policy requires: drift that no apply reverts. */
 function credentialPolicyFindings(desired: DesiredState, live: IamState): PlanFinding[] {
-  return mfaViolations(desired.state, live, (name) => desired.previousNames?.get(`user:${name.toLowerCase()}`)).map((v) => ({
+  return mfaViolations(desired, live).map((v) => ({
     code: 'CREDENTIALS_MFA_MISSING',
     severity: 'medium',
     principal: v.arn,

@@ -35,7 +35,10 @@ export async function snapshotLive(aws: AwsConnection, run: RunEnvironment, mani
     for (const p of policies) p['Tags'] = Object.entries(tags.get(String(p['Arn'])) ?? {}).map(([Key, Value]) => ({ Key, Value }));
   }
   // Users' credentials have no bulk API either: read for the users whose manifests manage them or mark them deleted.
-  const users = validated?.desired ? usersWithCredentialsToRead(validated.desired, parseSnapshotValue(`aws:${caller.account}`, snapshot).state) : [];
+  // (The snapshot is parsed for that only when the manifests ask for credentials at all.)
+  const desired = validated?.desired;
+  const asks = desired !== undefined && (desired.account.prune || desired.deleted.some((d) => d.kind === 'user') || [...desired.state.users.values()].some((u) => u.credentialPolicy));
+  const users = asks ? usersWithCredentialsToRead(desired, parseSnapshotValue(`aws:${caller.account}`, snapshot).state) : [];
   if (users.length > 0) {
     const read = await reader.readUserCredentialList(users);
     if (read.denied) throw new InputError([error(`users' credentials could not be read: the caller is denied ${read.denied}`, 'The manifests manage users\' credentials, so the snapshot must hold them. Grant the reading role these actions (ReadOnlyAccess and SecurityAudit include them), or snapshot without --manifests.')]);

@@ -7,7 +7,7 @@ import { importLiveState } from '../importer/live-to-manifests.js';
 import { withLiveState, type LiveReader, type LiveState } from '../live/live-state.js';
 import { loadAwsManagedPolicies } from '../catalog/aws-managed-policies.js';
 import { completeAwsManagedPolicies, completeLiveState } from '../live/complete-managed-policies.js';
-import type { DesiredState } from '../manifest/desired-state.js';
+import { sourceKey, type DesiredState } from '../manifest/desired-state.js';
 import { loadManifests, type ManifestSource } from '../manifest/load-manifests.js';
 import { diffStates } from '../plan/diff-states.js';
 import { plannedState } from '../plan/planned-state.js';
@@ -172,8 +172,8 @@ async function withPolicyTags(liveState: LiveState, desired: DesiredState, reade
  * cannot enroll a device (drift reports them as findings).
  */
 function mfaWarnings(desired: DesiredState, live: LiveState): Diagnostic[] {
-  return mfaViolations(desired.state, live.state, (name) => desired.previousNames?.get(`user:${nameKey(name)}`)).map((v) =>
-    warning(`user "${v.user}" signs in to the console without an MFA device, which its credentials policy requires (mfa: required)`, `Apply cannot enroll a device: only the user can (IAM console, Security credentials). Ask ${v.user} to assign one, or set credentials.console: false to delete the password.`, desired.sources.get(`user:${nameKey(v.user)}`)?.()),
+  return mfaViolations(desired, live.state).map((v) =>
+    warning(`user "${v.user}" signs in to the console without an MFA device, which its credentials policy requires (mfa: required)`, `Apply cannot enroll a device: only the user can (IAM console, Security credentials). Ask ${v.user} to assign one, or set credentials.console: false to delete the password.`, desired.sources.get(sourceKey('user', v.user))?.()),
   );
 }
 

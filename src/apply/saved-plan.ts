@@ -62,6 +62,9 @@ const ProviderDetail = z.discriminatedUnion('field', [
   z.strictObject({ field: z.literal('trustedBy'), role: z.string() }),
 ]);
 
+/** Where a change comes from, with a pull request (`origin` on changes and provider changes). */
+const Origin = z.enum(['pull-request', 'drift', 'pull-request+drift']);
+
 const ProviderChangeSchema = z.strictObject({
   action: z.enum(['create', 'update', 'delete']),
   kind: z.enum(['oidcProvider', 'samlProvider']),
@@ -70,7 +73,7 @@ const ProviderChangeSchema = z.strictObject({
   reason: z.string(),
   source: Location.optional(),
   details: z.array(ProviderDetail),
-  origin: z.enum(['pull-request', 'drift', 'pull-request+drift']).optional(),
+  origin: Origin.optional(),
   files: z.array(z.string()).optional(),
 });
 
@@ -87,7 +90,7 @@ const ChangeSchema = z.strictObject({
   replacedBy: z.string().optional(),
   replaces: z.string().optional(),
   differences: z.array(Detail).optional(),
-  origin: z.enum(['pull-request', 'drift', 'pull-request+drift']).optional(),
+  origin: Origin.optional(),
   files: z.array(z.string()).optional(),
   credentials: z.strictObject({ consolePassword: z.boolean(), activeAccessKeys: z.number().int().min(0), inactiveAccessKeys: z.number().int().min(0), mfaDevices: z.number().int().min(0) }).optional(),
 });

@@ -7,10 +7,10 @@
  * `accessKeys: N` at most N keys; nothing else of its credentials changes; the keys deleted are the inactive ones
  * first, then the oldest; a user whose credentials the source does not hold is not compared (said once).
  */
-import { entityArn, isAwsOwnedPath, nameKey } from '../core/arn.js';
+import { isAwsOwnedPath, nameKey } from '../core/arn.js';
 import type { AccessKeyState, CredentialPolicy, IamState, UserCredentials, UserState } from '../core/state.js';
 import type { CredentialReport } from '../core/usage.js';
-import { isOwnedPath, type DesiredState } from '../manifest/desired-state.js';
+import { isOwnedPath, sourceKey, type DesiredState } from '../manifest/desired-state.js';
 import type { ChangeDetail, DeletedCredentials } from './plan.js';
 
 /**
@@ -32,12 +32,18 @@ export function usersWithCredentialsToRead(desired: DesiredState, live: IamState
   return [...out].sort();
 }
 
+/** The live user a desired user is today: under its name, or under its `previousName` when this plan renames it. */
+function liveUserOf(desired: DesiredState, live: IamState, user: UserState): UserState | undefined {
+  const previous = desired.previousNames?.get(sourceKey('user', user.name));
+  return live.users.get(nameKey(user.name)) ?? (previous === undefined ? undefined : live.users.get(nameKey(previous)));
+}
+
 /** The credentials policy of each live user whose manifest manages it, by the user's live name (before a rename). */
 export function managedCredentialPolicies(desired: DesiredState, live: IamState): Map<string, CredentialPolicy> {
   const out = new Map<string, CredentialPolicy>();
   for (const user of desired.state.users.values()) {
     if (!user.credentialPolicy) continue;
-    const liveUser = live.users.get(nameKey(user.name)) ?? live.users.get(nameKey(desired.previousNames?.get(`user:${nameKey(user.name)}`) ?? ''));
+    const liveUser = liveUserOf(desired, live, user);
     if (liveUser) out.set(liveUser.name, user.credentialPolicy);
   }
   return out;
@@ -58,7 +64,8 @@ export function screenWithReport(desired: DesiredState, live: IamState, users: r
   for (const name of users) {
     const policy = policies.get(name);
     const row = rows.get(name);
-    const keys = row?.keyCount ?? row?.activeKeys.length;
+    // Only a count of every key (inactive ones too) can clear a user: active keys alone could hide an extra one.
+    const keys = row?.keyCount;
     const within = policy !== undefined && row !== undefined && keys !== undefined && !(policy.console === false && row.password) && !(policy.accessKeys !== undefined && keys > policy.accessKeys) && !(policy.mfa === 'required' && policy.console !== false && row.password && !row.mfaActive);
     if (within) screened.set(nameKey(name), { consolePassword: row.password, accessKeys: [], mfaDevices: [], screenedBy: by });
     else exact.push(name);
@@ -104,14 +111,13 @@ export interface MfaViolation {
 }
 
 /** Users left signing in to the console without the MFA their policy requires: apply cannot add a device. */
-export function mfaViolations(desired: IamState, live: IamState, renamedFrom: (name: string) => string | undefined = () => undefined): MfaViolation[] {
+export function mfaViolations(desired: DesiredState, live: IamState): MfaViolation[] {
   const out: MfaViolation[] = [];
-  for (const user of desired.users.values()) {
+  for (const user of desired.state.users.values()) {
     if (user.credentialPolicy?.mfa !== 'required') continue;
-    const have = live.users.get(nameKey(user.name)) ?? live.users.get(nameKey(renamedFrom(user.name) ?? ''));
-    const credentials = have?.credentials;
+    const credentials = liveUserOf(desired, live, user)?.credentials;
     if (!credentials || credentials.screenedBy !== undefined || !credentials.consolePassword || user.credentialPolicy.console === false) continue;
-    if (credentials.mfaDevices.length === 0) out.push({ user: user.name, arn: user.arn || entityArn(desired.account, 'user', user.path, user.name) });
+    if (credentials.mfaDevices.length === 0) out.push({ user: user.name, arn: user.arn });
   }
   return out;
 }

@@ -36,7 +36,7 @@ import { readUserCredentials, type ReadCredentials } from './read-credentials.js
 import { parseSnapshotValue } from '../parse-snapshot.js';
 import type { CallerIdentity, CredentialUsage, LiveReader, LiveState } from '../live-state.js';
 import type { AwsClients } from './connection.js';
-import { awsErrorCode, describeAwsError } from './errors.js';
+import { awsErrorCode, describeAwsError, isAccessDenied } from './errors.js';
 
 type Json = Record<string, unknown>;
 
@@ -126,20 +126,19 @@ export class AwsLiveReader implements LiveReader {
    */
   async readCredentialUsage(clock: Clock = SYSTEM_CLOCK): Promise<CredentialUsage> {
     const unavailable: string[] = [];
-    const denied = (e: unknown): boolean => awsErrorCode(e) === 'AccessDenied' || (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 403;
     let credentials: CredentialReport | undefined;
     let summary: AccountSummaryFacts | undefined;
     try {
       credentials = await this.credentialReport(clock);
     } catch (e) {
-      if (!denied(e)) throw e instanceof InputError ? e : new InputError([describeAwsError(e, 'reading the credential report', this.clients.target)]);
+      if (!isAccessDenied(e)) throw e instanceof InputError ? e : new InputError([describeAwsError(e, 'reading the credential report', this.clients.target)]);
       unavailable.push('the credential report (iam:GenerateCredentialReport and iam:GetCredentialReport are denied to the caller): keys, passwords and MFA are not judged');
     }
     try {
       const map = (await this.clients.iam.send(new GetAccountSummaryCommand({}))).SummaryMap ?? {};
       summary = { rootMfaEnabled: map['AccountMFAEnabled'] === 1, rootAccessKeysPresent: (map['AccountAccessKeysPresent'] ?? 0) > 0 };
     } catch (e) {
-      if (!denied(e)) throw new InputError([describeAwsError(e, 'reading the account summary', this.clients.target)]);
+      if (!isAccessDenied(e)) throw new InputError([describeAwsError(e, 'reading the account summary', this.clients.target)]);
       unavailable.push('the account summary (iam:GetAccountSummary is denied to the caller): the root user is judged from the credential report alone');
     }
     return { ...(credentials ? { credentials } : {}), ...(summary ? { summary } : {}), unavailable };

@@ -25,6 +25,11 @@ export function isAwsError(e: unknown, ...codes: string[]): boolean {
   return code !== undefined && codes.includes(code);
 }
 
+/** The caller may not make the call (IAM's AccessDenied, or a 403 from anything in between). */
+export function isAccessDenied(e: unknown): boolean {
+  return awsErrorCode(e) === 'AccessDenied' || (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode === 403;
+}
+
 /**
  * What the caller can do about a failure that depends on how it was run (flags exist per command: the entry point
  * that knows its flags says them; shared code names none).

@@ -7,7 +7,7 @@
 import { GetLoginProfileCommand, paginateListAccessKeys, paginateListMFADevices, type IAMClient } from '@aws-sdk/client-iam';
 import pLimit from 'p-limit';
 import type { UserCredentialJson } from '../snapshot-credentials.js';
-import { awsErrorCode } from './errors.js';
+import { awsErrorCode, isAccessDenied } from './errors.js';
 
 export interface ReadCredentials {
   readonly entries: readonly UserCredentialJson[];
@@ -18,7 +18,6 @@ export interface ReadCredentials {
 export async function readUserCredentials(iam: IAMClient, users: readonly string[]): Promise<ReadCredentials> {
   const limit = pLimit(8);
   const denied = new Set<string>();
-  const isDenied = (e: unknown): boolean => awsErrorCode(e) === 'AccessDenied' || (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 403;
   const read = async (UserName: string): Promise<UserCredentialJson | undefined> => {
     const guard = async <T>(action: string, call: () => Promise<T>): Promise<T | 'gone' | 'denied'> => {
       try {
@@ -26,7 +25,7 @@ export async function readUserCredentials(iam: IAMClient, users: readonly string
       } catch (e) {
         // The user was deleted since the authorization details were read: nothing of it to judge.
         if (awsErrorCode(e) === 'NoSuchEntity') return 'gone';
-        if (isDenied(e)) {
+        if (isAccessDenied(e)) {
           denied.add(action);
           return 'denied';
         }
